@@ -1,0 +1,124 @@
+"""Typed settings: the only place that reads the environment.
+
+Every setting can be given as an environment variable with the prefix ``REGISTRY_``
+(``REGISTRY_DATABASE_URL``) or through ``create_app(overrides)``. Settings are validated
+at start-up; production refuses to start with development defaults.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+PREFIX = "REGISTRY_"
+ROOT = Path(__file__).resolve().parent.parent
+DEV_SECRET_KEY = "development-only-secret-key"  # noqa: S105 - refused in production below
+
+
+class ConfigError(Exception):
+    """A setting is missing or invalid; the service must not start."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    ENV: str = "development"
+    SECRET_KEY: str = DEV_SECRET_KEY
+    INSTANCE_PATH: str = str(ROOT / "instance")
+    DATABASE_URL: str = ""  # empty: SQLite file under INSTANCE_PATH
+    SEARCH_URL: str = ""  # empty: embedded SQLite FTS5 index under INSTANCE_PATH
+    SEARCH_SYNC_THREAD: bool = True  # drain the search outbox in a background thread
+    SIGNING_KEY_PATH: str = ""  # empty: an unsafe development key under INSTANCE_PATH
+    SIGNING_KEY_PASSPHRASE: str = ""
+    PUBLIC_BASE_URL: str = "http://127.0.0.1:5000"
+    LICENCE_YEARS: int = 3
+    MAX_CONTENT_LENGTH: int = 16 * 1024 * 1024
+    MAX_EVIDENCE_BYTES: int = 5 * 1024 * 1024
+    MAX_IMPORT_ROWS: int = 50_000
+    TOKEN_DEFAULT_DAYS: int = 90
+    PAGE_SIZE_DEFAULT: int = 20
+    PAGE_SIZE_MAX: int = 200
+    RATELIMIT_STORAGE_URL: str = ""  # empty: in memory; redis://... when configured
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_production(self) -> bool:
+        return self.ENV == "production"
+
+    def database_url(self) -> str:
+        if self.DATABASE_URL:
+            return self.DATABASE_URL
+        return f"sqlite:///{Path(self.INSTANCE_PATH) / 'registry.sqlite3'}"
+
+    def as_flask_config(self) -> dict[str, Any]:
+        values = {k: v for k, v in asdict(self).items() if k != "extra"}
+        values.update(self.extra)
+        values["DATABASE_URL"] = self.database_url()
+        values["TESTING"] = self.ENV == "testing"
+        values["SESSION_COOKIE_HTTPONLY"] = True
+        values["SESSION_COOKIE_SAMESITE"] = "Lax"
+        values["SESSION_COOKIE_SECURE"] = self.is_production
+        return values
+
+
+def _coerce(name: str, raw: Any, default: Any) -> Any:
+    if isinstance(default, bool):
+        if isinstance(raw, bool):
+            return raw
+        text = str(raw).strip().lower()
+        if text in {"1", "true", "yes", "on"}:
+            return True
+        if text in {"0", "false", "no", "off"}:
+            return False
+        raise ConfigError(f"{PREFIX}{name} must be true or false, not {raw!r}")
+    if isinstance(default, int):
+        try:
+            return int(raw)
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"{PREFIX}{name} must be a whole number, not {raw!r}") from exc
+    return str(raw)
+
+
+def load_settings(overrides: dict[str, Any] | None = None, environ: dict[str, str] | None = None) -> Settings:
+    """Build settings from defaults, then ``REGISTRY_*`` variables, then ``overrides``; validate them."""
+    env = os.environ if environ is None else environ
+    overrides = dict(overrides or {})
+    known = {f.name: f for f in fields(Settings) if f.name != "extra"}
+    values: dict[str, Any] = {}
+    for name, f in known.items():
+        default = f.default
+        if name in overrides:
+            values[name] = _coerce(name, overrides.pop(name), default)
+        elif PREFIX + name in env:
+            values[name] = _coerce(name, env[PREFIX + name], default)
+    settings = Settings(**values, extra=overrides)
+    validate_settings(settings)
+    return settings
+
+
+def validate_settings(settings: Settings) -> None:
+    if settings.ENV not in {"development", "testing", "production"}:
+        raise ConfigError(f"{PREFIX}ENV must be development, testing or production, not {settings.ENV!r}")
+    if not settings.PUBLIC_BASE_URL.startswith(("http://", "https://")):
+        raise ConfigError(f"{PREFIX}PUBLIC_BASE_URL must start with http:// or https://")
+    if settings.is_production:
+        problems = []
+        if settings.SECRET_KEY in ("", DEV_SECRET_KEY) or len(settings.SECRET_KEY) < 32:
+            problems.append(f"{PREFIX}SECRET_KEY must be set to a random value of at least 32 characters")
+        if not settings.DATABASE_URL:
+            problems.append(f"{PREFIX}DATABASE_URL must name the production database")
+        if not settings.SIGNING_KEY_PATH:
+            problems.append(f"{PREFIX}SIGNING_KEY_PATH must name the issuing key (the development key is refused)")
+        if not settings.PUBLIC_BASE_URL.startswith("https://"):
+            problems.append(f"{PREFIX}PUBLIC_BASE_URL must be an https:// address in production")
+        if problems:
+            raise ConfigError("refusing to start in production: " + "; ".join(problems))
+
+
+def generate_secret() -> str:
+    return secrets.token_urlsafe(48)
+
+
+__all__ = ["ConfigError", "Settings", "load_settings", "validate_settings", "generate_secret", "ROOT"]

@@ -1,0 +1,142 @@
+"""Database engine and sessions. Flask-free except for ``init_app``/``get_session``.
+
+One ``Database`` per application. On SQLite (the embedded default) write transactions start
+with ``BEGIN IMMEDIATE`` so that two writers queue on the busy timeout instead of failing on a
+lock upgrade; reads use deferred transactions and WAL so they never wait for writers.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Date, DateTime, Engine, create_engine, event
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite keeps no zone of its own)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {
+        dict[str, Any]: JSON,
+        list[Any]: JSON,
+        datetime: UTCDateTime(),
+        date: Date,
+    }
+
+
+def _make_engine(url: str, *, immediate: bool) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+            # Let SQLAlchemy, not the sqlite3 module, issue BEGIN (documented pysqlite recipe).
+            dbapi_connection.isolation_level = None
+            cur = dbapi_connection.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn: Any) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+class Database:
+    """Engines and session factories for one database URL."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        self.engine = _make_engine(url, immediate=True)
+        self.read_engine = _make_engine(url, immediate=False) if self.is_sqlite else self.engine
+        self.write_sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.read_sessions = sessionmaker(self.read_engine, expire_on_commit=False)
+
+    def session(self, *, write: bool = True) -> Session:
+        return (self.write_sessions if write else self.read_sessions)()
+
+    def bind_to(self, connection: Any) -> None:
+        """Tests: make every session a savepoint inside ``connection``'s outer transaction."""
+        for factory in (self.write_sessions, self.read_sessions):
+            factory.configure(bind=connection, join_transaction_mode="create_savepoint")
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+        if self.read_engine is not self.engine:
+            self.read_engine.dispose()
+
+
+def init_app(app: Any) -> Database:
+    from flask import g
+
+    db = Database(app.config["DATABASE_URL"])
+    app.extensions["registry.db"] = db
+
+    @app.teardown_appcontext
+    def _close_session(exc: BaseException | None) -> None:
+        session = g.pop("db_session", None)
+        if session is not None:
+            if exc is not None:
+                session.rollback()
+            session.close()
+
+    return db
+
+
+def get_db() -> Database:
+    from flask import current_app
+
+    return current_app.extensions["registry.db"]
+
+
+def get_session() -> Session:
+    """The session of the current request or app context (created on first use)."""
+    from flask import g, has_request_context, request
+
+    session = g.get("db_session")
+    if session is None:
+        write = not has_request_context() or request.method not in ("GET", "HEAD", "OPTIONS")
+        session = get_db().session(write=write)
+        g.db_session = session
+    return session
+
+
+# Packages whose ORM models share ``Base``; each is imported if present so that Alembic and
+# ``create_all`` see every table.
+MODEL_MODULES = ("registry.models", "signing.models", "search.models", "labels.models")
+
+
+def import_all_models() -> None:
+    import importlib
+
+    for name in MODEL_MODULES:
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name is None or not name.startswith(exc.name):
+                raise

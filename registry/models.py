@@ -1,0 +1,243 @@
+"""Registry ORM models: manufacturers, users and tokens, products and licences, certificates, audit, outbox.
+
+Models never commit themselves; services own transactions.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from registry.db import Base
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class ManufacturerStatus(enum.StrEnum):
+    PENDING = "pending"
+    VERIFIED = "verified"
+    REJECTED = "rejected"
+    SUSPENDED = "suspended"
+
+
+class ProductStatus(enum.StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    REJECTED = "rejected"
+    LICENSED = "licensed"
+    SUSPENDED = "suspended"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+
+
+class Role(enum.StrEnum):
+    MANUFACTURER = "manufacturer"
+    REVIEWER = "reviewer"
+    ADMIN = "admin"
+
+
+class Manufacturer(Base):
+    __tablename__ = "manufacturers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    legal_name_en: Mapped[str] = mapped_column(String(200))
+    legal_name_bn: Mapped[str] = mapped_column(String(200))
+    trade_licence_no: Mapped[str] = mapped_column(String(64))
+    bin: Mapped[str] = mapped_column(String(13), unique=True)
+    tin: Mapped[str] = mapped_column(String(12))
+    address: Mapped[str] = mapped_column(Text)
+    district: Mapped[str] = mapped_column(String(32), index=True)
+    factory_locations: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    contact_name: Mapped[str] = mapped_column(String(200))
+    contact_email: Mapped[str] = mapped_column(String(254))
+    contact_phone: Mapped[str] = mapped_column(String(32))
+    website: Mapped[str | None] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(16), default=ManufacturerStatus.PENDING, index=True)
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", use_alter=True))
+    reviewed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    products: Mapped[list[Product]] = relationship(back_populates="manufacturer")
+    __mapper_args__ = {"version_id_col": version}
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    manufacturer_id: Mapped[int | None] = mapped_column(ForeignKey("manufacturers.id"), index=True)
+    is_owner: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    manufacturer: Mapped[Manufacturer | None] = relationship(foreign_keys=[manufacturer_id])
+
+
+class ApiToken(Base):
+    """A bearer token. Only a SHA-256 of the secret is kept; the secret is shown once."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    prefix: Mapped[str] = mapped_column(String(16), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    scopes: Mapped[list[Any]] = mapped_column(JSON)
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship()
+
+
+product_certificates = Table(
+    "product_certificates",
+    Base.metadata,
+    Column("product_id", ForeignKey("products.id", ondelete="CASCADE"), primary_key=True),
+    Column("certificate_id", ForeignKey("certificates.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Product(Base):
+    __tablename__ = "products"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    manufacturer_id: Mapped[int] = mapped_column(ForeignKey("manufacturers.id"), index=True)
+    name_en: Mapped[str] = mapped_column(String(200))
+    name_bn: Mapped[str] = mapped_column(String(200))
+    brand: Mapped[str] = mapped_column(String(100))
+    model_number: Mapped[str] = mapped_column(String(100))
+    category: Mapped[str] = mapped_column(String(32), index=True)
+    gtin: Mapped[str] = mapped_column(String(14), unique=True)
+    hs_code: Mapped[str | None] = mapped_column(String(12))
+    description_en: Mapped[str | None] = mapped_column(Text)
+    description_bn: Mapped[str | None] = mapped_column(Text)
+    specifications: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    local_value_addition: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    lva_basis: Mapped[str] = mapped_column(Text)
+    launch_date: Mapped[date | None]
+    images: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(16), default=ProductStatus.DRAFT, index=True)
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    licence_number: Mapped[str | None] = mapped_column(String(32), unique=True)
+    licence_valid_from: Mapped[date | None]
+    licence_valid_until: Mapped[date | None]
+    submitted_at: Mapped[datetime | None]
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reviewed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    manufacturer: Mapped[Manufacturer] = relationship(back_populates="products")
+    certificates: Mapped[list[Certificate]] = relationship(
+        secondary=product_certificates, back_populates="products"
+    )
+    __mapper_args__ = {"version_id_col": version}
+
+    def licence_state(self, today: date | None = None) -> str:
+        """The status a reader should see today: a licence past its validity reads ``expired``."""
+        today = today or utcnow().date()
+        if (
+            self.status == ProductStatus.LICENSED
+            and self.licence_valid_until is not None
+            and self.licence_valid_until < today
+        ):
+            return ProductStatus.EXPIRED
+        return self.status
+
+
+class Certificate(Base):
+    __tablename__ = "certificates"
+    __table_args__ = (UniqueConstraint("manufacturer_id", "scheme", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    manufacturer_id: Mapped[int] = mapped_column(ForeignKey("manufacturers.id"), index=True)
+    scheme: Mapped[str] = mapped_column(String(16))
+    number: Mapped[str] = mapped_column(String(100))
+    issuer: Mapped[str] = mapped_column(String(200))
+    valid_from: Mapped[date]
+    valid_until: Mapped[date]
+    evidence_sha256: Mapped[str | None] = mapped_column(String(64))
+    evidence_media_type: Mapped[str | None] = mapped_column(String(64))
+    evidence_size: Mapped[int | None]
+    evidence_filename: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    products: Mapped[list[Product]] = relationship(
+        secondary=product_certificates, back_populates="certificates"
+    )
+
+
+class AuditEvent(Base):
+    """Append-only. The code has no update or delete path; PostgreSQL and SQLite triggers refuse both."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_target", "target_type", "target_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor: Mapped[str] = mapped_column(String(254))
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    target_type: Mapped[str] = mapped_column(String(32))
+    target_id: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str | None] = mapped_column(Text)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    request_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class OutboxEntry(Base):
+    """A catalogue change waiting to reach the search index; written in the same transaction as the change."""
+
+    __tablename__ = "search_outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity_type: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    available_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class SeedMark(Base):
+    """Records that the demo data was seeded, so ``make run`` never seeds twice."""
+
+    __tablename__ = "seed_marks"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
