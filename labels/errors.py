@@ -1,0 +1,34 @@
+"""Errors raised by the labels package (one root: LabelError)."""
+
+from __future__ import annotations
+
+
+class LabelError(Exception):
+    """Root of every error the labels package raises."""
+
+    status_code: int = 422
+    title: str = "Label cannot be produced"
+
+    def __init__(self, detail: str, errors: list[dict[str, str]] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors or []
+
+
+class LabelDataError(LabelError):
+    """The URL or label text cannot be encoded (too long for a QR code, bad characters, ...)."""
+
+    title = "Label data cannot be encoded"
+
+
+class UnknownLayoutError(LabelError):
+    """A layout or output format name that the package does not know."""
+
+    title = "Unknown label layout or format"
+
+
+class LabelJobNotFoundError(LabelError):
+    """A label job id that does not exist (or has expired)."""
+
+    status_code = 404
+    title = "Label job not found"

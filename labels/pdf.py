@@ -1,0 +1,325 @@
+"""Printable PDF label sheets: A4 grids and label rolls, QR as vectors, Bangla shaped by HarfBuzz.
+
+Fonts are the project's own copies of Noto Sans and Noto Sans Bengali (static/fonts/, OFL); fpdf2
+embeds a subset and shapes Bangla with uharfbuzz, so conjuncts (ক্ষ, স্ক্যা) and pre-base vowel
+signs (ি before its consonant) come out as a reader expects.
+
+The QR code is written straight into the page content stream: one transformation to module units,
+then one `re` per dark run and a single fill. That is what keeps 10,000 labels inside seconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from functools import lru_cache
+from pathlib import Path
+from typing import BinaryIO
+
+from fpdf import FPDF
+from fpdf.enums import PDFResourceType
+
+from labels.qr import QUIET_ZONE, QRMatrix, encode_matrix
+from labels.render import MADE_IN_BN, MADE_IN_EN, SCAN_TO_VERIFY_BN, SCAN_TO_VERIFY_EN
+from labels.schemas import LabelText, Layout
+
+FONT_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
+FONTS = {
+    ("bn", ""): "NotoSansBengali-Regular.ttf",
+    ("bn", "B"): "NotoSansBengali-Bold.ttf",
+    ("sans", ""): "NotoSans-Regular.ttf",
+    ("sans", "B"): "NotoSans-Bold.ttf",
+}
+PT_PER_MM = 72 / 25.4
+_GREEN = "0 0.416 0.306 rg"  # #006a4e
+_RED = "0.957 0.165 0.255 rg"  # #f42a41
+_BEZIER = 0.5523  # circle from four cubic Bezier arcs
+
+Progress = Callable[[int], None]
+LabelItem = tuple[str, LabelText]
+
+
+def _circle_ops(cx: float, cy: float, r: float) -> str:
+    k = r * _BEZIER
+    return (
+        f"{cx + r:.3f} {cy:.3f} m "
+        f"{cx + r:.3f} {cy + k:.3f} {cx + k:.3f} {cy + r:.3f} {cx:.3f} {cy + r:.3f} c "
+        f"{cx - k:.3f} {cy + r:.3f} {cx - r:.3f} {cy + k:.3f} {cx - r:.3f} {cy:.3f} c "
+        f"{cx - r:.3f} {cy - k:.3f} {cx - k:.3f} {cy - r:.3f} {cx:.3f} {cy - r:.3f} c "
+        f"{cx + k:.3f} {cy - r:.3f} {cx + r:.3f} {cy - k:.3f} {cx + r:.3f} {cy:.3f} c f"
+    )
+
+
+@lru_cache(maxsize=4)
+def _mark_ops(width: float, monochrome: bool) -> str:
+    """The flag panel of our mark, `width` mm wide, in local mm coordinates (y down)."""
+    height = width * 0.6
+    green, red = ("0 g", "1 g") if monochrome else (_GREEN, _RED)
+    return (
+        f"{green} 0 0 {width:.3f} {height:.3f} re f "
+        f"{red} {_circle_ops(width * 0.45, height / 2, width * 0.2)}"
+    )
+
+
+class _LabelPainter:
+    """Draws labels onto an fpdf2 document; caches what is the same from label to label."""
+
+    def __init__(self, layout: Layout) -> None:
+        self.layout = layout
+        pdf = FPDF(unit="mm", format=(layout.page_width, layout.page_height))
+        pdf.set_auto_page_break(False)
+        pdf.set_margin(0)
+        pdf.set_creator("Made in Bangladesh ICT registry")
+        pdf.set_compression(True)
+        for (family, style), filename in FONTS.items():
+            pdf.add_font(family, style, str(FONT_DIR / filename))
+        pdf.set_text_shaping(True)
+        pdf.c_margin = 0
+        self.pdf = pdf
+        self._fits: dict[tuple[str, str, str, float, float], tuple[float, str]] = {}
+        self._recorded: dict[tuple, tuple[bytes, float, float]] = {}
+
+    # -- primitives -------------------------------------------------------------------------
+    def _local(self, x: float, y: float) -> str:
+        """`cm` operator mapping local mm (origin x, y at top-left, y down) to PDF points."""
+        k = self.pdf.k
+        return f"{k:.5f} 0 0 {-k:.5f} {x * k:.3f} {(self.pdf.h - y) * k:.3f} cm"
+
+    def draw_qr(self, matrix: QRMatrix, x: float, y: float, side: float) -> None:
+        """The symbol with its quiet zone fills the square (x, y, side); dark runs as rectangles."""
+        k = self.pdf.k
+        unit = side / (matrix.size + 2 * QUIET_ZONE) * k
+        ox = (x + side / (matrix.size + 2 * QUIET_ZONE) * QUIET_ZONE) * k
+        oy = (self.pdf.h - y - side / (matrix.size + 2 * QUIET_ZONE) * QUIET_ZONE) * k
+        runs = " ".join([f"{c} {r} {n} 1 re" for r, c, n in matrix.iter_runs()])
+        self.pdf._out(f"q 0 g {unit:.5f} 0 0 {-unit:.5f} {ox:.3f} {oy:.3f} cm {runs} f Q")
+
+    def draw_mark(self, x: float, y: float, width: float) -> None:
+        self.pdf._out(f"q {self._local(x, y)} {_mark_ops(width, self.layout.monochrome)} Q")
+
+    def draw_outline(self, x: float, y: float, w: float, h: float) -> None:
+        self.pdf._out(f"q {self._local(x, y)} 0.8 G 0.1 w 0 0 {w:.3f} {h:.3f} re S Q")
+
+    def fit(self, text: str, family: str, style: str, size: float, width: float) -> tuple[float, str]:
+        """Largest size <= `size` (down to 60 %) at which `text` fits `width`; else truncate with '…'."""
+        key = (text, family, style, size, width)
+        if key in self._fits:
+            return self._fits[key]
+        pdf = self.pdf
+        current = size
+        pdf.set_font(family, style, current)
+        while pdf.get_string_width(text) > width and current > size * 0.6:
+            current = round(current - 0.1, 2)
+            pdf.set_font(family, style, current)
+        fitted = text
+        while pdf.get_string_width(fitted) > width and len(fitted) > 1:
+            fitted = fitted[:-2].rstrip() + "…"
+        self._fits[key] = (current, fitted)
+        return current, fitted
+
+    def shaped_line(
+        self, text: str, family: str, style: str, size: float, x: float, top: float, width: float
+    ) -> float:
+        """One line through fpdf2's cell(), which shapes with HarfBuzz; return the line height (mm)."""
+        fitted_size, fitted = self.fit(text, family, style, size, width)
+        height = fitted_size / PT_PER_MM * 1.2
+        self.pdf.set_font(family, style, fitted_size)
+        self.pdf.set_xy(x, top)
+        self.pdf.cell(w=width, h=height, text=fitted)
+        return height
+
+    def plain_line(self, text: str, size: float, x: float, top: float, width: float) -> float:
+        """One line of Latin letters/digits (codes): no shaping needed, so the fast text() is used."""
+        fitted_size, fitted = self.fit(text, "sans", "", size, width)
+        height = fitted_size / PT_PER_MM * 1.2
+        self.pdf.set_font("sans", "", fitted_size)
+        self.pdf.text(x, top + 0.5 * height + 0.3 * fitted_size / PT_PER_MM, fitted)
+        return height
+
+    def replay(self, key: tuple, x: float, y: float, draw: Callable[[float, float], None]) -> None:
+        """Draw what is the same on every label of a product once, then repeat its operators.
+
+        Shaping Bangla through cell() costs ~0.8 ms a line; the first label of a product is drawn
+        normally while its page-content bytes are recorded, later labels replay those bytes moved by
+        a `cm` translation. Font subsets are shared by the document, and every page registers the
+        fonts (see add_page), so the replayed text references stay valid.
+        """
+        pdf = self.pdf
+        contents = pdf.pages[pdf.page].contents
+        recorded = self._recorded.get(key)
+        if recorded is None:
+            pdf.current_font_is_set_on_page = False
+            start = len(contents)
+            draw(x, y)
+            self._recorded[key] = (bytes(contents[start:]), x, y)
+        else:
+            ops, x0, y0 = recorded
+            k = pdf.k
+            pdf._out(b"q 1 0 0 1 %.3f %.3f cm\n%sQ" % ((x - x0) * k, (y0 - y) * k, ops))
+        pdf.current_font_is_set_on_page = False
+
+    # -- one label ----------------------------------------------------------------------------
+    def draw_label(
+        self, url: str, text: LabelText, x: float, y: float, matrix: QRMatrix | None = None
+    ) -> None:
+        layout = self.layout
+        w, h = layout.label_width, layout.label_height
+        m = matrix or encode_matrix(url)
+        if layout.cut_marks:
+            self.draw_outline(x, y, w, h)
+        if w >= 1.2 * h:
+            self._draw_wide(m, text, x, y, w, h)
+        else:
+            self._draw_compact(m, text, x, y, w, h)
+
+    def _draw_wide(self, m: QRMatrix, text: LabelText, x: float, y: float, w: float, h: float) -> None:
+        """QR top-left, mark and codes on its right, names and scan line below (e.g. 40 x 30 mm)."""
+        s = h / 30.0
+        pad = 0.8 * s
+        side = min(21.0 * s, w * 0.55)
+        self.draw_qr(m, x + 0.3 * s, y + 0.3 * s, side)
+        cx = x + 0.3 * s + side + 0.2 * s
+        cw = x + w - pad - cx
+
+        def static(x: float, y: float) -> None:
+            cx = x + 0.3 * s + side + 0.2 * s
+            flag = min(4.6 * s, cw * 0.3)
+            self.draw_mark(cx, y + pad + 0.4 * s, flag)
+            tx = cx + flag + 0.6 * s
+            tw = x + w - pad - tx
+            top = y + pad
+            top += self.shaped_line(MADE_IN_BN, "bn", "B", 4.6 * s, tx, top, tw)
+            self.shaped_line(MADE_IN_EN, "sans", "", 3.4 * s, tx, top - 0.2 * s, tw)
+            top = y + 0.3 * s + side + 0.1 * s
+            top += self.shaped_line(text.name_bn, "bn", "B", 6.2 * s, x + pad, top, w - 2 * pad)
+            self.shaped_line(text.name_en, "sans", "B", 5.2 * s, x + pad, top - 0.3 * s, w - 2 * pad)
+            self._scan_line(5.0 * s, x + pad, y + h - pad - 5.0 * s / PT_PER_MM * 1.2, w - 2 * pad)
+
+        self.replay(("wide", text.name_bn, text.name_en), x, y, static)
+        top = y + pad + 5.0 * s
+        for line in _code_lines(text):
+            top += self.plain_line(line, 4.8 * s, cx, top, cw) + 0.35 * s
+
+    def _draw_compact(self, m: QRMatrix, text: LabelText, x: float, y: float, w: float, h: float) -> None:
+        """QR top-left, mark top-right, names, codes and scan line below (e.g. 25 x 25 mm)."""
+        s = min(w, h) / 25.0
+        pad = 0.6 * s
+        side = 14.6 * s
+        self.draw_qr(m, x + 0.3 * s, y + 0.3 * s, side)
+        tw = w - 2 * pad
+
+        def static(x: float, y: float) -> None:
+            cx = x + 0.3 * s + side + 0.3 * s
+            cw = x + w - pad - cx
+            flag = min(6.0 * s, cw)
+            self.draw_mark(cx, y + pad + 0.8 * s, flag)
+            top = y + pad + 0.8 * s + flag * 0.6 + 0.4 * s
+            top += self.shaped_line(MADE_IN_BN, "bn", "B", 3.4 * s, cx, top, cw)
+            top += self.shaped_line("Made in", "sans", "", 3.2 * s, cx, top - 0.3 * s, cw)
+            self.shaped_line("Bangladesh", "sans", "", 3.2 * s, cx, top - 0.6 * s, cw)
+            top = y + 0.3 * s + side
+            top += self.shaped_line(text.name_bn, "bn", "B", 4.6 * s, x + pad, top, tw)
+            self.shaped_line(text.name_en, "sans", "B", 4.0 * s, x + pad, top - 0.3 * s, tw)
+            self._scan_line(3.6 * s, x + pad, y + h - pad - 3.6 * s / PT_PER_MM * 1.2, tw)
+
+        self.replay(("compact", text.name_bn, text.name_en), x, y, static)
+        codes = _code_lines(text)
+        lines = [codes[0], "  ".join(codes[1:])] if len(codes) > 1 else codes
+        top = y + 0.3 * s + side + 3.55 * s
+        for line in lines:
+            top += self.plain_line(line, 3.6 * s, x + pad, top, tw)
+
+    def _scan_line(self, size: float, x: float, top: float, width: float) -> None:
+        """ "যাচাই করতে স্ক্যান করুন / Scan to verify": a Bangla run and a Latin run on one line."""
+        bn = SCAN_TO_VERIFY_BN
+        en = f"  /  {SCAN_TO_VERIFY_EN}"
+        pdf = self.pdf
+        current = size
+        while True:
+            pdf.set_font("bn", "", current)
+            bn_width = pdf.get_string_width(bn)
+            pdf.set_font("sans", "", current)
+            if bn_width + pdf.get_string_width(en) <= width or current <= size * 0.6:
+                break
+            current = round(current - 0.1, 2)
+        self.shaped_line(bn, "bn", "", current, x, top, bn_width + 0.2)
+        self.shaped_line(en, "sans", "", current, x + bn_width, top, width - bn_width)
+
+    # -- pages ---------------------------------------------------------------------------------
+    def add_page(self) -> None:
+        self.pdf.add_page()
+        # draw_qr/draw_mark write raw operators; fonts are registered on the page by fpdf2's text().
+        for font in self.pdf.fonts.values():
+            self.pdf._resource_catalog.add(PDFResourceType.FONT, font.i, self.pdf.page)
+
+
+def _code_lines(text: LabelText) -> list[str]:
+    lines = [f"GTIN {text.gtin}"]
+    if text.serial:
+        lines.append(f"SN {text.serial}")
+    if text.batch:
+        lines.append(f"Batch {text.batch}")
+    return lines
+
+
+def render_pdf_pages(
+    labels: Iterable[LabelItem], layout: Layout, progress: Progress | None = None
+) -> tuple[FPDF, int]:
+    """Draw every label onto a new fpdf2 document; return it and the number of labels."""
+    painter = _LabelPainter(layout)
+    count = 0
+    slot = layout.per_page
+    for url, text in labels:
+        if slot == layout.per_page:
+            painter.add_page()
+            slot = 0
+        x, y = layout.label_origin(slot)
+        painter.draw_label(url, text, x, y)
+        slot += 1
+        count += 1
+        if progress is not None:
+            progress(1)
+    if count == 0:
+        painter.add_page()  # an empty batch still gives a valid (blank) PDF
+    return painter.pdf, count
+
+
+def write_pdf_sheet(
+    labels_iter: Iterable[LabelItem], out: BinaryIO, layout: Layout, progress: Progress | None = None
+) -> int:
+    """Write the labels as one PDF to the binary file `out`; return how many labels were drawn.
+
+    `progress`, if given, is called with 1 after each label (a click progress bar's `update`).
+    fpdf2 holds the document in memory until it is written: ~25 kB per label before compression
+    (bench/results/labels.json has the measured peak); split bigger runs with `iter_pdf_parts`.
+    """
+    pdf, count = render_pdf_pages(labels_iter, layout, progress)
+    out.write(pdf.output())
+    return count
+
+
+def iter_pdf_parts(
+    labels_iter: Iterable[LabelItem],
+    layout: Layout,
+    labels_per_part: int = 10_000,
+    progress: Progress | None = None,
+):
+    """Yield PDF documents (bytes) of at most `labels_per_part` labels each, consuming the iterator lazily."""
+    iterator = iter(labels_iter)
+    per_part = max(layout.per_page, labels_per_part - labels_per_part % layout.per_page)
+    while True:
+        chunk = _take(iterator, per_part)
+        if not chunk:
+            return
+        pdf, _ = render_pdf_pages(chunk, layout, progress)
+        yield bytes(pdf.output())
+        if len(chunk) < per_part:
+            return
+
+
+def _take(iterator, n: int) -> list:
+    out = []
+    for item in iterator:
+        out.append(item)
+        if len(out) == n:
+            break
+    return out
