@@ -97,13 +97,21 @@ def init_app(app: Any) -> Database:
     db = Database(app.config["DATABASE_URL"])
     app.extensions["registry.db"] = db
 
-    @app.teardown_appcontext
     def _close_session(exc: BaseException | None) -> None:
         session = g.pop("db_session", None)
         if session is not None:
             if exc is not None:
                 session.rollback()
             session.close()
+
+    @app.before_request
+    def _fresh_request_state() -> None:
+        # An app context can outlive one request (tests, CLI): nothing request-scoped may leak.
+        _close_session(None)
+        g.pop("actor", None)
+
+    app.teardown_request(_close_session)
+    app.teardown_appcontext(_close_session)
 
     return db
 

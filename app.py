@@ -1,0 +1,161 @@
+"""Application factory: settings, database, search backend, signer; each package's init_app; error handlers.
+
+Nothing happens at import time. ``flask --app app run`` or ``gunicorn 'app:create_app()'``.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from typing import Any
+
+from flask import Flask, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from config import load_settings
+
+log = logging.getLogger("registry")
+
+PROBLEM_BASE = "https://registry.mib.gov.bd/problems/"
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    settings = load_settings(overrides)
+    app = Flask(__name__, instance_path=settings.INSTANCE_PATH, static_folder="static", template_folder="templates")
+    app.config.update(settings.as_flask_config())
+    app.config["SETTINGS"] = settings
+    app.json.ensure_ascii = False  # Bangla stays readable in JSON
+    app.json.sort_keys = False
+
+    from pathlib import Path
+
+    Path(settings.INSTANCE_PATH).mkdir(parents=True, exist_ok=True)
+
+    import registry
+
+    registry.init_app(app)
+    _init_optional(app, "search")
+    _init_optional(app, "signing")
+    _init_optional(app, "labels")
+    _init_optional(app, "web")
+    _register_request_hooks(app)
+    _register_error_handlers(app)
+    return app
+
+
+def _init_optional(app: Flask, name: str) -> None:
+    """Wire a package that provides ``init_app`` (search, signing, labels, web pages)."""
+    import importlib
+
+    try:
+        module = importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name != name:
+            raise
+        return
+    init = getattr(module, "init_app", None)
+    if init is not None:
+        init(app)
+
+
+def _register_request_hooks(app: Flask) -> None:
+    @app.before_request
+    def _start() -> None:
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming if 8 <= len(incoming) <= 64 and incoming.isalnum() else secrets.token_hex(8)
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def _headers(resp: Any) -> Any:
+        resp.headers.setdefault("X-Request-ID", g.get("request_id", ""))
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        resp.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        resp.headers.setdefault("X-Frame-Options", "DENY")
+        resp.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'",
+        )
+        resp.headers.setdefault("Permissions-Policy", "camera=(self), geolocation=(self), microphone=()")
+        if app.config["SETTINGS"].is_production:
+            resp.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        return resp
+
+
+def problem_response(status: int, title: str, detail: str, *, slug: str | None = None,
+                     errors: list[dict[str, Any]] | None = None, extra: dict[str, Any] | None = None) -> Any:
+    body: dict[str, Any] = {
+        "type": PROBLEM_BASE + slug if slug else "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.path,
+        "errors": errors or [],
+        "request_id": g.get("request_id"),
+    }
+    if extra:
+        body.update(extra)
+    resp = jsonify(body)
+    resp.status_code = status
+    resp.mimetype = "application/problem+json"
+    return resp
+
+
+def _wants_html() -> bool:
+    if request.path.startswith(("/api/", "/.well-known/")):
+        return False
+    best = request.accept_mimetypes.best_match(["application/json", "application/problem+json", "text/html"])
+    return best == "text/html"
+
+
+def _register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException) -> Any:
+        status = exc.code or 500
+        detail = exc.description or exc.name
+        if status == 413:
+            limit = app.config["MAX_CONTENT_LENGTH"]
+            detail = f"the request body is larger than {limit // 1024 // 1024} MB"
+            errors = [{"field": "body", "reason": f"larger than {limit} bytes"}]
+        elif status == 405:
+            errors = [{"field": "method", "reason": f"{request.method} is not allowed here"}]
+        elif status == 404:
+            detail = f"nothing at {request.path}"
+            errors = []
+        else:
+            errors = []
+        if _wants_html() and status in (404, 405):
+            return _html_error(app, status, exc.name, detail)
+        resp = problem_response(status, exc.name, detail, slug=exc.name.lower().replace(" ", "-"), errors=errors)
+        if status == 405 and getattr(exc, "valid_methods", None):
+            resp.headers["Allow"] = ", ".join(exc.valid_methods or [])
+        return resp
+
+    @app.errorhandler(Exception)
+    def _any(exc: Exception) -> Any:
+        status = getattr(exc, "status_code", None)
+        title = getattr(exc, "title", None)
+        if isinstance(status, int) and isinstance(title, str):
+            extra = getattr(exc, "extra", None) or {}
+            resp = problem_response(status, title, getattr(exc, "detail", None) or str(exc),
+                                    slug=getattr(exc, "slug", None) or title.lower().replace(" ", "-"),
+                                    errors=list(getattr(exc, "errors", []) or []), extra=extra)
+            retry = getattr(exc, "retry_after", None)
+            if retry:
+                resp.headers["Retry-After"] = str(int(retry))
+            return resp
+        log.exception("unhandled error, request_id=%s", g.get("request_id"))
+        return problem_response(500, "Internal server error",
+                                f"something went wrong on our side; quote request id {g.get('request_id')}",
+                                slug="internal")
+
+
+def _html_error(app: Flask, status: int, title: str, detail: str) -> Any:
+    from flask import render_template
+    from jinja2 import TemplateNotFound
+
+    try:
+        return render_template("error.html", status=status, title=title, detail=detail), status
+    except TemplateNotFound:
+        return f"<!doctype html><title>{status}</title><h1>{status} {title}</h1>", status

@@ -1,0 +1,94 @@
+"""CLI: ``flask db upgrade|version`` and ``flask registry seed-demo|create-user|expire-licences``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from registry.db import get_db
+from registry.migrate import latest_version, schema_version, upgrade_database
+
+db_cli = AppGroup("db", help="Database schema (Alembic migrations).")
+registry_cli = AppGroup("registry", help="Registry administration.")
+
+
+@db_cli.command("upgrade")
+def db_upgrade() -> None:
+    """Apply all migrations (safe to run again)."""
+    db = get_db()
+    upgrade_database(db.engine)
+    click.echo(f"database {db.engine.dialect.name} at schema {schema_version(db.engine)}")
+
+
+@db_cli.command("version")
+def db_version() -> None:
+    """Show the current and the latest schema version."""
+    db = get_db()
+    click.echo(f"current: {schema_version(db.engine)}  latest: {latest_version()}")
+
+
+@registry_cli.command("seed-demo")
+@click.option("--products", default=2000, show_default=True)
+@click.option("--manufacturers", default=60, show_default=True)
+def seed_demo_command(products: int, manufacturers: int) -> None:
+    """Seed bilingual demo data once; running it again changes nothing."""
+    from registry.demo import is_seeded, seed_demo
+
+    session = get_db().session()
+    try:
+        if is_seeded(session):
+            click.echo("demo data already seeded; nothing to do")
+            return
+        with click.progressbar(length=products, label="seeding demo products") as bar:
+            result = seed_demo(session, products=products, manufacturers=manufacturers, progress=bar.update)
+        session.commit()
+    finally:
+        session.close()
+    lines = [f"seeded {result['manufacturers']} manufacturers in {result['districts']} districts, {result['products']} products"]
+    lines.append("demo accounts (also in instance/demo-credentials.txt):")
+    for role, (email, password) in result["accounts"].items():
+        lines.append(f"  {role:<12} {email:<26} {password}")
+    creds = Path(current_app.config["INSTANCE_PATH"]) / "demo-credentials.txt"
+    creds.write_text("\n".join(lines[1:]) + "\n", encoding="utf-8")
+    creds.chmod(0o600)
+    for hook in current_app.extensions.get("registry.after_seed", []):
+        hook(current_app)
+    click.echo("\n".join(lines))
+
+
+@registry_cli.command("create-user")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", type=click.Choice(["reviewer", "admin"]), required=True)
+@click.password_option()
+def create_user(email: str, name: str, role: str, password: str) -> None:
+    """Create a reviewer or admin account."""
+    from registry.audit import record_event
+    from registry.auth import hash_password
+    from registry.models import User
+
+    session = get_db().session()
+    with session.begin():
+        if session.scalar(select(User.id).where(User.email == email.lower())):
+            raise click.ClickException(f"{email} already has an account")
+        user = User(email=email.lower(), name=name, role=role, password_hash=hash_password(password))
+        session.add(user)
+        session.flush()
+        record_event(session, actor="cli", action="user.created", target_type="user", target_id=user.id,
+                     after={"email": user.email, "role": role})
+    click.echo(f"created {role} {email}")
+
+
+@registry_cli.command("expire-licences")
+def expire_licences_command() -> None:
+    """Mark licences past their validity as expired (run daily)."""
+    from registry.services import expire_licences
+
+    session = get_db().session()
+    with session.begin():
+        ids = expire_licences(session)
+    click.echo(f"{len(ids)} licences expired")

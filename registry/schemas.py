@@ -1,0 +1,332 @@
+"""Request and response schemas. The same pydantic models validate requests and generate the OpenAPI document."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
+
+from registry import validators
+from registry.data.districts import find_district
+from registry.data.taxonomy import CATEGORIES, CERTIFICATE_SCHEMES
+
+
+def _wrap(check: Any) -> Any:
+    def inner(value: str) -> str:
+        return check(value)
+
+    return inner
+
+
+def _district(value: str) -> str:
+    found = find_district(value)
+    if found is None:
+        raise ValueError("unknown district: use one of Bangladesh's 64 district codes (see /api/v1/districts)")
+    return found.code
+
+
+def _category(value: str) -> str:
+    if value not in CATEGORIES:
+        raise ValueError("unknown category: use a code from /api/v1/categories")
+    return value
+
+
+def _scheme(value: str) -> str:
+    if value not in CERTIFICATE_SCHEMES:
+        raise ValueError("unknown certificate scheme: one of " + ", ".join(CERTIFICATE_SCHEMES))
+    return value
+
+
+Text = Annotated[str, Field(min_length=1, max_length=200)]
+LongText = Annotated[str, Field(min_length=1, max_length=5000)]
+BIN = Annotated[str, Field(description="Business Identification Number, 13 digits"), AfterValidator(_wrap(validators.check_bin))]
+TIN = Annotated[str, Field(description="e-TIN, 12 digits"), AfterValidator(_wrap(validators.check_tin))]
+GTIN = Annotated[
+    str,
+    Field(description="GTIN-8, -12, -13 or -14 with a valid check digit; stored as GTIN-14", max_length=14),
+    AfterValidator(_wrap(validators.check_gtin)),
+]
+HSCode = Annotated[str, Field(description="Harmonized System code, e.g. 8517.13"), AfterValidator(_wrap(validators.check_hs_code))]
+DistrictCode = Annotated[str, Field(description="district code, e.g. dhaka, gazipur"), AfterValidator(_district)]
+CategoryCode = Annotated[str, Field(description="ICT category code, e.g. phones"), AfterValidator(_category)]
+SchemeCode = Annotated[str, Field(description="certificate scheme, e.g. BSTI, BTRC"), AfterValidator(_scheme)]
+Website = Annotated[str, Field(max_length=500, pattern=r"^https?://[^\s<>\"']+$")]
+Phone = Annotated[str, Field(pattern=r"^\+?[0-9 ()-]{6,20}$")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class FactoryLocation(Strict):
+    address: LongText
+    district: DistrictCode
+
+
+class OwnerAccount(Strict):
+    name: Text
+    email: EmailStr
+    password: Annotated[str, Field(min_length=10, max_length=200, description="at least 10 characters")]
+
+
+class ManufacturerRegistration(Strict):
+    """A company registers itself together with its owner's account."""
+
+    legal_name_en: Text
+    legal_name_bn: Text
+    trade_licence_no: Annotated[str, Field(min_length=3, max_length=64)]
+    bin: BIN
+    tin: TIN
+    address: LongText
+    district: DistrictCode
+    factory_locations: Annotated[list[FactoryLocation], Field(max_length=50)] = []
+    contact_name: Text
+    contact_email: EmailStr
+    contact_phone: Phone
+    website: Website | None = None
+    owner: OwnerAccount
+
+
+class ManufacturerUpdate(Strict):
+    address: LongText | None = None
+    factory_locations: Annotated[list[FactoryLocation], Field(max_length=50)] | None = None
+    contact_name: Text | None = None
+    contact_email: EmailStr | None = None
+    contact_phone: Phone | None = None
+    website: Website | None = None
+
+
+class Decision(Strict):
+    """A reviewer's decision. A reason is required to reject, suspend or revoke."""
+
+    reason: Annotated[str, Field(max_length=2000)] | None = None
+
+
+class Approval(Decision):
+    valid_years: Annotated[int, Field(ge=1, le=5)] | None = None
+    valid_from: date | None = None
+
+
+class StaffInvite(Strict):
+    name: Text
+    email: EmailStr
+
+
+class UserCreate(Strict):
+    name: Text
+    email: EmailStr
+    role: Literal["reviewer", "admin"]
+    password: Annotated[str, Field(min_length=10, max_length=200)]
+
+
+Spec = Annotated[str, Field(max_length=500)]
+
+
+class ProductBase(Strict):
+    name_en: Text
+    name_bn: Text
+    brand: Annotated[str, Field(min_length=1, max_length=100)]
+    model_number: Annotated[str, Field(min_length=1, max_length=100)]
+    category: CategoryCode
+    gtin: GTIN
+    hs_code: HSCode | None = None
+    description_en: Annotated[str, Field(max_length=5000)] | None = None
+    description_bn: Annotated[str, Field(max_length=5000)] | None = None
+    specifications: Annotated[dict[Annotated[str, Field(min_length=1, max_length=100)], Spec], Field(max_length=100)] = {}
+    local_value_addition: Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2)]
+    lva_basis: Annotated[str, Field(min_length=3, max_length=2000, description="how the local value addition was computed")]
+    launch_date: date | None = None
+    images: Annotated[list[Website], Field(max_length=10)] = []
+    certificate_ids: Annotated[list[int], Field(max_length=50)] = []
+
+
+class ProductCreate(ProductBase):
+    pass
+
+
+class ProductUpdate(Strict):
+    name_en: Text | None = None
+    name_bn: Text | None = None
+    brand: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    model_number: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    category: CategoryCode | None = None
+    gtin: GTIN | None = None
+    hs_code: HSCode | None = None
+    description_en: Annotated[str, Field(max_length=5000)] | None = None
+    description_bn: Annotated[str, Field(max_length=5000)] | None = None
+    specifications: Annotated[dict[Annotated[str, Field(min_length=1, max_length=100)], Spec], Field(max_length=100)] | None = None
+    local_value_addition: Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2)] | None = None
+    lva_basis: Annotated[str, Field(min_length=3, max_length=2000)] | None = None
+    launch_date: date | None = None
+    images: Annotated[list[Website], Field(max_length=10)] | None = None
+    certificate_ids: Annotated[list[int], Field(max_length=50)] | None = None
+
+
+class CertificateCreate(Strict):
+    scheme: SchemeCode
+    number: Annotated[str, Field(min_length=1, max_length=100)]
+    issuer: Text
+    valid_from: date
+    valid_until: date
+
+    @model_validator(mode="after")
+    def _dates(self) -> CertificateCreate:
+        if self.valid_until < self.valid_from:
+            raise ValueError("valid_until must not be before valid_from")
+        return self
+
+
+class TokenCreate(Strict):
+    name: Annotated[str, Field(min_length=1, max_length=100)]
+    scopes: list[Literal["read", "write", "review", "admin"]] | None = None
+    expires_in_days: Annotated[int, Field(ge=1, le=365)] | None = None
+
+
+class Login(Strict):
+    email: EmailStr
+    password: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class Page(Strict):
+    page: Annotated[int, Field(ge=1, le=100_000)] = 1
+    per_page: Annotated[int, Field(ge=1, le=200)] = 20
+
+
+class ProductListQuery(Page):
+    status: Literal["draft", "submitted", "rejected", "licensed", "suspended", "revoked", "expired"] | None = None
+    manufacturer_id: int | None = None
+    category: CategoryCode | None = None
+
+
+class ManufacturerListQuery(Page):
+    status: Literal["pending", "verified", "rejected", "suspended"] | None = None
+    district: DistrictCode | None = None
+
+
+class AuditQuery(Page):
+    action: Annotated[str, Field(max_length=64)] | None = None
+    target_type: Literal["manufacturer", "product", "certificate", "user", "token", "key", "batch"] | None = None
+    target_id: Annotated[str, Field(max_length=64)] | None = None
+    actor: Annotated[str, Field(max_length=254)] | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+class ImportQuery(Strict):
+    mode: Literal["all", "valid-only"] = "all"
+    dry_run: bool = False
+
+    @field_validator("dry_run", mode="before")
+    @classmethod
+    def _bool(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return value.lower() in {"1", "true", "yes"}
+        return value
+
+
+# ---- responses (documentation of what the API returns) ----
+
+
+class ProblemField(BaseModel):
+    field: str
+    reason: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str
+    errors: list[ProblemField] = []
+    request_id: str | None = None
+
+
+class CertificateOut(BaseModel):
+    id: int
+    manufacturer_id: int
+    scheme: str
+    number: str
+    issuer: str
+    valid_from: date
+    valid_until: date
+    is_valid_today: bool
+    evidence: dict[str, Any] | None = None
+
+
+class ManufacturerOut(BaseModel):
+    id: int
+    legal_name_en: str
+    legal_name_bn: str
+    district: str
+    district_bn: str
+    status: str
+    website: str | None = None
+    trade_licence_no: str | None = None
+    bin: str | None = None
+    tin: str | None = None
+    address: str | None = None
+    factory_locations: list[dict[str, Any]] | None = None
+    contact_name: str | None = None
+    contact_email: str | None = None
+    contact_phone: str | None = None
+    status_reason: str | None = None
+    version: int | None = None
+
+
+class ProductOut(BaseModel):
+    id: int
+    manufacturer_id: int
+    manufacturer_name_en: str
+    manufacturer_name_bn: str
+    name_en: str
+    name_bn: str
+    brand: str
+    model_number: str
+    category: str
+    gtin: str
+    hs_code: str | None
+    description_en: str | None
+    description_bn: str | None
+    specifications: dict[str, str]
+    local_value_addition: float
+    lva_basis: str
+    launch_date: date | None
+    images: list[str]
+    status: str
+    status_reason: str | None
+    licence_number: str | None
+    licence_valid_from: date | None
+    licence_valid_until: date | None
+    flags: list[str]
+    certificates: list[CertificateOut]
+    version: int
+
+
+class ImportRowReport(BaseModel):
+    row: int
+    status: Literal["created", "invalid", "skipped"]
+    id: int | None = None
+    errors: list[ProblemField] = []
+
+
+class ImportReport(BaseModel):
+    mode: str
+    total: int
+    created: int
+    invalid: int
+    rows: list[ImportRowReport]
+
+
+class TokenOut(BaseModel):
+    id: int
+    name: str
+    prefix: str
+    scopes: list[str]
+    expires_at: datetime
+    revoked_at: datetime | None = None
+    token: str | None = Field(None, description="the secret, shown only once at creation")

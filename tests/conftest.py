@@ -1,0 +1,99 @@
+"""Shared fixtures: one database per test run (SQLite, or PostgreSQL when REGISTRY_TEST_DATABASE_URL is set),
+migrated with Alembic once; every test runs inside a transaction that is rolled back at its end."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from registry.migrate import upgrade_database
+
+TEST_DB_URL = os.environ.get("REGISTRY_TEST_DATABASE_URL", "")
+
+
+def pytest_report_header(config: Any) -> list[str]:
+    backend = TEST_DB_URL.split("@")[-1] if TEST_DB_URL else "SQLite (temporary file)"
+    return [f"registry database: {backend}"]
+
+
+@pytest.fixture(scope="session")
+def instance_path() -> Iterator[Path]:
+    with tempfile.TemporaryDirectory(prefix="registry-test-") as tmp:
+        yield Path(tmp)
+
+
+@pytest.fixture(scope="session")
+def database_url(instance_path: Path) -> str:
+    if TEST_DB_URL:
+        engine = create_engine(TEST_DB_URL)
+        with engine.begin() as conn:  # a clean schema for this run
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+        return TEST_DB_URL
+    return f"sqlite:///{instance_path / 'registry-test.sqlite3'}"
+
+
+def app_settings(instance_path: Path, database_url: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "ENV": "testing",
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-for-tests",
+        "INSTANCE_PATH": str(instance_path),
+        "DATABASE_URL": database_url,
+        "SEARCH_SYNC_THREAD": False,
+        "PUBLIC_BASE_URL": "https://verify.example.gov.bd",
+        **extra,
+    }
+
+
+@pytest.fixture(scope="session")
+def _app(instance_path: Path, database_url: str) -> Iterator[Any]:
+    from app import create_app
+
+    app = create_app(app_settings(instance_path, database_url))
+    upgrade_database(app.extensions["registry.db"].engine)
+    yield app
+    app.extensions["registry.db"].dispose()
+
+
+@pytest.fixture()
+def app(_app: Any) -> Iterator[Any]:
+    """The application, with every database session inside one rolled-back transaction."""
+    db = _app.extensions["registry.db"]
+    connection = db.engine.connect()
+    outer = connection.begin()
+    db.bind_to(connection)
+    try:
+        with _app.app_context():
+            yield _app
+    finally:
+        outer.rollback()
+        connection.close()
+        for factory, engine in ((db.write_sessions, db.engine), (db.read_sessions, db.read_engine)):
+            factory.configure(bind=engine, join_transaction_mode="conservative_savepoint")
+
+
+@pytest.fixture()
+def client(app: Any) -> Any:
+    return app.test_client()
+
+
+@pytest.fixture()
+def runner(app: Any) -> Any:
+    return app.test_cli_runner()
+
+
+@pytest.fixture()
+def session(app: Any) -> Iterator[Any]:
+    from registry.factories import bind_factories
+
+    s = app.extensions["registry.db"].session()
+    bind_factories(s)
+    yield s
+    s.close()

@@ -1,0 +1,39 @@
+"""Test factories and helpers: the registry's factories plus ready-made actors with API tokens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from registry.auth import issue_token
+from registry.factories import (  # noqa: F401 - re-exported for tests
+    CertificateFactory,
+    ManufacturerFactory,
+    ProductFactory,
+    UserFactory,
+    licensed,
+)
+from registry.models import Manufacturer, Role, User
+
+
+@dataclass
+class Party:
+    user: User
+    token: str
+    manufacturer: Manufacturer | None = None
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+def make_party(session: Any, role: str = Role.MANUFACTURER, *, status: str = "verified", **maker: Any) -> Party:
+    manufacturer = None
+    if role == Role.MANUFACTURER:
+        manufacturer = ManufacturerFactory(status=status, **maker)
+        user = UserFactory(role=role, manufacturer_id=manufacturer.id, is_owner=True)
+    else:
+        user = UserFactory(role=role, is_owner=False)
+    _, token = issue_token(session, user, "test", None, 30)
+    session.flush()
+    return Party(user, token, manufacturer)
