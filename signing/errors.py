@@ -1,0 +1,122 @@
+"""Errors raised by the signing package.
+
+``SigningError`` is the package's one root exception.  Every error that can reach an HTTP caller
+carries ``status_code`` and ``title`` (class attributes) and ``errors`` (a list of
+``{"field", "reason"}`` dicts), which ``app.py`` turns into RFC 9457 problem+json.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class SigningError(Exception):
+    """Root of every error the signing package raises."""
+
+    status_code: int = 500
+    title: str = "Signing error"
+
+    def __init__(self, detail: str, *, errors: list[dict[str, str]] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors: list[dict[str, str]] = errors or []
+
+
+class InvalidGTIN(SigningError, ValueError):
+    """A GTIN is malformed or its check digit is wrong."""
+
+    status_code = 422
+    title = "Invalid GTIN"
+
+    def __init__(self, detail: str, *, field: str = "gtin") -> None:
+        super().__init__(detail, errors=[{"field": field, "reason": detail}])
+
+
+class LabelURLError(SigningError, ValueError):
+    """A label URL cannot be parsed as a GS1 Digital Link of this registry's shape."""
+
+    status_code = 400
+    title = "Malformed label URL"
+
+    def __init__(self, detail: str, *, field: str = "url") -> None:
+        super().__init__(detail, errors=[{"field": field, "reason": detail}])
+
+
+class RecordFormatError(SigningError, ValueError):
+    """A signed record, JWKS or status list document is not structurally valid."""
+
+    status_code = 400
+    title = "Malformed signed document"
+
+    def __init__(self, detail: str, *, field: str = "document") -> None:
+        super().__init__(detail, errors=[{"field": field, "reason": detail}])
+
+
+class KeySourceError(SigningError):
+    """The issuing key could not be loaded from its key source."""
+
+    title = "Signing key unavailable"
+
+
+class Verdict(StrEnum):
+    """What a verifier tells a consumer about a label or record."""
+
+    GENUINE = "genuine"
+    NOT_GENUINE = "not_genuine"
+    SUSPENDED = "suspended"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+    UNTRUSTED_KEY = "untrusted_key"
+    UNKNOWN = "unknown"
+
+
+class Reason(StrEnum):
+    """Why verification failed: a finer code than the verdict it maps to."""
+
+    MALFORMED = "malformed"
+    BAD_SIGNATURE = "bad_signature"
+    UNKNOWN_KEY = "unknown_key"
+    KEY_COMPROMISED = "key_compromised"
+    LICENCE_SUSPENDED = "licence_suspended"
+    LICENCE_REVOKED = "licence_revoked"
+    LICENCE_EXPIRED = "licence_expired"
+    BATCH_REVOKED = "batch_revoked"
+    BATCH_SUSPENDED = "batch_suspended"
+    UNIT_RECALLED = "unit_recalled"
+    RECORD_NOT_YET_VALID = "record_not_yet_valid"
+    STATUS_LIST_INVALID = "status_list_invalid"
+    STATUS_LIST_EXPIRED = "status_list_expired"
+    NO_UNIT_SIGNATURE = "no_unit_signature"
+
+
+VERDICT_OF_REASON: dict[Reason, Verdict] = {
+    Reason.MALFORMED: Verdict.NOT_GENUINE,
+    Reason.BAD_SIGNATURE: Verdict.NOT_GENUINE,
+    Reason.UNKNOWN_KEY: Verdict.UNTRUSTED_KEY,
+    Reason.KEY_COMPROMISED: Verdict.UNTRUSTED_KEY,
+    Reason.LICENCE_SUSPENDED: Verdict.SUSPENDED,
+    Reason.LICENCE_REVOKED: Verdict.REVOKED,
+    Reason.LICENCE_EXPIRED: Verdict.EXPIRED,
+    Reason.BATCH_REVOKED: Verdict.REVOKED,
+    Reason.BATCH_SUSPENDED: Verdict.SUSPENDED,
+    Reason.UNIT_RECALLED: Verdict.REVOKED,
+    Reason.RECORD_NOT_YET_VALID: Verdict.UNKNOWN,
+    Reason.STATUS_LIST_INVALID: Verdict.UNKNOWN,
+    Reason.STATUS_LIST_EXPIRED: Verdict.UNKNOWN,
+    Reason.NO_UNIT_SIGNATURE: Verdict.UNKNOWN,
+}
+
+
+class VerificationError(SigningError):
+    """Verification failed.  Verifiers return ``None`` on success and raise this otherwise, never ``False``.
+
+    ``reason`` says why (a :class:`Reason`); ``verdict`` is what to tell a consumer.
+    """
+
+    status_code = 422
+    title = "Verification failed"
+
+    def __init__(self, detail: str, *, reason: Reason) -> None:
+        super().__init__(detail, errors=[{"field": "signature", "reason": reason.value}])
+        self.reason = reason
+        self.verdict = VERDICT_OF_REASON[reason]

@@ -1,0 +1,333 @@
+"""Label URLs: GS1 Digital Link URIs on the registry's host with a compact Ed25519 signature parameter.
+
+A unit label is ``https://<HOST>/01/<GTIN-14>/21/<serial>?s=<signature parameter>``; a product label without
+serials is ``https://<HOST>/01/<GTIN-14>``.  The signature parameter is 71 bytes written as one big-endian
+unsigned integer in exactly 171 decimal digits (QR numeric mode packs digits at 3.33 bits each, tighter than
+base32 in alphanumeric mode; the host and path are upper case so they pack in alphanumeric mode)::
+
+    key tag (5 bytes: first bytes of the RFC 7638 key id) || issue day (uint16 BE, days since 1970-01-01)
+    || Ed25519 signature (64 bytes)
+
+The signature is over a COSE ``Sig_structure`` (RFC 9052 section 4.4, deterministic CBOR, RFC 8949 section
+4.2.1)::
+
+    ["Signature1", bstr({1: -8, 4: key tag}), h'', bstr({1: host, 2: GTIN-14, 3: serial, 4: 1004(date)})]
+
+where ``host`` is the lower-case host (with its port unless 80/443) and key 3 is left out for product labels.
+The scheme is not signed, so ``http`` and ``https`` spellings verify alike.  See docs/formats.md.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
+
+from signing.errors import InvalidGTIN, LabelURLError, Reason, VerificationError
+from signing.gtin import normalize_gtin
+from signing.keys import KEY_TAG_BYTES, KeyRing, Signer, coerce_keyring
+
+if TYPE_CHECKING:
+    from signing.status import StatusSnapshot
+
+__all__ = [
+    "SIGNATURE_PARAMETER",
+    "LabelURL",
+    "encode_to_be_signed",
+    "issue_label_url",
+    "issue_label_urls",
+    "issue_product_url",
+    "parse_label_url",
+    "verify_label_url",
+]
+
+SIGNATURE_PARAMETER = "s"
+SERIAL_PATTERN = re.compile(r"[0-9A-Z-]{1,20}")
+_HOST_PATTERN = re.compile(r"[a-z0-9.-]+(:[0-9]{1,5})?|\[[0-9a-f:.]+\](:[0-9]{1,5})?")
+_QUALIFIERS = {"22": "cpv", "10": "lot", "21": "serial"}
+_EPOCH = date(1970, 1, 1)
+_PARAMETER_BYTES = KEY_TAG_BYTES + 2 + 64
+_PARAMETER_DIGITS = len(str(1 << 8 * _PARAMETER_BYTES))
+_PARAMETER_LIMIT = 1 << 8 * _PARAMETER_BYTES
+_URL_PATTERN = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://([^/?#]*)([^?#]*)(?:\?([^#]*))?(?:#.*)?", re.DOTALL)
+_WHITESPACE = re.compile(r"\s")
+
+
+# ---------------------------------------------------------------------------------------------- CBOR
+
+
+def encode_cbor_head(major: int, length: int) -> bytes:
+    if length < 24:
+        return bytes((major << 5 | length,))
+    if length < 0x100:
+        return bytes((major << 5 | 24, length))
+    if length < 0x10000:
+        return bytes((major << 5 | 25,)) + length.to_bytes(2, "big")
+    raise LabelURLError("label field too long")
+
+
+def encode_cbor_text(text: str) -> bytes:
+    data = text.encode("utf-8")
+    return encode_cbor_head(3, len(data)) + data
+
+
+def encode_protected_header(key_tag: bytes) -> bytes:
+    """``{1: -8 (EdDSA), 4: key tag}`` as deterministic CBOR."""
+    return b"\xa2\x01\x27\x04" + encode_cbor_head(2, len(key_tag)) + key_tag
+
+
+def encode_to_be_signed(host: str, gtin: str, serial: str | None, issued_on: date, key_tag: bytes) -> bytes:
+    """The exact bytes an issuing key signs for one label (a COSE Sig_structure, deterministic CBOR)."""
+    payload = b"".join(
+        (
+            b"\xa4" if serial is not None else b"\xa3",
+            b"\x01",
+            encode_cbor_text(host),
+            b"\x02",
+            encode_cbor_text(gtin),
+            b"\x03" + encode_cbor_text(serial) if serial is not None else b"",
+            b"\x04\xd9\x03\xec\x6a",  # 4: tag 1004 (RFC 8943 full-date), text of 10 bytes
+            issued_on.isoformat().encode("ascii"),
+        )
+    )
+    protected = encode_protected_header(key_tag)
+    return b"".join(
+        (
+            b"\x84\x6aSignature1",
+            encode_cbor_head(2, len(protected)),
+            protected,
+            b"\x40",
+            encode_cbor_head(2, len(payload)),
+            payload,
+        )
+    )
+
+
+# ---------------------------------------------------------------------------------------------- model
+
+
+def normalize_host(host: str) -> str:
+    """Lower-case the host and drop a default port; raise :class:`LabelURLError` for anything odd."""
+    text = host.strip().lower()
+    for default in (":443", ":80"):
+        if text.endswith(default):
+            text = text[: -len(default)]
+    if not text.isascii() or not _HOST_PATTERN.fullmatch(text):
+        raise LabelURLError(f"not a host name: {host!r}", field="host")
+    return text
+
+
+def encode_day(issued_on: date) -> bytes:
+    days = (issued_on - _EPOCH).days
+    if not 0 <= days < 0x10000:
+        raise LabelURLError(f"issue date {issued_on} is out of range", field="issued_on")
+    return days.to_bytes(2, "big")
+
+
+def encode_signature_parameter(key_tag: bytes, issued_on: date, signature: bytes) -> str:
+    """``key tag || day || signature`` as exactly 171 decimal digits."""
+    return str(int.from_bytes(key_tag + encode_day(issued_on) + signature, "big")).zfill(_PARAMETER_DIGITS)
+
+
+@dataclass(frozen=True)
+class LabelURL:
+    """A parsed label URL.  ``host`` is normalised (lower case); ``gtin`` is always a GTIN-14."""
+
+    host: str
+    gtin: str
+    serial: str | None = None
+    lot: str | None = None
+    key_tag: bytes | None = None
+    issued_on: date | None = None
+    signature: bytes | None = None
+
+    @property
+    def is_signed(self) -> bool:
+        return self.signature is not None
+
+    def to_be_signed(self) -> bytes:
+        if self.key_tag is None or self.issued_on is None:
+            raise LabelURLError("this label URL carries no signature", field=SIGNATURE_PARAMETER)
+        return encode_to_be_signed(self.host, self.gtin, self.serial, self.issued_on, self.key_tag)
+
+    def product_url(self, scheme: str = "https") -> str:
+        """The product-level URL ``/01/<GTIN-14>`` on the same host."""
+        return f"{scheme}://{self.host}/01/{self.gtin}"
+
+    def to_url(self) -> str:
+        """The canonical spelling, as :func:`issue_label_url` prints it."""
+        url = f"https://{self.host.upper()}/01/{self.gtin}"
+        if self.serial is not None:
+            url += f"/21/{self.serial}"
+        if self.signature is not None:
+            assert self.key_tag is not None and self.issued_on is not None
+            url += f"?{SIGNATURE_PARAMETER}=" + encode_signature_parameter(
+                self.key_tag, self.issued_on, self.signature
+            )
+        return url
+
+
+def decode_signature_parameter(value: str) -> tuple[bytes, date, bytes]:
+    if len(value) != _PARAMETER_DIGITS or not value.isascii() or not value.isdigit():
+        raise LabelURLError(f"signature parameter must be {_PARAMETER_DIGITS} digits", field="s")
+    number = int(value)
+    if number >= _PARAMETER_LIMIT:
+        raise LabelURLError("signature parameter is out of range", field="s")
+    raw = number.to_bytes(_PARAMETER_BYTES, "big")
+    key_tag = raw[:KEY_TAG_BYTES]
+    issued_on = _EPOCH + timedelta(days=int.from_bytes(raw[KEY_TAG_BYTES : KEY_TAG_BYTES + 2], "big"))
+    return key_tag, issued_on, raw[KEY_TAG_BYTES + 2 :]
+
+
+def parse_label_url(url: str) -> LabelURL:
+    """Parse any GS1 Digital Link spelling of a label URL; raise :class:`LabelURLError` if it is malformed.
+
+    Accepted: ``http`` or ``https``; any host case; a path prefix before ``/01/``; GTIN-8/12/13/14; the key
+    qualifiers ``/22/`` (CPV), ``/10/`` (lot), ``/21/`` (serial) in any order; other query parameters
+    (GS1 data attributes) are ignored.
+    """
+    text = url.strip() if isinstance(url, str) else ""
+    if not text.isascii() or _WHITESPACE.search(text):
+        raise LabelURLError("a label URL is a single line of ASCII")
+    parts = _URL_PATTERN.fullmatch(text)
+    if parts is None:
+        raise LabelURLError("not an absolute URL")
+    scheme, netloc, path, query = parts.groups()
+    if scheme.lower() not in ("http", "https"):
+        raise LabelURLError("a label URL starts with https:// or http://", field="scheme")
+    if "@" in netloc:
+        raise LabelURLError("a label URL has no user information", field="host")
+    host = normalize_host(netloc)
+    segments = [unquote(segment) for segment in path.split("/")[1:]]
+    if segments and segments[-1] == "":
+        segments.pop()
+    start = next(
+        (i for i, segment in enumerate(segments) if segment == "01" and (len(segments) - i) % 2 == 0),
+        None,
+    )
+    if start is None:
+        raise LabelURLError("a label URL path contains /01/<GTIN>", field="path")
+    try:
+        gtin = normalize_gtin(segments[start + 1])
+    except InvalidGTIN as exc:
+        raise LabelURLError(str(exc), field="gtin") from exc
+    qualifiers: dict[str, str] = {}
+    for ai, value in zip(segments[start + 2 :: 2], segments[start + 3 :: 2], strict=True):
+        name = _QUALIFIERS.get(ai)
+        if name is None:
+            raise LabelURLError(f"/{ai}/ is not a key qualifier of a GTIN", field="path")
+        if name in qualifiers:
+            raise LabelURLError(f"/{ai}/ appears twice", field="path")
+        if not value or len(value) > 20:
+            raise LabelURLError(f"/{ai}/ needs a value of 1 to 20 characters", field=name)
+        qualifiers[name] = value
+    serial = qualifiers.get("serial")
+    if serial is not None:
+        serial = serial.upper()
+        if not SERIAL_PATTERN.fullmatch(serial):
+            raise LabelURLError("a serial is 1 to 20 of 0-9 A-Z -", field="serial")
+    signature_values = [unquote(pair[2:]) for pair in (query or "").split("&") if pair[:2] in ("s=", "S=")]
+    if len(signature_values) > 1:
+        raise LabelURLError("the signature parameter appears twice", field="s")
+    key_tag: bytes | None = None
+    issued_on: date | None = None
+    signature: bytes | None = None
+    if signature_values:
+        key_tag, issued_on, signature = decode_signature_parameter(signature_values[0])
+    return LabelURL(
+        host=host,
+        gtin=gtin,
+        serial=serial,
+        lot=qualifiers.get("lot"),
+        key_tag=key_tag,
+        issued_on=issued_on,
+        signature=signature,
+    )
+
+
+# ---------------------------------------------------------------------------------------------- issue
+
+
+def issue_label_url(host: str, gtin14: str, serial: str | None, issued_on: date, signer: Signer) -> str:
+    """The signed label URL for one unit (or, with ``serial=None``, a signed product label)."""
+    return issue_label_urls(host, gtin14, [serial], issued_on, signer)[0]
+
+
+def issue_label_urls(
+    host: str, gtin14: str, serials: Iterable[str | None], issued_on: date, signer: Signer
+) -> list[str]:
+    """Signed label URLs for many units of one product issued on one day (the fast path for batches)."""
+    host = normalize_host(host)
+    gtin = normalize_gtin(gtin14)
+    key_tag = signer.key_tag
+    prefix = f"https://{host.upper()}/01/{gtin}"
+    head = key_tag + encode_day(issued_on)
+    sign = signer.private_key.sign
+    urls = []
+    for serial in serials:
+        if serial is not None and not SERIAL_PATTERN.fullmatch(serial):
+            raise LabelURLError(f"serial {serial!r} is not 1 to 20 of 0-9 A-Z -", field="serial")
+        signature = sign(encode_to_be_signed(host, gtin, serial, issued_on, key_tag))
+        parameter = str(int.from_bytes(head + signature, "big")).zfill(_PARAMETER_DIGITS)
+        path = prefix if serial is None else f"{prefix}/21/{serial}"
+        urls.append(f"{path}?{SIGNATURE_PARAMETER}={parameter}")
+    return urls
+
+
+def issue_product_url(host: str, gtin14: str) -> str:
+    """The unsigned product-level URL ``https://<HOST>/01/<GTIN-14>`` (no unit authenticity)."""
+    return f"https://{normalize_host(host).upper()}/01/{normalize_gtin(gtin14)}"
+
+
+# ---------------------------------------------------------------------------------------------- verify
+
+
+def verify_label_url(
+    url: str | LabelURL,
+    jwks: KeyRing | Mapping[str, Any],
+    status: StatusSnapshot | None = None,
+) -> None:
+    """Return ``None`` if the registry issued ``url`` and nothing known withdraws it; raise otherwise.
+
+    ``url`` may be a string or an already parsed :class:`LabelURL`.  Raises :class:`VerificationError`,
+    whose ``reason`` says why and ``verdict`` what to tell a consumer.
+
+    Steps:
+    1. parse the URL (any accepted spelling) — malformed is ``not_genuine``;
+    2. a label without a signature proves nothing about a unit (``unknown``; ``not_genuine`` if it names a
+       serial, because every unit label the registry issues is signed);
+    3. find the key by its tag in the published keys — none is ``untrusted_key``;
+    4. check that the key was trusted on the issue day (not retired before, not compromised) — else
+       ``untrusted_key``;
+    5. check the Ed25519 signature over the COSE Sig_structure — else ``not_genuine``;
+    6. if a verified status list is given: the licence, the batch and the unit must not be withdrawn.
+    """
+    # 1.
+    if isinstance(url, LabelURL):
+        label = url
+    else:
+        try:
+            label = parse_label_url(url)
+        except LabelURLError as exc:
+            raise VerificationError(f"malformed label URL: {exc}", reason=Reason.MALFORMED) from exc
+    # 2.
+    if label.signature is None or label.key_tag is None or label.issued_on is None:
+        if label.serial is not None:
+            raise VerificationError("a unit label without a signature", reason=Reason.BAD_SIGNATURE)
+        raise VerificationError(
+            "a product label proves nothing about a unit", reason=Reason.NO_UNIT_SIGNATURE
+        )
+    # 3.
+    key = coerce_keyring(jwks).find_by_tag(label.key_tag)
+    # 4.
+    key.check_trusted_at(label.issued_on)
+    # 5.
+    key.verify_signature(label.signature, label.to_be_signed())
+    # 6.
+    if status is not None:
+        status.check_product(label.gtin)
+        if label.serial is not None:
+            status.check_unit(label.gtin, label.serial)

@@ -1,0 +1,191 @@
+"""The offline verifier: a label URL, a photo of a label, or a downloaded record, checked with the published
+keys alone (and, if given, a signed status list).
+
+``python -m signing verify <label URL | image file | record.json> --jwks FILE [--status FILE]``
+
+Exit codes: 0 genuine; 10 not_genuine; 11 suspended; 12 revoked; 13 expired; 14 untrusted_key; 15 unknown;
+2 usage; 3 the input could not be read (missing file, no QR code in the image).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from signing.errors import LabelURLError, Reason, RecordFormatError, SigningError, Verdict, VerificationError
+from signing.keys import KeyRing, coerce_keyring
+from signing.labels import LabelURL, parse_label_url, verify_label_url
+from signing.records import SignedRecord, verify_record
+from signing.status import StatusSnapshot, load_status_list
+
+__all__ = ["EXIT_CODES", "InputError", "load_target", "main", "verify_target"]
+
+EXIT_CODES: dict[Verdict, int] = {
+    Verdict.GENUINE: 0,
+    Verdict.NOT_GENUINE: 10,
+    Verdict.SUSPENDED: 11,
+    Verdict.REVOKED: 12,
+    Verdict.EXPIRED: 13,
+    Verdict.UNTRUSTED_KEY: 14,
+    Verdict.UNKNOWN: 15,
+}
+EXIT_INPUT_ERROR = 3
+_IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".tif", ".tiff"}
+
+
+class InputError(SigningError):
+    """The thing to verify could not be read at all."""
+
+    status_code = 400
+    title = "Unreadable input"
+
+
+@dataclass(frozen=True)
+class Target:
+    """What was read: the text found and what it parsed to (a label URL or a signed record)."""
+
+    source: str
+    item: LabelURL | SignedRecord | None
+    text: str
+    parse_error: SigningError | None = None
+
+
+def decode_qr_image(path: Path) -> str:
+    """The text of the first QR code in an image file (decoded with zxing-cpp)."""
+    import zxingcpp
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            barcodes = zxingcpp.read_barcodes(image.convert("L"))
+    except (OSError, UnidentifiedImageError) as exc:
+        raise InputError(f"cannot read image {path}: {exc}") from exc
+    texts = [str(barcode.text) for barcode in barcodes if barcode.format == zxingcpp.BarcodeFormat.QRCode]
+    if not texts:
+        raise InputError(f"no readable QR code in {path}")
+    return texts[0]
+
+
+def load_target(target: str | Path) -> Target:
+    """Read a label URL (as text), an image of a label, or a signed record file."""
+    text = str(target)
+    path = Path(text)
+    looks_like_url = text.lower().startswith(("http://", "https://"))
+    if not looks_like_url:
+        if not path.is_file():
+            raise InputError(f"{text} is neither a label URL nor a readable file")
+        if path.suffix.lower() in _IMAGE_SUFFIXES:
+            text = decode_qr_image(path)
+        else:
+            try:
+                content = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise InputError(f"cannot read {path}: {exc}") from exc
+            if content.lstrip().startswith("{"):
+                try:
+                    return Target(source=str(target), item=SignedRecord.from_json(content), text=content)
+                except RecordFormatError as exc:
+                    return Target(source=str(target), item=None, text=content, parse_error=exc)
+            text = content.strip()
+    try:
+        return Target(source=str(target), item=parse_label_url(text), text=text)
+    except LabelURLError as exc:
+        return Target(source=str(target), item=None, text=text, parse_error=exc)
+
+
+def verify_target(
+    target: str | Path | Target,
+    jwks: KeyRing | Mapping[str, Any],
+    status: StatusSnapshot | str | None = None,
+    *,
+    now: datetime | None = None,
+) -> None:
+    """Return ``None`` if ``target`` is genuine and in force; raise :class:`VerificationError` otherwise.
+
+    ``status`` may be a verified :class:`StatusSnapshot` or the text of a Status List Token.
+    Raises :class:`InputError` if the target cannot be read at all.
+    """
+    loaded = target if isinstance(target, Target) else load_target(target)
+    keyring = coerce_keyring(jwks)
+    moment = now or datetime.now(UTC)
+    snapshot = load_status_list(status, keyring, now=moment) if isinstance(status, str) else status
+    if loaded.item is None:
+        raise VerificationError(
+            f"not a label URL or signed record: {loaded.parse_error}", reason=Reason.MALFORMED
+        )
+    if isinstance(loaded.item, SignedRecord):
+        verify_record(loaded.item, keyring, snapshot, now=moment)
+    else:
+        verify_label_url(loaded.item, keyring, snapshot)
+
+
+def describe(target: Target) -> dict[str, Any]:
+    item = target.item
+    if isinstance(item, LabelURL):
+        return {
+            "kind": "label",
+            "gtin": item.gtin,
+            "serial": item.serial,
+            "host": item.host,
+            "issued_on": item.issued_on.isoformat() if item.issued_on else None,
+            "key_tag": item.key_tag.hex() if item.key_tag else None,
+        }
+    if isinstance(item, SignedRecord):
+        record = item.record
+        return {
+            "kind": "record",
+            "gtin": record.gtin,
+            "brand": record.brand,
+            "model": record.model,
+            "manufacturer": record.manufacturer_legal_name,
+            "licence": record.licence_status.value,
+            "valid_until": record.valid_until.isoformat() if record.valid_until else None,
+            "kid": record.kid,
+        }
+    return {"kind": "unreadable", "text": target.text[:200]}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m signing", description="Verify registry labels offline.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    verify = commands.add_parser("verify", help="verify a label URL, a label image or a signed record")
+    verify.add_argument("target", help="a label URL, an image file with its QR code, or a record .json file")
+    verify.add_argument("--jwks", required=True, type=Path, help="the registry's published JWKS (jwks.json)")
+    verify.add_argument("--status", type=Path, help="a Status List Token file for offline revocation")
+    verify.add_argument("--json", action="store_true", help="print the verdict as JSON")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the offline verifier; returns the process exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        keyring = KeyRing.from_jwks(json.loads(args.jwks.read_text(encoding="utf-8")))
+        status = args.status.read_text(encoding="utf-8").strip() if args.status else None
+        target = load_target(args.target)
+    except (OSError, ValueError, SigningError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INPUT_ERROR
+    verdict, reason, detail = Verdict.GENUINE, None, "signed by the registry and not withdrawn"
+    try:
+        verify_target(target, keyring, status)
+    except VerificationError as exc:
+        verdict, reason, detail = exc.verdict, exc.reason.value, exc.detail
+    report = {"verdict": verdict.value, "reason": reason, "detail": detail, **describe(target)}
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        print(f"verdict: {verdict.value}")
+        if reason:
+            print(f"reason: {reason}")
+        print(f"why: {detail}")
+        for name, value in describe(target).items():
+            if value is not None:
+                print(f"{name}: {value}")
+    return EXIT_CODES[verdict]
