@@ -1,0 +1,913 @@
+"""The embedded backend: SQLite FTS5 in its own index file, no server, the default.
+
+Layout under ``<INSTANCE_PATH>/search/``::
+
+    catalogue-20261128T011900123456.sqlite3   one index (documents, FTS5 tables, vocabulary)
+    CURRENT                                   the live index's file name, replaced atomically
+    REINDEXING                                present while a reindex builds a new index
+
+Each index file holds:
+
+* ``docs`` — one row per document: the JSON body plus the filter/sort/facet columns;
+* ``doc_certs`` — (document, scheme, valid_from, valid_until) for certificate filters and facets;
+* ``fts`` — FTS5 over the folded text fields of ``search.fields`` (one column each, bm25 weight =
+  the field's boost), ``codes`` (every suffix of the GTIN and model number, so a prefix query is a
+  substring query) and ``translit`` (Banglish skeletons);
+* ``vocab`` + ``vocab_tri`` — the words of the text fields and an FTS5 trigram index over them,
+  from which typo corrections within edit distance 2 are found.
+"""
+
+# SQL here is assembled only from this module's constants and "?" placeholders; values are always bound.
+# ruff: noqa: S608
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import re
+import sqlite3
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from search.errors import ReindexFailed, SearchError, SearchUnavailable
+from search.fields import FACETS, LVA_BANDS, banglish_fields, code_fields, lva_band, text_fields
+from search.interfaces import (
+    Document,
+    DocumentSource,
+    FacetCount,
+    IndexInfo,
+    SearchBackend,
+    SearchHit,
+    SearchResult,
+    Suggestion,
+)
+from search.queries import CatalogueQuery, QueryTerm, analyse_query_text
+from search.text import (
+    edit_distance,
+    fold_text,
+    has_bangla,
+    max_typos,
+    normalise_code,
+    skeletonise,
+    skeletonise_text,
+    tokenise,
+    unique,
+)
+
+log = logging.getLogger(__name__)
+
+TEXT_COLUMNS: tuple[str, ...] = tuple(f.name for f in text_fields())
+FTS_COLUMNS: tuple[str, ...] = (*TEXT_COLUMNS, "codes", "translit")
+CODE_BOOST = max(f.boost for f in code_fields())
+TRANSLIT_BOOST = 1.0
+POINTER = "CURRENT"
+REINDEX_MARKER = "REINDEXING"
+REINDEX_MARKER_STALE_SECONDS = 3600
+KEEP_OLD_INDEXES = 1
+HIGHLIGHT_FIELDS = ("name_en", "name_bn", "brand", "model_number", "description_en", "description_bn")
+SNIPPET_CHARS = 160
+
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS docs (
+    id INTEGER PRIMARY KEY,
+    category TEXT NOT NULL,
+    manufacturer_id INTEGER NOT NULL,
+    district TEXT NOT NULL,
+    brand TEXT NOT NULL,
+    lva REAL NOT NULL,
+    lva_band TEXT NOT NULL,
+    licence_valid_from TEXT,
+    licence_valid_until TEXT,
+    newest TEXT NOT NULL,
+    name_sort TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS doc_certs (
+    doc_id INTEGER NOT NULL, scheme TEXT NOT NULL, valid_from TEXT NOT NULL, valid_until TEXT NOT NULL
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
+    {", ".join(FTS_COLUMNS)}, tokenize = 'unicode61 remove_diacritics 0', prefix = '2 3 4'
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS fts_vocab USING fts5vocab(fts, 'row');
+CREATE TABLE IF NOT EXISTS vocab (id INTEGER PRIMARY KEY, term TEXT NOT NULL UNIQUE);
+CREATE VIRTUAL TABLE IF NOT EXISTS vocab_tri USING fts5(
+    term, tokenize = 'trigram', content = 'vocab', content_rowid = 'id'
+);
+CREATE TRIGGER IF NOT EXISTS vocab_added AFTER INSERT ON vocab BEGIN
+    INSERT INTO vocab_tri (rowid, term) VALUES (new.id, new.term);
+END;
+"""
+_INDEXES = """
+CREATE INDEX IF NOT EXISTS docs_category ON docs (category);
+CREATE INDEX IF NOT EXISTS docs_manufacturer ON docs (manufacturer_id);
+CREATE INDEX IF NOT EXISTS docs_district ON docs (district);
+CREATE INDEX IF NOT EXISTS docs_lva ON docs (lva);
+CREATE INDEX IF NOT EXISTS docs_newest ON docs (newest);
+CREATE INDEX IF NOT EXISTS docs_name ON docs (name_sort);
+CREATE INDEX IF NOT EXISTS doc_certs_doc ON doc_certs (doc_id);
+CREATE INDEX IF NOT EXISTS doc_certs_scheme ON doc_certs (scheme, valid_until);
+"""
+# SQLite errors that mean "the index is not there or busy", as opposed to a bug
+_UNAVAILABLE = re.compile(
+    r"locked|busy|unable to open|disk i/o|no such table|readonly|malformed|not a database"
+)
+_SORTS = {
+    "relevance": "rank, d.id",
+    "newest": "d.newest DESC, d.id DESC",
+    "name": "d.name_sort, d.id",
+    "lva": "d.lva DESC, d.id",
+}
+
+
+def _bm25_config() -> str:
+    weights = [f.boost for f in text_fields()] + [CODE_BOOST, TRANSLIT_BOOST]
+    return "bm25(" + ", ".join(f"{w:g}" for w in weights) + ")"
+
+
+def _quote(token: str) -> str:
+    """An FTS5 string literal (tokens never contain quotes, but be safe)."""
+    return '"' + token.replace('"', '""') + '"'
+
+
+def code_suffixes(code: str) -> list[str]:
+    """Every suffix of at least 3 characters: a prefix query over these is a substring query."""
+    return [code[i:] for i in range(max(len(code) - 2, 1))] if code else []
+
+
+def build_index_row(doc: Document) -> dict[str, Any]:
+    """The FTS5 column values of a document (folded text, code suffixes, Banglish skeletons)."""
+    row: dict[str, Any] = {name: " ".join(tokenise(str(doc.get(name) or ""))) for name in TEXT_COLUMNS}
+    codes: list[str] = []
+    for f in code_fields():
+        codes.extend(code_suffixes(normalise_code(str(doc.get(f.name) or ""))))
+    row["codes"] = " ".join(unique(codes))
+    skeletons: list[str] = []
+    for f in banglish_fields():
+        skeletons.extend(skeletonise_text(str(doc.get(f.name) or "")))
+    row["translit"] = " ".join(unique(skeletons))
+    return row
+
+
+def build_match_expression(
+    terms: list[QueryTerm], corrections: dict[str, list[str]], *, any_term: bool = False
+) -> str:
+    """The FTS5 MATCH expression of analysed query terms (pure; every token is quoted).
+
+    Each term is a group of alternatives — the word in the text columns (as a prefix when it is
+    being typed), its typo corrections, its Banglish skeleton in ``translit``, its code form as a
+    substring of a GTIN or model number — and the groups are ANDed (ORed when ``any_term``).
+    """
+    text_cols = "{" + " ".join(TEXT_COLUMNS) + "}"
+    groups: list[str] = []
+    for term in terms:
+        alts: list[str] = []
+        star = "*" if term.prefix and len(term.token) >= 2 else ""
+        if term.code and len(term.parts) > 1:
+            alts.append(f"{text_cols} : {_quote(' '.join(term.parts))}")
+        alts.append(f"{text_cols} : {_quote(term.token)}{star}")
+        alts.extend(f"{text_cols} : {_quote(c)}" for c in corrections.get(term.token, ()))
+        if term.skeleton:
+            skeleton_star = "*" if term.prefix and len(term.skeleton) >= 2 else ""
+            alts.append(f"translit : {_quote(term.skeleton)}{skeleton_star}")
+        if term.code:
+            alts.append(f"codes : {_quote(term.code)}*")
+        groups.append("(" + " OR ".join(alts) + ")")
+    return (" OR " if any_term else " AND ").join(groups)
+
+
+def build_filter_sql(query: CatalogueQuery) -> tuple[str, list[Any]]:
+    """The WHERE clause (over ``docs d``) of a query's filters, and its parameters (pure)."""
+    clauses = [
+        "(d.licence_valid_from IS NULL OR d.licence_valid_from <= ?)",
+        "(d.licence_valid_until IS NULL OR d.licence_valid_until >= ?)",
+    ]
+    lic = query.licence_valid_on.isoformat()
+    params: list[Any] = [lic, lic]
+    cert_day = query.certificate_valid_on.isoformat()
+    for scheme in query.certificates:
+        clauses.append(
+            "EXISTS (SELECT 1 FROM doc_certs c WHERE c.doc_id = d.id AND c.scheme = ?"
+            " AND c.valid_from <= ? AND c.valid_until >= ?)"
+        )
+        params += [scheme, cert_day, cert_day]
+    if query.lva_min is not None:
+        clauses.append("d.lva >= ?")
+        params.append(query.lva_min)
+    for column, values in (
+        ("d.district", query.districts),
+        ("d.manufacturer_id", query.manufacturers),
+        ("d.category", query.categories),
+    ):
+        if values:
+            clauses.append(f"{column} IN ({', '.join('?' * len(values))})")
+            params.extend(values)
+    return " AND ".join(clauses), params
+
+
+def highlight_text(text: str, terms: list[QueryTerm], corrections: dict[str, list[str]]) -> str | None:
+    """``text`` HTML-escaped with the words matching the query wrapped in ``<mark>``; None when none match."""
+    exact: set[str] = set()
+    prefixes: list[str] = []
+    skeletons: set[str] = set()
+    for t in terms:
+        exact.add(t.token)
+        exact.update(t.parts)
+        exact.update(corrections.get(t.token, ()))
+        if t.prefix and len(t.token) >= 2:
+            prefixes.append(t.token)
+        if t.skeleton:
+            skeletons.add(t.skeleton)
+    out: list[str] = []
+    pos = 0
+    marked = False
+    for match in re.finditer(r"(?:[^\W_]|[\u0980-\u09f1])+", text):
+        word = match.group(0)
+        folded = "".join(tokenise(word))
+        if folded and (
+            folded in exact
+            or any(folded.startswith(p) for p in prefixes)
+            or (skeletons and skeletonise(word) in skeletons)
+        ):
+            out.append(escape(text[pos : match.start()]))
+            out.append(f"<mark>{escape(word)}</mark>")
+            pos = match.end()
+            marked = True
+    if not marked:
+        return None
+    out.append(escape(text[pos:]))
+    return "".join(out)
+
+
+def _snippet(text: str, highlighted: str) -> str:
+    """A window of about SNIPPET_CHARS around the first mark of a long highlighted text."""
+    if len(text) <= SNIPPET_CHARS:
+        return highlighted
+    first = highlighted.find("<mark>")
+    start = max(0, first - SNIPPET_CHARS // 3)
+    # do not cut inside a tag or an entity
+    while start > 0 and highlighted[start - 1] not in " ":
+        start -= 1
+    end = highlighted.find(" ", start + SNIPPET_CHARS)
+    if end == -1:
+        end = len(highlighted)
+    last_open = highlighted.rfind("<mark>", 0, end)
+    if last_open > highlighted.rfind("</mark>", 0, end):
+        end = highlighted.find("</mark>", end) + len("</mark>")
+    return ("…" if start else "") + highlighted[start:end] + ("…" if end < len(highlighted) else "")
+
+
+class _FacetCache:
+    """Facet counts per (index generation, filters + text): pages of one result share them."""
+
+    def __init__(self, size: int = 128) -> None:
+        self._data: OrderedDict[tuple[Any, ...], dict[str, list[FacetCount]]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._size = size
+
+    def get(self, key: tuple[Any, ...]) -> dict[str, list[FacetCount]] | None:
+        with self._lock:
+            value = self._data.get(key)
+            if value is not None:
+                self._data.move_to_end(key)
+            return value
+
+    def put(self, key: tuple[Any, ...], value: dict[str, list[FacetCount]]) -> None:
+        with self._lock:
+            self._data[key] = value
+            self._data.move_to_end(key)
+            while len(self._data) > self._size:
+                self._data.popitem(last=False)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class EmbeddedSearchBackend(SearchBackend):
+    """SQLite FTS5 index files under ``directory``; safe to share between threads and processes."""
+
+    name = "embedded"
+
+    def __init__(self, directory: str | os.PathLike[str]) -> None:
+        self.directory = Path(directory)
+        self._local = threading.local()
+        self._write_lock = threading.Lock()
+        self._facets = _FacetCache()
+        self._entities: tuple[tuple[str, int], list[dict[str, Any]]] | None = None
+        self._entities_lock = threading.Lock()
+
+    # --- files and connections -------------------------------------------------------------
+
+    @property
+    def pointer_path(self) -> Path:
+        return self.directory / POINTER
+
+    def _ensure_directory(self) -> None:
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise SearchUnavailable(f"cannot create the search index directory: {exc}") from exc
+
+    def _live_file(self, create: bool) -> Path:
+        try:
+            name = self.pointer_path.read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            name = ""
+        except OSError as exc:
+            raise SearchUnavailable(f"cannot read the search index pointer: {exc}") from exc
+        if name:
+            path = self.directory / name
+            if not path.exists():
+                raise SearchUnavailable(
+                    f"the live search index {name} is missing; run `flask search reindex`"
+                )
+            return path
+        if not create:
+            raise SearchUnavailable("there is no search index yet; run `flask search reindex`")
+        self._ensure_directory()
+        path = self._new_file()
+        conn = self._open(path)
+        try:
+            self._create_schema(conn)
+        finally:
+            conn.close()
+        self._point_to(path)
+        return path
+
+    def _new_file(self) -> Path:
+        stamp = _utcnow().strftime("%Y%m%dT%H%M%S%f")
+        return self.directory / f"catalogue-{stamp}.sqlite3"
+
+    def _point_to(self, path: Path) -> None:
+        tmp = self.directory / f".{POINTER}.{os.getpid()}.{threading.get_ident()}"
+        tmp.write_text(path.name + "\n", encoding="utf-8")
+        os.replace(tmp, self.pointer_path)
+
+    @staticmethod
+    def _open(path: Path) -> sqlite3.Connection:
+        conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA busy_timeout=30000")
+        conn.execute("PRAGMA temp_store=MEMORY")
+        conn.execute("PRAGMA cache_size=-65536")
+        conn.execute("PRAGMA mmap_size=268435456")
+        return conn
+
+    @staticmethod
+    def _create_schema(conn: sqlite3.Connection) -> None:
+        conn.executescript(_SCHEMA + _INDEXES)
+        conn.execute("INSERT INTO fts (fts, rank) VALUES ('rank', ?)", (_bm25_config(),))
+        conn.execute(
+            "INSERT OR IGNORE INTO meta (key, value) VALUES ('created_at', ?), ('generation', '0')",
+            (_utcnow().isoformat(timespec="seconds"),),
+        )
+
+    def _conn(self, create: bool = True) -> sqlite3.Connection:
+        """This thread's connection to the live index, reopened when the pointer moved."""
+        try:
+            stat = self.pointer_path.stat()
+            key: tuple[int, int] | None = (stat.st_ino, stat.st_mtime_ns)
+        except FileNotFoundError:
+            key = None
+        except OSError as exc:
+            raise SearchUnavailable(f"cannot read the search index pointer: {exc}") from exc
+        cached: tuple[tuple[int, int], sqlite3.Connection] | None = getattr(self._local, "conn", None)
+        if cached is not None and key is not None and cached[0] == key:
+            return cached[1]
+        if cached is not None:
+            cached[1].close()
+            self._local.conn = None
+        path = self._live_file(create=create)
+        try:
+            conn = self._open(path)
+        except sqlite3.Error as exc:
+            raise SearchUnavailable(f"cannot open the search index: {exc}") from exc
+        stat = self.pointer_path.stat()
+        self._local.conn = ((stat.st_ino, stat.st_mtime_ns), conn)
+        return conn
+
+    @contextlib.contextmanager
+    def _errors(self) -> Iterator[None]:
+        try:
+            yield
+        except SearchError:
+            raise
+        except sqlite3.OperationalError as exc:
+            if _UNAVAILABLE.search(str(exc)):
+                raise SearchUnavailable(f"the search index cannot answer: {exc}") from exc
+            raise SearchError(f"search index error: {exc}") from exc
+        except sqlite3.Error as exc:
+            raise SearchError(f"search index error: {exc}") from exc
+
+    def _generation(self, conn: sqlite3.Connection) -> tuple[str, int]:
+        row = conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        name = self.pointer_path.read_text(encoding="utf-8").strip() if self.pointer_path.exists() else ""
+        return name, int(row[0]) if row else 0
+
+    # --- writes ------------------------------------------------------------------------------
+
+    @staticmethod
+    def _write_documents(conn: sqlite3.Connection, docs: list[Document], *, replace: bool) -> None:
+        ids = [int(d["id"]) for d in docs]
+        if replace and ids:
+            EmbeddedSearchBackend._delete_rows(conn, ids)
+        doc_rows = []
+        cert_rows = []
+        fts_rows = []
+        vocab: set[str] = set()
+        for doc in docs:
+            lva = float(doc.get("local_value_addition") or 0.0)
+            newest = doc.get("launch_date") or (doc.get("created_at") or "")[:10]
+            doc_rows.append(
+                (
+                    int(doc["id"]),
+                    doc.get("category") or "",
+                    int(doc.get("manufacturer_id") or 0),
+                    doc.get("district") or "",
+                    doc.get("brand") or "",
+                    lva,
+                    lva_band(lva),
+                    doc.get("licence_valid_from"),
+                    doc.get("licence_valid_until"),
+                    newest,
+                    fold_text(str(doc.get("name_en") or "")),
+                    json.dumps(doc, ensure_ascii=False, separators=(",", ":")),
+                )
+            )
+            for cert in doc.get("certificates") or ():
+                cert_rows.append(
+                    (
+                        int(doc["id"]),
+                        cert["scheme"],
+                        cert.get("valid_from") or "",
+                        cert.get("valid_until") or "",
+                    )
+                )
+            row = build_index_row(doc)
+            fts_rows.append((int(doc["id"]), *(row[c] for c in FTS_COLUMNS)))
+            for column in TEXT_COLUMNS:
+                vocab.update(t for t in row[column].split() if len(t) >= 3 and not t.isdigit())
+        conn.executemany("INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", doc_rows)
+        conn.executemany("INSERT INTO doc_certs VALUES (?, ?, ?, ?)", cert_rows)
+        placeholders = ", ".join("?" * (len(FTS_COLUMNS) + 1))
+        conn.executemany(
+            f"INSERT INTO fts (rowid, {', '.join(FTS_COLUMNS)}) VALUES ({placeholders})", fts_rows
+        )
+        conn.executemany("INSERT OR IGNORE INTO vocab (term) VALUES (?)", ((t,) for t in sorted(vocab)))
+
+    @staticmethod
+    def _delete_rows(conn: sqlite3.Connection, ids: list[int]) -> None:
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            conn.execute(f"DELETE FROM docs WHERE id IN ({marks})", chunk)
+            conn.execute(f"DELETE FROM doc_certs WHERE doc_id IN ({marks})", chunk)
+            conn.execute(f"DELETE FROM fts WHERE rowid IN ({marks})", chunk)
+
+    def _bump(self, conn: sqlite3.Connection) -> None:
+        conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
+
+    def index_documents(self, docs: Iterable[Document]) -> int:
+        batch = list(docs)
+        if not batch:
+            return 0
+        with self._errors(), self._write_lock:
+            conn = self._conn()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._write_documents(conn, batch, replace=True)
+                self._bump(conn)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        return len(batch)
+
+    def delete_documents(self, ids: Iterable[int]) -> int:
+        wanted = sorted({int(i) for i in ids})
+        if not wanted:
+            return 0
+        with self._errors(), self._write_lock:
+            conn = self._conn()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._delete_rows(conn, wanted)
+                self._bump(conn)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        return len(wanted)
+
+    # --- reads -------------------------------------------------------------------------------
+
+    def _corrections(self, conn: sqlite3.Connection, terms: list[QueryTerm]) -> dict[str, list[str]]:
+        """Typo corrections of the words that match nothing (edit distance ≤ 1 or 2 by length)."""
+        out: dict[str, list[str]] = {}
+        for term in terms:
+            limit = max_typos(term.token)
+            if term.code or limit == 0 or self._term_exists(conn, term):
+                continue
+            grams = unique(term.token[i : i + 3] for i in range(len(term.token) - 2))
+            if not grams:
+                continue
+            expression = " OR ".join(_quote(g) for g in grams)
+            rows = conn.execute(
+                "SELECT term FROM vocab_tri WHERE vocab_tri MATCH ? ORDER BY rank LIMIT 200", (expression,)
+            ).fetchall()
+            scored = []
+            for (candidate,) in rows:
+                distance = edit_distance(term.token, candidate, limit)
+                if term.prefix and distance > limit and len(candidate) > len(term.token):
+                    distance = edit_distance(term.token, candidate[: len(term.token)], limit)
+                if distance <= limit:
+                    scored.append((distance, candidate))
+            if not scored:
+                continue
+            scored.sort()
+            best = [c for d, c in scored if d == scored[0][0]][:5]
+            existing = [c for c in best if self._doc_frequency(conn, c) > 0]
+            if existing:
+                out[term.token] = existing
+        return out
+
+    @staticmethod
+    def _doc_frequency(conn: sqlite3.Connection, token: str) -> int:
+        row = conn.execute("SELECT doc FROM fts_vocab WHERE term = ?", (token,)).fetchone()
+        return int(row[0]) if row else 0
+
+    def _term_exists(self, conn: sqlite3.Connection, term: QueryTerm) -> bool:
+        if self._doc_frequency(conn, term.token) > 0:
+            return True
+        if term.prefix:
+            row = conn.execute(
+                "SELECT 1 FROM fts_vocab WHERE term > ? AND term < ? LIMIT 1",
+                (term.token, term.token + "\U0010ffff"),
+            ).fetchone()
+            return row is not None
+        return False
+
+    def _match_base(
+        self, conn: sqlite3.Connection, query: CatalogueQuery
+    ) -> tuple[str, list[Any], str | None, list[QueryTerm], dict[str, list[str]]]:
+        """FROM/WHERE SQL over the documents matching ``query`` (text and filters)."""
+        where, params = build_filter_sql(query)
+        terms = analyse_query_text(query.q)
+        if not terms:
+            return f"docs d WHERE {where}", params, None, terms, {}
+        corrections = self._corrections(conn, terms)
+        corrected_q = None
+        if corrections:
+            corrected_q = " ".join(corrections.get(t.token, [t.token])[0] for t in terms)
+        match = build_match_expression(terms, corrections)
+        if len(terms) > 1:
+            probe = conn.execute(
+                f"SELECT 1 FROM fts JOIN docs d ON d.id = fts.rowid WHERE fts MATCH ? AND {where} LIMIT 1",
+                [match, *params],
+            ).fetchone()
+            if probe is None:
+                # nothing has every word: rank by how many (and how well) words match instead
+                match = build_match_expression(terms, corrections, any_term=True)
+        base = f"fts JOIN docs d ON d.id = fts.rowid WHERE fts MATCH ? AND {where}"
+        return base, [match, *params], corrected_q, terms, corrections
+
+    def search(self, query: CatalogueQuery) -> SearchResult:
+        with self._errors():
+            conn = self._conn()
+            base, params, corrected_q, terms, corrections = self._match_base(conn, query)
+            rank = "fts.rank" if terms else "0"
+            order = _SORTS[query.sort] if terms or query.sort != "relevance" else _SORTS["newest"]
+            order = order.replace("rank", rank)
+            generation = self._generation(conn)
+            cache_key = (generation, base, tuple(params), query.facets, query.certificate_valid_on)
+            cached = self._facets.get(cache_key)
+            if cached is not None and "__total__" in cached:
+                total = cached["__total__"][0].count
+            else:
+                total = int(conn.execute(f"SELECT count(*) FROM {base}", params).fetchone()[0])
+            rows = []
+            if query.offset < total:
+                rows = conn.execute(
+                    f"SELECT d.id, d.body, {rank} FROM {base} ORDER BY {order} LIMIT ? OFFSET ?",
+                    [*params, query.per_page, query.offset],
+                ).fetchall()
+            hits = []
+            for _id, body, score in rows:
+                doc = json.loads(body)
+                hits.append(
+                    SearchHit(
+                        document=doc,
+                        score=-float(score or 0.0),
+                        highlights=self._highlights(doc, terms, corrections),
+                    )
+                )
+            if cached is None:
+                facets = self._facet_counts(conn, base, params, query) if total else {}
+                cached = dict(facets)
+                cached["__total__"] = [FacetCount("total", total)]
+                self._facets.put(cache_key, cached)
+            facets = {k: v for k, v in cached.items() if k != "__total__"}
+            return SearchResult(hits=hits, total=total, facets=facets, corrected_q=corrected_q)
+
+    @staticmethod
+    def _highlights(
+        doc: Document, terms: list[QueryTerm], corrections: dict[str, list[str]]
+    ) -> dict[str, str]:
+        if not terms:
+            return {}
+        out = {}
+        for name in HIGHLIGHT_FIELDS:
+            text = str(doc.get(name) or "")
+            if not text:
+                continue
+            marked = highlight_text(text, terms, corrections)
+            if marked is not None:
+                out[name] = _snippet(text, marked)
+        return out
+
+    def _facet_counts(
+        self, conn: sqlite3.Connection, base: str, params: list[Any], query: CatalogueQuery
+    ) -> dict[str, list[FacetCount]]:
+        out: dict[str, list[FacetCount]] = {}
+        columns = {"category": "d.category", "manufacturer": "d.manufacturer_id", "district": "d.district"}
+        for name in query.facets:
+            facet = FACETS[name]
+            if name in columns:
+                rows = conn.execute(
+                    f"SELECT {columns[name]}, count(*) AS n FROM {base} GROUP BY 1 ORDER BY n DESC, 1",
+                    params,
+                ).fetchall()
+                out[name] = [FacetCount(str(v), int(n)) for v, n in rows]
+            elif facet.kind == "bands":
+                rows = conn.execute(f"SELECT d.lva_band, count(*) FROM {base} GROUP BY 1", params).fetchall()
+                counts = dict(rows)
+                out[name] = [FacetCount(label, int(counts.get(label, 0))) for label, _lo, _hi in LVA_BANDS]
+            else:  # certificate schemes valid on certificate_valid_on
+                day = query.certificate_valid_on.isoformat()
+                rows = conn.execute(
+                    "SELECT c.scheme, count(DISTINCT c.doc_id) AS n FROM doc_certs c "
+                    "WHERE c.valid_from <= ? AND c.valid_until >= ? "
+                    f"AND c.doc_id IN (SELECT d.id FROM {base}) "
+                    "GROUP BY 1 ORDER BY n DESC, 1",
+                    [day, day, *params],
+                ).fetchall()
+                out[name] = [FacetCount(str(v), int(n)) for v, n in rows]
+        return out
+
+    def scan(self, query: CatalogueQuery, batch: int = 1000) -> Iterator[Document]:
+        with self._errors():
+            conn = self._conn()
+            base, params, _corrected, terms, _corr = self._match_base(conn, query)
+            rank = "fts.rank" if terms else "0"
+            order = _SORTS[query.sort] if terms or query.sort != "relevance" else _SORTS["newest"]
+            order = order.replace("rank", rank)
+            ids = [r[0] for r in conn.execute(f"SELECT d.id FROM {base} ORDER BY {order}", params)]
+        for start in range(0, len(ids), batch):
+            chunk = ids[start : start + batch]
+            with self._errors():
+                marks = ", ".join("?" * len(chunk))
+                bodies = dict(
+                    conn.execute(f"SELECT id, body FROM docs WHERE id IN ({marks})", chunk).fetchall()
+                )
+            for i in chunk:
+                if i in bodies:
+                    yield json.loads(bodies[i])
+
+    def get_documents(self, ids: Iterable[int]) -> list[Document]:
+        wanted = [int(i) for i in ids]
+        if not wanted:
+            return []
+        with self._errors():
+            conn = self._conn()
+            marks = ", ".join("?" * len(wanted))
+            bodies = dict(conn.execute(f"SELECT id, body FROM docs WHERE id IN ({marks})", wanted).fetchall())
+        return [json.loads(bodies[i]) for i in wanted if i in bodies]
+
+    # --- suggestions -------------------------------------------------------------------------
+
+    def _entity_suggestions(self, conn: sqlite3.Connection) -> list[dict[str, Any]]:
+        """Brands, categories, manufacturers, districts and their product counts (cached per generation)."""
+        generation = self._generation(conn)
+        with self._entities_lock:
+            if self._entities is not None and self._entities[0] == generation:
+                return self._entities[1]
+        from registry.data.districts import DISTRICTS
+        from registry.data.taxonomy import CATEGORIES
+
+        entries: list[dict[str, Any]] = []
+
+        def add(text: str, kind: str, value: str, count: int) -> None:
+            if text:
+                words = tokenise(text)
+                entries.append(
+                    {
+                        "text": text,
+                        "kind": kind,
+                        "value": value,
+                        "count": count,
+                        "words": words,
+                        "skeletons": [skeletonise(w) for w in words],
+                    }
+                )
+
+        for brand, n in conn.execute("SELECT brand, count(*) FROM docs GROUP BY brand"):
+            add(brand, "brand", brand, n)
+        for code, n in conn.execute("SELECT category, count(*) FROM docs GROUP BY category"):
+            cat = CATEGORIES.get(code)
+            add(cat.name_en if cat else code, "category", code, n)
+            if cat:
+                add(cat.name_bn, "category", code, n)
+        for code, n in conn.execute("SELECT district, count(*) FROM docs GROUP BY district"):
+            dist = DISTRICTS.get(code)
+            add(dist.name_en if dist else code, "district", code, n)
+            if dist:
+                add(dist.name_bn, "district", code, n)
+        rows = conn.execute(
+            "SELECT manufacturer_id, count(*), min(body) FROM docs GROUP BY manufacturer_id"
+        ).fetchall()
+        for mid, n, body in rows:
+            doc = json.loads(body)
+            add(doc.get("manufacturer_name_en") or "", "manufacturer", str(mid), n)
+            add(doc.get("manufacturer_name_bn") or "", "manufacturer", str(mid), n)
+        entries.sort(key=lambda e: -e["count"])
+        with self._entities_lock:
+            self._entities = (generation, entries)
+        return entries
+
+    def suggest(self, prefix: str, limit: int = 10) -> list[Suggestion]:
+        terms = analyse_query_text(prefix, prefix_last=True)
+        terms = [t for t in terms if t.token]
+        if not terms:
+            return []
+        with self._errors():
+            conn = self._conn()
+            out: list[Suggestion] = []
+            seen: set[tuple[str, str]] = set()
+            bangla = any(has_bangla(t.token) for t in terms)
+            matches = [e for e in self._entity_suggestions(conn) if self._entity_matches(e, terms)]
+            # labels in the script the user types in first, then by product count
+            matches.sort(key=lambda e: (has_bangla(e["text"]) != bangla, -e["count"]))
+            for entry in matches:
+                key = (entry["kind"], entry["value"])
+                if key in seen:
+                    continue
+                seen.add(key)
+                out.append(Suggestion(entry["text"], entry["kind"], entry["value"], entry["count"]))
+                if len(out) >= max(1, limit // 2):
+                    break
+            name_cols = "{name_en name_bn brand}"
+            groups = []
+            for t in terms:
+                star = "*" if t.prefix else ""
+                alts = [f"{name_cols} : {_quote(t.token)}{star}"]
+                if t.skeleton:
+                    alts.append(f"translit : {_quote(t.skeleton)}{star}")
+                if t.code:
+                    alts.append(f"codes : {_quote(t.code)}*")
+                groups.append("(" + " OR ".join(alts) + ")")
+            match = " AND ".join(groups)
+            rows = conn.execute(
+                "SELECT d.id, d.body FROM docs d "
+                "WHERE d.id IN (SELECT rowid FROM fts WHERE fts MATCH ? LIMIT ?)",
+                (match, limit * 4),
+            ).fetchall()
+            names: set[str] = set()
+            for _id, body in rows:
+                doc = json.loads(body)
+                text = doc.get("name_bn") if bangla and doc.get("name_bn") else doc.get("name_en")
+                if not text or text in names:
+                    continue
+                names.add(text)
+                out.append(Suggestion(text, "product", str(doc["id"]), 1))
+                if len(out) >= limit:
+                    break
+            return out[:limit]
+
+    @staticmethod
+    def _entity_matches(entry: dict[str, Any], terms: list[QueryTerm]) -> bool:
+        words: list[str] = entry["words"]
+        skeletons: list[str] = entry["skeletons"]
+        for t in terms:
+            if t.prefix:
+                ok = any(w.startswith(t.token) for w in words) or (
+                    bool(t.skeleton)
+                    and len(t.skeleton) >= 2
+                    and any(s.startswith(t.skeleton) for s in skeletons)
+                )
+            else:
+                ok = t.token in words or (bool(t.skeleton) and t.skeleton in skeletons)
+            if not ok:
+                return False
+        return True
+
+    # --- index management --------------------------------------------------------------------
+
+    def count(self) -> int:
+        with self._errors():
+            return int(self._conn().execute("SELECT count(*) FROM docs").fetchone()[0])
+
+    def ping(self) -> bool:
+        try:
+            self._conn().execute("SELECT 1 FROM meta LIMIT 1").fetchone()
+        except (SearchError, sqlite3.Error, OSError):
+            return False
+        return True
+
+    def info(self) -> IndexInfo:
+        with self._errors():
+            conn = self._conn()
+            created = conn.execute("SELECT value FROM meta WHERE key = 'created_at'").fetchone()
+            name = self.pointer_path.read_text(encoding="utf-8").strip()
+            size = (self.directory / name).stat().st_size
+            return IndexInfo(
+                name=name,
+                created_at=datetime.fromisoformat(created[0]) if created else None,
+                documents=self.count(),
+                extra={"bytes": size, "directory": str(self.directory)},
+            )
+
+    @property
+    def marker_path(self) -> Path:
+        return self.directory / REINDEX_MARKER
+
+    def is_reindexing(self) -> bool:
+        try:
+            data = json.loads(self.marker_path.read_text(encoding="utf-8"))
+        except (FileNotFoundError, ValueError):
+            return False
+        return time.time() - float(data.get("started", 0)) < REINDEX_MARKER_STALE_SECONDS
+
+    def reindex(self, source: DocumentSource, expected: Callable[[], int]) -> IndexInfo:
+        self._ensure_directory()
+        self.marker_path.write_text(
+            json.dumps({"pid": os.getpid(), "started": time.time()}), encoding="utf-8"
+        )
+        path = self._new_file()
+        try:
+            conn = self._open(path)
+            try:
+                conn.execute("PRAGMA journal_mode=OFF")
+                conn.execute("PRAGMA synchronous=OFF")
+                conn.executescript(_SCHEMA)
+                conn.execute("INSERT INTO fts (fts, rank) VALUES ('rank', ?)", (_bm25_config(),))
+                conn.execute(
+                    "INSERT INTO meta (key, value) VALUES ('created_at', ?), ('generation', '0')",
+                    (_utcnow().isoformat(timespec="seconds"),),
+                )
+                conn.execute("BEGIN")
+                seen: set[int] = set()
+                for docs in source():
+                    fresh = [d for d in docs if int(d["id"]) not in seen]
+                    seen.update(int(d["id"]) for d in fresh)
+                    self._write_documents(conn, fresh, replace=False)
+                conn.execute("COMMIT")
+                conn.executescript(_INDEXES)
+                conn.execute("INSERT INTO fts (fts) VALUES ('optimize')")
+                conn.execute("ANALYZE")
+                loaded = int(conn.execute("SELECT count(*) FROM docs").fetchone()[0])
+                indexed = int(conn.execute("SELECT count(*) FROM fts").fetchone()[0])
+                wanted = expected()
+                if not loaded == indexed == wanted:
+                    raise ReindexFailed(
+                        f"the new index holds {loaded} documents ({indexed} in full text) but the database "
+                        f"has {wanted} public products; the live index was kept"
+                    )
+                conn.execute("PRAGMA journal_mode=WAL")
+            finally:
+                conn.close()
+        except BaseException:
+            with contextlib.suppress(OSError):
+                path.unlink()
+            with contextlib.suppress(OSError):
+                self.marker_path.unlink()
+            raise
+        self._point_to(path)
+        with contextlib.suppress(OSError):
+            self.marker_path.unlink()
+        self._prune(keep=path)
+        return IndexInfo(name=path.name, created_at=_utcnow(), documents=loaded)
+
+    def _prune(self, keep: Path) -> None:
+        """Remove index files older than the live one, keeping ``KEEP_OLD_INDEXES`` for a rollback."""
+        files = sorted(self.directory.glob("catalogue-*.sqlite3"))
+        older = [f for f in files if f.name < keep.name]
+        for old in older[: max(0, len(older) - KEEP_OLD_INDEXES)]:
+            for suffix in ("", "-wal", "-shm"):
+                with contextlib.suppress(OSError):
+                    Path(str(old) + suffix).unlink()
+
+    def close(self) -> None:
+        cached = getattr(self._local, "conn", None)
+        if cached is not None:
+            cached[1].close()
+            self._local.conn = None

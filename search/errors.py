@@ -1,0 +1,45 @@
+"""Errors of the search layer. ``SearchError`` is the root; each carries what problem+json needs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class SearchError(Exception):
+    """Root of every error the search layer raises."""
+
+    status_code: int = 500
+    title: str = "Search failed"
+
+    def __init__(self, detail: str = "", errors: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail or self.title
+        self.errors: list[dict[str, Any]] = list(errors or [])
+
+
+class InvalidQuery(SearchError):
+    """A catalogue query parameter is missing, malformed or out of range."""
+
+    status_code = 422
+    title = "Invalid catalogue query"
+
+
+class SearchUnavailable(SearchError):
+    """The search index cannot answer right now (engine down, index missing or locked)."""
+
+    status_code = 503
+    title = "Catalogue search is unavailable"
+    retry_after = 5  # seconds; app.py turns it into a Retry-After header
+
+
+class ProductsNotFound(SearchError):
+    """Some requested products are not in the public catalogue."""
+
+    status_code = 404
+    title = "Products not found in the public catalogue"
+
+
+class ReindexFailed(SearchError):
+    """A fresh index did not check out (document count mismatch); the live index was left as it was."""
+
+    title = "Reindex failed"
