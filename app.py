@@ -18,6 +18,8 @@ from config import load_settings
 log = logging.getLogger("registry")
 
 PROBLEM_BASE = "https://registry.mib.gov.bd/problems/"
+# Packages that wire themselves in through init_app(app), in this order.
+WIRED_PACKAGES: tuple[str, ...] = ()
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
@@ -35,10 +37,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     import registry
 
     registry.init_app(app)
-    _init_optional(app, "search")
-    _init_optional(app, "signing")
-    _init_optional(app, "labels")
-    _init_optional(app, "web")
+    for package in WIRED_PACKAGES:
+        _init_optional(app, package)
     _register_request_hooks(app)
     _register_error_handlers(app)
     return app

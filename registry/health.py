@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, current_app
 from sqlalchemy import text
 
-from registry.db import get_db
+from registry.db import get_db, get_session
 from registry.migrate import latest_version, schema_version
 
 bp = Blueprint("health", __name__)
@@ -18,9 +18,9 @@ def healthz() -> Any:
     db = get_db()
     status, code = "ok", 200
     try:
-        with db.read_engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        version = schema_version(db.engine)
+        connection = get_session().connection()
+        connection.execute(text("SELECT 1"))
+        version = schema_version(connection)
     except Exception as exc:  # the point of a health check is to report, not to raise
         status, code, version = f"database unavailable: {type(exc).__name__}", 503, None
     expected = latest_version()

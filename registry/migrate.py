@@ -8,7 +8,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,9 +27,11 @@ def upgrade_database(engine: Engine, revision: str = "heads") -> None:
         command.upgrade(cfg, revision)
 
 
-def schema_version(engine: Engine) -> str | None:
-    with engine.connect() as connection:
-        heads = MigrationContext.configure(connection).get_current_heads()
+def schema_version(bind: Engine | Connection) -> str | None:
+    if isinstance(bind, Engine):
+        with bind.connect() as connection:
+            return schema_version(connection)
+    heads = MigrationContext.configure(bind).get_current_heads()
     return ",".join(sorted(heads)) if heads else None
 
 

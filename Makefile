@@ -1,0 +1,43 @@
+# Made in Bangladesh ICT registry. `make help` lists the targets.
+SHELL := /bin/bash
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 5000
+export FLASK_APP := app
+
+.PHONY: help install run test test-quick lint bench clean
+
+help: ## Show this help
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@command -v $(PY) >/dev/null || { echo "Python 3.11 is required ($(PY) not found)"; exit 1; }
+	@test -d $(VENV) || $(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install the pinned dependencies
+
+run: install ## Set up the embedded database, seed demo data once, serve on http://127.0.0.1:$(PORT)
+	$(BIN)/flask db upgrade
+	$(BIN)/flask registry seed-demo
+	@echo "demo label URLs: instance/demo-labels.txt   demo accounts: instance/demo-credentials.txt"
+	$(BIN)/flask run --host 127.0.0.1 --port $(PORT) --no-reload
+
+test: install ## Run the whole suite (SQLite, then PostgreSQL and OpenSearch started on 127.0.0.1)
+	$(BIN)/python tools/run_tests.py $(ARGS)
+
+test-quick: install ## Run the suite on SQLite only, without services
+	$(BIN)/python -m pytest -q -m "not postgres and not opensearch and not browser" $(ARGS)
+
+lint: install ## ruff (lint + format check) and mypy on the strict packages
+	$(BIN)/ruff check .
+	$(BIN)/mypy signing search/queries.py
+
+bench: install ## Run the benchmarks; results go to bench/results/
+	$(BIN)/python bench/run_all.py $(ARGS)
+
+clean: ## Remove the virtualenv, the instance folder and caches
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache .mypy_cache

@@ -1,0 +1,58 @@
+"""The OpenAPI document, health, reference data and production settings."""
+
+from __future__ import annotations
+
+import pytest
+
+from config import ConfigError, load_settings
+
+
+def test_openapi_is_generated_from_the_validating_schemas(client):
+    doc = client.get("/api/v1/openapi.json").get_json()
+    assert doc["openapi"] == "3.1.0"
+    op = doc["paths"]["/api/v1/products"]["post"]
+    assert op["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ProductCreate"}
+    schema = doc["components"]["schemas"]["ProductCreate"]
+    assert schema["additionalProperties"] is False
+    assert {"gtin", "category", "local_value_addition"} <= set(schema["required"])
+    assert schema["properties"]["local_value_addition"]["anyOf"][0]["maximum"] == 100 or "maximum" in str(schema["properties"]["local_value_addition"])
+    assert "/api/v1/products/{product_id}/approve" in doc["paths"]
+    params = {p["name"] for p in doc["paths"]["/api/v1/products"]["get"]["parameters"]}
+    assert {"page", "per_page", "status"} <= params
+
+
+def test_healthz_reports_schema_and_backends(client):
+    body = client.get("/healthz").get_json()
+    assert body["status"] == "ok" and body["schema_version"] and body["database"] in ("sqlite", "postgresql")
+    assert "search" in body and "signing" in body
+
+
+def test_reference_data_is_bilingual(client):
+    districts = client.get("/api/v1/districts").get_json()["items"]
+    assert len(districts) == 64 and {"code": "dhaka", "name_en": "Dhaka", "name_bn": "ঢাকা", "division": "Dhaka"} in districts
+    cats = {c["code"]: c for c in client.get("/api/v1/categories").get_json()["items"]}
+    assert cats["phones"]["name_bn"] == "মোবাইল ফোন" and "software-services" in cats
+
+
+def test_security_headers_and_request_id(client):
+    resp = client.get("/healthz", headers={"X-Request-ID": "abcdef123456"})
+    assert resp.headers["X-Request-ID"] == "abcdef123456"
+    assert "unsafe-inline" not in resp.headers["Content-Security-Policy"]
+    assert resp.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_production_refuses_default_secrets():
+    with pytest.raises(ConfigError) as exc:
+        load_settings({"ENV": "production"}, environ={})
+    message = str(exc.value)
+    assert "SECRET_KEY" in message and "DATABASE_URL" in message and "SIGNING_KEY_PATH" in message
+    ok = load_settings({"ENV": "production", "SECRET_KEY": "x" * 40, "DATABASE_URL": "postgresql://db/registry",
+                        "SIGNING_KEY_PATH": "/etc/registry/key.pem", "PUBLIC_BASE_URL": "https://verify.mib.gov.bd"}, environ={})
+    assert ok.is_production
+
+
+def test_settings_come_from_prefixed_environment():
+    s = load_settings(environ={"REGISTRY_LICENCE_YEARS": "5", "REGISTRY_SEARCH_SYNC_THREAD": "off"})
+    assert s.LICENCE_YEARS == 5 and s.SEARCH_SYNC_THREAD is False
+    with pytest.raises(ConfigError, match="REGISTRY_LICENCE_YEARS"):
+        load_settings(environ={"REGISTRY_LICENCE_YEARS": "three"})

@@ -1,0 +1,106 @@
+"""Two reviewers deciding at once: exactly one wins. The audit trail cannot be edited."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import delete, select, text, update
+from sqlalchemy.exc import DBAPIError
+
+from registry.factories import bind_factories
+from registry.models import AuditEvent
+from tests.conftest import app_settings
+from tests.factories import ProductFactory, make_party
+
+
+@pytest.fixture()
+def committed_app(tmp_path: Path, database_url: str, _app):
+    """An app whose requests really commit (no wrapping transaction), for concurrency tests."""
+    from app import create_app
+
+    url = database_url if database_url.startswith("postgresql") else f"sqlite:///{tmp_path / 'race.sqlite3'}"
+    app = create_app(app_settings(tmp_path, url))
+    from registry.migrate import upgrade_database
+
+    upgrade_database(app.extensions["registry.db"].engine)
+    yield app
+    app.extensions["registry.db"].dispose()
+
+
+def test_concurrent_decisions_exactly_one_wins(committed_app):
+    db = committed_app.extensions["registry.db"]
+    s = db.session()
+    bind_factories(s)
+    suffix = uuid.uuid4().int % 10**8
+    maker = make_party(s, bin=f"77{suffix:011d}")
+    reviewers = [make_party(s, "reviewer") for _ in range(6)]
+    from registry.factories import demo_gtin
+
+    product = ProductFactory(manufacturer_id=maker.manufacturer.id, status="submitted", gtin=demo_gtin(suffix + 10**9))
+    s.commit()
+    pid = product.id
+    s.close()
+
+    barrier = threading.Barrier(len(reviewers))
+    results: list[int] = []
+
+    def decide(party, action):
+        client = committed_app.test_client()
+        barrier.wait()
+        body = {"reason": "not compliant"} if action == "reject" else {}
+        results.append(client.post(f"/api/v1/products/{pid}/{action}", json=body, headers=party.headers).status_code)
+
+    threads = [threading.Thread(target=decide, args=(r, "approve" if i % 2 else "reject")) for i, r in enumerate(reviewers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results).count(200) == 1, results
+    assert all(code in (409, 412) for code in results if code != 200), results
+    s = db.session()
+    decisions = s.scalars(select(AuditEvent.action).where(
+        AuditEvent.target_type == "product", AuditEvent.target_id == str(pid))).all()
+    assert len(decisions) == 1
+    s.close()
+
+
+def test_audit_events_cannot_be_updated_or_deleted(app, session, client):
+    maker = make_party(session)
+    session.commit()
+    from tests.registry.test_workflow import PRODUCT
+
+    assert client.post("/api/v1/products", json=PRODUCT, headers=maker.headers).status_code == 201
+    event_id = session.scalar(select(AuditEvent.id).where(AuditEvent.action == "product.created"))
+    assert event_id is not None
+    for stmt in (update(AuditEvent).where(AuditEvent.id == event_id).values(action="forged"),
+                 delete(AuditEvent).where(AuditEvent.id == event_id)):
+        nested = session.begin_nested()
+        with pytest.raises(DBAPIError, match="append-only"):
+            session.execute(stmt)
+        nested.rollback()
+    assert session.scalar(select(AuditEvent.action).where(AuditEvent.id == event_id)) == "product.created"
+
+
+def test_audit_trail_is_listed_for_reviewers_only(client, session):
+    maker, reviewer = make_party(session), make_party(session, "reviewer")
+    session.commit()
+    from tests.registry.test_workflow import PRODUCT
+
+    pid = client.post("/api/v1/products", json=PRODUCT, headers=maker.headers).get_json()["id"]
+    assert client.get("/api/v1/audit", headers=maker.headers).status_code == 403
+    resp = client.get(f"/api/v1/audit?target_type=product&target_id={pid}", headers=reviewer.headers)
+    items = resp.get_json()["items"]
+    assert [i["action"] for i in items] == ["product.created"]
+    assert items[0]["actor"] == maker.user.email and items[0]["after"]["gtin"] == "05901234123457"
+
+
+def test_postgres_refuses_truncate(app, session):
+    if session.bind.dialect.name != "postgresql":
+        pytest.skip("TRUNCATE exists only on PostgreSQL; the SQLite triggers cover UPDATE and DELETE")
+    nested = session.begin_nested()
+    with pytest.raises(DBAPIError, match="append-only"):
+        session.execute(text("TRUNCATE audit_events"))
+    nested.rollback()
