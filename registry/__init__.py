@@ -6,7 +6,11 @@ from typing import Any
 
 
 def init_app(app: Any) -> None:
+    from sqlalchemy.exc import IntegrityError
+    from sqlalchemy.orm.exc import StaleDataError
+
     from registry import cli, db, views
+    from registry.errors import Conflict
     from registry.health import bp as health_bp
 
     db.init_app(app)
@@ -14,3 +18,18 @@ def init_app(app: Any) -> None:
     app.register_blueprint(health_bp)
     app.cli.add_command(cli.db_cli)
     app.cli.add_command(cli.registry_cli)
+
+    @app.errorhandler(StaleDataError)
+    def _stale(exc: StaleDataError) -> Any:
+        # Optimistic concurrency: someone else changed the row between our read and our write.
+        conflict = Conflict("this record was changed by someone else at the same moment; reload it and decide again",
+                            errors=[{"field": "version", "reason": "changed concurrently"}])
+        return app.handle_user_exception(conflict)
+
+    @app.errorhandler(IntegrityError)
+    def _integrity(exc: IntegrityError) -> Any:
+        # Two requests racing for the same unique value (GTIN, BIN, email): the loser gets 409.
+        text = str(exc.orig).lower()
+        field = next((f for f in ("gtin", "bin", "email", "number", "prefix") if f in text), "body")
+        conflict = Conflict("a value that must be unique is already taken", errors=[{"field": field, "reason": "already registered"}])
+        return app.handle_user_exception(conflict)
