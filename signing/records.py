@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import rfc8785
 
-from signing.errors import Reason, RecordFormatError, VerificationError
+from signing.errors import InvalidGTIN, Reason, RecordFormatError, VerificationError
 from signing.gtin import normalize_gtin
 from signing.keys import KeyRing, Signer, coerce_keyring, decode_b64url, encode_b64url, format_time
 
@@ -224,22 +224,28 @@ class AuthenticityRecord:
             status_uri = require_text(reference, "uri", "status.status_list.")
         valid_from = parse_day(licence, "valid_from", "licence.")
         assert valid_from is not None
-        return cls(
-            product_id=require_text(product, "id", "product."),
-            gtin=require_text(product, "gtin", "product."),
-            brand=require_text(product, "brand", "product."),
-            model=require_text(product, "model", "product."),
-            manufacturer_id=require_text(manufacturer, "id", "manufacturer."),
-            manufacturer_legal_name=require_text(manufacturer, "legal_name", "manufacturer."),
-            licence_status=licence_status,
-            valid_from=valid_from,
-            valid_until=parse_day(licence, "valid_until", "licence.", optional=True),
-            certificates=tuple(Certificate.from_json(item) for item in certificates),
-            issued_at=parse_instant(data, "issued_at"),
-            kid=require_text(data, "kid", ""),
-            status_index=status_index,
-            status_uri=status_uri,
-        )
+        gtin = require_text(product, "gtin", "product.")
+        if len(gtin) != 14:
+            raise RecordFormatError("product.gtin must be a GTIN-14", field="product.gtin")
+        try:
+            return cls(
+                product_id=require_text(product, "id", "product."),
+                gtin=gtin,
+                brand=require_text(product, "brand", "product."),
+                model=require_text(product, "model", "product."),
+                manufacturer_id=require_text(manufacturer, "id", "manufacturer."),
+                manufacturer_legal_name=require_text(manufacturer, "legal_name", "manufacturer."),
+                licence_status=licence_status,
+                valid_from=valid_from,
+                valid_until=parse_day(licence, "valid_until", "licence.", optional=True),
+                certificates=tuple(Certificate.from_json(item) for item in certificates),
+                issued_at=parse_instant(data, "issued_at"),
+                kid=require_text(data, "kid", ""),
+                status_index=status_index,
+                status_uri=status_uri,
+            )
+        except InvalidGTIN as exc:
+            raise RecordFormatError(str(exc), field="product.gtin") from exc
 
 
 @dataclass(frozen=True)

@@ -35,4 +35,6 @@ def other_signer() -> Signer:
 
 @pytest.fixture()
 def keyring(private_key: Ed25519PrivateKey) -> KeyRing:
-    return KeyRing((PublishedKey.from_public_key(private_key.public_key(), created_at=NOW.replace(year=2025)),))
+    return KeyRing(
+        (PublishedKey.from_public_key(private_key.public_key(), created_at=NOW.replace(year=2025)),)
+    )

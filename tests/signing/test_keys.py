@@ -42,7 +42,9 @@ def test_encrypted_pkcs8_file_round_trips(tmp_path: Path, private_key: Ed25519Pr
     assert loaded.sign(b"x") == private_key.sign(b"x")
 
 
-def test_encrypted_pkcs8_file_refuses_a_wrong_or_empty_passphrase(tmp_path: Path, private_key: Ed25519PrivateKey) -> None:
+def test_encrypted_pkcs8_file_refuses_a_wrong_or_empty_passphrase(
+    tmp_path: Path, private_key: Ed25519PrivateKey
+) -> None:
     path = tmp_path / "issuing.pem"
     write_encrypted_pkcs8(private_key, path, b"correct horse")
     with pytest.raises(KeySourceError, match="cannot load"):
@@ -87,11 +89,15 @@ def test_jwks_with_a_kid_that_is_not_the_thumbprint_is_refused(private_key: Ed25
 def test_rotation_keeps_old_labels_verifying_and_new_ones_use_the_new_key(
     signer: Signer, other_signer: Signer, keyring: KeyRing
 ) -> None:
-    old_label = issue_label_url("verify.mib.gov.bd", "4006381333931", "001AAAAAAAAAA", date(2026, 3, 1), signer)
+    old_label = issue_label_url(
+        "verify.mib.gov.bd", "4006381333931", "001AAAAAAAAAA", date(2026, 3, 1), signer
+    )
     rotated = keyring.rotate(other_signer.private_key.public_key(), now=datetime(2026, 6, 1, tzinfo=UTC))
     assert rotated.current is not None and rotated.current.kid == other_signer.kid
     assert [key.status for key in rotated] == [KeyStatus.RETIRED, KeyStatus.CURRENT]
-    new_label = issue_label_url("verify.mib.gov.bd", "4006381333931", "001AAAAAAAAAB", date(2026, 6, 2), other_signer)
+    new_label = issue_label_url(
+        "verify.mib.gov.bd", "4006381333931", "001AAAAAAAAAB", date(2026, 6, 2), other_signer
+    )
     verify_label_url(old_label, rotated.to_jwks())
     verify_label_url(new_label, rotated.to_jwks())
 
@@ -100,7 +106,9 @@ def test_a_retired_key_is_not_trusted_for_labels_dated_after_its_retirement(
     signer: Signer, other_signer: Signer, keyring: KeyRing
 ) -> None:
     rotated = keyring.rotate(other_signer.private_key.public_key(), now=datetime(2026, 6, 1, 9, tzinfo=UTC))
-    same_day = issue_label_url("verify.mib.gov.bd", "4006381333931", "001AAAAAAAAAA", date(2026, 6, 1), signer)
+    same_day = issue_label_url(
+        "verify.mib.gov.bd", "4006381333931", "001AAAAAAAAAA", date(2026, 6, 1), signer
+    )
     verify_label_url(same_day, rotated)
     late = issue_label_url("verify.mib.gov.bd", "4006381333931", "001AAAAAAAAAA", date(2026, 6, 2), signer)
     with pytest.raises(VerificationError) as caught:
@@ -108,7 +116,9 @@ def test_a_retired_key_is_not_trusted_for_labels_dated_after_its_retirement(
     assert caught.value.verdict is Verdict.UNTRUSTED_KEY
 
 
-def test_compromise_distrusts_what_the_key_signed_after_the_time_only(signer: Signer, keyring: KeyRing) -> None:
+def test_compromise_distrusts_what_the_key_signed_after_the_time_only(
+    signer: Signer, keyring: KeyRing
+) -> None:
     after = datetime(2026, 5, 10, 15, 30, tzinfo=UTC)
     compromised = keyring.mark_compromised(signer.kid, after=after)
     before = issue_label_url("verify.mib.gov.bd", "4006381333931", "001AAAAAAAAAA", date(2026, 5, 9), signer)
@@ -137,15 +147,26 @@ def test_rotating_to_a_key_already_in_the_ring_is_refused(signer: Signer, keyrin
 
 @pytest.fixture()
 def softhsm_token(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    if not (shutil.which("softhsm2-util") and os.path.exists(SOFTHSM_MODULE)):
+    util = shutil.which("softhsm2-util")
+    if not (util and os.path.exists(SOFTHSM_MODULE)):
         pytest.skip("SoftHSMv2 is not installed (apt-get install softhsm2; .ci/run installs it)")
     tokens = tmp_path / "tokens"
     tokens.mkdir()
     config = tmp_path / "softhsm2.conf"
     config.write_text(f"directories.tokendir = {tokens}\nobjectstore.backend = file\nlog.level = ERROR\n")
     monkeypatch.setenv("SOFTHSM2_CONF", str(config))
-    subprocess.run(
-        ["softhsm2-util", "--init-token", "--free", "--label", "registry", "--pin", "1234", "--so-pin", "5678"],
+    subprocess.run(  # noqa: S603 - fixed argv from shutil.which, no shell
+        [
+            util,
+            "--init-token",
+            "--free",
+            "--label",
+            "registry",
+            "--pin",
+            "1234",
+            "--so-pin",
+            "5678",
+        ],
         check=True,
         capture_output=True,
     )
@@ -163,7 +184,9 @@ def generate_token_key(token_label: str, key_label: str) -> None:
             {pkcs11.Attribute.EC_PARAMS: encode_named_curve_parameters("1.3.101.112")},  # id-Ed25519
             local=True,
         )
-        parameters.generate_keypair(mechanism=pkcs11.Mechanism.EC_EDWARDS_KEY_PAIR_GEN, store=True, label=key_label)
+        parameters.generate_keypair(
+            mechanism=pkcs11.Mechanism.EC_EDWARDS_KEY_PAIR_GEN, store=True, label=key_label
+        )
 
 
 def test_pkcs11_token_key_signs_labels_that_verify_with_the_jwks(softhsm_token: str) -> None:

@@ -39,20 +39,22 @@ RFC8032 = [
 ]
 
 
-@pytest.mark.parametrize(("secret", "public", "message", "signature"), RFC8032, ids=["TEST1", "TEST2", "TEST3"])
+@pytest.mark.parametrize(
+    ("secret", "public", "message", "signature"), RFC8032, ids=["TEST1", "TEST2", "TEST3"]
+)
 def test_signer_reproduces_rfc8032_signatures(secret: str, public: str, message: str, signature: str) -> None:
     signer = Signer.from_private_key(Ed25519PrivateKey.from_private_bytes(bytes.fromhex(secret)))
     assert signer.private_key.public_key().public_bytes_raw().hex() == public
     assert signer.sign(bytes.fromhex(message)).hex() == signature
 
 
-@pytest.mark.parametrize(("secret", "public", "message", "signature"), RFC8032, ids=["TEST1", "TEST2", "TEST3"])
+@pytest.mark.parametrize(
+    ("secret", "public", "message", "signature"), RFC8032, ids=["TEST1", "TEST2", "TEST3"]
+)
 def test_published_key_accepts_rfc8032_signature_and_rejects_a_flipped_bit(
     secret: str, public: str, message: str, signature: str
 ) -> None:
-    key = PublishedKey.from_jwk(
-        {"kty": "OKP", "crv": "Ed25519", "x": _b64url(bytes.fromhex(public))}
-    )
+    key = PublishedKey.from_jwk({"kty": "OKP", "crv": "Ed25519", "x": _b64url(bytes.fromhex(public))})
     key.verify_signature(bytes.fromhex(signature), bytes.fromhex(message))
     flipped = bytearray(bytes.fromhex(signature))
     flipped[0] ^= 1
@@ -109,24 +111,47 @@ def test_label_to_be_signed_is_deterministic_cbor_of_the_cose_sig_structure(seri
         ],
         canonical=True,
     )
-    assert encode_to_be_signed("verify.mib.gov.bd", "08901234567890", serial, date(2026, 11, 28), tag) == expected
+    assert (
+        encode_to_be_signed("verify.mib.gov.bd", "08901234567890", serial, date(2026, 11, 28), tag)
+        == expected
+    )
 
 
 def test_label_to_be_signed_matches_hand_written_cbor() -> None:
     expected = bytes.fromhex(
         "84"  # array(4)
-        "6a" + b"Signature1".hex()  # text(10) "Signature1"
-        + "4a" + "a2" "01" "27" "04" "45" "90facafea9"  # bstr(10) {1: -8, 4: h'90facafea9'}
+        "6a"
+        + b"Signature1".hex()  # text(10) "Signature1"
+        + "4a"
+        + "a2"
+        "01"
+        "27"
+        "04"
+        "45"
+        "90facafea9"  # bstr(10) {1: -8, 4: h'90facafea9'}
         + "40"  # bstr(0) external_aad
-        + "58" "42"  # bstr(66) payload
+        + "58"
+        "42"  # bstr(66) payload
         + "a4"  # map(4)
-        + "01" "71" + b"verify.mib.gov.bd".hex()  # 1: text(17)
-        + "02" "6e" + b"08901234567890".hex()  # 2: text(14)
-        + "03" "6d" + b"001A9E2SE00GK".hex()  # 3: text(13)
-        + "04" "d903ec" "6a" + b"2026-11-28".hex()  # 4: tag 1004 text(10)
+        + "01"
+        "71"
+        + b"verify.mib.gov.bd".hex()  # 1: text(17)
+        + "02"
+        "6e"
+        + b"08901234567890".hex()  # 2: text(14)
+        + "03"
+        "6d"
+        + b"001A9E2SE00GK".hex()  # 3: text(13)
+        + "04"
+        "d903ec"
+        "6a" + b"2026-11-28".hex()  # 4: tag 1004 text(10)
     )
     actual = encode_to_be_signed(
-        "verify.mib.gov.bd", "08901234567890", "001A9E2SE00GK", date(2026, 11, 28), bytes.fromhex("90facafea9")
+        "verify.mib.gov.bd",
+        "08901234567890",
+        "001A9E2SE00GK",
+        date(2026, 11, 28),
+        bytes.fromhex("90facafea9"),
     )
     assert actual == expected
 
