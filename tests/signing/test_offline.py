@@ -1,0 +1,179 @@
+"""The offline verifier, as a command and as a function: URL, label image, record file; exit codes."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import qrcode
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from signing import (
+    AuthenticityRecord,
+    KeyRing,
+    LicenceStatus,
+    Signer,
+    StatusList,
+    StatusSnapshot,
+    StatusValue,
+    Verdict,
+    VerificationError,
+    issue_label_url,
+    sign_record,
+    sign_status_list,
+)
+from signing.offline import EXIT_CODES, InputError, main, verify_target
+
+GTIN = "04006381333931"
+
+
+@pytest.fixture()
+def jwks_file(tmp_path: Path, keyring: KeyRing) -> Path:
+    path = tmp_path / "jwks.json"
+    path.write_text(json.dumps(keyring.to_jwks()))
+    return path
+
+
+@pytest.fixture()
+def label(signer: Signer) -> str:
+    return issue_label_url("127.0.0.1:5000", GTIN, "001A9E2SE00GK", date.today(), signer)
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    code = main(["verify", *args])
+    return code, capsys.readouterr().out
+
+
+def test_genuine_url_exits_zero_and_says_why(
+    capsys: pytest.CaptureFixture[str], jwks_file: Path, label: str
+) -> None:
+    code, out = run(capsys, label, "--jwks", str(jwks_file))
+    assert code == 0
+    assert "verdict: genuine" in out
+    assert "serial: 001A9E2SE00GK" in out
+
+
+def test_tampered_url_exits_with_not_genuine(
+    capsys: pytest.CaptureFixture[str], jwks_file: Path, label: str
+) -> None:
+    code, out = run(capsys, label.replace("00GK", "00GM"), "--jwks", str(jwks_file), "--json")
+    assert code == EXIT_CODES[Verdict.NOT_GENUINE] == 10
+    report = json.loads(out)
+    assert (report["verdict"], report["reason"]) == ("not_genuine", "bad_signature")
+
+
+def test_label_photo_is_decoded_and_verified(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, jwks_file: Path, label: str
+) -> None:
+    image = tmp_path / "label.png"
+    code_image = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=3)
+    code_image.add_data(label)
+    code_image.make(fit=True)
+    code_image.make_image().save(image)
+    code, out = run(capsys, str(image), "--jwks", str(jwks_file))
+    assert code == 0, out
+
+
+def test_image_without_a_qr_code_is_an_input_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, jwks_file: Path
+) -> None:
+    from PIL import Image
+
+    blank = tmp_path / "blank.png"
+    Image.new("L", (64, 64), 255).save(blank)
+    assert main(["verify", str(blank), "--jwks", str(jwks_file)]) == 3
+    assert "no readable QR code" in capsys.readouterr().err
+
+
+def test_record_file_verifies_and_a_revoked_record_exits_revoked(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, jwks_file: Path, signer: Signer
+) -> None:
+    record = AuthenticityRecord(
+        product_id="p1",
+        gtin=GTIN,
+        brand="Walton",
+        model="X5",
+        manufacturer_id="m1",
+        manufacturer_legal_name="Walton PLC",
+        licence_status=LicenceStatus.GRANTED,
+        valid_from=date(2020, 1, 1),
+        valid_until=None,
+    )
+    path = tmp_path / "record.json"
+    path.write_bytes(sign_record(record, signer).to_bytes())
+    assert run(capsys, str(path), "--jwks", str(jwks_file))[0] == 0
+    from dataclasses import replace
+
+    path.write_bytes(sign_record(replace(record, licence_status=LicenceStatus.REVOKED), signer).to_bytes())
+    code, out = run(capsys, str(path), "--jwks", str(jwks_file))
+    assert code == 12 and "verdict: revoked" in out
+
+
+def test_status_file_suspends_a_genuine_label(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, jwks_file: Path, signer: Signer, label: str
+) -> None:
+    statuses = StatusList(4)
+    statuses.set(0, StatusValue.SUSPENDED)
+    snapshot = StatusSnapshot(uri="http://127.0.0.1:5000/status/1", statuses=statuses, gtin_index={GTIN: 0})
+    status_file = tmp_path / "status.jwt"
+    status_file.write_text(sign_status_list(snapshot, signer, now=datetime.now(UTC), ttl=timedelta(days=1)))
+    code, out = run(capsys, label, "--jwks", str(jwks_file), "--status", str(status_file))
+    assert code == 11 and "suspended" in out
+
+
+def test_unknown_key_exits_untrusted(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, other_signer: Signer
+) -> None:
+    from signing import PublishedKey
+
+    jwks = tmp_path / "other.json"
+    jwks.write_text(
+        json.dumps(KeyRing((PublishedKey.from_public_key(other_signer.private_key.public_key()),)).to_jwks())
+    )
+    url = issue_label_url(
+        "127.0.0.1:5000",
+        GTIN,
+        "001A9E2SE00GK",
+        date.today(),
+        Signer.from_private_key(
+            __import__(
+                "cryptography.hazmat.primitives.asymmetric.ed25519", fromlist=["x"]
+            ).Ed25519PrivateKey.generate()
+        ),
+    )
+    assert run(capsys, url, "--jwks", str(jwks))[0] == 14
+
+
+def test_missing_inputs_are_input_errors(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, jwks_file: Path
+) -> None:
+    assert main(["verify", str(tmp_path / "nothing.png"), "--jwks", str(jwks_file)]) == 3
+    assert main(["verify", "https://x/01/4006381333931", "--jwks", str(tmp_path / "none.json")]) == 3
+    with pytest.raises(SystemExit) as caught:
+        main(["verify"])
+    assert caught.value.code == 2
+
+
+def test_function_form_raises_or_returns_none(keyring: KeyRing, label: str) -> None:
+    assert verify_target(label, keyring) is None
+    with pytest.raises(VerificationError):
+        verify_target("https://127.0.0.1:5000/01/04006381333931/21/X", keyring)
+    with pytest.raises(InputError):
+        verify_target("no-such-file.json", keyring)
+
+
+def test_python_dash_m_signing_runs(jwks_file: Path, label: str) -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run(  # noqa: S603 - fixed argv, no shell
+        [sys.executable, "-m", "signing", "verify", label, "--jwks", str(jwks_file)],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("verdict: genuine")
