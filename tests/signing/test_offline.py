@@ -132,17 +132,8 @@ def test_unknown_key_exits_untrusted(
     jwks.write_text(
         json.dumps(KeyRing((PublishedKey.from_public_key(other_signer.private_key.public_key()),)).to_jwks())
     )
-    url = issue_label_url(
-        "127.0.0.1:5000",
-        GTIN,
-        "001A9E2SE00GK",
-        date.today(),
-        Signer.from_private_key(
-            __import__(
-                "cryptography.hazmat.primitives.asymmetric.ed25519", fromlist=["x"]
-            ).Ed25519PrivateKey.generate()
-        ),
-    )
+    stranger = Signer.from_private_key(Ed25519PrivateKey.generate())
+    url = issue_label_url("127.0.0.1:5000", GTIN, "001A9E2SE00GK", date.today(), stranger)
     assert run(capsys, url, "--jwks", str(jwks))[0] == 14
 
 
