@@ -12,7 +12,8 @@ Each index file holds:
 * ``doc_certs`` — (document, scheme, valid_from, valid_until) for certificate filters and facets;
 * ``fts`` — FTS5 over the folded text fields of ``search.fields`` (one column each, bm25 weight =
   the field's boost), ``codes`` (every suffix of the GTIN and model number, so a prefix query is a
-  substring query) and ``translit`` (Banglish skeletons);
+  substring query), ``translit_name`` and ``translit`` (Banglish skeletons of the name and brand,
+  and of the other Banglish fields, weighted apart so a romanised name outranks a category);
 * ``vocab`` + ``vocab_tri`` — the words of the text fields and an FTS5 trigram index over them,
   from which typo corrections within edit distance 2 are found.
 """
@@ -65,9 +66,11 @@ from search.text import (
 log = logging.getLogger(__name__)
 
 TEXT_COLUMNS: tuple[str, ...] = tuple(f.name for f in text_fields())
-FTS_COLUMNS: tuple[str, ...] = (*TEXT_COLUMNS, "codes", "translit")
+FTS_COLUMNS: tuple[str, ...] = (*TEXT_COLUMNS, "codes", "translit_name", "translit")
+NAME_BOOST = 5.0  # Banglish fields boosted at least this much are names (translit_name)
 CODE_BOOST = max(f.boost for f in code_fields())
-TRANSLIT_BOOST = 1.0
+TRANSLIT_NAME_BOOST = 2.0
+TRANSLIT_BOOST = 0.5
 POINTER = "CURRENT"
 REINDEX_MARKER = "REINDEXING"
 REINDEX_MARKER_STALE_SECONDS = 3600
@@ -129,7 +132,7 @@ _SORTS = {
 
 
 def _bm25_config() -> str:
-    weights = [f.boost for f in text_fields()] + [CODE_BOOST, TRANSLIT_BOOST]
+    weights = [f.boost for f in text_fields()] + [CODE_BOOST, TRANSLIT_NAME_BOOST, TRANSLIT_BOOST]
     return "bm25(" + ", ".join(f"{w:g}" for w in weights) + ")"
 
 
@@ -143,17 +146,29 @@ def code_suffixes(code: str) -> list[str]:
     return [code[i:] for i in range(max(len(code) - 2, 1))] if code else []
 
 
+def index_tokens(text: str) -> list[str]:
+    """The tokens indexed for ``text``: its words, plus hyphenated words joined ("Wi-Fi" → wi, fi, wifi)."""
+    tokens = tokenise(text)
+    for word in text.split():
+        parts = tokenise(word)
+        if len(parts) > 1:
+            tokens.append("".join(parts))
+    return tokens
+
+
 def build_index_row(doc: Document) -> dict[str, Any]:
     """The FTS5 column values of a document (folded text, code suffixes, Banglish skeletons)."""
-    row: dict[str, Any] = {name: " ".join(tokenise(str(doc.get(name) or ""))) for name in TEXT_COLUMNS}
+    row: dict[str, Any] = {name: " ".join(index_tokens(str(doc.get(name) or ""))) for name in TEXT_COLUMNS}
     codes: list[str] = []
     for f in code_fields():
         codes.extend(code_suffixes(normalise_code(str(doc.get(f.name) or ""))))
     row["codes"] = " ".join(unique(codes))
-    skeletons: list[str] = []
+    names: list[str] = []
+    others: list[str] = []
     for f in banglish_fields():
-        skeletons.extend(skeletonise_text(str(doc.get(f.name) or "")))
-    row["translit"] = " ".join(unique(skeletons))
+        (names if f.boost >= NAME_BOOST else others).extend(skeletonise_text(str(doc.get(f.name) or "")))
+    row["translit_name"] = " ".join(unique(names))
+    row["translit"] = " ".join(unique(others))
     return row
 
 
@@ -177,7 +192,7 @@ def build_match_expression(
         alts.extend(f"{text_cols} : {_quote(c)}" for c in corrections.get(term.token, ()))
         if term.skeleton:
             skeleton_star = "*" if term.prefix and len(term.skeleton) >= 2 else ""
-            alts.append(f"translit : {_quote(term.skeleton)}{skeleton_star}")
+            alts.append(f"{{translit_name translit}} : {_quote(term.skeleton)}{skeleton_star}")
         if term.code:
             alts.append(f"codes : {_quote(term.code)}*")
         groups.append("(" + " OR ".join(alts) + ")")
@@ -771,7 +786,7 @@ class EmbeddedSearchBackend(SearchBackend):
                 star = "*" if t.prefix else ""
                 alts = [f"{name_cols} : {_quote(t.token)}{star}"]
                 if t.skeleton:
-                    alts.append(f"translit : {_quote(t.skeleton)}{star}")
+                    alts.append(f"translit_name : {_quote(t.skeleton)}{star}")
                 if t.code:
                     alts.append(f"codes : {_quote(t.code)}*")
                 groups.append("(" + " OR ".join(alts) + ")")
