@@ -201,7 +201,9 @@ def parse_label_url(url: str) -> LabelURL:
     if "@" in netloc:
         raise LabelURLError("a label URL has no user information", field="host")
     host = normalize_host(netloc)
-    segments = [unquote(segment) for segment in path.split("/")[1:]]
+    segments = path.split("/")[1:]
+    if "%" in path:
+        segments = [unquote(segment) for segment in segments]
     if segments and segments[-1] == "":
         segments.pop()
     start = next(
@@ -229,7 +231,7 @@ def parse_label_url(url: str) -> LabelURL:
         serial = serial.upper()
         if not SERIAL_PATTERN.fullmatch(serial):
             raise LabelURLError("a serial is 1 to 20 of 0-9 A-Z -", field="serial")
-    signature_values = [unquote(pair[2:]) for pair in (query or "").split("&") if pair[:2] in ("s=", "S=")]
+    signature_values = [pair[2:] for pair in (query or "").split("&") if pair[:2] in ("s=", "S=")]
     if len(signature_values) > 1:
         raise LabelURLError("the signature parameter appears twice", field="s")
     key_tag: bytes | None = None
