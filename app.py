@@ -24,7 +24,9 @@ WIRED_PACKAGES: tuple[str, ...] = ()
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     settings = load_settings(overrides)
-    app = Flask(__name__, instance_path=settings.INSTANCE_PATH, static_folder="static", template_folder="templates")
+    app = Flask(
+        __name__, instance_path=settings.INSTANCE_PATH, static_folder="static", template_folder="templates"
+    )
     app.config.update(settings.as_flask_config())
     app.config["SETTINGS"] = settings
     app.json.ensure_ascii = False  # Bangla stays readable in JSON
@@ -83,8 +85,15 @@ def _register_request_hooks(app: Flask) -> None:
         return resp
 
 
-def problem_response(status: int, title: str, detail: str, *, slug: str | None = None,
-                     errors: list[dict[str, Any]] | None = None, extra: dict[str, Any] | None = None) -> Any:
+def problem_response(
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    slug: str | None = None,
+    errors: list[dict[str, Any]] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Any:
     body: dict[str, Any] = {
         "type": PROBLEM_BASE + slug if slug else "about:blank",
         "title": title,
@@ -127,7 +136,9 @@ def _register_error_handlers(app: Flask) -> None:
             errors = []
         if _wants_html() and status in (404, 405):
             return _html_error(app, status, exc.name, detail)
-        resp = problem_response(status, exc.name, detail, slug=exc.name.lower().replace(" ", "-"), errors=errors)
+        resp = problem_response(
+            status, exc.name, detail, slug=exc.name.lower().replace(" ", "-"), errors=errors
+        )
         if status == 405 and getattr(exc, "valid_methods", None):
             resp.headers["Allow"] = ", ".join(exc.valid_methods or [])
         return resp
@@ -138,17 +149,25 @@ def _register_error_handlers(app: Flask) -> None:
         title = getattr(exc, "title", None)
         if isinstance(status, int) and isinstance(title, str):
             extra = getattr(exc, "extra", None) or {}
-            resp = problem_response(status, title, getattr(exc, "detail", None) or str(exc),
-                                    slug=getattr(exc, "slug", None) or title.lower().replace(" ", "-"),
-                                    errors=list(getattr(exc, "errors", []) or []), extra=extra)
+            resp = problem_response(
+                status,
+                title,
+                getattr(exc, "detail", None) or str(exc),
+                slug=getattr(exc, "slug", None) or title.lower().replace(" ", "-"),
+                errors=list(getattr(exc, "errors", []) or []),
+                extra=extra,
+            )
             retry = getattr(exc, "retry_after", None)
             if retry:
                 resp.headers["Retry-After"] = str(int(retry))
             return resp
         log.exception("unhandled error, request_id=%s", g.get("request_id"))
-        return problem_response(500, "Internal server error",
-                                f"something went wrong on our side; quote request id {g.get('request_id')}",
-                                slug="internal")
+        return problem_response(
+            500,
+            "Internal server error",
+            f"something went wrong on our side; quote request id {g.get('request_id')}",
+            slug="internal",
+        )
 
 
 def _html_error(app: Flask, status: int, title: str, detail: str) -> Any:

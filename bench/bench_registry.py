@@ -51,16 +51,30 @@ _, token = issue_token(s, u, "bench", None, 1)
 s.commit()
 print(token)
 """
-    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=ROOT, check=True, capture_output=True, text=True
+    )
     return out.stdout.strip().splitlines()[-1]
 
 
-def run_create_products(label: str, env: dict[str, str], duration: int, connections: int) -> dict[str, object]:
+def run_create_products(
+    label: str, env: dict[str, str], duration: int, connections: int
+) -> dict[str, object]:
     token = prepare(env)
     port = free_port()
     gunicorn = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning", "app:create_app()"],
-        env=env, cwd=ROOT,
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "-w",
+            "2",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "app:create_app()",
+        ],
+        env=env,
+        cwd=ROOT,
     )
     try:
         for _ in range(100):
@@ -72,19 +86,43 @@ def run_create_products(label: str, env: dict[str, str], duration: int, connecti
         results = []
         for run in (1, 2):  # run 1 warms up; run 2 is measured
             wrk = subprocess.run(
-                ["wrk", "-t2", f"-c{connections}", f"-d{duration if run == 2 else 3}s", "--latency",
-                 "-s", str(ROOT / "bench/create_product.lua"), f"http://127.0.0.1:{port}"],
-                env={**env, "BENCH_TOKEN": token, "BENCH_RUN": str(run + (7 if label == "postgresql" else 0))},
-                capture_output=True, text=True, check=True,
+                [
+                    "wrk",
+                    "-t2",
+                    f"-c{connections}",
+                    f"-d{duration if run == 2 else 3}s",
+                    "--latency",
+                    "-s",
+                    str(ROOT / "bench/create_product.lua"),
+                    f"http://127.0.0.1:{port}",
+                ],
+                env={
+                    **env,
+                    "BENCH_TOKEN": token,
+                    "BENCH_RUN": str(run + (7 if label == "postgresql" else 0)),
+                },
+                capture_output=True,
+                text=True,
+                check=True,
             )
             results.append(wrk.stdout)
         out = results[-1]
         stats = json.loads(re.search(r"JSON (\{.*\})", out).group(1))
         rps = stats["requests"] / (stats["duration_us"] / 1e6)
         non2xx = int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", out)) else 0
-        return {"backend": label, "requests_per_s": round(rps, 1), "requests": stats["requests"], "non_2xx": non2xx,
-                "p50_ms": stats["p50_ms"], "p99_ms": stats["p99_ms"], "connections": connections, "workers": 2,
-                "duration_s": duration, "target_rps": 300, "meets_target": rps >= 300 and non2xx == 0}
+        return {
+            "backend": label,
+            "requests_per_s": round(rps, 1),
+            "requests": stats["requests"],
+            "non_2xx": non2xx,
+            "p50_ms": stats["p50_ms"],
+            "p99_ms": stats["p99_ms"],
+            "connections": connections,
+            "workers": 2,
+            "duration_s": duration,
+            "target_rps": 300,
+            "meets_target": rps >= 300 and non2xx == 0,
+        }
     finally:
         gunicorn.send_signal(signal.SIGTERM)
         gunicorn.wait(timeout=30)
@@ -93,11 +131,29 @@ def run_create_products(label: str, env: dict[str, str], duration: int, connecti
 def run_seed() -> dict[str, object]:
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "REGISTRY_INSTANCE_PATH": tmp, "FLASK_APP": "app"}
-        subprocess.run([str(ROOT / ".venv/bin/flask"), "db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
+        subprocess.run(
+            [str(ROOT / ".venv/bin/flask"), "db", "upgrade"],
+            env=env,
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
         start = time.perf_counter()
-        subprocess.run([str(ROOT / ".venv/bin/flask"), "registry", "seed-demo"], env=env, cwd=ROOT, check=True, capture_output=True)
+        subprocess.run(
+            [str(ROOT / ".venv/bin/flask"), "registry", "seed-demo"],
+            env=env,
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
         seconds = time.perf_counter() - start
-    return {"products": 2000, "manufacturers": 60, "seconds": round(seconds, 2), "target_seconds": 30, "meets_target": seconds < 30}
+    return {
+        "products": 2000,
+        "manufacturers": 60,
+        "seconds": round(seconds, 2),
+        "target_seconds": 30,
+        "meets_target": seconds < 30,
+    }
 
 
 def main() -> None:
@@ -124,8 +180,12 @@ def main() -> None:
         url = service.url
         try:
             with tempfile.TemporaryDirectory() as tmp:
-                env = {**os.environ, "REGISTRY_INSTANCE_PATH": tmp, "REGISTRY_DATABASE_URL": url,
-                       "REGISTRY_SEARCH_SYNC_THREAD": "false"}
+                env = {
+                    **os.environ,
+                    "REGISTRY_INSTANCE_PATH": tmp,
+                    "REGISTRY_DATABASE_URL": url,
+                    "REGISTRY_SEARCH_SYNC_THREAD": "false",
+                }
                 runs.append(run_create_products("postgresql", env, args.duration, args.connections))
                 print(runs[-1])
         finally:

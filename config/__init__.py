@@ -110,7 +110,9 @@ def validate_settings(settings: Settings) -> None:
         if not settings.DATABASE_URL:
             problems.append(f"{PREFIX}DATABASE_URL must name the production database")
         if not settings.SIGNING_KEY_PATH:
-            problems.append(f"{PREFIX}SIGNING_KEY_PATH must name the issuing key (the development key is refused)")
+            problems.append(
+                f"{PREFIX}SIGNING_KEY_PATH must name the issuing key (the development key is refused)"
+            )
         if not settings.PUBLIC_BASE_URL.startswith("https://"):
             problems.append(f"{PREFIX}PUBLIC_BASE_URL must be an https:// address in production")
         if problems:

@@ -22,8 +22,10 @@ def init_app(app: Any) -> None:
     @app.errorhandler(StaleDataError)
     def _stale(exc: StaleDataError) -> Any:
         # Optimistic concurrency: someone else changed the row between our read and our write.
-        conflict = Conflict("this record was changed by someone else at the same moment; reload it and decide again",
-                            errors=[{"field": "version", "reason": "changed concurrently"}])
+        conflict = Conflict(
+            "this record was changed by someone else at the same moment; reload it and decide again",
+            errors=[{"field": "version", "reason": "changed concurrently"}],
+        )
         return app.handle_user_exception(conflict)
 
     @app.errorhandler(IntegrityError)
@@ -31,5 +33,8 @@ def init_app(app: Any) -> None:
         # Two requests racing for the same unique value (GTIN, BIN, email): the loser gets 409.
         text = str(exc.orig).lower()
         field = next((f for f in ("gtin", "bin", "email", "number", "prefix") if f in text), "body")
-        conflict = Conflict("a value that must be unique is already taken", errors=[{"field": field, "reason": "already registered"}])
+        conflict = Conflict(
+            "a value that must be unique is already taken",
+            errors=[{"field": field, "reason": "already registered"}],
+        )
         return app.handle_user_exception(conflict)

@@ -18,7 +18,7 @@ from registry.errors import Forbidden, NotAuthenticated
 from registry.models import ApiToken, Role, User
 
 _hasher = PasswordHasher()  # argon2id, RFC 9106 low-memory profile defaults
-TOKEN_PREFIX = "mib"
+TOKEN_PREFIX = "mib"  # noqa: S105 - a public marker, not a secret
 LOCKOUT_AFTER = 5
 LOCKOUT_MINUTES = 15
 ROLE_SCOPES = {
@@ -67,7 +67,9 @@ class Actor:
         return self.user
 
     def is_staff_of(self, manufacturer_id: int) -> bool:
-        return bool(self.user and self.user.role == Role.MANUFACTURER and self.user.manufacturer_id == manufacturer_id)
+        return bool(
+            self.user and self.user.role == Role.MANUFACTURER and self.user.manufacturer_id == manufacturer_id
+        )
 
     @property
     def is_reviewer(self) -> bool:
@@ -103,7 +105,9 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def issue_token(session: Session, user: User, name: str, scopes: list[str] | None, days: int) -> tuple[ApiToken, str]:
+def issue_token(
+    session: Session, user: User, name: str, scopes: list[str] | None, days: int
+) -> tuple[ApiToken, str]:
     """Create a token; the returned plaintext ``mib_<prefix>_<secret>`` is never stored."""
     allowed = ROLE_SCOPES[Role(user.role)]
     wanted = set(scopes) if scopes else set(allowed)

@@ -48,7 +48,9 @@ def seed_demo_command(products: int, manufacturers: int) -> None:
         session.commit()
     finally:
         session.close()
-    lines = [f"seeded {result['manufacturers']} manufacturers in {result['districts']} districts, {result['products']} products"]
+    lines = [
+        f"seeded {result['manufacturers']} manufacturers in {result['districts']} districts, {result['products']} products"
+    ]
     lines.append("demo accounts (also in instance/demo-credentials.txt):")
     for role, (email, password) in result["accounts"].items():
         lines.append(f"  {role:<12} {email:<26} {password}")
@@ -78,8 +80,14 @@ def create_user(email: str, name: str, role: str, password: str) -> None:
         user = User(email=email.lower(), name=name, role=role, password_hash=hash_password(password))
         session.add(user)
         session.flush()
-        record_event(session, actor="cli", action="user.created", target_type="user", target_id=user.id,
-                     after={"email": user.email, "role": role})
+        record_event(
+            session,
+            actor="cli",
+            action="user.created",
+            target_type="user",
+            target_id=user.id,
+            after={"email": user.email, "role": role},
+        )
     click.echo(f"created {role} {email}")
 
 

@@ -24,11 +24,24 @@ fake_en = Faker("en_US")
 
 # Invented brands (no real trademarks) with their Bangla spelling.
 BRANDS = [
-    ("Ekota", "একতা"), ("Padma Tech", "পদ্মা টেক"), ("Jamuna Digital", "যমুনা ডিজিটাল"), ("Shapla", "শাপলা"),
-    ("Meghna Devices", "মেঘনা ডিভাইসেস"), ("Bonolota", "বনলতা"), ("Surjo", "সূর্য"), ("Nokshi", "নকশী"),
-    ("Dhaka Micro", "ঢাকা মাইক্রো"), ("Karnaphuli", "কর্ণফুলী"), ("Sundarban Systems", "সুন্দরবন সিস্টেমস"),
-    ("Teesta", "তিস্তা"), ("Rupsha Electronics", "রূপসা ইলেকট্রনিক্স"), ("Dhanshiri", "ধানসিঁড়ি"),
-    ("Kapotakkho", "কপোতাক্ষ"), ("Madhumati", "মধুমতি"), ("Sonargaon Tech", "সোনারগাঁও টেক"), ("Lalbag", "লালবাগ"),
+    ("Ekota", "একতা"),
+    ("Padma Tech", "পদ্মা টেক"),
+    ("Jamuna Digital", "যমুনা ডিজিটাল"),
+    ("Shapla", "শাপলা"),
+    ("Meghna Devices", "মেঘনা ডিভাইসেস"),
+    ("Bonolota", "বনলতা"),
+    ("Surjo", "সূর্য"),
+    ("Nokshi", "নকশী"),
+    ("Dhaka Micro", "ঢাকা মাইক্রো"),
+    ("Karnaphuli", "কর্ণফুলী"),
+    ("Sundarban Systems", "সুন্দরবন সিস্টেমস"),
+    ("Teesta", "তিস্তা"),
+    ("Rupsha Electronics", "রূপসা ইলেকট্রনিক্স"),
+    ("Dhanshiri", "ধানসিঁড়ি"),
+    ("Kapotakkho", "কপোতাক্ষ"),
+    ("Madhumati", "মধুমতি"),
+    ("Sonargaon Tech", "সোনারগাঁও টেক"),
+    ("Lalbag", "লালবাগ"),
 ]
 # Per category: English and Bangla product words.
 KINDS = {
@@ -39,7 +52,11 @@ KINDS = {
     "servers": [("Rack Server", "র‍্যাক সার্ভার"), ("Tower Server", "টাওয়ার সার্ভার")],
     "monitors": [("LED Monitor", "এলইডি মনিটর")],
     "tvs": [("Smart TV", "স্মার্ট টিভি"), ("LED Television", "এলইডি টেলিভিশন")],
-    "network-equipment": [("Wi-Fi Router", "ওয়াই-ফাই রাউটার"), ("Network Switch", "নেটওয়ার্ক সুইচ"), ("ONU", "ওএনইউ")],
+    "network-equipment": [
+        ("Wi-Fi Router", "ওয়াই-ফাই রাউটার"),
+        ("Network Switch", "নেটওয়ার্ক সুইচ"),
+        ("ONU", "ওএনইউ"),
+    ],
     "pos-terminals": [("POS Terminal", "পিওএস টার্মিনাল")],
     "cctv": [("IP Camera", "আইপি ক্যামেরা"), ("Dome Camera", "ডোম ক্যামেরা")],
     "ups": [("Online UPS", "অনলাইন ইউপিএস"), ("Offline UPS", "অফলাইন ইউপিএস")],
@@ -52,10 +69,18 @@ KINDS = {
     "software-services": [("ERP Suite", "ইআরপি স্যুট"), ("Accounting Software", "হিসাব সফটওয়্যার")],
 }
 SPECS = {
-    "phones": lambda r: {"RAM": f"{r.choice([2, 3, 4, 6, 8])} GB", "Storage": f"{r.choice([32, 64, 128, 256])} GB",
-                         "Display": f"{r.choice(['6.1', '6.5', '6.7'])} inch", "Battery": f"{r.choice([4000, 5000, 6000])} mAh"},
-    "laptops": lambda r: {"CPU": r.choice(["Core i5", "Core i7", "Ryzen 5"]), "RAM": f"{r.choice([8, 16, 32])} GB",
-                          "Storage": f"{r.choice([256, 512, 1024])} GB SSD", "Display": "15.6 inch"},
+    "phones": lambda r: {
+        "RAM": f"{r.choice([2, 3, 4, 6, 8])} GB",
+        "Storage": f"{r.choice([32, 64, 128, 256])} GB",
+        "Display": f"{r.choice(['6.1', '6.5', '6.7'])} inch",
+        "Battery": f"{r.choice([4000, 5000, 6000])} mAh",
+    },
+    "laptops": lambda r: {
+        "CPU": r.choice(["Core i5", "Core i7", "Ryzen 5"]),
+        "RAM": f"{r.choice([8, 16, 32])} GB",
+        "Storage": f"{r.choice([256, 512, 1024])} GB SSD",
+        "Display": "15.6 inch",
+    },
 }
 _BN_DIGITS = str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯")
 
@@ -80,14 +105,20 @@ class ManufacturerFactory(_Base):
     class Meta:
         model = Manufacturer
 
-    legal_name_en = factory.Sequence(lambda n: f"{BRANDS[n % len(BRANDS)][0]} {fake_en.company_suffix()} Ltd. {n}")
-    legal_name_bn = factory.Sequence(lambda n: f"{BRANDS[n % len(BRANDS)][1]} লিমিটেড {str(n).translate(_BN_DIGITS)}")
+    legal_name_en = factory.Sequence(
+        lambda n: f"{BRANDS[n % len(BRANDS)][0]} {fake_en.company_suffix()} Ltd. {n}"
+    )
+    legal_name_bn = factory.Sequence(
+        lambda n: f"{BRANDS[n % len(BRANDS)][1]} লিমিটেড {str(n).translate(_BN_DIGITS)}"
+    )
     trade_licence_no = factory.Sequence(lambda n: f"TRAD/DNCC/{digits(6, n + 1000)}/2024")
     bin = factory.Sequence(lambda n: "00" + digits(11, n * 7919 + 13))
     tin = factory.Sequence(lambda n: "1" + digits(11, n * 104729 + 7))
     address = factory.LazyFunction(lambda: fake_bn.address().replace("\n", ", "))
     district = factory.Sequence(lambda n: list(DISTRICTS)[n % 64])
-    factory_locations = factory.LazyAttribute(lambda o: [{"address": fake_en.street_address(), "district": o.district}])
+    factory_locations = factory.LazyAttribute(
+        lambda o: [{"address": fake_en.street_address(), "district": o.district}]
+    )
     contact_name = factory.LazyFunction(fake_bn.name)
     contact_email = factory.Sequence(lambda n: f"contact{n}@maker{n}.example.com.bd")
     contact_phone = factory.Sequence(lambda n: "+8801" + digits(9, 700000000 + n))
@@ -133,14 +164,22 @@ class ProductFactory(_Base):
         lambda o: f"{dict(BRANDS).get(o.brand, o.brand)} {o.kind[1]} {o.model_number.translate(_BN_DIGITS)}"
     )
     hs_code = factory.LazyAttribute(lambda o: CATEGORIES[o.category].hs_hint)
-    description_en = factory.LazyAttribute(lambda o: f"{o.kind[0]} designed and assembled in Bangladesh by {o.brand}.")
+    description_en = factory.LazyAttribute(
+        lambda o: f"{o.kind[0]} designed and assembled in Bangladesh by {o.brand}."
+    )
     description_bn = factory.LazyAttribute(lambda o: f"বাংলাদেশে তৈরি {o.kind[1]}।")
     specifications = factory.LazyAttribute(
-        lambda o: SPECS.get(o.category, lambda r: {"Warranty": f"{r.choice([1, 2, 3])} years"})(random.Random(o.gtin))
+        lambda o: SPECS.get(o.category, lambda r: {"Warranty": f"{r.choice([1, 2, 3])} years"})(
+            random.Random(o.gtin)
+        )
     )
-    local_value_addition = factory.LazyAttribute(lambda o: Decimal(random.Random(o.gtin + "lva").randint(15, 85)))
+    local_value_addition = factory.LazyAttribute(
+        lambda o: Decimal(random.Random(o.gtin + "lva").randint(15, 85))
+    )
     lva_basis = "ex-factory price less imported inputs, audited 2025"
-    launch_date = factory.LazyAttribute(lambda o: date(2022, 1, 1) + timedelta(days=random.Random(o.gtin).randint(0, 1200)))
+    launch_date = factory.LazyAttribute(
+        lambda o: date(2022, 1, 1) + timedelta(days=random.Random(o.gtin).randint(0, 1200))
+    )
     images = factory.LazyFunction(list)
     status = ProductStatus.DRAFT
 

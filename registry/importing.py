@@ -22,8 +22,20 @@ from registry.schemas import ProductCreate
 from registry.services import _require_verified_maker
 
 CSV_COLUMNS = (
-    "name_en", "name_bn", "brand", "model_number", "category", "gtin", "hs_code", "description_en",
-    "description_bn", "local_value_addition", "lva_basis", "launch_date", "specifications", "certificate_ids",
+    "name_en",
+    "name_bn",
+    "brand",
+    "model_number",
+    "category",
+    "gtin",
+    "hs_code",
+    "description_en",
+    "description_bn",
+    "local_value_addition",
+    "lva_basis",
+    "launch_date",
+    "specifications",
+    "certificate_ids",
 )
 
 
@@ -40,7 +52,9 @@ def parse_rows(raw: bytes, media_type: str, max_rows: int) -> list[tuple[int, An
             raise ValidationFailed.field("file", "the CSV file is empty")
         unknown = [c for c in reader.fieldnames if c not in CSV_COLUMNS]
         if unknown:
-            raise ValidationFailed.field("file", f"unknown CSV columns: {', '.join(unknown)}; expected {', '.join(CSV_COLUMNS)}")
+            raise ValidationFailed.field(
+                "file", f"unknown CSV columns: {', '.join(unknown)}; expected {', '.join(CSV_COLUMNS)}"
+            )
         for i, row in enumerate(reader, start=2):  # row 1 is the header
             rows.append((i, _csv_row(row)))
     elif media_type in ("application/x-ndjson", "application/jsonl", "application/x-jsonlines"):
@@ -99,8 +113,16 @@ def _parse_specs(value: str) -> Any:
     return specs
 
 
-def import_products(session: Session, actor: Actor, raw: bytes, media_type: str, *, mode: str, max_rows: int,
-                    dry_run: bool = False) -> dict[str, Any]:
+def import_products(
+    session: Session,
+    actor: Actor,
+    raw: bytes,
+    media_type: str,
+    *,
+    mode: str,
+    max_rows: int,
+    dry_run: bool = False,
+) -> dict[str, Any]:
     _, maker = _require_verified_maker(session, actor)
     rows = parse_rows(raw, media_type, max_rows)
     reports: list[dict[str, Any]] = []
@@ -129,7 +151,9 @@ def import_products(session: Session, actor: Actor, raw: bytes, media_type: str,
             seen_gtins.setdefault(data.gtin, number)
             bad_certs = [c for c in data.certificate_ids if c not in own_certs]
             if bad_certs:
-                errors.append({"field": "certificate_ids", "reason": f"no certificate of yours with id {bad_certs}"})
+                errors.append(
+                    {"field": "certificate_ids", "reason": f"no certificate of yours with id {bad_certs}"}
+                )
         reports.append({"row": number, "status": "invalid" if errors else "pending", "errors": errors})
         if not errors and data is not None:
             valid.append((len(reports) - 1, data))
@@ -139,7 +163,9 @@ def import_products(session: Session, actor: Actor, raw: bytes, media_type: str,
         for idx, data in valid:
             if data.gtin in taken:
                 reports[idx]["status"] = "invalid"
-                reports[idx]["errors"].append({"field": "gtin", "reason": "already registered to another product"})
+                reports[idx]["errors"].append(
+                    {"field": "gtin", "reason": "already registered to another product"}
+                )
             else:
                 still_valid.append((idx, data))
         valid = still_valid
@@ -147,10 +173,17 @@ def import_products(session: Session, actor: Actor, raw: bytes, media_type: str,
     write = not dry_run and (invalid == 0 or mode == "valid-only")
     created = 0
     if write and valid:
-        certs = {c.id: c for c in session.scalars(select(Certificate).where(Certificate.manufacturer_id == maker.id))}
+        certs = {
+            c.id: c
+            for c in session.scalars(select(Certificate).where(Certificate.manufacturer_id == maker.id))
+        }
         products = []
         for idx, data in valid:
-            p = Product(manufacturer_id=maker.id, status=ProductStatus.DRAFT, **data.model_dump(exclude={"certificate_ids"}))
+            p = Product(
+                manufacturer_id=maker.id,
+                status=ProductStatus.DRAFT,
+                **data.model_dump(exclude={"certificate_ids"}),
+            )
             p.certificates = [certs[c] for c in data.certificate_ids]
             products.append((idx, p))
         session.add_all([p for _, p in products])
@@ -158,8 +191,19 @@ def import_products(session: Session, actor: Actor, raw: bytes, media_type: str,
         for idx, p in products:
             reports[idx].update(status="created", id=p.id)
         created = len(products)
-        record_event(session, actor=actor, action="product.imported", target_type="manufacturer", target_id=maker.id,
-                     after={"created": created, "invalid": invalid, "mode": mode, "product_ids": [p.id for _, p in products]})
+        record_event(
+            session,
+            actor=actor,
+            action="product.imported",
+            target_type="manufacturer",
+            target_id=maker.id,
+            after={
+                "created": created,
+                "invalid": invalid,
+                "mode": mode,
+                "product_ids": [p.id for _, p in products],
+            },
+        )
     for r in reports:
         if r["status"] == "pending":
             r["status"] = "skipped"

@@ -52,13 +52,17 @@ def read_json_body() -> Any:
     if mimetype != "application/json" and not mimetype.endswith("+json"):
         raise UnsupportedMediaType(
             "send the body as JSON with Content-Type: application/json",
-            errors=[{"field": "Content-Type", "reason": f"expected application/json, got {mimetype or 'nothing'}"}],
+            errors=[
+                {"field": "Content-Type", "reason": f"expected application/json, got {mimetype or 'nothing'}"}
+            ],
         )
     raw = request.get_data(cache=True)
     try:
         return json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        where = f"line {exc.lineno} column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else "encoding"
+        where = (
+            f"line {exc.lineno} column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else "encoding"
+        )
         raise ValidationFailed(
             f"the body is not valid JSON ({where})",
             errors=[{"field": "body", "reason": f"malformed JSON: {exc}"}],
@@ -66,10 +70,30 @@ def read_json_body() -> Any:
 
 
 class Operation:
-    def __init__(self, rule: str, method: str, view: str, *, summary: str, tags: list[str], body: type[BaseModel] | None,
-                 query: type[BaseModel] | None, response: Any, status: int, auth: bool, extra: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        rule: str,
+        method: str,
+        view: str,
+        *,
+        summary: str,
+        tags: list[str],
+        body: type[BaseModel] | None,
+        query: type[BaseModel] | None,
+        response: Any,
+        status: int,
+        auth: bool,
+        extra: dict[str, Any],
+    ) -> None:
         self.rule, self.method, self.view, self.summary, self.tags = rule, method, view, summary, tags
-        self.body, self.query, self.response, self.status, self.auth, self.extra = body, query, response, status, auth, extra
+        self.body, self.query, self.response, self.status, self.auth, self.extra = (
+            body,
+            query,
+            response,
+            status,
+            auth,
+            extra,
+        )
 
 
 class ApiSpec:
@@ -108,8 +132,19 @@ class ApiSpec:
 
             full_rule = (bp.url_prefix or "") + rule
             self.operations.append(
-                Operation(full_rule, method, view.__name__, summary=summary, tags=tags, body=body, query=query,
-                          response=response, status=status, auth=auth, extra=extra)
+                Operation(
+                    full_rule,
+                    method,
+                    view.__name__,
+                    summary=summary,
+                    tags=tags,
+                    body=body,
+                    query=query,
+                    response=response,
+                    status=status,
+                    auth=auth,
+                    extra=extra,
+                )
             )
             bp.add_url_rule(rule, view.__name__, wrapper, methods=[method])
             return wrapper
@@ -139,14 +174,18 @@ class ApiSpec:
                     str(op.status): _response_schema(op.response, op.status),
                     "default": {
                         "description": "an RFC 9457 problem",
-                        "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+                        "content": {
+                            "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+                        },
                     },
                 },
             }
             if op.body is not None:
                 item["requestBody"] = {
                     "required": True,
-                    "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{op.body.__name__}"}}},
+                    "content": {
+                        "application/json": {"schema": {"$ref": f"#/components/schemas/{op.body.__name__}"}}
+                    },
                 }
             if op.auth:
                 item["security"] = [{"bearer": []}, {"session": []}]
@@ -165,7 +204,11 @@ class ApiSpec:
             "components": {
                 "schemas": schemas,
                 "securitySchemes": {
-                    "bearer": {"type": "http", "scheme": "bearer", "description": "an API token from POST /api/v1/tokens"},
+                    "bearer": {
+                        "type": "http",
+                        "scheme": "bearer",
+                        "description": "an API token from POST /api/v1/tokens",
+                    },
                     "session": {"type": "apiKey", "in": "cookie", "name": "session"},
                 },
             },

@@ -23,7 +23,9 @@ def _wrap(check: Any) -> Any:
 def _district(value: str) -> str:
     found = find_district(value)
     if found is None:
-        raise ValueError("unknown district: use one of Bangladesh's 64 district codes (see /api/v1/districts)")
+        raise ValueError(
+            "unknown district: use one of Bangladesh's 64 district codes (see /api/v1/districts)"
+        )
     return found.code
 
 
@@ -41,15 +43,25 @@ def _scheme(value: str) -> str:
 
 Text = Annotated[str, Field(min_length=1, max_length=200)]
 LongText = Annotated[str, Field(min_length=1, max_length=5000)]
-BIN = Annotated[str, Field(description="Business Identification Number, 13 digits"), AfterValidator(_wrap(validators.check_bin))]
+BIN = Annotated[
+    str,
+    Field(description="Business Identification Number, 13 digits"),
+    AfterValidator(_wrap(validators.check_bin)),
+]
 TIN = Annotated[str, Field(description="e-TIN, 12 digits"), AfterValidator(_wrap(validators.check_tin))]
 GTIN = Annotated[
     str,
     Field(description="GTIN-8, -12, -13 or -14 with a valid check digit; stored as GTIN-14", max_length=14),
     AfterValidator(_wrap(validators.check_gtin)),
 ]
-HSCode = Annotated[str, Field(description="Harmonized System code, e.g. 8517.13"), AfterValidator(_wrap(validators.check_hs_code))]
-DistrictCode = Annotated[str, Field(description="district code, e.g. dhaka, gazipur"), AfterValidator(_district)]
+HSCode = Annotated[
+    str,
+    Field(description="Harmonized System code, e.g. 8517.13"),
+    AfterValidator(_wrap(validators.check_hs_code)),
+]
+DistrictCode = Annotated[
+    str, Field(description="district code, e.g. dhaka, gazipur"), AfterValidator(_district)
+]
 CategoryCode = Annotated[str, Field(description="ICT category code, e.g. phones"), AfterValidator(_category)]
 SchemeCode = Annotated[str, Field(description="certificate scheme, e.g. BSTI, BTRC"), AfterValidator(_scheme)]
 Website = Annotated[str, Field(max_length=500, pattern=r"^https?://[^\s<>\"']+$")]
@@ -134,9 +146,13 @@ class ProductBase(Strict):
     hs_code: HSCode | None = None
     description_en: Annotated[str, Field(max_length=5000)] | None = None
     description_bn: Annotated[str, Field(max_length=5000)] | None = None
-    specifications: Annotated[dict[Annotated[str, Field(min_length=1, max_length=100)], Spec], Field(max_length=100)] = {}
+    specifications: Annotated[
+        dict[Annotated[str, Field(min_length=1, max_length=100)], Spec], Field(max_length=100)
+    ] = {}
     local_value_addition: Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2)]
-    lva_basis: Annotated[str, Field(min_length=3, max_length=2000, description="how the local value addition was computed")]
+    lva_basis: Annotated[
+        str, Field(min_length=3, max_length=2000, description="how the local value addition was computed")
+    ]
     launch_date: date | None = None
     images: Annotated[list[Website], Field(max_length=10)] = []
     certificate_ids: Annotated[list[int], Field(max_length=50)] = []
@@ -156,8 +172,13 @@ class ProductUpdate(Strict):
     hs_code: HSCode | None = None
     description_en: Annotated[str, Field(max_length=5000)] | None = None
     description_bn: Annotated[str, Field(max_length=5000)] | None = None
-    specifications: Annotated[dict[Annotated[str, Field(min_length=1, max_length=100)], Spec], Field(max_length=100)] | None = None
-    local_value_addition: Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2)] | None = None
+    specifications: (
+        Annotated[dict[Annotated[str, Field(min_length=1, max_length=100)], Spec], Field(max_length=100)]
+        | None
+    ) = None
+    local_value_addition: Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2)] | None = (
+        None
+    )
     lva_basis: Annotated[str, Field(min_length=3, max_length=2000)] | None = None
     launch_date: date | None = None
     images: Annotated[list[Website], Field(max_length=10)] | None = None
@@ -195,7 +216,9 @@ class Page(Strict):
 
 
 class ProductListQuery(Page):
-    status: Literal["draft", "submitted", "rejected", "licensed", "suspended", "revoked", "expired"] | None = None
+    status: (
+        Literal["draft", "submitted", "rejected", "licensed", "suspended", "revoked", "expired"] | None
+    ) = None
     manufacturer_id: int | None = None
     category: CategoryCode | None = None
 
@@ -207,7 +230,9 @@ class ManufacturerListQuery(Page):
 
 class AuditQuery(Page):
     action: Annotated[str, Field(max_length=64)] | None = None
-    target_type: Literal["manufacturer", "product", "certificate", "user", "token", "key", "batch"] | None = None
+    target_type: Literal["manufacturer", "product", "certificate", "user", "token", "key", "batch"] | None = (
+        None
+    )
     target_id: Annotated[str, Field(max_length=64)] | None = None
     actor: Annotated[str, Field(max_length=254)] | None = None
     since: datetime | None = None

@@ -16,7 +16,14 @@ from registry.audit import enqueue_search_update, record_event
 from registry.auth import Actor, hash_password
 from registry.data.districts import DISTRICTS
 from registry.data.taxonomy import CATEGORIES
-from registry.errors import Conflict, Forbidden, IllegalTransition, NotFound, PreconditionFailed, ValidationFailed
+from registry.errors import (
+    Conflict,
+    Forbidden,
+    IllegalTransition,
+    NotFound,
+    PreconditionFailed,
+    ValidationFailed,
+)
 from registry.models import (
     Certificate,
     Manufacturer,
@@ -53,10 +60,19 @@ PRODUCT_DECISIONS = {
     "reject": ({ProductStatus.SUBMITTED}, ProductStatus.REJECTED, True),
     "suspend": ({ProductStatus.LICENSED}, ProductStatus.SUSPENDED, True),
     "reinstate": ({ProductStatus.SUSPENDED}, ProductStatus.LICENSED, False),
-    "revoke": ({ProductStatus.LICENSED, ProductStatus.SUSPENDED, ProductStatus.EXPIRED}, ProductStatus.REVOKED, True),
+    "revoke": (
+        {ProductStatus.LICENSED, ProductStatus.SUSPENDED, ProductStatus.EXPIRED},
+        ProductStatus.REVOKED,
+        True,
+    ),
 }
 EDITABLE = {ProductStatus.DRAFT, ProductStatus.REJECTED}
-PUBLIC_PRODUCT_STATES = {ProductStatus.LICENSED, ProductStatus.SUSPENDED, ProductStatus.REVOKED, ProductStatus.EXPIRED}
+PUBLIC_PRODUCT_STATES = {
+    ProductStatus.LICENSED,
+    ProductStatus.SUSPENDED,
+    ProductStatus.REVOKED,
+    ProductStatus.EXPIRED,
+}
 
 
 def today() -> date:
@@ -164,18 +180,42 @@ def _snapshot(obj: Any, fields: Iterable[str]) -> dict[str, Any]:
     out = {}
     for f in fields:
         v = getattr(obj, f)
-        out[f] = v.isoformat() if isinstance(v, date | datetime) else (float(v) if f == "local_value_addition" else v)
+        out[f] = (
+            v.isoformat()
+            if isinstance(v, date | datetime)
+            else (float(v) if f == "local_value_addition" else v)
+        )
     return out
 
 
 PRODUCT_AUDIT_FIELDS = (
-    "name_en", "name_bn", "brand", "model_number", "category", "gtin", "hs_code", "local_value_addition",
-    "lva_basis", "launch_date", "status", "status_reason", "licence_number", "licence_valid_from",
+    "name_en",
+    "name_bn",
+    "brand",
+    "model_number",
+    "category",
+    "gtin",
+    "hs_code",
+    "local_value_addition",
+    "lva_basis",
+    "launch_date",
+    "status",
+    "status_reason",
+    "licence_number",
+    "licence_valid_from",
     "licence_valid_until",
 )
 MANUFACTURER_AUDIT_FIELDS = (
-    "legal_name_en", "legal_name_bn", "address", "district", "contact_name", "contact_email", "contact_phone",
-    "website", "status", "status_reason",
+    "legal_name_en",
+    "legal_name_bn",
+    "address",
+    "district",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+    "website",
+    "status",
+    "status_reason",
 )
 
 
@@ -190,13 +230,17 @@ def paginate(session: Session, stmt: Select[Any], page: int, per_page: int) -> t
 
 def get_manufacturer(session: Session, actor: Actor, manufacturer_id: int) -> Manufacturer:
     m = session.get(Manufacturer, manufacturer_id)
-    if m is None or not (m.status == ManufacturerStatus.VERIFIED or actor.is_reviewer or actor.is_staff_of(m.id)):
+    if m is None or not (
+        m.status == ManufacturerStatus.VERIFIED or actor.is_reviewer or actor.is_staff_of(m.id)
+    ):
         raise NotFound(f"no manufacturer {manufacturer_id}")
     return m
 
 
 def get_product(session: Session, actor: Actor, product_id: int) -> Product:
-    p = session.get(Product, product_id, options=[selectinload(Product.certificates), selectinload(Product.manufacturer)])
+    p = session.get(
+        Product, product_id, options=[selectinload(Product.certificates), selectinload(Product.manufacturer)]
+    )
     if p is None or not can_see_product(actor, p):
         raise NotFound(f"no product {product_id}")
     return p
@@ -206,13 +250,20 @@ def can_see_product(actor: Actor, p: Product) -> bool:
     return p.status in PUBLIC_PRODUCT_STATES or actor.is_reviewer or actor.is_staff_of(p.manufacturer_id)
 
 
-def list_products_stmt(actor: Actor, *, status: str | None, manufacturer_id: int | None, category: str | None) -> Select[Any]:
-    stmt = select(Product).options(selectinload(Product.certificates), selectinload(Product.manufacturer)).order_by(Product.id)
+def list_products_stmt(
+    actor: Actor, *, status: str | None, manufacturer_id: int | None, category: str | None
+) -> Select[Any]:
+    stmt = (
+        select(Product)
+        .options(selectinload(Product.certificates), selectinload(Product.manufacturer))
+        .order_by(Product.id)
+    )
     if actor.is_reviewer:
         pass
     elif actor.user is not None and actor.user.role == Role.MANUFACTURER:
         stmt = stmt.where(
-            (Product.manufacturer_id == actor.user.manufacturer_id) | Product.status.in_(list(PUBLIC_PRODUCT_STATES))
+            (Product.manufacturer_id == actor.user.manufacturer_id)
+            | Product.status.in_(list(PUBLIC_PRODUCT_STATES))
         )
     else:
         stmt = stmt.where(Product.status.in_(list(PUBLIC_PRODUCT_STATES)))
@@ -246,10 +297,16 @@ def check_version(obj: Any, expected: int | None) -> None:
 
 def register_manufacturer(session: Session, data: ManufacturerRegistration) -> tuple[Manufacturer, User]:
     if session.scalar(select(Manufacturer.id).where(Manufacturer.bin == data.bin)):
-        raise Conflict("a manufacturer with this BIN is already registered", errors=[{"field": "bin", "reason": "already registered"}])
+        raise Conflict(
+            "a manufacturer with this BIN is already registered",
+            errors=[{"field": "bin", "reason": "already registered"}],
+        )
     email = str(data.owner.email).lower()
     if session.scalar(select(User.id).where(User.email == email)):
-        raise Conflict("this email address already has an account", errors=[{"field": "owner.email", "reason": "already registered"}])
+        raise Conflict(
+            "this email address already has an account",
+            errors=[{"field": "owner.email", "reason": "already registered"}],
+        )
     m = Manufacturer(
         legal_name_en=data.legal_name_en,
         legal_name_bn=data.legal_name_bn,
@@ -277,14 +334,24 @@ def register_manufacturer(session: Session, data: ManufacturerRegistration) -> t
     )
     session.add(owner)
     session.flush()
-    record_event(session, actor=owner, action="manufacturer.registered", target_type="manufacturer", target_id=m.id,
-                 after=_snapshot(m, MANUFACTURER_AUDIT_FIELDS))
+    record_event(
+        session,
+        actor=owner,
+        action="manufacturer.registered",
+        target_type="manufacturer",
+        target_id=m.id,
+        after=_snapshot(m, MANUFACTURER_AUDIT_FIELDS),
+    )
     return m, owner
 
 
-def update_manufacturer(session: Session, actor: Actor, m: Manufacturer, data: ManufacturerUpdate, expected_version: int | None) -> Manufacturer:
+def update_manufacturer(
+    session: Session, actor: Actor, m: Manufacturer, data: ManufacturerUpdate, expected_version: int | None
+) -> Manufacturer:
     actor.require(scope="write")
-    if not (actor.is_staff_of(m.id) and actor.user and actor.user.is_owner) and not (actor.role == Role.ADMIN):
+    if not (actor.is_staff_of(m.id) and actor.user and actor.user.is_owner) and not (
+        actor.role == Role.ADMIN
+    ):
         raise Forbidden("only the company's owner or an admin can change its profile")
     check_version(m, expected_version)
     before = _snapshot(m, MANUFACTURER_AUDIT_FIELDS)
@@ -299,22 +366,40 @@ def update_manufacturer(session: Session, actor: Actor, m: Manufacturer, data: M
         m.status = ManufacturerStatus.PENDING  # a corrected profile goes back to the queue
         m.status_reason = None
     session.flush()
-    record_event(session, actor=actor, action="manufacturer.updated", target_type="manufacturer", target_id=m.id,
-                 before=before, after=_snapshot(m, MANUFACTURER_AUDIT_FIELDS))
+    record_event(
+        session,
+        actor=actor,
+        action="manufacturer.updated",
+        target_type="manufacturer",
+        target_id=m.id,
+        before=before,
+        after=_snapshot(m, MANUFACTURER_AUDIT_FIELDS),
+    )
     for pid in session.scalars(select(Product.id).where(Product.manufacturer_id == m.id)):
         enqueue_search_update(session, "product", pid)
     return m
 
 
-def decide_manufacturer(session: Session, actor: Actor, m: Manufacturer, action: str, decision: Decision,
-                        expected_version: int | None) -> Manufacturer:
+def decide_manufacturer(
+    session: Session,
+    actor: Actor,
+    m: Manufacturer,
+    action: str,
+    decision: Decision,
+    expected_version: int | None,
+) -> Manufacturer:
     actor.require(roles=(Role.REVIEWER, Role.ADMIN), scope="review")
     allowed_from, target, needs_reason = MANUFACTURER_TRANSITIONS[action]
     check_version(m, expected_version)
     if m.status not in allowed_from:
         raise IllegalTransition(
             f"cannot {action} a manufacturer that is {m.status}",
-            errors=[{"field": "status", "reason": f"is {m.status}; {action} needs {' or '.join(sorted(allowed_from))}"}],
+            errors=[
+                {
+                    "field": "status",
+                    "reason": f"is {m.status}; {action} needs {' or '.join(sorted(allowed_from))}",
+                }
+            ],
         )
     if needs_reason and not (decision.reason or "").strip():
         raise ValidationFailed.field("reason", f"a reason is required to {action}")
@@ -324,8 +409,16 @@ def decide_manufacturer(session: Session, actor: Actor, m: Manufacturer, action:
     m.reviewed_by_id = actor.user.id if actor.user else None
     m.reviewed_at = datetime.now(UTC)
     session.flush()
-    record_event(session, actor=actor, action=f"manufacturer.{action}", target_type="manufacturer", target_id=m.id,
-                 before=before, after=_snapshot(m, MANUFACTURER_AUDIT_FIELDS), reason=decision.reason)
+    record_event(
+        session,
+        actor=actor,
+        action=f"manufacturer.{action}",
+        target_type="manufacturer",
+        target_id=m.id,
+        before=before,
+        after=_snapshot(m, MANUFACTURER_AUDIT_FIELDS),
+        reason=decision.reason,
+    )
     for pid in session.scalars(select(Product.id).where(Product.manufacturer_id == m.id)):
         enqueue_search_update(session, "product", pid)
     return m
@@ -338,14 +431,30 @@ def invite_staff(session: Session, actor: Actor, m: Manufacturer, data: StaffInv
         raise Forbidden("only the company's owner can invite staff")
     email = str(data.email).lower()
     if session.scalar(select(User.id).where(User.email == email)):
-        raise Conflict("this email address already has an account", errors=[{"field": "email", "reason": "already registered"}])
+        raise Conflict(
+            "this email address already has an account",
+            errors=[{"field": "email", "reason": "already registered"}],
+        )
     password = secrets.token_urlsafe(12)
-    staff = User(email=email, name=data.name, password_hash=hash_password(password), role=Role.MANUFACTURER,
-                 manufacturer_id=m.id, is_owner=False, invited_by_id=user.id)
+    staff = User(
+        email=email,
+        name=data.name,
+        password_hash=hash_password(password),
+        role=Role.MANUFACTURER,
+        manufacturer_id=m.id,
+        is_owner=False,
+        invited_by_id=user.id,
+    )
     session.add(staff)
     session.flush()
-    record_event(session, actor=actor, action="user.invited", target_type="user", target_id=staff.id,
-                 after={"email": email, "manufacturer_id": m.id})
+    record_event(
+        session,
+        actor=actor,
+        action="user.invited",
+        target_type="user",
+        target_id=staff.id,
+        after={"email": email, "manufacturer_id": m.id},
+    )
     return staff, password
 
 
@@ -354,16 +463,29 @@ def invite_staff(session: Session, actor: Actor, m: Manufacturer, data: StaffInv
 
 def create_certificate(session: Session, actor: Actor, data: CertificateCreate) -> Certificate:
     user = actor.require(roles=(Role.MANUFACTURER,), scope="write")
-    exists = session.scalar(select(Certificate.id).where(
-        Certificate.manufacturer_id == user.manufacturer_id, Certificate.scheme == data.scheme,
-        Certificate.number == data.number))
+    exists = session.scalar(
+        select(Certificate.id).where(
+            Certificate.manufacturer_id == user.manufacturer_id,
+            Certificate.scheme == data.scheme,
+            Certificate.number == data.number,
+        )
+    )
     if exists:
-        raise Conflict("this certificate is already registered", errors=[{"field": "number", "reason": f"already registered as certificate {exists}"}])
+        raise Conflict(
+            "this certificate is already registered",
+            errors=[{"field": "number", "reason": f"already registered as certificate {exists}"}],
+        )
     c = Certificate(manufacturer_id=user.manufacturer_id, **data.model_dump())
     session.add(c)
     session.flush()
-    record_event(session, actor=actor, action="certificate.created", target_type="certificate", target_id=c.id,
-                 after={"scheme": c.scheme, "number": c.number, "valid_until": c.valid_until.isoformat()})
+    record_event(
+        session,
+        actor=actor,
+        action="certificate.created",
+        target_type="certificate",
+        target_id=c.id,
+        after={"scheme": c.scheme, "number": c.number, "valid_until": c.valid_until.isoformat()},
+    )
     return c
 
 
@@ -377,10 +499,16 @@ def get_certificate(session: Session, actor: Actor, certificate_id: int) -> Cert
     return c
 
 
-def _owned_certificates(session: Session, manufacturer_id: int, ids: list[int], field: str = "certificate_ids") -> list[Certificate]:
+def _owned_certificates(
+    session: Session, manufacturer_id: int, ids: list[int], field: str = "certificate_ids"
+) -> list[Certificate]:
     if not ids:
         return []
-    certs = list(session.scalars(select(Certificate).where(Certificate.id.in_(ids), Certificate.manufacturer_id == manufacturer_id)))
+    certs = list(
+        session.scalars(
+            select(Certificate).where(Certificate.id.in_(ids), Certificate.manufacturer_id == manufacturer_id)
+        )
+    )
     missing = sorted(set(ids) - {c.id for c in certs})
     if missing:
         raise ValidationFailed.field(field, f"no certificate of yours with id {', '.join(map(str, missing))}")
@@ -394,14 +522,19 @@ def _require_verified_maker(session: Session, actor: Actor) -> tuple[User, Manuf
     user = actor.require(roles=(Role.MANUFACTURER,), scope="write")
     m = session.get(Manufacturer, user.manufacturer_id)
     if m is None or m.status != ManufacturerStatus.VERIFIED:
-        raise Forbidden(f"only a verified manufacturer can register products; yours is {m.status if m else 'missing'}")
+        raise Forbidden(
+            f"only a verified manufacturer can register products; yours is {m.status if m else 'missing'}"
+        )
     return user, m
 
 
 def _gtin_free(session: Session, gtin: str, product_id: int | None = None) -> None:
     other = session.scalar(select(Product.id).where(Product.gtin == gtin))
     if other is not None and other != product_id:
-        raise Conflict("this GTIN is already registered", errors=[{"field": "gtin", "reason": "already registered to another product"}])
+        raise Conflict(
+            "this GTIN is already registered",
+            errors=[{"field": "gtin", "reason": "already registered to another product"}],
+        )
 
 
 def create_product(session: Session, actor: Actor, data: ProductCreate) -> Product:
@@ -413,22 +546,36 @@ def create_product(session: Session, actor: Actor, data: ProductCreate) -> Produ
     p.certificates = certs
     session.add(p)
     session.flush()
-    record_event(session, actor=actor, action="product.created", target_type="product", target_id=p.id,
-                 after=_snapshot(p, PRODUCT_AUDIT_FIELDS))
+    record_event(
+        session,
+        actor=actor,
+        action="product.created",
+        target_type="product",
+        target_id=p.id,
+        after=_snapshot(p, PRODUCT_AUDIT_FIELDS),
+    )
     return p
 
 
-def update_product(session: Session, actor: Actor, p: Product, data: ProductUpdate, expected_version: int | None) -> Product:
+def update_product(
+    session: Session, actor: Actor, p: Product, data: ProductUpdate, expected_version: int | None
+) -> Product:
     user = actor.require(roles=(Role.MANUFACTURER,), scope="write")
     if user.manufacturer_id != p.manufacturer_id:
         raise NotFound(f"no product {p.id}")
     check_version(p, expected_version)
     if p.status not in EDITABLE:
-        raise IllegalTransition(f"a {p.status} product cannot be edited; only drafts and rejected products can",
-                                errors=[{"field": "status", "reason": f"is {p.status}"}])
+        raise IllegalTransition(
+            f"a {p.status} product cannot be edited; only drafts and rejected products can",
+            errors=[{"field": "status", "reason": f"is {p.status}"}],
+        )
     before = _snapshot(p, PRODUCT_AUDIT_FIELDS)
     changes = data.model_dump(exclude_unset=True)
-    for key in [k for k, v in changes.items() if v is None and k in ProductCreate.model_fields and ProductCreate.model_fields[k].is_required()]:
+    for key in [
+        k
+        for k, v in changes.items()
+        if v is None and k in ProductCreate.model_fields and ProductCreate.model_fields[k].is_required()
+    ]:
         raise ValidationFailed.field(key, "cannot be emptied")
     if "gtin" in changes:
         _gtin_free(session, changes["gtin"], p.id)
@@ -437,8 +584,15 @@ def update_product(session: Session, actor: Actor, p: Product, data: ProductUpda
     for key, value in changes.items():
         setattr(p, key, value)
     session.flush()
-    record_event(session, actor=actor, action="product.updated", target_type="product", target_id=p.id,
-                 before=before, after=_snapshot(p, PRODUCT_AUDIT_FIELDS))
+    record_event(
+        session,
+        actor=actor,
+        action="product.updated",
+        target_type="product",
+        target_id=p.id,
+        before=before,
+        after=_snapshot(p, PRODUCT_AUDIT_FIELDS),
+    )
     return p
 
 
@@ -448,19 +602,35 @@ def submit_product(session: Session, actor: Actor, p: Product, expected_version:
         raise NotFound(f"no product {p.id}")
     check_version(p, expected_version)
     if p.status not in EDITABLE:
-        raise IllegalTransition(f"cannot submit a {p.status} product", errors=[{"field": "status", "reason": f"is {p.status}"}])
+        raise IllegalTransition(
+            f"cannot submit a {p.status} product", errors=[{"field": "status", "reason": f"is {p.status}"}]
+        )
     before = _snapshot(p, PRODUCT_AUDIT_FIELDS)
     p.status = ProductStatus.SUBMITTED
     p.status_reason = None
     p.submitted_at = datetime.now(UTC)
     session.flush()
-    record_event(session, actor=actor, action="product.submitted", target_type="product", target_id=p.id,
-                 before=before, after=_snapshot(p, PRODUCT_AUDIT_FIELDS))
+    record_event(
+        session,
+        actor=actor,
+        action="product.submitted",
+        target_type="product",
+        target_id=p.id,
+        before=before,
+        after=_snapshot(p, PRODUCT_AUDIT_FIELDS),
+    )
     return p
 
 
-def decide_product(session: Session, actor: Actor, p: Product, action: str, decision: Decision,
-                   expected_version: int | None, licence_years: int = 3) -> Product:
+def decide_product(
+    session: Session,
+    actor: Actor,
+    p: Product,
+    action: str,
+    decision: Decision,
+    expected_version: int | None,
+    licence_years: int = 3,
+) -> Product:
     actor.require(roles=(Role.REVIEWER, Role.ADMIN), scope="review")
     allowed_from, target, needs_reason = PRODUCT_DECISIONS[action]
     check_version(p, expected_version)
@@ -468,16 +638,25 @@ def decide_product(session: Session, actor: Actor, p: Product, action: str, deci
     if current not in allowed_from:
         raise IllegalTransition(
             f"cannot {action} a product that is {current}",
-            errors=[{"field": "status", "reason": f"is {current}; {action} needs {' or '.join(sorted(allowed_from))}"}],
+            errors=[
+                {
+                    "field": "status",
+                    "reason": f"is {current}; {action} needs {' or '.join(sorted(allowed_from))}",
+                }
+            ],
         )
     if needs_reason and not (decision.reason or "").strip():
         raise ValidationFailed.field("reason", f"a reason is required to {action}")
     if action == "reinstate" and p.licence_valid_until and p.licence_valid_until < today():
-        raise IllegalTransition("the licence has expired meanwhile; the manufacturer must apply again",
-                                errors=[{"field": "status", "reason": "licence expired"}])
+        raise IllegalTransition(
+            "the licence has expired meanwhile; the manufacturer must apply again",
+            errors=[{"field": "status", "reason": "licence expired"}],
+        )
     if action == "approve" and p.manufacturer.status != ManufacturerStatus.VERIFIED:
-        raise IllegalTransition(f"the manufacturer is {p.manufacturer.status}; only a verified manufacturer's product can be licensed",
-                                errors=[{"field": "manufacturer", "reason": f"is {p.manufacturer.status}"}])
+        raise IllegalTransition(
+            f"the manufacturer is {p.manufacturer.status}; only a verified manufacturer's product can be licensed",
+            errors=[{"field": "manufacturer", "reason": f"is {p.manufacturer.status}"}],
+        )
     before = _snapshot(p, PRODUCT_AUDIT_FIELDS)
     p.status = target
     p.status_reason = decision.reason
@@ -491,8 +670,16 @@ def decide_product(session: Session, actor: Actor, p: Product, action: str, deci
         p.licence_valid_until = _add_years(start, years) - timedelta(days=1)
         p.licence_number = p.licence_number or f"MIB-{start.year}-{p.id:07d}"
     session.flush()
-    record_event(session, actor=actor, action=f"product.{action}", target_type="product", target_id=p.id,
-                 before=before, after=_snapshot(p, PRODUCT_AUDIT_FIELDS), reason=decision.reason)
+    record_event(
+        session,
+        actor=actor,
+        action=f"product.{action}",
+        target_type="product",
+        target_id=p.id,
+        before=before,
+        after=_snapshot(p, PRODUCT_AUDIT_FIELDS),
+        reason=decision.reason,
+    )
     enqueue_search_update(session, "product", p.id)
     if target != ProductStatus.REJECTED:
         licence_changed.send(p, session=session, action=action)
@@ -502,14 +689,25 @@ def decide_product(session: Session, actor: Actor, p: Product, action: str, deci
 def expire_licences(session: Session, on: date | None = None) -> list[int]:
     """Mark licences past their validity as expired (audited); returns the product ids."""
     on = on or today()
-    expired = list(session.scalars(select(Product).where(
-        Product.status == ProductStatus.LICENSED, Product.licence_valid_until < on)))
+    expired = list(
+        session.scalars(
+            select(Product).where(Product.status == ProductStatus.LICENSED, Product.licence_valid_until < on)
+        )
+    )
     for p in expired:
         before = _snapshot(p, PRODUCT_AUDIT_FIELDS)
         p.status = ProductStatus.EXPIRED
         session.flush()
-        record_event(session, actor="system", action="product.expire", target_type="product", target_id=p.id,
-                     before=before, after=_snapshot(p, PRODUCT_AUDIT_FIELDS), reason="licence validity ended")
+        record_event(
+            session,
+            actor="system",
+            action="product.expire",
+            target_type="product",
+            target_id=p.id,
+            before=before,
+            after=_snapshot(p, PRODUCT_AUDIT_FIELDS),
+            reason="licence validity ended",
+        )
         enqueue_search_update(session, "product", p.id)
         licence_changed.send(p, session=session, action="expire")
     return [p.id for p in expired]

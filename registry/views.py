@@ -69,8 +69,13 @@ def _with_etag(payload: dict[str, Any], status: int = 200) -> Response:
 
 
 def _page(items: list[Any], total: int, page: int, per_page: int) -> dict[str, Any]:
-    return {"items": items, "page": page, "per_page": per_page, "total": total,
-            "pages": (total + per_page - 1) // per_page}
+    return {
+        "items": items,
+        "page": page,
+        "per_page": per_page,
+        "total": total,
+        "pages": (total + per_page - 1) // per_page,
+    }
 
 
 # ---------------------------------------------------------------- reference data
@@ -78,7 +83,12 @@ def _page(items: list[Any], total: int, page: int, per_page: int) -> dict[str, A
 
 @api.route(bp, "/categories", summary="The ICT product taxonomy", tags=["reference"])
 def list_categories() -> Any:
-    return {"items": [c._asdict() | {"group_en": GROUPS[c.group][0], "group_bn": GROUPS[c.group][1]} for c in CATEGORIES.values()]}
+    return {
+        "items": [
+            c._asdict() | {"group_en": GROUPS[c.group][0], "group_bn": GROUPS[c.group][1]}
+            for c in CATEGORIES.values()
+        ]
+    }
 
 
 @api.route(bp, "/districts", summary="Bangladesh's 64 districts", tags=["reference"])
@@ -118,13 +128,27 @@ def me() -> Any:
 
 
 def _user_dict(user: User) -> dict[str, Any]:
-    return {"id": user.id, "email": user.email, "name": user.name, "role": user.role,
-            "manufacturer_id": user.manufacturer_id, "is_owner": user.is_owner}
+    return {
+        "id": user.id,
+        "email": user.email,
+        "name": user.name,
+        "role": user.role,
+        "manufacturer_id": user.manufacturer_id,
+        "is_owner": user.is_owner,
+    }
 
 
-@api.route(bp, "/tokens", "POST", body=TokenCreate, response=TokenOut, status=201,
-           summary="Create an API token (the secret is shown once). Authenticate with a session or HTTP Basic.",
-           tags=["auth"], auth=True)
+@api.route(
+    bp,
+    "/tokens",
+    "POST",
+    body=TokenCreate,
+    response=TokenOut,
+    status=201,
+    summary="Create an API token (the secret is shown once). Authenticate with a session or HTTP Basic.",
+    tags=["auth"],
+    auth=True,
+)
 def create_token(body: TokenCreate) -> Any:
     db = get_session()
     basic = request.authorization
@@ -137,19 +161,33 @@ def create_token(body: TokenCreate) -> Any:
             # A token must not mint broader tokens than itself.
             body = body.model_copy(update={"scopes": body.scopes or sorted(actor.scopes)})
             if not set(body.scopes or []) <= actor.scopes:
-                raise ValidationFailed.field("scopes", "a token can only create tokens with its own scopes or fewer")
+                raise ValidationFailed.field(
+                    "scopes", "a token can only create tokens with its own scopes or fewer"
+                )
     days = body.expires_in_days or current_app.config["TOKEN_DEFAULT_DAYS"]
     token, plaintext = issue_token(db, user, body.name, body.scopes, days)
-    services.record_event(db, actor=user, action="token.created", target_type="token", target_id=token.id,
-                          after={"name": token.name, "scopes": token.scopes, "expires_at": token.expires_at.isoformat()})
+    services.record_event(
+        db,
+        actor=user,
+        action="token.created",
+        target_type="token",
+        target_id=token.id,
+        after={"name": token.name, "scopes": token.scopes, "expires_at": token.expires_at.isoformat()},
+    )
     db.commit()
     return _token_dict(token) | {"token": plaintext}, 201
 
 
 def _token_dict(t: ApiToken) -> dict[str, Any]:
-    return {"id": t.id, "name": t.name, "prefix": t.prefix, "scopes": t.scopes, "expires_at": t.expires_at.isoformat(),
-            "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None,
-            "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None}
+    return {
+        "id": t.id,
+        "name": t.name,
+        "prefix": t.prefix,
+        "scopes": t.scopes,
+        "expires_at": t.expires_at.isoformat(),
+        "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None,
+        "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None,
+    }
 
 
 @api.route(bp, "/tokens", summary="My API tokens (never their secrets)", tags=["auth"], auth=True)
@@ -159,7 +197,15 @@ def list_tokens() -> Any:
     return {"items": [_token_dict(t) for t in tokens]}
 
 
-@api.route(bp, "/tokens/<int:token_id>", "DELETE", summary="Revoke an API token", tags=["auth"], auth=True, status=204)
+@api.route(
+    bp,
+    "/tokens/<int:token_id>",
+    "DELETE",
+    summary="Revoke an API token",
+    tags=["auth"],
+    auth=True,
+    status=204,
+)
 def revoke_token(token_id: int) -> Any:
     user = current_actor().require()
     db = get_session()
@@ -173,20 +219,39 @@ def revoke_token(token_id: int) -> Any:
     return "", 204
 
 
-@api.route(bp, "/users", "POST", body=UserCreate, status=201, summary="Create a reviewer or admin (admins only)",
-           tags=["auth"], auth=True)
+@api.route(
+    bp,
+    "/users",
+    "POST",
+    body=UserCreate,
+    status=201,
+    summary="Create a reviewer or admin (admins only)",
+    tags=["auth"],
+    auth=True,
+)
 def create_user(body: UserCreate) -> Any:
     actor = current_actor()
     actor.require(roles=(Role.ADMIN,), scope="admin")
     db = get_session()
     email = str(body.email).lower()
     if db.scalar(select(User.id).where(User.email == email)):
-        raise services.Conflict("this email address already has an account", errors=[{"field": "email", "reason": "already registered"}])
-    user = User(email=email, name=body.name, role=body.role, password_hash=services.hash_password(body.password))
+        raise services.Conflict(
+            "this email address already has an account",
+            errors=[{"field": "email", "reason": "already registered"}],
+        )
+    user = User(
+        email=email, name=body.name, role=body.role, password_hash=services.hash_password(body.password)
+    )
     db.add(user)
     db.flush()
-    services.record_event(db, actor=actor, action="user.created", target_type="user", target_id=user.id,
-                          after={"email": email, "role": body.role})
+    services.record_event(
+        db,
+        actor=actor,
+        action="user.created",
+        target_type="user",
+        target_id=user.id,
+        after={"email": email, "role": body.role},
+    )
     db.commit()
     return {"user": _user_dict(user)}, 201
 
@@ -194,8 +259,16 @@ def create_user(body: UserCreate) -> Any:
 # ---------------------------------------------------------------- manufacturers
 
 
-@api.route(bp, "/manufacturers", "POST", body=ManufacturerRegistration, response=ManufacturerOut, status=201,
-           summary="Register a manufacturer and its owner account (self-registration)", tags=["manufacturers"])
+@api.route(
+    bp,
+    "/manufacturers",
+    "POST",
+    body=ManufacturerRegistration,
+    response=ManufacturerOut,
+    status=201,
+    summary="Register a manufacturer and its owner account (self-registration)",
+    tags=["manufacturers"],
+)
 def register_manufacturer(body: ManufacturerRegistration) -> Any:
     db = get_session()
     m, owner = services.register_manufacturer(db, body)
@@ -206,8 +279,14 @@ def register_manufacturer(body: ManufacturerRegistration) -> Any:
     return resp
 
 
-@api.route(bp, "/manufacturers", query=ManufacturerListQuery, response=[ManufacturerOut],
-           summary="List manufacturers (the public sees verified ones; reviewers see all)", tags=["manufacturers"])
+@api.route(
+    bp,
+    "/manufacturers",
+    query=ManufacturerListQuery,
+    response=[ManufacturerOut],
+    summary="List manufacturers (the public sees verified ones; reviewers see all)",
+    tags=["manufacturers"],
+)
 def list_manufacturers(query: ManufacturerListQuery) -> Any:
     actor = current_actor()
     stmt = select(Manufacturer).order_by(Manufacturer.id)
@@ -219,18 +298,34 @@ def list_manufacturers(query: ManufacturerListQuery) -> Any:
         stmt = stmt.where(Manufacturer.district == query.district)
     items, total = services.paginate(get_session(), stmt, query.page, query.per_page)
     private = actor.is_reviewer
-    return _page([services.manufacturer_to_dict(m, private=private) for m in items], total, query.page, query.per_page)
+    return _page(
+        [services.manufacturer_to_dict(m, private=private) for m in items], total, query.page, query.per_page
+    )
 
 
-@api.route(bp, "/manufacturers/<int:manufacturer_id>", response=ManufacturerOut, summary="A manufacturer", tags=["manufacturers"])
+@api.route(
+    bp,
+    "/manufacturers/<int:manufacturer_id>",
+    response=ManufacturerOut,
+    summary="A manufacturer",
+    tags=["manufacturers"],
+)
 def show_manufacturer(manufacturer_id: int) -> Any:
     actor = current_actor()
     m = services.get_manufacturer(get_session(), actor, manufacturer_id)
     return _with_etag(services.manufacturer_to_dict(m, private=actor.is_reviewer or actor.is_staff_of(m.id)))
 
 
-@api.route(bp, "/manufacturers/<int:manufacturer_id>", "PATCH", body=ManufacturerUpdate, response=ManufacturerOut,
-           summary="Change the company profile (owner); a rejected profile returns to review", tags=["manufacturers"], auth=True)
+@api.route(
+    bp,
+    "/manufacturers/<int:manufacturer_id>",
+    "PATCH",
+    body=ManufacturerUpdate,
+    response=ManufacturerOut,
+    summary="Change the company profile (owner); a rejected profile returns to review",
+    tags=["manufacturers"],
+    auth=True,
+)
 def update_manufacturer(manufacturer_id: int, body: ManufacturerUpdate) -> Any:
     actor = current_actor()
     actor.require()
@@ -252,16 +347,32 @@ def _manufacturer_decision(action: str) -> Any:
         return _with_etag(services.manufacturer_to_dict(m, private=True))
 
     view.__name__ = f"{action}_manufacturer"
-    api.route(bp, f"/manufacturers/<int:manufacturer_id>/{action}", "POST", body=Decision, response=ManufacturerOut,
-              summary=f"Reviewer: {action} a manufacturer", tags=["review"], auth=True)(view)
+    api.route(
+        bp,
+        f"/manufacturers/<int:manufacturer_id>/{action}",
+        "POST",
+        body=Decision,
+        response=ManufacturerOut,
+        summary=f"Reviewer: {action} a manufacturer",
+        tags=["review"],
+        auth=True,
+    )(view)
 
 
 for _action in services.MANUFACTURER_TRANSITIONS:
     _manufacturer_decision(_action)
 
 
-@api.route(bp, "/manufacturers/<int:manufacturer_id>/staff", "POST", body=StaffInvite, status=201,
-           summary="Owner: add a staff account (a one-time password is returned once)", tags=["manufacturers"], auth=True)
+@api.route(
+    bp,
+    "/manufacturers/<int:manufacturer_id>/staff",
+    "POST",
+    body=StaffInvite,
+    status=201,
+    summary="Owner: add a staff account (a one-time password is returned once)",
+    tags=["manufacturers"],
+    auth=True,
+)
 def invite_staff(manufacturer_id: int, body: StaffInvite) -> Any:
     actor = current_actor()
     actor.require()
@@ -275,8 +386,17 @@ def invite_staff(manufacturer_id: int, body: StaffInvite) -> Any:
 # ---------------------------------------------------------------- certificates
 
 
-@api.route(bp, "/certificates", "POST", body=CertificateCreate, response=CertificateOut, status=201,
-           summary="Register a certificate of your company", tags=["certificates"], auth=True)
+@api.route(
+    bp,
+    "/certificates",
+    "POST",
+    body=CertificateCreate,
+    response=CertificateOut,
+    status=201,
+    summary="Register a certificate of your company",
+    tags=["certificates"],
+    auth=True,
+)
 def create_certificate(body: CertificateCreate) -> Any:
     db = get_session()
     c = services.create_certificate(db, current_actor(), body)
@@ -284,8 +404,15 @@ def create_certificate(body: CertificateCreate) -> Any:
     return services.certificate_to_dict(c), 201
 
 
-@api.route(bp, "/certificates", query=Page, response=[CertificateOut], summary="Your company's certificates (reviewers: all)",
-           tags=["certificates"], auth=True)
+@api.route(
+    bp,
+    "/certificates",
+    query=Page,
+    response=[CertificateOut],
+    summary="Your company's certificates (reviewers: all)",
+    tags=["certificates"],
+    auth=True,
+)
 def list_certificates(query: Page) -> Any:
     actor = current_actor()
     user = actor.require()
@@ -296,12 +423,24 @@ def list_certificates(query: Page) -> Any:
     return _page([services.certificate_to_dict(c) for c in items], total, query.page, query.per_page)
 
 
-@api.route(bp, "/certificates/<int:certificate_id>", response=CertificateOut, summary="A certificate", tags=["certificates"])
+@api.route(
+    bp,
+    "/certificates/<int:certificate_id>",
+    response=CertificateOut,
+    summary="A certificate",
+    tags=["certificates"],
+)
 def show_certificate(certificate_id: int) -> Any:
-    return services.certificate_to_dict(services.get_certificate(get_session(), current_actor(), certificate_id))
+    return services.certificate_to_dict(
+        services.get_certificate(get_session(), current_actor(), certificate_id)
+    )
 
 
-EVIDENCE_TYPES = {b"%PDF-": "application/pdf", b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
+EVIDENCE_TYPES = {
+    b"%PDF-": "application/pdf",
+    b"\x89PNG\r\n\x1a\n": "image/png",
+    b"\xff\xd8\xff": "image/jpeg",
+}
 
 
 def sniff_media_type(head: bytes) -> str | None:
@@ -318,14 +457,31 @@ def _evidence_dir() -> Path:
     return path
 
 
-@api.route(bp, "/certificates/<int:certificate_id>/evidence", "PUT", response=CertificateOut,
-           summary="Upload the evidence file (PDF, JPEG or PNG; checked by content) as the raw body or multipart field 'file'",
-           tags=["certificates"], auth=True,
-           openapi={"requestBody": {"required": True, "content": {
-               "application/pdf": {"schema": {"type": "string", "format": "binary"}},
-               "image/png": {"schema": {"type": "string", "format": "binary"}},
-               "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
-               "multipart/form-data": {"schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}}}}})
+@api.route(
+    bp,
+    "/certificates/<int:certificate_id>/evidence",
+    "PUT",
+    response=CertificateOut,
+    summary="Upload the evidence file (PDF, JPEG or PNG; checked by content) as the raw body or multipart field 'file'",
+    tags=["certificates"],
+    auth=True,
+    openapi={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+                "image/png": {"schema": {"type": "string", "format": "binary"}},
+                "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"file": {"type": "string", "format": "binary"}},
+                    }
+                },
+            },
+        }
+    },
+)
 def upload_evidence(certificate_id: int) -> Any:
     actor = current_actor()
     user = actor.require(roles=(Role.MANUFACTURER,), scope="write")
@@ -335,8 +491,10 @@ def upload_evidence(certificate_id: int) -> Any:
         raise NotFound(f"no certificate {certificate_id}")
     limit = current_app.config["MAX_EVIDENCE_BYTES"]
     if request.content_length is not None and request.content_length > limit + 4096:
-        raise PayloadTooLarge(f"evidence files are at most {limit // 1024 // 1024} MB",
-                              errors=[{"field": "file", "reason": f"larger than {limit} bytes"}])
+        raise PayloadTooLarge(
+            f"evidence files are at most {limit // 1024 // 1024} MB",
+            errors=[{"field": "file", "reason": f"larger than {limit} bytes"}],
+        )
     if request.mimetype == "multipart/form-data":
         upload = request.files.get("file")
         if upload is None:
@@ -347,14 +505,18 @@ def upload_evidence(certificate_id: int) -> Any:
         data = request.get_data(cache=False)[: limit + 1]
         filename = "evidence"
     if len(data) > limit:
-        raise PayloadTooLarge(f"evidence files are at most {limit // 1024 // 1024} MB",
-                              errors=[{"field": "file", "reason": f"larger than {limit} bytes"}])
+        raise PayloadTooLarge(
+            f"evidence files are at most {limit // 1024 // 1024} MB",
+            errors=[{"field": "file", "reason": f"larger than {limit} bytes"}],
+        )
     if not data:
         raise ValidationFailed.field("file", "the file is empty")
     media_type = sniff_media_type(data[:16])
     if media_type is None:
         raise services.ValidationFailed(
-            "the evidence must be a PDF, JPEG or PNG file", errors=[{"field": "file", "reason": "content is not PDF, JPEG or PNG"}])
+            "the evidence must be a PDF, JPEG or PNG file",
+            errors=[{"field": "file", "reason": "content is not PDF, JPEG or PNG"}],
+        )
     digest = hashlib.sha256(data).hexdigest()
     target = _evidence_dir() / digest
     if not target.exists():
@@ -363,30 +525,61 @@ def upload_evidence(certificate_id: int) -> Any:
             fh.write(data)
         os.replace(tmp, target)  # never a half-written file under its final name
     before = {"sha256": c.evidence_sha256}
-    c.evidence_sha256, c.evidence_media_type, c.evidence_size, c.evidence_filename = digest, media_type, len(data), filename
-    services.record_event(db, actor=actor, action="certificate.evidence", target_type="certificate", target_id=c.id,
-                          before=before, after={"sha256": digest, "media_type": media_type, "size": len(data)})
+    c.evidence_sha256, c.evidence_media_type, c.evidence_size, c.evidence_filename = (
+        digest,
+        media_type,
+        len(data),
+        filename,
+    )
+    services.record_event(
+        db,
+        actor=actor,
+        action="certificate.evidence",
+        target_type="certificate",
+        target_id=c.id,
+        before=before,
+        after={"sha256": digest, "media_type": media_type, "size": len(data)},
+    )
     db.commit()
     return services.certificate_to_dict(c)
 
 
-@api.route(bp, "/certificates/<int:certificate_id>/evidence", summary="Download the evidence file (owner and reviewers)",
-           tags=["certificates"], auth=True)
+@api.route(
+    bp,
+    "/certificates/<int:certificate_id>/evidence",
+    summary="Download the evidence file (owner and reviewers)",
+    tags=["certificates"],
+    auth=True,
+)
 def download_evidence(certificate_id: int) -> Any:
     actor = current_actor()
     actor.require()
     c = get_session().get(Certificate, certificate_id)
     if c is None or not (actor.is_reviewer or actor.is_staff_of(c.manufacturer_id)) or not c.evidence_sha256:
         raise NotFound(f"no evidence for certificate {certificate_id}")
-    return send_file(_evidence_dir() / c.evidence_sha256, mimetype=c.evidence_media_type, as_attachment=True,
-                     download_name=f"certificate-{c.id}" + {"application/pdf": ".pdf", "image/png": ".png"}.get(c.evidence_media_type or "", ".jpg"))
+    return send_file(
+        _evidence_dir() / c.evidence_sha256,
+        mimetype=c.evidence_media_type,
+        as_attachment=True,
+        download_name=f"certificate-{c.id}"
+        + {"application/pdf": ".pdf", "image/png": ".png"}.get(c.evidence_media_type or "", ".jpg"),
+    )
 
 
 # ---------------------------------------------------------------- products
 
 
-@api.route(bp, "/products", "POST", body=ProductCreate, response=ProductOut, status=201,
-           summary="Draft a product (verified manufacturers)", tags=["products"], auth=True)
+@api.route(
+    bp,
+    "/products",
+    "POST",
+    body=ProductCreate,
+    response=ProductOut,
+    status=201,
+    summary="Draft a product (verified manufacturers)",
+    tags=["products"],
+    auth=True,
+)
 def create_product(body: ProductCreate) -> Any:
     db = get_session()
     p = services.create_product(db, current_actor(), body)
@@ -396,23 +589,39 @@ def create_product(body: ProductCreate) -> Any:
     return resp
 
 
-@api.route(bp, "/products", query=ProductListQuery, response=[ProductOut],
-           summary="List products (public: licensed and formerly licensed; staff: also their drafts; reviewers: all)",
-           tags=["products"])
+@api.route(
+    bp,
+    "/products",
+    query=ProductListQuery,
+    response=[ProductOut],
+    summary="List products (public: licensed and formerly licensed; staff: also their drafts; reviewers: all)",
+    tags=["products"],
+)
 def list_products(query: ProductListQuery) -> Any:
-    stmt = services.list_products_stmt(current_actor(), status=query.status, manufacturer_id=query.manufacturer_id,
-                                       category=query.category)
+    stmt = services.list_products_stmt(
+        current_actor(), status=query.status, manufacturer_id=query.manufacturer_id, category=query.category
+    )
     items, total = services.paginate(get_session(), stmt, query.page, query.per_page)
     return _page([services.product_to_dict(p) for p in items], total, query.page, query.per_page)
 
 
 @api.route(bp, "/products/<int:product_id>", response=ProductOut, summary="A product", tags=["products"])
 def show_product(product_id: int) -> Any:
-    return _with_etag(services.product_to_dict(services.get_product(get_session(), current_actor(), product_id)))
+    return _with_etag(
+        services.product_to_dict(services.get_product(get_session(), current_actor(), product_id))
+    )
 
 
-@api.route(bp, "/products/<int:product_id>", "PATCH", body=ProductUpdate, response=ProductOut,
-           summary="Edit a draft or rejected product", tags=["products"], auth=True)
+@api.route(
+    bp,
+    "/products/<int:product_id>",
+    "PATCH",
+    body=ProductUpdate,
+    response=ProductOut,
+    summary="Edit a draft or rejected product",
+    tags=["products"],
+    auth=True,
+)
 def update_product(product_id: int, body: ProductUpdate) -> Any:
     actor = current_actor()
     actor.require()
@@ -423,8 +632,15 @@ def update_product(product_id: int, body: ProductUpdate) -> Any:
     return _with_etag(services.product_to_dict(p))
 
 
-@api.route(bp, "/products/<int:product_id>/submit", "POST", response=ProductOut,
-           summary="Submit a draft for review", tags=["products"], auth=True)
+@api.route(
+    bp,
+    "/products/<int:product_id>/submit",
+    "POST",
+    response=ProductOut,
+    summary="Submit a draft for review",
+    tags=["products"],
+    auth=True,
+)
 def submit_product(product_id: int) -> Any:
     actor = current_actor()
     actor.require()
@@ -443,36 +659,72 @@ def _product_decision(action: str) -> Any:
         actor.require(roles=(Role.REVIEWER, Role.ADMIN), scope="review")
         db = get_session()
         p = services.get_product(db, actor, product_id)
-        services.decide_product(db, actor, p, action, body, _expected_version(), current_app.config["LICENCE_YEARS"])
+        services.decide_product(
+            db, actor, p, action, body, _expected_version(), current_app.config["LICENCE_YEARS"]
+        )
         db.commit()
         return _with_etag(services.product_to_dict(p))
 
     view.__name__ = f"{action}_product"
-    api.route(bp, f"/products/<int:product_id>/{action}", "POST", body=schema, response=ProductOut,
-              summary=f"Reviewer: {action} a product's brand licence", tags=["review"], auth=True)(view)
+    api.route(
+        bp,
+        f"/products/<int:product_id>/{action}",
+        "POST",
+        body=schema,
+        response=ProductOut,
+        summary=f"Reviewer: {action} a product's brand licence",
+        tags=["review"],
+        auth=True,
+    )(view)
 
 
 for _action in services.PRODUCT_DECISIONS:
     _product_decision(_action)
 
 
-@api.route(bp, "/products/import", "POST", query=ImportQuery, response=ImportReport,
-           summary="Bulk import drafts from CSV (text/csv) or JSON Lines (application/x-ndjson). "
-           "A file with errors imports nothing unless mode=valid-only.", tags=["products"], auth=True,
-           openapi={"requestBody": {"required": True, "content": {
-               "text/csv": {"schema": {"type": "string"}}, "application/x-ndjson": {"schema": {"type": "string"}}}}})
+@api.route(
+    bp,
+    "/products/import",
+    "POST",
+    query=ImportQuery,
+    response=ImportReport,
+    summary="Bulk import drafts from CSV (text/csv) or JSON Lines (application/x-ndjson). "
+    "A file with errors imports nothing unless mode=valid-only.",
+    tags=["products"],
+    auth=True,
+    openapi={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                "application/x-ndjson": {"schema": {"type": "string"}},
+            },
+        }
+    },
+)
 def import_products_view(query: ImportQuery) -> Any:
     actor = current_actor()
     actor.require()
     db = get_session()
-    report = import_products(db, actor, request.get_data(cache=False), request.mimetype, mode=query.mode,
-                             max_rows=current_app.config["MAX_IMPORT_ROWS"], dry_run=query.dry_run)
+    report = import_products(
+        db,
+        actor,
+        request.get_data(cache=False),
+        request.mimetype,
+        mode=query.mode,
+        max_rows=current_app.config["MAX_IMPORT_ROWS"],
+        dry_run=query.dry_run,
+    )
     if report["invalid"] and query.mode == "all":
         db.rollback()
         raise ValidationFailed(
             f"{report['invalid']} of {report['total']} rows are invalid; nothing was imported "
             "(fix them, or send mode=valid-only to import the valid rows)",
-            errors=[{"field": f"rows[{r['row']}].{e['field']}", "reason": e["reason"]} for r in report["rows"] for e in r["errors"]][:200],
+            errors=[
+                {"field": f"rows[{r['row']}].{e['field']}", "reason": e["reason"]}
+                for r in report["rows"]
+                for e in r["errors"]
+            ][:200],
         ).with_report(report)
     db.commit()
     return report, (201 if report["created"] else 200)
@@ -481,7 +733,14 @@ def import_products_view(query: ImportQuery) -> Any:
 # ---------------------------------------------------------------- audit
 
 
-@api.route(bp, "/audit", query=AuditQuery, summary="The audit trail (reviewers and admins)", tags=["review"], auth=True)
+@api.route(
+    bp,
+    "/audit",
+    query=AuditQuery,
+    summary="The audit trail (reviewers and admins)",
+    tags=["review"],
+    auth=True,
+)
 def list_audit(query: AuditQuery) -> Any:
     current_actor().require(roles=(Role.REVIEWER, Role.ADMIN), scope="review")
     stmt = select(AuditEvent).order_by(AuditEvent.id.desc())
@@ -502,9 +761,18 @@ def list_audit(query: AuditQuery) -> Any:
 
 
 def _audit_dict(e: AuditEvent) -> dict[str, Any]:
-    return {"id": e.id, "occurred_at": e.occurred_at.isoformat(), "actor": e.actor, "action": e.action,
-            "target_type": e.target_type, "target_id": e.target_id, "reason": e.reason, "before": e.before,
-            "after": e.after, "request_id": e.request_id}
+    return {
+        "id": e.id,
+        "occurred_at": e.occurred_at.isoformat(),
+        "actor": e.actor,
+        "action": e.action,
+        "target_type": e.target_type,
+        "target_id": e.target_id,
+        "reason": e.reason,
+        "before": e.before,
+        "after": e.after,
+        "request_id": e.request_id,
+    }
 
 
 @bp.get("/openapi.json")

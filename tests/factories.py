@@ -27,7 +27,9 @@ class Party:
         return {"Authorization": f"Bearer {self.token}"}
 
 
-def make_party(session: Any, role: str = Role.MANUFACTURER, *, status: str = "verified", **maker: Any) -> Party:
+def make_party(
+    session: Any, role: str = Role.MANUFACTURER, *, status: str = "verified", **maker: Any
+) -> Party:
     manufacturer = None
     if role == Role.MANUFACTURER:
         manufacturer = ManufacturerFactory(status=status, **maker)

@@ -11,11 +11,15 @@ def test_openapi_is_generated_from_the_validating_schemas(client):
     doc = client.get("/api/v1/openapi.json").get_json()
     assert doc["openapi"] == "3.1.0"
     op = doc["paths"]["/api/v1/products"]["post"]
-    assert op["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ProductCreate"}
+    assert op["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ProductCreate"
+    }
     schema = doc["components"]["schemas"]["ProductCreate"]
     assert schema["additionalProperties"] is False
     assert {"gtin", "category", "local_value_addition"} <= set(schema["required"])
-    assert schema["properties"]["local_value_addition"]["anyOf"][0]["maximum"] == 100 or "maximum" in str(schema["properties"]["local_value_addition"])
+    assert schema["properties"]["local_value_addition"]["anyOf"][0]["maximum"] == 100 or "maximum" in str(
+        schema["properties"]["local_value_addition"]
+    )
     assert "/api/v1/products/{product_id}/approve" in doc["paths"]
     params = {p["name"] for p in doc["paths"]["/api/v1/products"]["get"]["parameters"]}
     assert {"page", "per_page", "status"} <= params
@@ -29,7 +33,10 @@ def test_healthz_reports_schema_and_backends(client):
 
 def test_reference_data_is_bilingual(client):
     districts = client.get("/api/v1/districts").get_json()["items"]
-    assert len(districts) == 64 and {"code": "dhaka", "name_en": "Dhaka", "name_bn": "ঢাকা", "division": "Dhaka"} in districts
+    assert (
+        len(districts) == 64
+        and {"code": "dhaka", "name_en": "Dhaka", "name_bn": "ঢাকা", "division": "Dhaka"} in districts
+    )
     cats = {c["code"]: c for c in client.get("/api/v1/categories").get_json()["items"]}
     assert cats["phones"]["name_bn"] == "মোবাইল ফোন" and "software-services" in cats
 
@@ -46,8 +53,16 @@ def test_production_refuses_default_secrets():
         load_settings({"ENV": "production"}, environ={})
     message = str(exc.value)
     assert "SECRET_KEY" in message and "DATABASE_URL" in message and "SIGNING_KEY_PATH" in message
-    ok = load_settings({"ENV": "production", "SECRET_KEY": "x" * 40, "DATABASE_URL": "postgresql://db/registry",
-                        "SIGNING_KEY_PATH": "/etc/registry/key.pem", "PUBLIC_BASE_URL": "https://verify.mib.gov.bd"}, environ={})
+    ok = load_settings(
+        {
+            "ENV": "production",
+            "SECRET_KEY": "x" * 40,
+            "DATABASE_URL": "postgresql://db/registry",
+            "SIGNING_KEY_PATH": "/etc/registry/key.pem",
+            "PUBLIC_BASE_URL": "https://verify.mib.gov.bd",
+        },
+        environ={},
+    )
     assert ok.is_production
 
 

@@ -17,22 +17,34 @@ def test_password_is_argon2_and_token_is_stored_hashed(client, session):
     user = UserFactory(email="staff@example.com", role="reviewer", is_owner=False)
     session.commit()
     assert user.password_hash.startswith("$argon2id$")
-    resp = client.post("/api/v1/tokens", json={"name": "laptop", "scopes": ["read"]}, auth=("staff@example.com", "correct horse battery"))
+    resp = client.post(
+        "/api/v1/tokens",
+        json={"name": "laptop", "scopes": ["read"]},
+        auth=("staff@example.com", "correct horse battery"),
+    )
     token = resp.get_json()
     assert resp.status_code == 201 and token["token"].startswith("mib_") and token["scopes"] == ["read"]
     stored = session.scalar(select(ApiToken).where(ApiToken.id == token["id"]))
     assert token["token"].split("_", 2)[2] not in (stored.secret_hash, stored.prefix)
-    listed = client.get("/api/v1/tokens", headers={"Authorization": f"Bearer {token['token']}"}).get_json()["items"]
+    listed = client.get("/api/v1/tokens", headers={"Authorization": f"Bearer {token['token']}"}).get_json()[
+        "items"
+    ]
     assert "token" not in listed[0]
     # a read-only token cannot review
-    resp = client.post("/api/v1/products/1/approve", json={}, headers={"Authorization": f"Bearer {token['token']}"})
+    resp = client.post(
+        "/api/v1/products/1/approve", json={}, headers={"Authorization": f"Bearer {token['token']}"}
+    )
     assert resp.status_code == 403 and "scope" in resp.get_json()["detail"]
 
 
 def test_scopes_beyond_the_role_are_refused(client, session):
     UserFactory(email="maker@example.com", role="manufacturer", is_owner=True)
     session.commit()
-    resp = client.post("/api/v1/tokens", json={"name": "x", "scopes": ["review"]}, auth=("maker@example.com", "correct horse battery"))
+    resp = client.post(
+        "/api/v1/tokens",
+        json={"name": "x", "scopes": ["review"]},
+        auth=("maker@example.com", "correct horse battery"),
+    )
     assert resp.status_code == 403 and resp.get_json()["errors"][0]["field"] == "scopes"
 
 
@@ -45,8 +57,11 @@ def test_revoked_and_expired_tokens_stop_working(client, session):
     resp = client.get("/api/v1/me", headers=party.headers)
     assert resp.status_code == 401 and "revoked" in resp.get_json()["detail"]
     other = make_party(session, "reviewer")
-    session.execute(ApiToken.__table__.update().where(ApiToken.user_id == other.user.id)
-                    .values(expires_at=datetime.now(UTC) - timedelta(seconds=1)))
+    session.execute(
+        ApiToken.__table__.update()
+        .where(ApiToken.user_id == other.user.id)
+        .values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+    )
     session.commit()
     assert "expired" in client.get("/api/v1/me", headers=other.headers).get_json()["detail"]
 
@@ -57,7 +72,9 @@ def test_lockout_after_repeated_failures_without_revealing_accounts(client, sess
     for _ in range(5):
         resp = client.post("/api/v1/session", json={"email": "victim@example.com", "password": "wrong"})
         assert resp.get_json()["detail"] == "wrong email address or password"
-    resp = client.post("/api/v1/session", json={"email": "victim@example.com", "password": "correct horse battery"})
+    resp = client.post(
+        "/api/v1/session", json={"email": "victim@example.com", "password": "correct horse battery"}
+    )
     assert resp.status_code == 401 and "try again later" in resp.get_json()["detail"]
     unknown = client.post("/api/v1/session", json={"email": "nobody@example.com", "password": "wrong"})
     assert unknown.get_json()["detail"] == "wrong email address or password"
@@ -66,7 +83,12 @@ def test_lockout_after_repeated_failures_without_revealing_accounts(client, sess
 def test_web_session_login(client, session):
     UserFactory(email="rev@example.com", role="reviewer", is_owner=False)
     session.commit()
-    assert client.post("/api/v1/session", json={"email": "REV@example.com", "password": "correct horse battery"}).status_code == 200
+    assert (
+        client.post(
+            "/api/v1/session", json={"email": "REV@example.com", "password": "correct horse battery"}
+        ).status_code
+        == 200
+    )
     assert client.get("/api/v1/me").get_json()["user"]["email"] == "rev@example.com"
     client.delete("/api/v1/session")
     assert client.get("/api/v1/me").status_code == 401
@@ -75,15 +97,23 @@ def test_web_session_login(client, session):
 def test_owner_invites_staff_who_can_sign_in(client, session):
     owner = make_party(session)
     session.commit()
-    resp = client.post(f"/api/v1/manufacturers/{owner.manufacturer.id}/staff", json={"name": "Karim", "email": "karim@example.com"},
-                       headers=owner.headers)
+    resp = client.post(
+        f"/api/v1/manufacturers/{owner.manufacturer.id}/staff",
+        json={"name": "Karim", "email": "karim@example.com"},
+        headers=owner.headers,
+    )
     assert resp.status_code == 201
     password = resp.get_json()["one_time_password"]
     staff = session.scalar(select(User).where(User.email == "karim@example.com"))
     assert staff.manufacturer_id == owner.manufacturer.id and not staff.is_owner
-    token = client.post("/api/v1/tokens", json={"name": "t"}, auth=("karim@example.com", password)).get_json()["token"]
-    resp = client.post(f"/api/v1/manufacturers/{owner.manufacturer.id}/staff", json={"name": "X", "email": "x@example.com"},
-                       headers={"Authorization": f"Bearer {token}"})
+    token = client.post(
+        "/api/v1/tokens", json={"name": "t"}, auth=("karim@example.com", password)
+    ).get_json()["token"]
+    resp = client.post(
+        f"/api/v1/manufacturers/{owner.manufacturer.id}/staff",
+        json={"name": "X", "email": "x@example.com"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
     assert resp.status_code == 403
 
 
@@ -97,7 +127,13 @@ def test_evidence_is_checked_by_content_and_size(client, session, app):
     assert resp.status_code == 422 and resp.get_json()["errors"][0]["field"] == "file"
     # a PNG named .pdf is accepted as PNG
     from io import BytesIO
-    resp = client.put(url, data={"file": (BytesIO(PNG), "scan.pdf")}, content_type="multipart/form-data", headers=maker.headers)
+
+    resp = client.put(
+        url,
+        data={"file": (BytesIO(PNG), "scan.pdf")},
+        content_type="multipart/form-data",
+        headers=maker.headers,
+    )
     assert resp.status_code == 200 and resp.get_json()["evidence"]["media_type"] == "image/png"
     resp = client.put(url, data=PDF, content_type="application/octet-stream", headers=maker.headers)
     assert resp.get_json()["evidence"]["media_type"] == "application/pdf"

@@ -24,7 +24,9 @@ def _fields(body):
 
 
 def _counts(session):
-    return tuple(session.scalar(select(func.count()).select_from(t)) for t in (Manufacturer, Product, AuditEvent))
+    return tuple(
+        session.scalar(select(func.count()).select_from(t)) for t in (Manufacturer, Product, AuditEvent)
+    )
 
 
 @pytest.mark.parametrize(
@@ -37,7 +39,11 @@ def _counts(session):
         ({"website": "javascript:alert(1)"}, "website", "pattern"),
         ({"legal_name_en": 42}, "legal_name_en", "string"),
         ({"surprise": "field"}, "surprise", "unknown field"),
-        ({"owner": {"name": "x", "email": "a@b.example.com", "password": "short"}}, "owner.password", "10 characters"),
+        (
+            {"owner": {"name": "x", "email": "a@b.example.com", "password": "short"}},
+            "owner.password",
+            "10 characters",
+        ),
     ],
 )
 def test_registration_field_errors(client, session, change, field, reason_part):
@@ -63,9 +69,14 @@ def test_district_accepts_bangla_name(client):
 
 def test_malformed_json_and_wrong_media_type(client, session):
     before = _counts(session)
-    body = _problem(client.post("/api/v1/manufacturers", data="{not json", content_type="application/json"), 422)
+    body = _problem(
+        client.post("/api/v1/manufacturers", data="{not json", content_type="application/json"), 422
+    )
     assert _fields(body) == {"body"} and "malformed JSON" in body["errors"][0]["reason"]
-    body = _problem(client.post("/api/v1/manufacturers", data="a=b", content_type="application/x-www-form-urlencoded"), 415)
+    body = _problem(
+        client.post("/api/v1/manufacturers", data="a=b", content_type="application/x-www-form-urlencoded"),
+        415,
+    )
     assert _fields(body) == {"Content-Type"}
     body = _problem(client.post("/api/v1/manufacturers", json=[1, 2]), 422)
     assert _counts(session) == before
@@ -96,7 +107,9 @@ def test_product_field_errors(client, session, change, field):
 def test_gtin_check_digit_reason_is_clear(client, session):
     maker = make_party(session)
     session.commit()
-    body = _problem(client.post("/api/v1/products", json=PRODUCT | {"gtin": "5901234123458"}, headers=maker.headers), 422)
+    body = _problem(
+        client.post("/api/v1/products", json=PRODUCT | {"gtin": "5901234123458"}, headers=maker.headers), 422
+    )
     assert "expected 7" in body["errors"][0]["reason"]
 
 
@@ -104,7 +117,9 @@ def test_duplicate_gtin_in_any_spelling_conflicts(client, session):
     maker = make_party(session)
     session.commit()
     assert client.post("/api/v1/products", json=PRODUCT, headers=maker.headers).status_code == 201
-    body = _problem(client.post("/api/v1/products", json=PRODUCT | {"gtin": "05901234123457"}, headers=maker.headers), 409)
+    body = _problem(
+        client.post("/api/v1/products", json=PRODUCT | {"gtin": "05901234123457"}, headers=maker.headers), 409
+    )
     assert _fields(body) == {"gtin"}
 
 
@@ -114,13 +129,22 @@ def test_markup_and_sql_are_stored_as_text(client, session):
     evil = "<script>alert('x')</script>'; DROP TABLE products; --"
     resp = client.post("/api/v1/products", json=PRODUCT | {"name_en": evil}, headers=maker.headers)
     assert resp.status_code == 201
-    assert client.get(f"/api/v1/products/{resp.get_json()['id']}", headers=maker.headers).get_json()["name_en"] == evil
+    assert (
+        client.get(f"/api/v1/products/{resp.get_json()['id']}", headers=maker.headers).get_json()["name_en"]
+        == evil
+    )
     assert session.scalar(select(func.count()).select_from(Product)) >= 1
 
 
 def test_oversize_body(client, app):
-    body = _problem(client.post("/api/v1/manufacturers", data=b"x" * (app.config["MAX_CONTENT_LENGTH"] + 1),
-                                content_type="application/json"), 413)
+    body = _problem(
+        client.post(
+            "/api/v1/manufacturers",
+            data=b"x" * (app.config["MAX_CONTENT_LENGTH"] + 1),
+            content_type="application/json",
+        ),
+        413,
+    )
     assert _fields(body) == {"body"}
 
 
@@ -152,12 +176,22 @@ def test_if_match_header(client, session):
     maker, reviewer = make_party(session), make_party(session, "reviewer")
     session.commit()
     pid = client.post("/api/v1/products", json=PRODUCT, headers=maker.headers).get_json()["id"]
-    body = _problem(client.post(f"/api/v1/products/{pid}/submit", headers=maker.headers | {"If-Match": "banana"}), 422)
+    body = _problem(
+        client.post(f"/api/v1/products/{pid}/submit", headers=maker.headers | {"If-Match": "banana"}), 422
+    )
     assert _fields(body) == {"If-Match"}
     resp = client.get(f"/api/v1/products/{pid}", headers=maker.headers)
     etag = resp.headers["ETag"]
-    assert client.post(f"/api/v1/products/{pid}/submit", headers=maker.headers | {"If-Match": etag}).status_code == 200
+    assert (
+        client.post(f"/api/v1/products/{pid}/submit", headers=maker.headers | {"If-Match": etag}).status_code
+        == 200
+    )
     # the reviewer decides on what they saw: a stale ETag gets 412 and changes nothing
-    body = _problem(client.post(f"/api/v1/products/{pid}/approve", json={}, headers=reviewer.headers | {"If-Match": etag}), 412)
+    body = _problem(
+        client.post(
+            f"/api/v1/products/{pid}/approve", json={}, headers=reviewer.headers | {"If-Match": etag}
+        ),
+        412,
+    )
     assert _fields(body) == {"If-Match"}
     assert client.get(f"/api/v1/products/{pid}", headers=maker.headers).get_json()["status"] == "submitted"

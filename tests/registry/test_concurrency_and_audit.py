@@ -39,7 +39,9 @@ def test_concurrent_decisions_exactly_one_wins(committed_app):
     reviewers = [make_party(s, "reviewer") for _ in range(6)]
     from registry.factories import demo_gtin
 
-    product = ProductFactory(manufacturer_id=maker.manufacturer.id, status="submitted", gtin=demo_gtin(suffix + 10**9))
+    product = ProductFactory(
+        manufacturer_id=maker.manufacturer.id, status="submitted", gtin=demo_gtin(suffix + 10**9)
+    )
     s.commit()
     pid = product.id
     s.close()
@@ -51,9 +53,14 @@ def test_concurrent_decisions_exactly_one_wins(committed_app):
         client = committed_app.test_client()
         barrier.wait()
         body = {"reason": "not compliant"} if action == "reject" else {}
-        results.append(client.post(f"/api/v1/products/{pid}/{action}", json=body, headers=party.headers).status_code)
+        results.append(
+            client.post(f"/api/v1/products/{pid}/{action}", json=body, headers=party.headers).status_code
+        )
 
-    threads = [threading.Thread(target=decide, args=(r, "approve" if i % 2 else "reject")) for i, r in enumerate(reviewers)]
+    threads = [
+        threading.Thread(target=decide, args=(r, "approve" if i % 2 else "reject"))
+        for i, r in enumerate(reviewers)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -61,8 +68,9 @@ def test_concurrent_decisions_exactly_one_wins(committed_app):
     assert sorted(results).count(200) == 1, results
     assert all(code in (409, 412) for code in results if code != 200), results
     s = db.session()
-    decisions = s.scalars(select(AuditEvent.action).where(
-        AuditEvent.target_type == "product", AuditEvent.target_id == str(pid))).all()
+    decisions = s.scalars(
+        select(AuditEvent.action).where(AuditEvent.target_type == "product", AuditEvent.target_id == str(pid))
+    ).all()
     assert len(decisions) == 1
     s.close()
 
@@ -75,8 +83,10 @@ def test_audit_events_cannot_be_updated_or_deleted(app, session, client):
     assert client.post("/api/v1/products", json=PRODUCT, headers=maker.headers).status_code == 201
     event_id = session.scalar(select(AuditEvent.id).where(AuditEvent.action == "product.created"))
     assert event_id is not None
-    for stmt in (update(AuditEvent).where(AuditEvent.id == event_id).values(action="forged"),
-                 delete(AuditEvent).where(AuditEvent.id == event_id)):
+    for stmt in (
+        update(AuditEvent).where(AuditEvent.id == event_id).values(action="forged"),
+        delete(AuditEvent).where(AuditEvent.id == event_id),
+    ):
         nested = session.begin_nested()
         with pytest.raises(DBAPIError, match="append-only"):
             session.execute(stmt)

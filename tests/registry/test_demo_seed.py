@@ -19,9 +19,15 @@ def test_demo_seed_covers_what_a_new_user_needs(session):
     statuses = set(session.scalars(select(Product.status).distinct()))
     assert {"licensed", "suspended", "revoked", "submitted"} <= statuses
     names = session.execute(select(Product.name_en, Product.name_bn).limit(20)).all()
-    assert all(en.isascii() for en, _ in names) and all(any("\u0980" <= ch <= "\u09ff" for ch in bn) for _, bn in names)
+    assert all(en.isascii() for en, _ in names) and all(
+        any("\u0980" <= ch <= "\u09ff" for ch in bn) for _, bn in names
+    )
     assert session.scalar(select(func.count()).select_from(Certificate)) >= 55 * 3
-    roles = set(session.scalars(select(User.role).where(User.email.in_(["admin@registry.demo", "reviewer@registry.demo"]))))
+    roles = set(
+        session.scalars(
+            select(User.role).where(User.email.in_(["admin@registry.demo", "reviewer@registry.demo"]))
+        )
+    )
     assert roles == {"admin", "reviewer"}
     # a second run changes nothing
     assert seed_demo(session) == {"seeded": False}
@@ -32,7 +38,11 @@ def test_seed_command_is_idempotent(runner, app, session, monkeypatch):
 
     calls = []
     real = demo.seed_demo
-    monkeypatch.setattr(demo, "seed_demo", lambda s, **kw: calls.append(kw) or real(s, **(kw | {"products": 50, "manufacturers": 50})))
+    monkeypatch.setattr(
+        demo,
+        "seed_demo",
+        lambda s, **kw: calls.append(kw) or real(s, **(kw | {"products": 50, "manufacturers": 50})),
+    )
     first = runner.invoke(args=["registry", "seed-demo"])
     assert first.exit_code == 0, first.output
     assert "admin@registry.demo" in first.output and "reviewer@registry.demo" in first.output

@@ -28,7 +28,9 @@ def _count(session):
 def test_csv_all_valid_imports_every_row(client, session):
     maker = make_party(session)
     session.commit()
-    resp = client.post("/api/v1/products/import", data=_csv(GOOD1, GOOD2), content_type="text/csv", headers=maker.headers)
+    resp = client.post(
+        "/api/v1/products/import", data=_csv(GOOD1, GOOD2), content_type="text/csv", headers=maker.headers
+    )
     report = resp.get_json()
     assert resp.status_code == 201, report
     assert report["created"] == 2 and [r["status"] for r in report["rows"]] == ["created", "created"]
@@ -40,7 +42,12 @@ def test_csv_with_errors_imports_nothing_and_reports_each_row(client, session):
     maker = make_party(session)
     session.commit()
     before = _count(session)
-    resp = client.post("/api/v1/products/import", data=_csv(GOOD1, BAD, GOOD1), content_type="text/csv", headers=maker.headers)
+    resp = client.post(
+        "/api/v1/products/import",
+        data=_csv(GOOD1, BAD, GOOD1),
+        content_type="text/csv",
+        headers=maker.headers,
+    )
     assert resp.status_code == 422 and resp.mimetype == "application/problem+json"
     report = resp.get_json()["report"]
     assert [r["status"] for r in report["rows"]] == ["skipped", "invalid", "invalid"]
@@ -54,8 +61,12 @@ def test_csv_with_errors_imports_nothing_and_reports_each_row(client, session):
 def test_valid_only_imports_the_valid_rows(client, session):
     maker = make_party(session)
     session.commit()
-    resp = client.post("/api/v1/products/import?mode=valid-only", data=_csv(GOOD1, BAD, GOOD2), content_type="text/csv",
-                       headers=maker.headers)
+    resp = client.post(
+        "/api/v1/products/import?mode=valid-only",
+        data=_csv(GOOD1, BAD, GOOD2),
+        content_type="text/csv",
+        headers=maker.headers,
+    )
     report = resp.get_json()
     assert resp.status_code == 201 and report["created"] == 2 and report["invalid"] == 1
     assert [r["status"] for r in report["rows"]] == ["created", "invalid", "created"]
@@ -65,27 +76,68 @@ def test_jsonl_with_malformed_line_and_foreign_certificate(client, session):
     maker, other = make_party(session), make_party(session)
     foreign = CertificateFactory(manufacturer_id=other.manufacturer.id)
     session.commit()
-    row = {"name_en": "A", "name_bn": "আ", "brand": "B", "model_number": "M", "category": "phones", "gtin": "96385074",
-           "local_value_addition": 10, "lva_basis": "audit"}
-    lines = [json.dumps(row), "{broken", json.dumps(row | {"gtin": "5901234123457", "certificate_ids": [foreign.id]}), "[1]"]
-    resp = client.post("/api/v1/products/import", data="\n".join(lines), content_type="application/x-ndjson", headers=maker.headers)
+    row = {
+        "name_en": "A",
+        "name_bn": "আ",
+        "brand": "B",
+        "model_number": "M",
+        "category": "phones",
+        "gtin": "96385074",
+        "local_value_addition": 10,
+        "lva_basis": "audit",
+    }
+    lines = [
+        json.dumps(row),
+        "{broken",
+        json.dumps(row | {"gtin": "5901234123457", "certificate_ids": [foreign.id]}),
+        "[1]",
+    ]
+    resp = client.post(
+        "/api/v1/products/import",
+        data="\n".join(lines),
+        content_type="application/x-ndjson",
+        headers=maker.headers,
+    )
     report = resp.get_json()["report"]
     assert [r["status"] for r in report["rows"]] == ["skipped", "invalid", "invalid", "invalid"]
-    assert report["rows"][1]["errors"][0]["field"] == "row" and "malformed JSON" in report["rows"][1]["errors"][0]["reason"]
+    assert (
+        report["rows"][1]["errors"][0]["field"] == "row"
+        and "malformed JSON" in report["rows"][1]["errors"][0]["reason"]
+    )
     assert report["rows"][2]["errors"][0]["field"] == "certificate_ids"
 
 
 def test_existing_gtin_and_unreadable_files(client, session):
     maker = make_party(session)
     session.commit()
-    assert client.post("/api/v1/products/import", data=_csv(GOOD1), content_type="text/csv", headers=maker.headers).status_code == 201
-    resp = client.post("/api/v1/products/import", data=_csv(GOOD1), content_type="text/csv", headers=maker.headers)
-    assert resp.get_json()["report"]["rows"][0]["errors"] == [{"field": "gtin", "reason": "already registered to another product"}]
-    resp = client.post("/api/v1/products/import", data=b"\xff\xfe\x00garbage", content_type="text/csv", headers=maker.headers)
+    assert (
+        client.post(
+            "/api/v1/products/import", data=_csv(GOOD1), content_type="text/csv", headers=maker.headers
+        ).status_code
+        == 201
+    )
+    resp = client.post(
+        "/api/v1/products/import", data=_csv(GOOD1), content_type="text/csv", headers=maker.headers
+    )
+    assert resp.get_json()["report"]["rows"][0]["errors"] == [
+        {"field": "gtin", "reason": "already registered to another product"}
+    ]
+    resp = client.post(
+        "/api/v1/products/import", data=b"\xff\xfe\x00garbage", content_type="text/csv", headers=maker.headers
+    )
     assert resp.status_code == 422 and resp.get_json()["errors"][0]["field"] == "file"
-    resp = client.post("/api/v1/products/import", data=b"colour,shape\nred,round\n", content_type="text/csv", headers=maker.headers)
+    resp = client.post(
+        "/api/v1/products/import",
+        data=b"colour,shape\nred,round\n",
+        content_type="text/csv",
+        headers=maker.headers,
+    )
     assert resp.status_code == 422 and "unknown CSV columns" in resp.get_json()["errors"][0]["reason"]
-    resp = client.post("/api/v1/products/import", data=b"x", content_type="application/pdf", headers=maker.headers)
+    resp = client.post(
+        "/api/v1/products/import", data=b"x", content_type="application/pdf", headers=maker.headers
+    )
     assert resp.status_code == 422 and resp.get_json()["errors"][0]["field"] == "Content-Type"
-    resp = client.post("/api/v1/products/import?mode=some", data=_csv(GOOD1), content_type="text/csv", headers=maker.headers)
+    resp = client.post(
+        "/api/v1/products/import?mode=some", data=_csv(GOOD1), content_type="text/csv", headers=maker.headers
+    )
     assert resp.status_code == 422 and resp.get_json()["errors"][0]["field"] == "query.mode"
