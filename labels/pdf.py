@@ -244,6 +244,13 @@ class _LabelPainter:
         self.shaped_line(bn, "bn", "", current, x, top, bn_width + 0.2)
         self.shaped_line(en, "sans", "", current, x + bn_width, top, width - bn_width)
 
+    def close(self) -> None:
+        """fpdf2 opens font files lazily and never closes them; close them once the PDF is written."""
+        for font in self.pdf.fonts.values():
+            ttfont = getattr(font, "ttfont", None)
+            if ttfont is not None:
+                ttfont.close()
+
     # -- pages ---------------------------------------------------------------------------------
     def add_page(self) -> None:
         self.pdf.add_page()
@@ -261,26 +268,29 @@ def _code_lines(text: LabelText) -> list[str]:
     return lines
 
 
-def render_pdf_pages(
+def render_pdf(
     labels: Iterable[LabelItem], layout: Layout, progress: Progress | None = None
-) -> tuple[FPDF, int]:
-    """Draw every label onto a new fpdf2 document; return it and the number of labels."""
+) -> tuple[bytes, int]:
+    """Draw every label into a new PDF; return its bytes and the number of labels."""
     painter = _LabelPainter(layout)
-    count = 0
-    slot = layout.per_page
-    for url, text in labels:
-        if slot == layout.per_page:
-            painter.add_page()
-            slot = 0
-        x, y = layout.label_origin(slot)
-        painter.draw_label(url, text, x, y)
-        slot += 1
-        count += 1
-        if progress is not None:
-            progress(1)
-    if count == 0:
-        painter.add_page()  # an empty batch still gives a valid (blank) PDF
-    return painter.pdf, count
+    try:
+        count = 0
+        slot = layout.per_page
+        for url, text in labels:
+            if slot == layout.per_page:
+                painter.add_page()
+                slot = 0
+            x, y = layout.label_origin(slot)
+            painter.draw_label(url, text, x, y)
+            slot += 1
+            count += 1
+            if progress is not None:
+                progress(1)
+        if count == 0:
+            painter.add_page()  # an empty batch still gives a valid (blank) PDF
+        return bytes(painter.pdf.output()), count
+    finally:
+        painter.close()
 
 
 def write_pdf_sheet(
@@ -289,11 +299,11 @@ def write_pdf_sheet(
     """Write the labels as one PDF to the binary file `out`; return how many labels were drawn.
 
     `progress`, if given, is called with 1 after each label (a click progress bar's `update`).
-    fpdf2 holds the document in memory until it is written: ~25 kB per label before compression
-    (bench/results/labels.json has the measured peak); split bigger runs with `iter_pdf_parts`.
+    fpdf2 holds the document in memory until it is written (bench/results/labels.json has the
+    measured peak for 10,000 labels); split bigger runs with `iter_pdf_parts`.
     """
-    pdf, count = render_pdf_pages(labels_iter, layout, progress)
-    out.write(pdf.output())
+    data, count = render_pdf(labels_iter, layout, progress)
+    out.write(data)
     return count
 
 
@@ -310,8 +320,8 @@ def iter_pdf_parts(
         chunk = _take(iterator, per_part)
         if not chunk:
             return
-        pdf, _ = render_pdf_pages(chunk, layout, progress)
-        yield bytes(pdf.output())
+        data, _ = render_pdf(chunk, layout, progress)
+        yield data
         if len(chunk) < per_part:
             return
 

@@ -1,0 +1,116 @@
+"""`flask labels print ...`: labels for one URL, a file of URLs, or (once wired) a serial batch."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+
+from labels.errors import LabelError
+from labels.pdf import LabelItem
+from labels.schemas import LAYOUTS, get_layout
+from labels.services import EXTENSIONS, FORMATS, items_from_urls, write_labels
+
+labels_cli = AppGroup(
+    "labels", help="Print QR labels: PDF sheets and rolls, ZIPs of SVG/PNG, CSV for printers."
+)
+
+# The signing/registry side plugs a batch in here: (batch id) -> (label items, number of labels).
+BatchLoader = Callable[[str], tuple[Iterator[LabelItem], int | None]]
+_batch_loader: BatchLoader | None = None
+
+
+def register_batch_loader(loader: BatchLoader) -> None:
+    """Let `--batch ID` print a serial batch: `loader(batch_id)` returns (items, count or None)."""
+    global _batch_loader
+    _batch_loader = loader
+
+
+def _count_lines(path: Path) -> int:
+    with path.open(encoding="utf-8") as handle:
+        return sum(1 for line in handle if line.strip() and not line.lstrip().startswith("#"))
+
+
+@labels_cli.command("print")
+@click.option("--url", "url", help="One label URL.")
+@click.option(
+    "--from-file",
+    "from_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A text file with one label URL per line.",
+)
+@click.option("--batch", "batch_id", help="A serial batch id (needs the registry's batch loader).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="pdf", show_default=True)
+@click.option(
+    "--layout",
+    default="a4",
+    show_default=True,
+    help=f"PDF layout: {', '.join(LAYOUTS)}, or a4-CxR for another A4 grid (e.g. a4-3x8).",
+)
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Output file ('-' for standard output); default labels.<ext>.",
+)
+@click.option("--name-en", default="", help="Product name in English (for --url / --from-file).")
+@click.option("--name-bn", default="", help="Product name in Bangla (for --url / --from-file).")
+@click.option("--lot", "lot", default=None, help="Batch / lot code printed on the labels.")
+def print_labels(
+    url: str | None,
+    from_file: Path | None,
+    batch_id: str | None,
+    fmt: str,
+    layout: str,
+    out_path: Path | None,
+    name_en: str,
+    name_bn: str,
+    lot: str | None,
+) -> None:
+    """Render labels and write them to --out, with a progress bar."""
+    sources = [s for s in (url, from_file, batch_id) if s]
+    if len(sources) != 1:
+        raise click.UsageError("give exactly one of --url, --from-file, --batch")
+    try:
+        chosen_layout = get_layout(layout)
+        total: int | None
+        if batch_id:
+            if _batch_loader is None:
+                raise click.UsageError(
+                    "--batch needs the registry's batch loader (labels.cli.register_batch_loader)"
+                )
+            items, total = _batch_loader(batch_id)
+            _print(items, total, fmt, chosen_layout, out_path)
+            return
+        if not (name_en and name_bn):
+            raise click.UsageError("--name-en and --name-bn are required with --url / --from-file")
+        if url:
+            _print(items_from_urls([url], name_en, name_bn, lot), 1, fmt, chosen_layout, out_path)
+        else:
+            assert from_file is not None
+            total = _count_lines(from_file)
+            with from_file.open(encoding="utf-8") as handle:
+                _print(items_from_urls(handle, name_en, name_bn, lot), total, fmt, chosen_layout, out_path)
+    except LabelError as exc:
+        reasons = "; ".join(f"{e['field']}: {e['reason']}" for e in exc.errors)
+        raise click.ClickException(f"{exc}" + (f" ({reasons})" if reasons else "")) from exc
+
+
+def _print(items: Iterator[LabelItem], total: int | None, fmt: str, layout, out_path: Path | None) -> None:
+    path = out_path or Path(f"labels.{EXTENSIONS[fmt]}")
+    to_stdout = str(path) == "-"
+    with click.progressbar(length=total or 0, label=f"Rendering {fmt}", file=sys.stderr) as bar:
+        if to_stdout:
+            count = write_labels(items, sys.stdout.buffer, fmt, layout, bar.update)
+        else:
+            partial = path.with_name(path.name + ".part")
+            try:
+                with partial.open("wb") as out:
+                    count = write_labels(items, out, fmt, layout, bar.update)
+                partial.replace(path)  # nothing half-written under the final name
+            finally:
+                partial.unlink(missing_ok=True)
+    click.echo(f"{count} label(s) written to {'standard output' if to_stdout else path}", err=True)
