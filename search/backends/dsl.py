@@ -1,0 +1,564 @@
+"""Index settings, engine documents and query bodies for OpenSearch and Elasticsearch, as pure functions.
+
+Everything here is derived from ``search.fields`` and shared by both cluster backends (their query
+languages are the same for what we use). Nothing talks to a server: each function turns data into a
+request body or a response into our result types, so each is tested against golden dicts.
+
+Mapping (``build_index_body``), field by field of ``FIELDS``:
+
+==========  =====================================================================================
+kind        mapping
+==========  =====================================================================================
+text_en     ``text`` with the ``english`` analyzer (stemming: "phones" finds "phone")
+text_bn     ``text`` with the ``bengali`` analyzer (normalisation + light stemming: "ফোনগুলো" → "ফোন")
+code        ``keyword`` (exact GTIN / model number)
+keyword     ``keyword``; ``facet`` → ``keyword`` counted with a ``terms`` aggregation
+number      ``float``; ``date`` → ``date``
+suggest     not indexed itself: the folded suggestion inputs go to ``x.suggest`` (search_as_you_type)
+==========  =====================================================================================
+
+The engine's own analyzers cannot fold Bangla spelling variants the way ``search.text`` does, nor
+make Banglish skeletons, so each engine document also carries ``x`` — derived fields computed by the
+same Python functions the embedded backend uses, excluded from ``_source``:
+
+``x.f_<field>``  the folded tokens of each text field (whitespace analysed), boosted like the field;
+``x.words``      every folded token of every text field, with index prefixes (prefix and fuzzy match);
+``x.translit``   Banglish skeletons of the Banglish fields; ``x.codes`` every suffix of the GTIN and
+                 model number (a prefix query on it is a substring query: partial codes);
+``x.suggest``    search_as_you_type over the folded product names and brand;
+``x.id``, ``x.newest``, ``x.name_sort``, ``x.brand``  sort keys and the brand as a keyword.
+
+Queries: each word of the query text is a group of alternatives (language fields, folded fields, its
+prefix while typed, a fuzzy match within ``max_typos`` edits, its Banglish skeleton, its code form as
+a substring), groups ANDed — or ORed when nothing has every word. Highlights come from the same pure
+highlighter as the embedded backend so they look the same on every backend.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+from search.backends.embedded import code_suffixes, highlight_text
+from search.fields import FACETS, FIELDS, LVA_BANDS, Field, banglish_fields, code_fields, text_fields
+from search.interfaces import Document, FacetCount, SearchHit, SearchResult, Suggestion
+from search.queries import CatalogueQuery, QueryTerm
+from search.text import fold_text, max_typos, normalise_code, skeletonise_text, tokenise, unique
+
+DERIVED = "x"
+HIGHLIGHT_FIELDS = ("name_en", "name_bn", "brand", "model_number", "description_en", "description_bn")
+SNIPPET_CHARS = 160
+PREFIX_FIELDS = ("name_en", "name_bn", "brand")  # folded fields that also match the word being typed
+FUZZY_BOOST = 0.5
+SKELETON_BOOST = 1.0
+FACET_SIZES = {"category": 200, "district": 100, "manufacturer": 2000, "certificate": 100}
+ENTITY_LIMIT = 5000
+
+_ANALYZERS = {"text_en": "english", "text_bn": "bengali"}
+_WHITESPACE = {"type": "text", "analyzer": "whitespace", "norms": True}
+
+
+def folded_name(field: Field | str) -> str:
+    name = field if isinstance(field, str) else field.name
+    return f"{DERIVED}.f_{name}"
+
+
+# --- mapping -----------------------------------------------------------------------------------
+
+
+def build_field_mapping(field: Field) -> dict[str, Any]:
+    """The engine mapping of one declared field."""
+    if field.kind in _ANALYZERS:
+        return {"type": "text", "analyzer": _ANALYZERS[field.kind]}
+    if field.kind in ("keyword", "code", "facet"):
+        return {"type": "keyword"}
+    if field.kind == "number":
+        return {"type": "float"}
+    if field.kind == "date":
+        return {"type": "date", "format": "strict_date_optional_time||strict_date"}
+    if field.kind == "suggest":
+        return {"type": "keyword", "index": False, "doc_values": False}
+    raise ValueError(f"no mapping for field kind {field.kind!r}")
+
+
+def build_mappings() -> dict[str, Any]:
+    """``mappings`` of a catalogue index: declared fields, certificates (nested), derived ``x`` fields."""
+    properties: dict[str, Any] = {f.name: build_field_mapping(f) for f in FIELDS}
+    properties["certificates"] = {
+        "type": "nested",
+        "properties": {
+            "scheme": {"type": "keyword"},
+            "valid_from": {"type": "date", "format": "strict_date_optional_time||strict_date"},
+            "valid_until": {"type": "date", "format": "strict_date_optional_time||strict_date"},
+        },
+    }
+    derived: dict[str, Any] = {folded_name(f).split(".", 1)[1]: dict(_WHITESPACE) for f in text_fields()}
+    for name in PREFIX_FIELDS:
+        derived[f"f_{name}"]["index_prefixes"] = {"min_chars": 1, "max_chars": 10}
+    derived["words"] = {**_WHITESPACE, "norms": False, "index_prefixes": {"min_chars": 2, "max_chars": 10}}
+    derived["translit"] = {**_WHITESPACE, "norms": False, "index_prefixes": {"min_chars": 2, "max_chars": 10}}
+    derived["codes"] = {**_WHITESPACE, "norms": False, "index_prefixes": {"min_chars": 2, "max_chars": 19}}
+    derived["suggest"] = {"type": "search_as_you_type", "analyzer": "whitespace", "max_shingle_size": 3}
+    derived["id"] = {"type": "long"}
+    derived["newest"] = {"type": "keyword"}
+    derived["name_sort"] = {"type": "keyword"}
+    derived["brand"] = {"type": "keyword"}
+    properties[DERIVED] = {"properties": derived}
+    return {
+        "dynamic": False,  # documents carry more (specifications, licence_number): stored, not indexed
+        "_source": {"excludes": [f"{DERIVED}.*"]},
+        "properties": properties,
+    }
+
+
+def build_index_body(*, shards: int = 1, replicas: str | int = "0-1", refresh_interval: str = "1s") -> dict[str, Any]:
+    """The body that creates a catalogue index (``replicas`` "0-1" = one replica once a second node exists)."""
+    settings: dict[str, Any] = {
+        "number_of_shards": shards,
+        "refresh_interval": refresh_interval,
+        "max_result_window": 10_000,
+    }
+    if isinstance(replicas, str) and "-" in replicas:
+        settings["auto_expand_replicas"] = replicas
+    else:
+        settings["number_of_replicas"] = int(replicas)
+    return {"settings": {"index": settings}, "mappings": build_mappings()}
+
+
+# --- documents ---------------------------------------------------------------------------------
+
+
+def _nfc(value: Any) -> Any:
+    return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
+
+
+def build_engine_document(doc: Document) -> Document:
+    """The document as sent to the engine: the catalogue document plus its derived ``x`` fields."""
+    body = {k: _nfc(v) for k, v in doc.items()}
+    derived: dict[str, Any] = {}
+    words: list[str] = []
+    for f in text_fields():
+        tokens = tokenise(str(doc.get(f.name) or ""))
+        derived[f"f_{f.name}"] = " ".join(tokens)
+        words.extend(tokens)
+    derived["words"] = " ".join(unique(words))
+    codes: list[str] = []
+    for f in code_fields():
+        codes.extend(code_suffixes(normalise_code(str(doc.get(f.name) or ""))))
+    derived["codes"] = " ".join(unique(codes))
+    skeletons: list[str] = []
+    for f in banglish_fields():
+        skeletons.extend(skeletonise_text(str(doc.get(f.name) or "")))
+    derived["translit"] = " ".join(unique(skeletons))
+    derived["suggest"] = [" ".join(tokenise(s)) for s in doc.get("suggest") or () if s]
+    derived["id"] = int(doc["id"])
+    derived["newest"] = doc.get("launch_date") or (doc.get("created_at") or "")[:10]
+    derived["name_sort"] = fold_text(str(doc.get("name_en") or ""))[:200]
+    derived["brand"] = str(doc.get("brand") or "")
+    body[DERIVED] = derived
+    return body
+
+
+# --- filters, sorts, facets --------------------------------------------------------------------
+
+
+def _open_range(field: str, op: str, day: str) -> dict[str, Any]:
+    """``field`` missing, or ``field <op> day``."""
+    return {
+        "bool": {
+            "should": [
+                {"bool": {"must_not": {"exists": {"field": field}}}},
+                {"range": {field: {op: day}}},
+            ],
+            "minimum_should_match": 1,
+        }
+    }
+
+
+def build_filters(query: CatalogueQuery) -> list[dict[str, Any]]:
+    """The filter clauses of a query: licence valid on a day, certificates, LVA, district, maker, category."""
+    day = query.licence_valid_on.isoformat()
+    filters = [_open_range("licence_valid_from", "lte", day), _open_range("licence_valid_until", "gte", day)]
+    cert_day = query.certificate_valid_on.isoformat()
+    for scheme in query.certificates:
+        filters.append(
+            {
+                "nested": {
+                    "path": "certificates",
+                    "query": {"bool": {"filter": _certificate_valid(cert_day, scheme)}},
+                }
+            }
+        )
+    if query.lva_min is not None:
+        filters.append({"range": {"local_value_addition": {"gte": query.lva_min}}})
+    for field, values in (
+        ("district", query.districts),
+        ("manufacturer_id", [str(m) for m in query.manufacturers]),
+        ("category", query.categories),
+    ):
+        if values:
+            filters.append({"terms": {field: list(values)}})
+    return filters
+
+
+def _certificate_valid(day: str, scheme: str | None = None) -> list[dict[str, Any]]:
+    clauses: list[dict[str, Any]] = [
+        {"range": {"certificates.valid_from": {"lte": day}}},
+        {"range": {"certificates.valid_until": {"gte": day}}},
+    ]
+    if scheme is not None:
+        clauses.insert(0, {"term": {"certificates.scheme": scheme}})
+    return clauses
+
+
+def build_sort(query: CatalogueQuery, has_text: bool) -> list[Any]:
+    """Sort keys, ending in the id so that every order is total (search_after, stable pages)."""
+    sort = query.sort if has_text or query.sort != "relevance" else "newest"
+    by_id = {f"{DERIVED}.id": "asc"}
+    if sort == "relevance":
+        return ["_score", by_id]
+    if sort == "newest":
+        return [{f"{DERIVED}.newest": "desc"}, {f"{DERIVED}.id": "desc"}]
+    if sort == "name":
+        return [{f"{DERIVED}.name_sort": "asc"}, by_id]
+    return [{"local_value_addition": "desc"}, by_id]
+
+
+def build_aggregations(query: CatalogueQuery) -> dict[str, Any]:
+    """Aggregations for the facets the query asks for (from ``FACETS``)."""
+    aggs: dict[str, Any] = {}
+    for name in query.facets:
+        facet = FACETS[name]
+        if facet.kind == "bands":
+            ranges = []
+            for i, (label, low, high) in enumerate(LVA_BANDS):
+                band: dict[str, Any] = {"key": label, "from": low}
+                if i < len(LVA_BANDS) - 1:
+                    band["to"] = high
+                ranges.append(band)
+            aggs[name] = {"range": {"field": facet.field, "ranges": ranges}}
+        elif facet.field == "certificate_schemes":
+            day = query.certificate_valid_on.isoformat()
+            aggs[name] = {
+                "nested": {"path": "certificates"},
+                "aggs": {
+                    "valid": {
+                        "filter": {"bool": {"filter": _certificate_valid(day)}},
+                        "aggs": {
+                            "schemes": {
+                                "terms": {"field": "certificates.scheme", "size": FACET_SIZES[name]},
+                                "aggs": {"products": {"reverse_nested": {}}},
+                            }
+                        },
+                    }
+                },
+            }
+        else:
+            aggs[name] = {
+                "terms": {
+                    "field": facet.field,
+                    "size": FACET_SIZES.get(name, 500),
+                    "order": [{"_count": "desc"}, {"_key": "asc"}],
+                }
+            }
+    return aggs
+
+
+def _facet_key(value: Any) -> Any:
+    text = str(value)
+    return (0, int(text), "") if text.isdigit() else (1, 0, text)
+
+
+def read_facets(query: CatalogueQuery, aggregations: dict[str, Any] | None) -> dict[str, list[FacetCount]]:
+    """Facet counts from an aggregation response, ordered by count then value (like the embedded backend)."""
+    out: dict[str, list[FacetCount]] = {}
+    aggregations = aggregations or {}
+    for name in query.facets:
+        facet = FACETS[name]
+        agg = aggregations.get(name)
+        if agg is None:
+            out[name] = []
+            continue
+        if facet.kind == "bands":
+            counts = {b["key"]: int(b["doc_count"]) for b in agg["buckets"]}
+            out[name] = [FacetCount(label, counts.get(label, 0)) for label, _lo, _hi in LVA_BANDS]
+            continue
+        if facet.field == "certificate_schemes":
+            buckets = [(b["key"], int(b["products"]["doc_count"])) for b in agg["valid"]["schemes"]["buckets"]]
+        else:
+            buckets = [(b["key"], int(b["doc_count"])) for b in agg["buckets"]]
+        buckets = [(str(k), n) for k, n in buckets if n > 0]
+        buckets.sort(key=lambda kv: (-kv[1], _facet_key(kv[0])))
+        out[name] = [FacetCount(k, n) for k, n in buckets]
+    return out
+
+
+# --- text --------------------------------------------------------------------------------------
+
+
+def _text_field_boosts() -> list[str]:
+    return [f"{f.name}^{f.boost:g}" for f in text_fields()]
+
+
+def _folded_field_boosts() -> list[str]:
+    return [f"{folded_name(f)}^{f.boost:g}" for f in text_fields()]
+
+
+def build_term_clause(term: QueryTerm) -> dict[str, Any]:
+    """Every way one query word may match, as one ``bool.should``."""
+    should: list[dict[str, Any]] = [
+        {"multi_match": {"query": term.token, "fields": _text_field_boosts(), "type": "best_fields"}},
+        {"multi_match": {"query": term.token, "fields": _folded_field_boosts(), "type": "best_fields"}},
+    ]
+    if term.prefix and len(term.token) >= 2:
+        boosts = {f.name: f.boost for f in text_fields()}
+        for name in PREFIX_FIELDS:
+            should.append({"prefix": {folded_name(name): {"value": term.token, "boost": boosts[name] * 0.8}}})
+        should.append({"prefix": {f"{DERIVED}.words": {"value": term.token, "boost": 0.6}}})
+    typos = max_typos(term.token)
+    if typos and not term.code:
+        should.append(
+            {
+                "match": {
+                    f"{DERIVED}.words": {
+                        "query": term.token,
+                        "fuzziness": typos,
+                        "prefix_length": 0,
+                        "max_expansions": 30,
+                        "boost": FUZZY_BOOST,
+                    }
+                }
+            }
+        )
+    if term.skeleton:
+        if term.prefix and len(term.skeleton) >= 2:
+            should.append({"prefix": {f"{DERIVED}.translit": {"value": term.skeleton, "boost": SKELETON_BOOST}}})
+        else:
+            should.append({"term": {f"{DERIVED}.translit": {"value": term.skeleton, "boost": SKELETON_BOOST}}})
+    if term.code:
+        code_boost = max(f.boost for f in code_fields())
+        should.append({"prefix": {f"{DERIVED}.codes": {"value": term.code, "boost": code_boost}}})
+        if len(term.parts) > 1:
+            should.append(
+                {"match_phrase": {f"{DERIVED}.words": {"query": " ".join(term.parts), "boost": code_boost / 2}}}
+            )
+    return {"bool": {"should": should, "minimum_should_match": 1}}
+
+
+def build_query(query: CatalogueQuery, terms: list[QueryTerm], *, any_term: bool = False) -> dict[str, Any]:
+    """The ``query`` of a catalogue search: the text's term groups (AND, or OR) under the filters."""
+    body: dict[str, Any] = {"filter": build_filters(query)}
+    if terms:
+        groups = [build_term_clause(t) for t in terms]
+        if any_term:
+            body["should"] = groups
+            body["minimum_should_match"] = 1
+        else:
+            body["must"] = groups
+    return {"bool": body}
+
+
+def build_search_body(
+    query: CatalogueQuery, terms: list[QueryTerm], *, any_term: bool = False, with_facets: bool = True
+) -> dict[str, Any]:
+    """A whole ``_search`` body for one page of a catalogue query."""
+    body: dict[str, Any] = {
+        "query": build_query(query, terms, any_term=any_term),
+        "sort": build_sort(query, bool(terms)),
+        "from": query.offset,
+        "size": query.per_page,
+        "track_total_hits": True,
+    }
+    if with_facets and query.facets:
+        body["aggs"] = build_aggregations(query)
+    corrections = [t.token for t in terms if max_typos(t.token) and not t.code]
+    if corrections:
+        body["suggest"] = {
+            f"fix{i}": {
+                "text": token,
+                "term": {
+                    "field": f"{DERIVED}.words",
+                    "suggest_mode": "missing",
+                    "max_edits": min(2, max_typos(token)),
+                    "prefix_length": 0,
+                    "min_word_length": 4,
+                    "size": 5,
+                },
+            }
+            for i, token in enumerate(corrections)
+        }
+    return body
+
+
+def read_corrections(suggest: dict[str, Any] | None) -> dict[str, list[str]]:
+    """Typo corrections (word → the best candidates) from a term-suggester response."""
+    out: dict[str, list[str]] = {}
+    for entries in (suggest or {}).values():
+        for entry in entries:
+            options = entry.get("options") or []
+            if not options:
+                continue
+            best = max(o["score"] for o in options)
+            out[entry["text"]] = [o["text"] for o in options if o["score"] == best][:5]
+    return out
+
+
+def build_highlights(doc: Document, terms: list[QueryTerm], corrections: dict[str, list[str]]) -> dict[str, str]:
+    """Highlighted fields of a hit: matches in ``<mark>``, long texts cut to a snippet around the first."""
+    from search.backends.embedded import _snippet
+
+    if not terms:
+        return {}
+    out = {}
+    for name in HIGHLIGHT_FIELDS:
+        text = str(doc.get(name) or "")
+        if not text:
+            continue
+        marked = highlight_text(text, terms, corrections)
+        if marked is not None:
+            out[name] = _snippet(text, marked)
+    return out
+
+
+def read_search_response(
+    query: CatalogueQuery,
+    response: dict[str, Any],
+    terms: list[QueryTerm],
+    corrections: dict[str, list[str]],
+) -> SearchResult:
+    """Our ``SearchResult`` from a ``_search`` response."""
+    hits_block = response.get("hits") or {}
+    total_block = hits_block.get("total") or 0
+    total = int(total_block["value"] if isinstance(total_block, dict) else total_block)
+    hits = []
+    for hit in hits_block.get("hits") or []:
+        doc = hit["_source"]
+        hits.append(SearchHit(document=doc, score=float(hit.get("_score") or 0.0),
+                              highlights=build_highlights(doc, terms, corrections)))
+    corrected_q = None
+    if corrections:
+        corrected_q = " ".join(corrections.get(t.token, [t.token])[0] for t in terms)
+    facets = read_facets(query, response.get("aggregations")) if total else {}
+    return SearchResult(hits=hits, total=total, facets=facets, corrected_q=corrected_q)
+
+
+# --- suggestions -------------------------------------------------------------------------------
+
+
+def build_suggest_body(terms: list[QueryTerm], limit: int) -> dict[str, Any]:
+    """Product-name completions: every word must match name, brand, skeleton or code; the last as a prefix."""
+    must = []
+    for t in terms:
+        should: list[dict[str, Any]] = []
+        if t.prefix:
+            should.append(
+                {
+                    "multi_match": {
+                        "query": t.token,
+                        "type": "bool_prefix",
+                        "fields": [
+                            f"{DERIVED}.suggest",
+                            f"{DERIVED}.suggest._2gram",
+                            f"{DERIVED}.suggest._3gram",
+                        ],
+                    }
+                }
+            )
+            if t.skeleton:
+                should.append({"prefix": {f"{DERIVED}.translit": t.skeleton}})
+        else:
+            should.append({"match": {f"{DERIVED}.suggest": t.token}})
+            if t.skeleton:
+                should.append({"term": {f"{DERIVED}.translit": t.skeleton}})
+        if t.code:
+            should.append({"prefix": {f"{DERIVED}.codes": t.code}})
+        must.append({"bool": {"should": should, "minimum_should_match": 1}})
+    return {
+        "query": {"bool": {"must": must}},
+        "size": limit * 4,
+        "_source": ["id", "name_en", "name_bn"],
+        "sort": ["_score", {f"{DERIVED}.id": "asc"}],
+    }
+
+
+def build_entities_body() -> dict[str, Any]:
+    """Aggregations listing brands, categories, districts and manufacturers with product counts."""
+    return {
+        "size": 0,
+        "query": {"match_all": {}},
+        "aggs": {
+            "brand": {"terms": {"field": f"{DERIVED}.brand", "size": ENTITY_LIMIT}},
+            "category": {"terms": {"field": "category", "size": 500}},
+            "district": {"terms": {"field": "district", "size": 200}},
+            "manufacturer": {
+                "terms": {"field": "manufacturer_id", "size": ENTITY_LIMIT},
+                "aggs": {
+                    "names": {
+                        "top_hits": {"size": 1, "_source": ["manufacturer_name_en", "manufacturer_name_bn"]}
+                    }
+                },
+            },
+        },
+    }
+
+
+def read_entities(response: dict[str, Any]) -> list[dict[str, Any]]:
+    """Suggestion entries (text, kind, value, count, folded words and skeletons) from the entity aggregations."""
+    from registry.data.districts import DISTRICTS
+    from registry.data.taxonomy import CATEGORIES
+    from search.text import skeletonise
+
+    aggs = response.get("aggregations") or {}
+    entries: list[dict[str, Any]] = []
+
+    def add(text: str, kind: str, value: str, count: int) -> None:
+        if text:
+            words = tokenise(text)
+            entries.append(
+                {
+                    "text": text,
+                    "kind": kind,
+                    "value": value,
+                    "count": count,
+                    "words": words,
+                    "skeletons": [skeletonise(w) for w in words],
+                }
+            )
+
+    for b in aggs.get("brand", {}).get("buckets", []):
+        add(str(b["key"]), "brand", str(b["key"]), int(b["doc_count"]))
+    for b in aggs.get("category", {}).get("buckets", []):
+        cat = CATEGORIES.get(b["key"])
+        add(cat.name_en if cat else b["key"], "category", b["key"], int(b["doc_count"]))
+        if cat:
+            add(cat.name_bn, "category", b["key"], int(b["doc_count"]))
+    for b in aggs.get("district", {}).get("buckets", []):
+        dist = DISTRICTS.get(b["key"])
+        add(dist.name_en if dist else b["key"], "district", b["key"], int(b["doc_count"]))
+        if dist:
+            add(dist.name_bn, "district", b["key"], int(b["doc_count"]))
+    for b in aggs.get("manufacturer", {}).get("buckets", []):
+        hits = b["names"]["hits"]["hits"]
+        source = hits[0]["_source"] if hits else {}
+        add(source.get("manufacturer_name_en") or "", "manufacturer", str(b["key"]), int(b["doc_count"]))
+        add(source.get("manufacturer_name_bn") or "", "manufacturer", str(b["key"]), int(b["doc_count"]))
+    entries.sort(key=lambda e: -e["count"])
+    return entries
+
+
+def read_product_suggestions(
+    response: dict[str, Any], *, bangla: bool, limit: int, names: set[str] | None = None
+) -> list[Suggestion]:
+    """Distinct product names from a suggestion search, in the script the user types in."""
+    names = set() if names is None else names
+    out: list[Suggestion] = []
+    for hit in (response.get("hits") or {}).get("hits") or []:
+        doc = hit["_source"]
+        text = doc.get("name_bn") if bangla and doc.get("name_bn") else doc.get("name_en")
+        if not text or text in names:
+            continue
+        names.add(text)
+        out.append(Suggestion(text, "product", str(doc["id"]), 1))
+        if len(out) >= limit:
+            break
+    return out
