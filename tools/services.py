@@ -874,6 +874,23 @@ def stop_service(service: Service | str) -> None:
         service.state_path.unlink(missing_ok=True)
 
 
+def test_environment(service: Service) -> dict[str, str]:
+    """The REGISTRY_TEST_* variables the test suite reads for this service.
+
+    OpenSearch URLs use the search layer's ``opensearch://host:port`` scheme (plain HTTP on loopback);
+    a cluster also names its state file, so a test can take one node down (``stop_node``/``start_node``).
+    """
+    if service.kind == "postgres":
+        return {"REGISTRY_TEST_DATABASE_URL": service.url}
+    search_urls = ",".join(url.replace("http://", "opensearch://", 1) for url in service.urls)
+    if len(service.urls) == 1:
+        return {"REGISTRY_TEST_OPENSEARCH_URL": search_urls}
+    return {
+        "REGISTRY_TEST_OPENSEARCH_CLUSTER_URLS": search_urls,
+        "REGISTRY_TEST_OPENSEARCH_CLUSTER_STATE": str(service.state_path),
+    }
+
+
 def describe_service(service: Service) -> str:
     alive = [is_running(node.pid, node.started_at) for node in service.nodes] or [
         is_running(service.pid, service.started_at)
@@ -911,7 +928,6 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.service == "postgres":
             service = start_postgres(name=args.name or "postgres", timeout=args.timeout)
-            variable = "REGISTRY_TEST_DATABASE_URL"
         elif args.service == "opensearch":
             service = start_opensearch(
                 nodes=args.nodes,
@@ -920,9 +936,6 @@ def main(argv: list[str] | None = None) -> int:
                 single_jvm=args.single_jvm,
                 timeout=args.timeout,
             )
-            variable = (
-                "REGISTRY_TEST_OPENSEARCH_URL" if args.nodes == 1 else "REGISTRY_TEST_OPENSEARCH_CLUSTER_URLS"
-            )
         else:
             parser.error("start needs a service: postgres | opensearch")
         print(
@@ -930,8 +943,11 @@ def main(argv: list[str] | None = None) -> int:
             f"stop with: python tools/services.py stop {service.name}",
             file=sys.stderr,
         )
-        value = ",".join(service.urls)
-        print(f"export {variable}='{value}'" if args.shell else value)
+        if args.shell:
+            for variable, value in test_environment(service).items():
+                print(f"export {variable}='{value}'")
+        else:
+            print(",".join(service.urls))
         return 0
     except ServiceError as exc:
         print(f"error: {exc}", file=sys.stderr)

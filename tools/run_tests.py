@@ -1,0 +1,291 @@
+"""What ``make test`` runs: the whole suite twice, against the embedded defaults and against real servers.
+
+    pass 1: SQLite, with a real OpenSearch node (REGISTRY_TEST_OPENSEARCH_URL) and, when cluster tests
+            exist or REGISTRY_TEST_CLUSTER=1, a 3-node cluster (REGISTRY_TEST_OPENSEARCH_CLUSTER_URLS)
+    pass 2: PostgreSQL 15 (REGISTRY_TEST_DATABASE_URL), `-m "not browser and not opensearch"`
+
+Extra arguments go to pytest on both passes (``make test ARGS="-x -k label"``). Every server started here
+is stopped at the end, also on failure, Ctrl-C or SIGTERM.
+
+With CI=true a server that cannot start fails the run. Without it, a loud warning is printed, its variable
+is left unset and the tests that need it skip themselves with a reason. A REGISTRY_TEST_* variable already
+set in the environment is used as it is and nothing is started for it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import services  # noqa: E402 - tools/ is not a package; this file runs as a script
+
+REPO_ROOT = services.REPO_ROOT
+SERVICE_VARIABLES = (
+    "REGISTRY_TEST_DATABASE_URL",
+    "REGISTRY_TEST_OPENSEARCH_URL",
+    "REGISTRY_TEST_OPENSEARCH_CLUSTER_URLS",
+    "REGISTRY_TEST_OPENSEARCH_CLUSTER_STATE",
+)
+CLUSTER_MARKER = "opensearch_cluster"
+PYTEST_DURATION = re.compile(r"\bin \d+(\.\d+)?s\b")
+PYTEST_OUTCOME = re.compile(r"(\d+) (passed|failed|errors?|skipped|xfailed|xpassed|deselected)")
+
+
+@dataclass
+class PassResult:
+    label: str
+    exit_code: int | None = None  # None: not run
+    seconds: float = 0.0
+    counts: dict[str, int] = field(default_factory=dict)
+    note: str = ""
+
+    @property
+    def failed(self) -> bool:
+        return self.exit_code not in (0, None)
+
+    def describe(self) -> str:
+        if self.exit_code is None:
+            return f"{self.label}: not run ({self.note})"
+        verdict = "passed" if not self.failed else "FAILED"
+        counts = ", ".join(f"{n} {what}" for what, n in self.counts.items()) or "no test summary"
+        extra = f"; {self.note}" if self.note else ""
+        return f"{self.label}: {verdict} (exit {self.exit_code}) in {self.seconds:.0f}s: {counts}{extra}"
+
+
+def is_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+
+
+def header(text: str) -> None:
+    print(f"\n== {text} ==", flush=True)
+
+
+def warn(text: str) -> None:
+    bar = "!" * 78
+    print(f"\n{bar}\n!! WARNING: {text}\n{bar}\n", file=sys.stderr, flush=True)
+
+
+def cluster_tests_wanted() -> bool:
+    """REGISTRY_TEST_CLUSTER=1, or some test file uses the opensearch_cluster marker."""
+    if os.environ.get("REGISTRY_TEST_CLUSTER", "").strip().lower() in ("1", "true", "yes"):
+        return True
+    for path in (REPO_ROOT / "tests").rglob("*.py"):
+        try:
+            if f"mark.{CLUSTER_MARKER}" in path.read_text(encoding="utf-8", errors="ignore"):
+                return True
+        except OSError:
+            continue
+    return False
+
+
+class Services:
+    """The servers this run started; stop_all() stops each one, whatever happened."""
+
+    def __init__(self, *, ci: bool) -> None:
+        self.ci = ci
+        self.started: list[services.Service] = []
+        self.problems: list[str] = []
+
+    def start(self, what: str, starter: Callable[[], services.Service]) -> services.Service | None:
+        """Start a server; None (with a warning) when it cannot start outside CI."""
+        print(f"starting {what} ...", flush=True)
+        try:
+            service = starter()
+        except services.ServiceError as exc:
+            message = f"{what} could not start: {exc}"
+            if self.ci:
+                raise SystemExit(f"error: {message}\n(CI=true: the real servers are mandatory)") from exc
+            self.problems.append(f"{what} did not start; tests needing it were skipped")
+            warn(f"{message}\nThe tests that need it will skip themselves.")
+            return None
+        self.started.append(service)
+        print(f"{what} up in {service.startup_seconds:.1f}s: {', '.join(service.urls)}", flush=True)
+        return service
+
+    def stop(self, service: services.Service) -> None:
+        try:
+            services.stop_service(service)
+        except services.ServiceError as exc:
+            warn(f"could not stop {service.name} cleanly: {exc}")
+        if service in self.started:
+            self.started.remove(service)
+
+    def stop_all(self) -> None:
+        for service in list(reversed(self.started)):
+            self.stop(service)
+
+
+def run_pytest(args: list[str], env: dict[str, str]) -> tuple[int, dict[str, int], float]:
+    """Run pytest, echoing its output; its exit code, the closing summary's counts and the duration."""
+    command = [sys.executable, "-m", "pytest", *args]
+    print("$ " + " ".join(command), flush=True)
+    began = time.monotonic()
+    last_summary = ""
+    process = subprocess.Popen(  # noqa: S603 - our interpreter running pytest
+        command,
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        bufsize=1,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        for line in process.stdout:
+            sys.stdout.write(line)
+            if PYTEST_OUTCOME.search(line) and PYTEST_DURATION.search(line):
+                last_summary = line
+        exit_code = process.wait()
+    except KeyboardInterrupt:
+        try:  # pytest got the same Ctrl-C: let it print its report and exit
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        raise
+    sys.stdout.flush()
+    return exit_code, count_outcomes(last_summary), time.monotonic() - began
+
+
+def count_outcomes(summary_line: str) -> dict[str, int]:
+    """The counts in pytest's closing line: "= 2 failed, 10 passed, 1 error in 3.2s =" → {...}."""
+    counts: dict[str, int] = {}
+    for number, what in PYTEST_OUTCOME.findall(summary_line):
+        what = "errors" if what.startswith("error") else what
+        counts[what] = counts.get(what, 0) + int(number)
+    return counts
+
+
+def clean_environment() -> tuple[dict[str, str], dict[str, str]]:
+    """The environment without REGISTRY_TEST_* server variables, and those the caller had set."""
+    env = dict(os.environ)
+    preset = {name: env.pop(name) for name in SERVICE_VARIABLES if env.get(name)}
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    return env, preset
+
+
+def run_sqlite_pass(
+    args: list[str], pool: Services, base_env: dict[str, str], preset: dict[str, str]
+) -> PassResult:
+    result = PassResult(label="pass 1: SQLite")
+    env = dict(base_env)
+    search: list[services.Service] = []
+    if "REGISTRY_TEST_OPENSEARCH_URL" in preset:
+        env["REGISTRY_TEST_OPENSEARCH_URL"] = preset["REGISTRY_TEST_OPENSEARCH_URL"]
+    else:
+        node = pool.start(
+            "OpenSearch 2.19 (1 node)", lambda: services.start_opensearch(name=f"test-os-{os.getpid()}")
+        )
+        if node is not None:
+            search.append(node)
+            env.update(services.test_environment(node))
+    if "REGISTRY_TEST_OPENSEARCH_CLUSTER_URLS" in preset:
+        for name in ("REGISTRY_TEST_OPENSEARCH_CLUSTER_URLS", "REGISTRY_TEST_OPENSEARCH_CLUSTER_STATE"):
+            if name in preset:
+                env[name] = preset[name]
+    elif cluster_tests_wanted():
+        cluster = pool.start(
+            "OpenSearch 2.19 cluster (3 nodes)",
+            lambda: services.start_opensearch(nodes=3, name=f"test-os3-{os.getpid()}"),
+        )
+        if cluster is not None:
+            search.append(cluster)
+            env.update(services.test_environment(cluster))
+    described = (
+        [f"OpenSearch at {env['REGISTRY_TEST_OPENSEARCH_URL']}"]
+        if "REGISTRY_TEST_OPENSEARCH_URL" in env
+        else []
+    )
+    if "REGISTRY_TEST_OPENSEARCH_CLUSTER_URLS" in env:
+        described.append("a 3-node OpenSearch cluster")
+    header("pass 1: SQLite" + (f", with {' and '.join(described)}" if described else ", no OpenSearch"))
+    result.exit_code, result.counts, result.seconds = run_pytest(args, env)
+    if result.exit_code == 5:
+        result.note = "no tests were collected"
+    for service in search:  # pass 2 does not use them: give their memory back
+        pool.stop(service)
+    return result
+
+
+def run_postgres_pass(
+    args: list[str], pool: Services, base_env: dict[str, str], preset: dict[str, str]
+) -> PassResult:
+    result = PassResult(label="pass 2: PostgreSQL 15")
+    env = dict(base_env)
+    if "REGISTRY_TEST_DATABASE_URL" in preset:
+        env["REGISTRY_TEST_DATABASE_URL"] = preset["REGISTRY_TEST_DATABASE_URL"]
+    elif services.find_postgres_bindir() is None and not pool.ci:
+        warn("PostgreSQL server binaries not found (apt-get install postgresql): pass 2 is skipped")
+        pool.problems.append("PostgreSQL pass skipped: no server binaries")
+        result.note = "PostgreSQL not installed"
+        return result
+    else:
+        database = pool.start("PostgreSQL 15", lambda: services.start_postgres(name=f"test-pg-{os.getpid()}"))
+        if database is None:
+            result.note = "PostgreSQL did not start"
+            return result
+        env.update(services.test_environment(database))
+    where = env["REGISTRY_TEST_DATABASE_URL"].rsplit("@", 1)[-1]
+    header(f"pass 2: PostgreSQL 15 at {where}")
+    result.exit_code, result.counts, result.seconds = run_pytest(
+        ["-m", "not browser and not opensearch", *args], env
+    )
+    if result.exit_code == 5:  # everything deselected is not a failure here
+        result.exit_code, result.note = 0, "no tests selected"
+    return result
+
+
+def raise_keyboard_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    signal.signal(signal.SIGTERM, raise_keyboard_interrupt)
+    signal.signal(signal.SIGHUP, raise_keyboard_interrupt)
+    ci = is_ci()
+    pool = Services(ci=ci)
+    base_env, preset = clean_environment()
+    results: list[PassResult] = []
+    interrupted = False
+    try:
+        results.append(run_sqlite_pass(args, pool, base_env, preset))
+        results.append(run_postgres_pass(args, pool, base_env, preset))
+    except KeyboardInterrupt:
+        interrupted = True
+        print("\ninterrupted: stopping the servers", file=sys.stderr, flush=True)
+    except SystemExit as exc:
+        print(exc.code, file=sys.stderr, flush=True)
+        results.append(PassResult(label="services", exit_code=1, note=str(exc.code).splitlines()[0]))
+    finally:
+        pool.stop_all()
+    header("summary")
+    for result in results:
+        print(result.describe())
+    for problem in pool.problems:
+        print(f"warning: {problem}")
+    totals = {"passed": 0, "failed": 0, "skipped": 0}
+    for result in results:
+        totals["passed"] += result.counts.get("passed", 0)
+        totals["failed"] += result.counts.get("failed", 0) + result.counts.get("errors", 0)
+        totals["skipped"] += result.counts.get("skipped", 0)
+    print(
+        f"total: {totals['passed']} passed, {totals['failed']} failed, {totals['skipped']} skipped",
+        flush=True,
+    )
+    if interrupted:
+        return 130
+    return 1 if any(result.failed for result in results) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
