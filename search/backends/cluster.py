@@ -164,7 +164,9 @@ class ClusterSearchBackend(SearchBackend):
     def wait_for_yellow(self, index: str) -> None:
         health = self.cluster_health(index=index, wait_for_status="yellow")
         if health.get("timed_out"):
-            raise SearchUnavailable(f"index {index} did not become available (cluster {health.get('status')})")
+            raise SearchUnavailable(
+                f"index {index} did not become available (cluster {health.get('status')})"
+            )
 
     # --- plumbing ----------------------------------------------------------------------------
 
@@ -440,7 +442,9 @@ class ClusterSearchBackend(SearchBackend):
                     created = self._index_created(name)
                     if name in live or created is None:
                         continue
-                    newest_live = max((self._index_created(n) for n in live), default=None, key=lambda d: d or _now())
+                    newest_live = max(
+                        (self._index_created(n) for n in live), default=None, key=lambda d: d or _now()
+                    )
                     if created.timestamp() > cutoff and (newest_live is None or created > newest_live):
                         return True
         except SearchError:
@@ -472,8 +476,13 @@ class ClusterSearchBackend(SearchBackend):
                 live_settings = self._index_body()["settings"]["index"]
                 self.client.indices.put_settings(
                     index=name,
-                    body={"index": {k: v for k, v in live_settings.items() if k in (
-                        "refresh_interval", "auto_expand_replicas", "number_of_replicas")}},
+                    body={
+                        "index": {
+                            k: v
+                            for k, v in live_settings.items()
+                            if k in ("refresh_interval", "auto_expand_replicas", "number_of_replicas")
+                        }
+                    },
                 )
                 self.client.indices.refresh(index=name)
                 self.wait_for_yellow(name)
@@ -485,7 +494,9 @@ class ClusterSearchBackend(SearchBackend):
                         f"{wanted} public products; the live index was kept"
                     )
                 live = self._live_indices()
-                actions: list[dict[str, Any]] = [{"remove": {"index": old, "alias": self.alias}} for old in live]
+                actions: list[dict[str, Any]] = [
+                    {"remove": {"index": old, "alias": self.alias}} for old in live
+                ]
                 actions.append({"add": {"index": name, "alias": self.alias}})
                 self.client.indices.update_aliases(body={"actions": actions})
         except BaseException:

@@ -111,7 +111,9 @@ def build_mappings() -> dict[str, Any]:
     }
 
 
-def build_index_body(*, shards: int = 1, replicas: str | int = "0-1", refresh_interval: str = "1s") -> dict[str, Any]:
+def build_index_body(
+    *, shards: int = 1, replicas: str | int = "0-1", refresh_interval: str = "1s"
+) -> dict[str, Any]:
     """The body that creates a catalogue index (``replicas`` "0-1" = one replica once a second node exists)."""
     settings: dict[str, Any] = {
         "number_of_shards": shards,
@@ -284,7 +286,9 @@ def read_facets(query: CatalogueQuery, aggregations: dict[str, Any] | None) -> d
             out[name] = [FacetCount(label, counts.get(label, 0)) for label, _lo, _hi in LVA_BANDS]
             continue
         if facet.field == "certificate_schemes":
-            buckets = [(b["key"], int(b["products"]["doc_count"])) for b in agg["valid"]["schemes"]["buckets"]]
+            buckets = [
+                (b["key"], int(b["products"]["doc_count"])) for b in agg["valid"]["schemes"]["buckets"]
+            ]
         else:
             buckets = [(b["key"], int(b["doc_count"])) for b in agg["buckets"]]
         buckets = [(str(k), n) for k, n in buckets if n > 0]
@@ -332,15 +336,23 @@ def build_term_clause(term: QueryTerm) -> dict[str, Any]:
         )
     if term.skeleton:
         if term.prefix and len(term.skeleton) >= 2:
-            should.append({"prefix": {f"{DERIVED}.translit": {"value": term.skeleton, "boost": SKELETON_BOOST}}})
+            should.append(
+                {"prefix": {f"{DERIVED}.translit": {"value": term.skeleton, "boost": SKELETON_BOOST}}}
+            )
         else:
-            should.append({"term": {f"{DERIVED}.translit": {"value": term.skeleton, "boost": SKELETON_BOOST}}})
+            should.append(
+                {"term": {f"{DERIVED}.translit": {"value": term.skeleton, "boost": SKELETON_BOOST}}}
+            )
     if term.code:
         code_boost = max(f.boost for f in code_fields())
         should.append({"prefix": {f"{DERIVED}.codes": {"value": term.code, "boost": code_boost}}})
         if len(term.parts) > 1:
             should.append(
-                {"match_phrase": {f"{DERIVED}.words": {"query": " ".join(term.parts), "boost": code_boost / 2}}}
+                {
+                    "match_phrase": {
+                        f"{DERIVED}.words": {"query": " ".join(term.parts), "boost": code_boost / 2}
+                    }
+                }
             )
     return {"bool": {"should": should, "minimum_should_match": 1}}
 
@@ -403,7 +415,9 @@ def read_corrections(suggest: dict[str, Any] | None) -> dict[str, list[str]]:
     return out
 
 
-def build_highlights(doc: Document, terms: list[QueryTerm], corrections: dict[str, list[str]]) -> dict[str, str]:
+def build_highlights(
+    doc: Document, terms: list[QueryTerm], corrections: dict[str, list[str]]
+) -> dict[str, str]:
     """Highlighted fields of a hit: matches in ``<mark>``, long texts cut to a snippet around the first."""
     from search.backends.embedded import _snippet
 
@@ -433,8 +447,13 @@ def read_search_response(
     hits = []
     for hit in hits_block.get("hits") or []:
         doc = hit["_source"]
-        hits.append(SearchHit(document=doc, score=float(hit.get("_score") or 0.0),
-                              highlights=build_highlights(doc, terms, corrections)))
+        hits.append(
+            SearchHit(
+                document=doc,
+                score=float(hit.get("_score") or 0.0),
+                highlights=build_highlights(doc, terms, corrections),
+            )
+        )
     corrected_q = None
     if corrections:
         corrected_q = " ".join(corrections.get(t.token, [t.token])[0] for t in terms)
