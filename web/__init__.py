@@ -1,0 +1,37 @@
+"""Server-rendered pages: the public catalogue and verification pages, the manufacturer portal and the
+registry console, in Bangla and English.
+
+``init_app(app)`` sets up Flask-Babel (language from ``?lang=``, then the ``lang`` cookie, then
+Accept-Language; Bangla when nothing matches), CSRF protection for every form of these pages, the
+per-IP sign-in rate limit, the Jinja helpers, and registers the three blueprints. Pages call the
+registry, search, signing and labels packages' Python functions; they never call the HTTP API.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+LANGUAGES = ("bn", "en")
+LANG_COOKIE = "lang"
+
+
+def init_app(app: Any) -> None:
+    from flask_babel import Babel
+
+    from web import csrf, helpers, ratelimit
+    from web.views_console import bp as console_bp
+    from web.views_portal import bp as portal_bp
+    from web.views_public import bp as public_bp
+
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", "bn")
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Asia/Dhaka")
+    app.config.setdefault("WEB_LOGIN_RATE_LIMIT", "10/300")  # attempts per seconds, per client IP
+    app.config.setdefault("WEB_RESET_TOKEN_SECONDS", 3600)
+    if "babel" not in app.extensions:
+        Babel(app, locale_selector=helpers.select_locale, timezone_selector=lambda: "Asia/Dhaka")
+    csrf.init_app(app)
+    ratelimit.init_app(app)
+    helpers.init_app(app)
+    for bp in (public_bp, portal_bp, console_bp):
+        if bp.name not in app.blueprints:
+            app.register_blueprint(bp)

@@ -1,0 +1,100 @@
+"""Password reset by e-mail without revealing which addresses have accounts.
+
+A reset link carries a signed, expiring token naming the user and a fingerprint of the current
+password hash, so it works once: after the password changes the fingerprint no longer matches (and
+every existing session ends, because sessions carry the same fingerprint). Mail is written to
+``<INSTANCE_PATH>/outbox/*.eml`` and logged; a real mail relay can be plugged in later.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+from flask import current_app, render_template, url_for
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry.audit import record_event
+from registry.auth import check_password, hash_password
+from registry.models import User
+
+log = logging.getLogger("registry.web")
+SALT = "web.password-reset"
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+
+
+def _fingerprint(user: User) -> str:
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def make_reset_token(user: User) -> str:
+    return _serializer().dumps({"u": user.id, "f": _fingerprint(user)})
+
+
+def user_for_reset_token(session: Session, token: str) -> User | None:
+    """The user a valid, unexpired, unused reset token names; ``None`` otherwise."""
+    try:
+        data = _serializer().loads(token, max_age=current_app.config["WEB_RESET_TOKEN_SECONDS"])
+    except (SignatureExpired, BadSignature):
+        return None
+    if not isinstance(data, dict):
+        return None
+    user = session.get(User, data.get("u"))
+    if user is None or not user.is_active or not secrets.compare_digest(_fingerprint(user), str(data.get("f"))):
+        return None
+    return user
+
+
+def send_reset_link(session: Session, email: str) -> None:
+    """Mail a reset link if ``email`` has an active account; do the same work either way."""
+    address = email.strip().lower()[:254]
+    user = session.scalar(select(User).where(User.email == address)) if address else None
+    if user is None or not user.is_active:
+        check_password(None, "x")  # spend the time a real reset would take
+        log.info("password reset asked for an address without an account")
+        return
+    link = url_for("web_public.reset_password", token=make_reset_token(user), _external=True)
+    body = render_template("mail/reset.txt", user=user, link=link,
+                           minutes=current_app.config["WEB_RESET_TOKEN_SECONDS"] // 60)
+    deliver_mail(user.email, "Password reset / পাসওয়ার্ড রিসেট", body)
+
+
+def set_password(session: Session, user: User, password: str) -> None:
+    user.password_hash = hash_password(password)
+    user.failed_logins = 0
+    user.locked_until = None
+    record_event(session, actor=user, action="user.password_reset", target_type="user", target_id=user.id)
+
+
+def deliver_mail(to: str, subject: str, body: str) -> Path:
+    """Write the message to the outbox folder (development and tests) and log where it went."""
+    msg = EmailMessage()
+    msg["From"] = current_app.config.get("MAIL_FROM", "registry@localhost")
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg["Date"] = datetime.now(UTC).strftime("%a, %d %b %Y %H:%M:%S +0000")
+    msg.set_content(body)
+    outbox = Path(current_app.config["INSTANCE_PATH"]) / "outbox"
+    outbox.mkdir(parents=True, exist_ok=True)
+    path = outbox / f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{secrets.token_hex(4)}.eml"
+    path.write_bytes(bytes(msg))
+    log.info("mail to %s written to %s", to, path)
+    return path
+
+
+def read_outbox(instance_path: str) -> list[Any]:
+    """The messages in the outbox, oldest first (for tests and the demo)."""
+    from email import message_from_bytes, policy
+
+    folder = Path(instance_path) / "outbox"
+    return [message_from_bytes(p.read_bytes(), policy=policy.default) for p in sorted(folder.glob("*.eml"))]

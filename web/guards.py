@@ -1,0 +1,36 @@
+"""Who may open the portal and the console: signed-in users with the right role."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import redirect, request, url_for
+
+from registry.auth import Actor, current_actor
+
+
+def signed_in(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Send anonymous visitors to the sign-in page; answer 403 to a signed-in user of another role."""
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            actor = current_actor()
+            if actor.user is None or actor.via != "session":
+                return redirect(url_for("web_public.login", next=request.full_path.rstrip("?")), 303)
+            if roles and actor.user.role not in roles:
+                from flask_babel import gettext as _
+
+                from web.helpers import render_error
+
+                return render_error(403, _("Not allowed"), _("Your account cannot open this page."))
+            return view(actor, *args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+__all__ = ["Actor", "signed_in"]

@@ -1,0 +1,200 @@
+"""What every page shares: the language choice, Bangla digits and dates, status words, error pages,
+form-error handling."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import render_template, request
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+
+from web import LANG_COOKIE, LANGUAGES
+
+BN_DIGITS = str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯")
+
+STATUS_LABELS = {
+    "draft": _l("Draft"),
+    "submitted": _l("Submitted for review"),
+    "rejected": _l("Rejected"),
+    "licensed": _l("Licensed"),
+    "suspended": _l("Suspended"),
+    "revoked": _l("Revoked"),
+    "expired": _l("Expired"),
+    "pending": _l("Pending review"),
+    "verified": _l("Verified"),
+}
+ACTION_LABELS = {
+    "verify": _l("Verify"),
+    "approve": _l("Approve"),
+    "reject": _l("Reject"),
+    "suspend": _l("Suspend"),
+    "reinstate": _l("Reinstate"),
+    "revoke": _l("Revoke"),
+}
+
+
+def select_locale() -> str:
+    """``?lang=`` (remembered by the language links), then the ``lang`` cookie, then Accept-Language."""
+    wanted = request.args.get("lang") or request.cookies.get(LANG_COOKIE)
+    if wanted in LANGUAGES:
+        return wanted
+    best = request.accept_languages.best_match(LANGUAGES)
+    return best or "bn"
+
+
+def current_lang() -> str:
+    return str(get_locale() or "bn")
+
+
+def to_local_digits(value: Any) -> str:
+    """Bangla digits when the page is in Bangla (numbers, dates, counts); ASCII digits otherwise."""
+    text = "" if value is None else str(value)
+    return text.translate(BN_DIGITS) if current_lang() == "bn" else text
+
+
+def format_day(value: Any) -> str:
+    """A day as people write it: 5 March 2026 / ৫ মার্চ ২০২৬."""
+    if not value:
+        return "—"
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    if isinstance(value, datetime):
+        value = value.date()
+    from babel.dates import format_date
+
+    return to_local_digits(format_date(value, "d MMMM y", locale=current_lang()))
+
+
+def format_moment(value: Any) -> str:
+    """A point in time in Dhaka time: 5 March 2026, 14:05."""
+    if not value:
+        return "—"
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    from flask_babel import format_datetime
+
+    return to_local_digits(format_datetime(value, "d MMMM y, HH:mm"))
+
+
+def pick_language(obj: Any, field: str) -> str:
+    """``obj.<field>_bn`` on Bangla pages and ``<field>_en`` on English ones, falling back to the other."""
+    get = obj.get if isinstance(obj, dict) else lambda k, d=None: getattr(obj, k, d)
+    first, second = ("bn", "en") if current_lang() == "bn" else ("en", "bn")
+    return get(f"{field}_{first}") or get(f"{field}_{second}") or ""
+
+
+def status_label(status: Any) -> str:
+    label = STATUS_LABELS.get(str(status))
+    return str(label) if label is not None else str(status)
+
+
+def url_with_lang(code: str) -> str:
+    """The current page in another language (the choice is then remembered in a cookie)."""
+    from werkzeug.urls import iri_to_uri
+
+    args = request.args.to_dict(flat=False)
+    args["lang"] = [code]
+    from urllib.parse import urlencode
+
+    return iri_to_uri(request.path + "?" + urlencode(args, doseq=True))
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """Only same-site relative paths are followed after sign-in or a language switch."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    return target
+
+
+def render_error(status: int, title: str, detail: str) -> Any:
+    return render_template("error.html", status=status, title=title, detail=detail), status
+
+
+def pydantic_errors(exc: Any) -> dict[str, str]:
+    """A pydantic ValidationError as {dotted field: message}."""
+    out: dict[str, str] = {}
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err.get("loc", ()) if p != "__root__") or "form"
+        msg = str(err.get("msg", "invalid"))
+        out.setdefault(loc, msg.removeprefix("Value error, "))
+    return out
+
+
+def domain_errors(exc: Any) -> dict[str, str]:
+    """A registry/search/signing error as {field: reason} (``form`` for a general message)."""
+    out = {e.get("field", "form"): e.get("reason", "") for e in getattr(exc, "errors", []) or []}
+    out.setdefault("form", getattr(exc, "detail", None) or str(exc))
+    return out
+
+
+def client_address() -> str:
+    return request.remote_addr or "unknown"
+
+
+def init_app(app: Any) -> None:
+    app.jinja_env.filters["digits"] = to_local_digits
+    app.jinja_env.filters["day"] = format_day
+    app.jinja_env.filters["moment"] = format_moment
+    app.jinja_env.filters["status_label"] = status_label
+    app.jinja_env.globals["pick"] = pick_language
+    app.jinja_env.globals["lang_url"] = url_with_lang
+    app.jinja_env.globals["current_lang"] = current_lang
+    app.jinja_env.globals["ACTION_LABELS"] = ACTION_LABELS
+
+    @app.context_processor
+    def _page_context() -> dict[str, Any]:
+        if request.blueprint not in ("web_public", "web_portal", "web_console"):
+            return {}
+        from registry.auth import current_actor
+
+        try:
+            actor = current_actor()
+        except Exception:  # a bad Authorization header on a page: treat as anonymous
+            from registry.auth import ANONYMOUS
+
+            actor = ANONYMOUS
+        return {"actor": actor, "lang": current_lang()}
+
+    @app.after_request
+    def _remember_language(resp: Any) -> Any:
+        wanted = request.args.get("lang")
+        if wanted in LANGUAGES and request.cookies.get(LANG_COOKIE) != wanted:
+            resp.set_cookie(LANG_COOKIE, wanted, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
+                            secure=app.config["SETTINGS"].is_production)
+        if request.blueprint in ("web_portal", "web_console"):
+            resp.headers.setdefault("Cache-Control", "no-store")
+        if request.blueprint in ("web_public", "web_portal", "web_console"):
+            resp.headers.setdefault("Vary", "Cookie, Accept-Language")
+        return resp
+
+
+def register_error_pages(bp: Any) -> None:
+    """Domain errors raised by a page render as an HTML page with the error's status."""
+    from registry.errors import RegistryError
+    from search.errors import SearchError
+    from signing.errors import SigningError
+
+    def _page(exc: Any) -> Any:
+        from flask_babel import gettext as _
+
+        status = int(getattr(exc, "status_code", 400))
+        titles = {401: _("Please sign in"), 403: _("Not allowed"), 404: _("Not found"),
+                  409: _("This change is not possible now"), 422: _("Please check what you entered"),
+                  429: _("Too many attempts"), 503: _("Temporarily unavailable")}
+        return render_error(status, titles.get(status, _("Something is not right")), getattr(exc, "detail", str(exc)))
+
+    for cls in (RegistryError, SearchError, SigningError):
+        bp.register_error_handler(cls, _page)
+

@@ -1,0 +1,201 @@
+"""The registry console: review queues with evidence, decisions with reasons, the audit log, keys."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from registry import services
+from registry.data.districts import DISTRICTS
+from registry.data.taxonomy import CATEGORIES, CERTIFICATE_SCHEMES
+from registry.db import get_session
+from registry.errors import NotFound, RegistryError
+from registry.models import AuditEvent, Manufacturer, ManufacturerStatus, Product, ProductStatus, Role, User
+from registry.schemas import Approval, Decision
+from web.guards import Actor, signed_in
+from web.helpers import domain_errors, register_error_pages
+
+bp = Blueprint("web_console", __name__, url_prefix="/console")
+register_error_pages(bp)
+STAFF = (Role.REVIEWER, Role.ADMIN)
+PER_PAGE = 50
+MANUFACTURER_ACTIONS_FROM = {
+    ManufacturerStatus.PENDING: ("verify", "reject"),
+    ManufacturerStatus.VERIFIED: ("suspend",),
+    ManufacturerStatus.SUSPENDED: ("reinstate",),
+}
+PRODUCT_ACTIONS_FROM = {
+    ProductStatus.SUBMITTED: ("approve", "reject"),
+    ProductStatus.LICENSED: ("suspend", "revoke"),
+    ProductStatus.SUSPENDED: ("reinstate", "revoke"),
+    ProductStatus.EXPIRED: ("revoke",),
+}
+
+
+@bp.get("/")
+@signed_in(*STAFF)
+def queues(actor: Actor) -> Any:
+    db = get_session()
+    makers = list(db.scalars(select(Manufacturer).where(Manufacturer.status == ManufacturerStatus.PENDING)
+                             .order_by(Manufacturer.created_at).limit(100)))
+    products = list(db.scalars(select(Product).where(Product.status == ProductStatus.SUBMITTED)
+                               .order_by(Product.submitted_at).limit(100)))
+    counts = dict(db.execute(select(Product.status, func.count()).group_by(Product.status)).all())
+    return render_template("console/queues.html", makers=makers, products=products, counts=counts,
+                           districts=DISTRICTS, categories=CATEGORIES)
+
+
+@bp.get("/products")
+@signed_in(*STAFF)
+def products(actor: Actor) -> Any:
+    status = request.args.get("status") or None
+    if status not in (None, *[s.value for s in ProductStatus]):
+        status = None
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    stmt = services.list_products_stmt(actor, status=status, manufacturer_id=None, category=None)
+    items, total = services.paginate(get_session(), stmt, page, PER_PAGE)
+    return render_template("console/products.html", items=items, total=total, page=page, status=status,
+                           pages=(total + PER_PAGE - 1) // PER_PAGE, statuses=[s.value for s in ProductStatus],
+                           categories=CATEGORIES)
+
+
+@bp.get("/manufacturers/<int:manufacturer_id>")
+@signed_in(*STAFF)
+def manufacturer(actor: Actor, manufacturer_id: int) -> Any:
+    db = get_session()
+    m = services.get_manufacturer(db, actor, manufacturer_id)
+    products = list(db.scalars(select(Product).where(Product.manufacturer_id == m.id).order_by(Product.id)))
+    staff = list(db.scalars(select(User).where(User.manufacturer_id == m.id)))
+    history = _history("manufacturer", m.id)
+    return render_template("console/manufacturer.html", m=m, products=products, staff=staff, history=history,
+                           actions=MANUFACTURER_ACTIONS_FROM.get(ManufacturerStatus(m.status), ()),
+                           district=DISTRICTS.get(m.district), districts=DISTRICTS, categories=CATEGORIES)
+
+
+@bp.post("/manufacturers/<int:manufacturer_id>/<action>")
+@signed_in(*STAFF)
+def decide_manufacturer(actor: Actor, manufacturer_id: int, action: str) -> Any:
+    if action not in services.MANUFACTURER_TRANSITIONS:
+        raise NotFound(f"no action {action}")
+    db = get_session()
+    m = services.get_manufacturer(db, actor, manufacturer_id)
+    try:
+        decision = Decision(reason=(request.form.get("reason") or "").strip() or None)
+        services.decide_manufacturer(db, actor, m, action, decision, _version())
+    except RegistryError as exc:
+        db.rollback()
+        flash(domain_errors(exc)["form"], "error")
+    else:
+        db.commit()
+        flash(_("Decision recorded."))
+    return redirect(url_for("web_console.manufacturer", manufacturer_id=manufacturer_id), 303)
+
+
+@bp.get("/products/<int:product_id>")
+@signed_in(*STAFF)
+def product(actor: Actor, product_id: int) -> Any:
+    p = services.get_product(get_session(), actor, product_id)
+    data = services.product_to_dict(p)
+    return render_template("console/product.html", p=data, product=p, maker=p.manufacturer,
+                           history=_history("product", p.id), schemes=CERTIFICATE_SCHEMES,
+                           actions=PRODUCT_ACTIONS_FROM.get(ProductStatus(data["status"]), ()),
+                           category=CATEGORIES.get(p.category), licence_years=current_app.config["LICENCE_YEARS"])
+
+
+@bp.post("/products/<int:product_id>/<action>")
+@signed_in(*STAFF)
+def decide_product(actor: Actor, product_id: int, action: str) -> Any:
+    if action not in services.PRODUCT_DECISIONS:
+        raise NotFound(f"no action {action}")
+    db = get_session()
+    p = services.get_product(db, actor, product_id)
+    reason = (request.form.get("reason") or "").strip() or None
+    try:
+        if action == "approve":
+            years = request.form.get("valid_years", type=int)
+            decision: Decision = Approval(reason=reason, valid_years=years)
+        else:
+            decision = Decision(reason=reason)
+        services.decide_product(db, actor, p, action, decision, _version(), current_app.config["LICENCE_YEARS"])
+    except RegistryError as exc:
+        db.rollback()
+        flash(domain_errors(exc)["form"], "error")
+    except ValueError as exc:  # pydantic: e.g. licence years out of range
+        db.rollback()
+        flash(str(exc).splitlines()[0], "error")
+    else:
+        db.commit()
+        flash(_("Decision recorded."))
+    return redirect(url_for("web_console.product", product_id=product_id), 303)
+
+
+def _version() -> int | None:
+    raw = (request.form.get("version") or "").strip()
+    return int(raw) if raw.isdigit() else None
+
+
+def _history(target_type: str, target_id: int) -> list[AuditEvent]:
+    return list(get_session().scalars(select(AuditEvent).where(
+        AuditEvent.target_type == target_type, AuditEvent.target_id == str(target_id))
+        .order_by(AuditEvent.id.desc()).limit(100)))
+
+
+AUDIT_TARGETS = ("manufacturer", "product", "certificate", "user", "token", "key", "batch", "report")
+
+
+@bp.get("/audit")
+@signed_in(*STAFF)
+def audit(actor: Actor) -> Any:
+    f = {k: (request.args.get(k) or "").strip() for k in ("action", "target_type", "target_id", "actor", "since", "until")}
+    stmt = select(AuditEvent).order_by(AuditEvent.id.desc())
+    errors: dict[str, str] = {}
+    if f["action"]:
+        stmt = stmt.where(AuditEvent.action.startswith(f["action"]))
+    if f["target_type"] in AUDIT_TARGETS:
+        stmt = stmt.where(AuditEvent.target_type == f["target_type"])
+    if f["target_id"]:
+        stmt = stmt.where(AuditEvent.target_id == f["target_id"])
+    if f["actor"]:
+        stmt = stmt.where(AuditEvent.actor == f["actor"].lower())
+    for key, op in (("since", "ge"), ("until", "lt")):
+        if f[key]:
+            try:
+                moment = datetime.fromisoformat(f[key])
+            except ValueError:
+                errors[key] = _("Use a date like 2026-03-05.")
+                continue
+            if moment.tzinfo is None:
+                from zoneinfo import ZoneInfo
+
+                moment = moment.replace(tzinfo=ZoneInfo("Asia/Dhaka"))
+            stmt = stmt.where(AuditEvent.occurred_at >= moment if op == "ge" else AuditEvent.occurred_at < moment)
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    items, total = services.paginate(get_session(), stmt, page, PER_PAGE)
+    pages = (total + PER_PAGE - 1) // PER_PAGE
+    base = {k: v for k, v in f.items() if v}
+    return render_template("console/audit.html", items=items, total=total, page=page, pages=pages, f=f,
+                           errors=errors, targets=AUDIT_TARGETS,
+                           prev_query=urlencode({**base, "page": page - 1}) if page > 1 else None,
+                           next_query=urlencode({**base, "page": page + 1}) if page < pages else None)
+
+
+@bp.get("/keys")
+@signed_in(*STAFF)
+def keys(actor: Actor) -> Any:
+    """Issuing keys and their rotation history (from the signing package when it is wired)."""
+    keyring = current_app.extensions.get("signing.keyring") or current_app.extensions.get("signing")
+    published: list[Any] = []
+    if keyring is not None:
+        for name in ("published_keys", "keys"):
+            value = getattr(keyring, name, None)
+            if value is not None:
+                published = list(value() if callable(value) else value)
+                break
+    history = list(get_session().scalars(select(AuditEvent).where(AuditEvent.target_type == "key")
+                                         .order_by(AuditEvent.id.desc()).limit(100)))
+    return render_template("console/keys.html", keys=published, history=history, wired=keyring is not None)

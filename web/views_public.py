@@ -1,0 +1,317 @@
+"""Public pages: home, catalogue results, product and manufacturer pages, compare, scan, report a fake;
+sign-in, sign-out and password reset for staff."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from registry import services
+from registry.auth import ANONYMOUS, authenticate_password
+from registry.data.districts import DISTRICTS
+from registry.data.taxonomy import CATEGORIES, CERTIFICATE_SCHEMES
+from registry.db import get_session
+from registry.errors import NotAuthenticated
+from registry.models import Manufacturer, ProductStatus
+from web import accounts
+from web.helpers import client_address, register_error_pages, render_error, safe_next
+from web.ratelimit import check_login_rate
+
+bp = Blueprint("web_public", __name__)
+register_error_pages(bp)
+
+SORT_LABELS = {"relevance": _l("Best match"), "newest": _l("Newest"), "name": _l("Name"),
+               "lva": _l("Local value addition")}
+FILTER_KEYS = ("q", "category", "district", "manufacturer", "certificate", "lva_min", "licence_valid_on",
+               "certificate_valid_on", "sort")
+PER_PAGE = 20
+
+
+def _today() -> Any:
+    return datetime.now(UTC).date()
+
+
+def _search_backend() -> Any:
+    return current_app.extensions.get("search")
+
+
+# ---------------------------------------------------------------- catalogue
+
+
+@bp.get("/")
+def home() -> Any:
+    return render_template("public/home.html", categories=CATEGORIES.values())
+
+
+def _filter_args() -> dict[str, list[str]]:
+    """The catalogue filters of the current request (what export and pagination links carry)."""
+    args = request.args.to_dict(flat=False)
+    return {k: [v for v in args[k] if v.strip()] for k in FILTER_KEYS if k in args and any(v.strip() for v in args[k])}
+
+
+def _query_string(args: dict[str, list[str]], **changes: Any) -> str:
+    merged = dict(args)
+    for key, value in changes.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = [str(value)] if not isinstance(value, list) else [str(v) for v in value]
+    return urlencode(merged, doseq=True)
+
+
+def _facet_view(facets: dict[str, Any], args: dict[str, list[str]]) -> list[dict[str, Any]]:
+    """Facet counts with labels in both languages and the link that toggles each value."""
+    manufacturer_ids = [int(c.value) for c in facets.get("manufacturer", []) if str(c.value).isdigit()]
+    makers = {}
+    if manufacturer_ids:
+        rows = get_session().execute(select(Manufacturer.id, Manufacturer.legal_name_en, Manufacturer.legal_name_bn)
+                                     .where(Manufacturer.id.in_(manufacturer_ids)))
+        makers = {str(i): {"label_en": en, "label_bn": bn} for i, en, bn in rows}
+    titles = {"category": _("Category"), "certificate": _("Valid certificate"), "district": _("District"),
+              "manufacturer": _("Manufacturer"), "lva": _("Local value addition")}
+    out = []
+    for name in ("category", "certificate", "lva", "district", "manufacturer"):
+        counts = facets.get(name) or []
+        if not counts:
+            continue
+        param = "lva_min" if name == "lva" else name
+        selected = set(args.get(param, []))
+        items = []
+        for c in counts:
+            value = str(c.value)
+            if name == "category" and value in CATEGORIES:
+                label = {"label_en": CATEGORIES[value].name_en, "label_bn": CATEGORIES[value].name_bn}
+            elif name == "district" and value in DISTRICTS:
+                label = {"label_en": DISTRICTS[value].name_en, "label_bn": DISTRICTS[value].name_bn}
+            elif name == "certificate" and value in CERTIFICATE_SCHEMES:
+                label = {"label_en": CERTIFICATE_SCHEMES[value][0], "label_bn": CERTIFICATE_SCHEMES[value][1]}
+            elif name == "manufacturer":
+                label = makers.get(value, {"label_en": value, "label_bn": value})
+            else:
+                label = {"label_en": f"{value} %", "label_bn": f"{value} %"}
+            if name == "lva":
+                low = value.split("-")[0]
+                on = low in selected
+                link = _query_string(args, lva_min=None if on else low, page=None)
+            else:
+                on = value in selected
+                values = sorted(selected - {value}) if on else sorted(selected | {value})
+                link = _query_string(args, **{param: values or None, "page": None})
+            items.append({"value": value, "count": c.count, "selected": on, "query": link, **label})
+        out.append({"name": name, "title": titles[name], "items": items})
+    return out
+
+
+@bp.get("/search")
+def search() -> Any:
+    from search.errors import InvalidQuery, SearchUnavailable
+    from search.queries import page_count, parse_catalogue_query
+
+    args = _filter_args()
+    page_arg = request.args.get("page", "1")
+    backend = _search_backend()
+    context: dict[str, Any] = {
+        "args": args, "q": request.args.get("q", ""), "categories": CATEGORIES, "districts": DISTRICTS,
+        "schemes": CERTIFICATE_SCHEMES, "sort_labels": SORT_LABELS, "errors": [],
+        "export_csv": "/api/v1/catalogue/export?" + _query_string(args, format="csv"),
+        "export_xlsx": "/api/v1/catalogue/export?" + _query_string(args, format="xlsx"),
+    }
+    if backend is None:
+        return render_template("public/results.html", unavailable=True, **context), 503
+    try:
+        query = parse_catalogue_query({**args, "page": [page_arg], "per_page": [str(PER_PAGE)]}, _today())
+    except InvalidQuery as exc:
+        context["errors"] = exc.errors
+        return render_template("public/results.html", result=None, **context), 422
+    try:
+        result = backend.search(query)
+    except SearchUnavailable:
+        return render_template("public/results.html", unavailable=True, **context), 503
+    pages = page_count(result.total, query.per_page)
+    return render_template(
+        "public/results.html", result=result, query=query, pages=pages, facets=_facet_view(result.facets, args),
+        prev_query=_query_string(args, page=query.page - 1) if query.page > 1 else None,
+        next_query=_query_string(args, page=query.page + 1) if query.page < pages else None,
+        sort_query=lambda s: _query_string(args, sort=s, page=None), **context,
+    )
+
+
+@bp.get("/products/<int:product_id>")
+def product(product_id: int) -> Any:
+    # Public pages always look as the public: a signed-in manufacturer sees its drafts in the portal.
+    p = services.get_product(get_session(), ANONYMOUS, product_id)
+    data = services.product_to_dict(p)
+    base = str(current_app.config.get("PUBLIC_BASE_URL", "")).rstrip("/")
+    return render_template("public/product.html", p=data, maker=p.manufacturer, category=CATEGORIES.get(p.category),
+                           district=DISTRICTS.get(p.manufacturer.district), product_url=f"{base}/01/{p.gtin}")
+
+
+@bp.get("/manufacturers/<int:manufacturer_id>")
+def manufacturer(manufacturer_id: int) -> Any:
+    db = get_session()
+    m = services.get_manufacturer(db, ANONYMOUS, manufacturer_id)
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    stmt = services.list_products_stmt(ANONYMOUS, status=ProductStatus.LICENSED, manufacturer_id=m.id, category=None)
+    items, total = services.paginate(db, stmt, page, PER_PAGE)
+    return render_template("public/manufacturer.html", m=m, district=DISTRICTS.get(m.district), products=items,
+                           total=total, page=page, pages=(total + PER_PAGE - 1) // PER_PAGE, categories=CATEGORIES)
+
+
+@bp.get("/compare")
+def compare() -> Any:
+    from search.documents import build_product_documents
+    from search.errors import InvalidQuery
+    from search.queries import parse_compare_ids
+
+    try:
+        ids = parse_compare_ids(request.args.to_dict(flat=False))
+    except InvalidQuery as exc:
+        return render_template("public/compare.html", products=[], rows=[], errors=exc.errors), 422
+    docs, missing = build_product_documents(get_session(), ids)
+    by_id = {d["id"]: d for d in docs}
+    products = [by_id[i] for i in ids if i in by_id]
+    rows = [
+        (_("Brand"), [d["brand"] for d in products]),
+        (_("Model number"), [d["model_number"] for d in products]),
+        ("GTIN", [d["gtin"] for d in products]),
+        (_("Manufacturer"), [{"en": d["manufacturer_name_en"], "bn": d["manufacturer_name_bn"]} for d in products]),
+        (_("Category"), [{"en": d["category_name_en"], "bn": d["category_name_bn"]} for d in products]),
+        (_("District"), [{"en": d["district_name_en"], "bn": d["district_name_bn"]} for d in products]),
+        (_("Local value addition"), [{"pct": d["local_value_addition"]} for d in products]),
+        (_("Certificates"), [{"certs": d["certificates"]} for d in products]),
+        (_("Licence valid until"), [{"day": d["licence_valid_until"]} for d in products]),
+        (_("Launch date"), [{"day": d["launch_date"]} for d in products]),
+    ]
+    spec_keys: list[str] = []
+    for d in products:
+        spec_keys.extend(k for k in (d.get("specifications") or {}) if k not in spec_keys)
+    rows += [(k, [(d.get("specifications") or {}).get(k, "—") for d in products]) for k in spec_keys]
+    return render_template("public/compare.html", products=products, rows=rows, missing=missing, errors=[],
+                           export_csv="/api/v1/catalogue/export?format=csv")
+
+
+@bp.get("/scan")
+def scan() -> Any:
+    return render_template("public/scan.html")
+
+
+@bp.get("/scan/open")
+def open_label() -> Any:
+    """A label address typed in (or decoded without JavaScript help): open it if the registry issued it."""
+    from urllib.parse import urlsplit
+
+    from signing import LabelURLError, parse_label_url
+
+    raw = (request.args.get("url") or "").strip()
+    try:
+        label = parse_label_url(raw)
+    except LabelURLError:
+        return render_error(422, _("This is not a registry label"),
+                            _("The address is not a label of the Made in Bangladesh registry."))
+    ours = urlsplit(str(current_app.config.get("PUBLIC_BASE_URL", ""))).hostname or ""
+    if label.host.split(":")[0] != ours.lower():
+        return render_error(422, _("This is not a registry label"),
+                            _("The address is not a label of the Made in Bangladesh registry."))
+    parts = urlsplit(raw)
+    return redirect(parts.path + ("?" + parts.query if parts.query else ""), 303)
+
+
+@bp.route("/report", methods=["GET", "POST"])
+def report() -> Any:
+    """Report a suspected fake: where it was bought, what looks wrong, the label URL or GTIN/serial."""
+    from web import reports
+
+    form = request.form if request.method == "POST" else request.args
+    values = {k: form.get(k, "").strip() for k in ("url", "gtin", "serial", "where", "details", "contact")}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        retry = check_login_rate("report:" + client_address())
+        if retry:
+            return render_error(429, _("Too many attempts"), _("Please wait a few minutes and try again."))
+        photo = request.files.get("photo")
+        try:
+            reports.submit_report(values, photo)
+        except reports.ReportInvalid as exc:
+            errors = exc.fields
+        else:
+            get_session().commit()
+            return render_template("public/report_done.html")
+    return render_template("public/report.html", values=values, errors=errors), (422 if errors else 200)
+
+
+# ---------------------------------------------------------------- accounts
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    next_url = safe_next(request.values.get("next"), "")
+    error = None
+    status = 200
+    if request.method == "POST":
+        retry = check_login_rate("login:" + client_address())
+        if retry:
+            return render_template("public/login.html", error=_("Too many sign-in attempts from your network. "
+                                   "Please wait a few minutes and try again."), next=next_url), 429
+        db = get_session()
+        try:
+            user = authenticate_password(db, request.form.get("email", ""), request.form.get("password", ""))
+        except NotAuthenticated as exc:
+            locked = "too many" in exc.detail
+            error = (_("Too many failed sign-ins for this account. Try again in 15 minutes.") if locked
+                     else _("Wrong email address or password."))
+            status = 401
+        else:
+            db.commit()
+            session.clear()
+            session["user_id"] = user.id
+            session["auth_epoch"] = user.password_hash[-12:]
+            default = url_for("web_console.queues") if user.role in ("reviewer", "admin") else url_for("web_portal.dashboard")
+            return redirect(next_url or default, 303)
+    return render_template("public/login.html", error=error, next=next_url), status
+
+
+@bp.post("/logout")
+def logout() -> Any:
+    session.clear()
+    return redirect(url_for("web_public.home"), 303)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot_password() -> Any:
+    if request.method == "POST":
+        retry = check_login_rate("reset:" + client_address())
+        if retry:
+            return render_error(429, _("Too many attempts"), _("Please wait a few minutes and try again."))
+        accounts.send_reset_link(get_session(), request.form.get("email", ""))
+        # The same answer whether or not the address has an account.
+        return render_template("public/forgot_sent.html")
+    return render_template("public/forgot.html")
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str) -> Any:
+    db = get_session()
+    user = accounts.user_for_reset_token(db, token)
+    if user is None:
+        return render_error(400, _("This link has expired"), _("Ask for a new password reset link."))
+    error = None
+    if request.method == "POST":
+        password = request.form.get("password", "")
+        if len(password) < 10:
+            error = _("Choose a password of at least 10 characters.")
+        elif password != request.form.get("password2", ""):
+            error = _("The two passwords are not the same.")
+        else:
+            accounts.set_password(db, user, password)
+            db.commit()
+            session.clear()
+            flash(_("Your password was changed. Please sign in."))
+            return redirect(url_for("web_public.login"), 303)
+    return render_template("public/reset.html", error=error), (422 if error else 200)
+
