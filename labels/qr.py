@@ -10,7 +10,8 @@ This module produces the *same* symbol, bit for bit, in a fraction of the time:
 * per code, the data bit string is placed with one C-level gather (`operator.itemgetter`) into a
   row-major string with a light guard module after each row, and turned into one big integer;
 * every candidate mask is one XOR, and the four penalty rules are evaluated on the whole matrix at
-  once with shifts and ANDs (rows, and columns via the transposed matrix built the same way).
+  once with shifts and ANDs: a shift by one module walks along rows, a shift by the row stride walks
+  down columns, so no transposed copy is needed.
 
 The penalty replicates `qrcode.util.lost_point` exactly (same rules, same tie-break), so the mask
 chosen and the matrix produced are identical to `qrcode.QRCode(error_correction=M).make()`; the
@@ -82,26 +83,23 @@ class _Layout:
     total_bits: int  # size * stride
     data_bits: int  # 8 * total codewords
     gather: itemgetter  # data bit string (+ one '0' slot) -> row-major layout
-    gather_t: itemgetter  # same, transposed
     rows_mask: int  # every in-symbol position (no guards)
     valid3: int  # positions where an 11-module finder-like window fits inside the row
+    valid3_down: int  # positions where it fits inside the column (rows 0 .. size-11)
     function_test: int  # function patterns with format/version info blank (as qrcode scores)
-    function_test_t: int
     masks: tuple[int, ...]  # per mask: data positions that the mask inverts
-    masks_t: tuple[int, ...]
     function_final: tuple[int, ...]  # per mask: function patterns with real format/version info
     blocks: tuple[tuple[int, int], ...]  # (data codewords, ec codewords) per RS block
     interleave_data: itemgetter  # concatenated data blocks -> interleaved order
     interleave_ec: itemgetter  # concatenated EC blocks -> interleaved order
 
 
-def _cells_to_int(cells, size: int, stride: int, transpose: bool = False) -> int:
+def _cells_to_int(cells, size: int, stride: int) -> int:
     """Pack a set of (row, col) into the row-major guarded layout (first position = most significant)."""
     total = size * stride
     value = 0
     for r, c in cells:
-        index = c * stride + r if transpose else r * stride + c
-        value |= 1 << (total - 1 - index)
+        value |= 1 << (total - 1 - (r * stride + c))
     return value
 
 
@@ -157,11 +155,9 @@ def _layout(version: int) -> _Layout:
     order = _placement_order(test)
     zero_slot = data_bits  # index of the extra '0' appended to the data bit string
     gather = [zero_slot] * total
-    gather_t = [zero_slot] * total
     for k, (r, c) in enumerate(order):
         if k < data_bits:  # the remainder bits after the last codeword stay light before masking
             gather[r * stride + c] = k
-            gather_t[c * stride + r] = k
 
     all_cells = [(r, c) for r in range(size) for c in range(size)]
     dark_test = [(r, c) for r, c in all_cells if test[r][c]]
@@ -175,6 +171,7 @@ def _layout(version: int) -> _Layout:
         finals.append(_cells_to_int([(r, c) for r, c in all_cells if final[r][c]], size, stride))
 
     valid3 = [(r, c) for r in range(size) for c in range(size - 10)]
+    valid3_down = [(r, c) for r in range(size - 10) for c in range(size)]
     return _Layout(
         version=version,
         size=size,
@@ -182,13 +179,11 @@ def _layout(version: int) -> _Layout:
         total_bits=total,
         data_bits=data_bits,
         gather=itemgetter(*gather),
-        gather_t=itemgetter(*gather_t),
         rows_mask=_cells_to_int(all_cells, size, stride),
         valid3=_cells_to_int(valid3, size, stride),
+        valid3_down=_cells_to_int(valid3_down, size, stride),
         function_test=_cells_to_int(dark_test, size, stride),
-        function_test_t=_cells_to_int(dark_test, size, stride, transpose=True),
         masks=tuple(_cells_to_int(cells, size, stride) for cells in mask_cells),
-        masks_t=tuple(_cells_to_int(cells, size, stride, transpose=True) for cells in mask_cells),
         function_final=tuple(finals),
         blocks=blocks,
         interleave_data=_interleave([d for d, _ in blocks]),
@@ -319,30 +314,35 @@ def encode_codewords(data: str | bytes) -> tuple[int, bytes]:
     return version, bytes(layout.interleave_data(stream)) + bytes(layout.interleave_ec(b"".join(ec)))
 
 
-def _penalty(x: int, xt: int, layout: _Layout) -> int:
-    """qrcode.util.lost_point on the packed matrix `x` (rows) and its transpose `xt` (columns)."""
+def _penalty(x: int, layout: _Layout) -> int:
+    """qrcode.util.lost_point on the packed matrix `x`.
+
+    A shift by 1 steps along a row, a shift by the stride steps down a column; the light guard after
+    each row keeps horizontal windows from wrapping, and bits shifted past either end are light.
+    """
     rows = layout.rows_mask
-    stride = layout.stride
-    valid3 = layout.valid3
-    score = 0
-    # Rule 2: 2x2 blocks of one colour, 3 points each.
     light = rows ^ x
+    score = 0
+    for step, valid3 in ((1, layout.valid3), (layout.stride, layout.valid3_down)):
+        s2, s3, s4, s5, s6 = 2 * step, 3 * step, 4 * step, 5 * step, 6 * step
+        # Rule 1: runs of 5+ of one colour in a row/column: 3 + (length - 5) points each.
+        for z in (x, light):
+            pair = z & (z << step)
+            five = pair & (pair << s2) & (z << s4)
+            score += five.bit_count() + 2 * (five & ~(five >> step)).bit_count()
+        # Rule 3: 1:1:3:1:1 finder-like pattern with 4 light modules before or after: 40 each.
+        v, w = x, light
+        core = (v << s4) & (v << s6) & (w << step) & (w << s5) & (w << 9 * step) & valid3
+        if core:
+            s7, s8, s10 = 7 * step, 8 * step, 10 * step
+            first = v & (v << s2) & (v << s3) & (w << s7) & (w << s8) & (w << s10)
+            second = w & (w << s2) & (w << s3) & (v << s7) & (v << s8) & (v << s10)
+            score += 40 * (core & (first | second)).bit_count()
+    # Rule 2: 2x2 blocks of one colour, 3 points each.
+    stride = layout.stride
     for z in (x, light):
         pair = z & (z << 1)
         score += 3 * (pair & (pair << stride)).bit_count()
-    for v in (x, xt):
-        w = rows ^ v
-        # Rule 1: runs of 5+ of one colour in a row/column: 3 + (length - 5) points each.
-        for z in (v, w):
-            pair = z & (z << 1)
-            five = pair & (pair << 2) & (z << 4)
-            score += five.bit_count() + 2 * (five & ~(five >> 1)).bit_count()
-        # Rule 3: 1:1:3:1:1 finder-like pattern with 4 light modules before or after: 40 each.
-        core = (v << 4) & (v << 6) & (w << 1) & (w << 5) & (w << 9) & valid3
-        if core:
-            first = v & (v << 2) & (v << 3) & (w << 7) & (w << 8) & (w << 10)
-            second = w & (w << 2) & (w << 3) & (v << 7) & (v << 8) & (v << 10)
-            score += 40 * (core & (first | second)).bit_count()
     # Rule 4: dark share away from 50%, 10 points per whole 5% step (same float maths as qrcode).
     percent = float(x.bit_count()) / (layout.size**2)
     score += int(abs(percent * 100 - 50) / 5) * 10
@@ -356,12 +356,9 @@ def encode_matrix(data: str | bytes, mask: int | None = None) -> QRMatrix:
     source = format(int.from_bytes(codewords, "big"), f"0{layout.data_bits}b").encode("ascii") + b"0"
     placed = int(bytes(layout.gather(source)), 2)
     if mask is None:
-        placed_t = int(bytes(layout.gather_t(source)), 2)
         best = None
         for m in range(8):
-            x = (placed ^ layout.masks[m]) | layout.function_test
-            xt = (placed_t ^ layout.masks_t[m]) | layout.function_test_t
-            score = _penalty(x, xt, layout)
+            score = _penalty((placed ^ layout.masks[m]) | layout.function_test, layout)
             if best is None or score < best:
                 best, mask = score, m
     elif not 0 <= mask <= 7:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 import string
 
 import zxingcpp
@@ -50,3 +51,22 @@ def make_text(url: str, serial: str | None = None) -> LabelText:
 def decode_all(image: Image.Image) -> list[str]:
     """Every QR code zxing-cpp finds in the image, as text."""
     return [r.text for r in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)]
+
+
+def svg_dark_modules(svg: str) -> tuple[int, set[tuple[int, int]]]:
+    """(side in modules, the (x, y) modules) drawn by our QR SVG's one stroked path.
+
+    Parses the whole path by its grammar, so anything else in it fails the test that calls this.
+    """
+    side = int(re.search(r'viewBox="0 0 (\d+) \1"', svg)[1])
+    path = re.search(r'<path fill="none" stroke="#000" d="([^"]*)"', svg)[1]
+    rows = re.findall(r"M(\d+) (\d+)\.5((?:m\d+ 0h\d+)+)", path)
+    assert "".join(f"M{x} {y}.5{runs}" for x, y, runs in rows) == path
+    dark = set()
+    for x, y, runs in rows:
+        pos = int(x)
+        for gap, length in re.findall(r"m(\d+) 0h(\d+)", runs):
+            pos += int(gap)
+            dark.update((pos + i, int(y)) for i in range(int(length)))
+            pos += int(length)
+    return side, dark

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import random
-import re
 import shutil
 import subprocess
 
@@ -14,22 +13,18 @@ from PIL import Image, ImageFilter
 
 from labels import encode_matrix, get_layout, render_label_svg, render_png, render_svg, write_pdf_sheet
 from labels.qr import QUIET_ZONE
-from tests.labels.label_helpers import GTIN, decode_all, make_text, make_url
+from tests.labels.label_helpers import GTIN, decode_all, make_text, make_url, svg_dark_modules
 
 RSVG = shutil.which("rsvg-convert")
 
 
 def rasterise_qr_svg(svg: str, px_per_module: int) -> Image.Image:
-    """Draw the rectangles the SVG's path describes (a pure rasteriser for our one-path QR SVG)."""
-    side = int(re.search(r'viewBox="0 0 (\d+) \1"', svg)[1])
+    """Paint the modules the SVG's path strokes (a pure rasteriser for our one-path QR SVG)."""
+    side, dark = svg_dark_modules(svg)
     image = Image.new("L", (side * px_per_module, side * px_per_module), 255)
-    path = re.search(r'<path fill="#000" d="([^"]*)"', svg)[1]
-    subpaths = re.findall(r"M(\d+) (\d+)h(\d+)v1h-\3z", path)
-    assert "".join(f"M{x} {y}h{n}v1h-{n}z" for x, y, n in subpaths) == path  # nothing else is drawn
-    for x, y, n in subpaths:
-        x, y, n = int(x), int(y), int(n)
+    for x, y in dark:
         image.paste(
-            0, (x * px_per_module, y * px_per_module, (x + n) * px_per_module, (y + 1) * px_per_module)
+            0, (x * px_per_module, y * px_per_module, (x + 1) * px_per_module, (y + 1) * px_per_module)
         )
     return image
 
