@@ -1,27 +1,16 @@
-"""Consumer reports of suspected fakes, from the public form.
-
-Until the signing package provides its own report store, a report is kept as an audit event
-(``report.received``, targeting the product when the label or GTIN names a registered one, so the
-manufacturer's portal and the reviewers' audit log show it); an optional photo (JPEG or PNG,
-checked by content) is stored under ``<INSTANCE_PATH>/reports/<sha256>``.
-"""
+"""Consumer reports of suspected fakes, from the public form, stored by the signing package
+(``signing.services.create_report``) for the manufacturer and the reviewers."""
 
 from __future__ import annotations
 
-import hashlib
-from pathlib import Path
+from datetime import UTC, datetime
 from typing import Any
 
-from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
 
-from registry.audit import record_event
 from registry.db import get_session
-from registry.models import Product
 
-MAX_PHOTO_BYTES = 5 * 1024 * 1024
-PHOTO_TYPES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
+MAX_PHOTO_BYTES = 2 * 1024 * 1024
 
 
 class ReportInvalid(Exception):
@@ -30,58 +19,51 @@ class ReportInvalid(Exception):
         self.fields = fields
 
 
-def _gtin_of(values: dict[str, str]) -> tuple[str | None, str | None]:
-    """GTIN-14 and serial named by the label URL or typed in."""
-    from signing import LabelURLError, normalize_gtin, parse_label_url
-    from signing.errors import InvalidGTIN
-
+def _label_url(values: dict[str, str]) -> str | None:
+    """The label URL given, or the product URL built from a typed GTIN (and serial)."""
     if values.get("url"):
-        try:
-            label = parse_label_url(values["url"])
-            return label.gtin, label.serial
-        except LabelURLError:
-            return None, values.get("serial") or None
-    if values.get("gtin"):
-        try:
-            return normalize_gtin(values["gtin"].replace(" ", "")), values.get("serial") or None
-        except InvalidGTIN:
-            return None, values.get("serial") or None
-    return None, values.get("serial") or None
+        return values["url"]
+    gtin = values.get("gtin", "").replace(" ", "")
+    if not gtin:
+        return None
+    from flask import current_app
+
+    base = str(current_app.config.get("PUBLIC_BASE_URL", "")).rstrip("/")
+    serial = values.get("serial", "").strip().upper()
+    return f"{base}/01/{gtin}" + (f"/21/{serial}" if serial else "")
 
 
-def submit_report(values: dict[str, str], photo: Any) -> None:
+def submit_report(values: dict[str, str], photo: Any) -> Any:
+    from signing.services import ReportError, create_report, load_keyring
+
     errors: dict[str, str] = {}
-    if not values.get("details") or len(values["details"]) < 10:
+    details = values.get("details", "")
+    if len(details) < 10:
         errors["details"] = _("Please describe what looks wrong (at least 10 characters).")
-    if len(values.get("details", "")) > 4000:
-        errors["details"] = _("Please keep the description under 4000 characters.")
-    if not (values.get("url") or values.get("gtin")):
-        errors["gtin"] = _("Give the label's web address or the product's barcode number (GTIN).")
+    elif len(details) > 1500:
+        errors["details"] = _("Please keep the description under 1500 characters.")
     for key in ("url", "gtin", "serial", "where", "contact"):
-        if len(values.get(key, "")) > 500:
+        if len(values.get(key, "")) > 300:
             errors[key] = _("This is too long.")
-    photo_meta = None
+    data = None
     if photo is not None and photo.filename:
         data = photo.stream.read(MAX_PHOTO_BYTES + 1)
-        media_type = next((t for magic, t in PHOTO_TYPES.items() if data.startswith(magic)), None)
         if len(data) > MAX_PHOTO_BYTES:
-            errors["photo"] = _("The photo must be smaller than 5 MB.")
-        elif media_type is None:
-            errors["photo"] = _("The photo must be a JPEG or PNG picture.")
-        else:
-            digest = hashlib.sha256(data).hexdigest()
-            folder = Path(current_app.config["INSTANCE_PATH"]) / "reports"
-            folder.mkdir(parents=True, exist_ok=True)
-            (folder / digest).write_bytes(data)
-            photo_meta = {"sha256": digest, "media_type": media_type, "size": len(data)}
+            errors["photo"] = _("The photo must be smaller than 2 MB.")
     if errors:
         raise ReportInvalid(errors)
-    gtin, serial = _gtin_of(values)
-    db = get_session()
-    product_id = db.scalar(select(Product.id).where(Product.gtin == gtin)) if gtin else None
-    record_event(
-        db, actor="public", action="report.received",
-        target_type="product" if product_id else "report", target_id=product_id or (gtin or "unknown"),
-        after={"gtin": gtin, "serial": serial, "url": values.get("url") or None, "where": values.get("where") or None,
-               "details": values["details"], "contact": values.get("contact") or None, "photo": photo_meta},
-    )
+    text = details
+    if values.get("where"):
+        text += "\n\n" + _("Bought at") + ": " + values["where"]
+    if values.get("contact"):
+        text += "\n" + _("Contact") + ": " + values["contact"]
+    session = get_session()
+    try:
+        return create_report(session, load_keyring(session), text=text, url=_label_url(values),
+                             district=values.get("district") or None, photo=data, now=datetime.now(UTC))
+    except ReportError as exc:
+        field = (exc.errors or [{}])[0].get("field", "details")
+        messages = {"photo": _("The photo must be a JPEG, PNG or WebP picture."),
+                    "district": _("Choose a district from the list."),
+                    "text": _("Please describe what looks wrong (at least 10 characters).")}
+        raise ReportInvalid({"details" if field == "text" else field: messages.get(field, exc.detail)}) from exc

@@ -263,19 +263,28 @@ def upload_evidence(actor: Actor, certificate_id: int) -> Any:
 @bp.get("/reports")
 @signed_in(*MAKER)
 def reports(actor: Actor) -> Any:
+    """Consumer reports about the company's products and serials flagged as possibly copied."""
+    from signing.models import ConsumerReport, Unit
+
     db = get_session()
-    ids = [str(i) for i in db.scalars(select(Product.id).where(Product.manufacturer_id == actor.user.manufacturer_id))]  # type: ignore[union-attr]
-    events = list(db.scalars(select(AuditEvent).where(
-        AuditEvent.action == "report.received", AuditEvent.target_type == "product",
-        AuditEvent.target_id.in_(ids)).order_by(AuditEvent.id.desc()).limit(200))) if ids else []
-    return render_template("portal/reports.html", events=events, scans=_scans_of(actor))
+    mine = select(Product.id).where(Product.manufacturer_id == actor.user.manufacturer_id)  # type: ignore[union-attr]
+    reports = list(db.scalars(select(ConsumerReport).where(ConsumerReport.product_id.in_(mine))
+                              .order_by(ConsumerReport.id.desc()).limit(200)))
+    flagged = list(db.scalars(select(Unit).where(Unit.product_id.in_(mine), Unit.flagged_at.is_not(None))
+                              .order_by(Unit.flagged_at.desc()).limit(200)))
+    names = dict(db.execute(select(Product.id, Product.name_en).where(Product.id.in_(mine))).all())
+    return render_template("portal/reports.html", reports=reports, flagged=flagged, names=names, districts=DISTRICTS)
 
 
-# ---------------------------------------------------------------- serial batches (signing)
+# ---------------------------------------------------------------- serial batches (signing + labels)
+
+WEB_LABEL_LIMIT = 20_000  # a page download; bigger batches go through `flask labels print` or the API's jobs
+LABEL_FORMATS = ("pdf", "zip-svg", "zip-png", "csv")
 
 
 def _batches_available() -> bool:
     try:
+        import labels  # noqa: F401
         import signing.services  # noqa: F401
     except ModuleNotFoundError:
         return False
@@ -285,16 +294,81 @@ def _batches_available() -> bool:
 def _batches_of(p: Product) -> list[Any]:
     if not _batches_available():
         return []
-    import signing.services as signing_services
+    from signing.models import SerialBatch
 
-    lister = getattr(signing_services, "list_batches", None)
-    if lister is None:
-        return []
+    return list(get_session().scalars(select(SerialBatch).where(SerialBatch.product_id == p.id)
+                                      .order_by(SerialBatch.id.desc())))
+
+
+def _signer() -> Any:
+    """The current issuing key: the signing package's own when it is wired, else loaded the same way."""
+    signer = current_app.extensions.get("signing.signer")
+    if signer is not None:
+        return signer() if callable(signer) and not hasattr(signer, "kid") else signer
+    from signing.services import SigningSettings, ensure_current_signer
+
+    return ensure_current_signer(get_session(), SigningSettings.from_config(current_app.config))
+
+
+@bp.post("/products/<int:product_id>/batches")
+@signed_in(*MAKER)
+def request_batch(actor: Actor, product_id: int) -> Any:
+    from datetime import UTC, datetime
+
+    from signing.errors import SigningError
+    from signing.services import create_batch
+
+    p = _my_product(actor, product_id)
+    db = get_session()
+    count = request.form.get("count", type=int)
     try:
-        return list(lister(get_session(), product_id=p.id))
-    except TypeError:
-        return []
+        if count is None:
+            raise services.ValidationFailed.field("count", "give the number of serials")
+        batch = create_batch(db, p, count, user_id=actor.user.id, now=datetime.now(UTC))  # type: ignore[union-attr]
+        record_event(db, actor=actor, action="batch.created", target_type="batch", target_id=batch.id,
+                     after={"product_id": p.id, "count": count, "prefix": batch.prefix})
+    except (RegistryError, SigningError) as exc:
+        db.rollback()
+        flash(domain_errors(exc)["form"], "error")
+    else:
+        db.commit()
+        flash(_("A batch of %(n)s serials was issued.", n=count))
+    return redirect(url_for("web_portal.product", product_id=p.id), 303)
 
 
-def _scans_of(actor: Actor) -> list[Any]:
-    return []
+@bp.get("/batches/<int:batch_id>/labels.<fmt>")
+@signed_in(*MAKER)
+def download_labels(actor: Actor, batch_id: int, fmt: str) -> Any:
+    """The batch's labels as a PDF sheet (A4 or roll), a ZIP of SVG/PNG files, or a CSV of URLs."""
+    import tempfile
+
+    from flask import Response, send_file, stream_with_context
+
+    import labels
+    from signing.models import SerialBatch
+    from signing.services import SigningSettings, iter_batch_urls
+
+    fmt = {"zip": "zip-svg"}.get(fmt, fmt)
+    batch = get_session().get(SerialBatch, batch_id)
+    if batch is None or fmt not in LABEL_FORMATS:
+        raise services.NotFound(f"no labels {batch_id}.{fmt}")
+    p = _my_product(actor, batch.product_id)
+    start = max(0, request.args.get("start", 0, type=int) or 0)
+    stop = min(batch.count, request.args.get("stop", batch.count, type=int) or batch.count)
+    if fmt != "csv" and stop - start > WEB_LABEL_LIMIT:
+        stop = start + WEB_LABEL_LIMIT
+    host = SigningSettings.from_config(current_app.config).public_host
+    items = labels.items_from_batch(iter_batch_urls(batch, _signer(), host, start=start, stop=stop), p.gtin,
+                                    p.name_en, p.name_bn, f"B{batch.id}-{batch.prefix}")
+    stem = f"labels-{p.gtin}-batch{batch.id}" + (f"-{start}-{stop}" if (start, stop) != (0, batch.count) else "")
+    if fmt == "csv":
+        resp = Response(stream_with_context(labels.iter_csv(items)), mimetype="text/csv; charset=utf-8")
+        resp.headers["Content-Disposition"] = f'attachment; filename="{stem}.csv"'
+        return resp
+    layout = request.args.get("layout", "a4")
+    spool = tempfile.SpooledTemporaryFile(max_size=32 << 20)  # noqa: SIM115 - send_file closes it
+    labels.write_labels(items, spool, fmt, layout)
+    spool.seek(0)
+    ext = "pdf" if fmt == "pdf" else "zip"
+    return send_file(spool, mimetype="application/pdf" if fmt == "pdf" else "application/zip",
+                     as_attachment=True, download_name=f"{stem}.{ext}")

@@ -228,7 +228,7 @@ def report() -> Any:
     from web import reports
 
     form = request.form if request.method == "POST" else request.args
-    values = {k: form.get(k, "").strip() for k in ("url", "gtin", "serial", "where", "details", "contact")}
+    values = {k: form.get(k, "").strip() for k in ("url", "gtin", "serial", "district", "where", "details", "contact")}
     errors: dict[str, str] = {}
     if request.method == "POST":
         retry = check_login_rate("report:" + client_address())
@@ -242,7 +242,8 @@ def report() -> Any:
         else:
             get_session().commit()
             return render_template("public/report_done.html")
-    return render_template("public/report.html", values=values, errors=errors), (422 if errors else 200)
+    return render_template("public/report.html", values=values, errors=errors, districts=DISTRICTS), (
+        422 if errors else 200)
 
 
 # ---------------------------------------------------------------- accounts
