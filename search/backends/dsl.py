@@ -23,7 +23,7 @@ same Python functions the embedded backend uses, excluded from ``_source``:
 
 ``x.f_<field>``  the folded tokens of each text field (whitespace analysed), boosted like the field;
 ``x.words``      every folded token of every text field, with index prefixes (prefix and fuzzy match);
-``x.translit``   Banglish skeletons of the Banglish fields; ``x.codes`` every suffix of the GTIN and
+``x.translit_name``, ``x.translit``  Banglish skeletons of name and brand, of the rest; ``x.codes`` every suffix of the GTIN and
                  model number (a prefix query on it is a substring query: partial codes);
 ``x.suggest``    search_as_you_type over the folded product names and brand;
 ``x.id``, ``x.newest``, ``x.name_sort``, ``x.brand``  sort keys and the brand as a keyword.
@@ -39,7 +39,14 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
-from search.backends.embedded import code_suffixes, highlight_text
+from search.backends.embedded import (
+    NAME_BOOST,
+    TRANSLIT_BOOST,
+    TRANSLIT_NAME_BOOST,
+    code_suffixes,
+    highlight_text,
+    index_tokens,
+)
 from search.fields import FACETS, FIELDS, LVA_BANDS, Field, banglish_fields, code_fields, text_fields
 from search.interfaces import Document, FacetCount, SearchHit, SearchResult, Suggestion
 from search.queries import CatalogueQuery, QueryTerm
@@ -50,7 +57,6 @@ HIGHLIGHT_FIELDS = ("name_en", "name_bn", "brand", "model_number", "description_
 SNIPPET_CHARS = 160
 PREFIX_FIELDS = ("name_en", "name_bn", "brand")  # folded fields that also match the word being typed
 FUZZY_BOOST = 0.5
-SKELETON_BOOST = 1.0
 FACET_SIZES = {"category": 200, "district": 100, "manufacturer": 2000, "certificate": 100}
 ENTITY_LIMIT = 5000
 
@@ -96,7 +102,8 @@ def build_mappings() -> dict[str, Any]:
     for name in PREFIX_FIELDS:
         derived[f"f_{name}"]["index_prefixes"] = {"min_chars": 1, "max_chars": 10}
     derived["words"] = {**_WHITESPACE, "norms": False, "index_prefixes": {"min_chars": 2, "max_chars": 10}}
-    derived["translit"] = {**_WHITESPACE, "norms": False, "index_prefixes": {"min_chars": 2, "max_chars": 10}}
+    for name in ("translit_name", "translit"):
+        derived[name] = {**_WHITESPACE, "norms": False, "index_prefixes": {"min_chars": 2, "max_chars": 10}}
     derived["codes"] = {**_WHITESPACE, "norms": False, "index_prefixes": {"min_chars": 2, "max_chars": 19}}
     derived["suggest"] = {"type": "search_as_you_type", "analyzer": "whitespace", "max_shingle_size": 3}
     derived["id"] = {"type": "long"}
@@ -140,7 +147,7 @@ def build_engine_document(doc: Document) -> Document:
     derived: dict[str, Any] = {}
     words: list[str] = []
     for f in text_fields():
-        tokens = tokenise(str(doc.get(f.name) or ""))
+        tokens = index_tokens(str(doc.get(f.name) or ""))
         derived[f"f_{f.name}"] = " ".join(tokens)
         words.extend(tokens)
     derived["words"] = " ".join(unique(words))
@@ -148,11 +155,18 @@ def build_engine_document(doc: Document) -> Document:
     for f in code_fields():
         codes.extend(code_suffixes(normalise_code(str(doc.get(f.name) or ""))))
     derived["codes"] = " ".join(unique(codes))
-    skeletons: list[str] = []
+    names: list[str] = []
+    others: list[str] = []
     for f in banglish_fields():
-        skeletons.extend(skeletonise_text(str(doc.get(f.name) or "")))
-    derived["translit"] = " ".join(unique(skeletons))
-    derived["suggest"] = [" ".join(tokenise(s)) for s in doc.get("suggest") or () if s]
+        (names if f.boost >= NAME_BOOST else others).extend(skeletonise_text(str(doc.get(f.name) or "")))
+    derived["translit_name"] = " ".join(unique(names))
+    derived["translit"] = " ".join(unique(others))
+    inputs = unique(
+        str(s)
+        for s in (doc.get("name_en"), doc.get("name_bn"), doc.get("brand"), *(doc.get("suggest") or ()))
+        if s
+    )
+    derived["suggest"] = [" ".join(index_tokens(s)) for s in inputs]
     derived["id"] = int(doc["id"])
     derived["newest"] = doc.get("launch_date") or (doc.get("created_at") or "")[:10]
     derived["name_sort"] = fold_text(str(doc.get("name_en") or ""))[:200]
@@ -335,14 +349,9 @@ def build_term_clause(term: QueryTerm) -> dict[str, Any]:
             }
         )
     if term.skeleton:
-        if term.prefix and len(term.skeleton) >= 2:
-            should.append(
-                {"prefix": {f"{DERIVED}.translit": {"value": term.skeleton, "boost": SKELETON_BOOST}}}
-            )
-        else:
-            should.append(
-                {"term": {f"{DERIVED}.translit": {"value": term.skeleton, "boost": SKELETON_BOOST}}}
-            )
+        kind = "prefix" if term.prefix and len(term.skeleton) >= 2 else "term"
+        for name, boost in (("translit_name", TRANSLIT_NAME_BOOST), ("translit", TRANSLIT_BOOST)):
+            should.append({kind: {f"{DERIVED}.{name}": {"value": term.skeleton, "boost": boost}}})
     if term.code:
         code_boost = max(f.boost for f in code_fields())
         should.append({"prefix": {f"{DERIVED}.codes": {"value": term.code, "boost": code_boost}}})
@@ -484,11 +493,11 @@ def build_suggest_body(terms: list[QueryTerm], limit: int) -> dict[str, Any]:
                 }
             )
             if t.skeleton:
-                should.append({"prefix": {f"{DERIVED}.translit": t.skeleton}})
+                should.append({"prefix": {f"{DERIVED}.translit_name": t.skeleton}})
         else:
             should.append({"match": {f"{DERIVED}.suggest": t.token}})
             if t.skeleton:
-                should.append({"term": {f"{DERIVED}.translit": t.skeleton}})
+                should.append({"term": {f"{DERIVED}.translit_name": t.skeleton}})
         if t.code:
             should.append({"prefix": {f"{DERIVED}.codes": t.code}})
         must.append({"bool": {"should": should, "minimum_should_match": 1}})

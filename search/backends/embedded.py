@@ -75,7 +75,18 @@ POINTER = "CURRENT"
 REINDEX_MARKER = "REINDEXING"
 REINDEX_MARKER_STALE_SECONDS = 3600
 KEEP_OLD_INDEXES = 1
-HIGHLIGHT_FIELDS = ("name_en", "name_bn", "brand", "model_number", "description_en", "description_bn")
+HIGHLIGHT_FIELDS = (
+    "name_en",
+    "name_bn",
+    "brand",
+    "model_number",
+    "manufacturer_name_en",
+    "manufacturer_name_bn",
+    "category_name_en",
+    "category_name_bn",
+    "description_en",
+    "description_bn",
+)
 SNIPPET_CHARS = 160
 
 _SCHEMA = f"""
