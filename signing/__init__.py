@@ -5,6 +5,8 @@ The public surface is small and named by verbs; everything here is Flask-free (t
 :class:`VerificationError`.
 """
 
+from typing import Any
+
 from signing.errors import (
     InvalidGTIN,
     KeySourceError,
@@ -49,6 +51,7 @@ from signing.status import StatusList, StatusSnapshot, StatusValue, load_status_
 
 __all__ = [
     "AuthenticityRecord",
+    "init_app",
     "Certificate",
     "EncryptedPKCS8FileKeySource",
     "InvalidGTIN",
@@ -89,3 +92,24 @@ __all__ = [
     "verify_label_url",
     "verify_record",
 ]
+
+
+def init_app(app: Any) -> None:
+    """Wire signing into the Flask app: extension, blueprint, ``flask signing`` commands, licence hook."""
+    from registry.services import licence_changed
+    from signing.cli import signing_cli
+    from signing.hooks import register_label_batches, sign_on_licence_change
+    from signing.ratelimits import build_rate_limiter
+    from signing.services import SigningExtension, SigningSettings, configured_key_source
+    from signing.views import bp
+
+    settings = SigningSettings.from_config(app.config)
+    configured_key_source(settings)  # production without SIGNING_KEY_PATH stops here
+    storage = str(app.config.get("RATELIMIT_STORAGE_URL", "") or "")
+    app.extensions["signing"] = SigningExtension(
+        settings, build_rate_limiter(storage), lambda: app.extensions["registry.db"].session(write=True)
+    )
+    app.register_blueprint(bp)
+    app.cli.add_command(signing_cli)
+    licence_changed.connect(sign_on_licence_change)
+    register_label_batches()

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -38,3 +41,60 @@ def keyring(private_key: Ed25519PrivateKey) -> KeyRing:
     return KeyRing(
         (PublishedKey.from_public_key(private_key.public_key(), created_at=NOW.replace(year=2025)),)
     )
+
+
+# ---------------------------------------------------------------------------------------------- Flask side
+
+
+@pytest.fixture(scope="session")
+def _signing_app(_app: Any, instance_path: Path, database_url: str) -> Iterator[Any]:
+    """The application with signing wired (the lead's app once app.py wires it; else one wired here)."""
+    if "signing" in _app.extensions:
+        yield _app
+        return
+    import signing
+    from app import create_app
+    from tests.conftest import app_settings
+
+    app = create_app(app_settings(instance_path, database_url))
+    signing.init_app(app)
+    yield app
+    app.extensions["registry.db"].dispose()
+
+
+@pytest.fixture()
+def sapp(_signing_app: Any) -> Iterator[Any]:
+    """Like the ``app`` fixture: every session inside one rolled-back transaction."""
+    db = _signing_app.extensions["registry.db"]
+    connection = db.engine.connect()
+    outer = connection.begin()
+    db.bind_to(connection)
+    ext = _signing_app.extensions["signing"]
+    ext.forget_keys()
+    ext._ready = False
+    ext.rate_limiter = type(ext.rate_limiter)()
+    try:
+        with _signing_app.app_context():
+            yield _signing_app
+    finally:
+        outer.rollback()
+        connection.close()
+        for factory, engine in ((db.write_sessions, db.engine), (db.read_sessions, db.read_engine)):
+            factory.configure(bind=engine, join_transaction_mode="conservative_savepoint")
+        ext.forget_keys()
+        ext._ready = False
+
+
+@pytest.fixture()
+def sclient(sapp: Any) -> Any:
+    return sapp.test_client()
+
+
+@pytest.fixture()
+def ssession(sapp: Any) -> Iterator[Any]:
+    from registry.factories import bind_factories
+
+    s = sapp.extensions["registry.db"].session()
+    bind_factories(s)
+    yield s
+    s.close()

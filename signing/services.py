@@ -1,0 +1,1138 @@
+"""Signing services on the database: issuing keys, signed records, serial batches, online verification with
+scans and clone rules, consumer reports, and the published status list.
+
+Flask-free: every function takes a SQLAlchemy ``Session`` and explicit settings; the caller owns the
+transaction (nothing here commits).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import re
+import threading
+import time
+import warnings
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from registry.data.districts import DISTRICTS, find_district
+from registry.models import Product, ProductStatus
+from signing.errors import KeySourceError, LabelURLError, Reason, SigningError, Verdict, VerificationError
+from signing.keys import (
+    EncryptedPKCS8FileKeySource,
+    KeyRing,
+    KeySource,
+    KeyStatus,
+    PKCS11KeySource,
+    PublishedKey,
+    Signer,
+    UnsafeDevelopmentKeySource,
+    UnsafeKeyWarning,
+    decode_b64url,
+    encode_b64url,
+    encode_public_key,
+    write_encrypted_pkcs8,
+)
+from signing.labels import LabelURL, issue_label_urls, normalize_host, parse_label_url, verify_label_url
+from signing.models import (
+    ConsumerReport,
+    Scan,
+    SerialBatch,
+    SignedRecordRow,
+    SigningKey,
+    StatusListEntry,
+    StatusListToken,
+    Unit,
+)
+from signing.records import AuthenticityRecord, Certificate, LicenceStatus, sign_record
+from signing.serials import (
+    DEFAULT_PREFIX_LENGTH,
+    DEFAULT_SERIAL_LENGTH,
+    SerialError,
+    SerialPermutation,
+    encode_batch_prefix,
+    generate_batch_secret,
+)
+from signing.status import StatusList, StatusSnapshot, StatusValue, sign_status_list
+
+MAX_BATCH = 1_000_000
+STATUS_LIST_PATH = "/status/1"
+
+
+class BatchError(SigningError):
+    """A serial batch cannot be created or changed."""
+
+    status_code = 409
+    title = "Serial batch refused"
+
+    def __init__(self, detail: str, *, field: str = "product", status_code: int | None = None) -> None:
+        super().__init__(detail, errors=[{"field": field, "reason": detail}])
+        if status_code is not None:
+            self.status_code = status_code
+
+
+class ReportError(SigningError):
+    status_code = 422
+    title = "The report is not valid"
+
+    def __init__(self, detail: str, *, field: str) -> None:
+        super().__init__(detail, errors=[{"field": field, "reason": detail}])
+
+
+# ---------------------------------------------------------------------------------------------- settings
+
+
+@dataclass(frozen=True)
+class CloneRules:
+    """When a serial counts as possibly copied (documented in docs/formats.md, configurable)."""
+
+    max_devices: int = 5  # distinct devices that may verify one serial
+    window_hours: int = 6  # scans in two divisions within this many hours look copied
+    flag_after_recall: bool = True
+
+
+@dataclass(frozen=True)
+class SigningSettings:
+    env: str
+    instance_path: Path
+    public_base_url: str
+    key_path: str = ""
+    key_passphrase: str = ""
+    secret_key: str = ""
+    status_ttl: timedelta = timedelta(hours=24)
+    clone_rules: CloneRules = field(default_factory=CloneRules)
+    ip_districts: tuple[tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, str], ...] = ()
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> SigningSettings:
+        env = str(config.get("ENV", "development"))
+        instance = Path(str(config.get("INSTANCE_PATH", "instance")))
+        table_path = config.get("SIGNING_IP_DISTRICTS") or instance / "ip-districts.csv"
+        ranges = load_ip_districts(Path(table_path)) if Path(table_path).is_file() else []
+        if env == "development" and not ranges:
+            ranges = [
+                (ipaddress.ip_network("127.0.0.0/8"), "dhaka"),
+                (ipaddress.ip_network("::1/128"), "dhaka"),
+            ]
+        return cls(
+            env=env,
+            instance_path=instance,
+            public_base_url=str(config.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")).rstrip("/"),
+            key_path=str(config.get("SIGNING_KEY_PATH", "") or ""),
+            key_passphrase=str(config.get("SIGNING_KEY_PASSPHRASE", "") or ""),
+            secret_key=str(config.get("SECRET_KEY", "")),
+            status_ttl=timedelta(hours=int(config.get("SIGNING_STATUS_TTL_HOURS", 24))),
+            clone_rules=CloneRules(
+                max_devices=int(config.get("SIGNING_CLONE_MAX_DEVICES", 5)),
+                window_hours=int(config.get("SIGNING_CLONE_WINDOW_HOURS", 6)),
+                flag_after_recall=bool(config.get("SIGNING_CLONE_FLAG_AFTER_RECALL", True)),
+            ),
+            ip_districts=tuple(ranges),
+        )
+
+    @property
+    def public_host(self) -> str:
+        return normalize_host(self.public_base_url.split("://", 1)[1].split("/", 1)[0])
+
+    @property
+    def status_list_uri(self) -> str:
+        return self.public_base_url + STATUS_LIST_PATH
+
+
+def load_ip_districts(path: Path) -> list[tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, str]]:
+    """Read ``cidr,district`` lines (``#`` comments allowed); districts by code or name."""
+    ranges = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        text = line.split("#", 1)[0].strip()
+        if not text:
+            continue
+        cidr, _, name = text.partition(",")
+        district = find_district(name)
+        if district is None:
+            raise SigningError(f"{path}:{number}: unknown district {name.strip()!r}")
+        try:
+            ranges.append((ipaddress.ip_network(cidr.strip(), strict=False), district.code))
+        except ValueError as exc:
+            raise SigningError(f"{path}:{number}: not a network: {cidr!r}") from exc
+    return ranges
+
+
+# ---------------------------------------------------------------------------------------------- keys
+
+
+def describe_source(source: KeySource) -> str:
+    if isinstance(source, EncryptedPKCS8FileKeySource):
+        return f"file:{source.path}"
+    if isinstance(source, UnsafeDevelopmentKeySource):
+        return f"unsafe-dev:{source.path}"
+    if isinstance(source, PKCS11KeySource):
+        return f"pkcs11:module={source.module};token={source.token_label};key={source.key_label}"
+    raise KeySourceError(f"unknown key source {source!r}")
+
+
+def parse_source(text: str, passphrase: str) -> KeySource:
+    """Inverse of :func:`describe_source`; the passphrase (or PKCS#11 PIN) comes from the settings."""
+    kind, _, rest = text.partition(":")
+    if kind == "file":
+        return EncryptedPKCS8FileKeySource(rest, passphrase)
+    if kind == "unsafe-dev":
+        return UnsafeDevelopmentKeySource(rest)
+    if kind == "pkcs11":
+        parts = dict(item.split("=", 1) for item in rest.split(";") if "=" in item)
+        return PKCS11KeySource(parts["module"], parts["token"], passphrase, parts["key"])
+    raise KeySourceError(f"unknown key source {text!r}")
+
+
+def configured_key_source(settings: SigningSettings) -> KeySource:
+    """The key named by SIGNING_KEY_PATH (a PEM file, or ``pkcs11:module=...;token=...;key=...``), else the
+    unsafe development key under the instance folder (refused in production)."""
+    if settings.key_path:
+        if settings.key_path.startswith("pkcs11:"):
+            return parse_source(settings.key_path, settings.key_passphrase)
+        return EncryptedPKCS8FileKeySource(settings.key_path, settings.key_passphrase)
+    if settings.env == "production":
+        raise KeySourceError("production refuses the development key: set SIGNING_KEY_PATH")
+    return UnsafeDevelopmentKeySource(settings.instance_path / "signing" / "dev-signing-key.pem")
+
+
+def load_signer(source: KeySource, settings: SigningSettings) -> Signer:
+    """Load a signer; the unsafe development key warns (in tests the warning is logged, not raised)."""
+    if isinstance(source, UnsafeDevelopmentKeySource):
+        if settings.env == "production":
+            raise KeySourceError("production refuses the development key: set SIGNING_KEY_PATH")
+        if settings.env == "testing":
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UnsafeKeyWarning)
+                return Signer.from_key_source(source)
+    return Signer.from_key_source(source)
+
+
+def key_row_to_published(row: SigningKey) -> PublishedKey:
+    return PublishedKey(
+        kid=row.kid,
+        public_key=Ed25519PublicKey.from_public_bytes(decode_b64url(row.public_x)),
+        status=KeyStatus(row.status),
+        created_at=row.created_at,
+        retired_at=row.retired_at,
+        compromised_after=row.compromised_after,
+    )
+
+
+def load_keyring(session: Session) -> KeyRing:
+    rows = session.scalars(select(SigningKey).order_by(SigningKey.created_at, SigningKey.kid))
+    return KeyRing(tuple(key_row_to_published(row) for row in rows))
+
+
+def register_key(session: Session, signer: Signer, source: KeySource, *, now: datetime) -> SigningKey:
+    row = SigningKey(
+        kid=signer.kid,
+        public_x=encode_b64url(encode_public_key(signer.private_key.public_key())),
+        status=KeyStatus.CURRENT.value,
+        source=describe_source(source),
+        created_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def current_key_row(session: Session) -> SigningKey | None:
+    return session.scalar(select(SigningKey).where(SigningKey.status == KeyStatus.CURRENT.value))
+
+
+def ensure_current_signer(
+    session: Session, settings: SigningSettings, *, now: datetime | None = None
+) -> Signer:
+    """The signer of the current key; on a fresh database the configured key becomes current."""
+    row = current_key_row(session)
+    if row is None:
+        source = configured_key_source(settings)
+        signer = load_signer(source, settings)
+        existing = session.get(SigningKey, signer.kid)
+        if existing is not None:
+            raise KeySourceError(f"the configured key {signer.kid} is {existing.status}, not current")
+        register_key(session, signer, source, now=now or datetime.now(UTC))
+        return signer
+    signer = load_signer(parse_source(row.source, settings.key_passphrase), settings)
+    if signer.kid != row.kid:
+        raise KeySourceError(f"the key at {row.source} is {signer.kid}, but the current key is {row.kid}")
+    return signer
+
+
+def rotate_key(
+    session: Session,
+    settings: SigningSettings,
+    *,
+    now: datetime,
+    out_path: Path | None = None,
+    pkcs11_key_label: str | None = None,
+) -> Signer:
+    """Make a new issuing key current; the old one is retired but stays published and keeps verifying.
+
+    File keys: a new key is generated and written next to the current one (encrypted with the configured
+    passphrase; the development key stays unencrypted).  PKCS#11: the new key pair must already be on the
+    token under ``pkcs11_key_label``.
+    """
+    row = current_key_row(session)
+    old_source = parse_source(row.source, settings.key_passphrase) if row else configured_key_source(settings)
+    source: KeySource
+    stamp = now.strftime("%Y%m%dT%H%M%SZ")
+    if pkcs11_key_label:
+        if not isinstance(old_source, PKCS11KeySource):
+            raise KeySourceError("--pkcs11-key-label needs the current key to be on a PKCS#11 token")
+        source = PKCS11KeySource(old_source.module, old_source.token_label, old_source.pin, pkcs11_key_label)
+    elif isinstance(old_source, UnsafeDevelopmentKeySource):
+        source = UnsafeDevelopmentKeySource(
+            out_path or old_source.path.with_name(f"dev-signing-key-{stamp}.pem")
+        )
+    elif isinstance(old_source, EncryptedPKCS8FileKeySource):
+        path = out_path or old_source.path.with_name(f"signing-key-{stamp}.pem")
+        write_encrypted_pkcs8(Ed25519PrivateKey.generate(), path, old_source.passphrase)
+        source = EncryptedPKCS8FileKeySource(path, old_source.passphrase)
+    else:
+        raise KeySourceError("give --pkcs11-key-label to rotate a PKCS#11 key")
+    signer = load_signer(source, settings)
+    if session.get(SigningKey, signer.kid) is not None:
+        raise KeySourceError(f"key {signer.kid} is already known")
+    if row is not None:
+        row.status = KeyStatus.RETIRED.value
+        row.retired_at = now
+    register_key(session, signer, source, now=now)
+    return signer
+
+
+def compromise_key(session: Session, kid: str, *, after: datetime) -> SigningKey:
+    """Distrust what key ``kid`` signed after ``after``; it stays published.  The current key cannot be
+    marked: rotate first."""
+    row = session.get(SigningKey, kid)
+    if row is None:
+        raise KeySourceError(f"no key has id {kid!r}")
+    if row.status == KeyStatus.CURRENT.value:
+        raise KeySourceError("this is the current key: run `flask signing rotate-key` first")
+    if after.tzinfo is None:
+        raise KeySourceError("the time needs a zone, e.g. 2026-05-10T15:30:00Z")
+    row.status = KeyStatus.COMPROMISED.value
+    row.compromised_after = after
+    return row
+
+
+# ---------------------------------------------------------------------------------------------- records
+
+LICENCE_OF_STATE = {
+    ProductStatus.LICENSED: LicenceStatus.GRANTED,
+    ProductStatus.SUSPENDED: LicenceStatus.SUSPENDED,
+    ProductStatus.REVOKED: LicenceStatus.REVOKED,
+    ProductStatus.EXPIRED: LicenceStatus.EXPIRED,
+}
+
+
+def build_record(product: Product, status_index: int | None, status_uri: str | None) -> AuthenticityRecord:
+    state = product.licence_state()
+    if state not in LICENCE_OF_STATE or product.licence_valid_from is None:
+        raise BatchError(f"product {product.id} has no licence to attest ({state})", field="status")
+    return AuthenticityRecord(
+        product_id=str(product.id),
+        gtin=product.gtin,
+        brand=product.brand,
+        model=product.model_number,
+        manufacturer_id=str(product.manufacturer_id),
+        manufacturer_legal_name=product.manufacturer.legal_name_en,
+        licence_status=LICENCE_OF_STATE[ProductStatus(state)],
+        valid_from=product.licence_valid_from,
+        valid_until=product.licence_valid_until,
+        certificates=tuple(
+            Certificate(c.scheme, c.number, c.valid_until)
+            for c in sorted(product.certificates, key=lambda c: c.id)
+        ),
+        status_index=status_index,
+        status_uri=status_uri if status_index is not None else None,
+    )
+
+
+def sign_product_record(
+    session: Session,
+    signer: Signer,
+    settings: SigningSettings,
+    product: Product,
+    action: str,
+    *,
+    now: datetime,
+) -> SignedRecordRow:
+    """Sign and store the current authenticity record of ``product``."""
+    index = allocate_status_index(session, "product", product.id)
+    signed = sign_record(build_record(product, index, settings.status_list_uri), signer, issued_at=now)
+    row = SignedRecordRow(
+        product_id=product.id,
+        kid=signer.kid,
+        action=action,
+        issued_at=now.replace(microsecond=0),
+        document=signed.to_bytes().decode("utf-8"),
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def latest_record(session: Session, product_id: int) -> SignedRecordRow | None:
+    return session.scalar(
+        select(SignedRecordRow)
+        .where(SignedRecordRow.product_id == product_id)
+        .order_by(SignedRecordRow.id.desc())
+        .limit(1)
+    )
+
+
+# ---------------------------------------------------------------------------------------------- status list
+
+
+def allocate_status_index(session: Session, kind: str, ref_id: int) -> int:
+    entry = session.scalar(
+        select(StatusListEntry).where(StatusListEntry.kind == kind, StatusListEntry.ref_id == ref_id)
+    )
+    if entry is not None:
+        return entry.idx
+    highest = session.scalar(select(func.max(StatusListEntry.idx)))
+    entry = StatusListEntry(idx=(highest if highest is not None else -1) + 1, kind=kind, ref_id=ref_id)
+    session.add(entry)
+    session.flush()
+    return entry.idx
+
+
+PRODUCT_STATUS_VALUE = {
+    ProductStatus.LICENSED: StatusValue.VALID,
+    ProductStatus.SUSPENDED: StatusValue.SUSPENDED,
+    ProductStatus.REVOKED: StatusValue.INVALID,
+    ProductStatus.EXPIRED: StatusValue.EXPIRED,
+}
+BATCH_STATUS_VALUE = {
+    "active": StatusValue.VALID,
+    "suspended": StatusValue.SUSPENDED,
+    "revoked": StatusValue.INVALID,
+}
+
+
+def build_status_snapshot(session: Session, uri: str) -> StatusSnapshot:
+    entries = list(session.scalars(select(StatusListEntry).order_by(StatusListEntry.idx)))
+    size = max(1024, -(-(max((e.idx for e in entries), default=0) + 1) // 1024) * 1024)
+    statuses = StatusList(size, bits=2)
+    gtin_index: dict[str, int] = {}
+    batch_index: dict[str, dict[str, int]] = {}
+    product_ids = [e.ref_id for e in entries if e.kind == "product"]
+    batch_ids = [e.ref_id for e in entries if e.kind == "batch"]
+    products = {p.id: p for p in session.scalars(select(Product).where(Product.id.in_(product_ids)))}
+    batches = {b.id: b for b in session.scalars(select(SerialBatch).where(SerialBatch.id.in_(batch_ids)))}
+    for entry in entries:
+        if entry.kind == "product" and entry.ref_id in products:
+            product = products[entry.ref_id]
+            state = product.licence_state()
+            statuses.set(entry.idx, PRODUCT_STATUS_VALUE.get(ProductStatus(state), StatusValue.INVALID))
+            gtin_index[product.gtin] = entry.idx
+        elif entry.kind == "batch" and entry.ref_id in batches:
+            batch = batches[entry.ref_id]
+            statuses.set(entry.idx, BATCH_STATUS_VALUE.get(batch.status, StatusValue.INVALID))
+            batch_index.setdefault(batch.gtin, {})[batch.prefix] = entry.idx
+    recalled: dict[str, set[str]] = {}
+    for gtin, serial in session.execute(select(Unit.gtin, Unit.serial).where(Unit.recalled_at.is_not(None))):
+        recalled.setdefault(gtin, set()).add(serial)
+    return StatusSnapshot(
+        uri=uri,
+        statuses=statuses,
+        gtin_index=gtin_index,
+        batch_index=batch_index,
+        recalled_units={gtin: frozenset(serials) for gtin, serials in recalled.items()},
+    )
+
+
+def publish_status_list(
+    session: Session, signer: Signer, settings: SigningSettings, *, now: datetime
+) -> StatusListToken:
+    """Sign the current revocation state and store it as the newest Status List Token."""
+    token = sign_status_list(
+        build_status_snapshot(session, settings.status_list_uri), signer, now=now, ttl=settings.status_ttl
+    )
+    row = StatusListToken(kid=signer.kid, issued_at=now, expires_at=now + settings.status_ttl, token=token)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def latest_status_token(session: Session) -> StatusListToken | None:
+    return session.scalar(select(StatusListToken).order_by(StatusListToken.id.desc()).limit(1))
+
+
+# ---------------------------------------------------------------------------------------------- batches
+
+
+def create_batch(
+    session: Session,
+    product: Product,
+    count: int,
+    *,
+    user_id: int | None,
+    now: datetime,
+    require_licensed: bool = True,
+) -> SerialBatch:
+    """A batch of ``count`` serials for a licensed product: one row, serials derived on demand."""
+    if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MAX_BATCH:
+        raise BatchError(
+            f"count must be a whole number from 1 to {MAX_BATCH:,}", field="count", status_code=422
+        )
+    state = product.licence_state()
+    if require_licensed and state != ProductStatus.LICENSED:
+        raise BatchError(
+            f"serials are issued only for licensed products; this one is {state}", field="status"
+        )
+    sequence = session.scalar(
+        select(func.count()).select_from(SerialBatch).where(SerialBatch.gtin == product.gtin)
+    )
+    batch = SerialBatch(
+        product_id=product.id,
+        gtin=product.gtin,
+        prefix=encode_batch_prefix(int(sequence or 0), DEFAULT_PREFIX_LENGTH),
+        secret=generate_batch_secret(),
+        count=count,
+        serial_length=DEFAULT_SERIAL_LENGTH,
+        issued_on=now.date(),
+        status="active",
+        created_by_id=user_id,
+        created_at=now,
+    )
+    session.add(batch)
+    session.flush()
+    batch.status_index = allocate_status_index(session, "batch", batch.id)
+    return batch
+
+
+def batch_permutation(batch: SerialBatch) -> SerialPermutation:
+    return SerialPermutation(batch.secret, batch.prefix, batch.serial_length)
+
+
+def iter_batch_urls(
+    batch: SerialBatch,
+    signer: Signer,
+    host: str,
+    *,
+    start: int = 0,
+    stop: int | None = None,
+    chunk: int = 10_000,
+) -> Iterator[tuple[str, str]]:
+    """(label URL, serial) for units ``start`` .. ``stop - 1`` of the batch, computed on demand."""
+    stop = batch.count if stop is None else min(stop, batch.count)
+    permutation = batch_permutation(batch)
+    for first in range(max(start, 0), stop, chunk):
+        serials = permutation.serials(first, min(first + chunk, stop))
+        yield from zip(
+            issue_label_urls(host, batch.gtin, serials, batch.issued_on, signer), serials, strict=True
+        )
+
+
+def find_batch(session: Session, gtin: str, serial: str) -> SerialBatch | None:
+    """The batch that issued ``serial`` of ``gtin``, or ``None`` if no batch did."""
+    batch = session.scalar(
+        select(SerialBatch).where(
+            SerialBatch.gtin == gtin, SerialBatch.prefix == serial[:DEFAULT_PREFIX_LENGTH]
+        )
+    )
+    if batch is None or len(serial) != batch.serial_length:
+        return None
+    try:
+        index = batch_permutation(batch).index(serial)
+    except SerialError:
+        return None
+    return batch if index < batch.count else None
+
+
+def set_batch_status(session: Session, batch: SerialBatch, status: str, reason: str | None) -> SerialBatch:
+    if status not in BATCH_STATUS_VALUE:
+        raise BatchError(
+            f"status must be one of {sorted(BATCH_STATUS_VALUE)}", field="status", status_code=422
+        )
+    if batch.status == "revoked" and status != "revoked":
+        raise BatchError("a revoked batch stays revoked", field="status")
+    batch.status = status
+    batch.status_reason = reason
+    return batch
+
+
+def get_or_create_unit(session: Session, gtin: str, serial: str, batch: SerialBatch | None) -> Unit:
+    unit = session.scalar(select(Unit).where(Unit.gtin == gtin, Unit.serial == serial))
+    if unit is not None:
+        return unit
+    unit = Unit(
+        gtin=gtin,
+        serial=serial,
+        batch_id=batch.id if batch else None,
+        product_id=batch.product_id if batch else None,
+        scan_count=0,
+        flags=[],
+    )
+    try:
+        with session.begin_nested():
+            session.add(unit)
+    except IntegrityError:  # another request created it first
+        found = session.scalar(select(Unit).where(Unit.gtin == gtin, Unit.serial == serial))
+        assert found is not None
+        return found
+    return unit
+
+
+def recall_unit(session: Session, gtin: str, serial: str, reason: str, *, now: datetime) -> Unit:
+    batch = find_batch(session, gtin, serial)
+    if batch is None:
+        raise BatchError("no batch of this product issued that serial", field="serial", status_code=404)
+    unit = get_or_create_unit(session, gtin, serial, batch)
+    unit.recalled_at = unit.recalled_at or now
+    unit.recall_reason = reason
+    return unit
+
+
+# ---------------------------------------------------------------------------------------------- scans
+
+
+@dataclass(frozen=True)
+class ScanContext:
+    """What we may know about the person verifying: nothing more personal than this."""
+
+    ip: str
+    user_agent: str
+    district: str | None = None  # shared by the consumer (a district code or name)
+
+
+_BOT = re.compile(r"bot|crawl|spider|slurp|curl|wget|python|httpie|go-http", re.IGNORECASE)
+_TABLET = re.compile(r"ipad|tablet", re.IGNORECASE)
+_MOBILE = re.compile(r"mobi|android|iphone|ipod|opera mini", re.IGNORECASE)
+
+
+def classify_device(user_agent: str) -> str:
+    if not user_agent:
+        return "unknown"
+    if _BOT.search(user_agent):
+        return "bot"
+    if _TABLET.search(user_agent):
+        return "tablet"
+    if _MOBILE.search(user_agent):
+        return "mobile"
+    return "desktop"
+
+
+def hash_device(secret: str, context: ScanContext) -> str:
+    """A keyed, truncated hash of address and browser: counts distinct devices without storing either."""
+    message = f"{context.ip}\n{context.user_agent}".encode()
+    return hmac.new(secret.encode() or b"-", message, hashlib.sha256).hexdigest()[:16]
+
+
+def locate_district(settings: SigningSettings, context: ScanContext) -> tuple[str | None, str | None]:
+    """(district code, source): what the consumer shared, else the configured IP-range table."""
+    if context.district:
+        district = find_district(context.district)
+        if district is not None:
+            return district.code, "shared"
+    try:
+        address = ipaddress.ip_address(context.ip)
+    except ValueError:
+        return None, None
+    for network, code in settings.ip_districts:
+        if address in network:
+            return code, "ip"
+    return None, None
+
+
+def division_of(code: str | None) -> str | None:
+    district = DISTRICTS.get(code or "")
+    return district.division if district else None
+
+
+def apply_clone_rules(
+    session: Session, unit: Unit, rules: CloneRules, scan: Scan, *, now: datetime
+) -> list[str]:
+    """Flag ``unit`` as possibly copied; returns the flags that are set."""
+    flags = set(unit.flags or [])
+    devices = session.scalar(
+        select(func.count(func.distinct(Scan.device_hash))).where(Scan.unit_id == unit.id)
+    )
+    if (devices or 0) > rules.max_devices:
+        flags.add("many_devices")
+    if scan.district:
+        since = now - timedelta(hours=rules.window_hours)
+        recent = session.scalars(
+            select(Scan.district)
+            .where(
+                Scan.unit_id == unit.id,
+                Scan.scanned_at >= since,
+                Scan.district.is_not(None),
+                Scan.id != scan.id,
+            )
+            .distinct()
+        )
+        division = division_of(scan.district)
+        if any(division_of(other) != division for other in recent):
+            flags.add("far_apart_districts")
+    if rules.flag_after_recall and unit.recalled_at is not None:
+        flags.add("scanned_after_recall")
+    if flags != set(unit.flags or []):
+        unit.flags = sorted(flags)
+        unit.flagged_at = unit.flagged_at or now
+    return sorted(flags)
+
+
+@dataclass
+class Outcome:
+    """The online verdict of one label URL, with everything the page and the JSON show."""
+
+    verdict: Verdict
+    reasons: list[dict[str, str]] = field(default_factory=list)
+    label: LabelURL | None = None
+    product: Product | None = None
+    batch: SerialBatch | None = None
+    unit: Unit | None = None
+    flags: list[str] = field(default_factory=list)
+
+    def fail(self, verdict: Verdict, code: str, detail: str) -> None:
+        if (
+            self.verdict is Verdict.GENUINE
+            or self.verdict is Verdict.UNKNOWN
+            and verdict is not Verdict.UNKNOWN
+        ):
+            self.verdict = verdict
+        self.reasons.append({"code": code, "detail": detail})
+
+
+def verify_online(session: Session, keyring: KeyRing, url: str, *, now: datetime) -> Outcome:
+    """Verify a label URL against the registry's own records (no scan is recorded here).
+
+    1. parse the URL — malformed is ``not_genuine``;
+    2. find the product by GTIN — none is ``unknown``;
+    3. a product URL without a signature shows the product, with no unit authenticity;
+    4. check the signature with the registry's keyring (complete, so an unknown key is ``not_genuine``);
+    5. the serial must belong to a batch of that product;
+    6. the licence, the batch and the unit must not be withdrawn.
+    """
+    outcome = Outcome(Verdict.GENUINE)
+    # 1.
+    try:
+        label = parse_label_url(url)
+    except LabelURLError as exc:
+        outcome.fail(Verdict.NOT_GENUINE, Reason.MALFORMED.value, str(exc))
+        return outcome
+    outcome.label = label
+    # 2.
+    product = session.scalar(select(Product).where(Product.gtin == label.gtin))
+    outcome.product = product
+    # 3. and 4.
+    try:
+        verify_label_url(label, keyring)
+    except VerificationError as exc:
+        if exc.reason is Reason.NO_UNIT_SIGNATURE:
+            outcome.fail(
+                Verdict.UNKNOWN, exc.reason.value, "a product address: no unit authenticity is shown"
+            )
+        elif exc.reason is Reason.UNKNOWN_KEY:
+            outcome.fail(Verdict.NOT_GENUINE, exc.reason.value, "signed with a key the registry never used")
+        else:
+            outcome.fail(exc.verdict, exc.reason.value, exc.detail)
+    if product is None:
+        outcome.fail(
+            Verdict.UNKNOWN, "product_not_registered", f"no registered product has GTIN {label.gtin}"
+        )
+        return outcome
+    # 5.
+    if label.serial is not None and outcome.verdict is not Verdict.NOT_GENUINE:
+        outcome.batch = find_batch(session, label.gtin, label.serial)
+        if outcome.batch is None:
+            outcome.fail(
+                Verdict.NOT_GENUINE, "serial_not_issued", "no batch of this product issued this serial"
+            )
+    # 6.
+    state = product.licence_state(now.date())
+    if state == ProductStatus.SUSPENDED:
+        outcome.fail(Verdict.SUSPENDED, Reason.LICENCE_SUSPENDED.value, "the brand licence is suspended")
+    elif state == ProductStatus.REVOKED:
+        outcome.fail(Verdict.REVOKED, Reason.LICENCE_REVOKED.value, "the brand licence has been revoked")
+    elif state == ProductStatus.EXPIRED:
+        outcome.fail(Verdict.EXPIRED, Reason.LICENCE_EXPIRED.value, "the brand licence has expired")
+    elif state != ProductStatus.LICENSED:
+        outcome.fail(Verdict.UNKNOWN, "not_licensed", f"the product is not licensed ({state})")
+    if outcome.batch is not None and outcome.batch.status != "active":
+        if outcome.batch.status == "suspended":
+            outcome.fail(Verdict.SUSPENDED, Reason.BATCH_SUSPENDED.value, "this batch of labels is suspended")
+        else:
+            outcome.fail(Verdict.REVOKED, Reason.BATCH_REVOKED.value, "this batch of labels has been revoked")
+    return outcome
+
+
+def record_scan(
+    session: Session, settings: SigningSettings, outcome: Outcome, context: ScanContext, *, now: datetime
+) -> Scan | None:
+    """Record the scan; for a unit of a known batch, update first sighting, count and clone flags."""
+    label = outcome.label
+    if label is None:
+        return None
+    district, source = locate_district(settings, context)
+    unit = None
+    if label.serial is not None and outcome.batch is not None:
+        unit = get_or_create_unit(session, label.gtin, label.serial, outcome.batch)
+        if unit.recalled_at is not None:
+            outcome.fail(Verdict.REVOKED, Reason.UNIT_RECALLED.value, "this unit has been recalled")
+        unit.scan_count = (unit.scan_count or 0) + 1
+        if unit.first_seen_at is None:
+            unit.first_seen_at = now
+            unit.first_district = district
+    scan = Scan(
+        unit_id=unit.id if unit is not None else None,
+        gtin=label.gtin,
+        serial=label.serial,
+        scanned_at=now,
+        verdict=outcome.verdict.value,
+        district=district,
+        location_source=source,
+        device_class=classify_device(context.user_agent),
+        device_hash=hash_device(settings.secret_key, context),
+    )
+    session.add(scan)
+    session.flush()
+    if unit is not None:
+        outcome.unit = unit
+        outcome.flags = apply_clone_rules(session, unit, settings.clone_rules, scan, now=now)
+        scan.verdict = outcome.verdict.value
+    return scan
+
+
+def district_names(code: str | None) -> dict[str, str | None]:
+    district = DISTRICTS.get(code or "")
+    return {
+        "district": code,
+        "district_name": district.name_en if district else None,
+        "district_name_bn": district.name_bn if district else None,
+    }
+
+
+FLAG_TEXT = {
+    "many_devices": "verified from more devices than one unit normally is",
+    "far_apart_districts": "verified in far-apart districts within a few hours",
+    "scanned_after_recall": "verified after the unit was recalled",
+}
+
+
+def outcome_to_dict(outcome: Outcome, *, today: date) -> dict[str, Any]:
+    """The JSON verdict (also the context of the verification page)."""
+    product, label, unit = outcome.product, outcome.label, outcome.unit
+    body: dict[str, Any] = {
+        "verdict": outcome.verdict.value,
+        "reasons": outcome.reasons,
+        "gtin": label.gtin if label else None,
+        "serial": label.serial if label else None,
+        "issued_on": label.issued_on.isoformat() if label and label.issued_on else None,
+        "product_only": bool(label and label.serial is None),
+    }
+    if product is not None:
+        body["product"] = {
+            "id": product.id,
+            "name_en": product.name_en,
+            "name_bn": product.name_bn,
+            "brand": product.brand,
+            "model_number": product.model_number,
+            "gtin": product.gtin,
+        }
+        body["manufacturer"] = {
+            "id": product.manufacturer_id,
+            "legal_name_en": product.manufacturer.legal_name_en,
+            "legal_name_bn": product.manufacturer.legal_name_bn,
+            "district": product.manufacturer.district,
+        }
+        state = product.licence_state(today)
+        body["licence"] = {
+            "status": state,
+            "number": product.licence_number,
+            "valid_from": product.licence_valid_from.isoformat() if product.licence_valid_from else None,
+            "valid_until": product.licence_valid_until.isoformat() if product.licence_valid_until else None,
+            "valid": state == ProductStatus.LICENSED,
+        }
+        body["certificates"] = [
+            {
+                "scheme": c.scheme,
+                "number": c.number,
+                "valid_until": c.valid_until.isoformat() if c.valid_until else None,
+                "valid": c.valid_from <= today <= c.valid_until,
+            }
+            for c in sorted(product.certificates, key=lambda c: c.id)
+        ]
+    if unit is not None:
+        body["first_seen"] = {
+            "at": unit.first_seen_at.isoformat() if unit.first_seen_at else None,
+            **district_names(unit.first_district),
+        }
+        body["scan_count"] = unit.scan_count
+        body["clone_warning"] = (
+            {"flags": outcome.flags, "reasons": [FLAG_TEXT.get(flag, flag) for flag in outcome.flags]}
+            if outcome.flags
+            else False
+        )
+    return body
+
+
+# ---------------------------------------------------------------------------------------------- demo
+
+
+def sign_missing_records(
+    session: Session, signer: Signer, settings: SigningSettings, *, now: datetime
+) -> int:
+    """Sign a record for every product with a licence (in any state) that has none yet (seeded data)."""
+    signed = select(SignedRecordRow.product_id)
+    products = session.scalars(
+        select(Product).where(
+            Product.status.in_([state.value for state in PRODUCT_STATUS_VALUE]),
+            Product.licence_valid_from.is_not(None),
+            Product.id.not_in(signed),
+        )
+    )
+    count = 0
+    for product in products:
+        sign_product_record(session, signer, settings, product, "backfill", now=now)
+        count += 1
+    return count
+
+
+def issue_demo_labels(
+    session: Session,
+    signer: Signer,
+    settings: SigningSettings,
+    *,
+    now: datetime,
+    products: int = 3,
+    units: int = 3,
+) -> list[tuple[str, str]]:
+    """(expected verdict, label URL) pairs for the demo: genuine, suspended, revoked and expired products'
+    labels, a tampered copy (not_genuine) and a product address (unknown)."""
+    lines: list[tuple[str, str]] = []
+    host = settings.public_host
+    for state, verdict in (
+        (ProductStatus.LICENSED, "genuine"),
+        (ProductStatus.SUSPENDED, "suspended"),
+        (ProductStatus.REVOKED, "revoked"),
+        (ProductStatus.EXPIRED, "expired"),
+    ):
+        chosen = [
+            p
+            for p in session.scalars(
+                select(Product)
+                .where(Product.licence_valid_from.is_not(None), Product.status.in_([state.value, "licensed"]))
+                .order_by(Product.id)
+                .limit(200)
+            )
+            if p.licence_state(now.date()) == state
+        ][:products]
+        for product in chosen:
+            batch = session.scalar(select(SerialBatch).where(SerialBatch.product_id == product.id).limit(1))
+            if batch is None:
+                batch = create_batch(session, product, 1000, user_id=None, now=now, require_licensed=False)
+            for url, _serial in iter_batch_urls(batch, signer, host, stop=units):
+                lines.append((verdict, url))
+    genuine = next((url for verdict, url in lines if verdict == "genuine"), None)
+    if genuine is not None:
+        base, _, parameter = genuine.partition("?s=")
+        tampered = base[:-1] + ("A" if base[-1] != "A" else "B") + "?s=" + parameter
+        lines.append(("not_genuine", tampered))
+        lines.append(("unknown", base.split("/21/")[0]))
+    return lines
+
+
+# ---------------------------------------------------------------------------------------------- reports
+
+PHOTO_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png", b"RIFF": "image/webp"}
+MAX_PHOTO_BYTES = 2 * 1024 * 1024
+
+
+def create_report(
+    session: Session,
+    keyring: KeyRing,
+    *,
+    text: str,
+    url: str | None,
+    district: str | None,
+    photo: bytes | None,
+    now: datetime,
+) -> ConsumerReport:
+    """A consumer's report of a suspected fake (text, optional label URL, district and photo)."""
+    text = (text or "").strip()
+    if not 3 <= len(text) <= 2000:
+        raise ReportError("describe what you saw in 3 to 2,000 characters", field="text")
+    media_type = None
+    if photo:
+        if len(photo) > MAX_PHOTO_BYTES:
+            raise ReportError("the photo is larger than 2 MB", field="photo")
+        media_type = next((kind for magic, kind in PHOTO_TYPES.items() if photo.startswith(magic)), None)
+        if media_type is None:
+            raise ReportError("the photo must be a JPEG, PNG or WebP image", field="photo")
+    code = None
+    if district:
+        found = find_district(district)
+        if found is None:
+            raise ReportError("unknown district", field="district")
+        code = found.code
+    gtin = serial = verdict = None
+    product_id = None
+    if url:
+        outcome = verify_online(session, keyring, url, now=now)
+        verdict = outcome.verdict.value
+        if outcome.label is not None:
+            gtin, serial = outcome.label.gtin, outcome.label.serial
+        product_id = outcome.product.id if outcome.product is not None else None
+    report = ConsumerReport(
+        gtin=gtin,
+        serial=serial,
+        product_id=product_id,
+        label_url=url,
+        verdict=verdict,
+        text=text,
+        district=code,
+        photo=photo or None,
+        photo_media_type=media_type,
+        status="open",
+        created_at=now,
+    )
+    session.add(report)
+    session.flush()
+    return report
+
+
+def report_to_dict(report: ConsumerReport) -> dict[str, Any]:
+    return {
+        "id": report.id,
+        "gtin": report.gtin,
+        "serial": report.serial,
+        "product_id": report.product_id,
+        "label_url": report.label_url,
+        "verdict": report.verdict,
+        "text": report.text,
+        "district": report.district,
+        "has_photo": report.photo is not None,
+        "status": report.status,
+        "created_at": report.created_at.isoformat(),
+    }
+
+
+def batch_to_dict(batch: SerialBatch) -> dict[str, Any]:
+    return {
+        "id": batch.id,
+        "product_id": batch.product_id,
+        "gtin": batch.gtin,
+        "prefix": batch.prefix,
+        "count": batch.count,
+        "serial_length": batch.serial_length,
+        "issued_on": batch.issued_on.isoformat(),
+        "status": batch.status,
+        "status_reason": batch.status_reason,
+        "created_at": batch.created_at.isoformat(),
+    }
+
+
+def unit_to_dict(unit: Unit) -> dict[str, Any]:
+    return {
+        "gtin": unit.gtin,
+        "serial": unit.serial,
+        "batch_id": unit.batch_id,
+        "first_seen_at": unit.first_seen_at.isoformat() if unit.first_seen_at else None,
+        "first_district": unit.first_district,
+        "scan_count": unit.scan_count,
+        "flags": list(unit.flags or []),
+        "flagged_at": unit.flagged_at.isoformat() if unit.flagged_at else None,
+        "recalled_at": unit.recalled_at.isoformat() if unit.recalled_at else None,
+        "recall_reason": unit.recall_reason,
+    }
+
+
+# ---------------------------------------------------------------------------------------------- extension
+
+
+class KeyringCache:
+    """The keyring read from the database, kept for a few seconds (rotation reaches every worker soon)."""
+
+    def __init__(self, ttl_seconds: float = 5.0) -> None:
+        self.ttl = ttl_seconds
+        self._lock = threading.Lock()
+        self._value: KeyRing | None = None
+        self._loaded = 0.0
+
+    def get(self, session: Session) -> KeyRing:
+        with self._lock:
+            if self._value is not None and time.monotonic() - self._loaded < self.ttl:
+                return self._value
+        value = load_keyring(session)
+        with self._lock:
+            self._value, self._loaded = value, time.monotonic()
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._value = None
+
+
+DEFAULT_LIMITS = {"verify": "300/minute", "report": "10/hour"}
+
+
+class SigningExtension:
+    """What ``init_app`` keeps in ``app.extensions["signing"]``: settings, the signer, caches, rate limits."""
+
+    def __init__(self, settings: SigningSettings, rate_limiter: Any, open_session: Any) -> None:
+        self.settings = settings
+        self.rate_limiter = rate_limiter
+        self.default_limits = dict(DEFAULT_LIMITS)
+        self._open_session = open_session
+        self._keyrings = KeyringCache()
+        self._lock = threading.Lock()
+        self._signer: Signer | None = None
+        self._ready = False
+
+    def ready(self) -> None:
+        """Make sure an issuing key is registered (on a fresh database the configured key becomes current)."""
+        if self._ready:
+            return
+        with self._lock:
+            if self._ready:
+                return
+            session: Session = self._open_session()
+            try:
+                self._signer = ensure_current_signer(session, self.settings)
+                session.commit()
+            finally:
+                session.close()
+            self._keyrings.clear()
+            self._ready = True
+
+    def keyring(self, session: Session) -> KeyRing:
+        return self._keyrings.get(session)
+
+    def signer(self, session: Session) -> Signer:
+        """The current key's signer; reloaded when another process rotated the key."""
+        current = self.keyring(session).current
+        signer = self._signer
+        if signer is not None and current is not None and signer.kid == current.kid:
+            return signer
+        with self._lock:
+            self._keyrings.clear()
+            self._signer = ensure_current_signer(session, self.settings)
+            return self._signer
+
+    def forget_keys(self) -> None:
+        """After a rotation or compromise in this process."""
+        with self._lock:
+            self._keyrings.clear()
+            self._signer = None
+
+    def describe(self) -> str:
+        signer = self._signer
+        if signer is None:
+            return "Ed25519 (key not loaded yet)"
+        source = configured_key_source(self.settings) if not self.settings.key_path else None
+        unsafe = " UNSAFE development key" if isinstance(source, UnsafeDevelopmentKeySource) else ""
+        return f"Ed25519 kid={signer.kid}{unsafe}"

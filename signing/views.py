@@ -1,0 +1,422 @@
+"""HTTP side of signing: JWKS, label URL verification (HTML and JSON), records, batches, units, reports,
+the status list.  Thin: parsing, access checks and responses; the work is in ``signing.services``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, render_template, request, stream_with_context
+from jinja2 import TemplateNotFound
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry.auth import Actor, current_actor
+from registry.db import get_db, get_session
+from registry.errors import Forbidden, NotFound, ValidationFailed
+from registry.models import Product, Role
+from registry.services import get_product
+from signing import services
+from signing.models import ConsumerReport, SerialBatch, SignedRecordRow, Unit
+from signing.ratelimits import parse_limit
+from signing.services import SigningExtension
+
+bp = Blueprint(
+    "signing",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/signing/static",
+)
+
+JWKS_CACHE_SECONDS = 300
+
+
+def extension() -> SigningExtension:
+    ext: SigningExtension = current_app.extensions["signing"]
+    ext.ready()
+    return ext
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def client_id() -> str:
+    return request.remote_addr or "unknown"
+
+
+def limit(bucket: str) -> None:
+    setting = current_app.config.get(
+        f"SIGNING_RATELIMIT_{bucket.upper()}", extension().default_limits[bucket]
+    )
+    if setting:
+        extension().rate_limiter.hit(bucket, client_id(), parse_limit(str(setting)))
+
+
+def wants_json() -> bool:
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" or request.args.get("format") == "json"
+
+
+def require_staff_or_reviewer(actor: Actor, product: Product) -> None:
+    actor.require()
+    if not (actor.is_reviewer or actor.is_staff_of(product.manufacturer_id)):
+        raise Forbidden("only the manufacturer's staff or a reviewer may do this")
+
+
+def json_body() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ValidationFailed.field("body", "send a JSON object")
+    return body
+
+
+# ---------------------------------------------------------------------------------------------- public keys
+
+
+@bp.get("/.well-known/jwks.json")
+def jwks() -> Response:
+    keyring = extension().keyring(get_session())
+    response = jsonify(keyring.to_jwks())
+    response.headers["Cache-Control"] = f"public, max-age={JWKS_CACHE_SECONDS}"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@bp.get("/status/1")
+def status_list() -> Response:
+    session = get_db().session(write=True)
+    try:
+        row = services.latest_status_token(session)
+        if row is None or row.expires_at <= now():
+            row = services.publish_status_list(
+                session, extension().signer(session), extension().settings, now=now()
+            )
+            session.commit()
+        token = row.token
+    finally:
+        session.close()
+    response = Response(token, mimetype="application/statuslist+jwt")
+    response.headers["Cache-Control"] = "public, max-age=300"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+# ---------------------------------------------------------------------------------------------- verification
+
+
+def label_url_of_request() -> str:
+    query = request.query_string.decode("ascii", "replace")
+    return f"{request.scheme}://{request.host}{request.path}" + (f"?{query}" if query else "")
+
+
+def verify_and_record(url: str) -> dict[str, Any]:
+    ext = extension()
+    session = get_db().session(write=True)
+    try:
+        moment = now()
+        outcome = services.verify_online(session, ext.keyring(session), url, now=moment)
+        context = services.ScanContext(
+            ip=client_id(),
+            user_agent=request.headers.get("User-Agent", "")[:400],
+            district=request.args.get("district") or None,
+        )
+        services.record_scan(session, ext.settings, outcome, context, now=moment)
+        body = services.outcome_to_dict(outcome, today=moment.date())
+        session.commit()
+        return body
+    finally:
+        session.close()
+
+
+def render_verdict(body: dict[str, Any]) -> Response:
+    status = 200
+    if wants_json():
+        response = jsonify(body)
+    else:
+        html = None
+        if "web_public" in current_app.blueprints:
+            try:
+                html = render_template("verify.html", v=body)
+            except TemplateNotFound:
+                html = None
+        if html is None:
+            html = render_template("signing/verify_page.html", v=body)
+        response = Response(html, mimetype="text/html")
+    response.status_code = status
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+@bp.get("/01/<gtin>")
+@bp.get("/01/<gtin>/<path:qualifiers>")
+def verify_label(gtin: str, qualifiers: str = "") -> Response:
+    limit("verify")
+    return render_verdict(verify_and_record(label_url_of_request()))
+
+
+@bp.get("/api/v1/verify")
+def verify_api() -> Response:
+    limit("verify")
+    url = request.args.get("url", "")
+    if not url:
+        raise ValidationFailed.field("url", "give the label URL to verify: /api/v1/verify?url=...")
+    body = verify_and_record(url)
+    return jsonify(body)
+
+
+# ---------------------------------------------------------------------------------------------- records
+
+
+def record_response(row: SignedRecordRow) -> Response:
+    response = Response(row.document, mimetype="application/json")
+    response.headers["Content-Disposition"] = f'attachment; filename="record-{row.product_id}-{row.id}.json"'
+    return response
+
+
+@bp.get("/api/v1/products/<int:product_id>/record")
+def latest_product_record(product_id: int) -> Response:
+    session = get_session()
+    product = get_product(session, current_actor(), product_id)
+    row = services.latest_record(session, product.id)
+    if row is None:
+        raise NotFound(f"product {product_id} has no signed record yet (it has never been licensed)")
+    return record_response(row)
+
+
+@bp.get("/api/v1/products/<int:product_id>/records")
+def list_product_records(product_id: int) -> Any:
+    session = get_session()
+    product = get_product(session, current_actor(), product_id)
+    rows = session.scalars(
+        select(SignedRecordRow)
+        .where(SignedRecordRow.product_id == product.id)
+        .order_by(SignedRecordRow.id.desc())
+    )
+    return {
+        "items": [
+            {"id": r.id, "kid": r.kid, "action": r.action, "issued_at": r.issued_at.isoformat()} for r in rows
+        ]
+    }
+
+
+@bp.get("/api/v1/records/<int:record_id>")
+def show_record(record_id: int) -> Response:
+    session = get_session()
+    row = session.get(SignedRecordRow, record_id)
+    if row is None:
+        raise NotFound(f"no record {record_id}")
+    get_product(session, current_actor(), row.product_id)  # visibility check
+    return record_response(row)
+
+
+# ---------------------------------------------------------------------------------------------- batches
+
+
+def batch_links(batch: SerialBatch) -> dict[str, str]:
+    return {"self": f"/api/v1/batches/{batch.id}", "urls": f"/api/v1/batches/{batch.id}/urls"}
+
+
+def load_batch(session: Session, actor: Actor, batch_id: int) -> SerialBatch:
+    batch = session.get(SerialBatch, batch_id)
+    if batch is None:
+        raise NotFound(f"no batch {batch_id}")
+    product = session.get(Product, batch.product_id)
+    assert product is not None
+    if not (actor.is_reviewer or actor.is_staff_of(product.manufacturer_id)):
+        raise NotFound(f"no batch {batch_id}")
+    return batch
+
+
+@bp.post("/api/v1/products/<int:product_id>/batches")
+def create_batch(product_id: int) -> Any:
+    actor = current_actor()
+    user = actor.require(scope="write")
+    session = get_session()
+    product = get_product(session, actor, product_id)
+    if not (actor.is_staff_of(product.manufacturer_id) or user.role == Role.ADMIN):
+        raise Forbidden("only the manufacturer's staff may request serials for its products")
+    count = json_body().get("count")
+    batch = services.create_batch(session, product, count, user_id=user.id, now=now())  # type: ignore[arg-type]
+    ext = extension()
+    services.publish_status_list(session, ext.signer(session), ext.settings, now=now())
+    session.commit()
+    return services.batch_to_dict(batch) | {"links": batch_links(batch)}, 201
+
+
+@bp.get("/api/v1/products/<int:product_id>/batches")
+def list_batches(product_id: int) -> Any:
+    actor = current_actor()
+    session = get_session()
+    product = get_product(session, actor, product_id)
+    require_staff_or_reviewer(actor, product)
+    batches = session.scalars(
+        select(SerialBatch).where(SerialBatch.product_id == product.id).order_by(SerialBatch.id)
+    )
+    return {"items": [services.batch_to_dict(b) | {"links": batch_links(b)} for b in batches]}
+
+
+@bp.get("/api/v1/batches/<int:batch_id>")
+def show_batch(batch_id: int) -> Any:
+    actor = current_actor()
+    actor.require()
+    batch = load_batch(get_session(), actor, batch_id)
+    return services.batch_to_dict(batch) | {"links": batch_links(batch)}
+
+
+@bp.get("/api/v1/batches/<int:batch_id>/urls")
+def batch_urls(batch_id: int) -> Response:
+    """The batch's label URLs, one per line (``text/plain``), or ``serial,url`` lines with ``format=csv``."""
+    actor = current_actor()
+    actor.require()
+    session = get_session()
+    batch = load_batch(session, actor, batch_id)
+    try:
+        start = int(request.args.get("start", 0))
+        stop = int(request.args.get("stop", batch.count))
+    except ValueError as exc:
+        raise ValidationFailed.field("start", "start and stop are unit indexes") from exc
+    if not 0 <= start <= stop:
+        raise ValidationFailed.field("start", "0 <= start <= stop")
+    csv = request.args.get("format") == "csv"
+    ext = extension()
+    signer = ext.signer(session)
+    host = ext.settings.public_host
+    session.expunge(batch)
+
+    def lines() -> Iterator[str]:
+        if csv:
+            yield "serial,url\n"
+        for url, serial in services.iter_batch_urls(batch, signer, host, start=start, stop=stop):
+            yield f"{serial},{url}\n" if csv else url + "\n"
+
+    response = Response(stream_with_context(lines()), mimetype="text/csv" if csv else "text/plain")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="batch-{batch.id}-{batch.gtin}-{batch.prefix}.{"csv" if csv else "txt"}"'
+    )
+    return response
+
+
+@bp.post("/api/v1/batches/<int:batch_id>/status")
+def change_batch_status(batch_id: int) -> Any:
+    actor = current_actor()
+    actor.require(scope="review" if actor.is_reviewer else "write")
+    session = get_session()
+    batch = load_batch(session, actor, batch_id)
+    body = json_body()
+    reason = str(body.get("reason") or "").strip()
+    if not reason:
+        raise ValidationFailed.field("reason", "say why the batch is withdrawn")
+    services.set_batch_status(session, batch, str(body.get("status", "")), reason)
+    ext = extension()
+    services.publish_status_list(session, ext.signer(session), ext.settings, now=now())
+    session.commit()
+    return services.batch_to_dict(batch)
+
+
+# ---------------------------------------------------------------------------------------------- units
+
+
+@bp.post("/api/v1/units/recall")
+def recall_unit() -> Any:
+    actor = current_actor()
+    actor.require()
+    session = get_session()
+    body = json_body()
+    from signing.errors import LabelURLError
+    from signing.labels import parse_label_url
+
+    try:
+        label = parse_label_url(str(body.get("url", "")))
+    except LabelURLError as exc:
+        raise ValidationFailed.field("url", str(exc)) from exc
+    if label.serial is None:
+        raise ValidationFailed.field("url", "a unit label URL (with /21/<serial>) is needed")
+    product = session.scalar(select(Product).where(Product.gtin == label.gtin))
+    if product is None:
+        raise NotFound(f"no product has GTIN {label.gtin}")
+    require_staff_or_reviewer(actor, product)
+    reason = str(body.get("reason") or "").strip()
+    if not reason:
+        raise ValidationFailed.field("reason", "say why the unit is recalled")
+    unit = services.recall_unit(session, label.gtin, label.serial, reason, now=now())
+    ext = extension()
+    services.publish_status_list(session, ext.signer(session), ext.settings, now=now())
+    session.commit()
+    return services.unit_to_dict(unit)
+
+
+@bp.get("/api/v1/products/<int:product_id>/units")
+def list_units(product_id: int) -> Any:
+    """Scanned or recalled units of a product; ``flagged=true`` lists only possibly copied ones."""
+    actor = current_actor()
+    session = get_session()
+    product = get_product(session, actor, product_id)
+    require_staff_or_reviewer(actor, product)
+    stmt = select(Unit).where(Unit.product_id == product.id)
+    if request.args.get("flagged") in ("1", "true", "yes"):
+        stmt = stmt.where(Unit.flagged_at.is_not(None))
+    units = session.scalars(stmt.order_by(Unit.id.desc()).limit(500))
+    return {"items": [services.unit_to_dict(u) for u in units]}
+
+
+# ---------------------------------------------------------------------------------------------- reports
+
+
+@bp.post("/api/v1/reports")
+def create_report() -> Any:
+    """A consumer reports a suspected fake: JSON ``{text, url?, district?}`` or a multipart form with
+    ``photo``."""
+    limit("report")
+    if request.mimetype == "application/json":
+        body = json_body()
+        photo = None
+    else:
+        body = request.form.to_dict()
+        upload = request.files.get("photo")
+        photo = upload.read(services.MAX_PHOTO_BYTES + 1) if upload else None
+    session = get_session()
+    report = services.create_report(
+        session,
+        extension().keyring(session),
+        text=str(body.get("text", "")),
+        url=str(body.get("url") or "") or None,
+        district=str(body.get("district") or "") or None,
+        photo=photo,
+        now=now(),
+    )
+    session.commit()
+    return {"id": report.id, "status": report.status, "verdict": report.verdict}, 201
+
+
+@bp.get("/api/v1/reports")
+def list_reports() -> Any:
+    """Reviewers see every report; a manufacturer sees the reports on its own products."""
+    actor = current_actor()
+    user = actor.require()
+    session = get_session()
+    stmt = select(ConsumerReport).order_by(ConsumerReport.id.desc()).limit(500)
+    if not actor.is_reviewer:
+        if user.manufacturer_id is None:
+            raise Forbidden("only reviewers and manufacturers see reports")
+        owned = select(Product.id).where(Product.manufacturer_id == user.manufacturer_id)
+        stmt = stmt.where(ConsumerReport.product_id.in_(owned))
+    return {"items": [services.report_to_dict(r) for r in session.scalars(stmt)]}
+
+
+@bp.get("/api/v1/reports/<int:report_id>/photo")
+def report_photo(report_id: int) -> Response:
+    actor = current_actor()
+    user = actor.require()
+    session = get_session()
+    report = session.get(ConsumerReport, report_id)
+    if report is None or report.photo is None:
+        raise NotFound(f"report {report_id} has no photo")
+    if not actor.is_reviewer:
+        product = session.get(Product, report.product_id) if report.product_id else None
+        if product is None or product.manufacturer_id != user.manufacturer_id:
+            raise NotFound(f"report {report_id} has no photo")
+    return Response(report.photo, mimetype=report.photo_media_type or "application/octet-stream")
