@@ -153,6 +153,13 @@ def init_app(app: Any) -> None:
     app.jinja_env.globals["current_lang"] = current_lang
     app.jinja_env.globals["ACTION_LABELS"] = ACTION_LABELS
 
+    @app.before_request
+    def _fresh_locale() -> None:
+        # An app context can outlive one request (tests, CLI): the language is chosen per request.
+        from flask_babel import refresh
+
+        refresh()
+
     @app.context_processor
     def _page_context() -> dict[str, Any]:
         if request.blueprint not in ("web_public", "web_portal", "web_console"):
