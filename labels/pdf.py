@@ -10,6 +10,7 @@ then one `re` per dark run and a single fill. That is what keeps 10,000 labels i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
@@ -60,6 +61,24 @@ def _mark_ops(width: float, monochrome: bool) -> str:
     )
 
 
+_DARK_RUN = re.compile(rb"1+")
+_SPAN = re.Match.span
+
+
+class _RectPieces(dict):
+    """(start, end) of a dark run in the guarded bit string -> "x y n 1 re "."""
+
+    def __init__(self, stride: int) -> None:
+        super().__init__()
+        self.stride = stride
+
+    def __missing__(self, span: tuple[int, int]) -> str:
+        start, end = span
+        row, col = divmod(start, self.stride)
+        value = self[span] = f"{col} {row} {end - start} 1 re "
+        return value
+
+
 class _LabelPainter:
     """Draws labels onto an fpdf2 document; caches what is the same from label to label."""
 
@@ -77,6 +96,8 @@ class _LabelPainter:
         self.pdf = pdf
         self._fits: dict[tuple[str, str, str, float, float], tuple[float, str]] = {}
         self._recorded: dict[tuple, tuple[bytes, float, float]] = {}
+        self._latin_advances = pdf.fonts["sans"].cw  # advance widths, 1/1000 em, by code point
+        self._qr_pieces: dict[int, _RectPieces] = {}
 
     # -- primitives -------------------------------------------------------------------------
     def _local(self, x: float, y: float) -> str:
@@ -85,13 +106,23 @@ class _LabelPainter:
         return f"{k:.5f} 0 0 {-k:.5f} {x * k:.3f} {(self.pdf.h - y) * k:.3f} cm"
 
     def draw_qr(self, matrix: QRMatrix, x: float, y: float, side: float) -> None:
-        """The symbol with its quiet zone fills the square (x, y, side); dark runs as rectangles."""
+        """The symbol with its quiet zone fills the square (x, y, side); dark runs as rectangles.
+
+        One `cm` maps module units (y down) onto the page, then each dark run is `x y n 1 re` and the
+        whole symbol is one fill. The strings are memoised by the run's span in the guarded bit string
+        (the same spans recur from code to code), so a symbol is one regex scan and one join, with no
+        Python-level loop per run.
+        """
         k = self.pdf.k
-        unit = side / (matrix.size + 2 * QUIET_ZONE) * k
-        ox = (x + side / (matrix.size + 2 * QUIET_ZONE) * QUIET_ZONE) * k
-        oy = (self.pdf.h - y - side / (matrix.size + 2 * QUIET_ZONE) * QUIET_ZONE) * k
-        runs = " ".join([f"{c} {r} {n} 1 re" for r, c, n in matrix.iter_runs()])
-        self.pdf._out(f"q 0 g {unit:.5f} 0 0 {-unit:.5f} {ox:.3f} {oy:.3f} cm {runs} f Q")
+        module = side / (matrix.size + 2 * QUIET_ZONE)
+        unit = module * k
+        ox = (x + module * QUIET_ZONE) * k
+        oy = (self.pdf.h - y - module * QUIET_ZONE) * k
+        pieces = self._qr_pieces.setdefault(matrix.stride, _RectPieces(matrix.stride))
+        if len(pieces) > 250_000:  # bound the memo; refilled from the common runs quickly
+            pieces.clear()
+        body = "".join(map(pieces.__getitem__, map(_SPAN, _DARK_RUN.finditer(matrix.bits))))
+        self.pdf._out(f"q 0 g {unit:.5f} 0 0 {-unit:.5f} {ox:.3f} {oy:.3f} cm {body}f Q")
 
     def draw_mark(self, x: float, y: float, width: float) -> None:
         self.pdf._out(f"q {self._local(x, y)} {_mark_ops(width, self.layout.monochrome)} Q")
@@ -128,11 +159,19 @@ class _LabelPainter:
         return height
 
     def plain_line(self, text: str, size: float, x: float, top: float, width: float) -> float:
-        """One line of Latin letters/digits (codes): no shaping needed, so the fast text() is used."""
-        fitted_size, fitted = self.fit(text, "sans", "", size, width)
+        """One line of Latin letters/digits (codes): no shaping needed, so the fast text() is used.
+
+        The width comes straight from the font's advance widths (a serial differs on every label, so
+        asking fpdf2, which runs its bidi pass each time, would cost ~2 ms a line); a line that does
+        not fit is set smaller, down to 60 %, never truncated.
+        """
+        pdf = self.pdf
+        advances = self._latin_advances
+        natural = sum(advances[ord(c)] for c in text) * size * 0.001 / pdf.k
+        fitted_size = size if natural <= width else max(size * 0.6, size * width / natural)
         height = fitted_size / PT_PER_MM * 1.2
-        self.pdf.set_font("sans", "", fitted_size)
-        self.pdf.text(x, top + 0.5 * height + 0.3 * fitted_size / PT_PER_MM, fitted)
+        pdf.set_font("sans", "", fitted_size)
+        pdf.text(x, top + 0.5 * height + 0.3 * fitted_size / PT_PER_MM, text)
         return height
 
     def replay(self, key: tuple, x: float, y: float, draw: Callable[[float, float], None]) -> None:
@@ -244,6 +283,9 @@ class _LabelPainter:
         self.shaped_line(bn, "bn", "", current, x, top, bn_width + 0.2)
         self.shaped_line(en, "sans", "", current, x + bn_width, top, width - bn_width)
 
+    def output(self) -> bytes:
+        return bytes(self.pdf.output())
+
     def close(self) -> None:
         """fpdf2 opens font files lazily and never closes them; close them once the PDF is written."""
         for font in self.pdf.fonts.values():
@@ -288,7 +330,7 @@ def render_pdf(
                 progress(1)
         if count == 0:
             painter.add_page()  # an empty batch still gives a valid (blank) PDF
-        return bytes(painter.pdf.output()), count
+        return painter.output(), count
     finally:
         painter.close()
 

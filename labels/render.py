@@ -86,10 +86,12 @@ def render_png(url: str, *, module_px: int = 10, matrix: QRMatrix | None = None)
     grid = Image.frombytes("L", (m.stride, n), m.bits.translate(_PNG_LEVELS))
     image = Image.new("L", (side, side), 255)
     image.paste(grid.crop((0, 0, n, n)), (q, q))
+    # 1-bit at one pixel per module (no dithering: the levels are exactly 0 and 255), then scale up.
+    image = image.convert("1", dither=Image.Dither.NONE)
     if module_px != 1:
         image = image.resize((side * module_px, side * module_px), Image.Resampling.NEAREST)
     out = io.BytesIO()
-    image.convert("1").save(out, format="PNG", optimize=False)
+    image.save(out, format="PNG")
     return out.getvalue()
 
 
