@@ -84,10 +84,7 @@ def missing_translations(locale: str = "bn", template: Catalog | None = None) ->
             continue
         found = catalog.get(message.id, context=message.context)
         strings = found.string if found is not None else None
-        if isinstance(strings, tuple | list):
-            ok = all(strings)
-        else:
-            ok = bool(strings)
+        ok = all(strings) if isinstance(strings, tuple | list) else bool(strings)
         if found is None or not ok or found.fuzzy:
             missing.append(message.id if isinstance(message.id, str) else message.id[0])
     return missing

@@ -187,15 +187,14 @@ def audit(actor: Actor) -> Any:
 @bp.get("/keys")
 @signed_in(*STAFF)
 def keys(actor: Actor) -> Any:
-    """Issuing keys and their rotation history (from the signing package when it is wired)."""
-    keyring = current_app.extensions.get("signing.keyring") or current_app.extensions.get("signing")
-    published: list[Any] = []
-    if keyring is not None:
-        for name in ("published_keys", "keys"):
-            value = getattr(keyring, name, None)
-            if value is not None:
-                published = list(value() if callable(value) else value)
-                break
+    """Issuing keys (current, retired, compromised) and their rotation history."""
+    try:
+        from signing.models import SigningKey
+    except ModuleNotFoundError:
+        rows: list[Any] = []
+    else:
+        rows = list(get_session().scalars(select(SigningKey).order_by(SigningKey.created_at.desc())))
     history = list(get_session().scalars(select(AuditEvent).where(AuditEvent.target_type == "key")
                                          .order_by(AuditEvent.id.desc()).limit(100)))
-    return render_template("console/keys.html", keys=published, history=history, wired=keyring is not None)
+    return render_template("console/keys.html", keys=rows, history=history,
+                           wired="signing" in current_app.extensions)

@@ -301,10 +301,11 @@ def _batches_of(p: Product) -> list[Any]:
 
 
 def _signer() -> Any:
-    """The current issuing key: the signing package's own when it is wired, else loaded the same way."""
-    signer = current_app.extensions.get("signing.signer")
-    if signer is not None:
-        return signer() if callable(signer) and not hasattr(signer, "kid") else signer
+    """The current issuing key, from the signing package's extension when it is wired."""
+    ext = current_app.extensions.get("signing")
+    if ext is not None:
+        ext.ready()
+        return ext.signer(get_session())
     from signing.services import SigningSettings, ensure_current_signer
 
     return ensure_current_signer(get_session(), SigningSettings.from_config(current_app.config))
@@ -342,7 +343,7 @@ def download_labels(actor: Actor, batch_id: int, fmt: str) -> Any:
     """The batch's labels as a PDF sheet (A4 or roll), a ZIP of SVG/PNG files, or a CSV of URLs."""
     import tempfile
 
-    from flask import Response, send_file, stream_with_context
+    from flask import Response, stream_with_context
 
     import labels
     from signing.models import SerialBatch
@@ -366,9 +367,22 @@ def download_labels(actor: Actor, batch_id: int, fmt: str) -> Any:
         resp.headers["Content-Disposition"] = f'attachment; filename="{stem}.csv"'
         return resp
     layout = request.args.get("layout", "a4")
-    spool = tempfile.SpooledTemporaryFile(max_size=32 << 20)  # noqa: SIM115 - send_file closes it
-    labels.write_labels(items, spool, fmt, layout)
+    spool = tempfile.SpooledTemporaryFile(max_size=32 << 20)  # noqa: SIM115 - closed by _stream_file
+    try:
+        labels.write_labels(items, spool, fmt, layout)
+    except BaseException:
+        spool.close()
+        raise
     spool.seek(0)
     ext = "pdf" if fmt == "pdf" else "zip"
-    return send_file(spool, mimetype="application/pdf" if fmt == "pdf" else "application/zip",
-                     as_attachment=True, download_name=f"{stem}.{ext}")
+    resp = Response(_stream_file(spool), mimetype="application/pdf" if fmt == "pdf" else "application/zip")
+    resp.headers["Content-Disposition"] = f'attachment; filename="{stem}.{ext}"'
+    return resp
+
+
+def _stream_file(f: Any) -> Any:
+    try:
+        while chunk := f.read(256 * 1024):
+            yield chunk
+    finally:
+        f.close()
