@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import signal
 import subprocess
 import sys
@@ -107,7 +108,8 @@ class Services:
             warn(f"{message}\nThe tests that need it will skip themselves.")
             return None
         self.started.append(service)
-        print(f"{what} up in {service.startup_seconds:.1f}s: {', '.join(service.urls)}", flush=True)
+        urls = ", ".join(hide_password(url) for url in service.urls)
+        print(f"{what} up in {service.startup_seconds:.1f}s: {urls}", flush=True)
         return service
 
     def stop(self, service: services.Service) -> None:
@@ -123,27 +125,26 @@ class Services:
             self.stop(service)
 
 
+def hide_password(url: str) -> str:
+    """postgresql+psycopg://registry:secret@host/db -> postgresql+psycopg://registry:***@host/db"""
+    return re.sub(r"(//[^:/@]+:)[^@]*@", r"\1***@", url)
+
+
 def run_pytest(args: list[str], env: dict[str, str]) -> tuple[int, dict[str, int], float]:
     """Run pytest, echoing its output; its exit code, the closing summary's counts and the duration."""
     command = [sys.executable, "-m", "pytest", *args]
-    print("$ " + " ".join(command), flush=True)
+    print("$ " + shlex.join(command), flush=True)
     began = time.monotonic()
-    last_summary = ""
+    tail = b""
     process = subprocess.Popen(  # noqa: S603 - our interpreter running pytest
-        command,
-        cwd=REPO_ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        bufsize=1,
-        text=True,
+        command, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
     try:
         assert process.stdout is not None
-        for line in process.stdout:
-            sys.stdout.write(line)
-            if PYTEST_OUTCOME.search(line) and PYTEST_DURATION.search(line):
-                last_summary = line
+        while chunk := os.read(process.stdout.fileno(), 65536):  # as it comes: progress dots have no newline
+            sys.stdout.buffer.write(chunk)
+            sys.stdout.flush()
+            tail = (tail + chunk)[-65536:]
         exit_code = process.wait()
     except KeyboardInterrupt:
         try:  # pytest got the same Ctrl-C: let it print its report and exit
@@ -152,6 +153,15 @@ def run_pytest(args: list[str], env: dict[str, str]) -> tuple[int, dict[str, int
             process.kill()
             process.wait()
         raise
+    finally:
+        if process.stdout is not None:
+            process.stdout.close()
+    summaries = [
+        line
+        for line in tail.decode("utf-8", errors="replace").splitlines()
+        if PYTEST_OUTCOME.search(line) and PYTEST_DURATION.search(line)
+    ]
+    last_summary = summaries[-1] if summaries else ""
     sys.stdout.flush()
     return exit_code, count_outcomes(last_summary), time.monotonic() - began
 

@@ -514,7 +514,7 @@ def fetch_opensearch_jars(*, timeout: float = 900.0) -> Path:
     print(f"fetching OpenSearch jars with Maven into {OPENSEARCH_LIB} ...", file=sys.stderr, flush=True)
     try:
         result = subprocess.run(  # noqa: S603
-            [mvn, "-B", "-q", "-f", str(OPENSEARCH_POM), "package"],
+            [mvn, "-B", "-q", "-Dstyle.color=never", "-f", str(OPENSEARCH_POM), "package"],
             capture_output=True,
             text=True,
             timeout=timeout,

@@ -118,6 +118,14 @@ def test_run_tests_reads_pytest_closing_line(line: str, expected: dict[str, int]
     assert load_tool("run_tests").count_outcomes(line) == expected
 
 
+def test_run_tests_hides_the_database_password_in_what_it_prints() -> None:
+    hide = load_tool("run_tests").hide_password
+    assert hide("postgresql+psycopg://registry:s3-cr_et@127.0.0.1:5555/registry_test") == (
+        "postgresql+psycopg://registry:***@127.0.0.1:5555/registry_test"
+    )
+    assert hide("http://127.0.0.1:9201") == "http://127.0.0.1:9201"
+
+
 # ---------------------------------------------------------------- PostgreSQL
 
 
