@@ -147,11 +147,7 @@ def run_pytest(args: list[str], env: dict[str, str]) -> tuple[int, dict[str, int
             tail = (tail + chunk)[-65536:]
         exit_code = process.wait()
     except KeyboardInterrupt:
-        try:  # pytest got the same Ctrl-C: let it print its report and exit
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_pytest(process)
         raise
     finally:
         if process.stdout is not None:
@@ -164,6 +160,18 @@ def run_pytest(args: list[str], env: dict[str, str]) -> tuple[int, dict[str, int
     last_summary = summaries[-1] if summaries else ""
     sys.stdout.flush()
     return exit_code, count_outcomes(last_summary), time.monotonic() - began
+
+
+def stop_pytest(process: subprocess.Popen[bytes]) -> None:
+    """After Ctrl-C pytest (same process group) is already stopping; after SIGTERM to us it is not."""
+    for nudge, grace in ((None, 5), (signal.SIGINT, 15), (signal.SIGKILL, 10)):
+        if nudge is not None and process.poll() is None:
+            process.send_signal(nudge)
+        try:
+            process.wait(timeout=grace)
+            return
+        except subprocess.TimeoutExpired:
+            continue
 
 
 def count_outcomes(summary_line: str) -> dict[str, int]:
