@@ -13,8 +13,9 @@ indices. While a new index is being built and not yet behind the alias, ``is_rei
 every process (the state lives in the cluster, not in this object).
 
 ``SEARCH_URL``: ``<scheme>://[user:password@]host:port[,host:port…][/alias][?option=value…]`` where
-the scheme ends in ``s`` for TLS. Options: ``refresh`` (``wait_for`` default: a write is searchable when
-it returns; ``false`` for bulk loads), ``replicas`` (``0-1`` default: one replica as soon as a second
+the scheme ends in ``s`` for TLS. Options: ``refresh`` (``true`` default: a write is searchable when
+it returns, like the embedded backend; ``wait_for`` waits for the next scheduled refresh instead;
+``false`` leaves it to ``refresh_interval``, 1 s), ``replicas`` (``0-1`` default: one replica as soon as a second
 node exists), ``shards`` (1), ``timeout`` (seconds, 10), ``verify_certs`` (true), ``ca_certs`` (a path).
 """
 
@@ -25,6 +26,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -41,6 +43,7 @@ log = logging.getLogger(__name__)
 DEFAULT_ALIAS = "registry-catalogue"
 BULK_DOCUMENTS = 1000
 KEEP_OLD_INDEXES = 1
+REINDEX_SENDERS = 2  # bulk requests in flight while the next batch is built
 REINDEX_STALE_SECONDS = 3600
 ENTITY_CACHE_SECONDS = 30.0
 _STAMP = "%Y%m%dt%H%M%S%f"
@@ -56,7 +59,7 @@ class ClusterSettings:
     username: str | None = None
     password: str | None = None
     tls: bool = False
-    refresh: str = "wait_for"
+    refresh: str = "true"
     replicas: str = "0-1"
     shards: int = 1
     timeout: float = 10.0
@@ -106,7 +109,7 @@ def parse_cluster_url(url: str, default_port: int = 9200) -> ClusterSettings:
             username=username,
             password=password,
             tls=tls,
-            refresh=options.pop("refresh", "wait_for"),
+            refresh=options.pop("refresh", "true"),
             replicas=options.pop("replicas", "0-1"),
             shards=int(options.pop("shards", "1")),
             timeout=float(options.pop("timeout", "10")),
@@ -459,19 +462,30 @@ class ClusterSearchBackend(SearchBackend):
             loaded = 0
             with self._errors("reindex failed"):
                 seen: set[int] = set()
-                for docs in source():
+                with ThreadPoolExecutor(max_workers=REINDEX_SENDERS, thread_name_prefix="reindex") as pool:
+                    in_flight: list[Future[None]] = []
+
+                    def send(ops: list[dict[str, Any]]) -> None:
+                        in_flight.append(pool.submit(self._bulk, ops, index=name, refresh="false"))
+                        while len(in_flight) > 2 * REINDEX_SENDERS:
+                            in_flight.pop(0).result()
+
                     ops: list[dict[str, Any]] = []
-                    for doc in docs:
-                        doc_id = int(doc["id"])
-                        if doc_id in seen:
-                            continue
-                        seen.add(doc_id)
-                        ops.append({"index": {"_id": str(doc_id)}})
-                        ops.append(dsl.build_engine_document(doc))
-                        if len(ops) >= 2 * BULK_DOCUMENTS:
-                            self._bulk(ops, index=name, refresh="false")
-                            ops = []
-                    self._bulk(ops, index=name, refresh="false")
+                    for docs in source():
+                        for doc in docs:
+                            doc_id = int(doc["id"])
+                            if doc_id in seen:
+                                continue
+                            seen.add(doc_id)
+                            ops.append({"index": {"_id": str(doc_id)}})
+                            ops.append(dsl.build_engine_document(doc))
+                            if len(ops) >= 2 * BULK_DOCUMENTS:
+                                send(ops)
+                                ops = []
+                    if ops:
+                        send(ops)
+                    for future in in_flight:
+                        future.result()
                 loaded = len(seen)
                 live_settings = self._index_body()["settings"]["index"]
                 self.client.indices.put_settings(

@@ -14,7 +14,7 @@ text_bn     ``text`` with the ``bengali`` analyzer (normalisation + light stemmi
 code        ``keyword`` (exact GTIN / model number)
 keyword     ``keyword``; ``facet`` → ``keyword`` counted with a ``terms`` aggregation
 number      ``float``; ``date`` → ``date``
-suggest     not indexed itself: the folded suggestion inputs go to ``x.suggest`` (search_as_you_type)
+suggest     stored, not indexed: suggestions are prefix queries on the folded name and brand fields
 ==========  =====================================================================================
 
 The engine's own analyzers cannot fold Bangla spelling variants the way ``search.text`` does, nor
@@ -22,10 +22,9 @@ make Banglish skeletons, so each engine document also carries ``x`` — derived 
 same Python functions the embedded backend uses, excluded from ``_source``:
 
 ``x.f_<field>``  the folded tokens of each text field (whitespace analysed), boosted like the field;
-``x.words``      every folded token of every text field, with index prefixes (prefix and fuzzy match);
+``x.words``      every folded token of every text field (prefix and fuzzy match);
 ``x.translit_name``, ``x.translit``  Banglish skeletons of name and brand, of the rest; ``x.codes`` every suffix of the GTIN and
                  model number (a prefix query on it is a substring query: partial codes);
-``x.suggest``    search_as_you_type over the folded product names and brand;
 ``x.id``, ``x.newest``, ``x.name_sort``, ``x.brand``  sort keys and the brand as a keyword.
 
 Queries: each word of the query text is a group of alternatives (language fields, folded fields, its
@@ -36,7 +35,7 @@ highlighter as the embedded backend so they look the same on every backend.
 
 from __future__ import annotations
 
-import unicodedata
+from functools import lru_cache
 from typing import Any
 
 from search.backends.embedded import (
@@ -49,13 +48,23 @@ from search.backends.embedded import (
 )
 from search.fields import FACETS, FIELDS, LVA_BANDS, Field, banglish_fields, code_fields, text_fields
 from search.interfaces import Document, FacetCount, SearchHit, SearchResult, Suggestion
-from search.queries import CatalogueQuery, QueryTerm
-from search.text import fold_text, max_typos, normalise_code, skeletonise_text, tokenise, unique
+from search.queries import MAX_TERMS, CatalogueQuery, QueryTerm
+from search.text import (
+    fold_text,
+    looks_like_code,
+    max_typos,
+    normalise_code,
+    normalise_text,
+    skeletonise_text,
+    tokenise,
+    unique,
+)
 
 DERIVED = "x"
 HIGHLIGHT_FIELDS = ("name_en", "name_bn", "brand", "model_number", "description_en", "description_bn")
 SNIPPET_CHARS = 160
 PREFIX_FIELDS = ("name_en", "name_bn", "brand")  # folded fields that also match the word being typed
+SUGGEST_FIELDS = PREFIX_FIELDS  # what product suggestions complete
 FUZZY_BOOST = 0.5
 FACET_SIZES = {"category": 200, "district": 100, "manufacturer": 2000, "certificate": 100}
 ENTITY_LIMIT = 5000
@@ -83,6 +92,8 @@ def build_field_mapping(field: Field) -> dict[str, Any]:
     if field.kind == "date":
         return {"type": "date", "format": "strict_date_optional_time||strict_date"}
     if field.kind == "suggest":
+        # suggestions complete the folded name fields (x.f_name_en, x.f_name_bn, x.f_brand) by prefix;
+        # search_as_you_type / index_prefixes cost 2-3x the bulk indexing rate here (docs/search-engines.md)
         return {"type": "keyword", "index": False, "doc_values": False}
     raise ValueError(f"no mapping for field kind {field.kind!r}")
 
@@ -99,13 +110,8 @@ def build_mappings() -> dict[str, Any]:
         },
     }
     derived: dict[str, Any] = {folded_name(f).split(".", 1)[1]: dict(_WHITESPACE) for f in text_fields()}
-    for name in PREFIX_FIELDS:
-        derived[f"f_{name}"]["index_prefixes"] = {"min_chars": 1, "max_chars": 10}
-    derived["words"] = {**_WHITESPACE, "norms": False, "index_prefixes": {"min_chars": 2, "max_chars": 10}}
-    for name in ("translit_name", "translit"):
-        derived[name] = {**_WHITESPACE, "norms": False, "index_prefixes": {"min_chars": 2, "max_chars": 10}}
-    derived["codes"] = {**_WHITESPACE, "norms": False, "index_prefixes": {"min_chars": 2, "max_chars": 19}}
-    derived["suggest"] = {"type": "search_as_you_type", "analyzer": "whitespace", "max_shingle_size": 3}
+    for name in ("words", "translit_name", "translit", "codes"):
+        derived[name] = {**_WHITESPACE, "norms": False}
     derived["id"] = {"type": "long"}
     derived["newest"] = {"type": "keyword"}
     derived["name_sort"] = {"type": "keyword"}
@@ -113,7 +119,7 @@ def build_mappings() -> dict[str, Any]:
     properties[DERIVED] = {"properties": derived}
     return {
         "dynamic": False,  # documents carry more (specifications, licence_number): stored, not indexed
-        "_source": {"excludes": [f"{DERIVED}.*"]},
+        "_source": {"excludes": [DERIVED]},
         "properties": properties,
     }
 
@@ -137,17 +143,24 @@ def build_index_body(
 # --- documents ---------------------------------------------------------------------------------
 
 
-def _nfc(value: Any) -> Any:
-    return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
+@lru_cache(maxsize=65536)
+def _tokens(text: str) -> tuple[str, ...]:
+    """Folded index tokens of a text (cached: makers, categories, places and descriptions repeat)."""
+    return tuple(index_tokens(text))
+
+
+@lru_cache(maxsize=65536)
+def _skeletons(text: str) -> tuple[str, ...]:
+    return tuple(skeletonise_text(text))
 
 
 def build_engine_document(doc: Document) -> Document:
     """The document as sent to the engine: the catalogue document plus its derived ``x`` fields."""
-    body = {k: _nfc(v) for k, v in doc.items()}
+    body = dict(doc)
     derived: dict[str, Any] = {}
     words: list[str] = []
     for f in text_fields():
-        tokens = index_tokens(str(doc.get(f.name) or ""))
+        tokens = _tokens(str(doc.get(f.name) or ""))
         derived[f"f_{f.name}"] = " ".join(tokens)
         words.extend(tokens)
     derived["words"] = " ".join(unique(words))
@@ -158,15 +171,9 @@ def build_engine_document(doc: Document) -> Document:
     names: list[str] = []
     others: list[str] = []
     for f in banglish_fields():
-        (names if f.boost >= NAME_BOOST else others).extend(skeletonise_text(str(doc.get(f.name) or "")))
+        (names if f.boost >= NAME_BOOST else others).extend(_skeletons(str(doc.get(f.name) or "")))
     derived["translit_name"] = " ".join(unique(names))
     derived["translit"] = " ".join(unique(others))
-    inputs = unique(
-        str(s)
-        for s in (doc.get("name_en"), doc.get("name_bn"), doc.get("brand"), *(doc.get("suggest") or ()))
-        if s
-    )
-    derived["suggest"] = [" ".join(index_tokens(s)) for s in inputs]
     derived["id"] = int(doc["id"])
     derived["newest"] = doc.get("launch_date") or (doc.get("created_at") or "")[:10]
     derived["name_sort"] = fold_text(str(doc.get("name_en") or ""))[:200]
@@ -322,10 +329,25 @@ def _folded_field_boosts() -> list[str]:
     return [f"{folded_name(f)}^{f.boost:g}" for f in text_fields()]
 
 
-def build_term_clause(term: QueryTerm) -> dict[str, Any]:
-    """Every way one query word may match, as one ``bool.should``."""
+def original_words(q: str) -> list[str]:
+    """The query's words as typed (normalised, not folded), one per term of ``analyse_query_text(q)``.
+
+    The engine's language analyzers get these: folding first would hide a Bangla word's
+    hasant and ya-phala from the ``bengali`` stemmer.
+    """
+    out: list[str] = []
+    for word in normalise_text(q).split(" ") if q.strip() else []:
+        parts = tokenise(word)
+        if not parts:
+            continue
+        out.extend([word] * (len(parts) if len(parts) > 1 and not looks_like_code(word) else 1))
+    return out[:MAX_TERMS]
+
+
+def build_term_clause(term: QueryTerm, word: str | None = None) -> dict[str, Any]:
+    """Every way one query word may match, as one ``bool.should`` (``word``: as typed)."""
     should: list[dict[str, Any]] = [
-        {"multi_match": {"query": term.token, "fields": _text_field_boosts(), "type": "best_fields"}},
+        {"multi_match": {"query": word or term.token, "fields": _text_field_boosts(), "type": "best_fields"}},
         {"multi_match": {"query": term.token, "fields": _folded_field_boosts(), "type": "best_fields"}},
     ]
     if term.prefix and len(term.token) >= 2:
@@ -370,7 +392,10 @@ def build_query(query: CatalogueQuery, terms: list[QueryTerm], *, any_term: bool
     """The ``query`` of a catalogue search: the text's term groups (AND, or OR) under the filters."""
     body: dict[str, Any] = {"filter": build_filters(query)}
     if terms:
-        groups = [build_term_clause(t) for t in terms]
+        words = original_words(query.q)
+        if len(words) != len(terms):
+            words = [t.token for t in terms]
+        groups = [build_term_clause(t, w) for t, w in zip(terms, words, strict=True)]
         if any_term:
             body["should"] = groups
             body["minimum_should_match"] = 1
@@ -477,27 +502,10 @@ def build_suggest_body(terms: list[QueryTerm], limit: int) -> dict[str, Any]:
     """Product-name completions: every word must match name, brand, skeleton or code; the last as a prefix."""
     must = []
     for t in terms:
-        should: list[dict[str, Any]] = []
-        if t.prefix:
-            should.append(
-                {
-                    "multi_match": {
-                        "query": t.token,
-                        "type": "bool_prefix",
-                        "fields": [
-                            f"{DERIVED}.suggest",
-                            f"{DERIVED}.suggest._2gram",
-                            f"{DERIVED}.suggest._3gram",
-                        ],
-                    }
-                }
-            )
-            if t.skeleton:
-                should.append({"prefix": {f"{DERIVED}.translit_name": t.skeleton}})
-        else:
-            should.append({"match": {f"{DERIVED}.suggest": t.token}})
-            if t.skeleton:
-                should.append({"term": {f"{DERIVED}.translit_name": t.skeleton}})
+        kind = "prefix" if t.prefix else "term"
+        should: list[dict[str, Any]] = [{kind: {folded_name(name): t.token}} for name in SUGGEST_FIELDS]
+        if t.skeleton:
+            should.append({kind: {f"{DERIVED}.translit_name": t.skeleton}})
         if t.code:
             should.append({"prefix": {f"{DERIVED}.codes": t.code}})
         must.append({"bool": {"should": should, "minimum_should_match": 1}})

@@ -1,0 +1,291 @@
+"""OpenSearch at catalogue scale: one node, up to 1,000,000 products.
+
+Measures, on one OpenSearch 2.19 node started by ``tools/services.py`` (or the node at
+``--url``/``REGISTRY_BENCH_OPENSEARCH_URL``):
+
+* full reindex of N synthetic products through ``OpenSearchBackend.reindex`` (documents built in
+  Python as the product builds them, bulk-loaded into a new index, count check, alias swap);
+* bulk indexing rate of upserts through the live alias (``index_documents``, ``refresh=false``);
+* search with every facet: p50/p95 over a mix of judged queries (English, Bangla, Banglish, typos,
+  partial codes) and filtered browsing, after a warm-up;
+* suggestions while typing: p50/p95 over prefixes in both scripts;
+* relevance over the fixed judged set (``bench/relevance``) on OpenSearch and on the embedded backend.
+
+Products are the judged dataset's documents stretched to N (each copy renamed "… Mk<n>", its own
+id, GTIN, model number, local value addition and date), so the vocabulary is realistic and the
+judged queries hit many documents. Writes bench/results/opensearch.json. Not a test: the numbers
+depend on the machine and its load (recorded with them).
+
+    .venv/bin/python bench/bench_opensearch.py --products 1000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.relevance.dataset import TODAY, catalogue_documents, gtin_for  # noqa: E402
+from bench.relevance.evaluate import evaluate_backend  # noqa: E402
+from bench.relevance.judgements import QUERIES  # noqa: E402
+from search.backends.opensearch import OpenSearchBackend  # noqa: E402
+from search.queries import parse_catalogue_query  # noqa: E402
+
+RESULTS = ROOT / "bench" / "results" / "opensearch.json"
+TARGETS = {
+    "search_p95_ms": 30.0,
+    "suggest_p95_ms": 15.0,
+    "bulk_products_per_second": 5000.0,
+    "reindex_1m_seconds": 300.0,
+}
+BN_DIGITS = str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯")
+SUGGEST_PREFIXES = (
+    "bo", "boi", "nov", "nova 5", "sm", "smart", "lap", "shik", "rout", "megh", "dha", "gaz", "pos",
+    "ups", "ssd", "bn-n", "md-ax", "ল্যা", "নো", "স্মা", "রাউ", "ঢা", "মোবা", "ক্যা", "mobail", "laptp",
+)
+
+
+def machine_info() -> dict[str, object]:
+    try:
+        from bench._machine import machine_info as shared  # type: ignore[import-not-found]
+
+        return dict(shared())
+    except ImportError:
+        pass
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "platform": platform.platform(),
+        "cpu": model or platform.processor(),
+        "cpu_count": os.cpu_count(),
+        "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+        "python": sys.version.split()[0],
+        "load_average_at_start": os.getloadavg(),
+    }
+
+
+def synthetic_documents(n: int, batch: int = 2000, seed: int = 11) -> Iterator[list[dict[str, Any]]]:
+    """N catalogue documents stretched from the judged dataset, in batches (ids 1..N)."""
+    base, _ids = catalogue_documents()
+    rng = random.Random(seed)
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    out: list[dict[str, Any]] = []
+    for i in range(n):
+        src = base[i % len(base)]
+        generation = i // len(base)
+        doc = dict(src)
+        doc["id"] = i + 1
+        if generation:
+            doc["name_en"] = f"{src['name_en']} Mk{generation}"
+            doc["name_bn"] = f"{src['name_bn']} মার্ক{str(generation).translate(BN_DIGITS)}"
+            doc["model_number"] = f"{src['model_number']}-{generation}"
+            doc["suggest"] = [doc["name_en"], doc["name_bn"], doc["brand"]]
+        doc["gtin"] = gtin_for(100000 + i)
+        doc["licence_number"] = f"MIB-{i + 1:07d}"
+        doc["local_value_addition"] = float(rng.randint(5, 95))
+        doc["created_at"] = (start + timedelta(minutes=i)).isoformat(timespec="seconds")
+        out.append(doc)
+        if len(out) >= batch:
+            yield out
+            out = []
+    if out:
+        yield out
+
+
+def percentiles(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    q = statistics.quantiles(ordered, n=100, method="inclusive")
+    return {
+        "count": len(ordered),
+        "p50_ms": round(q[49] * 1000, 2),
+        "p95_ms": round(q[94] * 1000, 2),
+        "p99_ms": round(q[98] * 1000, 2),
+        "max_ms": round(ordered[-1] * 1000, 2),
+    }
+
+
+def search_workload() -> list[dict[str, list[str]]]:
+    """Catalogue requests as users send them: judged texts, and browsing with filters; all facets on."""
+    requests: list[dict[str, list[str]]] = [{"q": [j.q]} for j in QUERIES]
+    requests += [
+        {},
+        {"category": ["phones"]},
+        {"district": ["dhaka"], "sort": ["lva"]},
+        {"certificate": ["BTRC"], "lva_min": ["40"]},
+        {"q": ["smartphone"], "district": ["gazipur"]},
+        {"q": ["ল্যাপটপ"], "lva_min": ["50"]},
+        {"q": ["router"], "sort": ["newest"], "page": ["3"]},
+        {"manufacturer": ["3", "5"], "sort": ["name"]},
+    ]
+    return requests
+
+
+def time_searches(backend: OpenSearchBackend, rounds: int) -> tuple[dict[str, float], dict[str, Any]]:
+    workload = [parse_catalogue_query(args, TODAY) for args in search_workload()]
+    for query in workload:  # warm-up: caches, JIT
+        backend.search(query)
+    samples = []
+    totals: dict[str, int] = {}
+    for _ in range(rounds):
+        for query in workload:
+            began = time.perf_counter()
+            result = backend.search(query)
+            samples.append(time.perf_counter() - began)
+            totals[query.q or "(browse)"] = result.total
+    return percentiles(samples), {"distinct_requests": len(workload), "example_totals": dict(list(totals.items())[:8])}
+
+
+def time_suggestions(backend: OpenSearchBackend, rounds: int) -> dict[str, float]:
+    for prefix in SUGGEST_PREFIXES:
+        backend.suggest(prefix)
+    samples = []
+    for _ in range(rounds):
+        for prefix in SUGGEST_PREFIXES:
+            began = time.perf_counter()
+            backend.suggest(prefix, 10)
+            samples.append(time.perf_counter() - began)
+    return percentiles(samples)
+
+
+def measure_relevance(url: str) -> dict[str, Any]:
+    """success@3 / nDCG@10 of the judged set on OpenSearch and on the embedded backend."""
+    from search.backends.embedded import EmbeddedSearchBackend
+
+    docs, ids = catalogue_documents()
+    report: dict[str, Any] = {}
+    backend = OpenSearchBackend.from_url(url.rstrip("/") + "/bench-relevance")
+    try:
+        backend.reindex(lambda: iter([docs]), lambda: len(docs))
+        report["opensearch"] = evaluate_backend(backend, ids)
+        backend.drop_all()
+    finally:
+        backend.close()
+    with tempfile.TemporaryDirectory() as tmp:
+        embedded = EmbeddedSearchBackend(tmp)
+        embedded.reindex(lambda: iter([docs]), lambda: len(docs))
+        report["embedded"] = evaluate_backend(embedded, ids)
+        embedded.close()
+    os_bn = report["opensearch"]["by_kind"].get("bn", {})
+    em_bn = report["embedded"]["by_kind"].get("bn", {})
+    report["bangla_at_least_as_good"] = bool(
+        os_bn and em_bn and os_bn["success_at_3"] >= em_bn["success_at_3"] and os_bn["ndcg_at_10"] >= em_bn["ndcg_at_10"]
+    )
+    return report
+
+
+def start_node(heap: str) -> tuple[str, Any]:
+    sys.path.insert(0, str(ROOT / "tools"))
+    import services  # type: ignore[import-not-found]
+
+    service = services.start_opensearch(name="opensearch-bench", heap=heap)
+    return service.url, service
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--products", type=int, default=1_000_000)
+    parser.add_argument("--update-batch", type=int, default=100_000, help="upserts timed through the live alias")
+    parser.add_argument("--rounds", type=int, default=8, help="passes over the search workload")
+    parser.add_argument("--url", default=os.environ.get("REGISTRY_BENCH_OPENSEARCH_URL", ""),
+                        help="an OpenSearch node (http://host:port); default: start one with tools/services.py")
+    parser.add_argument("--heap", default="4g")
+    parser.add_argument("--skip-relevance", action="store_true")
+    parser.add_argument("--output", default=str(RESULTS))
+    args = parser.parse_args(argv)
+
+    service = None
+    url = args.url
+    if not url:
+        url, service = start_node(args.heap)
+    url = url.replace("http://", "opensearch://").replace("https://", "opensearchs://")
+    results: dict[str, Any] = {
+        "benchmark": "opensearch",
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine_info(),
+        "engine": {"url": url, "heap": args.heap if service else "(external node)"},
+        "products": args.products,
+        "targets": TARGETS,
+        "command": "python " + " ".join(["bench/bench_opensearch.py", *(argv if argv is not None else sys.argv[1:])]),
+    }
+    backend = OpenSearchBackend.from_url(url.rstrip("/") + "/bench-catalogue?refresh=false&timeout=120")
+    try:
+        backend.drop_all()
+        print(f"reindexing {args.products:,} products ...", file=sys.stderr, flush=True)
+        began = time.perf_counter()
+        info = backend.reindex(lambda: synthetic_documents(args.products), lambda: args.products)
+        seconds = time.perf_counter() - began
+        results["reindex"] = {
+            "documents": info.documents,
+            "seconds": round(seconds, 1),
+            "products_per_second": round(args.products / seconds),
+            "index": info.name,
+            "bytes": backend.info().extra.get("bytes"),
+        }
+        if args.products < 1_000_000:
+            results["reindex"]["extrapolated_1m_seconds"] = round(seconds * 1_000_000 / args.products, 1)
+        print(json.dumps(results["reindex"]), file=sys.stderr, flush=True)
+
+        n = min(args.update_batch, args.products)
+        batches = list(synthetic_documents(n, batch=1000, seed=12))
+        began = time.perf_counter()
+        for batch in batches:
+            backend.index_documents(batch)
+        seconds = time.perf_counter() - began
+        results["bulk_index"] = {
+            "documents": n,
+            "seconds": round(seconds, 1),
+            "products_per_second": round(n / seconds),
+            "how": "index_documents through the live alias, 1,000 per bulk request, one client thread, refresh=false",
+        }
+        print(json.dumps(results["bulk_index"]), file=sys.stderr, flush=True)
+        backend.client.indices.refresh(index=backend.alias)
+        backend.client.indices.forcemerge(index=backend.alias, max_num_segments=5, request_timeout=900)
+
+        search, detail = time_searches(backend, args.rounds)
+        results["search_with_facets"] = {**search, **detail}
+        print(json.dumps(results["search_with_facets"]), file=sys.stderr, flush=True)
+        results["suggest"] = time_suggestions(backend, args.rounds * 2)
+        print(json.dumps(results["suggest"]), file=sys.stderr, flush=True)
+        if not args.skip_relevance:
+            results["relevance"] = measure_relevance(url)
+        reindex_1m = results["reindex"].get("extrapolated_1m_seconds", results["reindex"]["seconds"])
+        results["verdict"] = {
+            "search_p95_ms": results["search_with_facets"]["p95_ms"] <= TARGETS["search_p95_ms"],
+            "suggest_p95_ms": results["suggest"]["p95_ms"] <= TARGETS["suggest_p95_ms"],
+            "bulk_products_per_second": results["bulk_index"]["products_per_second"] >= TARGETS["bulk_products_per_second"],
+            "reindex_1m_seconds": reindex_1m <= TARGETS["reindex_1m_seconds"],
+        }
+    finally:
+        backend.close()
+        if service is not None:
+            import services  # type: ignore[import-not-found]
+
+            services.stop_service(service)
+    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.output).write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(json.dumps(results.get("verdict"), indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

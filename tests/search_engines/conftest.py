@@ -1,0 +1,99 @@
+"""Fixtures for tests against real engines: OpenSearch (one node, a 3-node cluster, a node of our own to
+stop and start) and Elasticsearch (the integ-test distribution from Maven Central).
+
+Engines come from the test command (``tools/run_tests.py`` starts them with ``tools/services.py`` /
+``tools/es_service.py`` and exports their URLs):
+
+``REGISTRY_TEST_OPENSEARCH_URL``           one node, ``http://127.0.0.1:PORT`` (or ``opensearch://…``)
+``REGISTRY_TEST_OPENSEARCH_CLUSTER_URLS``  three nodes, comma-separated, one JVM each
+``REGISTRY_TEST_ELASTICSEARCH_URL``        one Elasticsearch 9 node
+
+Unset → the tests skip and say so; with ``CI=true`` an engine that was asked for but cannot be
+reached or started fails instead.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from search.backends.cluster import ClusterSearchBackend
+from tests.search.conftest import fresh_db, make_doc  # noqa: F401 - shared fixtures and documents
+
+ROOT = Path(__file__).resolve().parents[2]
+OPENSEARCH_URL = os.environ.get("REGISTRY_TEST_OPENSEARCH_URL", "")
+CLUSTER_URLS = os.environ.get("REGISTRY_TEST_OPENSEARCH_CLUSTER_URLS", "")
+ELASTICSEARCH_URL = os.environ.get("REGISTRY_TEST_ELASTICSEARCH_URL", "")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def as_search_url(url: str, scheme: str, alias: str, **options: str) -> str:
+    """``http://h:p[,http://h2:p2]`` (what the service tools print) as a ``SEARCH_URL`` with an alias."""
+    hosts = []
+    for item in url.split(","):
+        item = item.strip().rstrip("/")
+        for prefix in ("http://", "https://", "opensearch://", "elasticsearch://"):
+            item = item.removeprefix(prefix)
+        hosts.append(item.split("/", 1)[0])
+    query = "&".join(f"{k}={v}" for k, v in options.items())
+    return f"{scheme}://{','.join(hosts)}/{alias}" + (f"?{query}" if query else "")
+
+
+def unique_alias(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def services_module() -> Any:
+    """``tools/services.py`` (infra's), imported by path."""
+    tools = str(ROOT / "tools")
+    if tools not in sys.path:
+        sys.path.insert(0, tools)
+    import services  # type: ignore[import-not-found]
+
+    return services
+
+
+def need(url: str, variable: str) -> str:
+    if not url:
+        pytest.skip(f"{variable} is not set (the test command starts the engine and sets it)")
+    return url
+
+
+def engine_backend(kind: str, url: str, alias: str, **options: str) -> ClusterSearchBackend:
+    from search.backends import create_backend
+
+    backend = create_backend(as_search_url(url, kind, alias, **options), "/nonexistent")
+    assert isinstance(backend, ClusterSearchBackend)
+    if not backend.ping():
+        message = f"{kind} at {url} does not answer"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    return backend
+
+
+@pytest.fixture()
+def opensearch(request: Any) -> Iterator[ClusterSearchBackend]:
+    """A fresh, empty catalogue alias of its own on the single OpenSearch node."""
+    backend = engine_backend(
+        "opensearch", need(OPENSEARCH_URL, "REGISTRY_TEST_OPENSEARCH_URL"), unique_alias("t-os")
+    )
+    yield backend
+    backend.drop_all()
+    backend.close()
+
+
+@pytest.fixture()
+def elasticsearch() -> Iterator[ClusterSearchBackend]:
+    backend = engine_backend(
+        "elasticsearch", need(ELASTICSEARCH_URL, "REGISTRY_TEST_ELASTICSEARCH_URL"), unique_alias("t-es")
+    )
+    yield backend
+    backend.drop_all()
+    backend.close()

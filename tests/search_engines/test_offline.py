@@ -1,0 +1,82 @@
+"""The cluster backends without an engine: SEARCH_URL parsing, and an engine that is not there."""
+
+from __future__ import annotations
+
+import socket
+from datetime import date
+from typing import Any
+
+import pytest
+
+from search.backends.cluster import parse_cluster_url
+from search.backends.elasticsearch import ElasticsearchBackend
+from search.backends.opensearch import OpenSearchBackend
+from search.errors import SearchError, SearchUnavailable
+from search.queries import parse_catalogue_query
+from tests.search_engines.conftest import make_doc
+
+TODAY = date(2026, 6, 1)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.parametrize("backend_class", [OpenSearchBackend, ElasticsearchBackend])
+def test_an_engine_that_is_not_there_is_unavailable(backend_class: Any) -> None:
+    scheme = backend_class.name
+    backend = backend_class.from_url(f"{scheme}://127.0.0.1:{free_port()}/nowhere?timeout=2")
+    assert backend.ping() is False
+    with pytest.raises(SearchUnavailable) as caught:
+        backend.search(parse_catalogue_query({"q": ["router"]}, TODAY))
+    assert caught.value.status_code == 503 and caught.value.__cause__ is not None
+    with pytest.raises(SearchUnavailable):
+        backend.index_documents([make_doc(1)])
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        (
+            "opensearch://127.0.0.1:9200",
+            {"hosts": [("127.0.0.1", 9200)], "alias": "registry-catalogue", "tls": False},
+        ),
+        (
+            "opensearchs://reg%40ops:p%3Ass@search.example.gov.bd:443/catalogue?replicas=1&refresh=false",
+            {
+                "hosts": [("search.example.gov.bd", 443)],
+                "alias": "catalogue",
+                "tls": True,
+                "username": "reg@ops",
+                "password": "p:ss",
+                "replicas": "1",
+                "refresh": "false",
+            },
+        ),
+        (
+            "elasticsearch://a:9201,b:9202,c/cat",
+            {"hosts": [("a", 9201), ("b", 9202), ("c", 9200)], "alias": "cat", "tls": False},
+        ),
+    ],
+)
+def test_search_urls(url: str, expected: dict[str, Any]) -> None:
+    settings = parse_cluster_url(url)
+    assert [(h["host"], h["port"]) for h in settings.hosts] == expected.pop("hosts")
+    for key, value in expected.items():
+        assert getattr(settings, key) == value
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "opensearch://",
+        "opensearch://h:port",
+        "opensearch://h:9200/Bad_Alias",
+        "opensearch://h/a?refresh=sometimes",
+    ],
+)
+def test_bad_search_urls(url: str) -> None:
+    with pytest.raises(SearchError):
+        parse_cluster_url(url)
