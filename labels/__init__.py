@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from labels.errors import LabelDataError, LabelError, UnknownLayoutError
 from labels.pdf import iter_pdf_parts, write_pdf_sheet
 from labels.qr import QRMatrix, encode_matrix
-from labels.render import render_label_svg, render_png, render_svg
+from labels.render import render_label_svg, render_mark_svg, render_png, render_svg
 from labels.schemas import LAYOUTS, LabelText, Layout, get_layout, make_a4_layout
 from labels.services import FORMATS, items_from_batch, items_from_urls, iter_csv, write_labels, write_zip
 
@@ -37,6 +37,7 @@ __all__ = [
     "iter_pdf_parts",
     "make_a4_layout",
     "render_label_svg",
+    "render_mark_svg",
     "render_png",
     "render_svg",
     "write_labels",

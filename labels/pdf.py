@@ -230,7 +230,7 @@ class _LabelPainter:
             self.shaped_line(MADE_IN_EN, "sans", "", 3.4 * s, tx, top - 0.2 * s, tw)
             top = y + 0.3 * s + side + 0.1 * s
             top += self.shaped_line(text.name_bn, "bn", "B", 6.2 * s, x + pad, top, w - 2 * pad)
-            self.shaped_line(text.name_en, "sans", "B", 5.2 * s, x + pad, top - 0.3 * s, w - 2 * pad)
+            self.shaped_line(text.name_en, "sans", "B", 5.2 * s, x + pad, top, w - 2 * pad)
             self._scan_line(5.0 * s, x + pad, y + h - pad - 5.0 * s / PT_PER_MM * 1.2, w - 2 * pad)
 
         self.replay(("wide", text.name_bn, text.name_en), x, y, static)
@@ -257,13 +257,13 @@ class _LabelPainter:
             self.shaped_line("Bangladesh", "sans", "", 3.2 * s, cx, top - 0.6 * s, cw)
             top = y + 0.3 * s + side
             top += self.shaped_line(text.name_bn, "bn", "B", 4.6 * s, x + pad, top, tw)
-            self.shaped_line(text.name_en, "sans", "B", 4.0 * s, x + pad, top - 0.3 * s, tw)
+            self.shaped_line(text.name_en, "sans", "B", 4.0 * s, x + pad, top, tw)
             self._scan_line(3.6 * s, x + pad, y + h - pad - 3.6 * s / PT_PER_MM * 1.2, tw)
 
         self.replay(("compact", text.name_bn, text.name_en), x, y, static)
         codes = _code_lines(text)
         lines = [codes[0], "  ".join(codes[1:])] if len(codes) > 1 else codes
-        top = y + 0.3 * s + side + 3.55 * s
+        top = y + 0.3 * s + side + 3.75 * s
         for line in lines:
             top += self.plain_line(line, 3.6 * s, x + pad, top, tw)
 
