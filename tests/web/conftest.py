@@ -3,7 +3,6 @@ per test, signed-in clients, and a CSRF-aware form poster."""
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,24 +10,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import app_settings
-
-
-def wire_pages(app: Any) -> Any:
-    """Wire search, signing, labels and the pages when app.py does not (yet) list them."""
-    from app import WIRED_PACKAGES
-
-    for name in ("search", "signing", "labels", "web"):
-        if name in WIRED_PACKAGES:
-            continue
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError:
-            continue
-        init = getattr(module, "init_app", None)
-        marker = {"search": "search", "web": "web.login_limiter"}.get(name)
-        if init is not None and (marker is None or marker not in app.extensions):
-            init(app)
-    return app
+from tests.web.pages import wire_pages
 
 
 @pytest.fixture(scope="session")
