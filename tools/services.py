@@ -837,7 +837,16 @@ def _node_of(service: Service, index: int) -> Node:
 
 
 def _resolve(service: Service | str) -> Service:
+    """The service with its latest recorded state: another process may have restarted one of its nodes.
+
+    A Service object is refreshed in place from its state file, so a caller's handle stays current.
+    """
     if isinstance(service, Service):
+        with contextlib.suppress(ServiceError):
+            recorded = read_service(service.state_path)
+            if recorded is not None and recorded.workdir == service.workdir:
+                for item in dataclasses.fields(Service):
+                    setattr(service, item.name, getattr(recorded, item.name))
         return service
     found = read_service(service)
     if found is None:

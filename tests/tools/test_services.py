@@ -9,6 +9,7 @@ import importlib.util
 import json
 import os
 import secrets
+import subprocess
 import sys
 import urllib.request
 from pathlib import Path
@@ -84,6 +85,38 @@ def test_status_with_nothing_started_lists_nothing(
 ) -> None:
     assert services.main(["status"]) == 0
     assert "no services recorded" in capsys.readouterr().out
+
+
+def test_stop_finds_a_node_restarted_by_another_process(state_dir: Path, tmp_path: Path) -> None:
+    """run_tests holds the handle it started with; a test restarted a node since: that node must stop too."""
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    restarted = subprocess.Popen(["sleep", "300"])  # noqa: S603, S607 - stands in for a restarted JVM
+    try:
+
+        def node(pid: int, started_at: int) -> object:
+            return services.Node(pid, started_at, str(workdir), [9201], [9301], str(workdir / "log"), [])
+
+        handle = services.Service(
+            kind="opensearch",
+            name="restarted",
+            workdir=str(workdir),
+            urls=["http://127.0.0.1:9201"],
+            nodes=[node(2**22 + 1, 1)],  # the JVM first started, long gone
+        )
+        recorded = services.Service(**{**handle.__dict__, "nodes": [node(restarted.pid, 0)]})
+        recorded.nodes[0].started_at = services.read_process_start(restarted.pid)
+        services.save_service(recorded)
+
+        services.stop_service(handle)
+
+        assert restarted.wait(timeout=30) is not None
+        assert not workdir.exists()
+        assert not recorded.state_path.exists()
+    finally:
+        if restarted.poll() is None:
+            restarted.kill()
+            restarted.wait()
 
 
 def test_test_environment_uses_the_search_layer_scheme(state_dir: Path) -> None:
