@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 
 BANGLA_DIGITS = "০১২৩৪৫৬৭৮৯"
 _TO_ASCII_DIGITS = str.maketrans(BANGLA_DIGITS, "0123456789")
@@ -97,7 +98,16 @@ def fold_text(text: str) -> str:
 
 def tokenise(text: str) -> list[str]:
     """The folded tokens of ``text`` in order (what every backend indexes and queries)."""
-    return _TOKEN.findall(fold_text(text))
+    out: list[str] = []
+    for word in text.split():
+        out.extend(tokenise_word(word))
+    return out
+
+
+@lru_cache(maxsize=262_144)
+def tokenise_word(word: str) -> tuple[str, ...]:
+    """The folded tokens of one whitespace-free word (cached: catalogues repeat their words)."""
+    return tuple(_TOKEN.findall(fold_text(word)))
 
 
 def has_bangla(text: str) -> bool:
@@ -215,6 +225,7 @@ def transliterate_bangla(text: str) -> str:
     return "".join(_BN_TO_LATIN.get(ch, ch) for ch in text)
 
 
+@lru_cache(maxsize=262_144)
 def skeletonise(word: str) -> str:
     """The Latin consonant skeleton of one word in Bangla or Latin script ("" if too short).
 
@@ -234,13 +245,26 @@ def skeletonise(word: str) -> str:
 def skeletonise_text(text: str) -> list[str]:
     """Skeletons of every word of ``text`` (words whose skeleton is too short are left out)."""
     out = []
-    for word in _TOKEN.findall(normalise_text(text)):
+    for word in _words_of(text):
         skeleton = skeletonise(word)
         if skeleton:
             out.append(skeleton)
     return out
 
 
+@lru_cache(maxsize=262_144)
+def _words(chunk: str) -> tuple[str, ...]:
+    return tuple(_TOKEN.findall(normalise_text(chunk)))
+
+
+def _words_of(text: str) -> list[str]:
+    out: list[str] = []
+    for chunk in text.split():
+        out.extend(_words(chunk))
+    return out
+
+
+@lru_cache(maxsize=65_536)
 def normalise_code(text: str) -> str:
     """A GTIN or model number as compared: ASCII digits, lower case, no separators."""
     return "".join(ch for ch in fold_text(text) if ch.isascii() and ch.isalnum())

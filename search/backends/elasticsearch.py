@@ -41,7 +41,7 @@ class ElasticsearchBackend(ClusterSearchBackend):
         return Elasticsearch(**options)
 
     def cluster_health(self, index: str | None = None, wait_for_status: str | None = None) -> dict[str, Any]:
-        client = self.client.options(request_timeout=40 if wait_for_status else 3)
+        client = self.client.options(request_timeout=40 if wait_for_status else 5)
         if wait_for_status:
             return dict(client.cluster.health(index=index, wait_for_status=wait_for_status))
         return dict(client.cluster.health(index=index))

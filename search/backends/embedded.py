@@ -24,22 +24,26 @@ Each index file holds:
 from __future__ import annotations
 
 import contextlib
+import heapq
 import json
 import logging
 import os
+import queue
 import re
 import sqlite3
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from html import escape
 from pathlib import Path
 from typing import Any
 
+from search.backends.bitsets import DocFacts, FacetIndex, Membership, bits_from_ids, ids_from_bits
 from search.errors import ReindexFailed, SearchError, SearchUnavailable
-from search.fields import FACETS, LVA_BANDS, banglish_fields, code_fields, lva_band, text_fields
+from search.fields import LVA_BANDS, banglish_fields, code_fields, lva_band, text_fields
 from search.interfaces import (
     Document,
     DocumentSource,
@@ -60,6 +64,7 @@ from search.text import (
     skeletonise,
     skeletonise_text,
     tokenise,
+    tokenise_word,
     unique,
 )
 
@@ -109,10 +114,11 @@ CREATE TABLE IF NOT EXISTS doc_certs (
     doc_id INTEGER NOT NULL, scheme TEXT NOT NULL, valid_from TEXT NOT NULL, valid_until TEXT NOT NULL
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
-    {", ".join(FTS_COLUMNS)}, tokenize = 'unicode61 remove_diacritics 0', prefix = '2 3 4'
+    {", ".join(FTS_COLUMNS)}, tokenize = 'unicode61 remove_diacritics 0', prefix = '2 3'
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS fts_vocab USING fts5vocab(fts, 'row');
 CREATE TABLE IF NOT EXISTS vocab (id INTEGER PRIMARY KEY, term TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS changes (seq INTEGER PRIMARY KEY, doc_id INTEGER NOT NULL);
 CREATE VIRTUAL TABLE IF NOT EXISTS vocab_tri USING fts5(
     term, tokenize = 'trigram', content = 'vocab', content_rowid = 'id'
 );
@@ -138,8 +144,33 @@ _SORTS = {
     "relevance": "rank, d.id",
     "newest": "d.newest DESC, d.id DESC",
     "name": "d.name_sort, d.id",
-    "lva": "d.lva DESC, d.id",
+    "lva": "d.lva DESC, d.id DESC",
 }
+CHANGE_LOG_KEEP = 100_000
+DIRECT_SORT_LIMIT = 20_000  # up to this many results, sort in memory; beyond, walk the sort index
+
+
+def _licence_valid_on(day: str) -> Callable[[DocFacts], bool]:
+    def valid(f: DocFacts) -> bool:
+        return (f.licence_from is None or f.licence_from <= day) and (
+            f.licence_until is None or f.licence_until >= day
+        )
+
+    return valid
+
+
+def _certificate_valid_on(scheme: str, day: str) -> Callable[[DocFacts], bool]:
+    def valid(f: DocFacts) -> bool:
+        return any(s == scheme and valid_from <= day <= valid_until for s, valid_from, valid_until in f.certs)
+
+    return valid
+
+
+def _lva_at_least(minimum: float) -> Callable[[DocFacts], bool]:
+    def enough(f: DocFacts) -> bool:
+        return f.lva >= minimum
+
+    return enough
 
 
 def _bm25_config() -> str:
@@ -159,17 +190,38 @@ def code_suffixes(code: str) -> list[str]:
 
 def index_tokens(text: str) -> list[str]:
     """The tokens indexed for ``text``: its words, plus hyphenated words joined ("Wi-Fi" → wi, fi, wifi)."""
-    tokens = tokenise(text)
+    tokens: list[str] = []
     for word in text.split():
-        parts = tokenise(word)
+        parts = tokenise_word(word)
+        tokens.extend(parts)
         if len(parts) > 1:
             tokens.append("".join(parts))
     return tokens
 
 
+@lru_cache(maxsize=65_536)
+def _indexed_text(text: str) -> str:
+    return " ".join(index_tokens(text))
+
+
+@lru_cache(maxsize=65_536)
+def _skeletons(text: str) -> tuple[str, ...]:
+    return tuple(skeletonise_text(text))
+
+
+@lru_cache(maxsize=65_536)
+def _vocabulary(indexed: str) -> frozenset[str]:
+    """The words of an indexed text that typo correction may suggest (3+ characters, not numbers)."""
+    return frozenset(t for t in indexed.split() if len(t) >= 3 and not t.isdigit())
+
+
 def build_index_row(doc: Document) -> dict[str, Any]:
-    """The FTS5 column values of a document (folded text, code suffixes, Banglish skeletons)."""
-    row: dict[str, Any] = {name: " ".join(index_tokens(str(doc.get(name) or ""))) for name in TEXT_COLUMNS}
+    """The FTS5 column values of a document (folded text, code suffixes, Banglish skeletons).
+
+    Field values repeat across a catalogue (makers, categories, districts, series descriptions),
+    so their analysis is cached by value.
+    """
+    row: dict[str, Any] = {name: _indexed_text(str(doc.get(name) or "")) for name in TEXT_COLUMNS}
     codes: list[str] = []
     for f in code_fields():
         codes.extend(code_suffixes(normalise_code(str(doc.get(f.name) or ""))))
@@ -177,7 +229,7 @@ def build_index_row(doc: Document) -> dict[str, Any]:
     names: list[str] = []
     others: list[str] = []
     for f in banglish_fields():
-        (names if f.boost >= NAME_BOOST else others).extend(skeletonise_text(str(doc.get(f.name) or "")))
+        (names if f.boost >= NAME_BOOST else others).extend(_skeletons(str(doc.get(f.name) or "")))
     row["translit_name"] = " ".join(unique(names))
     row["translit"] = " ".join(unique(others))
     return row
@@ -291,27 +343,48 @@ def _snippet(text: str, highlighted: str) -> str:
     return ("…" if start else "") + highlighted[start:end] + ("…" if end < len(highlighted) else "")
 
 
-class _FacetCache:
-    """Facet counts per (index generation, filters + text): pages of one result share them."""
+@dataclass
+class PreparedRows:
+    """The table rows of a batch of documents, ready to insert."""
 
-    def __init__(self, size: int = 128) -> None:
-        self._data: OrderedDict[tuple[Any, ...], dict[str, list[FacetCount]]] = OrderedDict()
-        self._lock = threading.Lock()
-        self._size = size
+    docs: list[tuple[Any, ...]] = field(default_factory=list)
+    certs: list[tuple[Any, ...]] = field(default_factory=list)
+    fts: list[tuple[Any, ...]] = field(default_factory=list)
+    vocab: set[str] = field(default_factory=set)
 
-    def get(self, key: tuple[Any, ...]) -> dict[str, list[FacetCount]] | None:
-        with self._lock:
-            value = self._data.get(key)
-            if value is not None:
-                self._data.move_to_end(key)
-            return value
 
-    def put(self, key: tuple[Any, ...], value: dict[str, list[FacetCount]]) -> None:
-        with self._lock:
-            self._data[key] = value
-            self._data.move_to_end(key)
-            while len(self._data) > self._size:
-                self._data.popitem(last=False)
+def prepare_rows(docs: Iterable[Document]) -> PreparedRows:
+    """Rows of ``docs`` for the docs, doc_certs, fts and vocab tables."""
+    out = PreparedRows()
+    for doc in docs:
+        doc_id = int(doc["id"])
+        lva = float(doc.get("local_value_addition") or 0.0)
+        newest = doc.get("launch_date") or (doc.get("created_at") or "")[:10]
+        out.docs.append(
+            (
+                doc_id,
+                doc.get("category") or "",
+                int(doc.get("manufacturer_id") or 0),
+                doc.get("district") or "",
+                doc.get("brand") or "",
+                lva,
+                lva_band(lva),
+                doc.get("licence_valid_from"),
+                doc.get("licence_valid_until"),
+                newest,
+                fold_text(str(doc.get("name_en") or "")),
+                json.dumps(doc, ensure_ascii=False, separators=(",", ":")),
+            )
+        )
+        for cert in doc.get("certificates") or ():
+            out.certs.append(
+                (doc_id, cert["scheme"], cert.get("valid_from") or "", cert.get("valid_until") or "")
+            )
+        row = build_index_row(doc)
+        out.fts.append((doc_id, *(row[c] for c in FTS_COLUMNS)))
+        for column in TEXT_COLUMNS:
+            out.vocab.update(_vocabulary(row[column]))
+    return out
 
 
 def _utcnow() -> datetime:
@@ -327,7 +400,8 @@ class EmbeddedSearchBackend(SearchBackend):
         self.directory = Path(directory)
         self._local = threading.local()
         self._write_lock = threading.Lock()
-        self._facets = _FacetCache()
+        self._bitsets: tuple[str, FacetIndex] | None = None
+        self._bitsets_lock = threading.Lock()
         self._entities: tuple[tuple[str, int], list[dict[str, Any]]] | None = None
         self._entities_lock = threading.Lock()
 
@@ -447,49 +521,17 @@ class EmbeddedSearchBackend(SearchBackend):
         ids = [int(d["id"]) for d in docs]
         if replace and ids:
             EmbeddedSearchBackend._delete_rows(conn, ids)
-        doc_rows = []
-        cert_rows = []
-        fts_rows = []
-        vocab: set[str] = set()
-        for doc in docs:
-            lva = float(doc.get("local_value_addition") or 0.0)
-            newest = doc.get("launch_date") or (doc.get("created_at") or "")[:10]
-            doc_rows.append(
-                (
-                    int(doc["id"]),
-                    doc.get("category") or "",
-                    int(doc.get("manufacturer_id") or 0),
-                    doc.get("district") or "",
-                    doc.get("brand") or "",
-                    lva,
-                    lva_band(lva),
-                    doc.get("licence_valid_from"),
-                    doc.get("licence_valid_until"),
-                    newest,
-                    fold_text(str(doc.get("name_en") or "")),
-                    json.dumps(doc, ensure_ascii=False, separators=(",", ":")),
-                )
-            )
-            for cert in doc.get("certificates") or ():
-                cert_rows.append(
-                    (
-                        int(doc["id"]),
-                        cert["scheme"],
-                        cert.get("valid_from") or "",
-                        cert.get("valid_until") or "",
-                    )
-                )
-            row = build_index_row(doc)
-            fts_rows.append((int(doc["id"]), *(row[c] for c in FTS_COLUMNS)))
-            for column in TEXT_COLUMNS:
-                vocab.update(t for t in row[column].split() if len(t) >= 3 and not t.isdigit())
-        conn.executemany("INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", doc_rows)
-        conn.executemany("INSERT INTO doc_certs VALUES (?, ?, ?, ?)", cert_rows)
+        EmbeddedSearchBackend._insert_rows(conn, prepare_rows(docs))
+
+    @staticmethod
+    def _insert_rows(conn: sqlite3.Connection, rows: PreparedRows) -> None:
+        conn.executemany("INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows.docs)
+        conn.executemany("INSERT INTO doc_certs VALUES (?, ?, ?, ?)", rows.certs)
         placeholders = ", ".join("?" * (len(FTS_COLUMNS) + 1))
         conn.executemany(
-            f"INSERT INTO fts (rowid, {', '.join(FTS_COLUMNS)}) VALUES ({placeholders})", fts_rows
+            f"INSERT INTO fts (rowid, {', '.join(FTS_COLUMNS)}) VALUES ({placeholders})", rows.fts
         )
-        conn.executemany("INSERT OR IGNORE INTO vocab (term) VALUES (?)", ((t,) for t in sorted(vocab)))
+        conn.executemany("INSERT OR IGNORE INTO vocab (term) VALUES (?)", ((t,) for t in sorted(rows.vocab)))
 
     @staticmethod
     def _delete_rows(conn: sqlite3.Connection, ids: list[int]) -> None:
@@ -499,6 +541,12 @@ class EmbeddedSearchBackend(SearchBackend):
             conn.execute(f"DELETE FROM docs WHERE id IN ({marks})", chunk)
             conn.execute(f"DELETE FROM doc_certs WHERE doc_id IN ({marks})", chunk)
             conn.execute(f"DELETE FROM fts WHERE rowid IN ({marks})", chunk)
+
+    @staticmethod
+    def _log_changes(conn: sqlite3.Connection, ids: list[int]) -> None:
+        """Tell every reader's bitsets which documents changed (the log keeps the last 100,000 changes)."""
+        conn.executemany("INSERT INTO changes (doc_id) VALUES (?)", ((i,) for i in ids))
+        conn.execute("DELETE FROM changes WHERE seq < (SELECT max(seq) FROM changes) - ?", (CHANGE_LOG_KEEP,))
 
     def _bump(self, conn: sqlite3.Connection) -> None:
         conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
@@ -512,6 +560,7 @@ class EmbeddedSearchBackend(SearchBackend):
             conn.execute("BEGIN IMMEDIATE")
             try:
                 self._write_documents(conn, batch, replace=True)
+                self._log_changes(conn, [int(d["id"]) for d in batch])
                 self._bump(conn)
                 conn.execute("COMMIT")
             except BaseException:
@@ -528,6 +577,7 @@ class EmbeddedSearchBackend(SearchBackend):
             conn.execute("BEGIN IMMEDIATE")
             try:
                 self._delete_rows(conn, wanted)
+                self._log_changes(conn, wanted)
                 self._bump(conn)
                 conn.execute("COMMIT")
             except BaseException:
@@ -607,42 +657,163 @@ class EmbeddedSearchBackend(SearchBackend):
         base = f"fts JOIN docs d ON d.id = fts.rowid WHERE fts MATCH ? AND {where}"
         return base, [match, *params], corrected_q, terms, corrections
 
+    def _facet_index(self, conn: sqlite3.Connection) -> FacetIndex:
+        """The bitsets of the live index file, caught up with its change log."""
+        name = self.pointer_path.read_text(encoding="utf-8").strip()
+        with self._bitsets_lock:
+            current = self._bitsets
+            if current is None or current[0] != name:
+                current = (name, FacetIndex())
+                self._bitsets = current
+        current[1].refresh(conn)
+        return current[1]
+
+    @staticmethod
+    def _filter_bits(fx: FacetIndex, query: CatalogueQuery) -> int:
+        day = query.licence_valid_on.isoformat()
+        bits = fx.all & fx.derived(("licence", day), _licence_valid_on(day))
+        cert_day = query.certificate_valid_on.isoformat()
+        for scheme in query.certificates:
+            bits &= fx.derived(("certificate", scheme, cert_day), _certificate_valid_on(scheme, cert_day))
+        if query.lva_min is not None:
+            bits &= fx.derived(("lva_min", query.lva_min), _lva_at_least(query.lva_min))
+        if query.districts:
+            bits &= fx.any_of("district", query.districts)
+        if query.manufacturers:
+            bits &= fx.any_of("manufacturer", [str(m) for m in query.manufacturers])
+        if query.categories:
+            bits &= fx.any_of("category", query.categories)
+        return bits
+
+    @staticmethod
+    def _count_facets(fx: FacetIndex, final: int, query: CatalogueQuery) -> dict[str, list[FacetCount]]:
+        out: dict[str, list[FacetCount]] = {}
+        for name in query.facets:
+            if name == "lva":
+                table = fx.values["lva"]
+                out[name] = [
+                    FacetCount(label, (final & table.get(label, 0)).bit_count())
+                    for label, _l, _h in LVA_BANDS
+                ]
+                continue
+            if name == "certificate":
+                day = query.certificate_valid_on.isoformat()
+                counts = [
+                    FacetCount(
+                        scheme,
+                        (
+                            final
+                            & fx.derived(("certificate", scheme, day), _certificate_valid_on(scheme, day))
+                        ).bit_count(),
+                    )
+                    for scheme, holders in fx.cert_values.items()
+                    if final & holders
+                ]
+            else:
+                counts = [
+                    FacetCount(value, (final & bits).bit_count()) for value, bits in fx.values[name].items()
+                ]
+            out[name] = sorted((c for c in counts if c.count), key=lambda c: (-c.count, c.value))
+        return out
+
+    def _text_matches(
+        self,
+        conn: sqlite3.Connection,
+        terms: list[QueryTerm],
+        corrections: dict[str, list[str]],
+        member: Membership,
+        ranked: bool,
+    ) -> list[tuple[float, int]]:
+        """(rank, id) of the documents matching every term (or, failing that, any term) and the filters."""
+        select = (
+            "SELECT rank, rowid FROM fts WHERE fts MATCH ?"
+            if ranked
+            else "SELECT 0.0, rowid FROM fts WHERE fts MATCH ?"
+        )
+        match = build_match_expression(terms, corrections)
+        rows = [r for r in conn.execute(select, (match,)) if r[1] in member]
+        if not rows and len(terms) > 1:
+            # nothing has every word: rank by how many (and how well) words match instead
+            match = build_match_expression(terms, corrections, any_term=True)
+            rows = [r for r in conn.execute(select, (match,)) if r[1] in member]
+        return rows
+
+    def _page_ids(
+        self,
+        conn: sqlite3.Connection,
+        fx: FacetIndex,
+        query: CatalogueQuery,
+        final: int,
+        total: int,
+        matches: list[tuple[float, int]] | None,
+    ) -> list[tuple[int, float]]:
+        """(id, score) of the requested page, in the requested order."""
+        wanted = query.offset + query.per_page
+        if query.offset >= total:
+            return []
+        sort = query.sort if matches is not None or query.sort != "relevance" else "newest"
+        if sort == "relevance" and matches is not None:
+            page = heapq.nsmallest(wanted, matches)[query.offset :]
+            return [(doc_id, -rank) for rank, doc_id in page]
+        facts = fx.facts
+        keys: dict[str, Callable[[int], Any]] = {
+            "newest": lambda i: (facts[i].newest, i),
+            "lva": lambda i: (facts[i].lva, i),
+        }
+        if matches is not None or total <= DIRECT_SORT_LIMIT:
+            ids = [doc_id for _r, doc_id in matches] if matches is not None else ids_from_bits(final)
+            chosen = (
+                heapq.nlargest(wanted, ids, key=keys[sort])
+                if sort != "name"
+                else heapq.nsmallest(wanted, ids, key=lambda i: (facts[i].name_sort, i))
+            )
+            return [(i, 0.0) for i in chosen[query.offset :]]
+        # many documents: walk the sort column's index until the page is full
+        member = Membership(final)
+        found: list[int] = []
+        for (doc_id,) in conn.execute(f"SELECT d.id FROM docs d ORDER BY {_SORTS[sort]}"):
+            if doc_id in member:
+                found.append(doc_id)
+                if len(found) >= wanted:
+                    break
+        return [(i, 0.0) for i in found[query.offset :]]
+
     def search(self, query: CatalogueQuery) -> SearchResult:
         with self._errors():
             conn = self._conn()
-            base, params, corrected_q, terms, corrections = self._match_base(conn, query)
-            rank = "fts.rank" if terms else "0"
-            order = _SORTS[query.sort] if terms or query.sort != "relevance" else _SORTS["newest"]
-            order = order.replace("rank", rank)
-            generation = self._generation(conn)
-            cache_key = (generation, base, tuple(params), query.facets, query.certificate_valid_on)
-            cached = self._facets.get(cache_key)
-            if cached is not None and "__total__" in cached:
-                total = cached["__total__"][0].count
+            fx = self._facet_index(conn)
+            filters = self._filter_bits(fx, query)
+            terms = analyse_query_text(query.q)
+            corrections: dict[str, list[str]] = {}
+            corrected_q = None
+            matches: list[tuple[float, int]] | None = None
+            if terms:
+                corrections = self._corrections(conn, terms)
+                if corrections:
+                    corrected_q = " ".join(corrections.get(t.token, [t.token])[0] for t in terms)
+                ranked = query.sort == "relevance"
+                matches = self._text_matches(conn, terms, corrections, Membership(filters), ranked)
+                final = bits_from_ids(doc_id for _r, doc_id in matches)
+                total = len(matches)
             else:
-                total = int(conn.execute(f"SELECT count(*) FROM {base}", params).fetchone()[0])
-            rows = []
-            if query.offset < total:
-                rows = conn.execute(
-                    f"SELECT d.id, d.body, {rank} FROM {base} ORDER BY {order} LIMIT ? OFFSET ?",
-                    [*params, query.per_page, query.offset],
-                ).fetchall()
-            hits = []
-            for _id, body, score in rows:
-                doc = json.loads(body)
-                hits.append(
-                    SearchHit(
-                        document=doc,
-                        score=-float(score or 0.0),
-                        highlights=self._highlights(doc, terms, corrections),
-                    )
+                final = filters
+                total = final.bit_count()
+            page = self._page_ids(conn, fx, query, final, total, matches)
+            bodies: dict[int, str] = {}
+            if page:
+                marks = ", ".join("?" * len(page))
+                bodies = dict(
+                    conn.execute(f"SELECT id, body FROM docs WHERE id IN ({marks})", [i for i, _s in page])
                 )
-            if cached is None:
-                facets = self._facet_counts(conn, base, params, query) if total else {}
-                cached = dict(facets)
-                cached["__total__"] = [FacetCount("total", total)]
-                self._facets.put(cache_key, cached)
-            facets = {k: v for k, v in cached.items() if k != "__total__"}
+            hits = []
+            for doc_id, score in page:
+                if doc_id not in bodies:
+                    continue
+                doc = json.loads(bodies[doc_id])
+                hits.append(
+                    SearchHit(document=doc, score=score, highlights=self._highlights(doc, terms, corrections))
+                )
+            facets = self._count_facets(fx, final, query) if query.facets else {}
             return SearchResult(hits=hits, total=total, facets=facets, corrected_q=corrected_q)
 
     @staticmethod
@@ -659,35 +830,6 @@ class EmbeddedSearchBackend(SearchBackend):
             marked = highlight_text(text, terms, corrections)
             if marked is not None:
                 out[name] = _snippet(text, marked)
-        return out
-
-    def _facet_counts(
-        self, conn: sqlite3.Connection, base: str, params: list[Any], query: CatalogueQuery
-    ) -> dict[str, list[FacetCount]]:
-        out: dict[str, list[FacetCount]] = {}
-        columns = {"category": "d.category", "manufacturer": "d.manufacturer_id", "district": "d.district"}
-        for name in query.facets:
-            facet = FACETS[name]
-            if name in columns:
-                rows = conn.execute(
-                    f"SELECT {columns[name]}, count(*) AS n FROM {base} GROUP BY 1 ORDER BY n DESC, 1",
-                    params,
-                ).fetchall()
-                out[name] = [FacetCount(str(v), int(n)) for v, n in rows]
-            elif facet.kind == "bands":
-                rows = conn.execute(f"SELECT d.lva_band, count(*) FROM {base} GROUP BY 1", params).fetchall()
-                counts = dict(rows)
-                out[name] = [FacetCount(label, int(counts.get(label, 0))) for label, _lo, _hi in LVA_BANDS]
-            else:  # certificate schemes valid on certificate_valid_on
-                day = query.certificate_valid_on.isoformat()
-                rows = conn.execute(
-                    "SELECT c.scheme, count(DISTINCT c.doc_id) AS n FROM doc_certs c "
-                    "WHERE c.valid_from <= ? AND c.valid_until >= ? "
-                    f"AND c.doc_id IN (SELECT d.id FROM {base}) "
-                    "GROUP BY 1 ORDER BY n DESC, 1",
-                    [day, day, *params],
-                ).fetchall()
-                out[name] = [FacetCount(str(v), int(n)) for v, n in rows]
         return out
 
     def scan(self, query: CatalogueQuery, batch: int = 1000) -> Iterator[Document]:
@@ -891,11 +1033,10 @@ class EmbeddedSearchBackend(SearchBackend):
                     (_utcnow().isoformat(timespec="seconds"),),
                 )
                 conn.execute("BEGIN")
-                seen: set[int] = set()
-                for docs in source():
-                    fresh = [d for d in docs if int(d["id"]) not in seen]
-                    seen.update(int(d["id"]) for d in fresh)
-                    self._write_documents(conn, fresh, replace=False)
+                # a producer thread reads the database and analyses text while this one inserts
+                # (sqlite3 releases the GIL while SQLite works, so the two overlap)
+                for rows in _prepared_in_background(source):
+                    self._insert_rows(conn, rows)
                 conn.execute("COMMIT")
                 conn.executescript(_INDEXES)
                 conn.execute("INSERT INTO fts (fts) VALUES ('optimize')")
@@ -937,3 +1078,31 @@ class EmbeddedSearchBackend(SearchBackend):
         if cached is not None:
             cached[1].close()
             self._local.conn = None
+
+
+def _prepared_in_background(source: DocumentSource, depth: int = 4) -> Iterator[PreparedRows]:
+    """Prepared rows of ``source``'s batches (duplicates dropped), built in a producer thread."""
+    batches: queue.Queue[PreparedRows | BaseException | None] = queue.Queue(maxsize=depth)
+
+    def produce() -> None:
+        seen: set[int] = set()
+        try:
+            for docs in source():
+                fresh = [d for d in docs if int(d["id"]) not in seen]
+                seen.update(int(d["id"]) for d in fresh)
+                batches.put(prepare_rows(fresh))
+        except BaseException as exc:  # handed to the consumer, which re-raises it
+            batches.put(exc)
+        else:
+            batches.put(None)
+
+    thread = threading.Thread(target=produce, name="search-reindex-reader", daemon=True)
+    thread.start()
+    while True:
+        item = batches.get()
+        if item is None:
+            break
+        if isinstance(item, BaseException):
+            raise item
+        yield item
+    thread.join()

@@ -42,7 +42,7 @@ class OpenSearchBackend(ClusterSearchBackend):
         return OpenSearch(**options)
 
     def cluster_health(self, index: str | None = None, wait_for_status: str | None = None) -> dict[str, Any]:
-        params: dict[str, Any] = {"request_timeout": 40 if wait_for_status else 3}
+        params: dict[str, Any] = {"request_timeout": 40 if wait_for_status else 5}
         if wait_for_status:
             params["wait_for_status"] = wait_for_status
         return dict(self.client.cluster.health(index=index, **params))
