@@ -1,0 +1,106 @@
+"""A manufacturer registers and submits a product, a reviewer approves it, the manufacturer downloads a
+label PDF, and the QR code decoded from that PDF opens a Genuine page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.browser.browsing import PASSWORD, screenshot, sign_in
+
+
+def _decode_pdf_qr_codes(data: bytes) -> list[str]:
+    import pypdfium2 as pdfium
+    import zxingcpp
+
+    doc = pdfium.PdfDocument(data)
+    found: list[str] = []
+    for index in range(len(doc)):
+        image = doc[index].render(scale=300 / 72).to_pil().convert("L")
+        found += [r.text for r in zxingcpp.read_barcodes(image) if r.format == zxingcpp.BarcodeFormat.QRCode]
+    return found
+
+
+def test_register_submit_approve_print_and_verify(site: Any, page_factory: Any) -> None:
+    from signing.gtin import compute_check_digit
+
+    maker = page_factory(lang="en-GB", width="phone")
+    maker.goto("/portal/register")
+    fields = {
+        "#f-legal_name_en": "Teesta Systems Ltd.", "#f-legal_name_bn": "তিস্তা সিস্টেমস লিমিটেড",
+        "#f-trade_licence_no": "TRAD/RANG/0042", "#f-bin": "0098765432101", "#f-tin": "987654321012",
+        "#f-address": "Plot 9, BSCIC, Rangpur", "#f-contact_name": "Karim", "#f-contact_email": "karim@teesta.example.com",
+        "#f-contact_phone": "+8801811111111", "#f-owner_name": "Karim Ahmed", "#f-owner_email": "owner@teesta.example.com",
+        "#f-owner_password": "teesta long password",
+    }
+    for selector, value in fields.items():
+        maker.fill(selector, value)
+    maker.select_option("#f-district", "rangpur")
+    screenshot(maker, "portal-register-en-360")
+    maker.click("form.stack > button[type=submit]")
+    maker.wait_for_url("**/portal/")
+    assert "Pending review" in maker.content()
+
+    reviewer = page_factory(lang="bn-BD", width="desktop")
+    sign_in(reviewer, site.reviewer_email)
+    reviewer.wait_for_url("**/console/")
+    reviewer.click("text=Teesta Systems Ltd.") if reviewer.locator("text=Teesta Systems Ltd.").count() else reviewer.click(
+        "text=তিস্তা সিস্টেমস লিমিটেড")
+    screenshot(reviewer, "console-manufacturer-bn-1280")
+    reviewer.click("form[action$='/verify'] button")
+    reviewer.wait_for_load_state()
+    assert "যাচাইকৃত" in reviewer.content()
+
+    maker.goto("/portal/certificates")
+    maker.select_option("#f-scheme", "BSTI")
+    maker.fill("#f-number", "BSTI-CM-777")
+    maker.fill("#f-issuer", "BSTI")
+    maker.fill("#f-valid_from", "2025-01-01")
+    maker.fill("#f-valid_until", "2030-12-31")
+    maker.click("form.stack > button[type=submit]")
+    maker.wait_for_load_state()
+    maker.goto("/portal/products/new")
+    gtin = "200000777000"
+    gtin += compute_check_digit(gtin)
+    for selector, value in {"#f-name_en": "Teesta UPS 650VA", "#f-name_bn": "তিস্তা ইউপিএস ৬৫০ভিএ", "#f-brand": "Teesta",
+                            "#f-model_number": "T650", "#f-gtin": gtin, "#f-local_value_addition": "55",
+                            "#f-lva_basis": "ex-factory price less imported inputs",
+                            "#f-specifications": "Capacity: 650 VA\nBackup: 15 min"}.items():
+        maker.fill(selector, value)
+    maker.select_option("#f-category", "ups")
+    maker.check("input[name=certificate_ids]")
+    maker.click("button[name=and_submit]")
+    maker.wait_for_url("**/portal/products/*")
+    assert "Submitted for review" in maker.content()
+
+    reviewer.goto("/console/")
+    reviewer.click("text=তিস্তা ইউপিএস ৬৫০ভিএ")
+    reviewer.click("form[action$='/approve'] button")
+    reviewer.wait_for_load_state()
+    assert "লাইসেন্সপ্রাপ্ত" in reviewer.content()
+
+    maker.reload()
+    assert "Licensed" in maker.content()
+    maker.fill("#count", "3")
+    maker.click("form[action$='/batches'] button")
+    maker.wait_for_load_state()
+    screenshot(maker, "portal-product-en-360")
+    with maker.expect_download() as info:
+        maker.click("text=PDF (A4)")
+    pdf = info.value.path().read_bytes()
+    assert pdf.startswith(b"%PDF")
+    urls = _decode_pdf_qr_codes(pdf)
+    assert len(urls) == 3 and all(f"/01/{gtin.zfill(14)}/21/" in u for u in urls)
+
+    consumer = page_factory(lang="bn-BD", width="phone")
+    consumer.goto(site.local(urls[0]))
+    assert consumer.locator("h1#verdict-word").inner_text() == "আসল"
+    assert "তিস্তা ইউপিএস ৬৫০ভিএ" in consumer.content()
+    screenshot(consumer, "verify-from-pdf-bn-360")
+
+
+def test_a_manufacturer_signs_in_and_sees_its_products(site: Any, page_factory: Any) -> None:
+    page = page_factory(lang="bn-BD", width="phone")
+    sign_in(page, site.maker_email, PASSWORD)
+    page.wait_for_url("**/portal/")
+    assert "একতা ল্যাপটপ এল১৪" in page.content()
+    screenshot(page, "portal-dashboard-bn-360")
