@@ -47,7 +47,14 @@ __all__ = [
 
 
 def init_app(app: Flask) -> None:
-    """Register the `flask labels` CLI group."""
+    """Register the `flask labels` CLI group, the label API blueprint and its in-process job queue.
+
+    Settings (all optional): LABELS_DIRECT_LIMIT (labels answered in the request, default 1000),
+    LABELS_JOB_WORKERS (default 1), LABELS_JOB_TTL_SECONDS (default 86400), LABELS_JOB_DIR
+    (default <instance>/label-jobs).
+    """
     from labels.cli import labels_cli
+    from labels.views import init_views
 
     app.cli.add_command(labels_cli)
+    init_views(app)

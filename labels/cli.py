@@ -97,6 +97,11 @@ def print_labels(
     except LabelError as exc:
         reasons = "; ".join(f"{e['field']}: {e['reason']}" for e in exc.errors)
         raise click.ClickException(f"{exc}" + (f" ({reasons})" if reasons else "")) from exc
+    except Exception as exc:
+        # another package's domain error (e.g. the batch loader's "no batch 7"): report it, no traceback
+        if hasattr(exc, "status_code") and hasattr(exc, "title"):
+            raise click.ClickException(f"{exc.title}: {exc}") from exc
+        raise
 
 
 def _print(items: Iterator[LabelItem], total: int | None, fmt: str, layout, out_path: Path | None) -> None:

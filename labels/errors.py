@@ -32,3 +32,24 @@ class LabelJobNotFoundError(LabelError):
 
     status_code = 404
     title = "Label job not found"
+
+
+class LabelJobNotReadyError(LabelError):
+    """The job's file is not there (yet): still queued or running, or it failed."""
+
+    status_code = 409
+    title = "Label job not finished"
+
+
+class LabelSourceNotFoundError(LabelError):
+    """A serial batch that does not exist or that the caller may not see."""
+
+    status_code = 404
+    title = "Not found"
+
+
+class BatchNotPrintableError(LabelError):
+    """Labels are printed only for active batches."""
+
+    status_code = 409
+    title = "Batch cannot be printed"

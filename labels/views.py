@@ -1,0 +1,243 @@
+"""HTTP side of labels: render labels for URLs or a serial batch; big batches become jobs.
+
+    POST /api/v1/labels                       labels for up to LABELS_DIRECT_LIMIT given URLs (answered directly)
+    POST /api/v1/batches/<id>/labels          a batch (or a slice): directly when small, else 202 + a job
+    GET  /api/v1/label-jobs/<job>             the job's status and progress
+    GET  /api/v1/label-jobs/<job>/download    its file, once done
+
+Thin: parsing, access checks and responses; rendering is in labels.services, jobs in labels.jobs.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from typing import Any
+
+from flask import Blueprint, Flask, Response, current_app, request, send_file
+
+from labels.errors import BatchNotPrintableError, LabelDataError, LabelSourceNotFoundError
+from labels.jobs import LabelJobs
+from labels.pdf import LabelItem
+from labels.schemas import get_layout
+from labels.services import EXTENSIONS, FORMATS, MEDIA_TYPES, items_from_batch, items_from_urls, write_labels
+
+bp = Blueprint("labels", __name__)
+
+DEFAULT_DIRECT_LIMIT = 1_000
+
+
+def jobs() -> LabelJobs:
+    return current_app.extensions["labels.jobs"]
+
+
+def direct_limit() -> int:
+    return int(current_app.config.get("LABELS_DIRECT_LIMIT", DEFAULT_DIRECT_LIMIT))
+
+
+def json_body() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if body is None and not request.get_data():
+        return {}
+    if not isinstance(body, dict):
+        raise LabelDataError("send a JSON object", [{"field": "body", "reason": "not a JSON object"}])
+    return body
+
+
+def output_options(body: dict[str, Any]) -> tuple[str, str]:
+    fmt = str(body.get("format", "pdf"))
+    if fmt not in FORMATS or fmt in ("svg", "png"):
+        batch_formats = [f for f in FORMATS if f not in ("svg", "png")]
+        raise LabelDataError(
+            f"unknown format {fmt!r}", [{"field": "format", "reason": f"one of {batch_formats}"}]
+        )
+    layout = str(body.get("layout", "a4"))
+    get_layout(layout)  # raises UnknownLayoutError (422) with the field
+    return fmt, layout
+
+
+def file_response(items: Iterator[LabelItem], fmt: str, layout: str, stem: str) -> Response:
+    buffer = io.BytesIO()
+    count = write_labels(items, buffer, fmt, layout)
+    buffer.seek(0)
+    response = send_file(
+        buffer, mimetype=MEDIA_TYPES[fmt], as_attachment=True, download_name=f"{stem}.{EXTENSIONS[fmt]}"
+    )
+    response.headers["X-Label-Count"] = str(count)
+    return response
+
+
+# ---------------------------------------------------------------------------------------------- given URLs
+
+
+@bp.post("/api/v1/labels")
+def render_url_labels() -> Response:
+    """Labels for a list of label URLs with one product's names (e.g. URLs exported earlier)."""
+    from registry.auth import current_actor
+
+    current_actor().require()
+    body = json_body()
+    fmt, layout = output_options(body)
+    urls = body.get("urls")
+    limit = direct_limit()
+    if not isinstance(urls, list) or not urls or not all(isinstance(u, str) for u in urls):
+        raise LabelDataError(
+            "urls must be a non-empty list of label URLs", [{"field": "urls", "reason": "missing"}]
+        )
+    if len(urls) > limit:
+        raise LabelDataError(
+            f"at most {limit} URLs per request; print a serial batch for more",
+            [{"field": "urls", "reason": f"more than {limit}"}],
+        )
+    errors = [
+        {"field": name, "reason": "required"}
+        for name in ("name_en", "name_bn")
+        if not str(body.get(name, "")).strip()
+    ]
+    if errors:
+        raise LabelDataError("product names in English and Bangla are required", errors)
+    batch = body.get("batch")
+    items = list(
+        items_from_urls(urls, str(body["name_en"]), str(body["name_bn"]), str(batch) if batch else None)
+    )
+    return file_response(iter(items), fmt, layout, "labels")
+
+
+# ---------------------------------------------------------------------------------------------- serial batches
+
+
+def load_printable_batch(batch_id: int) -> tuple[Any, Any]:
+    """(SerialBatch, Product) if the current actor may print it: the maker's staff or a reviewer."""
+    from registry.auth import current_actor
+    from registry.db import get_session
+    from registry.models import Product
+    from signing.models import SerialBatch
+
+    actor = current_actor()
+    actor.require()
+    session = get_session()
+    batch = session.get(SerialBatch, batch_id)
+    product = session.get(Product, batch.product_id) if batch is not None else None
+    if (
+        batch is None
+        or product is None
+        or not (actor.is_reviewer or actor.is_staff_of(product.manufacturer_id))
+    ):
+        raise LabelSourceNotFoundError(f"no batch {batch_id}", [{"field": "batch", "reason": "not found"}])
+    if batch.status != "active":
+        raise BatchNotPrintableError(
+            f"batch {batch_id} is {batch.status}; labels are printed only for active batches",
+            [{"field": "batch", "reason": batch.status}],
+        )
+    return batch, product
+
+
+def batch_items(batch_id: int, start: int, stop: int) -> tuple[Iterator[LabelItem], int]:
+    """The batch's (signed URL, label text) items from unit `start` to `stop - 1`, computed lazily.
+
+    Needs an app context (the worker thread opens one). Uses signing.services.iter_batch_urls.
+    """
+    from registry.db import get_session
+    from registry.models import Product
+    from signing import services
+    from signing.models import SerialBatch
+
+    session = get_session()
+    batch = session.get(SerialBatch, batch_id)
+    if batch is None:
+        raise LabelSourceNotFoundError(f"no batch {batch_id}")
+    product = session.get(Product, batch.product_id)
+    assert product is not None
+    ext = current_app.extensions["signing"]
+    ext.ready()
+    urls = services.iter_batch_urls(
+        batch, ext.signer(session), ext.settings.public_host, start=start, stop=stop
+    )
+    items = items_from_batch(urls, batch.gtin, product.name_en, product.name_bn, batch.prefix)
+    return items, stop - start
+
+
+def unit_range(body: dict[str, Any], count: int) -> tuple[int, int]:
+    try:
+        start = int(body.get("start", 0))
+        stop = int(body.get("stop", count))
+    except (TypeError, ValueError) as exc:
+        raise LabelDataError(
+            "start and stop are unit indexes", [{"field": "start", "reason": "not a number"}]
+        ) from exc
+    stop = min(stop, count)
+    if not 0 <= start < stop:
+        raise LabelDataError(
+            f"need 0 <= start < stop <= {count}", [{"field": "start", "reason": "out of range"}]
+        )
+    return start, stop
+
+
+@bp.post("/api/v1/batches/<int:batch_id>/labels")
+def render_batch_labels(batch_id: int) -> Any:
+    """Labels for a serial batch: the file itself when small, else 202 with a job to poll."""
+    from registry.auth import current_actor
+
+    body = json_body()
+    fmt, layout = output_options(body)
+    batch, _ = load_printable_batch(batch_id)
+    start, stop = unit_range(body, batch.count)
+    stem = f"labels-{batch.gtin}-{batch.prefix}-{start}-{stop}"
+    if stop - start <= direct_limit():
+        items, _ = batch_items(batch_id, start, stop)
+        return file_response(items, fmt, layout, stem)
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def in_app_context(work: Any) -> None:
+        with app.app_context():
+            work()
+
+    user = current_actor().user
+    job = jobs().submit(
+        lambda: batch_items(batch_id, start, stop),
+        owner_id=user.id if user else None,
+        fmt=fmt,
+        layout=layout,
+        total=stop - start,
+        filename=f"{stem}.{EXTENSIONS[fmt]}",
+        run_in_context=in_app_context,
+    )
+    return job.to_dict(), 202, {"Location": f"/api/v1/label-jobs/{job.id}"}
+
+
+# ---------------------------------------------------------------------------------------------- jobs
+
+
+def visible_job(job_id: str):
+    from registry.auth import current_actor
+    from registry.models import Role
+
+    actor = current_actor()
+    user = actor.require()
+    return jobs().get(job_id, user.id, is_admin=user.role == Role.ADMIN)
+
+
+@bp.get("/api/v1/label-jobs/<job_id>")
+def show_label_job(job_id: str) -> Any:
+    return visible_job(job_id).to_dict()
+
+
+@bp.get("/api/v1/label-jobs/<job_id>/download")
+def download_label_job(job_id: str) -> Response:
+    job = visible_job(job_id)
+    path = jobs().download_path(job)
+    return send_file(path, mimetype=job.media_type, as_attachment=True, download_name=job.filename)
+
+
+def init_views(app: Flask) -> None:
+    """Register the blueprint and the job queue (called from labels.init_app)."""
+    from pathlib import Path
+
+    directory = Path(app.config.get("LABELS_JOB_DIR") or Path(app.instance_path) / "label-jobs")
+    app.extensions["labels.jobs"] = LabelJobs(
+        directory,
+        workers=int(app.config.get("LABELS_JOB_WORKERS", 1)),
+        ttl_seconds=float(app.config.get("LABELS_JOB_TTL_SECONDS", 86_400)),
+    )
+    app.register_blueprint(bp)
