@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,7 +25,7 @@ from typing import Any
 import pytest
 
 from search.backends.cluster import ClusterSearchBackend
-from tests.search.conftest import fresh_db, make_doc  # noqa: F401 - shared fixtures and documents
+from tests.search.conftest import _search_app, fresh_db, make_doc  # noqa: F401 - shared fixtures and documents
 
 ROOT = Path(__file__).resolve().parents[2]
 OPENSEARCH_URL = os.environ.get("REGISTRY_TEST_OPENSEARCH_URL", "")
@@ -70,8 +71,11 @@ def engine_backend(kind: str, url: str, alias: str, **options: str) -> ClusterSe
 
     backend = create_backend(as_search_url(url, kind, alias, **options), "/nonexistent")
     assert isinstance(backend, ClusterSearchBackend)
+    deadline = time.monotonic() + 60  # a loaded CI machine can be slow to answer a fresh node
+    while not backend.ping() and time.monotonic() < deadline:
+        time.sleep(1)
     if not backend.ping():
-        message = f"{kind} at {url} does not answer"
+        message = f"{kind} at {url} does not answer within 60 s"
         if IN_CI:
             pytest.fail(message)
         pytest.skip(message)
@@ -97,3 +101,43 @@ def elasticsearch() -> Iterator[ClusterSearchBackend]:
     yield backend
     backend.drop_all()
     backend.close()
+
+
+def pytest_configure(config: Any) -> None:
+    # tools/run_tests.py starts the 3-node cluster when a test file uses this marker
+    config.addinivalue_line("markers", "opensearch_cluster: needs the 3-node OpenSearch cluster")
+
+
+def cluster_service() -> Any:
+    """The running 3-node cluster (from its state file) so that a test can stop and start one node."""
+    urls = need(CLUSTER_URLS, "REGISTRY_TEST_OPENSEARCH_CLUSTER_URLS")
+    services = services_module()
+    state = os.environ.get("REGISTRY_TEST_OPENSEARCH_CLUSTER_STATE", "")
+    service = services.read_service(state) if state else None
+    if service is None:
+        wanted = {u.strip().split("://", 1)[-1] for u in urls.split(",")}
+        for candidate in services.list_services():
+            if {u.split("://", 1)[-1] for u in candidate.urls} == wanted:
+                service = candidate
+    if service is None:
+        pytest.skip(
+            "the cluster's state file is unknown (REGISTRY_TEST_OPENSEARCH_CLUSTER_STATE): cannot stop a node"
+        )
+    return service
+
+
+@pytest.fixture(scope="module")
+def own_opensearch_node() -> Iterator[Any]:
+    """A single OpenSearch node of this module's own, to stop and start (the shared node stays up)."""
+    need(OPENSEARCH_URL, "REGISTRY_TEST_OPENSEARCH_URL")
+    services = services_module()
+    try:
+        service = services.start_opensearch(name=f"test-os-faults-{os.getpid()}", heap="512m")
+    except services.ServiceError as exc:
+        if IN_CI:
+            pytest.fail(f"could not start an OpenSearch node for the fault tests: {exc}")
+        pytest.skip(f"could not start an OpenSearch node for the fault tests: {exc}")
+    try:
+        yield service
+    finally:
+        services.stop_service(service.name)
