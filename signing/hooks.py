@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import event
+
 log = logging.getLogger("registry.signing")
 
 
@@ -24,7 +26,16 @@ def sign_on_licence_change(product: Any, *, session: Any, action: str, **_: Any)
     moment = datetime.now(UTC)
     signer = ext.signer(session)
     services.sign_product_record(session, signer, ext.settings, product, action, now=moment)
-    services.publish_status_list(session, signer, ext.settings, now=moment)
+    # The status list covers every licence, so publish it once per transaction, just before commit,
+    # not once per change: seeding or a bulk decision would otherwise rebuild it N times.
+    if not session.info.get("signing.status_list_pending"):
+        session.info["signing.status_list_pending"] = True
+
+        def _publish(sess: Any) -> None:
+            if sess.info.pop("signing.status_list_pending", None):
+                services.publish_status_list(sess, signer, ext.settings, now=datetime.now(UTC))
+
+        event.listen(session, "before_commit", _publish, once=True)
 
 
 def load_batch_labels(batch_id: str) -> tuple[Iterator[Any], int | None]:
