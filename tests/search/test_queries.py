@@ -20,10 +20,7 @@ from search.queries import (
 )
 
 TODAY = date(2026, 6, 1)
-COLS = (
-    "{name_en name_bn brand manufacturer_name_en manufacturer_name_bn category_name_en category_name_bn "
-    "district_name_en district_name_bn description_en description_bn specifications_text}"
-)
+COLS = "{text_w6 text_w5 text_w3 text_w1_5 text_w1 text_w0_7}"
 
 
 def parse(**args: Any) -> CatalogueQuery:
@@ -171,6 +168,20 @@ def test_match_expression_golden() -> None:
 def test_match_expression_any_term() -> None:
     terms = [QueryTerm(token="nova"), QueryTerm(token="5")]
     assert build_match_expression(terms, {}, any_term=True) == f'({COLS} : "nova") OR ({COLS} : "5")'
+
+
+def test_text_fields_of_equal_boost_share_a_column() -> None:
+    from search.backends.embedded import TEXT_GROUPS, _bm25_config
+
+    assert {column: [f.name for f in fields] for column, fields in TEXT_GROUPS.items()} == {
+        "text_w6": ["name_en", "name_bn"],
+        "text_w5": ["brand"],
+        "text_w3": ["manufacturer_name_en", "manufacturer_name_bn", "category_name_en", "category_name_bn"],
+        "text_w1_5": ["district_name_en", "district_name_bn"],
+        "text_w1": ["description_en", "description_bn"],
+        "text_w0_7": ["specifications_text"],
+    }
+    assert _bm25_config() == "bm25(6, 5, 3, 1.5, 1, 0.7, 8, 2, 0.5)"
 
 
 def test_filter_sql_golden() -> None:
