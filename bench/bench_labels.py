@@ -254,7 +254,7 @@ def bench_print_sizes(samples: int) -> list[dict]:
     import zxingcpp
     from PIL import Image, ImageFilter
 
-    from labels.pdf import _LabelPainter
+    from labels.pdf import _LabelPainter, qr_symbol_ops
     from labels.qr import QUIET_ZONE, encode_matrix
     from labels.schemas import make_roll_layout
 
@@ -273,7 +273,7 @@ def bench_print_sizes(samples: int) -> list[dict]:
         painter = _LabelPainter(make_roll_layout(round(side + 2, 2), round(side + 2, 2)))
         try:
             painter.add_page()
-            painter.draw_qr(m, 1, 1, side)
+            painter.draw_qr(qr_symbol_ops(data, m), 1, 1, side)
             pdf_bytes = bytes(painter.pdf.output())
         finally:
             painter.close()

@@ -59,6 +59,13 @@ def _count_lines(path: Path) -> int:
 @click.option("--name-en", default="", help="Product name in English (for --url / --from-file).")
 @click.option("--name-bn", default="", help="Product name in Bangla (for --url / --from-file).")
 @click.option("--lot", "lot", default=None, help="Batch / lot code printed on the labels.")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 32),
+    help="PDF only: processes that compute QR codes alongside the page building.",
+)
 def print_labels(
     url: str | None,
     from_file: Path | None,
@@ -69,6 +76,7 @@ def print_labels(
     name_en: str,
     name_bn: str,
     lot: str | None,
+    workers: int,
 ) -> None:
     """Render labels and write them to --out, with a progress bar."""
     sources = [s for s in (url, from_file, batch_id) if s]
@@ -83,17 +91,24 @@ def print_labels(
                     "--batch needs the registry's batch loader (labels.cli.register_batch_loader)"
                 )
             items, total = _batch_loader(batch_id)
-            _print(items, total, fmt, chosen_layout, out_path)
+            _print(items, total, fmt, chosen_layout, out_path, workers)
             return
         if not (name_en and name_bn):
             raise click.UsageError("--name-en and --name-bn are required with --url / --from-file")
         if url:
-            _print(items_from_urls([url], name_en, name_bn, lot), 1, fmt, chosen_layout, out_path)
+            _print(items_from_urls([url], name_en, name_bn, lot), 1, fmt, chosen_layout, out_path, workers)
         else:
             assert from_file is not None
             total = _count_lines(from_file)
             with from_file.open(encoding="utf-8") as handle:
-                _print(items_from_urls(handle, name_en, name_bn, lot), total, fmt, chosen_layout, out_path)
+                _print(
+                    items_from_urls(handle, name_en, name_bn, lot),
+                    total,
+                    fmt,
+                    chosen_layout,
+                    out_path,
+                    workers,
+                )
     except LabelError as exc:
         reasons = "; ".join(f"{e['field']}: {e['reason']}" for e in exc.errors)
         raise click.ClickException(f"{exc}" + (f" ({reasons})" if reasons else "")) from exc
@@ -104,17 +119,19 @@ def print_labels(
         raise
 
 
-def _print(items: Iterator[LabelItem], total: int | None, fmt: str, layout, out_path: Path | None) -> None:
+def _print(
+    items: Iterator[LabelItem], total: int | None, fmt: str, layout, out_path: Path | None, workers: int = 1
+) -> None:
     path = out_path or Path(f"labels.{EXTENSIONS[fmt]}")
     to_stdout = str(path) == "-"
     with click.progressbar(length=total or 0, label=f"Rendering {fmt}", file=sys.stderr) as bar:
         if to_stdout:
-            count = write_labels(items, sys.stdout.buffer, fmt, layout, bar.update)
+            count = write_labels(items, sys.stdout.buffer, fmt, layout, bar.update, workers)
         else:
             partial = path.with_name(path.name + ".part")
             try:
                 with partial.open("wb") as out:
-                    count = write_labels(items, out, fmt, layout, bar.update)
+                    count = write_labels(items, out, fmt, layout, bar.update, workers)
                 partial.replace(path)  # nothing half-written under the final name
             finally:
                 partial.unlink(missing_ok=True)

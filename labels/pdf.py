@@ -79,6 +79,29 @@ class _RectPieces(dict):
         return value
 
 
+QRSymbol = tuple[int, str]  # (modules per side with the quiet zone, PDF path operators in module units)
+_PIECES: dict[int, _RectPieces] = {}
+
+
+def qr_symbol_ops(url: str, matrix: QRMatrix | None = None) -> QRSymbol:
+    """The QR for `url` as PDF path operators in module units (y down): `x y n 1 re` per dark run.
+
+    The strings are memoised by the run's span in the guarded bit string (the same spans recur from
+    code to code), so a symbol is one regex scan and one join, with no Python-level loop per run.
+    Pure function of `url`: worker processes compute it for write_pdf_sheet(..., workers=2).
+    """
+    m = matrix or encode_matrix(url)
+    pieces = _PIECES.get(m.stride)
+    if pieces is None or len(pieces) > 250_000:  # bound the memo; it refills from common runs quickly
+        pieces = _PIECES[m.stride] = _RectPieces(m.stride)
+    body = "".join(map(pieces.__getitem__, map(_SPAN, _DARK_RUN.finditer(m.bits))))
+    return m.size + 2 * QUIET_ZONE, body
+
+
+def _symbols(urls: list[str]) -> list[QRSymbol]:
+    return [qr_symbol_ops(url) for url in urls]
+
+
 class _LabelPainter:
     """Draws labels onto an fpdf2 document; caches what is the same from label to label."""
 
@@ -97,7 +120,6 @@ class _LabelPainter:
         self._fits: dict[tuple[str, str, str, float, float], tuple[float, str]] = {}
         self._recorded: dict[tuple, tuple[bytes, float, float]] = {}
         self._latin_advances = pdf.fonts["sans"].cw  # advance widths, 1/1000 em, by code point
-        self._qr_pieces: dict[int, _RectPieces] = {}
 
     # -- primitives -------------------------------------------------------------------------
     def _local(self, x: float, y: float) -> str:
@@ -105,23 +127,14 @@ class _LabelPainter:
         k = self.pdf.k
         return f"{k:.5f} 0 0 {-k:.5f} {x * k:.3f} {(self.pdf.h - y) * k:.3f} cm"
 
-    def draw_qr(self, matrix: QRMatrix, x: float, y: float, side: float) -> None:
-        """The symbol with its quiet zone fills the square (x, y, side); dark runs as rectangles.
-
-        One `cm` maps module units (y down) onto the page, then each dark run is `x y n 1 re` and the
-        whole symbol is one fill. The strings are memoised by the run's span in the guarded bit string
-        (the same spans recur from code to code), so a symbol is one regex scan and one join, with no
-        Python-level loop per run.
-        """
+    def draw_qr(self, symbol: QRSymbol, x: float, y: float, side: float) -> None:
+        """The symbol with its quiet zone fills the square (x, y, side)."""
+        modules, body = symbol
         k = self.pdf.k
-        module = side / (matrix.size + 2 * QUIET_ZONE)
+        module = side / modules
         unit = module * k
         ox = (x + module * QUIET_ZONE) * k
         oy = (self.pdf.h - y - module * QUIET_ZONE) * k
-        pieces = self._qr_pieces.setdefault(matrix.stride, _RectPieces(matrix.stride))
-        if len(pieces) > 250_000:  # bound the memo; refilled from the common runs quickly
-            pieces.clear()
-        body = "".join(map(pieces.__getitem__, map(_SPAN, _DARK_RUN.finditer(matrix.bits))))
         self.pdf._out(f"q 0 g {unit:.5f} 0 0 {-unit:.5f} {ox:.3f} {oy:.3f} cm {body}f Q")
 
     def draw_mark(self, x: float, y: float, width: float) -> None:
@@ -198,11 +211,11 @@ class _LabelPainter:
 
     # -- one label ----------------------------------------------------------------------------
     def draw_label(
-        self, url: str, text: LabelText, x: float, y: float, matrix: QRMatrix | None = None
+        self, url: str, text: LabelText, x: float, y: float, symbol: QRSymbol | None = None
     ) -> None:
         layout = self.layout
         w, h = layout.label_width, layout.label_height
-        m = matrix or encode_matrix(url)
+        m = symbol or qr_symbol_ops(url)
         if layout.cut_marks:
             self.draw_outline(x, y, w, h)
         if w >= 1.2 * h:
@@ -210,7 +223,7 @@ class _LabelPainter:
         else:
             self._draw_compact(m, text, x, y, w, h)
 
-    def _draw_wide(self, m: QRMatrix, text: LabelText, x: float, y: float, w: float, h: float) -> None:
+    def _draw_wide(self, m: QRSymbol, text: LabelText, x: float, y: float, w: float, h: float) -> None:
         """QR top-left, mark and codes on its right, names and scan line below (e.g. 40 x 30 mm)."""
         s = h / 30.0
         pad = 0.8 * s
@@ -238,7 +251,7 @@ class _LabelPainter:
         for line in _code_lines(text):
             top += self.plain_line(line, 4.8 * s, cx, top, cw) + 0.35 * s
 
-    def _draw_compact(self, m: QRMatrix, text: LabelText, x: float, y: float, w: float, h: float) -> None:
+    def _draw_compact(self, m: QRSymbol, text: LabelText, x: float, y: float, w: float, h: float) -> None:
         """QR top-left, mark top-right, names, codes and scan line below (e.g. 25 x 25 mm)."""
         s = min(w, h) / 25.0
         pad = 0.6 * s
@@ -311,19 +324,24 @@ def _code_lines(text: LabelText) -> list[str]:
 
 
 def render_pdf(
-    labels: Iterable[LabelItem], layout: Layout, progress: Progress | None = None
+    labels: Iterable[LabelItem], layout: Layout, progress: Progress | None = None, workers: int = 1
 ) -> tuple[bytes, int]:
-    """Draw every label into a new PDF; return its bytes and the number of labels."""
+    """Draw every label into a new PDF; return its bytes and the number of labels.
+
+    With `workers` > 1, QR symbols are computed by that many forked processes, a window of labels
+    ahead of the drawing (the window bounds memory); fpdf2's page building stays in this process.
+    Use it from the CLI or scripts, not inside a threaded web server.
+    """
     painter = _LabelPainter(layout)
     try:
         count = 0
         slot = layout.per_page
-        for url, text in labels:
+        for url, text, symbol in _with_symbols(labels, workers):
             if slot == layout.per_page:
                 painter.add_page()
                 slot = 0
             x, y = layout.label_origin(slot)
-            painter.draw_label(url, text, x, y)
+            painter.draw_label(url, text, x, y, symbol)
             slot += 1
             count += 1
             if progress is not None:
@@ -335,8 +353,39 @@ def render_pdf(
         painter.close()
 
 
+def _with_symbols(labels: Iterable[LabelItem], workers: int, window: int = 1_000):
+    """Yield (url, text, symbol or None); symbols come from a process pool when workers > 1."""
+    if workers <= 1:
+        for url, text in labels:
+            yield url, text, None
+        return
+    import multiprocessing
+
+    iterator = iter(labels)
+    chunk = max(50, window // (4 * workers))
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+
+        def submit(items: list[LabelItem]):
+            urls = [url for url, _ in items]
+            return pool.map_async(_symbols, [urls[i : i + chunk] for i in range(0, len(urls), chunk)])
+
+        current = _take(iterator, window)
+        pending = submit(current) if current else None
+        while current:
+            following = _take(iterator, window)  # computed while this window is drawn
+            pending_next = submit(following) if following else None
+            symbols = [s for part in pending.get() for s in part]
+            for (url, text), symbol in zip(current, symbols, strict=True):
+                yield url, text, symbol
+            current, pending = following, pending_next
+
+
 def write_pdf_sheet(
-    labels_iter: Iterable[LabelItem], out: BinaryIO, layout: Layout, progress: Progress | None = None
+    labels_iter: Iterable[LabelItem],
+    out: BinaryIO,
+    layout: Layout,
+    progress: Progress | None = None,
+    workers: int = 1,
 ) -> int:
     """Write the labels as one PDF to the binary file `out`; return how many labels were drawn.
 
@@ -344,7 +393,7 @@ def write_pdf_sheet(
     fpdf2 holds the document in memory until it is written (bench/results/labels.json has the
     measured peak for 10,000 labels); split bigger runs with `iter_pdf_parts`.
     """
-    data, count = render_pdf(labels_iter, layout, progress)
+    data, count = render_pdf(labels_iter, layout, progress, workers)
     out.write(data)
     return count
 

@@ -107,19 +107,20 @@ def write_labels(
     fmt: str,
     layout: Layout | str = "a4",
     progress: Progress | None = None,
+    workers: int = 1,
 ) -> int:
     """Write labels in any of FORMATS to the binary file `out`; return the number of labels.
 
-    "svg" and "png" are one QR code, so they take exactly one label.
+    "svg" and "png" are one QR code, so they take exactly one label. `workers` > 1 (PDF only)
+    computes QR codes in that many forked processes; see labels.pdf.render_pdf.
     """
     if fmt not in FORMATS:
         raise UnknownLayoutError(
             f"unknown format {fmt!r}", [{"field": "format", "reason": f"one of {FORMATS}"}]
         )
     if fmt == "pdf":
-        return write_pdf_sheet(
-            labels_iter, out, get_layout(layout) if isinstance(layout, str) else layout, progress
-        )
+        chosen = get_layout(layout) if isinstance(layout, str) else layout
+        return write_pdf_sheet(labels_iter, out, chosen, progress, workers)
     if fmt in ("zip-svg", "zip-png"):
         return write_zip(labels_iter, out, fmt.removeprefix("zip-"), progress)
     if fmt == "csv":

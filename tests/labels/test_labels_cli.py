@@ -14,6 +14,7 @@ from flask import Flask
 from PIL import Image
 
 import labels
+import labels.cli
 from tests.labels.label_helpers import decode_all, make_url
 
 NAMES = ["--name-en", "Secure Wi-Fi Router", "--name-bn", "সুরক্ষিত ওয়াই-ফাই রাউটার"]
@@ -103,7 +104,8 @@ def test_bad_url_fails_cleanly_and_leaves_no_file(runner, tmp_path: Path) -> Non
         ["--batch", "7"],  # no batch loader registered
     ],
 )
-def test_usage_errors(runner, args: list[str]) -> None:
+def test_usage_errors(runner, args: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(labels.cli, "_batch_loader", None)  # signing.init_app may have registered one
     result = runner.invoke(args=["labels", "print", *args])
     assert result.exit_code == 2
 
@@ -115,3 +117,44 @@ def test_unknown_layout_is_reported(runner, tmp_path: Path) -> None:
     )
     assert result.exit_code == 1
     assert "unknown layout" in result.output
+
+
+def test_print_a_batch_through_the_registered_loader(
+    runner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from labels import LabelText
+
+    rng = random.Random(5)
+    urls = [make_url(rng, serial=f"SER{i}") for i in range(3)]
+
+    def loader(batch_id: str):
+        assert batch_id == "42"
+        items = (
+            (u, LabelText("Router", "রাউটার", u.split("/01/")[1][:14], f"SER{i}")) for i, u in enumerate(urls)
+        )
+        return items, 3
+
+    monkeypatch.setattr(labels.cli, "_batch_loader", None)
+    labels.cli.register_batch_loader(loader)
+    out = tmp_path / "batch.csv"
+    result = runner.invoke(args=["labels", "print", "--batch", "42", "--format", "csv", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert [r["serial"] for r in csv.DictReader(io.StringIO(out.read_text(encoding="utf-8")))] == [
+        "SER0",
+        "SER1",
+        "SER2",
+    ]
+
+
+def test_loader_errors_are_reported_without_a_traceback(runner, monkeypatch: pytest.MonkeyPatch) -> None:
+    class BatchMissing(Exception):
+        status_code = 404
+        title = "Not found"
+
+    def loader(batch_id: str):
+        raise BatchMissing(f"no batch {batch_id}")
+
+    monkeypatch.setattr(labels.cli, "_batch_loader", loader)
+    result = runner.invoke(args=["labels", "print", "--batch", "7", "--out", "x.pdf"])
+    assert result.exit_code == 1
+    assert "Not found: no batch 7" in result.output

@@ -184,3 +184,23 @@ def test_label_text_is_validated() -> None:
     with pytest.raises(LabelDataError) as info:
         LabelText(name_en="", name_bn="রাউটার", gtin="123")
     assert {e["field"] for e in info.value.errors} == {"gtin", "name_en"}
+
+
+def test_two_worker_processes_give_the_same_labels(monkeypatch: pytest.MonkeyPatch) -> None:
+    import labels.pdf
+
+    real = labels.pdf._with_symbols
+    monkeypatch.setattr(labels.pdf, "_with_symbols", lambda items, workers: real(items, workers, window=7))
+    items = make_items(23)  # four windows of 7 labels ahead of the drawing
+    single, double = io.BytesIO(), io.BytesIO()
+    write_pdf_sheet(iter(items), single, get_layout("roll-25x25"))
+    write_pdf_sheet(iter(items), double, get_layout("roll-25x25"), workers=2)
+    one, two = pdfium.PdfDocument(single.getvalue()), pdfium.PdfDocument(double.getvalue())
+    assert len(one) == len(two) == 23
+    for a, b in zip(one, two, strict=True):
+        assert a.get_textpage().get_text_range() == b.get_textpage().get_text_range()
+    from tests.labels.label_helpers import decode_all
+
+    for index in (0, 8, 22):
+        image = two[index].render(scale=300 / 72, grayscale=True).to_pil()
+        assert decode_all(image) == [items[index][0]]
