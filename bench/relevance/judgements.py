@@ -71,6 +71,12 @@ QUERIES: tuple[Judged, ...] = (
     Judged("cat6 cable", "en", ("jaal-cat6",)),
     Judged("gpon onu", "en", ("meghdut-onu",)),
     Judged("usb-c charger", "en", ("bidyut-ch",)),
+    Judged("5g phone", "en", ("nova7",)),
+    Judged("kids tablet", "en", ("shishu",)),
+    Judged("16 inch gaming", "en", ("titan",)),
+    Judged("ups for server", "en", ("bidyut-ups",)),
+    Judged("fingerprint notebook", "en", ("karigor",)),
+    Judged("feature phone with torch", "en", ("chitra",)),
     # Bangla
     Judged("স্মার্টফোন", "bn", SMARTPHONES),
     Judged("ল্যাপটপ", "bn", LAPTOPS),
@@ -86,6 +92,9 @@ QUERIES: tuple[Judged, ...] = (
     Judged("মোবাইল ফোন", "bn", PHONES),
     Judged("ডেস্কটপ কম্পিউটার", "bn", ("durjoy", "meghna-aio")),
     Judged("দর্পন মনিটর", "bn", ("chokh",)),  # ন for ণ
+    Judged("৫জি ফোন", "bn", ("nova7",)),
+    Judged("টর্চ ফিচার ফোন", "bn", ("chitra",)),
+    Judged("শিশুদের ট্যাবলেট", "bn", ("shishu",)),
     # Banglish (romanised Bangla)
     Judged("mobail fon", "banglish", PHONES),
     Judged("lyaptop", "banglish", LAPTOPS),
