@@ -730,6 +730,20 @@ def start_opensearch(
     name = name or ("opensearch" if nodes == 1 else f"opensearch-{nodes}")
     heap = heap or ("1g" if single_jvm and nodes > 1 else "512m")
     _refuse_running(name)
+    for attempt in (1, 2):
+        try:
+            return _start_opensearch_once(
+                nodes=nodes, name=name, heap=heap, single_jvm=single_jvm, timeout=timeout
+            )
+        except ServiceError as exc:
+            # A port chosen free can be taken by someone else before the JVM binds it: try once more.
+            if attempt == 2 or "Address already in use" not in str(exc):
+                raise
+            print(f"OpenSearch lost a port race, retrying: {str(exc).splitlines()[0]}", file=sys.stderr)
+    raise AssertionError("unreachable")
+
+
+def _start_opensearch_once(*, nodes: int, name: str, heap: str, single_jvm: bool, timeout: float) -> Service:
     began = time.monotonic()
     java = find_java()
     lib = fetch_opensearch_jars()
