@@ -21,7 +21,7 @@ from typing import Any
 
 from search.fields import lva_band
 
-TERMS_FACETS = ("category", "manufacturer", "district", "lva")
+TERMS_FACETS = ("category", "manufacturer", "district", "lva", "brand")
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,7 @@ class DocFacts:
     """What filters, facets and sorts need of one document."""
 
     category: str
+    brand: str
     manufacturer: str
     district: str
     lva: float
@@ -44,6 +45,7 @@ class DocFacts:
             "manufacturer": self.manufacturer,
             "district": self.district,
             "lva": lva_band(self.lva),
+            "brand": self.brand,
         }
 
 
@@ -131,6 +133,7 @@ class FacetIndex:
                 licence_until=r[6],
                 newest=r[7],
                 name_sort=r[8],
+                brand=r[9],
                 certs=tuple(certs.get(r[0], ())),
             )
             for r in rows
@@ -221,8 +224,8 @@ class FacetIndex:
         cached = self._derived.get(key)
         if cached is not None:
             return cached[1]
-        bits = bits_from_ids(i for i, f in self.facts.items() if predicate(f))
-        with self._lock:
+        with self._lock:  # refresh() may be changing ``facts``
+            bits = bits_from_ids(i for i, f in self.facts.items() if predicate(f))
             self._derived[key] = (predicate, bits)
         return bits
 

@@ -195,6 +195,20 @@ class ClusterSearchBackend(SearchBackend):
             error.args = (error.detail,)
             raise error from exc
 
+    @property
+    def admin(self) -> Any:
+        """The client with a long timeout, for index creation, settings, refresh and alias changes."""
+        return self.client  # subclasses give a client with a longer timeout
+
+    def _create_index(self, name: str, body: dict[str, Any]) -> None:
+        """Create ``name``; a retried request that finds it already there (our own first try) is fine."""
+        try:
+            self.admin.indices.create(index=name, body=body)
+        except Exception as exc:
+            if self.status_of(exc) == 400 and "resource_already_exists" in str(exc):
+                return
+            raise
+
     def _new_index_name(self) -> str:
         return f"{self.alias}-{_now().strftime(_STAMP)}"
 
@@ -224,7 +238,7 @@ class ClusterSearchBackend(SearchBackend):
             body = self._index_body()
             body["aliases"] = {self.alias: {}}
             try:
-                self.client.indices.create(index=name, body=body)
+                self.admin.indices.create(index=name, body=body)
             except Exception as exc:
                 if self.status_of(exc) != 400:
                     raise
@@ -457,7 +471,7 @@ class ClusterSearchBackend(SearchBackend):
     def reindex(self, source: DocumentSource, expected: Callable[[], int]) -> IndexInfo:
         name = self._new_index_name()
         with self._errors("reindex failed"):
-            self.client.indices.create(index=name, body=self._index_body(loading=True))
+            self._create_index(name, self._index_body(loading=True))
         try:
             loaded = 0
             with self._errors("reindex failed"):
@@ -488,7 +502,7 @@ class ClusterSearchBackend(SearchBackend):
                         future.result()
                 loaded = len(seen)
                 live_settings = self._index_body()["settings"]["index"]
-                self.client.indices.put_settings(
+                self.admin.indices.put_settings(
                     index=name,
                     body={
                         "index": {
@@ -498,7 +512,7 @@ class ClusterSearchBackend(SearchBackend):
                         }
                     },
                 )
-                self.client.indices.refresh(index=name)
+                self.admin.indices.refresh(index=name)
                 self.wait_for_yellow(name)
                 indexed = int(self.client.count(index=name)["count"])
                 wanted = expected()
@@ -512,10 +526,10 @@ class ClusterSearchBackend(SearchBackend):
                     {"remove": {"index": old, "alias": self.alias}} for old in live
                 ]
                 actions.append({"add": {"index": name, "alias": self.alias}})
-                self.client.indices.update_aliases(body={"actions": actions})
+                self.admin.indices.update_aliases(body={"actions": actions})
         except BaseException:
             with contextlib.suppress(Exception):
-                self.client.indices.delete(index=name)
+                self.admin.indices.delete(index=name)
             raise
         self._ready = True
         self._invalidate()
@@ -528,7 +542,7 @@ class ClusterSearchBackend(SearchBackend):
             older = [n for n in self._own_indices() if n < keep]
             doomed = older[: max(0, len(older) - KEEP_OLD_INDEXES)]
             if doomed:
-                self.client.indices.delete(index=",".join(doomed))
+                self.admin.indices.delete(index=",".join(doomed))
         except Exception as exc:  # noqa: BLE001 - pruning is housekeeping; the reindex itself succeeded
             log.warning("search: could not prune old indices: %s", exc)
 
@@ -537,7 +551,7 @@ class ClusterSearchBackend(SearchBackend):
         with self._errors("cannot delete the search indices"):
             names = self._own_indices()
             if names:
-                self.client.indices.delete(index=",".join(names))
+                self.admin.indices.delete(index=",".join(names))
         self._ready = False
         self._invalidate()
 

@@ -15,12 +15,17 @@ from search.backends.cluster import ClusterSearchBackend
 from search.errors import SearchError, SearchUnavailable
 
 UNAVAILABLE_STATUSES = frozenset({404, 408, 429, 502, 503, 504})
+ADMIN_TIMEOUT = 120.0  # seconds: creating an index or moving an alias waits for the cluster state
 
 
 class ElasticsearchBackend(ClusterSearchBackend):
     """Catalogue search on an Elasticsearch 9 cluster."""
 
     name = "elasticsearch"
+
+    @property
+    def admin(self) -> Any:
+        return self.client.options(request_timeout=ADMIN_TIMEOUT)
 
     def create_client(self) -> Any:
         from elasticsearch import Elasticsearch

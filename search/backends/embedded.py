@@ -420,6 +420,8 @@ class EmbeddedSearchBackend(SearchBackend):
         self._bitsets: tuple[str, FacetIndex] | None = None
         self._bitsets_lock = threading.Lock()
         self._entities: tuple[tuple[str, int], list[dict[str, Any]]] | None = None
+        # manufacturer names by id, read again whenever the index changed (a maker may be renamed)
+        self._manufacturer_names: dict[str, tuple[str, str]] = {}
         self._entities_lock = threading.Lock()
 
     # --- files and connections -------------------------------------------------------------
@@ -899,18 +901,20 @@ class EmbeddedSearchBackend(SearchBackend):
     # --- suggestions -------------------------------------------------------------------------
 
     def _entity_suggestions(self, conn: sqlite3.Connection) -> list[dict[str, Any]]:
-        """Brands, categories, manufacturers, districts and their product counts (cached per generation)."""
-        generation = self._generation(conn)
+        """Brands, categories, manufacturers, districts and their product counts (from the bitsets)."""
+        fx = self._facet_index(conn)
+        key = (self.pointer_path.read_text(encoding="utf-8").strip(), fx.seq)
         with self._entities_lock:
-            if self._entities is not None and self._entities[0] == generation:
+            if self._entities is not None and self._entities[0] == key:
                 return self._entities[1]
         from registry.data.districts import DISTRICTS
         from registry.data.taxonomy import CATEGORIES
 
         entries: list[dict[str, Any]] = []
+        self._manufacturer_names = {}
 
         def add(text: str, kind: str, value: str, count: int) -> None:
-            if text:
+            if text and count:
                 words = tokenise(text)
                 entries.append(
                     {
@@ -923,28 +927,35 @@ class EmbeddedSearchBackend(SearchBackend):
                     }
                 )
 
-        for brand, n in conn.execute("SELECT brand, count(*) FROM docs GROUP BY brand"):
-            add(brand, "brand", brand, n)
-        for code, n in conn.execute("SELECT category, count(*) FROM docs GROUP BY category"):
+        for brand, bits in fx.values["brand"].items():
+            add(brand, "brand", brand, bits.bit_count())
+        for code, bits in fx.values["category"].items():
             cat = CATEGORIES.get(code)
-            add(cat.name_en if cat else code, "category", code, n)
+            add(cat.name_en if cat else code, "category", code, bits.bit_count())
             if cat:
-                add(cat.name_bn, "category", code, n)
-        for code, n in conn.execute("SELECT district, count(*) FROM docs GROUP BY district"):
+                add(cat.name_bn, "category", code, bits.bit_count())
+        for code, bits in fx.values["district"].items():
             dist = DISTRICTS.get(code)
-            add(dist.name_en if dist else code, "district", code, n)
+            add(dist.name_en if dist else code, "district", code, bits.bit_count())
             if dist:
-                add(dist.name_bn, "district", code, n)
-        rows = conn.execute(
-            "SELECT manufacturer_id, count(*), min(body) FROM docs GROUP BY manufacturer_id"
-        ).fetchall()
-        for mid, n, body in rows:
-            doc = json.loads(body)
-            add(doc.get("manufacturer_name_en") or "", "manufacturer", str(mid), n)
-            add(doc.get("manufacturer_name_bn") or "", "manufacturer", str(mid), n)
+                add(dist.name_bn, "district", code, bits.bit_count())
+        for mid, bits in fx.values["manufacturer"].items():
+            count = bits.bit_count()
+            if not count:
+                continue
+            names = self._manufacturer_names.get(mid)
+            if names is None:
+                row = conn.execute(
+                    "SELECT body FROM docs WHERE manufacturer_id = ? LIMIT 1", (int(mid),)
+                ).fetchone()
+                doc = json.loads(row[0]) if row else {}
+                names = (doc.get("manufacturer_name_en") or "", doc.get("manufacturer_name_bn") or "")
+                self._manufacturer_names[mid] = names
+            add(names[0], "manufacturer", mid, count)
+            add(names[1], "manufacturer", mid, count)
         entries.sort(key=lambda e: -e["count"])
         with self._entities_lock:
-            self._entities = (generation, entries)
+            self._entities = (key, entries)
         return entries
 
     def suggest(self, prefix: str, limit: int = 10) -> list[Suggestion]:

@@ -14,14 +14,22 @@ from search.backends.cluster import ClusterSearchBackend
 from search.errors import SearchError, SearchUnavailable
 
 UNAVAILABLE_STATUSES = frozenset({404, 408, 429, 502, 503, 504})
+ADMIN_TIMEOUT = 120.0  # seconds: creating an index or moving an alias waits for the cluster state
 
 
 class OpenSearchBackend(ClusterSearchBackend):
     """Catalogue search on an OpenSearch 2.x cluster."""
 
     name = "opensearch"
+    _admin: Any = None
 
-    def create_client(self) -> Any:
+    @property
+    def admin(self) -> Any:
+        if self._admin is None:
+            self._admin = self.create_client(timeout=ADMIN_TIMEOUT)
+        return self._admin
+
+    def create_client(self, timeout: float | None = None) -> Any:
         from opensearchpy import OpenSearch
 
         s = self.settings
@@ -30,7 +38,7 @@ class OpenSearchBackend(ClusterSearchBackend):
             "use_ssl": s.tls,
             "verify_certs": s.verify_certs if s.tls else False,
             "ssl_show_warn": s.tls and not s.verify_certs,
-            "timeout": s.timeout,
+            "timeout": timeout or s.timeout,
             "max_retries": 2,
             "retry_on_timeout": True,
             "http_compress": False,
@@ -45,7 +53,13 @@ class OpenSearchBackend(ClusterSearchBackend):
         params: dict[str, Any] = {"request_timeout": 40 if wait_for_status else 5}
         if wait_for_status:
             params["wait_for_status"] = wait_for_status
-        return dict(self.client.cluster.health(index=index, **params))
+        return dict(self.admin.cluster.health(index=index, **params))
+
+    def close(self) -> None:
+        if self._admin is not None:
+            self._admin.close()
+            self._admin = None
+        super().close()
 
     def status_of(self, exc: Exception) -> int | None:
         from opensearchpy.exceptions import TransportError
