@@ -8,24 +8,14 @@ missing. CI installs it (``apt-get install -y chromium``).
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import tempfile
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.browser.browsing import PASSWORD
+from tests.browser.browsing import CHROMIUM, CHROMIUM_ARGS, Site, start_site
 
-CHROMIUM = os.environ.get("REGISTRY_TEST_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
 WIDTHS = {"phone": {"width": 360, "height": 740}, "desktop": {"width": 1280, "height": 900}}
 
 
@@ -36,136 +26,10 @@ def pytest_collection_modifyitems(items: list[Any]) -> None:
             item.add_marker(pytest.mark.browser)
 
 
-@dataclass
-class Site:
-    """The running server and the fixed data it was seeded with."""
-
-    base_url: str
-    app: Any
-    reviewer_email: str = "reviewer@registry.example.gov.bd"
-    maker_email: str = "owner@ekota.example.com.bd"
-    products: dict[str, Any] = field(default_factory=dict)
-    labels: dict[str, str] = field(default_factory=dict)
-
-    def local(self, label_url: str) -> str:
-        """A label URL as this plain-HTTP test server answers it (labels always print https://; the scheme is
-        not part of the signature, the host is)."""
-        scheme, _, rest = label_url.partition("://")
-        assert scheme.lower() == "https"
-        return "http://" + rest
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _seed(app: Any) -> dict[str, Any]:
-    """A small fixed bilingual catalogue: two manufacturers, laptops, phones and UPSes with certificates."""
-    from registry.auth import hash_password
-    from registry.factories import ManufacturerFactory, bind_factories
-    from registry.models import Certificate, Product, ProductStatus, Role, User
-    from search.indexing import reindex_catalogue
-    from signing.services import create_batch, iter_batch_urls
-
-    db = app.extensions["registry.db"]
-    app.extensions["signing"].ready()  # registers the issuing key in its own transaction first
-    s = db.session()
-    bind_factories(s)
-    today = datetime.now(UTC).date()
-    ekota = ManufacturerFactory(legal_name_en="Ekota Electronics Ltd.", legal_name_bn="একতা ইলেকট্রনিক্স লিমিটেড",
-                                district="dhaka")
-    padma = ManufacturerFactory(legal_name_en="Padma Tech Ltd.", legal_name_bn="পদ্মা টেক লিমিটেড", district="gazipur")
-    s.add_all([
-        User(email="reviewer@registry.example.gov.bd", name="Reviewer", role=Role.REVIEWER,
-             password_hash=hash_password(PASSWORD)),
-        User(email="owner@ekota.example.com.bd", name="Ekota Owner", role=Role.MANUFACTURER,
-             manufacturer_id=ekota.id, is_owner=True, password_hash=hash_password(PASSWORD)),
-    ])
-
-    def cert(maker: Any, scheme: str, n: int, valid: bool = True) -> Certificate:
-        c = Certificate(manufacturer_id=maker.id, scheme=scheme, number=f"{scheme}-{n:04d}", issuer=scheme,
-                        valid_from=today - timedelta(days=400),
-                        valid_until=today + timedelta(days=400) if valid else today - timedelta(days=5))
-        s.add(c)
-        return c
-
-    bsti_e, btrc_e, bsti_p, btrc_p = cert(ekota, "BSTI", 1), cert(ekota, "BTRC", 2), cert(padma, "BSTI", 3), cert(padma, "BTRC", 4)
-    old_bsti = cert(padma, "BSTI", 5, valid=False)
-    start = today - timedelta(days=30)
-    rows = [
-        # key, maker, category, name_en, name_bn, lva, certificates
-        ("laptop-a", ekota, "laptops", "Ekota Laptop L14", "একতা ল্যাপটপ এল১৪", 62, [bsti_e]),
-        ("laptop-b", ekota, "laptops", "Ekota Laptop L15", "একতা ল্যাপটপ এল১৫", 41, [bsti_e]),
-        ("laptop-c", padma, "laptops", "Padma Notebook P3", "পদ্মা নোটবুক পি৩", 75, [bsti_p]),
-        ("laptop-d", padma, "laptops", "Padma Notebook P5", "পদ্মা নোটবুক পি৫", 58, [old_bsti]),
-        ("laptop-e", padma, "laptops", "Padma Laptop Air", "পদ্মা ল্যাপটপ এয়ার", 30, []),
-        ("phone-a", ekota, "phones", "Ekota Smartphone E5", "একতা স্মার্টফোন ই৫", 45, [btrc_e]),
-        ("phone-b", padma, "phones", "Padma Smartphone X", "পদ্মা স্মার্টফোন এক্স", 52, [btrc_p]),
-        ("ups-a", ekota, "ups", "Ekota Online UPS 1kVA", "একতা অনলাইন ইউপিএস", 66, [bsti_e]),
-        ("router-a", padma, "network-equipment", "Padma Wi-Fi Router R1", "পদ্মা ওয়াই-ফাই রাউটার আর১", 38, [btrc_p]),
-        ("revoked-phone", ekota, "phones", "Ekota Feature Phone F1", "একতা ফিচার ফোন এফ১", 35, [btrc_e]),
-    ]
-    from registry.factories import demo_gtin
-
-    products: dict[str, Any] = {}
-    for n, (key, maker, category, name_en, name_bn, lva, certs) in enumerate(rows, 1):
-        p = Product(manufacturer_id=maker.id, name_en=name_en, name_bn=name_bn, brand=name_en.split()[0],
-                    model_number=name_en.split()[-1], category=category, gtin=demo_gtin(9000 + n),
-                    description_en=f"{name_en}, made in Bangladesh.", description_bn=f"বাংলাদেশে তৈরি {name_bn}।",
-                    specifications={"Warranty": "2 years"}, local_value_addition=Decimal(lva),
-                    lva_basis="ex-factory price less imported inputs", launch_date=date(2025, 1, n),
-                    status=ProductStatus.LICENSED, licence_number=f"MIB-2026-{n:07d}", licence_valid_from=start,
-                    licence_valid_until=start + timedelta(days=3 * 365))
-        p.certificates = certs
-        s.add(p)
-        products[key] = p
-    s.flush()
-    ext = app.extensions["signing"]
-    signer = ext.signer(s)
-    labels = {}
-    for key in ("laptop-a", "revoked-phone"):
-        batch = create_batch(s, products[key], 5, user_id=None, now=datetime.now(UTC))
-        s.flush()
-        labels[key], _ = next(iter_batch_urls(batch, signer, ext.settings.public_host))
-    products["revoked-phone"].status = ProductStatus.REVOKED
-    products["revoked-phone"].status_reason = "Counterfeit certificate"
-    s.commit()
-    reindex_catalogue(db, app.extensions["search"])
-    ids = {k: (p.id, p.gtin, p.name_en, p.name_bn) for k, p in products.items()}
-    s.close()
-    return {"products": ids, "labels": labels}
-
-
 @pytest.fixture(scope="session")
 def site() -> Iterator[Site]:
-    from werkzeug.serving import make_server
-
-    from app import create_app
-    from registry.migrate import upgrade_database
-    from tests.web.pages import wire_pages
-
-    tmp = tempfile.mkdtemp(prefix="registry-browser-")
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    app = wire_pages(create_app({
-        "ENV": "testing", "SECRET_KEY": "browser-test-secret-key-long-enough-0123456789", "INSTANCE_PATH": tmp,
-        "DATABASE_URL": f"sqlite:///{tmp}/registry.sqlite3", "SEARCH_SYNC_THREAD": False, "PUBLIC_BASE_URL": base,
-        "WEB_LOGIN_RATE_LIMIT": "1000/60",
-    }))
-    upgrade_database(app.extensions["registry.db"].engine)
-    data = _seed(app)
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield Site(base, app, products=data["products"], labels=data["labels"])
-    finally:
-        server.shutdown()
-        thread.join(5)
-        app.extensions["registry.db"].dispose()
-        shutil.rmtree(tmp, ignore_errors=True)
+    with start_site() as running:
+        yield running
 
 
 @pytest.fixture(scope="session")
