@@ -104,7 +104,10 @@ class FacetIndex:
 
     @staticmethod
     def _load_facts(conn: sqlite3.Connection, ids: list[int] | None) -> dict[int, DocFacts]:
-        columns = "id, category, manufacturer_id, district, lva, licence_valid_from, licence_valid_until, newest, name_sort"
+        columns = (
+            "id, category, manufacturer_id, district, lva, licence_valid_from, licence_valid_until, newest, "
+            "name_sort, brand"
+        )
         certs: dict[int, list[tuple[str, str, str]]] = {}
         if ids is None:
             rows = conn.execute(f"SELECT {columns} FROM docs").fetchall()  # noqa: S608 - constant columns

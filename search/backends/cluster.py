@@ -140,6 +140,7 @@ class ClusterSearchBackend(SearchBackend):
         self._client = client
         self._client_lock = threading.Lock()
         self._ready = False
+        self._analyzers: dict[str, str] | None = None
         self._entities: tuple[float, list[dict[str, Any]]] | None = None
         self._entities_lock = threading.Lock()
 
@@ -212,10 +213,37 @@ class ClusterSearchBackend(SearchBackend):
     def _new_index_name(self) -> str:
         return f"{self.alias}-{_now().strftime(_STAMP)}"
 
+    def language_analyzers(self) -> dict[str, str]:
+        """Field kind → analyzer: the engine's language analyzers, or ``standard`` for any it lacks.
+
+        Elasticsearch's integ-test distribution has no ``analysis-common`` module, hence no
+        ``english`` or ``bengali``; the folded ``x.*`` fields still match there (docs/search-engines.md).
+        """
+        if self._analyzers is None:
+            found = {}
+            for kind, analyzer in dsl.LANGUAGE_ANALYZERS.items():
+                try:
+                    self.client.indices.analyze(body={"analyzer": analyzer, "text": "test"})
+                    found[kind] = analyzer
+                except Exception as exc:
+                    if self.status_of(exc) != 400:
+                        raise
+                    log.warning(
+                        "search: the engine has no %s analyzer; using %s", analyzer, dsl.FALLBACK_ANALYZER
+                    )
+                    found[kind] = dsl.FALLBACK_ANALYZER
+            self._analyzers = found
+        return self._analyzers
+
     def _index_body(self, *, loading: bool = False) -> dict[str, Any]:
+        analyzers = self.language_analyzers()
         if loading:
-            return dsl.build_index_body(shards=self.settings.shards, replicas=0, refresh_interval="-1")
-        return dsl.build_index_body(shards=self.settings.shards, replicas=self.settings.replicas)
+            return dsl.build_index_body(
+                shards=self.settings.shards, replicas=0, refresh_interval="-1", analyzers=analyzers
+            )
+        return dsl.build_index_body(
+            shards=self.settings.shards, replicas=self.settings.replicas, analyzers=analyzers
+        )
 
     def _live_indices(self) -> list[str]:
         """Indices behind the alias (one, except during a manual repair)."""
@@ -443,6 +471,7 @@ class ClusterSearchBackend(SearchBackend):
                     "health": health.get("status"),
                     "nodes": health.get("number_of_nodes"),
                     "urls": self.settings.urls,
+                    "analyzers": self.language_analyzers(),
                 },
             )
 

@@ -69,7 +69,10 @@ FUZZY_BOOST = 0.5
 FACET_SIZES = {"category": 200, "district": 100, "manufacturer": 2000, "certificate": 100}
 ENTITY_LIMIT = 5000
 
-_ANALYZERS = {"text_en": "english", "text_bn": "bengali"}
+LANGUAGE_ANALYZERS: dict[str, str] = {"text_en": "english", "text_bn": "bengali"}
+FALLBACK_ANALYZER = (
+    "standard"  # when the engine lacks its language analyzers (Elasticsearch's integ-test zip)
+)
 _WHITESPACE = {"type": "text", "analyzer": "whitespace", "norms": True}
 
 
@@ -81,10 +84,11 @@ def folded_name(field: Field | str) -> str:
 # --- mapping -----------------------------------------------------------------------------------
 
 
-def build_field_mapping(field: Field) -> dict[str, Any]:
-    """The engine mapping of one declared field."""
-    if field.kind in _ANALYZERS:
-        return {"type": "text", "analyzer": _ANALYZERS[field.kind]}
+def build_field_mapping(field: Field, analyzers: dict[str, str] | None = None) -> dict[str, Any]:
+    """The engine mapping of one declared field (``analyzers``: kind → analyzer, default the language ones)."""
+    analyzers = LANGUAGE_ANALYZERS if analyzers is None else analyzers
+    if field.kind in analyzers:
+        return {"type": "text", "analyzer": analyzers[field.kind]}
     if field.kind in ("keyword", "code", "facet"):
         return {"type": "keyword"}
     if field.kind == "number":
@@ -98,9 +102,10 @@ def build_field_mapping(field: Field) -> dict[str, Any]:
     raise ValueError(f"no mapping for field kind {field.kind!r}")
 
 
-def build_mappings() -> dict[str, Any]:
+def build_mappings(analyzers: dict[str, str] | None = None) -> dict[str, Any]:
     """``mappings`` of a catalogue index: declared fields, certificates (nested), derived ``x`` fields."""
-    properties: dict[str, Any] = {f.name: build_field_mapping(f) for f in FIELDS}
+    analyzers = LANGUAGE_ANALYZERS if analyzers is None else analyzers
+    properties: dict[str, Any] = {f.name: build_field_mapping(f, analyzers) for f in FIELDS}
     properties["certificates"] = {
         "type": "nested",
         "properties": {
@@ -120,12 +125,17 @@ def build_mappings() -> dict[str, Any]:
     return {
         "dynamic": False,  # documents carry more (specifications, licence_number): stored, not indexed
         "_source": {"excludes": [DERIVED]},
+        "_meta": {"analyzers": dict(analyzers)},
         "properties": properties,
     }
 
 
 def build_index_body(
-    *, shards: int = 1, replicas: str | int = "0-1", refresh_interval: str = "1s"
+    *,
+    shards: int = 1,
+    replicas: str | int = "0-1",
+    refresh_interval: str = "1s",
+    analyzers: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """The body that creates a catalogue index (``replicas`` "0-1" = one replica once a second node exists)."""
     settings: dict[str, Any] = {
@@ -137,7 +147,7 @@ def build_index_body(
         settings["auto_expand_replicas"] = replicas
     else:
         settings["number_of_replicas"] = int(replicas)
-    return {"settings": {"index": settings}, "mappings": build_mappings()}
+    return {"settings": {"index": settings}, "mappings": build_mappings(analyzers)}
 
 
 # --- documents ---------------------------------------------------------------------------------
