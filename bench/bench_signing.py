@@ -1,14 +1,17 @@
-"""Signing benchmarks (issue 3): offline verification and issuance of label URLs.
+"""Signing benchmarks (issue 3): issuance and verification of label URLs, offline and online.
 
-    .venv/bin/python bench/bench_signing.py [--quick]
+    .venv/bin/python bench/bench_signing.py [--quick] [--skip-online] [--skip-postgres] [--duration 10]
 
-Measures, with a fixed test key:
+Measures, with a fixed test key (RFC 8032 TEST 1):
 * offline verification of distinct unit label URLs on one core (target >= 10,000/s);
 * signing unit label URLs on one core, serials given (target >= 20,000/s), and with serial derivation;
-* a 1,000,000-serial batch (derive serials, sign, write URLs to a file) on 2 worker processes (target < 60 s);
-* the raw Ed25519 sign/verify rate of `cryptography` on this machine, the ceiling for the numbers above.
+* a 1,000,000-serial batch (derive serials, sign, write URLs to files) on 2 worker processes (target < 60 s);
+* the raw Ed25519 sign/verify rate of `cryptography` on this machine: the ceiling for the numbers above;
+* online JSON verification of label URLs with scans recorded: 2 gunicorn workers, wrk on loopback, on SQLite
+  and PostgreSQL (target >= 1,500 requests/s, p99 <= 25 ms).
 
-Writes bench/results/signing.json.  Not a test: numbers depend on the machine and its load.
+Writes bench/results/signing.json (not with --quick).  Not a test: the numbers depend on the machine and on
+what else runs on it (the load average at the start is recorded).
 """
 
 from __future__ import annotations
@@ -17,63 +20,56 @@ import argparse
 import json
 import multiprocessing
 import os
-import platform
+import re
+import shutil
+import signal
+import socket
+import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: E402
 
+from bench._machine import write_result  # noqa: E402
 from signing import KeyRing, PublishedKey, Signer, issue_label_urls, verify_label_url  # noqa: E402
 from signing.serials import SerialPermutation  # noqa: E402
 
-SECRET_KEY = bytes.fromhex(
-    "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"
-)  # RFC 8032 TEST 1
+SECRET_KEY = bytes.fromhex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")
 HOST = "verify.mib.gov.bd"
 GTIN = "04006381333931"
 ISSUED_ON = date(2026, 11, 28)
 BATCH_SECRET = bytes(range(32))
+WRK_SCRIPT = """
+local paths = {}
+local n = 0
+function init(args)
+  for line in io.lines(os.getenv("BENCH_PATHS")) do paths[#paths + 1] = line end
+  n = math.random(#paths)
+end
+function request()
+  n = n % #paths + 1
+  return wrk.format("GET", paths[n], {["Accept"] = "application/json"})
+end
+done = function(summary, latency, requests)
+  io.write(string.format("JSON {\\"requests\\": %d, \\"duration_us\\": %d, \\"p50_ms\\": %.2f, \\"p99_ms\\": %.2f}\\n",
+    summary.requests, summary.duration, latency:percentile(50) / 1000, latency:percentile(99) / 1000))
+end
+"""
 
 
-def machine_info() -> dict[str, object]:
-    try:
-        from bench._machine import machine_info as shared  # type: ignore[import-not-found]
-
-        return dict(shared())
-    except ImportError:
-        pass
-    model = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {
-        "platform": platform.platform(),
-        "cpu": model or platform.processor(),
-        "cpu_count": os.cpu_count(),
-        "python": sys.version.split()[0],
-        "load_average_at_start": os.getloadavg(),
-    }
-
-
-def pin_to_one_core() -> None:
-    if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
-
-
-def best_rate(count: int, work: object, repeats: int = 3) -> float:
+def best_rate(count: int, work: Callable[[], object], repeats: int = 3) -> float:
     rates = []
     for _ in range(repeats):
         start = time.perf_counter()
-        work()  # type: ignore[operator]
+        work()
         rates.append(count / (time.perf_counter() - start))
     return max(rates)
 
@@ -89,25 +85,17 @@ def sign_chunk(arguments: tuple[int, int, str]) -> int:
     return len(urls)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--quick", action="store_true", help="smaller counts (a smoke run)")
-    args = parser.parse_args()
-    verify_count = 5_000 if args.quick else 20_000
-    sign_count = 10_000 if args.quick else 50_000
-    batch_size = 100_000 if args.quick else 1_000_000
-
-    results: dict[str, object] = {
-        "machine": machine_info(),
-        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-    }
+def run_offline(quick: bool) -> dict[str, object]:
+    verify_count = 5_000 if quick else 20_000
+    sign_count = 10_000 if quick else 50_000
+    batch_size = 100_000 if quick else 1_000_000
     private = Ed25519PrivateKey.from_private_bytes(SECRET_KEY)
     signer = Signer.from_private_key(private)
     ring = KeyRing((PublishedKey.from_public_key(private.public_key()),))
     serials = SerialPermutation(BATCH_SECRET, "001").serials(0, max(verify_count, sign_count))
-
-    # 1-core measurements run in a child pinned to one CPU, so the batch's 2 workers do not share it
-    pin_to_one_core()
+    everything = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else set()
+    if everything:
+        os.sched_setaffinity(0, {min(everything)})  # one core for the one-core numbers
     message = b"x" * 100
     signature = private.sign(message)
     public = private.public_key()
@@ -124,18 +112,8 @@ def main() -> None:
             HOST, GTIN, SerialPermutation(BATCH_SECRET, "001").serials(0, sign_count), ISSUED_ON, signer
         ),
     )
-    results["one_core"] = {
-        "raw_ed25519_sign_per_s": round(raw_sign),
-        "raw_ed25519_verify_per_s": round(raw_verify),
-        "offline_verify_label_urls_per_s": round(verify_rate),
-        "offline_verify_target_per_s": 10_000,
-        "sign_label_urls_per_s": round(sign_rate),
-        "derive_serial_and_sign_label_urls_per_s": round(derive_and_sign_rate),
-        "sign_target_per_s": 20_000,
-    }
-
-    if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, set(range(os.cpu_count() or 1)))
+    if everything:
+        os.sched_setaffinity(0, everything)
     chunk = 50_000
     with tempfile.TemporaryDirectory(prefix="bench-signing-") as directory:
         jobs = [(start, min(start + chunk, batch_size), directory) for start in range(0, batch_size, chunk)]
@@ -144,19 +122,191 @@ def main() -> None:
             total = sum(pool.imap_unordered(sign_chunk, jobs))
         elapsed = time.perf_counter() - start_time
         written = sum(1 for path in Path(directory).iterdir() for _ in path.open())
-    results["batch_two_workers"] = {
-        "serials": total,
-        "lines_written": written,
-        "seconds": round(elapsed, 2),
-        "label_urls_per_s": round(total / elapsed),
-        "target_seconds_for_1_000_000": 60,
+    return {
+        "one_core": {
+            "raw_ed25519_sign_per_s": round(raw_sign),
+            "raw_ed25519_verify_per_s": round(raw_verify),
+            "offline_verify_label_urls_per_s": round(verify_rate),
+            "offline_verify_target_per_s": 10_000,
+            "sign_label_urls_per_s": round(sign_rate),
+            "derive_serial_and_sign_label_urls_per_s": round(derive_and_sign_rate),
+            "sign_target_per_s": 20_000,
+        },
+        "batch_two_workers": {
+            "serials": total,
+            "lines_written": written,
+            "seconds": round(elapsed, 2),
+            "label_urls_per_s": round(total / elapsed),
+            "target_seconds_for_1_000_000": 60,
+        },
+        "sample_url": urls[0],
     }
-    results["sample_url"] = urls[0]
-    out = Path(__file__).parent / "results" / "signing.json"
-    out.parent.mkdir(exist_ok=True)
+
+
+# ---------------------------------------------------------------------------------------------- online
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+PREPARE = r"""
+import sys
+from datetime import UTC, datetime
+from app import create_app
+from registry.migrate import upgrade_database
+from registry.factories import bind_factories, ManufacturerFactory, ProductFactory, CertificateFactory, licensed
+from signing import services
+app = create_app()
+db = app.extensions["registry.db"]
+upgrade_database(db.engine)
+ext = app.extensions["signing"]
+ext.ready()  # before our own write transaction: SQLite has one writer
+s = db.session()
+bind_factories(s)
+m = ManufacturerFactory(status="verified")
+p = ProductFactory(manufacturer_id=m.id, **licensed())
+p.certificates.append(CertificateFactory(manufacturer_id=m.id))
+batch = services.create_batch(s, p, 100000, user_id=None, now=datetime.now(UTC))
+s.commit()
+signer = ext.signer(s)
+with open(sys.argv[1], "w") as out:
+    for url, _ in services.iter_batch_urls(batch, signer, ext.settings.public_host, stop=int(sys.argv[2])):
+        out.write("/" + url.split("://", 1)[1].split("/", 1)[1] + "\n")
+"""
+
+
+def run_online(
+    label: str, env: dict[str, str], duration: int, connections: int, units: int
+) -> dict[str, object]:
+    port = free_port()
+    env = {
+        **env,
+        "REGISTRY_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        "REGISTRY_SEARCH_SYNC_THREAD": "false",
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = Path(tmp) / "paths.txt"
+        script = Path(tmp) / "verify.lua"
+        script.write_text(WRK_SCRIPT)
+        subprocess.run(
+            [sys.executable, "-c", PREPARE, str(paths), str(units)],
+            env=env,
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
+        gunicorn = subprocess.Popen(
+            [
+                str(ROOT / ".venv/bin/gunicorn"),
+                "-w",
+                "2",
+                "-b",
+                f"127.0.0.1:{port}",
+                "--log-level",
+                "warning",
+                # no per-client rate limit against our own load generator (everything comes from 127.0.0.1)
+                "app:create_app({'SIGNING_RATELIMIT_VERIFY': ''})",
+            ],
+            env=env,
+            cwd=ROOT,
+        )
+        try:
+            for _ in range(150):
+                try:
+                    urllib.request.urlopen(f"http://127.0.0.1:{port}/.well-known/jwks.json", timeout=1).read()  # noqa: S310 - loopback
+                    break
+                except OSError:
+                    time.sleep(0.2)
+            outputs = []
+            for run in (1, 2):  # run 1 warms up; run 2 is measured
+                wrk = subprocess.run(
+                    [
+                        "wrk",
+                        "-t2",
+                        f"-c{connections}",
+                        f"-d{duration if run == 2 else 3}s",
+                        "--latency",
+                        "-s",
+                        str(script),
+                        f"http://127.0.0.1:{port}",
+                    ],
+                    env={**env, "BENCH_PATHS": str(paths)},
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
+                outputs.append(wrk.stdout)
+            out = outputs[-1]
+            found = re.search(r"JSON (\{.*\})", out)
+            assert found is not None, out
+            stats = json.loads(found.group(1))
+            rps = stats["requests"] / (stats["duration_us"] / 1e6)
+            non2xx = int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", out)) else 0
+            sample = urllib.request.Request(  # noqa: S310 - loopback
+                f"http://127.0.0.1:{port}" + paths.read_text().split()[0],
+                headers={"Accept": "application/json"},
+            )
+            verdict = json.loads(urllib.request.urlopen(sample, timeout=5).read())["verdict"]  # noqa: S310
+        finally:
+            gunicorn.send_signal(signal.SIGTERM)
+            gunicorn.wait(timeout=30)
+    return {
+        "backend": label,
+        "requests_per_s": round(rps, 1),
+        "requests": stats["requests"],
+        "non_2xx": non2xx,
+        "p50_ms": stats["p50_ms"],
+        "p99_ms": stats["p99_ms"],
+        "connections": connections,
+        "workers": 2,
+        "duration_s": duration,
+        "distinct_label_urls": units,
+        "sample_verdict": verdict,
+        "target_rps": 1500,
+        "target_p99_ms": 25,
+        "meets_target": rps >= 1500 and stats["p99_ms"] <= 25 and non2xx == 0,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="smaller counts; writes no result file")
+    parser.add_argument("--skip-online", action="store_true")
+    parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=8)
+    args = parser.parse_args()
+    data: dict[str, object] = {"load_average_at_start": list(os.getloadavg())}
+    data.update(run_offline(args.quick))
+    print(json.dumps(data, indent=2))
+    if not args.skip_online and shutil.which("wrk"):
+        runs = []
+        units = 2_000 if args.quick else 20_000
+        with tempfile.TemporaryDirectory() as tmp:
+            env = {**os.environ, "REGISTRY_INSTANCE_PATH": tmp}
+            env.pop("REGISTRY_DATABASE_URL", None)
+            runs.append(run_online("sqlite", env, args.duration, args.connections, units))
+            print(runs[-1])
+        if not args.skip_postgres:
+            sys.path.insert(0, str(ROOT / "tools"))
+            import services  # type: ignore[import-not-found]  # tools/services.py
+
+            service = services.start_postgres(name="bench-signing-postgres")
+            try:
+                with tempfile.TemporaryDirectory() as tmp:
+                    env = {**os.environ, "REGISTRY_INSTANCE_PATH": tmp, "REGISTRY_DATABASE_URL": service.url}
+                    runs.append(run_online("postgresql", env, args.duration, args.connections, units))
+                    print(runs[-1])
+            finally:
+                services.stop_service(service)
+        data["online_verify_json"] = runs
     if not args.quick:
-        out.write_text(json.dumps(results, indent=2) + "\n")
-    print(json.dumps(results, indent=2))
+        print(f"wrote {write_result('signing', data)}")
 
 
 if __name__ == "__main__":

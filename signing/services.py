@@ -14,7 +14,7 @@ import re
 import threading
 import time
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -23,7 +23,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from registry.data.districts import DISTRICTS, find_district
 from registry.models import Product, ProductStatus
@@ -657,11 +657,14 @@ def apply_clone_rules(
 ) -> list[str]:
     """Flag ``unit`` as possibly copied; returns the flags that are set."""
     flags = set(unit.flags or [])
-    devices = session.scalar(
-        select(func.count(func.distinct(Scan.device_hash))).where(Scan.unit_id == unit.id)
-    )
-    if (devices or 0) > rules.max_devices:
-        flags.add("many_devices")
+    if (
+        unit.scan_count > rules.max_devices and "many_devices" not in flags
+    ):  # devices <= scans: skip the count
+        devices = session.scalar(
+            select(func.count(func.distinct(Scan.device_hash))).where(Scan.unit_id == unit.id)
+        )
+        if (devices or 0) > rules.max_devices:
+            flags.add("many_devices")
     if scan.district:
         since = now - timedelta(hours=rules.window_hours)
         recent = session.scalars(
@@ -726,7 +729,11 @@ def verify_online(session: Session, keyring: KeyRing, url: str, *, now: datetime
         return outcome
     outcome.label = label
     # 2.
-    product = session.scalar(select(Product).where(Product.gtin == label.gtin))
+    product = session.scalar(
+        select(Product)
+        .where(Product.gtin == label.gtin)
+        .options(selectinload(Product.manufacturer), selectinload(Product.certificates))
+    )
     outcome.product = product
     # 3. and 4.
     try:
@@ -1083,7 +1090,9 @@ DEFAULT_LIMITS = {"verify": "300/minute", "report": "10/hour"}
 class SigningExtension:
     """What ``init_app`` keeps in ``app.extensions["signing"]``: settings, the signer, caches, rate limits."""
 
-    def __init__(self, settings: SigningSettings, rate_limiter: Any, open_session: Any) -> None:
+    def __init__(
+        self, settings: SigningSettings, rate_limiter: Any, open_session: Callable[[], Session]
+    ) -> None:
         self.settings = settings
         self.rate_limiter = rate_limiter
         self.default_limits = dict(DEFAULT_LIMITS)
@@ -1095,7 +1104,11 @@ class SigningExtension:
         self._ready = False
 
     def ready(self) -> None:
-        """Make sure an issuing key is registered (on a fresh database the configured key becomes current)."""
+        """Make sure an issuing key is registered (on a fresh database the configured key becomes current).
+
+        Runs at the start of a request (``before_app_request``), before the request opens its own write
+        transaction: on SQLite a second writer in the same thread would wait for the first one forever.
+        """
         if self._ready:
             return
         with self._lock:
@@ -1109,6 +1122,10 @@ class SigningExtension:
                 session.close()
             self._keyrings.clear()
             self._ready = True
+
+    @property
+    def is_ready(self) -> bool:
+        return self._ready
 
     def keyring(self, session: Session) -> KeyRing:
         return self._keyrings.get(session)

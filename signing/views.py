@@ -10,6 +10,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, stream_with_context
 from jinja2 import TemplateNotFound
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from registry.auth import Actor, current_actor
@@ -37,6 +38,18 @@ def extension() -> SigningExtension:
     ext: SigningExtension = current_app.extensions["signing"]
     ext.ready()
     return ext
+
+
+@bp.before_app_request
+def load_issuing_key() -> None:
+    """Register and load the issuing key once per process, before any request opens a transaction."""
+    ext: SigningExtension = current_app.extensions["signing"]
+    if ext.is_ready:
+        return
+    try:
+        ext.ready()
+    except DBAPIError:  # not migrated yet (flask db upgrade); pages that need a key will say so
+        current_app.logger.warning("signing: no issuing key yet, the database is not ready", exc_info=True)
 
 
 def now() -> datetime:
