@@ -152,6 +152,7 @@ def init_app(app: Any) -> None:
     app.jinja_env.globals["lang_url"] = url_with_lang
     app.jinja_env.globals["current_lang"] = current_lang
     app.jinja_env.globals["ACTION_LABELS"] = ACTION_LABELS
+    app.jinja_env.globals["web_pages"] = True
 
     @app.before_request
     def _fresh_locale() -> None:

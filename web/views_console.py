@@ -184,6 +184,21 @@ def audit(actor: Actor) -> Any:
                            next_query=urlencode({**base, "page": page + 1}) if page < pages else None)
 
 
+@bp.get("/reports")
+@signed_in(*STAFF)
+def reports(actor: Actor) -> Any:
+    """Consumer reports of suspected fakes, newest first, with the product and the verdict the label had."""
+    from signing.models import ConsumerReport
+
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    stmt = select(ConsumerReport).order_by(ConsumerReport.id.desc())
+    items, total = services.paginate(get_session(), stmt, page, PER_PAGE)
+    ids = {r.product_id for r in items if r.product_id}
+    names = dict(get_session().execute(select(Product.id, Product.name_en).where(Product.id.in_(ids))).all()) if ids else {}
+    return render_template("console/reports.html", items=items, total=total, page=page, names=names,
+                           pages=(total + PER_PAGE - 1) // PER_PAGE, districts=DISTRICTS)
+
+
 @bp.get("/keys")
 @signed_in(*STAFF)
 def keys(actor: Actor) -> Any:

@@ -158,6 +158,9 @@ def test_a_consumer_report_reaches_the_manufacturer(app: Any, client: Any, sessi
     sign_in(portal, maker.user)
     html = portal.get("/portal/reports?lang=en").get_data(as_text=True)
     assert "The label is printed crookedly" in html and "Shop 12, New Market" in html
+    console = app.test_client()
+    sign_in(console, make_party(session, "reviewer").user)
+    assert "The label is printed crookedly" in console.get("/console/reports?lang=en").get_data(as_text=True)
 
 
 def test_an_incomplete_report_is_shown_again_with_its_errors(client: Any) -> None:
