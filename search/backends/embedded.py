@@ -124,7 +124,7 @@ CREATE TABLE IF NOT EXISTS doc_certs (
     doc_id INTEGER NOT NULL, scheme TEXT NOT NULL, valid_from TEXT NOT NULL, valid_until TEXT NOT NULL
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
-    {", ".join(FTS_COLUMNS)}, tokenize = 'unicode61 remove_diacritics 0', prefix = '2 3'
+    {", ".join(FTS_COLUMNS)}, tokenize = 'ascii', prefix = '2 3'
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS fts_vocab USING fts5vocab(fts, 'row');
 CREATE TABLE IF NOT EXISTS vocab (id INTEGER PRIMARY KEY, term TEXT NOT NULL UNIQUE);

@@ -148,6 +148,12 @@ def test_bangla_query_with_variant_spelling(catalogue: SearchBackend) -> None:
     assert 1 in ids(find(catalogue, q="নোভা 5"))
 
 
+def test_bangla_words_are_whole_tokens(catalogue: SearchBackend) -> None:
+    # a piece from inside a word (শাখী of বৈশাখী) is not a word of its own
+    assert ids(find(catalogue, q="বৈশাখী")) != []
+    assert ids(find(catalogue, q="শাখী")) == []
+
+
 def test_banglish_finds_bangla_names(catalogue: SearchBackend) -> None:
     assert ids(find(catalogue, q="lyaptop")) == [2]
     assert 1 in ids(find(catalogue, q="mobail fon"))
