@@ -11,7 +11,7 @@ then one `re` per dark run and a single fill. That is what keeps 10,000 labels i
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
@@ -353,7 +353,9 @@ def render_pdf(
         painter.close()
 
 
-def _with_symbols(labels: Iterable[LabelItem], workers: int, window: int = 1_000):
+def _with_symbols(
+    labels: Iterable[LabelItem], workers: int, window: int = 1_000
+) -> Iterator[tuple[str, LabelText, QRSymbol | None]]:
     """Yield (url, text, symbol or None); symbols come from a process pool when workers > 1."""
     if workers <= 1:
         for url, text in labels:
@@ -403,7 +405,7 @@ def iter_pdf_parts(
     layout: Layout,
     labels_per_part: int = 10_000,
     progress: Progress | None = None,
-):
+) -> Iterator[bytes]:
     """Yield PDF documents (bytes) of at most `labels_per_part` labels each, consuming the iterator lazily."""
     iterator = iter(labels_iter)
     per_part = max(layout.per_page, labels_per_part - labels_per_part % layout.per_page)
@@ -417,8 +419,8 @@ def iter_pdf_parts(
             return
 
 
-def _take(iterator, n: int) -> list:
-    out = []
+def _take(iterator: Iterator[LabelItem], n: int) -> list[LabelItem]:
+    out: list[LabelItem] = []
     for item in iterator:
         out.append(item)
         if len(out) == n:
