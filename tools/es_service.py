@@ -11,6 +11,7 @@ analyzers, no ``stemmer``, ``edge_ngram`` or ``mapping`` filters), no ``mapper-e
 (``search_as_you_type``), no ``painless`` and no ``reindex`` module. Security is switched off here
 (plain HTTP on 127.0.0.1). See docs/search-engines.md for what the tests cover against it.
 
+    python tools/es_service.py fetch     # Maven, once: prints the distribution and the JDK it will use
     python tools/es_service.py start     # prints REGISTRY_TEST_ELASTICSEARCH_URL's value
     python tools/es_service.py stop
 
@@ -215,13 +216,17 @@ def test_environment(service: services.Service) -> dict[str, str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="A throwaway Elasticsearch 9 node for the tests.")
-    parser.add_argument("action", choices=["start", "stop"])
+    parser.add_argument("action", choices=["fetch", "start", "stop"])
     parser.add_argument("--name", default="elasticsearch")
     parser.add_argument("--heap", default="512m")
     parser.add_argument("--timeout", type=float, default=240.0)
     parser.add_argument("--shell", action="store_true", help="print an `export REGISTRY_TEST_...=` line")
     args = parser.parse_args(argv)
     try:
+        if args.action == "fetch":
+            home = fetch_elasticsearch()
+            print(f"{home.name} (Java: {find_java_home()})")
+            return 0
         if args.action == "stop":
             services.stop_service(args.name)
             print(f"stopped {args.name}", file=sys.stderr)
