@@ -4,11 +4,8 @@ jsQR decoder) and opens the verdict."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from tests.browser.browsing import CHROMIUM, CHROMIUM_ARGS, screenshot
 
@@ -31,16 +28,12 @@ def write_y4m(url: str, path: Path, frames: int = 20) -> Path:
     return path
 
 
-def test_the_scan_page_decodes_a_label_from_the_camera(site: Any, tmp_path: Path) -> None:
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} is missing (CI installs Debian's chromium)")
-    from playwright.sync_api import sync_playwright
-
+def test_the_scan_page_decodes_a_label_from_the_camera(site: Any, playwright: Any, tmp_path: Path) -> None:
     video = write_y4m(site.labels["laptop-a"], tmp_path / "label.y4m")  # the https:// URL as printed
     args = [*CHROMIUM_ARGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
             f"--use-file-for-fake-video-capture={video}"]
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=args, headless=True)
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=args, headless=True)
+    try:
         context = browser.new_context(base_url=site.base_url, locale="bn-BD", viewport={"width": 360, "height": 740},
                                       permissions=["camera"])
         page = context.new_page()
@@ -56,4 +49,5 @@ def test_the_scan_page_decodes_a_label_from_the_camera(site: Any, tmp_path: Path
         assert has_detector or any(u.endswith("/static/vendor/jsQR.js") for u in requested)
         # the decoder is fetched only when the camera starts, so the scan page itself stays light
         assert not any("jsQR" in u for u in before_start)
+    finally:
         browser.close()
