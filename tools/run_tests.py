@@ -1,7 +1,8 @@
 """What ``make test`` runs: the whole suite twice, against the embedded defaults and against real servers.
 
-    pass 1: SQLite, with a real OpenSearch node (REGISTRY_TEST_OPENSEARCH_URL) and, when cluster tests
-            exist or REGISTRY_TEST_CLUSTER=1, a 3-node cluster (REGISTRY_TEST_OPENSEARCH_CLUSTER_URLS)
+    pass 1: SQLite, with a real OpenSearch node (REGISTRY_TEST_OPENSEARCH_URL), when cluster tests
+            exist or REGISTRY_TEST_CLUSTER=1 a 3-node cluster (REGISTRY_TEST_OPENSEARCH_CLUSTER_URLS), and
+            an Elasticsearch 9 node (REGISTRY_TEST_ELASTICSEARCH_URL, tools/es_service.py)
     pass 2: PostgreSQL 15 (REGISTRY_TEST_DATABASE_URL), `-m "not browser and not opensearch"`
 
 Extra arguments go to pytest on both passes (``make test ARGS="-x -k label"``). Every server started here
@@ -34,6 +35,7 @@ SERVICE_VARIABLES = (
     "REGISTRY_TEST_OPENSEARCH_URL",
     "REGISTRY_TEST_OPENSEARCH_CLUSTER_URLS",
     "REGISTRY_TEST_OPENSEARCH_CLUSTER_STATE",
+    "REGISTRY_TEST_ELASTICSEARCH_URL",
 )
 CLUSTER_MARKER = "opensearch_cluster"
 PYTEST_DURATION = re.compile(r"\bin \d+(\.\d+)?s\b")
@@ -218,6 +220,18 @@ def run_sqlite_pass(
         if cluster is not None:
             search.append(cluster)
             env.update(services.test_environment(cluster))
+    if "REGISTRY_TEST_ELASTICSEARCH_URL" in preset:
+        env["REGISTRY_TEST_ELASTICSEARCH_URL"] = preset["REGISTRY_TEST_ELASTICSEARCH_URL"]
+    elif (Path(__file__).resolve().parent / "es_service.py").exists():
+        import es_service  # tools/es_service.py (search engines): Elastic's integ-test distribution
+
+        node = pool.start(
+            "Elasticsearch 9 (1 node)",
+            lambda: es_service.start_elasticsearch(name=f"test-es-{os.getpid()}"),
+        )
+        if node is not None:
+            search.append(node)
+            env.update(es_service.test_environment(node))
     described = (
         [f"OpenSearch at {env['REGISTRY_TEST_OPENSEARCH_URL']}"]
         if "REGISTRY_TEST_OPENSEARCH_URL" in env
@@ -225,6 +239,8 @@ def run_sqlite_pass(
     )
     if "REGISTRY_TEST_OPENSEARCH_CLUSTER_URLS" in env:
         described.append("a 3-node OpenSearch cluster")
+    if "REGISTRY_TEST_ELASTICSEARCH_URL" in env:
+        described.append(f"Elasticsearch at {env['REGISTRY_TEST_ELASTICSEARCH_URL']}")
     header("pass 1: SQLite" + (f", with {' and '.join(described)}" if described else ", no OpenSearch"))
     result.exit_code, result.counts, result.seconds = run_pytest(args, env)
     if result.exit_code == 5:
