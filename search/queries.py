@@ -17,7 +17,15 @@ from registry.data.districts import DISTRICTS
 from registry.data.taxonomy import CATEGORIES, CERTIFICATE_SCHEMES
 from search.errors import InvalidQuery
 from search.fields import FACETS, SORTS
-from search.text import looks_like_code, normalise_code, normalise_text, skeletonise, tokenise, unique
+from search.text import (
+    has_bangla,
+    looks_like_code,
+    normalise_code,
+    normalise_text,
+    skeletonise,
+    tokenise,
+    unique,
+)
 
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 12
@@ -228,6 +236,16 @@ def parse_catalogue_query(args: Args, today: date) -> CatalogueQuery:
     )
 
 
+def query_skeleton(token: str) -> str:
+    """The Banglish skeleton a query word is also matched by.
+
+    Romanised words need even two-letter skeletons (fon → fn, dhaka → dk); a Bangla word only
+    looks for Latin-script names through it, and two letters would collide too often.
+    """
+    skeleton = skeletonise(token)
+    return skeleton if len(skeleton) >= 3 or not has_bangla(token) else ""
+
+
 def analyse_query_text(q: str, *, prefix_last: bool = True) -> list[QueryTerm]:
     """The terms of a query text: folded words with their Banglish skeleton and code form.
 
@@ -246,10 +264,10 @@ def analyse_query_text(q: str, *, prefix_last: bool = True) -> list[QueryTerm]:
         if len(parts) > 1 and not code:
             # "wi-fi", "5g/4g": each part is a term of its own
             for part in parts:
-                terms.append(QueryTerm(token=part, skeleton=skeletonise(part)))
+                terms.append(QueryTerm(token=part, skeleton=query_skeleton(part)))
             continue
         terms.append(
-            QueryTerm(token=token, skeleton="" if code else skeletonise(token), code=code, parts=parts)
+            QueryTerm(token=token, skeleton="" if code else query_skeleton(token), code=code, parts=parts)
         )
         if len(terms) >= MAX_TERMS:
             break
