@@ -78,7 +78,11 @@ def rotate_key_command(out_path: Path | None, pkcs11_key_label: str | None) -> N
 )
 @click.option("--reason", default="", help="Why (kept in the audit trail).")
 def compromise_command(kid: str, after: str, reason: str) -> None:
-    """Distrust what KID signed after --after; what it signed before still verifies."""
+    """Distrust what KID signed after --after; what it signed before still verifies.
+
+    A key id can start with '-': put the options first and '--' before it, e.g.
+    flask signing compromise --after 2026-05-10T15:30:00Z -- -Q3x...
+    """
     ext = extension()
     moment = parse_when(after)
     session = get_db().session()
@@ -148,7 +152,12 @@ def batch_urls_command(batch_id: int, out_path: Path, start: int, stop: int | No
         with out_path.open("w", encoding="ascii") as handle:
             count = 0
             for url, _serial in services.iter_batch_urls(
-                batch, signer, ext.settings.public_host, start=start, stop=stop
+                batch,
+                signer,
+                ext.settings.public_host,
+                start=start,
+                stop=stop,
+                scheme=ext.settings.public_scheme,
             ):
                 handle.write(url + "\n")
                 count += 1

@@ -56,7 +56,9 @@ def load_batch_labels(batch_id: str) -> tuple[Iterator[Any], int | None]:
     assert product is not None
     ext: services.SigningExtension = current_app.extensions["signing"]
     ext.ready()
-    urls = services.iter_batch_urls(batch, ext.signer(session), ext.settings.public_host)
+    urls = services.iter_batch_urls(
+        batch, ext.signer(session), ext.settings.public_host, scheme=ext.settings.public_scheme
+    )
     items = items_from_batch(
         ((url, serial) for url, serial in urls), batch.gtin, product.name_en, product.name_bn, batch.prefix
     )

@@ -253,19 +253,33 @@ def parse_label_url(url: str) -> LabelURL:
 # ---------------------------------------------------------------------------------------------- issue
 
 
-def issue_label_url(host: str, gtin14: str, serial: str | None, issued_on: date, signer: Signer) -> str:
-    """The signed label URL for one unit (or, with ``serial=None``, a signed product label)."""
-    return issue_label_urls(host, gtin14, [serial], issued_on, signer)[0]
+def issue_label_url(
+    host: str, gtin14: str, serial: str | None, issued_on: date, signer: Signer, *, scheme: str = "https"
+) -> str:
+    """The signed label URL for one unit (or, with ``serial=None``, a signed product label).
+
+    ``scheme`` is ``https`` (always lower case) except for a local demo server that speaks plain ``http``;
+    it is not signed.
+    """
+    return issue_label_urls(host, gtin14, [serial], issued_on, signer, scheme=scheme)[0]
 
 
 def issue_label_urls(
-    host: str, gtin14: str, serials: Iterable[str | None], issued_on: date, signer: Signer
+    host: str,
+    gtin14: str,
+    serials: Iterable[str | None],
+    issued_on: date,
+    signer: Signer,
+    *,
+    scheme: str = "https",
 ) -> list[str]:
     """Signed label URLs for many units of one product issued on one day (the fast path for batches)."""
     host = normalize_host(host)
     gtin = normalize_gtin(gtin14)
     key_tag = signer.key_tag
-    prefix = f"https://{host.upper()}/01/{gtin}"
+    if scheme not in ("https", "http"):
+        raise LabelURLError("a label URL's scheme is https (or http for a local demo)", field="scheme")
+    prefix = f"{scheme}://{host.upper()}/01/{gtin}"
     head = key_tag + encode_day(issued_on)
     sign = signer.private_key.sign
     urls = []
@@ -279,9 +293,9 @@ def issue_label_urls(
     return urls
 
 
-def issue_product_url(host: str, gtin14: str) -> str:
+def issue_product_url(host: str, gtin14: str, *, scheme: str = "https") -> str:
     """The unsigned product-level URL ``https://<HOST>/01/<GTIN-14>`` (no unit authenticity)."""
-    return f"https://{normalize_host(host).upper()}/01/{normalize_gtin(gtin14)}"
+    return f"{scheme}://{normalize_host(host).upper()}/01/{normalize_gtin(gtin14)}"
 
 
 # ---------------------------------------------------------------------------------------------- verify

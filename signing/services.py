@@ -145,6 +145,11 @@ class SigningSettings:
         return normalize_host(self.public_base_url.split("://", 1)[1].split("/", 1)[0])
 
     @property
+    def public_scheme(self) -> str:
+        """``https``, or ``http`` when PUBLIC_BASE_URL is a plain-http demo server (so demo labels open)."""
+        return "http" if self.public_base_url.startswith("http://") else "https"
+
+    @property
     def status_list_uri(self) -> str:
         return self.public_base_url + STATUS_LIST_PATH
 
@@ -525,14 +530,19 @@ def iter_batch_urls(
     start: int = 0,
     stop: int | None = None,
     chunk: int = 10_000,
+    scheme: str = "https",
 ) -> Iterator[tuple[str, str]]:
-    """(label URL, serial) for units ``start`` .. ``stop - 1`` of the batch, computed on demand."""
+    """(label URL, serial) for units ``start`` .. ``stop - 1`` of the batch, computed on demand.
+
+    ``scheme``: pass ``settings.public_scheme`` (``http`` only for a local demo server)."""
     stop = batch.count if stop is None else min(stop, batch.count)
     permutation = batch_permutation(batch)
     for first in range(max(start, 0), stop, chunk):
         serials = permutation.serials(first, min(first + chunk, stop))
         yield from zip(
-            issue_label_urls(host, batch.gtin, serials, batch.issued_on, signer), serials, strict=True
+            issue_label_urls(host, batch.gtin, serials, batch.issued_on, signer, scheme=scheme),
+            serials,
+            strict=True,
         )
 
 
@@ -942,7 +952,9 @@ def issue_demo_labels(
             batch = session.scalar(select(SerialBatch).where(SerialBatch.product_id == product.id).limit(1))
             if batch is None:
                 batch = create_batch(session, product, 1000, user_id=None, now=now, require_licensed=False)
-            for url, _serial in iter_batch_urls(batch, signer, host, stop=units):
+            for url, _serial in iter_batch_urls(
+                batch, signer, host, stop=units, scheme=settings.public_scheme
+            ):
                 lines.append((verdict, url))
     genuine = next((url for verdict, url in lines if verdict == "genuine"), None)
     if genuine is not None:

@@ -303,7 +303,9 @@ def batch_urls(batch_id: int) -> Response:
     def lines() -> Iterator[str]:
         if csv:
             yield "serial,url\n"
-        for url, serial in services.iter_batch_urls(batch, signer, host, start=start, stop=stop):
+        for url, serial in services.iter_batch_urls(
+            batch, signer, host, start=start, stop=stop, scheme=ext.settings.public_scheme
+        ):
             yield f"{serial},{url}\n" if csv else url + "\n"
 
     response = Response(stream_with_context(lines()), mimetype="text/csv" if csv else "text/plain")

@@ -309,11 +309,11 @@ def test_rotate_key_keeps_old_labels_and_compromise_distrusts_later_ones(
     assert parse_label_url(new_url).key_tag != parse_label_url(old_url).key_tag
     assert verdict_of(sclient, new_url)["verdict"] == "genuine"
     yesterday = (datetime.now(UTC) - timedelta(days=1)).isoformat()
-    result = runner.invoke(args=["signing", "compromise", old_kid, "--after", yesterday])
+    result = runner.invoke(args=["signing", "compromise", "--after", yesterday, "--", old_kid])
     assert result.exit_code == 0, result.output
     assert verdict_of(sclient, old_url)["verdict"] == "untrusted_key"
     assert verdict_of(sclient, new_url)["verdict"] == "genuine"
-    refused = runner.invoke(args=["signing", "compromise", keys[1]["kid"], "--after", yesterday])
+    refused = runner.invoke(args=["signing", "compromise", "--after", yesterday, "--", keys[1]["kid"]])
     assert refused.exit_code != 0 and "rotate" in refused.output
 
 
