@@ -1,0 +1,144 @@
+"""The engine request bodies are pure functions of the field declaration and the query (no engine needed)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from search.backends import dsl
+from search.fields import FIELDS, LVA_BANDS, Field
+from search.queries import analyse_query_text, parse_catalogue_query
+
+TODAY = date(2026, 6, 1)
+
+
+def test_every_declared_field_is_mapped_by_its_kind() -> None:
+    mapping = dsl.build_mappings()["properties"]
+    assert set(mapping) == {f.name for f in FIELDS} | {"certificates", "x"}
+    assert dsl.build_field_mapping(Field("a", "text_bn")) == {"type": "text", "analyzer": "bengali"}
+    assert dsl.build_field_mapping(Field("a", "text_en")) == {"type": "text", "analyzer": "english"}
+    assert dsl.build_field_mapping(Field("a", "facet")) == {"type": "keyword"}
+    assert dsl.build_field_mapping(Field("a", "code")) == {"type": "keyword"}
+    assert dsl.build_field_mapping(Field("a", "number")) == {"type": "float"}
+    assert dsl.build_field_mapping(Field("a", "date"))["type"] == "date"
+    fallback = {"text_en": "standard", "text_bn": "standard"}
+    assert dsl.build_field_mapping(Field("a", "text_bn"), fallback) == {
+        "type": "text",
+        "analyzer": "standard",
+    }
+    assert dsl.build_mappings(fallback)["_meta"] == {"analyzers": fallback}
+
+
+def test_derived_fields_stay_out_of_the_returned_document() -> None:
+    assert dsl.build_mappings()["_source"] == {"excludes": ["x"]}
+
+
+def test_replicas_auto_expand_or_fixed() -> None:
+    assert dsl.build_index_body()["settings"]["index"]["auto_expand_replicas"] == "0-1"
+    fixed = dsl.build_index_body(replicas=1, refresh_interval="-1")["settings"]["index"]
+    assert fixed["number_of_replicas"] == 1 and fixed["refresh_interval"] == "-1"
+    assert "auto_expand_replicas" not in fixed
+
+
+def test_the_engine_document_folds_bangla_and_keeps_codes_as_substrings() -> None:
+    doc = {
+        "id": 7,
+        "name_en": "Nodi Wi-Fi Router",
+        "name_bn": "নদী রাউটার",
+        "brand": "Nodi",
+        "gtin": "02812345678905",
+        "model_number": "ND-R1",
+        "launch_date": "2025-03-01",
+    }
+    x = dsl.build_engine_document(doc)["x"]
+    assert x["f_name_bn"] == "নদি রাউটার"  # long ী folded to ি, as search/text.py folds queries
+    assert "wifi" in x["f_name_en"].split()  # hyphenated words also indexed joined
+    assert {"2812345678905", "345678905", "905", "ndr1", "r1"} - set(x["codes"].split()) == {"r1"}
+    assert x["id"] == 7 and x["newest"] == "2025-03-01"
+    assert "nd" in x["translit_name"].split()  # "নদী" and "Nodi" share the skeleton
+
+
+def test_filters_of_a_query() -> None:
+    query = parse_catalogue_query(
+        {"certificate": ["BTRC"], "lva_min": ["40"], "district": ["dhaka"], "manufacturer": ["3"]}, TODAY
+    )
+    filters = dsl.build_filters(query)
+    assert filters[0]["bool"]["should"][1] == {"range": {"licence_valid_from": {"lte": "2026-06-01"}}}
+    assert filters[1]["bool"]["should"][1] == {"range": {"licence_valid_until": {"gte": "2026-06-01"}}}
+    assert filters[2]["nested"]["path"] == "certificates"
+    assert {"term": {"certificates.scheme": "BTRC"}} in filters[2]["nested"]["query"]["bool"]["filter"]
+    assert {"range": {"local_value_addition": {"gte": 40.0}}} in filters
+    assert {"terms": {"district": ["dhaka"]}} in filters
+    assert {"terms": {"manufacturer_id": ["3"]}} in filters
+
+
+def test_lva_bands_are_a_range_aggregation_with_an_open_top() -> None:
+    query = parse_catalogue_query({"facets": ["lva"]}, TODAY)
+    ranges = dsl.build_aggregations(query)["lva"]["range"]["ranges"]
+    assert [r["key"] for r in ranges] == [label for label, _lo, _hi in LVA_BANDS]
+    assert ranges[0] == {"key": "0-20", "from": 0.0, "to": 20.0}
+    assert ranges[-1] == {"key": "80-100", "from": 80.0}  # 100 % is in the last band
+
+
+def test_facets_are_read_by_count_then_value_and_bands_keep_zeros() -> None:
+    query = parse_catalogue_query({"facets": ["manufacturer", "lva", "certificate"]}, TODAY)
+    response = {
+        "manufacturer": {
+            "buckets": [
+                {"key": "10", "doc_count": 2},
+                {"key": "9", "doc_count": 2},
+                {"key": "1", "doc_count": 5},
+            ]
+        },
+        "lva": {"buckets": [{"key": "20-40", "doc_count": 3}]},
+        "certificate": {
+            "valid": {
+                "schemes": {
+                    "buckets": [
+                        {"key": "BSTI", "doc_count": 4, "products": {"doc_count": 1}},
+                        {"key": "BTRC", "doc_count": 2, "products": {"doc_count": 2}},
+                    ]
+                }
+            }
+        },
+    }
+    facets = dsl.read_facets(query, response)
+    assert [(f.value, f.count) for f in facets["manufacturer"]] == [("1", 5), ("9", 2), ("10", 2)]
+    assert [(f.value, f.count) for f in facets["lva"]] == [
+        ("0-20", 0),
+        ("20-40", 3),
+        ("40-60", 0),
+        ("60-80", 0),
+        ("80-100", 0),
+    ]
+    # products holding a valid certificate, not certificates
+    assert [(f.value, f.count) for f in facets["certificate"]] == [("BTRC", 2), ("BSTI", 1)]
+
+
+def test_language_analyzers_get_the_words_as_typed() -> None:
+    q = "ল্যাপটপগুলো wi-fi BN-N5"
+    terms = analyse_query_text(q)
+    words = dsl.original_words(q)
+    assert len(words) == len(terms)
+    assert words[0] == "ল্যাপটপগুলো" and terms[0].token != words[0]  # the folded token lost its hasant
+    assert words[1:3] == ["wi-fi", "wi-fi"] and words[3] == "BN-N5"
+
+
+def test_a_word_matches_in_every_way_it_can() -> None:
+    (term,) = analyse_query_text("mobail")
+    kinds = [next(iter(c)) for c in dsl.build_term_clause(term, "mobail")["bool"]["should"]]
+    assert kinds.count("multi_match") == 2 and "match" in kinds  # language, folded, fuzzy
+    assert kinds.count("prefix") == 6  # names and brand, all words, two skeleton fields
+    (code,) = analyse_query_text("8905 ")
+    clauses = dsl.build_term_clause(code, "8905")["bool"]["should"]
+    assert {"prefix": {"x.codes": {"value": "8905", "boost": 8.0}}} in clauses
+    assert not any("match" in c and "fuzziness" in str(c) for c in clauses)  # no typos in codes
+
+
+def test_typo_corrections_are_read_from_the_term_suggester() -> None:
+    suggest = {
+        "fix0": [
+            {"text": "routr", "options": [{"text": "router", "score": 0.8}, {"text": "route", "score": 0.6}]}
+        ],
+        "fix1": [{"text": "nova", "options": []}],
+    }
+    assert dsl.read_corrections(suggest) == {"routr": ["router"]}
