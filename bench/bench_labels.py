@@ -92,13 +92,18 @@ def bench_qrcode_reference(urls: list[str]) -> dict:
     import qrcode
     from qrcode import constants
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for url in urls:
         q = qrcode.QRCode(error_correction=constants.ERROR_CORRECT_M)
         q.add_data(url)
         q.make()
-    elapsed = time.perf_counter() - start
-    return {"codes": len(urls), "ms_per_code": round(elapsed / len(urls) * 1e3, 3), "version": q.version}
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+    return {
+        "codes": len(urls),
+        "ms_per_code": round(elapsed / len(urls) * 1e3, 3),
+        "cpu_ms_per_code": round(cpu / len(urls) * 1e3, 3),
+        "version": q.version,
+    }
 
 
 def bench_qrcode_profile(url: str) -> dict:
@@ -133,15 +138,18 @@ def bench_fast(urls: list[str]) -> dict:
     from labels import encode_matrix, render_label_svg, render_png, render_svg
 
     out = {}
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for url in urls:
         encode_matrix(url)
     out["matrix_ms_per_code"] = round((time.perf_counter() - start) / len(urls) * 1e3, 3)
-    start = time.perf_counter()
+    out["matrix_cpu_ms_per_code"] = round((time.process_time() - cpu) / len(urls) * 1e3, 3)
+    start, cpu = time.perf_counter(), time.process_time()
     for url in urls:
         render_svg(url)
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     out["svg_per_second_1_core"] = per_second(len(urls), elapsed)
+    out["svg_cpu_ms_per_label"] = round(cpu / len(urls) * 1e3, 3)
+    out["svg_per_cpu_second"] = per_second(len(urls), cpu)
     out["svg_bytes"] = len(render_svg(urls[0]))
     items = list(make_items(len(urls)))
     start = time.perf_counter()
@@ -156,10 +164,12 @@ def bench_fast(urls: list[str]) -> dict:
     return out
 
 
-def _svg_chunk(urls: list[str]) -> int:
+def _svg_chunk(urls: list[str]) -> tuple[int, float]:
     from labels import render_svg
 
-    return sum(len(render_svg(url)) for url in urls)
+    cpu = time.process_time()
+    size = sum(len(render_svg(url)) for url in urls)
+    return size, time.process_time() - cpu
 
 
 def bench_svg_parallel(urls: list[str], processes: int) -> dict:
@@ -170,13 +180,17 @@ def bench_svg_parallel(urls: list[str], processes: int) -> dict:
     with ctx.Pool(processes) as pool:
         pool.map(_svg_chunk, [urls[:50]] * processes)  # warm: imports and per-version tables
         start = time.perf_counter()
-        total = sum(pool.map(_svg_chunk, chunks))
+        results = pool.map(_svg_chunk, chunks)
         elapsed = time.perf_counter() - start
+    total = sum(size for size, _ in results)
+    cpu = sum(seconds for _, seconds in results)
     return {
         "processes": processes,
         "labels": len(urls),
         "seconds": round(elapsed, 3),
         "svg_per_second": per_second(len(urls), elapsed),
+        "worker_cpu_seconds": round(cpu, 3),
+        "svg_per_second_if_each_process_had_a_core": round(processes * len(urls) / cpu, 1),
         "svg_megabytes": round(total / 1e6, 1),
     }
 
@@ -220,10 +234,12 @@ def child_pdf(count: int, layout: str, out_path: str, workers: int = 1) -> None:
 def child_bulk(count: int, fmt: str, out_path: str) -> None:
     from labels import write_labels
 
+    cpu_before = time.process_time()
     start = time.perf_counter()
     with open(out_path, "wb") as out:
         written = write_labels(make_items(count), out, fmt)
     elapsed = time.perf_counter() - start
+    cpu = time.process_time() - cpu_before
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(
         json.dumps(
@@ -231,6 +247,7 @@ def child_bulk(count: int, fmt: str, out_path: str) -> None:
                 "format": fmt,
                 "labels": written,
                 "seconds": round(elapsed, 2),
+                "cpu_seconds": round(cpu, 2),
                 "labels_per_second": per_second(written, elapsed),
                 "peak_rss_mb": round(peak / 1024, 1),
                 "megabytes": round(os.path.getsize(out_path) / 1e6, 2),
@@ -356,6 +373,22 @@ def main() -> None:
         results["bulk"].append(run_child("--child-bulk", str(n_pdf), fmt, str(tmp / f"out.{fmt}")))
     print("smallest print sizes at 300 dpi ...", flush=True)
     results["print_size_300dpi"] = bench_print_sizes(3 if quick else 5)
+    # Wall-clock figures depend on what else the machine runs (see the load averages); CPU seconds
+    # do much less, so the targets are also checked against CPU time.
+    results["targets_on_cpu_time"] = {
+        "svg_per_second_2_cores_at_least_1000": results["svg_pool"][1][
+            "svg_per_second_if_each_process_had_a_core"
+        ]
+        >= 1000,
+        "pdf_10000_within_20_s_cpu_single_process": {
+            p["layout"]: p["cpu_seconds"] <= 20 for p in results["pdf"] if p["workers"] == 1
+        },
+        "pdf_10000_within_20_s_cpu_two_processes_busiest": {
+            p["layout"]: max(p["cpu_seconds"], p["worker_cpu_seconds"] / 2) <= 20
+            for p in results["pdf"]
+            if p["workers"] == 2
+        },
+    }
     results["targets"] = {
         "svg_per_second_2_cores_at_least_1000": results["svg_pool"][1]["svg_per_second"] >= 1000,
         "pdf_10000_within_20_s": {
