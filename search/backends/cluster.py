@@ -344,15 +344,41 @@ class ClusterSearchBackend(SearchBackend):
         answer = self.client.search(index=self.alias, body=body, **params)
         return dict(answer)
 
+    def _msearch(self, bodies: list[tuple[dict[str, Any], dict[str, Any]]]) -> list[dict[str, Any]]:
+        """Several searches in one round trip (header, body); an error in any of them is raised."""
+        lines: list[dict[str, Any]] = []
+        for header, body in bodies:
+            lines += [header, body]
+        answers = list(self.client.msearch(index=self.alias, body=lines)["responses"])
+        for answer in answers:
+            if "error" in answer:
+                status = int(answer.get("status") or 500)
+                error = answer["error"]
+                reason = error.get("reason") or error.get("type") if isinstance(error, dict) else str(error)
+                if status in (404, 408, 429, 502, 503, 504):
+                    raise SearchUnavailable(f"the engine answered {status}: {reason}")
+                raise SearchError(f"the engine answered {status}: {reason}")
+        return answers
+
+    def _search_page(self, query: CatalogueQuery, terms: list[QueryTerm], any_term: bool) -> dict[str, Any]:
+        """Hits (with total and typo suggestions) and, separately cached, facet counts — one round trip."""
+        bodies = [({}, dsl.build_search_body(query, terms, any_term=any_term, with_facets=False))]
+        if query.facets:
+            bodies.append(({"request_cache": True}, dsl.build_facet_body(query, terms, any_term=any_term)))
+        answers = self._msearch(bodies)
+        response = answers[0]
+        if len(answers) > 1:
+            response["aggregations"] = answers[1].get("aggregations")
+        return response
+
     def search(self, query: CatalogueQuery) -> SearchResult:
         terms = analyse_query_text(query.q)
         self._ensure_ready()
         with self._errors("the search index cannot answer"):
-            response = self._search(dsl.build_search_body(query, terms))
-            total = response["hits"]["total"]["value"]
-            if not total and len(terms) > 1:
+            response = self._search_page(query, terms, any_term=False)
+            if not response["hits"]["total"]["value"] and len(terms) > 1:
                 # nothing has every word: rank by how many (and how well) words match instead
-                response = self._search(dsl.build_search_body(query, terms, any_term=True))
+                response = self._search_page(query, terms, any_term=True)
             corrections = dsl.read_corrections(response.get("suggest"))
             return dsl.read_search_response(query, response, terms, corrections)
 

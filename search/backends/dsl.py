@@ -446,6 +446,18 @@ def build_search_body(
     return body
 
 
+def build_facet_body(
+    query: CatalogueQuery, terms: list[QueryTerm], *, any_term: bool = False
+) -> dict[str, Any]:
+    """Facet counts alone (``size`` 0, so the engine's request cache can keep them until the next refresh)."""
+    return {
+        "query": build_query(query, terms, any_term=any_term),
+        "size": 0,
+        "track_total_hits": False,
+        "aggs": build_aggregations(query),
+    }
+
+
 def read_corrections(suggest: dict[str, Any] | None) -> dict[str, list[str]]:
     """Typo corrections (word → the best candidates) from a term-suggester response."""
     out: dict[str, list[str]] = {}

@@ -81,8 +81,10 @@ def _text_groups() -> dict[str, tuple[Field, ...]]:
 
 TEXT_GROUPS: dict[str, tuple[Field, ...]] = _text_groups()
 TEXT_COLUMNS: tuple[str, ...] = tuple(TEXT_GROUPS)
+RANK_ALL_LIMIT = 3000  # larger match sets rank their name matches first (see _text_matches)
 FTS_COLUMNS: tuple[str, ...] = (*TEXT_COLUMNS, "codes", "translit_name", "translit")
-NAME_BOOST = 5.0  # Banglish fields boosted at least this much are names (translit_name)
+NAME_BOOST = 5.0  # fields boosted at least this much are names (translit_name, suggestions)
+NAME_COLUMNS: tuple[str, ...] = tuple(c for c, fields in TEXT_GROUPS.items() if fields[0].boost >= NAME_BOOST)
 CODE_BOOST = max(f.boost for f in code_fields())
 TRANSLIT_NAME_BOOST = 2.0
 TRANSLIT_BOOST = 0.5
@@ -253,15 +255,21 @@ def build_index_row(doc: Document) -> dict[str, Any]:
 
 
 def build_match_expression(
-    terms: list[QueryTerm], corrections: dict[str, list[str]], *, any_term: bool = False
+    terms: list[QueryTerm],
+    corrections: dict[str, list[str]],
+    *,
+    any_term: bool = False,
+    names_only: bool = False,
 ) -> str:
     """The FTS5 MATCH expression of analysed query terms (pure; every token is quoted).
 
     Each term is a group of alternatives — the word in the text columns (as a prefix when it is
     being typed), its typo corrections, its Banglish skeleton in ``translit``, its code form as a
     substring of a GTIN or model number — and the groups are ANDed (ORed when ``any_term``).
+    ``names_only`` restricts the text and skeleton alternatives to the name and brand columns.
     """
-    text_cols = "{" + " ".join(TEXT_COLUMNS) + "}"
+    text_cols = "{" + " ".join(NAME_COLUMNS if names_only else TEXT_COLUMNS) + "}"
+    skeleton_cols = "translit_name" if names_only else "{translit_name translit}"
     groups: list[str] = []
     for term in terms:
         alts: list[str] = []
@@ -272,7 +280,7 @@ def build_match_expression(
         alts.extend(f"{text_cols} : {_quote(c)}" for c in corrections.get(term.token, ()))
         if term.skeleton:
             skeleton_star = "*" if term.prefix and len(term.skeleton) >= 2 else ""
-            alts.append(f"{{translit_name translit}} : {_quote(term.skeleton)}{skeleton_star}")
+            alts.append(f"{skeleton_cols} : {_quote(term.skeleton)}{skeleton_star}")
         if term.code:
             alts.append(f"codes : {_quote(term.code)}*")
         groups.append("(" + " OR ".join(alts) + ")")
@@ -758,21 +766,40 @@ class EmbeddedSearchBackend(SearchBackend):
         terms: list[QueryTerm],
         corrections: dict[str, list[str]],
         member: Membership,
-        ranked: bool,
+        wanted: int | None,
     ) -> list[tuple[float, int]]:
-        """(rank, id) of the documents matching every term (or, failing that, any term) and the filters."""
-        select = (
-            "SELECT rank, rowid FROM fts WHERE fts MATCH ?"
-            if ranked
-            else "SELECT 0.0, rowid FROM fts WHERE fts MATCH ?"
-        )
+        """(rank, id) of the documents matching every term (or, failing that, any term) and the filters.
+
+        ``wanted`` is how many top-ranked documents the page needs (None: no ranking). bm25 costs
+        several times the match itself, so a large match set (over ``RANK_ALL_LIMIT``) is ranked
+        in two steps: the documents whose name, brand or code matches are ranked first, and only
+        if they cannot fill the page is every match ranked. The others keep id order after them.
+        """
+        any_term = False
         match = build_match_expression(terms, corrections)
-        rows = [r for r in conn.execute(select, (match,)) if r[1] in member]
-        if not rows and len(terms) > 1:
+        ids = [
+            r[0] for r in conn.execute("SELECT rowid FROM fts WHERE fts MATCH ?", (match,)) if r[0] in member
+        ]
+        if not ids and len(terms) > 1:
             # nothing has every word: rank by how many (and how well) words match instead
+            any_term = True
             match = build_match_expression(terms, corrections, any_term=True)
-            rows = [r for r in conn.execute(select, (match,)) if r[1] in member]
-        return rows
+            ids = [
+                r[0]
+                for r in conn.execute("SELECT rowid FROM fts WHERE fts MATCH ?", (match,))
+                if r[0] in member
+            ]
+        if wanted is None or not ids:
+            return [(0.0, i) for i in ids]
+        ranked_sql = "SELECT rank, rowid FROM fts WHERE fts MATCH ?"
+        if len(ids) > RANK_ALL_LIMIT:
+            names = build_match_expression(terms, corrections, any_term=any_term, names_only=True)
+            found = set(ids)
+            top = [r for r in conn.execute(ranked_sql, (names,)) if r[1] in found]
+            if len(top) >= wanted:
+                ranked_ids = {i for _r, i in top}
+                return top + [(1.0, i) for i in ids if i not in ranked_ids]
+        return [r for r in conn.execute(ranked_sql, (match,)) if r[1] in member]
 
     def _page_ids(
         self,
@@ -828,8 +855,8 @@ class EmbeddedSearchBackend(SearchBackend):
                 corrections = self._corrections(conn, terms)
                 if corrections:
                     corrected_q = " ".join(corrections.get(t.token, [t.token])[0] for t in terms)
-                ranked = query.sort == "relevance"
-                matches = self._text_matches(conn, terms, corrections, Membership(filters), ranked)
+                wanted = query.offset + query.per_page if query.sort == "relevance" else None
+                matches = self._text_matches(conn, terms, corrections, Membership(filters), wanted)
                 final = bits_from_ids(doc_id for _r, doc_id in matches)
                 total = len(matches)
             else:
