@@ -54,8 +54,32 @@ TARGETS = {
 }
 BN_DIGITS = str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯")
 SUGGEST_PREFIXES = (
-    "bo", "boi", "nov", "nova 5", "sm", "smart", "lap", "shik", "rout", "megh", "dha", "gaz", "pos",
-    "ups", "ssd", "bn-n", "md-ax", "ল্যা", "নো", "স্মা", "রাউ", "ঢা", "মোবা", "ক্যা", "mobail", "laptp",
+    "bo",
+    "boi",
+    "nov",
+    "nova 5",
+    "sm",
+    "smart",
+    "lap",
+    "shik",
+    "rout",
+    "megh",
+    "dha",
+    "gaz",
+    "pos",
+    "ups",
+    "ssd",
+    "bn-n",
+    "md-ax",
+    "ল্যা",
+    "নো",
+    "স্মা",
+    "রাউ",
+    "ঢা",
+    "মোবা",
+    "ক্যা",
+    "mobail",
+    "laptp",
 )
 
 
@@ -152,7 +176,10 @@ def time_searches(backend: OpenSearchBackend, rounds: int) -> tuple[dict[str, fl
             result = backend.search(query)
             samples.append(time.perf_counter() - began)
             totals[query.q or "(browse)"] = result.total
-    return percentiles(samples), {"distinct_requests": len(workload), "example_totals": dict(list(totals.items())[:8])}
+    return percentiles(samples), {
+        "distinct_requests": len(workload),
+        "example_totals": dict(list(totals.items())[:8]),
+    }
 
 
 def time_suggestions(backend: OpenSearchBackend, rounds: int) -> dict[str, float]:
@@ -188,7 +215,10 @@ def measure_relevance(url: str) -> dict[str, Any]:
     os_bn = report["opensearch"]["by_kind"].get("bn", {})
     em_bn = report["embedded"]["by_kind"].get("bn", {})
     report["bangla_at_least_as_good"] = bool(
-        os_bn and em_bn and os_bn["success_at_3"] >= em_bn["success_at_3"] and os_bn["ndcg_at_10"] >= em_bn["ndcg_at_10"]
+        os_bn
+        and em_bn
+        and os_bn["success_at_3"] >= em_bn["success_at_3"]
+        and os_bn["ndcg_at_10"] >= em_bn["ndcg_at_10"]
     )
     return report
 
@@ -201,15 +231,57 @@ def start_node(heap: str) -> tuple[str, Any]:
     return service.url, service
 
 
+def load(backend: OpenSearchBackend, args: argparse.Namespace, results: dict[str, Any]) -> None:
+    """Full reindex of the synthetic catalogue, then timed upserts through the live alias."""
+    backend.drop_all()
+    print(f"reindexing {args.products:,} products ...", file=sys.stderr, flush=True)
+    began = time.perf_counter()
+    info = backend.reindex(lambda: synthetic_documents(args.products), lambda: args.products)
+    seconds = time.perf_counter() - began
+    results["reindex"] = {
+        "documents": info.documents,
+        "seconds": round(seconds, 1),
+        "products_per_second": round(args.products / seconds),
+        "index": info.name,
+        "bytes": backend.info().extra.get("bytes"),
+    }
+    if args.products < 1_000_000:
+        results["reindex"]["extrapolated_1m_seconds"] = round(seconds * 1_000_000 / args.products, 1)
+    print(json.dumps(results["reindex"]), file=sys.stderr, flush=True)
+    n = min(args.update_batch, args.products)
+    batches = list(synthetic_documents(n, batch=1000, seed=12))
+    began = time.perf_counter()
+    for batch in batches:
+        backend.index_documents(batch)
+    seconds = time.perf_counter() - began
+    results["bulk_index"] = {
+        "documents": n,
+        "seconds": round(seconds, 1),
+        "products_per_second": round(n / seconds),
+        "how": "index_documents through the live alias, 1,000 per bulk request, one client thread, refresh=false",
+    }
+    print(json.dumps(results["bulk_index"]), file=sys.stderr, flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--products", type=int, default=1_000_000)
-    parser.add_argument("--update-batch", type=int, default=100_000, help="upserts timed through the live alias")
+    parser.add_argument(
+        "--update-batch", type=int, default=100_000, help="upserts timed through the live alias"
+    )
     parser.add_argument("--rounds", type=int, default=8, help="passes over the search workload")
-    parser.add_argument("--url", default=os.environ.get("REGISTRY_BENCH_OPENSEARCH_URL", ""),
-                        help="an OpenSearch node (http://host:port); default: start one with tools/services.py")
+    parser.add_argument(
+        "--url",
+        default=os.environ.get("REGISTRY_BENCH_OPENSEARCH_URL", ""),
+        help="an OpenSearch node (http://host:port); default: start one with tools/services.py",
+    )
     parser.add_argument("--heap", default="4g")
     parser.add_argument("--skip-relevance", action="store_true")
+    parser.add_argument(
+        "--queries-only",
+        action="store_true",
+        help="keep the loaded index and the reindex/bulk figures of --output; measure searches again",
+    )
     parser.add_argument("--output", default=str(RESULTS))
     args = parser.parse_args(argv)
 
@@ -225,39 +297,19 @@ def main(argv: list[str] | None = None) -> int:
         "engine": {"url": url, "heap": args.heap if service else "(external node)"},
         "products": args.products,
         "targets": TARGETS,
-        "command": "python " + " ".join(["bench/bench_opensearch.py", *(argv if argv is not None else sys.argv[1:])]),
+        "command": "python "
+        + " ".join(["bench/bench_opensearch.py", *(argv if argv is not None else sys.argv[1:])]),
     }
     backend = OpenSearchBackend.from_url(url.rstrip("/") + "/bench-catalogue?refresh=false&timeout=120")
     try:
-        backend.drop_all()
-        print(f"reindexing {args.products:,} products ...", file=sys.stderr, flush=True)
-        began = time.perf_counter()
-        info = backend.reindex(lambda: synthetic_documents(args.products), lambda: args.products)
-        seconds = time.perf_counter() - began
-        results["reindex"] = {
-            "documents": info.documents,
-            "seconds": round(seconds, 1),
-            "products_per_second": round(args.products / seconds),
-            "index": info.name,
-            "bytes": backend.info().extra.get("bytes"),
-        }
-        if args.products < 1_000_000:
-            results["reindex"]["extrapolated_1m_seconds"] = round(seconds * 1_000_000 / args.products, 1)
-        print(json.dumps(results["reindex"]), file=sys.stderr, flush=True)
-
-        n = min(args.update_batch, args.products)
-        batches = list(synthetic_documents(n, batch=1000, seed=12))
-        began = time.perf_counter()
-        for batch in batches:
-            backend.index_documents(batch)
-        seconds = time.perf_counter() - began
-        results["bulk_index"] = {
-            "documents": n,
-            "seconds": round(seconds, 1),
-            "products_per_second": round(n / seconds),
-            "how": "index_documents through the live alias, 1,000 per bulk request, one client thread, refresh=false",
-        }
-        print(json.dumps(results["bulk_index"]), file=sys.stderr, flush=True)
+        if args.queries_only:
+            previous = json.loads(Path(args.output).read_text(encoding="utf-8"))
+            for key in ("reindex", "bulk_index", "products", "command"):
+                results[key] = previous[key]
+            results["queries_command"] = "python bench/bench_opensearch.py " + " ".join(argv or sys.argv[1:])
+            results["products"] = backend.count()
+        else:
+            load(backend, args, results)
         backend.client.indices.refresh(index=backend.alias)
         backend.client.indices.forcemerge(index=backend.alias, max_num_segments=5, request_timeout=900)
 
@@ -272,7 +324,8 @@ def main(argv: list[str] | None = None) -> int:
         results["verdict"] = {
             "search_p95_ms": results["search_with_facets"]["p95_ms"] <= TARGETS["search_p95_ms"],
             "suggest_p95_ms": results["suggest"]["p95_ms"] <= TARGETS["suggest_p95_ms"],
-            "bulk_products_per_second": results["bulk_index"]["products_per_second"] >= TARGETS["bulk_products_per_second"],
+            "bulk_products_per_second": results["bulk_index"]["products_per_second"]
+            >= TARGETS["bulk_products_per_second"],
             "reindex_1m_seconds": reindex_1m <= TARGETS["reindex_1m_seconds"],
         }
     finally:
