@@ -190,6 +190,7 @@ def init_app(app: Any) -> None:
 
 def register_error_pages(bp: Any) -> None:
     """Domain errors raised by a page render as an HTML page with the error's status."""
+    from labels.errors import LabelError
     from registry.errors import RegistryError
     from search.errors import SearchError
     from signing.errors import SigningError
@@ -203,6 +204,6 @@ def register_error_pages(bp: Any) -> None:
                   429: _("Too many attempts"), 503: _("Temporarily unavailable")}
         return render_error(status, titles.get(status, _("Something is not right")), getattr(exc, "detail", str(exc)))
 
-    for cls in (RegistryError, SearchError, SigningError):
+    for cls in (RegistryError, SearchError, SigningError, LabelError):
         bp.register_error_handler(cls, _page)
 

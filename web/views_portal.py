@@ -278,7 +278,6 @@ def reports(actor: Actor) -> Any:
 
 # ---------------------------------------------------------------- serial batches (signing + labels)
 
-WEB_LABEL_LIMIT = 20_000  # a page download; bigger batches go through `flask labels print` or the API's jobs
 LABEL_FORMATS = ("pdf", "zip-svg", "zip-png", "csv")
 
 
@@ -340,33 +339,44 @@ def request_batch(actor: Actor, product_id: int) -> Any:
 @bp.get("/batches/<int:batch_id>/labels.<fmt>")
 @signed_in(*MAKER)
 def download_labels(actor: Actor, batch_id: int, fmt: str) -> Any:
-    """The batch's labels as a PDF sheet (A4 or roll), a ZIP of SVG/PNG files, or a CSV of URLs."""
+    """The batch's labels as a PDF sheet (A4 or roll), a ZIP of SVG/PNG files, or a CSV of URLs: small runs
+    directly, big ones as a label job whose progress page refreshes until the file is ready."""
     import tempfile
 
     from flask import Response, stream_with_context
 
     import labels
-    from signing.models import SerialBatch
-    from signing.services import SigningSettings, iter_batch_urls
+    from labels.services import EXTENSIONS
+    from labels.views import batch_items, direct_limit, load_printable_batch
 
     fmt = {"zip": "zip-svg"}.get(fmt, fmt)
-    batch = get_session().get(SerialBatch, batch_id)
-    if batch is None or fmt not in LABEL_FORMATS:
+    if fmt not in LABEL_FORMATS:
         raise services.NotFound(f"no labels {batch_id}.{fmt}")
-    p = _my_product(actor, batch.product_id)
-    start = max(0, request.args.get("start", 0, type=int) or 0)
-    stop = min(batch.count, request.args.get("stop", batch.count, type=int) or batch.count)
-    if fmt != "csv" and stop - start > WEB_LABEL_LIMIT:
-        stop = start + WEB_LABEL_LIMIT
-    host = SigningSettings.from_config(current_app.config).public_host
-    items = labels.items_from_batch(iter_batch_urls(batch, _signer(), host, start=start, stop=stop), p.gtin,
-                                    p.name_en, p.name_bn, f"B{batch.id}-{batch.prefix}")
-    stem = f"labels-{p.gtin}-batch{batch.id}" + (f"-{start}-{stop}" if (start, stop) != (0, batch.count) else "")
+    batch, product = load_printable_batch(batch_id)
+    if product.manufacturer_id != actor.user.manufacturer_id:  # type: ignore[union-attr]
+        raise services.NotFound(f"no batch {batch_id}")
+    start = min(max(0, request.args.get("start", 0, type=int) or 0), batch.count - 1)
+    stop = min(batch.count, max(start + 1, request.args.get("stop", batch.count, type=int) or batch.count))
+    layout = request.args.get("layout", "a4")
+    labels.get_layout(layout)  # an unknown layout fails here, before any work
+    stem = f"labels-{batch.gtin}-{batch.prefix}" + (f"-{start}-{stop}" if (start, stop) != (0, batch.count) else "")
     if fmt == "csv":
+        items, _ = batch_items(batch.id, start, stop)
         resp = Response(stream_with_context(labels.iter_csv(items)), mimetype="text/csv; charset=utf-8")
         resp.headers["Content-Disposition"] = f'attachment; filename="{stem}.csv"'
         return resp
-    layout = request.args.get("layout", "a4")
+    if stop - start > direct_limit():
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+        def in_app_context(work: Any) -> None:
+            with app.app_context():
+                work()
+
+        job = current_app.extensions["labels.jobs"].submit(
+            lambda: batch_items(batch_id, start, stop), owner_id=actor.user.id, fmt=fmt,  # type: ignore[union-attr]
+            layout=layout, total=stop - start, filename=f"{stem}.{EXTENSIONS[fmt]}", run_in_context=in_app_context)
+        return redirect(url_for("web_portal.label_job", job_id=job.id), 303)
+    items, _ = batch_items(batch.id, start, stop)
     spool = tempfile.SpooledTemporaryFile(max_size=32 << 20)  # noqa: SIM115 - closed by _stream_file
     try:
         labels.write_labels(items, spool, fmt, layout)
@@ -378,6 +388,14 @@ def download_labels(actor: Actor, batch_id: int, fmt: str) -> Any:
     resp = Response(_stream_file(spool), mimetype="application/pdf" if fmt == "pdf" else "application/zip")
     resp.headers["Content-Disposition"] = f'attachment; filename="{stem}.{ext}"'
     return resp
+
+
+@bp.get("/label-jobs/<job_id>")
+@signed_in(*MAKER)
+def label_job(actor: Actor, job_id: str) -> Any:
+    """Progress of a big label run; the page refreshes itself (no JavaScript) until the file is ready."""
+    job = current_app.extensions["labels.jobs"].get(job_id, actor.user.id)  # type: ignore[union-attr]
+    return render_template("portal/label_job.html", job=job.to_dict())
 
 
 def _stream_file(f: Any) -> Any:

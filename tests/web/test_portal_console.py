@@ -185,3 +185,29 @@ def test_staff_of_the_company_sign_in_to_the_portal(client: Any, session: Any, m
     user = session.get(User, maker.user.id)
     resp = post_form(client, "/login", {"email": user.email, "password": PASSWORD, "next": "/portal/certificates"})
     assert resp.headers["Location"] == "/portal/certificates"
+
+
+def test_big_label_runs_become_a_job_with_a_progress_page(app: Any, client: Any, session: Any, maker: Any,
+                                                          tmp_path: Any, monkeypatch: Any) -> None:
+    from labels.jobs import LabelJobs
+
+    monkeypatch.setitem(app.config, "LABELS_DIRECT_LIMIT", 4)
+    monkeypatch.setitem(app.extensions, "labels.jobs", LabelJobs(tmp_path, workers=0))  # run jobs inline
+    product = ProductFactory(manufacturer=maker.manufacturer, category="cables", **licensed())
+    session.flush()
+    sign_in(client, maker.user)
+    post_form(client, f"/portal/products/{product.id}/batches", {"count": "9"}, form_page="/portal/")
+    page = client.get(f"/portal/products/{product.id}").get_data(as_text=True)
+    pdf_link = re.search(r'href="(/portal/batches/\d+/labels\.pdf)"', page).group(1)
+    resp = client.get(pdf_link)
+    assert resp.status_code == 303 and "/portal/label-jobs/" in resp.headers["Location"]
+    progress = client.get(resp.headers["Location"] + "?lang=en").get_data(as_text=True)
+    assert '<progress id="progress" max="9" value="9">' in progress
+    download = re.search(r'href="(/api/v1/label-jobs/[^"]+/download)"', progress).group(1)
+    with client.get(download) as pdf:
+        assert pdf.data.startswith(b"%PDF")
+    stranger = make_party(session)
+    other = app.test_client()
+    sign_in(other, stranger.user)
+    assert other.get(resp.headers["Location"]).status_code == 404
+    assert other.get(pdf_link).status_code == 404
