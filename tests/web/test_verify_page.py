@@ -61,6 +61,8 @@ def test_every_verdict_reads_in_both_languages(app: Any, verdict: str, lang: str
     assert ("খুলনা" if lang == "bn" else "Khulna") in html
     assert ("১২" if lang == "bn" else "12") in html
     assert "clone-warning" in html
+    assert ("এক ইউনিটের স্বাভাবিকের চেয়ে বেশি ফোন থেকে যাচাই করা হয়েছে" if lang == "bn"
+            else "Checked from more phones than one unit normally is") in html
 
 
 def test_a_genuine_label_then_tampered_then_revoked(app: Any, client: Any, session: Any, maker: Any) -> None:
