@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from registry.audit import record_event
 from registry.auth import Actor, current_actor
 from registry.db import get_db, get_session
 from registry.errors import Forbidden, NotFound, ValidationFailed
@@ -254,6 +255,14 @@ def create_batch(product_id: int) -> Any:
         raise Forbidden("only the manufacturer's staff may request serials for its products")
     count = json_body().get("count")
     batch = services.create_batch(session, product, count, user_id=user.id, now=now())  # type: ignore[arg-type]
+    record_event(
+        session,
+        actor=actor,
+        action="batch.created",
+        target_type="batch",
+        target_id=batch.id,
+        after={"product_id": product.id, "count": batch.count, "prefix": batch.prefix},
+    )
     ext = extension()
     services.publish_status_list(session, ext.signer(session), ext.settings, now=now())
     session.commit()
@@ -325,7 +334,18 @@ def change_batch_status(batch_id: int) -> Any:
     reason = str(body.get("reason") or "").strip()
     if not reason:
         raise ValidationFailed.field("reason", "say why the batch is withdrawn")
+    before = {"status": batch.status}
     services.set_batch_status(session, batch, str(body.get("status", "")), reason)
+    record_event(
+        session,
+        actor=actor,
+        action=f"batch.{batch.status}",
+        target_type="batch",
+        target_id=batch.id,
+        before=before,
+        after={"status": batch.status},
+        reason=reason,
+    )
     ext = extension()
     services.publish_status_list(session, ext.signer(session), ext.settings, now=now())
     session.commit()
@@ -358,6 +378,14 @@ def recall_unit() -> Any:
     if not reason:
         raise ValidationFailed.field("reason", "say why the unit is recalled")
     unit = services.recall_unit(session, label.gtin, label.serial, reason, now=now())
+    record_event(
+        session,
+        actor=actor,
+        action="unit.recalled",
+        target_type="unit",
+        target_id=f"{label.gtin}/{label.serial}",
+        reason=reason,
+    )
     ext = extension()
     services.publish_status_list(session, ext.signer(session), ext.settings, now=now())
     session.commit()

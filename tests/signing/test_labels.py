@@ -290,7 +290,9 @@ def test_any_label_round_trips_and_any_bit_flip_fails(
         verify_label_url(base + "?s=" + str(int.from_bytes(raw, "big")).zfill(171), ring)
 
 
-def test_a_plain_http_demo_server_gets_http_labels_that_verify_alike(signer: Signer, keyring: KeyRing) -> None:
+def test_a_plain_http_demo_server_gets_http_labels_that_verify_alike(
+    signer: Signer, keyring: KeyRing
+) -> None:
     demo = issue_label_url("127.0.0.1:5000", "4006381333931", SERIAL, ISSUED_ON, signer, scheme="http")
     secure = issue_label_url("127.0.0.1:5000", "4006381333931", SERIAL, ISSUED_ON, signer)
     assert demo.startswith("http://127.0.0.1:5000/01/")

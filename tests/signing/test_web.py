@@ -347,3 +347,26 @@ def test_export_jwks_and_offline_verification_of_a_batch_url(
     status = tmp_path / "status.jwt"
     status.write_bytes(sclient.get("/status/1").get_data())
     assert main(["verify", url, "--jwks", str(jwks), "--status", str(status)]) == 0
+
+
+def test_batch_and_recall_changes_are_audited(
+    sclient: Any, ssession: Any, maker: Any, reviewer: Any, product: Any
+) -> None:
+    from sqlalchemy import select
+
+    from registry.models import AuditEvent
+
+    batch = new_batch(sclient, maker, product)
+    url = batch_urls(sclient, maker, batch)[0]
+    sclient.post(
+        "/api/v1/units/recall", json={"url": url, "reason": "lost in transit"}, headers=maker.headers
+    )
+    sclient.post(
+        f"/api/v1/batches/{batch['id']}/status",
+        json={"status": "suspended", "reason": "check"},
+        headers=reviewer.headers,
+    )
+    actions = list(
+        ssession.scalars(select(AuditEvent.action).where(AuditEvent.target_type.in_(["batch", "unit"])))
+    )
+    assert actions == ["batch.created", "unit.recalled", "batch.suspended"]
