@@ -361,15 +361,21 @@ class ClusterSearchBackend(SearchBackend):
         return answers
 
     def _search_page(self, query: CatalogueQuery, terms: list[QueryTerm], any_term: bool) -> dict[str, Any]:
-        """Hits (with total and typo suggestions) and, separately cached, facet counts — one round trip."""
-        bodies = [({}, dsl.build_search_body(query, terms, any_term=any_term, with_facets=False))]
-        if query.facets:
-            bodies.append(({"request_cache": True}, dsl.build_facet_body(query, terms, any_term=any_term)))
-        answers = self._msearch(bodies)
-        response = answers[0]
-        if len(answers) > 1:
-            response["aggregations"] = answers[1].get("aggregations")
-        return response
+        """One round trip: the page of hits (top-k only, typo suggestions) and, cacheable, total + facets."""
+        hits, counts = self._msearch(
+            [
+                (
+                    {},
+                    dsl.build_search_body(
+                        query, terms, any_term=any_term, with_facets=False, count_total=False
+                    ),
+                ),
+                ({"request_cache": True}, dsl.build_count_body(query, terms, any_term=any_term)),
+            ]
+        )
+        hits["hits"]["total"] = counts["hits"]["total"]
+        hits["aggregations"] = counts.get("aggregations")
+        return hits
 
     def search(self, query: CatalogueQuery) -> SearchResult:
         terms = analyse_query_text(query.q)

@@ -415,15 +415,24 @@ def build_query(query: CatalogueQuery, terms: list[QueryTerm], *, any_term: bool
 
 
 def build_search_body(
-    query: CatalogueQuery, terms: list[QueryTerm], *, any_term: bool = False, with_facets: bool = True
+    query: CatalogueQuery,
+    terms: list[QueryTerm],
+    *,
+    any_term: bool = False,
+    with_facets: bool = True,
+    count_total: bool = True,
 ) -> dict[str, Any]:
-    """A whole ``_search`` body for one page of a catalogue query."""
+    """A whole ``_search`` body for one page of a catalogue query.
+
+    ``count_total=False`` lets the engine skip documents that cannot reach the page (block-max WAND);
+    the count then comes from ``build_count_body``.
+    """
     body: dict[str, Any] = {
         "query": build_query(query, terms, any_term=any_term),
         "sort": build_sort(query, bool(terms)),
         "from": query.offset,
         "size": query.per_page,
-        "track_total_hits": True,
+        "track_total_hits": count_total,
     }
     if with_facets and query.facets:
         body["aggs"] = build_aggregations(query)
@@ -446,16 +455,19 @@ def build_search_body(
     return body
 
 
-def build_facet_body(
+def build_count_body(
     query: CatalogueQuery, terms: list[QueryTerm], *, any_term: bool = False
 ) -> dict[str, Any]:
-    """Facet counts alone (``size`` 0, so the engine's request cache can keep them until the next refresh)."""
-    return {
+    """The exact total and the facet counts, no hits: ``size`` 0, so the engine's request cache keeps
+    the answer until the next refresh (pages of one result, and popular queries, share it)."""
+    body: dict[str, Any] = {
         "query": build_query(query, terms, any_term=any_term),
         "size": 0,
-        "track_total_hits": False,
-        "aggs": build_aggregations(query),
+        "track_total_hits": True,
     }
+    if query.facets:
+        body["aggs"] = build_aggregations(query)
+    return body
 
 
 def read_corrections(suggest: dict[str, Any] | None) -> dict[str, list[str]]:
