@@ -367,6 +367,10 @@ def test_batch_and_recall_changes_are_audited(
         headers=reviewer.headers,
     )
     actions = list(
-        ssession.scalars(select(AuditEvent.action).where(AuditEvent.target_type.in_(["batch", "unit"])))
+        ssession.scalars(
+            select(AuditEvent.action)
+            .where(AuditEvent.target_type.in_(["batch", "unit"]))
+            .order_by(AuditEvent.id)
+        )
     )
     assert actions == ["batch.created", "unit.recalled", "batch.suspended"]
