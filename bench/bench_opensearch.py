@@ -164,34 +164,48 @@ def search_workload() -> list[dict[str, list[str]]]:
     return requests
 
 
+def _cpu_per_call(backend: OpenSearchBackend, calls: int, began: tuple[float, float]) -> dict[str, Any]:
+    python_cpu = time.process_time() - began[0]
+    engine_cpu = engine_cpu_seconds(backend) - began[1]
+    return {
+        "engine_cpu_ms_per_call": round(engine_cpu / calls * 1000, 2),
+        "python_cpu_ms_per_call": round(python_cpu / calls * 1000, 2),
+        "load_average_after": os.getloadavg(),
+    }
+
+
 def time_searches(backend: OpenSearchBackend, rounds: int) -> tuple[dict[str, float], dict[str, Any]]:
     workload = [parse_catalogue_query(args, TODAY) for args in search_workload()]
     for query in workload:  # warm-up: caches, JIT
         backend.search(query)
     samples = []
     totals: dict[str, int] = {}
+    began = (time.process_time(), engine_cpu_seconds(backend))
     for _ in range(rounds):
         for query in workload:
-            began = time.perf_counter()
+            start = time.perf_counter()
             result = backend.search(query)
-            samples.append(time.perf_counter() - began)
+            samples.append(time.perf_counter() - start)
             totals[query.q or "(browse)"] = result.total
-    return percentiles(samples), {
+    detail = {
         "distinct_requests": len(workload),
         "example_totals": dict(list(totals.items())[:8]),
+        **_cpu_per_call(backend, len(samples), began),
     }
+    return percentiles(samples), detail
 
 
-def time_suggestions(backend: OpenSearchBackend, rounds: int) -> dict[str, float]:
+def time_suggestions(backend: OpenSearchBackend, rounds: int) -> dict[str, Any]:
     for prefix in SUGGEST_PREFIXES:
         backend.suggest(prefix)
     samples = []
+    began = (time.process_time(), engine_cpu_seconds(backend))
     for _ in range(rounds):
         for prefix in SUGGEST_PREFIXES:
-            began = time.perf_counter()
+            start = time.perf_counter()
             backend.suggest(prefix, 10)
-            samples.append(time.perf_counter() - began)
-    return percentiles(samples)
+            samples.append(time.perf_counter() - start)
+    return {**percentiles(samples), **_cpu_per_call(backend, len(samples), began)}
 
 
 def measure_relevance(url: str) -> dict[str, Any]:
@@ -300,6 +314,7 @@ def main(argv: list[str] | None = None) -> int:
         help="an OpenSearch node (http://host:port); default: start one with tools/services.py",
     )
     parser.add_argument("--heap", default="4g")
+    parser.add_argument("--alias", default="bench-catalogue", help="the benchmark's index alias")
     parser.add_argument("--skip-relevance", action="store_true")
     parser.add_argument(
         "--queries-only",
@@ -324,7 +339,7 @@ def main(argv: list[str] | None = None) -> int:
         "command": "python "
         + " ".join(["bench/bench_opensearch.py", *(argv if argv is not None else sys.argv[1:])]),
     }
-    backend = OpenSearchBackend.from_url(url.rstrip("/") + "/bench-catalogue?refresh=false&timeout=120")
+    backend = OpenSearchBackend.from_url(url.rstrip("/") + f"/{args.alias}?refresh=false&timeout=120")
     try:
         if args.queries_only:
             previous = json.loads(Path(args.output).read_text(encoding="utf-8"))

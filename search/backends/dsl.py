@@ -547,7 +547,8 @@ def build_suggest_body(terms: list[QueryTerm], limit: int) -> dict[str, Any]:
         "query": {"bool": {"must": must}},
         "size": limit * 4,
         "_source": ["id", "name_en", "name_bn"],
-        "sort": ["_score", {f"{DERIVED}.id": "asc"}],
+        # by score only (ties in index order) and no count: the engine stops once the list is full
+        "track_total_hits": False,
     }
 
 
