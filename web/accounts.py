@@ -63,7 +63,9 @@ def send_reset_link(session: Session, email: str) -> None:
         check_password(None, "x")  # spend the time a real reset would take
         log.info("password reset asked for an address without an account")
         return
-    link = url_for("web_public.reset_password", token=make_reset_token(user), _external=True)
+    # Built on PUBLIC_BASE_URL, never on the request's Host header (which an attacker could choose).
+    base = str(current_app.config.get("PUBLIC_BASE_URL", "")).rstrip("/")
+    link = base + url_for("web_public.reset_password", token=make_reset_token(user))
     body = render_template("mail/reset.txt", user=user, link=link,
                            minutes=current_app.config["WEB_RESET_TOKEN_SECONDS"] // 60)
     deliver_mail(user.email, "Password reset / পাসওয়ার্ড রিসেট", body)

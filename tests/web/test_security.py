@@ -103,7 +103,8 @@ def test_login_redirects_only_to_local_pages(client: Any, maker: Any) -> None:
 def _reset_link(app: Any) -> str:
     messages = read_outbox(app.config["INSTANCE_PATH"])
     body = messages[-1].get_body().get_content()
-    return re.search(r"http://localhost(/password/reset/\S+)", body).group(1)
+    base = re.escape(app.config["PUBLIC_BASE_URL"])
+    return re.search(base + r"(/password/reset/\S+)", body).group(1)
 
 
 def test_password_reset_does_not_reveal_accounts_and_works_once(app: Any, client: Any, maker: Any) -> None:
@@ -127,6 +128,14 @@ def test_password_reset_does_not_reveal_accounts_and_works_once(app: Any, client
     assert old.status_code == 401
     new = post_form(client, "/login", {"email": maker.user.email, "password": "a brand new password"})
     assert new.status_code == 303
+
+
+def test_the_reset_link_ignores_the_host_header(app: Any, client: Any, maker: Any) -> None:
+    token = csrf_token(client, "/password/forgot")
+    client.post("/password/forgot", data={"csrf_token": token, "email": maker.user.email},
+                headers={"Host": "evil.example"})
+    body = read_outbox(app.config["INSTANCE_PATH"])[-1].get_body().get_content()
+    assert "evil.example" not in body and app.config["PUBLIC_BASE_URL"] + "/password/reset/" in body
 
 
 @pytest.mark.parametrize("token", ["garbage", "eyJ1IjoxfQ.AAAA.BBBB"])
