@@ -1,5 +1,5 @@
-"""axe-core finds no serious or critical violations on any public page, in either language, at phone and
-desktop widths; every page fits a 360 px screen; screenshots of each go to tests/artifacts/screenshots/."""
+"""axe-core finds no serious or critical violations on any public page, in both languages at phone width and
+in Bangla at desktop width; every page fits a 360 px screen; screenshots of each go to tests/artifacts/screenshots/."""
 
 from __future__ import annotations
 
@@ -33,8 +33,8 @@ def _url(site: Any, template: str) -> str:
     return template.format(**{k: v[0] for k, v in site.products.items()})
 
 
-@pytest.mark.parametrize("width", ["phone", "desktop"])
-@pytest.mark.parametrize("lang", ["bn-BD", "en-GB"])
+# Both languages on a phone, where reflow problems show; the desktop layout once (Bangla, the longer text).
+@pytest.mark.parametrize(("lang", "width"), [("bn-BD", "phone"), ("en-GB", "phone"), ("bn-BD", "desktop")])
 def test_public_pages_have_no_serious_accessibility_violations(site: Any, page_factory: Any, lang: str,
                                                                width: str) -> None:
     if not AXE.exists():
