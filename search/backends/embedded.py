@@ -767,13 +767,15 @@ class EmbeddedSearchBackend(SearchBackend):
         corrections: dict[str, list[str]],
         member: Membership,
         wanted: int | None,
-    ) -> list[tuple[float, int]]:
-        """(rank, id) of the documents matching every term (or, failing that, any term) and the filters.
+    ) -> tuple[list[tuple[float, int]], list[int]]:
+        """The documents matching every term (or, failing that, any term) and the filters.
 
-        ``wanted`` is how many top-ranked documents the page needs (None: no ranking). bm25 costs
-        several times the match itself, so a large match set (over ``RANK_ALL_LIMIT``) is ranked
-        in two steps: the documents whose name, brand or code matches are ranked first, and only
-        if they cannot fill the page is every match ranked. The others keep id order after them.
+        Returns the (rank, id) pairs the page is chosen from and every matching id. ``wanted`` is
+        how many top-ranked documents the page needs (None: no ranking). bm25 costs several times
+        the match itself, so a large match set (over ``RANK_ALL_LIMIT``) is ranked in two steps:
+        the documents whose name, brand or code matches come first — by bm25, or newest first
+        when they too are more than ``RANK_ALL_LIMIT`` — and only if they cannot fill the page is
+        every match ranked.
         """
         any_term = False
         match = build_match_expression(terms, corrections)
@@ -790,16 +792,24 @@ class EmbeddedSearchBackend(SearchBackend):
                 if r[0] in member
             ]
         if wanted is None or not ids:
-            return [(0.0, i) for i in ids]
+            return [(0.0, i) for i in ids], ids
         ranked_sql = "SELECT rank, rowid FROM fts WHERE fts MATCH ?"
         if len(ids) > RANK_ALL_LIMIT:
+            # the names-only expression matches a subset of the full one
             names = build_match_expression(terms, corrections, any_term=any_term, names_only=True)
-            found = set(ids)
-            top = [r for r in conn.execute(ranked_sql, (names,)) if r[1] in found]
-            if len(top) >= wanted:
-                ranked_ids = {i for _r, i in top}
-                return top + [(1.0, i) for i in ids if i not in ranked_ids]
-        return [r for r in conn.execute(ranked_sql, (match,)) if r[1] in member]
+            named = [
+                r[0]
+                for r in conn.execute("SELECT rowid FROM fts WHERE fts MATCH ?", (names,))
+                if r[0] in member
+            ]
+            if len(named) > RANK_ALL_LIMIT and len(named) >= wanted:
+                # thousands of products carry the words in their very name ("smartphone"): bm25
+                # would only tell their name lengths apart, so the newest registrations come first
+                newest = heapq.nlargest(wanted, named)
+                return [(-1.0 - i / 1e12, i) for i in newest], ids
+            if len(named) >= wanted:
+                return [r for r in conn.execute(ranked_sql, (names,)) if r[1] in member], ids
+        return [r for r in conn.execute(ranked_sql, (match,)) if r[1] in member], ids
 
     def _page_ids(
         self,
@@ -856,9 +866,11 @@ class EmbeddedSearchBackend(SearchBackend):
                 if corrections:
                     corrected_q = " ".join(corrections.get(t.token, [t.token])[0] for t in terms)
                 wanted = query.offset + query.per_page if query.sort == "relevance" else None
-                matches = self._text_matches(conn, terms, corrections, Membership(filters), wanted)
-                final = bits_from_ids(doc_id for _r, doc_id in matches)
-                total = len(matches)
+                matches, matched_ids = self._text_matches(
+                    conn, terms, corrections, Membership(filters), wanted
+                )
+                final = bits_from_ids(matched_ids)
+                total = len(matched_ids)
             else:
                 final = filters
                 total = final.bit_count()
