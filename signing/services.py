@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from registry.data.districts import DISTRICTS, find_district
 from registry.models import Product, ProductStatus
+from registry.services import PUBLIC_PRODUCT_STATES
 from signing.errors import KeySourceError, LabelURLError, Reason, SigningError, Verdict, VerificationError
 from signing.keys import (
     EncryptedPKCS8FileKeySource,
@@ -744,6 +745,8 @@ def verify_online(session: Session, keyring: KeyRing, url: str, *, now: datetime
         .where(Product.gtin == label.gtin)
         .options(selectinload(Product.manufacturer), selectinload(Product.certificates))
     )
+    if product is not None and product.status not in PUBLIC_PRODUCT_STATES:
+        product = None  # drafts and applications under review are not public
     outcome.product = product
     # 3. and 4.
     try:

@@ -374,3 +374,14 @@ def test_batch_and_recall_changes_are_audited(
         )
     )
     assert actions == ["batch.created", "unit.recalled", "batch.suspended"]
+
+
+def test_a_product_under_review_is_not_shown_to_the_public(sclient: Any, ssession: Any, maker: Any) -> None:
+    draft = ProductFactory(manufacturer_id=maker.manufacturer.id, status="submitted")
+    ssession.commit()
+    body = verdict_of(sclient, f"https://verify.example.gov.bd/01/{draft.gtin}")
+    assert body["verdict"] == "unknown"
+    assert "product" not in body
+    assert draft.name_en not in sclient.get(f"https://verify.example.gov.bd/01/{draft.gtin}").get_data(
+        as_text=True
+    )
