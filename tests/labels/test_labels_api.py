@@ -25,9 +25,11 @@ from tests.labels.test_labels_scan import pdf_pages_at_300_dpi
 def _labels_app(_app: Any, instance_path: Path, database_url: str) -> Iterator[Any]:
     """The application with signing and labels wired (app.py's own once the lead wires them)."""
     if "signing" in _app.extensions and "labels.jobs" in _app.extensions:
+        saved = _app.config.get("LABELS_DIRECT_LIMIT"), _app.extensions["labels.jobs"]
         _app.config["LABELS_DIRECT_LIMIT"] = 20
         _app.extensions["labels.jobs"] = LabelJobs(instance_path / "label-jobs-test", workers=0)
         yield _app
+        _app.config["LABELS_DIRECT_LIMIT"], _app.extensions["labels.jobs"] = saved
         return
     import labels
     import signing
