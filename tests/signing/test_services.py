@@ -1,0 +1,117 @@
+"""Service helpers that need no database: key-source strings, settings, districts, devices, rate limits."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from signing import EncryptedPKCS8FileKeySource, KeySourceError, PKCS11KeySource, UnsafeDevelopmentKeySource
+from signing.ratelimits import MemoryRateLimiter, RateLimited, build_rate_limiter, parse_limit
+from signing.services import (
+    ScanContext,
+    SigningSettings,
+    classify_device,
+    configured_key_source,
+    describe_source,
+    hash_device,
+    load_ip_districts,
+    locate_district,
+    parse_source,
+)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        EncryptedPKCS8FileKeySource("/keys/issuing.pem", "pass"),
+        UnsafeDevelopmentKeySource("/instance/signing/dev.pem"),
+        PKCS11KeySource("/usr/lib/softhsm/libsofthsm2.so", "registry", "pass", "issuing-2026"),
+    ],
+)
+def test_key_sources_are_stored_as_strings_without_secrets(source: object) -> None:
+    text = describe_source(source)  # type: ignore[arg-type]
+    assert "pass" not in text.replace("passphrase", "")
+    assert parse_source(text, "pass") == source
+
+
+def settings(**changes: object) -> SigningSettings:
+    config = {
+        "ENV": "development",
+        "INSTANCE_PATH": "/nonexistent",
+        "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
+    }
+    config.update(changes)  # type: ignore[arg-type]
+    return SigningSettings.from_config(config)
+
+
+def test_production_refuses_the_development_key() -> None:
+    with pytest.raises(KeySourceError, match="production"):
+        configured_key_source(settings(ENV="production"))
+    assert isinstance(configured_key_source(settings()), UnsafeDevelopmentKeySource)
+    pkcs11 = configured_key_source(
+        settings(
+            ENV="production", SIGNING_KEY_PATH="pkcs11:module=/m.so;token=t;key=k", SIGNING_KEY_PASSPHRASE="1"
+        )
+    )
+    assert pkcs11 == PKCS11KeySource("/m.so", "t", "1", "k")
+
+
+def test_public_host_and_scheme_follow_public_base_url() -> None:
+    demo = settings()
+    assert (demo.public_scheme, demo.public_host) == ("http", "127.0.0.1:5000")
+    live = settings(PUBLIC_BASE_URL="https://Verify.MIB.gov.bd/")
+    assert (live.public_scheme, live.public_host) == ("https", "verify.mib.gov.bd")
+    assert live.status_list_uri == "https://Verify.MIB.gov.bd/status/1"
+
+
+def test_district_comes_from_the_consumer_then_the_ip_table(tmp_path: Path) -> None:
+    table = tmp_path / "ip.csv"
+    table.write_text("# office ranges\n103.4.144.0/22,Sylhet\n2001:db8::/32,চট্টগ্রাম\n", encoding="utf-8")
+    configured = settings(ENV="production", SIGNING_IP_DISTRICTS=str(table), SIGNING_KEY_PATH="/k.pem")
+    assert locate_district(configured, ScanContext("103.4.145.9", "", None)) == ("sylhet", "ip")
+    assert locate_district(configured, ScanContext("2001:db8::1", "", None)) == ("chattogram", "ip")
+    assert locate_district(configured, ScanContext("103.4.145.9", "", "Khulna")) == ("khulna", "shared")
+    assert locate_district(configured, ScanContext("8.8.8.8", "", "Atlantis")) == (None, None)
+    assert locate_district(settings(), ScanContext("127.0.0.1", "", None)) == ("dhaka", "ip")  # demo only
+    table.write_text("10.0.0.0/8,Atlantis\n", encoding="utf-8")
+    with pytest.raises(Exception, match="unknown district"):
+        load_ip_districts(table)
+
+
+@pytest.mark.parametrize(
+    ("agent", "kind"),
+    [
+        ("Mozilla/5.0 (Linux; Android 13; SM-A145F) Mobile Safari/537.36", "mobile"),
+        ("Mozilla/5.0 (iPad; CPU OS 17_0 like Mac OS X)", "tablet"),
+        ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) Firefox/133.0", "desktop"),
+        ("curl/8.5.0", "bot"),
+        ("", "unknown"),
+    ],
+)
+def test_device_class(agent: str, kind: str) -> None:
+    assert classify_device(agent) == kind
+
+
+def test_device_hash_is_keyed_and_short() -> None:
+    context = ScanContext("203.0.113.9", "Phone")
+    assert len(hash_device("secret-a", context)) == 16
+    assert hash_device("secret-a", context) != hash_device("secret-b", context)
+    assert "203.0.113.9" not in hash_device("secret-a", context)
+
+
+def test_rate_limits() -> None:
+    assert parse_limit("120/minute") == (120, 60)
+    assert parse_limit("10/hours") == (10, 3600)
+    with pytest.raises(Exception, match="120/minute"):
+        parse_limit("lots")
+    limiter = MemoryRateLimiter()
+    for _ in range(3):
+        limiter.hit("verify", "a", (3, 60))
+    with pytest.raises(RateLimited) as caught:
+        limiter.hit("verify", "a", (3, 60))
+    assert caught.value.status_code == 429 and caught.value.retry_after >= 1
+    limiter.hit("verify", "b", (3, 60))  # another client has its own window
+    assert isinstance(build_rate_limiter(""), MemoryRateLimiter)
+    with pytest.raises(Exception, match="unsupported"):
+        build_rate_limiter("memcached://x")
