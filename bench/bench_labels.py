@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-GTIN = "08901234567893"
+GTIN = "08901234567890"
 SERIALS = string.ascii_uppercase + string.digits
 
 

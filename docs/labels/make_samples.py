@@ -18,7 +18,7 @@ from labels import LabelText, get_layout, render_mark_svg, write_pdf_sheet  # no
 from labels.render import render_svg  # noqa: E402
 
 OUT = ROOT / "docs" / "labels"
-GTIN = "08901234567893"
+GTIN = "08901234567890"
 # Shaped like signing.labels.issue_label_url's output; the signature digits are not a real signature.
 URL = (
     f"https://VERIFY.MIB.GOV.BD/01/{GTIN}/21/K7Q2M9X4PLA3B?s="
