@@ -70,3 +70,14 @@ def svg_dark_modules(svg: str) -> tuple[int, set[tuple[int, int]]]:
             dark.update((pos + i, int(y)) for i in range(int(length)))
             pos += int(length)
     return side, dark
+
+
+def rasterise_qr_svg(svg: str, px_per_module: int) -> Image.Image:
+    """Paint the modules the SVG's path strokes (a pure rasteriser for our one-path QR SVG)."""
+    side, dark = svg_dark_modules(svg)
+    image = Image.new("L", (side * px_per_module, side * px_per_module), 255)
+    for x, y in dark:
+        image.paste(
+            0, (x * px_per_module, y * px_per_module, (x + 1) * px_per_module, (y + 1) * px_per_module)
+        )
+    return image

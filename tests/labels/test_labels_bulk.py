@@ -18,8 +18,7 @@ from labels import (
     write_labels,
     write_zip,
 )
-from tests.labels.label_helpers import GTIN, decode_all
-from tests.labels.test_labels_scan import rasterise_qr_svg
+from tests.labels.label_helpers import GTIN, decode_all, rasterise_qr_svg
 
 
 class UnseekableSink(io.RawIOBase):

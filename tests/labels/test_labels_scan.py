@@ -7,26 +7,17 @@ import random
 import shutil
 import subprocess
 
-import pypdfium2 as pdfium
 import pytest
 from PIL import Image, ImageFilter
 
 from labels import encode_matrix, get_layout, render_label_svg, render_png, render_svg, write_pdf_sheet
 from labels.qr import QUIET_ZONE
-from tests.labels.label_helpers import GTIN, decode_all, make_text, make_url, svg_dark_modules
+from tests.labels.label_helpers import GTIN, decode_all, make_text, make_url, rasterise_qr_svg
+
+# pypdfium2 (PyPI, pinned in the dev extras) renders PDF pages for zxing-cpp and reads their text.
+pdfium = pytest.importorskip("pypdfium2")
 
 RSVG = shutil.which("rsvg-convert")
-
-
-def rasterise_qr_svg(svg: str, px_per_module: int) -> Image.Image:
-    """Paint the modules the SVG's path strokes (a pure rasteriser for our one-path QR SVG)."""
-    side, dark = svg_dark_modules(svg)
-    image = Image.new("L", (side * px_per_module, side * px_per_module), 255)
-    for x, y in dark:
-        image.paste(
-            0, (x * px_per_module, y * px_per_module, (x + 1) * px_per_module, (y + 1) * px_per_module)
-        )
-    return image
 
 
 def png_image(url: str, module_px: int) -> Image.Image:
