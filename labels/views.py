@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, request, send_file
@@ -132,29 +133,44 @@ def load_printable_batch(batch_id: int) -> tuple[Any, Any]:
     return batch, product
 
 
-def batch_items(batch_id: int, start: int, stop: int) -> tuple[Iterator[LabelItem], int]:
-    """The batch's (signed URL, label text) items from unit `start` to `stop - 1`, computed lazily.
+@dataclass(frozen=True)
+class BatchSource:
+    """What rendering a batch needs, read once in the request so the work holds no database transaction."""
 
-    Needs an app context (the worker thread opens one). Uses signing.services.iter_batch_urls.
+    batch: Any  # a SerialBatch detached from its session (its columns stay loaded)
+    signer: Any
+    host: str
+    name_en: str
+    name_bn: str
+
+
+def snapshot_batch(batch: Any, product: Any) -> BatchSource:
+    """Read the signer and names, detach the batch and end the request's transaction.
+
+    On SQLite a write session holds the database lock (BEGIN IMMEDIATE) until it ends; rendering
+    thousands of labels must not keep it, and a job runs long after the request anyway.
     """
     from registry.db import get_session
-    from registry.models import Product
-    from signing import services
-    from signing.models import SerialBatch
 
     session = get_session()
-    batch = session.get(SerialBatch, batch_id)
-    if batch is None:
-        raise LabelSourceNotFoundError(f"no batch {batch_id}")
-    product = session.get(Product, batch.product_id)
-    assert product is not None
     ext = current_app.extensions["signing"]
     ext.ready()
-    urls = services.iter_batch_urls(
-        batch, ext.signer(session), ext.settings.public_host, start=start, stop=stop
+    source = BatchSource(
+        batch, ext.signer(session), ext.settings.public_host, product.name_en, product.name_bn
     )
-    items = items_from_batch(urls, batch.gtin, product.name_en, product.name_bn, batch.prefix)
-    return items, stop - start
+    session.expunge(batch)
+    session.commit()  # nothing of ours to write; keeps a signing key the signer may just have created
+    return source
+
+
+def batch_items(source: BatchSource, start: int, stop: int) -> tuple[Iterator[LabelItem], int]:
+    """The batch's (signed URL, label text) items from unit `start` to `stop - 1`, computed lazily
+    by signing.services.iter_batch_urls; no database access."""
+    from signing import services
+
+    batch = source.batch
+    urls = services.iter_batch_urls(batch, source.signer, source.host, start=start, stop=stop)
+    return items_from_batch(urls, batch.gtin, source.name_en, source.name_bn, batch.prefix), stop - start
 
 
 def unit_range(body: dict[str, Any], count: int) -> tuple[int, int]:
@@ -180,11 +196,13 @@ def render_batch_labels(batch_id: int) -> Any:
 
     body = json_body()
     fmt, layout = output_options(body)
-    batch, _ = load_printable_batch(batch_id)
+    batch, product = load_printable_batch(batch_id)
     start, stop = unit_range(body, batch.count)
     stem = f"labels-{batch.gtin}-{batch.prefix}-{start}-{stop}"
+    user = current_actor().user
+    source = snapshot_batch(batch, product)
     if stop - start <= direct_limit():
-        items, _ = batch_items(batch_id, start, stop)
+        items, _ = batch_items(source, start, stop)
         return file_response(items, fmt, layout, stem)
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -193,9 +211,8 @@ def render_batch_labels(batch_id: int) -> Any:
         with app.app_context():
             work()
 
-    user = current_actor().user
     job = jobs().submit(
-        lambda: batch_items(batch_id, start, stop),
+        lambda: batch_items(source, start, stop),
         owner_id=user.id if user else None,
         fmt=fmt,
         layout=layout,
