@@ -184,18 +184,55 @@ def is_running(pid: int, started_at: int) -> bool:
 
 
 def terminate_process(pid: int, started_at: int, *, grace: float = 30.0) -> None:
-    """SIGTERM, wait up to `grace` seconds, then SIGKILL; only if pid is still the process we started."""
+    """SIGTERM, wait up to `grace` seconds, then SIGKILL; only if pid is still the process we started.
+
+    Servers are started in a session of their own, so whatever they spawned (Elasticsearch's launcher
+    starts the server JVM as a child) shares their process group and is ended with them.
+    """
     if not is_running(pid, started_at):
         _reap(pid)
         return
+    group = pid if _read_process_group(pid) == pid else None
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGTERM)
-    if _wait_gone(pid, started_at, grace):
-        return
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGKILL)
-    if not _wait_gone(pid, started_at, 10.0):
-        raise ServiceError(f"process {pid} survived SIGKILL")
+    if not _wait_gone(pid, started_at, grace):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        if not _wait_gone(pid, started_at, 10.0):
+            raise ServiceError(f"process {pid} survived SIGKILL")
+    if group is not None:
+        _end_process_group(group, grace=min(grace, 15.0))
+
+
+def _read_process_group(pid: int) -> int | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return None if fields[0] in ("Z", "X") else int(fields[2])
+
+
+def _group_members(group: int) -> list[int]:
+    members = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and _read_process_group(int(entry.name)) == group:
+            members.append(int(entry.name))
+    return members
+
+
+def _end_process_group(group: int, *, grace: float) -> None:
+    """SIGTERM, then SIGKILL, what is left of a server's own process group once its leader is gone."""
+    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
+        if not _group_members(group):
+            return
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(group, sig)
+        deadline = time.monotonic() + wait
+        while _group_members(group) and time.monotonic() < deadline:
+            time.sleep(0.1)
+    if _group_members(group):
+        raise ServiceError(f"processes {_group_members(group)} of group {group} survived SIGKILL")
 
 
 def _wait_gone(pid: int, started_at: int, timeout: float) -> bool:

@@ -91,7 +91,15 @@ def test_stop_finds_a_node_restarted_by_another_process(state_dir: Path, tmp_pat
     """run_tests holds the handle it started with; a test restarted a node since: that node must stop too."""
     workdir = tmp_path / "work"
     workdir.mkdir()
-    restarted = subprocess.Popen(["sleep", "300"])  # noqa: S603, S607 - stands in for a restarted JVM
+    # stands in for a restarted server that spawned a child of its own (as Elasticsearch's launcher does)
+    restarted = subprocess.Popen(
+        ["sh", "-c", "sleep 300 & echo $!; wait"],  # noqa: S607
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    assert restarted.stdout is not None
+    grandchild = int(restarted.stdout.readline())
     try:
 
         def node(pid: int, started_at: int) -> object:
@@ -111,12 +119,14 @@ def test_stop_finds_a_node_restarted_by_another_process(state_dir: Path, tmp_pat
         services.stop_service(handle)
 
         assert restarted.wait(timeout=30) is not None
+        assert services.read_process_start(grandchild) is None, "the server's child outlived it"
         assert not workdir.exists()
         assert not recorded.state_path.exists()
     finally:
         if restarted.poll() is None:
-            restarted.kill()
+            os.killpg(restarted.pid, 9)
             restarted.wait()
+        restarted.stdout.close()
 
 
 def test_test_environment_uses_the_search_layer_scheme(state_dir: Path) -> None:
