@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
-import os
 import re
-import tempfile
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request, send_file, session
@@ -19,6 +15,7 @@ from registry.data.districts import DISTRICTS
 from registry.data.taxonomy import CATEGORIES, CERTIFICATE_SCHEMES, GROUPS
 from registry.db import get_session
 from registry.errors import NotFound, PayloadTooLarge, ValidationFailed
+from registry.evidence import attach_evidence, evidence_path
 from registry.importing import import_products
 from registry.models import ApiToken, AuditEvent, Certificate, Manufacturer, Role, User
 from registry.openapi import api
@@ -436,27 +433,6 @@ def show_certificate(certificate_id: int) -> Any:
     )
 
 
-EVIDENCE_TYPES = {
-    b"%PDF-": "application/pdf",
-    b"\x89PNG\r\n\x1a\n": "image/png",
-    b"\xff\xd8\xff": "image/jpeg",
-}
-
-
-def sniff_media_type(head: bytes) -> str | None:
-    """The evidence type judged by content, never by the file name or the declared type."""
-    for magic, media_type in EVIDENCE_TYPES.items():
-        if head.startswith(magic):
-            return media_type
-    return None
-
-
-def _evidence_dir() -> Path:
-    path = Path(current_app.config["INSTANCE_PATH"]) / "evidence"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 @api.route(
     bp,
     "/certificates/<int:certificate_id>/evidence",
@@ -504,41 +480,8 @@ def upload_evidence(certificate_id: int) -> Any:
     else:
         data = request.get_data(cache=False)[: limit + 1]
         filename = "evidence"
-    if len(data) > limit:
-        raise PayloadTooLarge(
-            f"evidence files are at most {limit // 1024 // 1024} MB",
-            errors=[{"field": "file", "reason": f"larger than {limit} bytes"}],
-        )
-    if not data:
-        raise ValidationFailed.field("file", "the file is empty")
-    media_type = sniff_media_type(data[:16])
-    if media_type is None:
-        raise services.ValidationFailed(
-            "the evidence must be a PDF, JPEG or PNG file",
-            errors=[{"field": "file", "reason": "content is not PDF, JPEG or PNG"}],
-        )
-    digest = hashlib.sha256(data).hexdigest()
-    target = _evidence_dir() / digest
-    if not target.exists():
-        fd, tmp = tempfile.mkstemp(dir=target.parent)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, target)  # never a half-written file under its final name
-    before = {"sha256": c.evidence_sha256}
-    c.evidence_sha256, c.evidence_media_type, c.evidence_size, c.evidence_filename = (
-        digest,
-        media_type,
-        len(data),
-        filename,
-    )
-    services.record_event(
-        db,
-        actor=actor,
-        action="certificate.evidence",
-        target_type="certificate",
-        target_id=c.id,
-        before=before,
-        after={"sha256": digest, "media_type": media_type, "size": len(data)},
+    attach_evidence(
+        db, actor, c, data, filename, instance_path=current_app.config["INSTANCE_PATH"], limit=limit
     )
     db.commit()
     return services.certificate_to_dict(c)
@@ -558,7 +501,7 @@ def download_evidence(certificate_id: int) -> Any:
     if c is None or not (actor.is_reviewer or actor.is_staff_of(c.manufacturer_id)) or not c.evidence_sha256:
         raise NotFound(f"no evidence for certificate {certificate_id}")
     return send_file(
-        _evidence_dir() / c.evidence_sha256,
+        evidence_path(current_app.config["INSTANCE_PATH"], c.evidence_sha256),
         mimetype=c.evidence_media_type,
         as_attachment=True,
         download_name=f"certificate-{c.id}"

@@ -209,34 +209,12 @@ def certificates(actor: Actor) -> Any:
 
 
 def _store_evidence(actor: Actor, c: Certificate, upload: Any) -> None:
-    """Keep an evidence file exactly as the API does (type by content, size limit, content-addressed)."""
-    import hashlib
-    import os
-    import tempfile
-
-    from registry.errors import PayloadTooLarge, ValidationFailed
-    from registry.views import _evidence_dir, sniff_media_type
+    """Keep an evidence file exactly as the API does (one service: type by content, size limit, audit)."""
+    from registry.evidence import attach_evidence
 
     limit = current_app.config["MAX_EVIDENCE_BYTES"]
-    data = upload.stream.read(limit + 1)
-    if len(data) > limit:
-        raise PayloadTooLarge(f"evidence files are at most {limit // 1024 // 1024} MB",
-                              errors=[{"field": "file", "reason": f"larger than {limit} bytes"}])
-    media_type = sniff_media_type(data[:16]) if data else None
-    if media_type is None:
-        raise ValidationFailed.field("file", "the evidence must be a PDF, JPEG or PNG file")
-    digest = hashlib.sha256(data).hexdigest()
-    target = _evidence_dir() / digest
-    if not target.exists():
-        fd, tmp = tempfile.mkstemp(dir=target.parent)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, target)
-    before = {"sha256": c.evidence_sha256}
-    c.evidence_sha256, c.evidence_media_type, c.evidence_size = digest, media_type, len(data)
-    c.evidence_filename = (upload.filename or "evidence")[:255]
-    record_event(get_session(), actor=actor, action="certificate.evidence", target_type="certificate",
-                 target_id=c.id, before=before, after={"sha256": digest, "media_type": media_type, "size": len(data)})
+    attach_evidence(get_session(), actor, c, upload.stream.read(limit + 1), upload.filename or "evidence",
+                    instance_path=current_app.config["INSTANCE_PATH"], limit=limit)
 
 
 @bp.post("/certificates/<int:certificate_id>/evidence")

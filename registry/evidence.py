@@ -1,0 +1,81 @@
+"""Certificate evidence files: typed by content (never by name or declared type), size-limited,
+stored content-addressed under the instance folder, written atomically, audited."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from registry.audit import record_event
+from registry.errors import PayloadTooLarge, ValidationFailed
+from registry.models import Certificate
+
+EVIDENCE_TYPES = {
+    b"%PDF-": "application/pdf",
+    b"\x89PNG\r\n\x1a\n": "image/png",
+    b"\xff\xd8\xff": "image/jpeg",
+}
+SUFFIXES = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}
+
+
+def sniff_media_type(head: bytes) -> str | None:
+    for magic, media_type in EVIDENCE_TYPES.items():
+        if head.startswith(magic):
+            return media_type
+    return None
+
+
+def evidence_path(instance_path: str | Path, digest: str) -> Path:
+    return Path(instance_path) / "evidence" / digest
+
+
+def attach_evidence(
+    session: Session,
+    actor: object,
+    certificate: Certificate,
+    data: bytes,
+    filename: str,
+    *,
+    instance_path: str | Path,
+    limit: int,
+) -> None:
+    """Check and store ``data`` (read with at most ``limit + 1`` bytes) as the certificate's evidence."""
+    if len(data) > limit:
+        raise PayloadTooLarge(
+            f"evidence files are at most {limit // 1024 // 1024} MB",
+            errors=[{"field": "file", "reason": f"larger than {limit} bytes"}],
+        )
+    if not data:
+        raise ValidationFailed.field("file", "the file is empty")
+    media_type = sniff_media_type(data[:16])
+    if media_type is None:
+        raise ValidationFailed(
+            "the evidence must be a PDF, JPEG or PNG file",
+            errors=[{"field": "file", "reason": "content is not PDF, JPEG or PNG"}],
+        )
+    digest = hashlib.sha256(data).hexdigest()
+    target = evidence_path(instance_path, digest)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.exists():
+        fd, tmp = tempfile.mkstemp(dir=target.parent)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, target)  # never a half-written file under its final name
+    before = {"sha256": certificate.evidence_sha256}
+    certificate.evidence_sha256 = digest
+    certificate.evidence_media_type = media_type
+    certificate.evidence_size = len(data)
+    certificate.evidence_filename = (filename or "evidence")[:255]
+    record_event(
+        session,
+        actor=actor,
+        action="certificate.evidence",
+        target_type="certificate",
+        target_id=certificate.id,
+        before=before,
+        after={"sha256": digest, "media_type": media_type, "size": len(data)},
+    )
