@@ -325,7 +325,7 @@ def download_labels(actor: Actor, batch_id: int, fmt: str) -> Any:
 
     import labels
     from labels.services import EXTENSIONS
-    from labels.views import batch_items, direct_limit, load_printable_batch
+    from labels.views import batch_items, direct_limit, load_printable_batch, snapshot_batch
 
     fmt = {"zip": "zip-svg"}.get(fmt, fmt)
     if fmt not in LABEL_FORMATS:
@@ -338,8 +338,9 @@ def download_labels(actor: Actor, batch_id: int, fmt: str) -> Any:
     layout = request.args.get("layout", "a4")
     labels.get_layout(layout)  # an unknown layout fails here, before any work
     stem = f"labels-{batch.gtin}-{batch.prefix}" + (f"-{start}-{stop}" if (start, stop) != (0, batch.count) else "")
+    source = snapshot_batch(batch, product)  # ends the request's transaction: rendering must not hold the lock
     if fmt == "csv":
-        items, _ = batch_items(batch.id, start, stop)
+        items, _ = batch_items(source, start, stop)
         resp = Response(stream_with_context(labels.iter_csv(items)), mimetype="text/csv; charset=utf-8")
         resp.headers["Content-Disposition"] = f'attachment; filename="{stem}.csv"'
         return resp
@@ -351,10 +352,10 @@ def download_labels(actor: Actor, batch_id: int, fmt: str) -> Any:
                 work()
 
         job = current_app.extensions["labels.jobs"].submit(
-            lambda: batch_items(batch_id, start, stop), owner_id=actor.user.id, fmt=fmt,  # type: ignore[union-attr]
+            lambda: batch_items(source, start, stop), owner_id=actor.user.id, fmt=fmt,  # type: ignore[union-attr]
             layout=layout, total=stop - start, filename=f"{stem}.{EXTENSIONS[fmt]}", run_in_context=in_app_context)
         return redirect(url_for("web_portal.label_job", job_id=job.id), 303)
-    items, _ = batch_items(batch.id, start, stop)
+    items, _ = batch_items(source, start, stop)
     spool = tempfile.SpooledTemporaryFile(max_size=32 << 20)  # noqa: SIM115 - closed by _stream_file
     try:
         labels.write_labels(items, spool, fmt, layout)
