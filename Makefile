@@ -23,6 +23,7 @@ install: $(STAMP) ## Create .venv and install the pinned dependencies
 run: install ## Set up the embedded database, seed demo data once, serve on http://127.0.0.1:$(PORT)
 	$(BIN)/flask db upgrade
 	$(BIN)/flask registry seed-demo
+	$(BIN)/flask signing demo-labels
 	$(BIN)/flask search reindex
 	@echo "demo label URLs: instance/demo-labels.txt   demo accounts: instance/demo-credentials.txt"
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT) --no-reload

@@ -41,6 +41,23 @@ class Settings:
     PAGE_SIZE_DEFAULT: int = 20
     PAGE_SIZE_MAX: int = 200
     RATELIMIT_STORAGE_URL: str = ""  # empty: in memory; redis://... when configured
+    # signing: public verification limits and clone-detection rules (docs/formats.md)
+    SIGNING_RATELIMIT_VERIFY: str = "300/minute"  # per client
+    SIGNING_RATELIMIT_REPORT: str = "10/hour"  # consumer reports of suspected fakes, per client
+    SIGNING_CLONE_MAX_DEVICES: int = 5  # distinct devices per serial before it is flagged
+    SIGNING_CLONE_WINDOW_HOURS: int = 6  # scans in districts of different divisions within this window
+    SIGNING_CLONE_FLAG_AFTER_RECALL: bool = True
+    SIGNING_STATUS_TTL_HOURS: int = 24  # validity of a published status list
+    SIGNING_IP_DISTRICTS: str = ""  # CSV of cidr,district; empty: INSTANCE_PATH/ip-districts.csv if present
+    # labels: small runs answer directly, larger ones become jobs
+    LABELS_DIRECT_LIMIT: int = 1000
+    LABELS_JOB_WORKERS: int = 1
+    LABELS_JOB_TTL_SECONDS: int = 86400
+    LABELS_JOB_DIR: str = ""  # empty: INSTANCE_PATH/label-jobs
+    # web pages
+    WEB_LOGIN_RATE_LIMIT: str = "10/300"  # sign-in attempts per seconds, per client IP
+    WEB_RESET_TOKEN_SECONDS: int = 3600
+    MAIL_FROM: str = "registry@localhost"
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
