@@ -20,6 +20,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## Create .venv and install the pinned dependencies
 
+node_modules/.package-lock.json: package-lock.json
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --loglevel=error; \
+	else echo "npm not found: the browser accessibility checks (axe-core) will be skipped"; fi
+
 run: install ## Set up the embedded database, seed demo data once, serve on http://127.0.0.1:$(PORT)
 	$(BIN)/flask db upgrade
 	$(BIN)/flask registry seed-demo
@@ -28,7 +32,7 @@ run: install ## Set up the embedded database, seed demo data once, serve on http
 	@echo "demo label URLs: instance/demo-labels.txt   demo accounts: instance/demo-credentials.txt"
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT) --no-reload
 
-test: install ## Run the whole suite (SQLite, then PostgreSQL and OpenSearch started on 127.0.0.1)
+test: install node_modules/.package-lock.json ## Run the whole suite (SQLite, then PostgreSQL and OpenSearch started on 127.0.0.1)
 	$(BIN)/python tools/run_tests.py $(ARGS)
 
 test-quick: install ## Run the suite on SQLite only, without services
