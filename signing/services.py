@@ -7,6 +7,7 @@ transaction (nothing here commits).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import ipaddress
@@ -21,7 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, case, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -547,20 +550,83 @@ def iter_batch_urls(
         )
 
 
-def find_batch(session: Session, gtin: str, serial: str) -> SerialBatch | None:
+def find_batch(
+    session: Session, gtin: str, serial: str, *, cache: CatalogueCache | None = None
+) -> SerialBatch | None:
     """The batch that issued ``serial`` of ``gtin``, or ``None`` if no batch did."""
-    batch = session.scalar(
-        select(SerialBatch).where(
-            SerialBatch.gtin == gtin, SerialBatch.prefix == serial[:DEFAULT_PREFIX_LENGTH]
-        )
-    )
-    if batch is None or len(serial) != batch.serial_length:
+    found = (cache or UNCACHED).batch(session, gtin, serial[:DEFAULT_PREFIX_LENGTH])
+    if found is None:
+        return None
+    batch, permutation = found
+    if len(serial) != batch.serial_length:
         return None
     try:
-        index = batch_permutation(batch).index(serial)
+        index = permutation.index(serial)
     except SerialError:
         return None
     return batch if index < batch.count else None
+
+
+def load_public_product(session: Session, gtin: str) -> Product | None:
+    """The public product (with manufacturer and certificates loaded) that has ``gtin``, or ``None``."""
+    product = session.scalar(
+        select(Product)
+        .where(Product.gtin == gtin)
+        .options(selectinload(Product.manufacturer), selectinload(Product.certificates))
+    )
+    if product is not None and product.status not in PUBLIC_PRODUCT_STATES:
+        return None  # drafts and applications under review are not public
+    return product
+
+
+def load_batch(session: Session, gtin: str, prefix: str) -> tuple[SerialBatch, SerialPermutation] | None:
+    batch = session.scalar(select(SerialBatch).where(SerialBatch.gtin == gtin, SerialBatch.prefix == prefix))
+    return None if batch is None else (batch, batch_permutation(batch))
+
+
+class CatalogueCache:
+    """Products and serial batches by the identifiers of a label URL, kept for ``ttl_seconds`` in this process.
+
+    Verification reads them on every scan; with the cache it does not go to the database for them.  The
+    price: a suspension, revocation or batch withdrawal made elsewhere shows in every worker within
+    ``ttl_seconds`` (5 s by default), not at once.  Cached ORM objects are detached and read-only: their
+    attributes and the relationships loaded with them (manufacturer, certificates) stay readable.
+    With ``ttl_seconds=0`` nothing is kept (tests roll every transaction back).
+    """
+
+    def __init__(self, ttl_seconds: float = 5.0, max_entries: int = 50_000) -> None:
+        self.ttl = ttl_seconds
+        self.max_entries = max_entries
+        self._entries: dict[tuple[str, ...], tuple[float, Any]] = {}
+
+    def _get(self, key: tuple[str, ...], load: Callable[[], Any]) -> Any:
+        if self.ttl <= 0:
+            return load()
+        moment = time.monotonic()
+        entry = self._entries.get(key)
+        if entry is not None and entry[0] > moment:
+            return entry[1]
+        value = load()
+        if len(self._entries) >= self.max_entries:
+            self._entries.clear()
+        self._entries[key] = (moment + self.ttl, value)
+        return value
+
+    def product(self, session: Session, gtin: str) -> Product | None:
+        product: Product | None = self._get(("product", gtin), lambda: load_public_product(session, gtin))
+        return product
+
+    def batch(self, session: Session, gtin: str, prefix: str) -> tuple[SerialBatch, SerialPermutation] | None:
+        found: tuple[SerialBatch, SerialPermutation] | None = self._get(
+            ("batch", gtin, prefix), lambda: load_batch(session, gtin, prefix)
+        )
+        return found
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+UNCACHED = CatalogueCache(ttl_seconds=0)
 
 
 def set_batch_status(session: Session, batch: SerialBatch, status: str, reason: str | None) -> SerialBatch:
@@ -666,29 +732,22 @@ def division_of(code: str | None) -> str | None:
 def apply_clone_rules(
     session: Session, unit: Unit, rules: CloneRules, scan: Scan, *, now: datetime
 ) -> list[str]:
-    """Flag ``unit`` as possibly copied; returns the flags that are set."""
+    """Flag ``unit`` as possibly copied, given its new ``scan`` (already stored); returns the flags that are set.
+
+    Reads with prepared Core statements and writes the unit row only when its flags change.
+    """
+    connection = session.connection()
     flags = set(unit.flags or [])
     if (
         unit.scan_count > rules.max_devices and "many_devices" not in flags
     ):  # devices <= scans: skip the count
-        devices = session.scalar(
-            select(func.count(func.distinct(Scan.device_hash))).where(Scan.unit_id == unit.id)
-        )
+        devices = connection.execute(COUNT_UNIT_DEVICES, {"unit_id": unit.id}).scalar()
         if (devices or 0) > rules.max_devices:
             flags.add("many_devices")
     if scan.district:
         since = now - timedelta(hours=rules.window_hours)
-        recent = session.scalars(
-            select(Scan.district)
-            .where(
-                Scan.unit_id == unit.id,
-                Scan.scanned_at >= since,
-                Scan.district.is_not(None),
-                Scan.id != scan.id,
-            )
-            .distinct()
-        )
-        division = division_of(scan.district)
+        recent = connection.execute(RECENT_UNIT_DISTRICTS, {"unit_id": unit.id, "since": since}).scalars()
+        division = division_of(scan.district)  # this scan is among them: same division
         if any(division_of(other) != division for other in recent):
             flags.add("far_apart_districts")
     if rules.flag_after_recall and unit.recalled_at is not None:
@@ -696,7 +755,28 @@ def apply_clone_rules(
     if flags != set(unit.flags or []):
         unit.flags = sorted(flags)
         unit.flagged_at = unit.flagged_at or now
+        units = Unit.__table__
+        connection.execute(
+            update(units)
+            .where(units.c.id == unit.id)
+            .values(flags=unit.flags, flagged_at=func.coalesce(units.c.flagged_at, unit.flagged_at))
+        )
     return sorted(flags)
+
+
+_scans = Scan.__table__
+COUNT_UNIT_DEVICES = select(func.count(func.distinct(_scans.c.device_hash))).where(
+    _scans.c.unit_id == bindparam("unit_id")
+)
+RECENT_UNIT_DISTRICTS = (
+    select(_scans.c.district)
+    .where(
+        _scans.c.unit_id == bindparam("unit_id"),
+        _scans.c.scanned_at >= bindparam("since", type_=_scans.c.scanned_at.type),
+        _scans.c.district.is_not(None),
+    )
+    .distinct()
+)
 
 
 @dataclass
@@ -721,7 +801,9 @@ class Outcome:
         self.reasons.append({"code": code, "detail": detail})
 
 
-def verify_online(session: Session, keyring: KeyRing, url: str, *, now: datetime) -> Outcome:
+def verify_online(
+    session: Session, keyring: KeyRing, url: str, *, now: datetime, cache: CatalogueCache | None = None
+) -> Outcome:
     """Verify a label URL against the registry's own records (no scan is recorded here).
 
     1. parse the URL — malformed is ``not_genuine``;
@@ -740,13 +822,7 @@ def verify_online(session: Session, keyring: KeyRing, url: str, *, now: datetime
         return outcome
     outcome.label = label
     # 2.
-    product = session.scalar(
-        select(Product)
-        .where(Product.gtin == label.gtin)
-        .options(selectinload(Product.manufacturer), selectinload(Product.certificates))
-    )
-    if product is not None and product.status not in PUBLIC_PRODUCT_STATES:
-        product = None  # drafts and applications under review are not public
+    product = (cache or UNCACHED).product(session, label.gtin)
     outcome.product = product
     # 3. and 4.
     try:
@@ -767,7 +843,7 @@ def verify_online(session: Session, keyring: KeyRing, url: str, *, now: datetime
         return outcome
     # 5.
     if label.serial is not None and outcome.verdict is not Verdict.NOT_GENUINE:
-        outcome.batch = find_batch(session, label.gtin, label.serial)
+        outcome.batch = find_batch(session, label.gtin, label.serial, cache=cache)
         if outcome.batch is None:
             outcome.fail(
                 Verdict.NOT_GENUINE, "serial_not_issued", "no batch of this product issued this serial"
@@ -790,23 +866,101 @@ def verify_online(session: Session, keyring: KeyRing, url: str, *, now: datetime
     return outcome
 
 
+@functools.cache
+def unit_upsert_statement(dialect: str) -> Any:
+    """``INSERT ... ON CONFLICT (gtin, serial) DO UPDATE ... RETURNING`` for units, built once per dialect."""
+    units = Unit.__table__
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert(units).values(
+        {name: bindparam(name, type_=units.c[name].type) for name in UNIT_INSERT_COLUMNS}
+    )
+    return stmt.on_conflict_do_update(
+        index_elements=[units.c.gtin, units.c.serial],
+        set_={  # every right-hand side reads the row as it was before this scan
+            "scan_count": func.coalesce(units.c.scan_count, 0) + 1,
+            "first_seen_at": func.coalesce(units.c.first_seen_at, stmt.excluded.first_seen_at),
+            "first_district": case(
+                (units.c.first_seen_at.is_(None), stmt.excluded.first_district),
+                else_=units.c.first_district,
+            ),
+        },
+    ).returning(*(units.c[name] for name in UNIT_COLUMNS))
+
+
+def upsert_unit(
+    session: Session, batch: SerialBatch, serial: str, district: str | None, *, now: datetime
+) -> Unit:
+    """Count one scan of ``serial`` in one statement: create its unit row at the first scan (first seen now,
+    in ``district``), else add one to its scan count.  Returns the row as it is after the scan (a transient
+    ``Unit``, not in the session)."""
+    stmt = unit_upsert_statement(session.get_bind().dialect.name)
+    row = (
+        session.connection()
+        .execute(
+            stmt,
+            {
+                "gtin": batch.gtin,
+                "serial": serial,
+                "batch_id": batch.id,
+                "product_id": batch.product_id,
+                "first_seen_at": now,
+                "first_district": district,
+                "scan_count": 1,
+                "flags": [],
+            },
+        )
+        .one()
+    )
+    return Unit(**dict(zip(UNIT_COLUMNS, row, strict=True)))
+
+
+UNIT_INSERT_COLUMNS = (
+    "gtin",
+    "serial",
+    "batch_id",
+    "product_id",
+    "first_seen_at",
+    "first_district",
+    "scan_count",
+    "flags",
+)
+UNIT_COLUMNS = (
+    "id",
+    "gtin",
+    "serial",
+    "batch_id",
+    "product_id",
+    "first_seen_at",
+    "first_district",
+    "scan_count",
+    "flags",
+    "flagged_at",
+    "recalled_at",
+    "recall_reason",
+)
+
+
+SCAN_INSERT = insert(Scan.__table__)
+SCAN_INSERT_COLUMNS = tuple(column.name for column in Scan.__table__.c if column.name != "id")
+
+
 def record_scan(
     session: Session, settings: SigningSettings, outcome: Outcome, context: ScanContext, *, now: datetime
 ) -> Scan | None:
-    """Record the scan; for a unit of a known batch, update first sighting, count and clone flags."""
+    """Record the scan; for a unit of a known batch, update first sighting, count and clone flags.
+
+    Three statements for a unit (upsert the unit, insert the scan, read recent districts when the scan has
+    one), with Core: no ORM flush.  The returned ``Scan`` is transient (its row is stored, it is not in the
+    session)."""
     label = outcome.label
     if label is None:
         return None
     district, source = locate_district(settings, context)
     unit = None
     if label.serial is not None and outcome.batch is not None:
-        unit = get_or_create_unit(session, label.gtin, label.serial, outcome.batch)
+        unit = upsert_unit(session, outcome.batch, label.serial, district, now=now)
         if unit.recalled_at is not None:
             outcome.fail(Verdict.REVOKED, Reason.UNIT_RECALLED.value, "this unit has been recalled")
-        unit.scan_count = (unit.scan_count or 0) + 1
-        if unit.first_seen_at is None:
-            unit.first_seen_at = now
-            unit.first_district = district
     scan = Scan(
         unit_id=unit.id if unit is not None else None,
         gtin=label.gtin,
@@ -818,12 +972,10 @@ def record_scan(
         device_class=classify_device(context.user_agent),
         device_hash=hash_device(settings.secret_key, context),
     )
-    session.add(scan)
-    session.flush()
+    session.connection().execute(SCAN_INSERT, {name: getattr(scan, name) for name in SCAN_INSERT_COLUMNS})
     if unit is not None:
         outcome.unit = unit
         outcome.flags = apply_clone_rules(session, unit, settings.clone_rules, scan, now=now)
-        scan.verdict = outcome.verdict.value
     return scan
 
 
@@ -1114,6 +1266,7 @@ class SigningExtension:
         self._open_session = open_session
         # tests roll every transaction back, so nothing read from the database may outlive a request there
         self._keyrings = KeyringCache(0.0 if settings.env == "testing" else 5.0)
+        self.catalogue = CatalogueCache(0.0 if settings.env == "testing" else 5.0)
         self._lock = threading.Lock()
         self._signer: Signer | None = None
         self._ready = False

@@ -131,7 +131,9 @@ def verify_and_record(url: str) -> dict[str, Any]:
     session = get_db().session(write=True)
     try:
         moment = now()
-        outcome = services.verify_online(session, ext.keyring(session), url, now=moment)
+        outcome = services.verify_online(
+            session, ext.keyring(session), url, now=moment, cache=ext.catalogue
+        )
         context = services.ScanContext(
             ip=client_id(),
             user_agent=request.headers.get("User-Agent", "")[:400],
@@ -336,6 +338,7 @@ def change_batch_status(batch_id: int) -> Any:
         raise ValidationFailed.field("reason", "say why the batch is withdrawn")
     before = {"status": batch.status}
     services.set_batch_status(session, batch, str(body.get("status", "")), reason)
+    extension().catalogue.clear()  # this worker shows the change at once, the others within seconds
     record_event(
         session,
         actor=actor,
