@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from registry.errors import Forbidden, NotAuthenticated
 from registry.models import ApiToken, Role, User
@@ -135,7 +135,9 @@ def actor_from_token(session: Session, plaintext: str) -> Actor:
     parts = plaintext.split("_", 2)
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
         raise NotAuthenticated("the API token is malformed")
-    token = session.scalar(select(ApiToken).where(ApiToken.prefix == parts[1]))
+    token = session.scalar(
+        select(ApiToken).options(joinedload(ApiToken.user)).where(ApiToken.prefix == parts[1])
+    )
     if token is None or not hmac.compare_digest(token.secret_hash, _digest(parts[2])):
         raise NotAuthenticated("the API token is not valid")
     now = datetime.now(UTC)

@@ -542,7 +542,7 @@ def create_product(session: Session, actor: Actor, data: ProductCreate) -> Produ
     _gtin_free(session, data.gtin)
     certs = _owned_certificates(session, m.id, data.certificate_ids)
     fields = data.model_dump(exclude={"certificate_ids"})
-    p = Product(manufacturer_id=m.id, status=ProductStatus.DRAFT, **fields)
+    p = Product(manufacturer=m, status=ProductStatus.DRAFT, **fields)
     p.certificates = certs
     session.add(p)
     session.flush()

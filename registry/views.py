@@ -269,8 +269,8 @@ def create_user(body: UserCreate) -> Any:
 def register_manufacturer(body: ManufacturerRegistration) -> Any:
     db = get_session()
     m, owner = services.register_manufacturer(db, body)
-    db.commit()
     out = services.manufacturer_to_dict(m, private=True) | {"owner": _user_dict(owner)}
+    db.commit()
     resp = _with_etag(out, 201)
     resp.headers["Location"] = f"/api/v1/manufacturers/{m.id}"
     return resp
@@ -329,8 +329,11 @@ def update_manufacturer(manufacturer_id: int, body: ManufacturerUpdate) -> Any:
     db = get_session()
     m = services.get_manufacturer(db, actor, manufacturer_id)
     services.update_manufacturer(db, actor, m, body, _expected_version())
+    payload = services.manufacturer_to_dict(
+        m, private=True
+    )  # serialised inside the transaction: no lazy load after commit
     db.commit()
-    return _with_etag(services.manufacturer_to_dict(m, private=True))
+    return _with_etag(payload)
 
 
 def _manufacturer_decision(action: str) -> Any:
@@ -340,8 +343,11 @@ def _manufacturer_decision(action: str) -> Any:
         db = get_session()
         m = services.get_manufacturer(db, actor, manufacturer_id)
         services.decide_manufacturer(db, actor, m, action, body, _expected_version())
+        payload = services.manufacturer_to_dict(
+            m, private=True
+        )  # serialised inside the transaction: no lazy load after commit
         db.commit()
-        return _with_etag(services.manufacturer_to_dict(m, private=True))
+        return _with_etag(payload)
 
     view.__name__ = f"{action}_manufacturer"
     api.route(
@@ -397,8 +403,9 @@ def invite_staff(manufacturer_id: int, body: StaffInvite) -> Any:
 def create_certificate(body: CertificateCreate) -> Any:
     db = get_session()
     c = services.create_certificate(db, current_actor(), body)
+    payload = services.certificate_to_dict(c)
     db.commit()
-    return services.certificate_to_dict(c), 201
+    return payload, 201
 
 
 @api.route(
@@ -483,8 +490,9 @@ def upload_evidence(certificate_id: int) -> Any:
     attach_evidence(
         db, actor, c, data, filename, instance_path=current_app.config["INSTANCE_PATH"], limit=limit
     )
+    payload = services.certificate_to_dict(c)
     db.commit()
-    return services.certificate_to_dict(c)
+    return payload
 
 
 @api.route(
@@ -526,8 +534,9 @@ def download_evidence(certificate_id: int) -> Any:
 def create_product(body: ProductCreate) -> Any:
     db = get_session()
     p = services.create_product(db, current_actor(), body)
+    payload = services.product_to_dict(p)  # serialised inside the transaction: no lazy load after commit
     db.commit()
-    resp = _with_etag(services.product_to_dict(p), 201)
+    resp = _with_etag(payload, 201)
     resp.headers["Location"] = f"/api/v1/products/{p.id}"
     return resp
 
@@ -571,8 +580,9 @@ def update_product(product_id: int, body: ProductUpdate) -> Any:
     db = get_session()
     p = services.get_product(db, actor, product_id)
     services.update_product(db, actor, p, body, _expected_version())
+    payload = services.product_to_dict(p)  # serialised inside the transaction: no lazy load after commit
     db.commit()
-    return _with_etag(services.product_to_dict(p))
+    return _with_etag(payload)
 
 
 @api.route(
@@ -590,8 +600,9 @@ def submit_product(product_id: int) -> Any:
     db = get_session()
     p = services.get_product(db, actor, product_id)
     services.submit_product(db, actor, p, _expected_version())
+    payload = services.product_to_dict(p)  # serialised inside the transaction: no lazy load after commit
     db.commit()
-    return _with_etag(services.product_to_dict(p))
+    return _with_etag(payload)
 
 
 def _product_decision(action: str) -> Any:
@@ -605,8 +616,9 @@ def _product_decision(action: str) -> Any:
         services.decide_product(
             db, actor, p, action, body, _expected_version(), current_app.config["LICENCE_YEARS"]
         )
+        payload = services.product_to_dict(p)  # serialised inside the transaction: no lazy load after commit
         db.commit()
-        return _with_etag(services.product_to_dict(p))
+        return _with_etag(payload)
 
     view.__name__ = f"{action}_product"
     api.route(
