@@ -24,6 +24,7 @@ node_modules/.package-lock.json: package-lock.json
 	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --loglevel=error; \
 	else echo "npm not found: the browser accessibility checks (axe-core) will be skipped"; fi
 
+run: export REGISTRY_PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 run: install ## Set up the embedded database, seed demo data once, serve on http://127.0.0.1:$(PORT)
 	$(BIN)/flask db upgrade
 	$(BIN)/flask registry seed-demo
