@@ -19,10 +19,10 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlalchemy import bindparam, case, func, insert, select, update
+from sqlalchemy import Table, bindparam, case, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -730,11 +730,13 @@ def division_of(code: str | None) -> str | None:
 
 
 def apply_clone_rules(
-    session: Session, unit: Unit, rules: CloneRules, scan: Scan, *, now: datetime
+    session: Session, unit: Unit, rules: CloneRules, district: str | None, *, now: datetime
 ) -> list[str]:
-    """Flag ``unit`` as possibly copied, given its new ``scan`` (already stored); returns the flags that are set.
+    """Flag ``unit`` as possibly copied, given its new scan in ``district`` (already stored, and counted in
+    ``unit.scan_count``); returns the flags that are set.
 
-    Reads with prepared Core statements and writes the unit row only when its flags change.
+    Reads with prepared Core statements and writes the unit row only when its flags change.  A unit's first
+    scan is its only scan, so the district rule has nothing to compare it with and reads nothing.
     """
     connection = session.connection()
     flags = set(unit.flags or [])
@@ -744,10 +746,10 @@ def apply_clone_rules(
         devices = connection.execute(COUNT_UNIT_DEVICES, {"unit_id": unit.id}).scalar()
         if (devices or 0) > rules.max_devices:
             flags.add("many_devices")
-    if scan.district:
+    if district and unit.scan_count > 1:
         since = now - timedelta(hours=rules.window_hours)
         recent = connection.execute(RECENT_UNIT_DISTRICTS, {"unit_id": unit.id, "since": since}).scalars()
-        division = division_of(scan.district)  # this scan is among them: same division
+        division = division_of(district)  # this scan is among them: same division
         if any(division_of(other) != division for other in recent):
             flags.add("far_apart_districts")
     if rules.flag_after_recall and unit.recalled_at is not None:
@@ -755,25 +757,25 @@ def apply_clone_rules(
     if flags != set(unit.flags or []):
         unit.flags = sorted(flags)
         unit.flagged_at = unit.flagged_at or now
-        units = Unit.__table__
         connection.execute(
-            update(units)
-            .where(units.c.id == unit.id)
-            .values(flags=unit.flags, flagged_at=func.coalesce(units.c.flagged_at, unit.flagged_at))
+            update(UNITS)
+            .where(UNITS.c.id == unit.id)
+            .values(flags=unit.flags, flagged_at=func.coalesce(UNITS.c.flagged_at, unit.flagged_at))
         )
     return sorted(flags)
 
 
-_scans = Scan.__table__
-COUNT_UNIT_DEVICES = select(func.count(func.distinct(_scans.c.device_hash))).where(
-    _scans.c.unit_id == bindparam("unit_id")
+UNITS = cast(Table, Unit.__table__)
+SCANS = cast(Table, Scan.__table__)
+COUNT_UNIT_DEVICES = select(func.count(func.distinct(SCANS.c.device_hash))).where(
+    SCANS.c.unit_id == bindparam("unit_id")
 )
 RECENT_UNIT_DISTRICTS = (
-    select(_scans.c.district)
+    select(SCANS.c.district)
     .where(
-        _scans.c.unit_id == bindparam("unit_id"),
-        _scans.c.scanned_at >= bindparam("since", type_=_scans.c.scanned_at.type),
-        _scans.c.district.is_not(None),
+        SCANS.c.unit_id == bindparam("unit_id"),
+        SCANS.c.scanned_at >= bindparam("since", type_=SCANS.c.scanned_at.type),
+        SCANS.c.district.is_not(None),
     )
     .distinct()
 )
@@ -869,7 +871,7 @@ def verify_online(
 @functools.cache
 def unit_upsert_statement(dialect: str) -> Any:
     """``INSERT ... ON CONFLICT (gtin, serial) DO UPDATE ... RETURNING`` for units, built once per dialect."""
-    units = Unit.__table__
+    units = UNITS
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     stmt = insert(units).values(
         {name: bindparam(name, type_=units.c[name].type) for name in UNIT_INSERT_COLUMNS}
@@ -940,43 +942,42 @@ UNIT_COLUMNS = (
 )
 
 
-SCAN_INSERT = insert(Scan.__table__)
-SCAN_INSERT_COLUMNS = tuple(column.name for column in Scan.__table__.c if column.name != "id")
+SCAN_INSERT = insert(SCANS)
 
 
 def record_scan(
     session: Session, settings: SigningSettings, outcome: Outcome, context: ScanContext, *, now: datetime
-) -> Scan | None:
+) -> None:
     """Record the scan; for a unit of a known batch, update first sighting, count and clone flags.
 
-    Three statements for a unit (upsert the unit, insert the scan, read recent districts when the scan has
-    one), with Core: no ORM flush.  The returned ``Scan`` is transient (its row is stored, it is not in the
-    session)."""
+    At most three statements for a unit (upsert the unit, insert the scan, read the unit's recent districts
+    when the scan has one and is not the unit's first), with prepared Core statements: no ORM flush."""
     label = outcome.label
     if label is None:
-        return None
+        return
     district, source = locate_district(settings, context)
     unit = None
     if label.serial is not None and outcome.batch is not None:
         unit = upsert_unit(session, outcome.batch, label.serial, district, now=now)
         if unit.recalled_at is not None:
             outcome.fail(Verdict.REVOKED, Reason.UNIT_RECALLED.value, "this unit has been recalled")
-    scan = Scan(
-        unit_id=unit.id if unit is not None else None,
-        gtin=label.gtin,
-        serial=label.serial,
-        scanned_at=now,
-        verdict=outcome.verdict.value,
-        district=district,
-        location_source=source,
-        device_class=classify_device(context.user_agent),
-        device_hash=hash_device(settings.secret_key, context),
+    session.connection().execute(
+        SCAN_INSERT,
+        {
+            "unit_id": unit.id if unit is not None else None,
+            "gtin": label.gtin,
+            "serial": label.serial,
+            "scanned_at": now,
+            "verdict": outcome.verdict.value,
+            "district": district,
+            "location_source": source,
+            "device_class": classify_device(context.user_agent),
+            "device_hash": hash_device(settings.secret_key, context),
+        },
     )
-    session.connection().execute(SCAN_INSERT, {name: getattr(scan, name) for name in SCAN_INSERT_COLUMNS})
     if unit is not None:
         outcome.unit = unit
-        outcome.flags = apply_clone_rules(session, unit, settings.clone_rules, scan, now=now)
-    return scan
+        outcome.flags = apply_clone_rules(session, unit, settings.clone_rules, district, now=now)
 
 
 def district_names(code: str | None) -> dict[str, str | None]:
