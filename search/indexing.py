@@ -32,7 +32,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from registry.models import OutboxEntry
@@ -236,7 +236,10 @@ def reindex_catalogue(db: SessionSource, backend: SearchBackend, *, today: date 
     """
     today = today or today_utc()
     with db.session(write=False) as session:
-        if session.get_bind().dialect.name == "postgresql":
+        bind = session.get_bind()
+        # A session bound to an engine gets a snapshot of its own; one joined to an outer transaction
+        # (the tests' rolled-back connection) already reads inside that transaction.
+        if bind.dialect.name == "postgresql" and isinstance(bind, Engine):
             session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
 
         def source() -> Iterator[list[dict[str, Any]]]:

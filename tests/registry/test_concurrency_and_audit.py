@@ -18,16 +18,33 @@ from tests.factories import ProductFactory, make_party
 
 @pytest.fixture()
 def committed_app(tmp_path: Path, database_url: str, _app):
-    """An app whose requests really commit (no wrapping transaction), for concurrency tests."""
-    from app import create_app
+    """An app whose requests really commit (no wrapping transaction), for concurrency tests.
 
-    url = database_url if database_url.startswith("postgresql") else f"sqlite:///{tmp_path / 'race.sqlite3'}"
-    app = create_app(app_settings(tmp_path, url))
+    On PostgreSQL it gets a schema of its own, dropped afterwards, so its committed rows never reach
+    the other tests' database."""
+    from sqlalchemy import create_engine
+
+    from app import create_app
     from registry.migrate import upgrade_database
 
+    schema = None
+    if database_url.startswith("postgresql"):
+        schema = f"race_{uuid.uuid4().hex[:8]}"
+        admin = create_engine(database_url)
+        with admin.begin() as conn:
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
+        sep = "&" if "?" in database_url else "?"
+        url = f"{database_url}{sep}options=-csearch_path%3D{schema}"
+    else:
+        url = f"sqlite:///{tmp_path / 'race.sqlite3'}"
+    app = create_app(app_settings(tmp_path, url))
     upgrade_database(app.extensions["registry.db"].engine)
     yield app
     app.extensions["registry.db"].dispose()
+    if schema:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
 
 
 def test_concurrent_decisions_exactly_one_wins(committed_app):
