@@ -197,7 +197,7 @@ def process_cpu_seconds(pid: int) -> float:
 
 
 def run_online(
-    label: str, env: dict[str, str], duration: int, connections: int, units: int
+    label: str, env: dict[str, str], duration: int, connections: int, units: int, worker_class: str = "sync"
 ) -> dict[str, object]:
     port = free_port()
     env = {
@@ -221,6 +221,8 @@ def run_online(
                 str(ROOT / ".venv/bin/gunicorn"),
                 "-w",
                 "2",
+                "-k",
+                worker_class,
                 "-b",
                 f"127.0.0.1:{port}",
                 "--log-level",
@@ -289,6 +291,7 @@ def run_online(
         "p99_ms": stats["p99_ms"],
         "connections": connections,
         "workers": 2,
+        "worker_class": worker_class,  # sync closes every connection; gthread keeps wrk's connections alive
         "duration_s": duration,
         "distinct_label_urls": units,
         "sample_verdict": verdict,
@@ -313,6 +316,9 @@ def main() -> None:
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument(
+        "--worker-class", default="sync", help="gunicorn worker class: sync (default) or gthread (keep-alive)"
+    )
     args = parser.parse_args()
     data: dict[str, object] = {"load_average_at_start": list(os.getloadavg())}
     if args.skip_offline:  # keep the offline figures of the last full run beside the new online ones
@@ -330,7 +336,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             env = {**os.environ, "REGISTRY_INSTANCE_PATH": tmp}
             env.pop("REGISTRY_DATABASE_URL", None)
-            runs.append(run_online("sqlite", env, args.duration, args.connections, units))
+            runs.append(run_online("sqlite", env, args.duration, args.connections, units, args.worker_class))
             print(runs[-1])
         if not args.skip_postgres:
             sys.path.insert(0, str(ROOT / "tools"))
@@ -340,7 +346,11 @@ def main() -> None:
             try:
                 with tempfile.TemporaryDirectory() as tmp:
                     env = {**os.environ, "REGISTRY_INSTANCE_PATH": tmp, "REGISTRY_DATABASE_URL": service.url}
-                    runs.append(run_online("postgresql", env, args.duration, args.connections, units))
+                    runs.append(
+                        run_online(
+                            "postgresql", env, args.duration, args.connections, units, args.worker_class
+                        )
+                    )
                     print(runs[-1])
             finally:
                 services.stop_service(service)

@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from sqlalchemy import Table, bindparam, case, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -730,7 +731,7 @@ def division_of(code: str | None) -> str | None:
 
 
 def apply_clone_rules(
-    session: Session, unit: Unit, rules: CloneRules, district: str | None, *, now: datetime
+    connection: Connection, unit: Unit, rules: CloneRules, district: str | None, *, now: datetime
 ) -> list[str]:
     """Flag ``unit`` as possibly copied, given its new scan in ``district`` (already stored, and counted in
     ``unit.scan_count``); returns the flags that are set.
@@ -738,7 +739,6 @@ def apply_clone_rules(
     Reads with prepared Core statements and writes the unit row only when its flags change.  A unit's first
     scan is its only scan, so the district rule has nothing to compare it with and reads nothing.
     """
-    connection = session.connection()
     flags = set(unit.flags or [])
     if (
         unit.scan_count > rules.max_devices and "many_devices" not in flags
@@ -890,29 +890,25 @@ def unit_upsert_statement(dialect: str) -> Any:
 
 
 def upsert_unit(
-    session: Session, batch: SerialBatch, serial: str, district: str | None, *, now: datetime
+    connection: Connection, batch: SerialBatch, serial: str, district: str | None, *, now: datetime
 ) -> Unit:
     """Count one scan of ``serial`` in one statement: create its unit row at the first scan (first seen now,
     in ``district``), else add one to its scan count.  Returns the row as it is after the scan (a transient
     ``Unit``, not in the session)."""
-    stmt = unit_upsert_statement(session.get_bind().dialect.name)
-    row = (
-        session.connection()
-        .execute(
-            stmt,
-            {
-                "gtin": batch.gtin,
-                "serial": serial,
-                "batch_id": batch.id,
-                "product_id": batch.product_id,
-                "first_seen_at": now,
-                "first_district": district,
-                "scan_count": 1,
-                "flags": [],
-            },
-        )
-        .one()
-    )
+    stmt = unit_upsert_statement(connection.dialect.name)
+    row = connection.execute(
+        stmt,
+        {
+            "gtin": batch.gtin,
+            "serial": serial,
+            "batch_id": batch.id,
+            "product_id": batch.product_id,
+            "first_seen_at": now,
+            "first_district": district,
+            "scan_count": 1,
+            "flags": [],
+        },
+    ).one()
     return Unit(**dict(zip(UNIT_COLUMNS, row, strict=True)))
 
 
@@ -956,12 +952,13 @@ def record_scan(
     if label is None:
         return
     district, source = locate_district(settings, context)
+    connection = session.connection()  # the session's transaction; Core statements on it, no ORM flush
     unit = None
     if label.serial is not None and outcome.batch is not None:
-        unit = upsert_unit(session, outcome.batch, label.serial, district, now=now)
+        unit = upsert_unit(connection, outcome.batch, label.serial, district, now=now)
         if unit.recalled_at is not None:
             outcome.fail(Verdict.REVOKED, Reason.UNIT_RECALLED.value, "this unit has been recalled")
-    session.connection().execute(
+    connection.execute(
         SCAN_INSERT,
         {
             "unit_id": unit.id if unit is not None else None,
@@ -977,7 +974,7 @@ def record_scan(
     )
     if unit is not None:
         outcome.unit = unit
-        outcome.flags = apply_clone_rules(session, unit, settings.clone_rules, district, now=now)
+        outcome.flags = apply_clone_rules(connection, unit, settings.clone_rules, district, now=now)
 
 
 def district_names(code: str | None) -> dict[str, str | None]:
