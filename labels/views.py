@@ -142,6 +142,7 @@ class BatchSource:
     host: str
     name_en: str
     name_bn: str
+    scheme: str = "https"  # http when PUBLIC_BASE_URL is a plain-http demo server, so demo labels open there
 
 
 def snapshot_batch(batch: Any, product: Any) -> BatchSource:
@@ -156,7 +157,12 @@ def snapshot_batch(batch: Any, product: Any) -> BatchSource:
     ext = current_app.extensions["signing"]
     ext.ready()
     source = BatchSource(
-        batch, ext.signer(session), ext.settings.public_host, product.name_en, product.name_bn
+        batch,
+        ext.signer(session),
+        ext.settings.public_host,
+        product.name_en,
+        product.name_bn,
+        ext.settings.public_scheme,
     )
     session.expunge(batch)
     session.commit()  # nothing of ours to write; keeps a signing key the signer may just have created
@@ -169,7 +175,9 @@ def batch_items(source: BatchSource, start: int, stop: int) -> tuple[Iterator[La
     from signing import services
 
     batch = source.batch
-    urls = services.iter_batch_urls(batch, source.signer, source.host, start=start, stop=stop)
+    urls = services.iter_batch_urls(
+        batch, source.signer, source.host, start=start, stop=stop, scheme=source.scheme
+    )
     return items_from_batch(urls, batch.gtin, source.name_en, source.name_bn, batch.prefix), stop - start
 
 

@@ -385,3 +385,29 @@ def test_a_product_under_review_is_not_shown_to_the_public(sclient: Any, ssessio
     assert draft.name_en not in sclient.get(f"https://verify.example.gov.bd/01/{draft.gtin}").get_data(
         as_text=True
     )
+
+
+def test_printed_labels_use_the_public_scheme_so_demo_labels_open_on_the_demo_server(
+    sapp: Any, sclient: Any, maker: Any, product: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The portal and the labels API print batches through labels.views.snapshot_batch/batch_items."""
+    from dataclasses import replace
+
+    from labels.views import batch_items, snapshot_batch
+    from registry.db import get_session
+    from signing.models import SerialBatch
+
+    ext = sapp.extensions["signing"]
+    monkeypatch.setattr(ext, "settings", replace(ext.settings, public_base_url="http://127.0.0.1:5000"))
+    batch_id = new_batch(sclient, maker, product, count=3)["id"]
+    with sapp.test_request_context():
+        session = get_session()
+        batch = session.get(SerialBatch, batch_id)
+        items, count = batch_items(snapshot_batch(batch, batch.product), 0, 3)
+        urls = [url for url, _ in items]
+    assert count == 3 and len(urls) == 3
+    assert all(url.startswith("http://127.0.0.1:5000/01/") for url in urls), urls
+    assert [
+        url for url in batch_urls(sclient, maker, {"links": {"urls": f"/api/v1/batches/{batch_id}/urls"}}, 3)
+    ] == urls
+    assert verdict_of(sclient, urls[0])["verdict"] == "genuine"
