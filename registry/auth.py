@@ -156,23 +156,35 @@ def actor_from_user(user: User) -> Actor:
 
 def current_actor() -> Actor:
     """The actor of the current Flask request (cached on ``g``)."""
-    from flask import g, request, session
+    from flask import g
 
-    from registry.db import get_session
+    from registry.db import get_db, get_session
 
     if "actor" in g:
         return g.actor
-    actor = ANONYMOUS
+    database = get_db()
+    if database.is_sqlite:
+        # Look the credential up in a short read transaction of its own: on SQLite the request's write
+        # transaction holds the one write lock, and it should not hold it while we check a token.
+        with database.session(write=False) as reader:
+            actor = _actor_from_request(reader)
+    else:
+        actor = _actor_from_request(get_session())
+    g.actor = actor
+    return actor
+
+
+def _actor_from_request(db: Session) -> Actor:
+    from flask import request, session
+
     header = request.headers.get("Authorization", "")
-    db = get_session()
     if header:
         scheme, _, credential = header.partition(" ")
         if scheme.lower() != "bearer" or not credential.strip():
             raise NotAuthenticated("use Authorization: Bearer <token>")
-        actor = actor_from_token(db, credential.strip())
-    elif session.get("user_id"):
+        return actor_from_token(db, credential.strip())
+    if session.get("user_id"):
         user = db.get(User, session["user_id"])
         if user is not None and user.is_active and session.get("auth_epoch") == user.password_hash[-12:]:
-            actor = actor_from_user(user)
-    g.actor = actor
-    return actor
+            return actor_from_user(user)
+    return ANONYMOUS
