@@ -69,10 +69,11 @@ class Site:
     labels: dict[str, str] = field(default_factory=dict)
 
     def local(self, label_url: str) -> str:
-        """A label URL as this plain-HTTP test server answers it (labels always print https://; the scheme is
-        not part of the signature, the host is)."""
+        """A label URL as this plain-HTTP test server answers it. Labels print the scheme of PUBLIC_BASE_URL
+        (http here, https in production); the scheme is not part of the signature, the host is."""
         scheme, _, rest = label_url.partition("://")
-        assert scheme.lower() == "https"
+        assert scheme.lower() in ("http", "https")
+        assert rest.startswith(self.base_url.partition("://")[2]), "the label names this server's host"
         return "http://" + rest
 
 
