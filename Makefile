@@ -41,7 +41,7 @@ test-quick: install ## Run the suite on SQLite only, without services
 
 lint: install ## ruff (lint + format check) and mypy on the strict packages
 	$(BIN)/ruff check .
-	$(BIN)/mypy signing search/queries.py
+	$(BIN)/mypy --follow-imports=silent signing search/queries.py  # strict where STYLE.md asks; other packages are not yet typed
 
 bench: install ## Run the benchmarks; results go to bench/results/
 	$(BIN)/python bench/run_all.py $(ARGS)
