@@ -39,7 +39,7 @@ test: install node_modules/.package-lock.json ## Run the whole suite (SQLite, th
 test-quick: install ## Run the suite on SQLite only, without services
 	$(BIN)/python -m pytest -q -m "not postgres and not opensearch and not browser" $(ARGS)
 
-lint: install ## ruff (lint + format check) and mypy on the strict packages
+lint: install ## ruff and mypy (strict on signing and search/queries)
 	$(BIN)/ruff check .
 	$(BIN)/mypy --follow-imports=silent signing search/queries.py  # strict where STYLE.md asks; other packages are not yet typed
 
