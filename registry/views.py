@@ -534,8 +534,8 @@ def download_evidence(certificate_id: int) -> Any:
 def create_product(body: ProductCreate) -> Any:
     db = get_session()
     p = services.create_product(db, current_actor(), body)
-    payload = services.product_to_dict(p)  # serialised inside the transaction: no lazy load after commit
-    db.commit()
+    db.commit()  # commit first: the write lock is held no longer than the write needs
+    payload = services.product_to_dict(p)  # everything it reads was loaded by create_product: no query
     resp = _with_etag(payload, 201)
     resp.headers["Location"] = f"/api/v1/products/{p.id}"
     return resp
