@@ -292,6 +292,30 @@ def check_version(obj: Any, expected: int | None) -> None:
         )
 
 
+def _check_transition(
+    transitions: dict[str, tuple[set[str], str, bool]],
+    kind: str,
+    current: str,
+    action: str,
+    decision: Decision,
+) -> str:
+    """The state ``action`` leads to from ``current``, or the error a reviewer sees."""
+    allowed_from, target, needs_reason = transitions[action]
+    if current not in allowed_from:
+        raise IllegalTransition(
+            f"cannot {action} a {kind} that is {current}",
+            errors=[
+                {
+                    "field": "status",
+                    "reason": f"is {current}; {action} needs {' or '.join(sorted(allowed_from))}",
+                }
+            ],
+        )
+    if needs_reason and not (decision.reason or "").strip():
+        raise ValidationFailed.field("reason", f"a reason is required to {action}")
+    return target
+
+
 # ---------------------------------------------------------------- manufacturers
 
 
@@ -389,20 +413,8 @@ def decide_manufacturer(
     expected_version: int | None,
 ) -> Manufacturer:
     actor.require(roles=(Role.REVIEWER, Role.ADMIN), scope="review")
-    allowed_from, target, needs_reason = MANUFACTURER_TRANSITIONS[action]
     check_version(m, expected_version)
-    if m.status not in allowed_from:
-        raise IllegalTransition(
-            f"cannot {action} a manufacturer that is {m.status}",
-            errors=[
-                {
-                    "field": "status",
-                    "reason": f"is {m.status}; {action} needs {' or '.join(sorted(allowed_from))}",
-                }
-            ],
-        )
-    if needs_reason and not (decision.reason or "").strip():
-        raise ValidationFailed.field("reason", f"a reason is required to {action}")
+    target = _check_transition(MANUFACTURER_TRANSITIONS, "manufacturer", m.status, action, decision)
     before = _snapshot(m, MANUFACTURER_AUDIT_FIELDS)
     m.status = target
     m.status_reason = decision.reason
@@ -632,21 +644,8 @@ def decide_product(
     licence_years: int = 3,
 ) -> Product:
     actor.require(roles=(Role.REVIEWER, Role.ADMIN), scope="review")
-    allowed_from, target, needs_reason = PRODUCT_DECISIONS[action]
     check_version(p, expected_version)
-    current = p.licence_state()
-    if current not in allowed_from:
-        raise IllegalTransition(
-            f"cannot {action} a product that is {current}",
-            errors=[
-                {
-                    "field": "status",
-                    "reason": f"is {current}; {action} needs {' or '.join(sorted(allowed_from))}",
-                }
-            ],
-        )
-    if needs_reason and not (decision.reason or "").strip():
-        raise ValidationFailed.field("reason", f"a reason is required to {action}")
+    target = _check_transition(PRODUCT_DECISIONS, "product", p.licence_state(), action, decision)
     if action == "reinstate" and p.licence_valid_until and p.licence_valid_until < today():
         raise IllegalTransition(
             "the licence has expired meanwhile; the manufacturer must apply again",

@@ -329,9 +329,8 @@ def update_manufacturer(manufacturer_id: int, body: ManufacturerUpdate) -> Any:
     db = get_session()
     m = services.get_manufacturer(db, actor, manufacturer_id)
     services.update_manufacturer(db, actor, m, body, _expected_version())
-    payload = services.manufacturer_to_dict(
-        m, private=True
-    )  # serialised inside the transaction: no lazy load after commit
+    # serialised inside the transaction: no lazy load after commit
+    payload = services.manufacturer_to_dict(m, private=True)
     db.commit()
     return _with_etag(payload)
 
@@ -343,9 +342,8 @@ def _manufacturer_decision(action: str) -> Any:
         db = get_session()
         m = services.get_manufacturer(db, actor, manufacturer_id)
         services.decide_manufacturer(db, actor, m, action, body, _expected_version())
-        payload = services.manufacturer_to_dict(
-            m, private=True
-        )  # serialised inside the transaction: no lazy load after commit
+        # serialised inside the transaction: no lazy load after commit
+        payload = services.manufacturer_to_dict(m, private=True)
         db.commit()
         return _with_etag(payload)
 
