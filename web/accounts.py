@@ -88,7 +88,8 @@ def deliver_mail(to: str, subject: str, body: str) -> Path:
     msg.set_content(body)
     outbox = Path(current_app.config["INSTANCE_PATH"]) / "outbox"
     outbox.mkdir(parents=True, exist_ok=True)
-    path = outbox / f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{secrets.token_hex(4)}.eml"
+    # Microseconds in the name keep the outbox in sending order (read_outbox sorts by name).
+    path = outbox / f"{datetime.now(UTC):%Y%m%dT%H%M%S.%f}-{secrets.token_hex(4)}.eml"
     path.write_bytes(bytes(msg))
     log.info("mail to %s written to %s", to, path)
     return path

@@ -100,8 +100,9 @@ def test_login_redirects_only_to_local_pages(client: Any, maker: Any) -> None:
     assert resp.headers["Location"] == "/portal/"
 
 
-def _reset_link(app: Any) -> str:
-    messages = read_outbox(app.config["INSTANCE_PATH"])
+def _reset_link(app: Any, email: str) -> str:
+    """The link in the newest message to ``email`` (earlier tests leave their mail in the outbox)."""
+    messages = [m for m in read_outbox(app.config["INSTANCE_PATH"]) if m["To"] == email]
     body = messages[-1].get_body().get_content()
     base = re.escape(app.config["PUBLIC_BASE_URL"])
     return re.search(base + r"(/password/reset/\S+)", body).group(1)
@@ -116,7 +117,7 @@ def test_password_reset_does_not_reveal_accounts_and_works_once(app: Any, client
     assert unknown.get_data() == known.get_data()
     assert len(read_outbox(app.config["INSTANCE_PATH"])) == before + 1
     assert read_outbox(app.config["INSTANCE_PATH"])[-1]["To"] == maker.user.email
-    link = _reset_link(app)
+    link = _reset_link(app, maker.user.email)
     assert client.get(link).status_code == 200
     short = post_form(client, link, {"password": "short", "password2": "short"}, form_page=link)
     assert short.status_code == 422
@@ -148,6 +149,6 @@ def test_a_password_reset_ends_other_sessions(app: Any, client: Any, maker: Any)
     assert client.get("/portal/").status_code == 200
     other = app.test_client()
     post_form(other, "/password/forgot", {"email": maker.user.email})
-    link = _reset_link(app)
+    link = _reset_link(app, maker.user.email)
     post_form(other, link, {"password": "another new password", "password2": "another new password"}, form_page=link)
     assert client.get("/portal/").status_code == 303
