@@ -158,20 +158,14 @@ def current_actor() -> Actor:
     """The actor of the current Flask request (cached on ``g``)."""
     from flask import g
 
-    from registry.db import get_db, get_session
+    from registry.db import lookups
 
     if "actor" in g:
         return g.actor
-    database = get_db()
-    if database.is_sqlite:
-        # Look the credential up in a short read transaction of its own: on SQLite the request's write
-        # transaction holds the one write lock, and it should not hold it while we check a token.
-        with database.session(write=False) as reader:
-            actor = _actor_from_request(reader)
-    else:
-        actor = _actor_from_request(get_session())
-    g.actor = actor
-    return actor
+    # On SQLite the request's write transaction holds the one write lock: check the credential before.
+    with lookups() as reader:
+        g.actor = _actor_from_request(reader)
+    return g.actor
 
 
 def _actor_from_request(db: Session) -> Actor:

@@ -7,6 +7,8 @@ lock upgrade; reads use deferred transactions and WAL so they never wait for wri
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -177,6 +179,23 @@ def get_db() -> Database:
     from flask import current_app
 
     return current_app.extensions["registry.db"]
+
+
+@contextmanager
+def lookups() -> Iterator[Session]:
+    """A session for the look-ups a request makes before it writes.
+
+    On SQLite it is a separate read session whose read transaction ends with the block, so those
+    reads run before the write transaction takes the database's single write lock and do not lengthen
+    it (what they found is still guarded at write time by constraints and version columns). Elsewhere
+    it is the request's own session, left open.
+    """
+    database = get_db()
+    if not database.is_sqlite:
+        yield get_session()
+        return
+    with database.session(write=False) as reader:
+        yield reader
 
 
 def get_session() -> Session:

@@ -549,10 +549,28 @@ def _gtin_free(session: Session, gtin: str, product_id: int | None = None) -> No
         )
 
 
-def create_product(session: Session, actor: Actor, data: ProductCreate) -> Product:
+def check_new_product(
+    session: Session, actor: Actor, data: ProductCreate
+) -> tuple[Manufacturer, list[Certificate]]:
+    """What drafting ``data`` needs, checked: the actor's verified manufacturer and its certificates."""
     _, m = _require_verified_maker(session, actor)
     _gtin_free(session, data.gtin)
-    certs = _owned_certificates(session, m.id, data.certificate_ids)
+    return m, _owned_certificates(session, m.id, data.certificate_ids)
+
+
+def create_product(
+    session: Session,
+    actor: Actor,
+    data: ProductCreate,
+    checked: tuple[Manufacturer, list[Certificate]] | None = None,
+) -> Product:
+    """Draft a product. ``checked`` is ``check_new_product``'s answer when the view ran it beforehand in
+    ``registry.db.lookups()``; a GTIN taken since is still refused by the unique constraint (409 gtin)."""
+    if checked is None:
+        m, certs = check_new_product(session, actor, data)
+    else:  # attach what was read without reading it again
+        m = session.merge(checked[0], load=False)
+        certs = [session.merge(c, load=False) for c in checked[1]]
     fields = data.model_dump(exclude={"certificate_ids"})
     p = Product(manufacturer=m, status=ProductStatus.DRAFT, **fields)
     p.certificates = certs

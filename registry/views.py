@@ -13,7 +13,7 @@ from registry import services
 from registry.auth import authenticate_password, current_actor, issue_token
 from registry.data.districts import DISTRICTS
 from registry.data.taxonomy import CATEGORIES, CERTIFICATE_SCHEMES, GROUPS
-from registry.db import get_session
+from registry.db import get_session, lookups
 from registry.errors import NotFound, PayloadTooLarge, ValidationFailed
 from registry.evidence import attach_evidence, evidence_path
 from registry.importing import import_products
@@ -530,8 +530,11 @@ def download_evidence(certificate_id: int) -> Any:
     auth=True,
 )
 def create_product(body: ProductCreate) -> Any:
+    actor = current_actor()
+    with lookups() as reader:  # on SQLite, before the write lock is taken
+        checked = services.check_new_product(reader, actor, body)
     db = get_session()
-    p = services.create_product(db, current_actor(), body)
+    p = services.create_product(db, actor, body, checked)
     db.commit()  # commit first: the write lock is held no longer than the write needs
     payload = services.product_to_dict(p)  # everything it reads was loaded by create_product: no query
     resp = _with_etag(payload, 201)

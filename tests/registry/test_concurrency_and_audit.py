@@ -92,6 +92,49 @@ def test_concurrent_decisions_exactly_one_wins(committed_app):
     s.close()
 
 
+def test_one_gtin_raced_by_several_creators_is_registered_once(committed_app):
+    """The GTIN check runs before the write lock; the unique constraint decides the race (409 gtin)."""
+    from registry.factories import demo_gtin
+    from registry.models import Product
+
+    db = committed_app.extensions["registry.db"]
+    s = db.session()
+    bind_factories(s)
+    suffix = uuid.uuid4().int % 10**8
+    maker = make_party(s, bin=f"78{suffix:011d}")
+    s.commit()
+    s.close()
+    gtin = demo_gtin(suffix + 2 * 10**9)
+    body = {
+        "name_en": "Raced router", "name_bn": "রাউটার", "brand": "Race", "model_number": "R-1",
+        "category": "network-equipment", "gtin": gtin, "local_value_addition": 40, "lva_basis": "assembly",
+    }
+    barrier = threading.Barrier(6)
+    answers: list[tuple[int, dict]] = []
+
+    def create():
+        client = committed_app.test_client()
+        barrier.wait()
+        resp = client.post("/api/v1/products", json=body, headers=maker.headers)
+        answers.append((resp.status_code, resp.get_json()))
+
+    threads = [threading.Thread(target=create) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    codes = sorted(code for code, _ in answers)
+    assert codes == [201, 409, 409, 409, 409, 409], answers
+    assert all(doc["errors"][0]["field"] == "gtin" for code, doc in answers if code == 409), answers
+    s = db.session()
+    ids = s.scalars(select(Product.id).where(Product.gtin == gtin)).all()
+    created = s.scalars(
+        select(AuditEvent.target_id).where(AuditEvent.action == "product.created")
+    ).all()
+    s.close()
+    assert len(ids) == 1 and created.count(str(ids[0])) == 1
+
+
 def test_audit_events_cannot_be_updated_or_deleted(app, session, client):
     maker = make_party(session)
     session.commit()
