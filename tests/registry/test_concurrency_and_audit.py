@@ -106,8 +106,14 @@ def test_one_gtin_raced_by_several_creators_is_registered_once(committed_app):
     s.close()
     gtin = demo_gtin(suffix + 2 * 10**9)
     body = {
-        "name_en": "Raced router", "name_bn": "রাউটার", "brand": "Race", "model_number": "R-1",
-        "category": "network-equipment", "gtin": gtin, "local_value_addition": 40, "lva_basis": "assembly",
+        "name_en": "Raced router",
+        "name_bn": "রাউটার",
+        "brand": "Race",
+        "model_number": "R-1",
+        "category": "network-equipment",
+        "gtin": gtin,
+        "local_value_addition": 40,
+        "lva_basis": "assembly",
     }
     barrier = threading.Barrier(6)
     answers: list[tuple[int, dict]] = []
@@ -128,9 +134,7 @@ def test_one_gtin_raced_by_several_creators_is_registered_once(committed_app):
     assert all(doc["errors"][0]["field"] == "gtin" for code, doc in answers if code == 409), answers
     s = db.session()
     ids = s.scalars(select(Product.id).where(Product.gtin == gtin)).all()
-    created = s.scalars(
-        select(AuditEvent.target_id).where(AuditEvent.action == "product.created")
-    ).all()
+    created = s.scalars(select(AuditEvent.target_id).where(AuditEvent.action == "product.created")).all()
     s.close()
     assert len(ids) == 1 and created.count(str(ids[0])) == 1
 
