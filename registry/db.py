@@ -188,14 +188,24 @@ def lookups() -> Iterator[Session]:
     On SQLite it is a separate read session whose read transaction ends with the block, so those
     reads run before the write transaction takes the database's single write lock and do not lengthen
     it (what they found is still guarded at write time by constraints and version columns). Elsewhere
-    it is the request's own session, left open.
+    it is the request's own session, left open. Nested blocks share the outer block's session.
     """
+    from flask import g
+
     database = get_db()
     if not database.is_sqlite:
         yield get_session()
         return
+    outer = g.get("lookup_session")
+    if outer is not None:
+        yield outer
+        return
     with database.session(write=False) as reader:
-        yield reader
+        g.lookup_session = reader
+        try:
+            yield reader
+        finally:
+            g.pop("lookup_session", None)
 
 
 def get_session() -> Session:

@@ -530,8 +530,8 @@ def download_evidence(certificate_id: int) -> Any:
     auth=True,
 )
 def create_product(body: ProductCreate) -> Any:
-    actor = current_actor()
     with lookups() as reader:  # on SQLite, before the write lock is taken
+        actor = current_actor()
         checked = services.check_new_product(reader, actor, body)
     db = get_session()
     p = services.create_product(db, actor, body, checked)
