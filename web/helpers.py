@@ -124,18 +124,21 @@ def render_error(status: int, title: str, detail: str) -> Any:
 
 def pydantic_errors(exc: Any) -> dict[str, str]:
     """A pydantic ValidationError as {dotted field: message}."""
+    from web.field_errors import from_pydantic
+
     out: dict[str, str] = {}
     for err in exc.errors():
         loc = ".".join(str(p) for p in err.get("loc", ()) if p != "__root__") or "form"
-        msg = str(err.get("msg", "invalid"))
-        out.setdefault(loc, msg.removeprefix("Value error, "))
+        out.setdefault(loc, from_pydantic(err))
     return out
 
 
 def domain_errors(exc: Any) -> dict[str, str]:
     """A registry/search/signing error as {field: reason} (``form`` for a general message)."""
-    out = {e.get("field", "form"): e.get("reason", "") for e in getattr(exc, "errors", []) or []}
-    out.setdefault("form", getattr(exc, "detail", None) or str(exc))
+    from web.field_errors import from_text
+
+    out = {e.get("field", "form"): from_text(e.get("reason", "")) for e in getattr(exc, "errors", []) or []}
+    out.setdefault("form", from_text(getattr(exc, "detail", None) or str(exc)))
     return out
 
 

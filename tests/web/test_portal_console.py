@@ -211,3 +211,24 @@ def test_big_label_runs_become_a_job_with_a_progress_page(app: Any, client: Any,
     sign_in(other, stranger.user)
     assert other.get(resp.headers["Location"]).status_code == 404
     assert other.get(pdf_link).status_code == 404
+
+
+def test_form_errors_are_shown_in_the_pages_language(client: Any) -> None:
+    bad = {**REGISTRATION, "bin": "12", "tin": "", "contact_email": "not an e-mail"}
+    bangla = post_form(client, "/portal/register?lang=bn", bad, form_page="/portal/register").get_data(as_text=True)
+    assert "BIN-এ ঠিক ১৩টি অঙ্ক থাকে।" in bangla
+    assert "একটি সঠিক ই-মেইল ঠিকানা লিখুন।" in bangla
+    assert "a BIN has exactly 13 digits" not in bangla
+    english = post_form(client, "/portal/register?lang=en", bad, form_page="/portal/register").get_data(as_text=True)
+    assert "a BIN has exactly 13 digits" in english and "BIN-এ" not in english
+
+
+def test_product_form_errors_in_bangla_name_the_check_digit(client: Any, maker: Any) -> None:
+    sign_in(client, maker.user)
+    form = {"name_en": "Phone", "name_bn": "ফোন", "brand": "Shapla", "model_number": "S1", "category": "mobile-phones",
+            "gtin": "4006381333932", "local_value_addition": "140", "lva_basis": "assembly"}
+    resp = post_form(client, "/portal/products/new?lang=bn", form, form_page="/portal/products/new")
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 422
+    assert "GTIN 4006381333932-এর চেক ডিজিট 2, কিন্তু হওয়া উচিত 1।" in html
+    assert "100 বা তার কম হতে হবে।" in html
