@@ -22,6 +22,7 @@ from labels.jobs import LabelJobs
 from labels.pdf import LabelItem
 from labels.schemas import get_layout
 from labels.services import EXTENSIONS, FORMATS, MEDIA_TYPES, items_from_batch, items_from_urls, write_labels
+from registry.openapi import api
 
 bp = Blueprint("labels", __name__)
 
@@ -71,6 +72,27 @@ def file_response(items: Iterator[LabelItem], fmt: str, layout: str, stem: str) 
 # ---------------------------------------------------------------------------------------------- given URLs
 
 
+@api.describe(
+    bp,
+    "/api/v1/labels",
+    "POST",
+    summary="Print labels for a list of label URLs (PDF, ZIP of SVG/PNG, or CSV)",
+    tags=["labels"],
+    auth=True,
+    produces="application/pdf",
+    body={
+        "type": "object",
+        "required": ["urls", "name_en", "name_bn"],
+        "properties": {
+            "urls": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+            "name_en": {"type": "string"},
+            "name_bn": {"type": "string"},
+            "batch": {"type": "string"},
+            "format": {"enum": ["pdf", "zip-svg", "zip-png", "csv"]},
+            "layout": {"type": "string"},
+        },
+    },
+)
 @bp.post("/api/v1/labels")
 def render_url_labels() -> Response:
     """Labels for a list of label URLs with one product's names (e.g. URLs exported earlier)."""
@@ -197,6 +219,24 @@ def unit_range(body: dict[str, Any], count: int) -> tuple[int, int]:
     return start, stop
 
 
+@api.describe(
+    bp,
+    "/api/v1/batches/<int:batch_id>/labels",
+    "POST",
+    summary="Print a serial batch's labels: the file when small, else 202 and a job to poll",
+    tags=["labels"],
+    auth=True,
+    produces="application/pdf",
+    body={
+        "type": "object",
+        "properties": {
+            "start": {"type": "integer", "minimum": 0},
+            "stop": {"type": "integer", "minimum": 1},
+            "format": {"enum": ["pdf", "zip-svg", "zip-png", "csv"]},
+            "layout": {"type": "string"},
+        },
+    },
+)
 @bp.post("/api/v1/batches/<int:batch_id>/labels")
 def render_batch_labels(batch_id: int) -> Any:
     """Labels for a serial batch: the file itself when small, else 202 with a job to poll."""
@@ -243,11 +283,23 @@ def visible_job(job_id: str):
     return jobs().get(job_id, user.id, is_admin=user.role == Role.ADMIN)
 
 
+@api.describe(
+    bp, "/api/v1/label-jobs/<job_id>", "GET", summary="A label job's progress", tags=["labels"], auth=True
+)
 @bp.get("/api/v1/label-jobs/<job_id>")
 def show_label_job(job_id: str) -> Any:
     return visible_job(job_id).to_dict()
 
 
+@api.describe(
+    bp,
+    "/api/v1/label-jobs/<job_id>/download",
+    "GET",
+    summary="A finished label job's file",
+    tags=["labels"],
+    auth=True,
+    produces="application/octet-stream",
+)
 @bp.get("/api/v1/label-jobs/<job_id>/download")
 def download_label_job(job_id: str) -> Response:
     job = visible_job(job_id)

@@ -151,6 +151,61 @@ class ApiSpec:
 
         return decorator
 
+    def describe(
+        self,
+        bp: Blueprint,
+        rule: str,
+        method: str = "GET",
+        *,
+        summary: str,
+        tags: list[str],
+        status: int = 200,
+        auth: bool = False,
+        body: dict[str, Any] | None = None,
+        query: dict[str, dict[str, Any]] | None = None,
+        produces: str | None = None,
+    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """Put a route whose view reads the request itself into the document, unchanged.
+
+        ``body`` is the JSON Schema of a JSON request body; ``query`` maps each query parameter to its
+        schema (``"required": True`` inside marks a required one); ``produces`` names a non-JSON answer.
+        """
+
+        def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+            openapi: dict[str, Any] = {}
+            if body is not None:
+                openapi["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+            full_rule = (bp.url_prefix or "") + rule
+            params = _path_params(full_rule)
+            for name, schema in (query or {}).items():
+                schema = dict(schema)
+                required = bool(schema.pop("required", False))
+                params.append({"name": name, "in": "query", "required": required, "schema": schema})
+            openapi["parameters"] = params
+            if produces is not None:
+                openapi["responses"] = {
+                    str(status): {"description": "success", "content": {produces: {}}},
+                    "default": _PROBLEM_RESPONSE,
+                }
+            self.operations.append(
+                Operation(
+                    full_rule,
+                    method,
+                    view.__name__,
+                    summary=summary,
+                    tags=tags,
+                    body=None,
+                    query=None,
+                    response=None,
+                    status=status,
+                    auth=auth,
+                    extra={"openapi": openapi},
+                )
+            )
+            return view
+
+        return decorator
+
     def document(self, server_url: str = "/") -> dict[str, Any]:
         models: set[type[BaseModel]] = {_Problem()}
         for op in self.operations:
@@ -160,8 +215,10 @@ class ApiSpec:
                 elif isinstance(m, list) and m and isinstance(m[0], type):
                     models.add(m[0])
         keyed = [(m, "validation") for m in sorted(models, key=lambda m: m.__name__)]
-        _, top = models_json_schema(keyed, ref_template="#/components/schemas/{model}")
+        refs, top = models_json_schema(keyed, ref_template="#/components/schemas/{model}")
         schemas = top.get("$defs", {})
+        # pydantic names two models of one class name apart (module__Class): refer by what it chose.
+        ref = {model: refs[(model, "validation")] for model, _ in keyed}
         paths: dict[str, Any] = {}
         for op in self.operations:
             path = _openapi_path(op.rule)
@@ -171,20 +228,15 @@ class ApiSpec:
                 "tags": op.tags,
                 "parameters": _path_params(op.rule) + (_query_params(op.query) if op.query else []),
                 "responses": {
-                    str(op.status): _response_schema(op.response, op.status),
-                    "default": {
-                        "description": "an RFC 9457 problem",
-                        "content": {
-                            "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
-                        },
-                    },
+                    str(op.status): _response_schema(op.response, op.status, ref),
+                    "default": _PROBLEM_RESPONSE,
                 },
             }
             if op.body is not None:
                 item["requestBody"] = {
                     "required": True,
                     "content": {
-                        "application/json": {"schema": {"$ref": f"#/components/schemas/{op.body.__name__}"}}
+                        "application/json": {"schema": ref[op.body]}
                     },
                 }
             if op.auth:
@@ -213,6 +265,12 @@ class ApiSpec:
                 },
             },
         }
+
+
+_PROBLEM_RESPONSE = {
+    "description": "an RFC 9457 problem",
+    "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+}
 
 
 def _Problem() -> type[BaseModel]:
@@ -246,11 +304,11 @@ def _query_params(model: type[BaseModel]) -> list[dict[str, Any]]:
     ]
 
 
-def _response_schema(response: Any, status: int) -> dict[str, Any]:
+def _response_schema(response: Any, status: int, ref: dict[Any, dict[str, str]]) -> dict[str, Any]:
     if response is None:
         return {"description": "no content" if status == 204 else "success"}
     if isinstance(response, list):
-        inner = {"$ref": f"#/components/schemas/{response[0].__name__}"}
+        inner = ref[response[0]]
         schema: dict[str, Any] = {
             "type": "object",
             "properties": {
@@ -261,7 +319,7 @@ def _response_schema(response: Any, status: int) -> dict[str, Any]:
             },
         }
     elif isinstance(response, type) and issubclass(response, BaseModel):
-        schema = {"$ref": f"#/components/schemas/{response.__name__}"}
+        schema = ref[response]
     else:
         return {"description": str(response)}
     return {"description": "success", "content": {"application/json": {"schema": schema}}}

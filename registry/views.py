@@ -731,6 +731,7 @@ def _audit_dict(e: AuditEvent) -> dict[str, Any]:
     }
 
 
+@api.describe(bp, "/openapi.json", summary="This OpenAPI 3.1 document", tags=["meta"])
 @bp.get("/openapi.json")
 def openapi_document() -> Any:
     return jsonify(api.document(server_url=request.host_url.rstrip("/")))

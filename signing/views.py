@@ -18,6 +18,7 @@ from registry.auth import Actor, current_actor
 from registry.db import get_db, get_session
 from registry.errors import Forbidden, NotFound, ValidationFailed
 from registry.models import Product, Role
+from registry.openapi import api
 from registry.services import get_product
 from signing import services
 from signing.models import ConsumerReport, SerialBatch, SignedRecordRow, Unit
@@ -90,6 +91,14 @@ def json_body() -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------- public keys
 
 
+@api.describe(
+    bp,
+    "/.well-known/jwks.json",
+    "GET",
+    summary="The issuing keys, current and retired (RFC 7517 JWK Set)",
+    tags=["verification"],
+    produces="application/jwk-set+json",
+)
 @bp.get("/.well-known/jwks.json")
 def jwks() -> Response:
     keyring = extension().keyring(get_session())
@@ -174,6 +183,14 @@ def verify_label(gtin: str, qualifiers: str = "") -> Response:
     return render_verdict(verify_and_record(label_url_of_request()))
 
 
+@api.describe(
+    bp,
+    "/api/v1/verify",
+    "GET",
+    summary="Verify a label URL and record the scan (the JSON verdict)",
+    tags=["verification"],
+    query={"url": {"type": "string", "required": True, "description": "the label URL as scanned"}},
+)
 @bp.get("/api/v1/verify")
 def verify_api() -> Response:
     limit("verify")
@@ -193,6 +210,13 @@ def record_response(row: SignedRecordRow) -> Response:
     return response
 
 
+@api.describe(
+    bp,
+    "/api/v1/products/<int:product_id>/record",
+    "GET",
+    summary="The product's newest signed authenticity record (RFC 8785 JSON)",
+    tags=["records"],
+)
 @bp.get("/api/v1/products/<int:product_id>/record")
 def latest_product_record(product_id: int) -> Response:
     session = get_session()
@@ -203,6 +227,13 @@ def latest_product_record(product_id: int) -> Response:
     return record_response(row)
 
 
+@api.describe(
+    bp,
+    "/api/v1/products/<int:product_id>/records",
+    "GET",
+    summary="Every authenticity record signed for the product",
+    tags=["records"],
+)
 @bp.get("/api/v1/products/<int:product_id>/records")
 def list_product_records(product_id: int) -> Any:
     session = get_session()
@@ -219,6 +250,13 @@ def list_product_records(product_id: int) -> Any:
     }
 
 
+@api.describe(
+    bp,
+    "/api/v1/records/<int:record_id>",
+    "GET",
+    summary="One signed authenticity record, as signed",
+    tags=["records"],
+)
 @bp.get("/api/v1/records/<int:record_id>")
 def show_record(record_id: int) -> Response:
     session = get_session()
@@ -247,6 +285,20 @@ def load_batch(session: Session, actor: Actor, batch_id: int) -> SerialBatch:
     return batch
 
 
+@api.describe(
+    bp,
+    "/api/v1/products/<int:product_id>/batches",
+    "POST",
+    summary="Issue a batch of serials for a licensed product (one row, up to 1,000,000)",
+    tags=["batches"],
+    status=201,
+    auth=True,
+    body={
+        "type": "object",
+        "required": ["count"],
+        "properties": {"count": {"type": "integer", "minimum": 1, "maximum": 1000000}},
+    },
+)
 @bp.post("/api/v1/products/<int:product_id>/batches")
 def create_batch(product_id: int) -> Any:
     actor = current_actor()
@@ -271,6 +323,14 @@ def create_batch(product_id: int) -> Any:
     return services.batch_to_dict(batch) | {"links": batch_links(batch)}, 201
 
 
+@api.describe(
+    bp,
+    "/api/v1/products/<int:product_id>/batches",
+    "GET",
+    summary="The product's serial batches",
+    tags=["batches"],
+    auth=True,
+)
 @bp.get("/api/v1/products/<int:product_id>/batches")
 def list_batches(product_id: int) -> Any:
     actor = current_actor()
@@ -283,6 +343,9 @@ def list_batches(product_id: int) -> Any:
     return {"items": [services.batch_to_dict(b) | {"links": batch_links(b)} for b in batches]}
 
 
+@api.describe(
+    bp, "/api/v1/batches/<int:batch_id>", "GET", summary="A serial batch", tags=["batches"], auth=True
+)
 @bp.get("/api/v1/batches/<int:batch_id>")
 def show_batch(batch_id: int) -> Any:
     actor = current_actor()
@@ -291,6 +354,20 @@ def show_batch(batch_id: int) -> Any:
     return services.batch_to_dict(batch) | {"links": batch_links(batch)}
 
 
+@api.describe(
+    bp,
+    "/api/v1/batches/<int:batch_id>/urls",
+    "GET",
+    summary="The batch's signed label URLs, one per line (or serial,url with format=csv)",
+    tags=["batches"],
+    auth=True,
+    produces="text/plain",
+    query={
+        "start": {"type": "integer", "minimum": 0},
+        "stop": {"type": "integer", "minimum": 0},
+        "format": {"enum": ["txt", "csv"]},
+    },
+)
 @bp.get("/api/v1/batches/<int:batch_id>/urls")
 def batch_urls(batch_id: int) -> Response:
     """The batch's label URLs, one per line (``text/plain``), or ``serial,url`` lines with ``format=csv``."""
@@ -326,6 +403,22 @@ def batch_urls(batch_id: int) -> Response:
     return response
 
 
+@api.describe(
+    bp,
+    "/api/v1/batches/<int:batch_id>/status",
+    "POST",
+    summary="Suspend, reinstate or revoke a serial batch, with the reason",
+    tags=["batches"],
+    auth=True,
+    body={
+        "type": "object",
+        "required": ["status", "reason"],
+        "properties": {
+            "status": {"enum": ["active", "suspended", "revoked"]},
+            "reason": {"type": "string", "minLength": 1},
+        },
+    },
+)
 @bp.post("/api/v1/batches/<int:batch_id>/status")
 def change_batch_status(batch_id: int) -> Any:
     actor = current_actor()
@@ -358,6 +451,19 @@ def change_batch_status(batch_id: int) -> Any:
 # ---------------------------------------------------------------------------------------------- units
 
 
+@api.describe(
+    bp,
+    "/api/v1/units/recall",
+    "POST",
+    summary="Recall one unit by its label URL",
+    tags=["batches"],
+    auth=True,
+    body={
+        "type": "object",
+        "required": ["url"],
+        "properties": {"url": {"type": "string"}, "reason": {"type": "string"}},
+    },
+)
 @bp.post("/api/v1/units/recall")
 def recall_unit() -> Any:
     actor = current_actor()
@@ -395,6 +501,15 @@ def recall_unit() -> Any:
     return services.unit_to_dict(unit)
 
 
+@api.describe(
+    bp,
+    "/api/v1/products/<int:product_id>/units",
+    "GET",
+    summary="Scanned or recalled units of a product (flagged=true: possible copies only)",
+    tags=["batches"],
+    auth=True,
+    query={"flagged": {"type": "boolean"}},
+)
 @bp.get("/api/v1/products/<int:product_id>/units")
 def list_units(product_id: int) -> Any:
     """Scanned or recalled units of a product; ``flagged=true`` lists only possibly copied ones."""
@@ -412,6 +527,19 @@ def list_units(product_id: int) -> Any:
 # ---------------------------------------------------------------------------------------------- reports
 
 
+@api.describe(
+    bp,
+    "/api/v1/reports",
+    "POST",
+    summary="Report a suspected fake (JSON, or multipart with a photo)",
+    tags=["reports"],
+    status=201,
+    body={
+        "type": "object",
+        "required": ["text"],
+        "properties": {"text": {"type": "string"}, "url": {"type": "string"}, "district": {"type": "string"}},
+    },
+)
 @bp.post("/api/v1/reports")
 def create_report() -> Any:
     """A consumer reports a suspected fake: JSON ``{text, url?, district?}`` or a multipart form with
@@ -438,6 +566,14 @@ def create_report() -> Any:
     return {"id": report.id, "status": report.status, "verdict": report.verdict}, 201
 
 
+@api.describe(
+    bp,
+    "/api/v1/reports",
+    "GET",
+    summary="Consumer reports (reviewers: all; manufacturers: on their products)",
+    tags=["reports"],
+    auth=True,
+)
 @bp.get("/api/v1/reports")
 def list_reports() -> Any:
     """Reviewers see every report; a manufacturer sees the reports on its own products."""
@@ -453,6 +589,15 @@ def list_reports() -> Any:
     return {"items": [services.report_to_dict(r) for r in session.scalars(stmt)]}
 
 
+@api.describe(
+    bp,
+    "/api/v1/reports/<int:report_id>/photo",
+    "GET",
+    summary="The photo sent with a report",
+    tags=["reports"],
+    auth=True,
+    produces="image/*",
+)
 @bp.get("/api/v1/reports/<int:report_id>/photo")
 def report_photo(report_id: int) -> Response:
     actor = current_actor()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from config import ConfigError, load_settings
@@ -70,3 +72,29 @@ def test_settings_come_from_prefixed_environment():
     assert s.LICENCE_YEARS == 5 and s.SEARCH_SYNC_THREAD is False
     with pytest.raises(ConfigError, match="REGISTRY_LICENCE_YEARS"):
         load_settings(environ={"REGISTRY_LICENCE_YEARS": "three"})
+
+
+def test_every_api_route_is_in_the_openapi_document(app, client):
+    doc = client.get("/api/v1/openapi.json").get_json()
+    documented = {(path, method) for path, item in doc["paths"].items() for method in item}
+    missing = []
+    for rule in app.url_map.iter_rules():
+        if not (rule.rule.startswith("/api/v1/") or rule.rule.startswith("/.well-known/")):
+            continue
+        path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.rule)
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            if (path, method.lower()) not in documented:
+                missing.append(f"{method} {path}")
+    assert not missing, "routes missing from /api/v1/openapi.json: " + ", ".join(missing)
+    ids = [op["operationId"] for item in doc["paths"].values() for op in item.values()]
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+
+
+def test_the_openapi_document_is_valid_openapi_3_1(client):
+    from openapi_spec_validator import validate
+
+    doc = client.get("/api/v1/openapi.json").get_json()
+    try:
+        validate(doc)
+    except Exception as exc:  # noqa: BLE001 - any finding, reported briefly (the document is long)
+        pytest.fail(f"invalid OpenAPI 3.1: {type(exc).__name__}: {str(exc)[:800]}")
