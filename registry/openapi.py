@@ -78,12 +78,12 @@ class Operation:
         *,
         summary: str,
         tags: list[str],
-        body: type[BaseModel] | None,
-        query: type[BaseModel] | None,
-        response: Any,
-        status: int,
-        auth: bool,
-        extra: dict[str, Any],
+        body: type[BaseModel] | None = None,
+        query: type[BaseModel] | None = None,
+        response: Any = None,
+        status: int = 200,
+        auth: bool = False,
+        extra: dict[str, Any] | None = None,
     ) -> None:
         self.rule, self.method, self.view, self.summary, self.tags = rule, method, view, summary, tags
         self.body, self.query, self.response, self.status, self.auth, self.extra = (
@@ -92,7 +92,7 @@ class Operation:
             response,
             status,
             auth,
-            extra,
+            extra or {},
         )
 
 
@@ -194,9 +194,6 @@ class ApiSpec:
                     view.__name__,
                     summary=summary,
                     tags=tags,
-                    body=None,
-                    query=None,
-                    response=None,
                     status=status,
                     auth=auth,
                     extra={"openapi": openapi},
@@ -235,9 +232,7 @@ class ApiSpec:
             if op.body is not None:
                 item["requestBody"] = {
                     "required": True,
-                    "content": {
-                        "application/json": {"schema": ref[op.body]}
-                    },
+                    "content": {"application/json": {"schema": ref[op.body]}},
                 }
             if op.auth:
                 item["security"] = [{"bearer": []}, {"session": []}]
