@@ -73,8 +73,7 @@ def _make_engine(url: str, *, immediate: bool) -> Engine:
                 raise
 
         if immediate and lock_path is not None:
-            event.listen(engine, "commit", _release_writer_lock)
-            event.listen(engine, "rollback", _release_writer_lock)
+            _release_after_end(engine)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
@@ -108,7 +107,7 @@ def _acquire_writer_lock(conn: Any, path: str, wait_seconds: float = 30.0) -> No
                 # Never hang: fall back to SQLite's own busy handling (and its timeout) from here.
                 os.close(fd)
                 return
-            time.sleep(0.0005)
+            time.sleep(0.0002)
         except BaseException:
             os.close(fd)
             raise
@@ -123,6 +122,28 @@ def _release_writer_lock(conn: Any) -> None:
     if fd is not None:
         fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)
+
+
+def _release_after_end(engine: Engine) -> None:
+    """Let the next writer in only once COMMIT or ROLLBACK has run.
+
+    (SQLAlchemy's ``commit`` event fires before the DBAPI commit: a writer let in there would find the
+    database still locked and sleep in SQLite's busy handler for a millisecond or more.)
+    """
+    dialect = engine.dialect
+    for name in ("do_commit", "do_rollback"):
+        end = getattr(dialect, name)
+
+        def then_release(dbapi_connection: Any, _end: Any = end) -> None:
+            try:
+                _end(dbapi_connection)
+            finally:
+                try:
+                    _release_writer_lock(dbapi_connection)  # the pool's proxy: it carries ``info``
+                except NotImplementedError:  # the engine's first-connect probe: no info, no lock
+                    pass
+
+        setattr(dialect, name, then_release)
 
 
 class Database:
