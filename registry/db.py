@@ -7,6 +7,7 @@ lock upgrade; reads use deferred transactions and WAL so they never wait for wri
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -138,10 +139,9 @@ def _release_after_end(engine: Engine) -> None:
             try:
                 _end(dbapi_connection)
             finally:
-                try:
+                # (the engine's first-connect probe has no ``info``, and no lock)
+                with contextlib.suppress(NotImplementedError):
                     _release_writer_lock(dbapi_connection)  # the pool's proxy: it carries ``info``
-                except NotImplementedError:  # the engine's first-connect probe: no info, no lock
-                    pass
 
         setattr(dialect, name, then_release)
 
