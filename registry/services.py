@@ -470,6 +470,45 @@ def invite_staff(session: Session, actor: Actor, m: Manufacturer, data: StaffInv
     return staff, password
 
 
+def list_staff(session: Session, actor: Actor, m: Manufacturer) -> list[User]:
+    """The company's accounts, owner first: for its own people and for reviewers."""
+    user = actor.require()
+    if user.manufacturer_id != m.id and user.role not in (Role.REVIEWER, Role.ADMIN):
+        raise NotFound(f"no manufacturer {m.id}")
+    return list(
+        session.scalars(
+            select(User).where(User.manufacturer_id == m.id).order_by(User.is_owner.desc(), User.name, User.id)
+        )
+    )
+
+
+def set_staff_active(session: Session, actor: Actor, m: Manufacturer, staff_id: int, active: bool) -> User:
+    """The owner turns a staff account off (someone left) or on again; its sessions and tokens stop at once."""
+    user = actor.require(roles=(Role.MANUFACTURER,), scope="write")
+    if not (user.is_owner and user.manufacturer_id == m.id):
+        raise Forbidden("only the company's owner can change its staff accounts")
+    staff = session.get(User, staff_id)
+    if staff is None or staff.manufacturer_id != m.id:
+        raise NotFound(f"no staff account {staff_id} in this company")
+    if staff.is_owner:
+        raise Conflict(
+            "the owner's account cannot be turned off here; ask the registry",
+            errors=[{"field": "user_id", "reason": "is the owner"}],
+        )
+    if staff.is_active != active:
+        staff.is_active = active
+        record_event(
+            session,
+            actor=actor,
+            action="user.reactivated" if active else "user.deactivated",
+            target_type="user",
+            target_id=staff.id,
+            before={"is_active": not active},
+            after={"is_active": active},
+        )
+    return staff
+
+
 # ---------------------------------------------------------------- certificates
 
 

@@ -384,6 +384,45 @@ def invite_staff(manufacturer_id: int, body: StaffInvite) -> Any:
     return {"user": _user_dict(user), "one_time_password": password}, 201
 
 
+@api.route(
+    bp,
+    "/manufacturers/<int:manufacturer_id>/staff",
+    summary="The company's accounts (its own people and reviewers)",
+    tags=["manufacturers"],
+    auth=True,
+)
+def list_staff(manufacturer_id: int) -> Any:
+    actor = current_actor()
+    db = get_session()
+    m = services.get_manufacturer(db, actor, manufacturer_id)
+    return {"items": [_user_dict(u) | {"is_active": u.is_active} for u in services.list_staff(db, actor, m)]}
+
+
+def _staff_switch(action: str, active: bool) -> None:
+    def view(manufacturer_id: int, user_id: int) -> Any:
+        actor = current_actor()
+        db = get_session()
+        m = services.get_manufacturer(db, actor, manufacturer_id)
+        staff = services.set_staff_active(db, actor, m, user_id, active)
+        payload = _user_dict(staff) | {"is_active": staff.is_active}
+        db.commit()
+        return payload
+
+    view.__name__ = f"{action}_staff"
+    api.route(
+        bp,
+        f"/manufacturers/<int:manufacturer_id>/staff/<int:user_id>/{action}",
+        "POST",
+        summary=f"Owner: {action} a staff account",
+        tags=["manufacturers"],
+        auth=True,
+    )(view)
+
+
+_staff_switch("deactivate", False)
+_staff_switch("reactivate", True)
+
+
 # ---------------------------------------------------------------- certificates
 
 

@@ -27,26 +27,35 @@ from registry.models import User
 
 log = logging.getLogger("registry.web")
 SALT = "web.password-reset"
+INVITATION_SALT = "web.staff-invitation"
+INVITATION_SECONDS = 7 * 24 * 3600  # a new colleague may not read mail the same hour
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+def _serializer(salt: str = SALT) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
 
 
 def _fingerprint(user: User) -> str:
     return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
 
 
-def make_reset_token(user: User) -> str:
-    return _serializer().dumps({"u": user.id, "f": _fingerprint(user)})
+def make_reset_token(user: User, *, invitation: bool = False) -> str:
+    return _serializer(INVITATION_SALT if invitation else SALT).dumps({"u": user.id, "f": _fingerprint(user)})
+
+
+def _load_token(token: str) -> Any:
+    """A reset token (valid ``WEB_RESET_TOKEN_SECONDS``) or an invitation (valid a week); ``None`` if neither."""
+    for salt, max_age in ((SALT, current_app.config["WEB_RESET_TOKEN_SECONDS"]), (INVITATION_SALT, INVITATION_SECONDS)):
+        try:
+            return _serializer(salt).loads(token, max_age=max_age)
+        except (SignatureExpired, BadSignature):
+            continue
+    return None
 
 
 def user_for_reset_token(session: Session, token: str) -> User | None:
-    """The user a valid, unexpired, unused reset token names; ``None`` otherwise."""
-    try:
-        data = _serializer().loads(token, max_age=current_app.config["WEB_RESET_TOKEN_SECONDS"])
-    except (SignatureExpired, BadSignature):
-        return None
+    """The user a valid, unexpired, unused reset or invitation token names; ``None`` otherwise."""
+    data = _load_token(token)
     if not isinstance(data, dict):
         return None
     user = session.get(User, data.get("u"))
@@ -69,6 +78,15 @@ def send_reset_link(session: Session, email: str) -> None:
     body = render_template("mail/reset.txt", user=user, link=link,
                            minutes=current_app.config["WEB_RESET_TOKEN_SECONDS"] // 60)
     deliver_mail(user.email, "Password reset / পাসওয়ার্ড রিসেট", body)
+
+
+def send_invitation(user: User, inviter: User, company: str) -> None:
+    """Mail a new staff account the link to choose its own password (it works once, for a week)."""
+    base = str(current_app.config.get("PUBLIC_BASE_URL", "")).rstrip("/")
+    link = base + url_for("web_public.reset_password", token=make_reset_token(user, invitation=True))
+    body = render_template("mail/invite.txt", user=user, inviter=inviter, company=company, link=link,
+                           days=INVITATION_SECONDS // 86400)
+    deliver_mail(user.email, "Your registry account / আপনার রেজিস্ট্রি অ্যাকাউন্ট", body)
 
 
 def set_password(session: Session, user: User, password: str) -> None:

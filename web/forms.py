@@ -19,6 +19,7 @@ OPTIONAL_EMPTY_IS_NONE = {"hs_code", "description_en", "description_bn", "launch
 MANUFACTURER_FIELDS = ("legal_name_en", "legal_name_bn", "trade_licence_no", "bin", "tin", "address", "district",
                        "contact_name", "contact_email", "contact_phone", "website")
 PROFILE_FIELDS = ("address", "contact_name", "contact_email", "contact_phone", "website")
+STAFF_FIELDS = ("name", "email")
 CERTIFICATE_FIELDS = ("scheme", "number", "issuer", "valid_from", "valid_until")
 
 
@@ -99,3 +100,7 @@ def certificate_data(form: Any) -> dict[str, Any]:
 def expected_version(form: Any) -> int | None:
     raw = (form.get("version") or "").strip()
     return int(raw) if raw.isdigit() else None
+
+
+def staff_data(form: Any) -> dict[str, Any]:
+    return _clean(form, STAFF_FIELDS)

@@ -22,6 +22,7 @@ from registry.schemas import (
     ManufacturerUpdate,
     ProductCreate,
     ProductUpdate,
+    StaffInvite,
 )
 from web import forms
 from web.guards import Actor, signed_in
@@ -176,6 +177,51 @@ def _submit(actor: Actor, p: Product) -> Any:
 @signed_in(*MAKER)
 def submit_product(actor: Actor, product_id: int) -> Any:
     return _submit(actor, _my_product(actor, product_id))
+
+
+@bp.route("/staff", methods=["GET", "POST"])
+@signed_in(*MAKER)
+def staff(actor: Actor) -> Any:
+    """The company's accounts; its owner invites colleagues (they get a link to choose a password)."""
+    from web import accounts
+
+    db = get_session()
+    m = services.get_manufacturer(db, actor, actor.user.manufacturer_id)  # type: ignore[union-attr]
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            data = forms.validate(StaffInvite, forms.staff_data(request.form))
+            member, _password = services.invite_staff(db, actor, m, data)  # the mailed link replaces the password
+        except forms.FormInvalid as exc:
+            errors = exc.fields
+        except RegistryError as exc:
+            db.rollback()
+            errors = domain_errors(exc)
+        else:
+            db.commit()
+            accounts.send_invitation(member, actor.user, m.legal_name_en)  # type: ignore[arg-type]
+            flash(_("%(email)s was added and has an e-mail to choose a password.", email=member.email))
+            return redirect(url_for("web_portal.staff"), 303)
+    return render_template("portal/staff.html", m=m, people=services.list_staff(db, actor, m), errors=errors,
+                           values=request.form, is_owner=actor.user.is_owner), (422 if errors else 200)  # type: ignore[union-attr]
+
+
+@bp.post("/staff/<int:user_id>/deactivate", defaults={"action": "deactivate"})
+@bp.post("/staff/<int:user_id>/reactivate", defaults={"action": "reactivate"})
+@signed_in(*MAKER)
+def switch_staff(actor: Actor, user_id: int, action: str) -> Any:
+    db = get_session()
+    m = services.get_manufacturer(db, actor, actor.user.manufacturer_id)  # type: ignore[union-attr]
+    try:
+        member = services.set_staff_active(db, actor, m, user_id, action == "reactivate")
+    except RegistryError as exc:
+        db.rollback()
+        flash(domain_errors(exc)["form"], "error")
+    else:
+        db.commit()
+        flash(_("%(email)s can sign in again.", email=member.email) if member.is_active
+              else _("%(email)s can no longer sign in.", email=member.email))
+    return redirect(url_for("web_portal.staff"), 303)
 
 
 @bp.route("/certificates", methods=["GET", "POST"])

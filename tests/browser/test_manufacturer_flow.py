@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.browser.browsing import PASSWORD, screenshot, sign_in
+import pytest
+
+from tests.browser.browsing import AXE, PASSWORD, describe, run_axe, screenshot, sign_in
 
 
 def _decode_pdf_qr_codes(data: bytes) -> list[str]:
@@ -104,3 +106,17 @@ def test_a_manufacturer_signs_in_and_sees_its_products(site: Any, page_factory: 
     page.wait_for_url("**/portal/")
     assert "একতা ল্যাপটপ এল১৪" in page.content()
     screenshot(page, "portal-dashboard-bn-360")
+
+
+def test_the_people_page_fits_a_phone_and_passes_axe(site: Any, page_factory: Any) -> None:
+    if not AXE.exists():
+        pytest.skip("axe-core is missing: run npm ci (package.json pins it)")
+    page = page_factory(lang="bn-BD", width="phone", bypass_csp=True)
+    sign_in(page, site.maker_email, PASSWORD)
+    page.wait_for_url("**/portal/")
+    page.goto("/portal/staff")
+    assert page.locator("h1").inner_text().endswith("-এর সদস্যরা")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360, "the people page scrolls sideways"
+    screenshot(page, "portal-people-bn-360")
+    violations = run_axe(page)
+    assert not violations, describe({"people": violations})  # type: ignore[dict-item]

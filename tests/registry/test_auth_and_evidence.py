@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from registry.models import ApiToken, User
+from registry.models import ApiToken, AuditEvent, User
 from tests.factories import CertificateFactory, UserFactory, make_party
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -115,6 +115,40 @@ def test_owner_invites_staff_who_can_sign_in(client, session):
         headers={"Authorization": f"Bearer {token}"},
     )
     assert resp.status_code == 403
+
+
+def test_owner_turns_a_staff_account_off_and_on(client, session):
+    owner, stranger, reviewer = make_party(session), make_party(session), make_party(session, "reviewer")
+    session.commit()
+    base = f"/api/v1/manufacturers/{owner.manufacturer.id}/staff"
+    invited = client.post(base, json={"name": "Karim", "email": "karim2@example.com"}, headers=owner.headers)
+    staff_id = invited.get_json()["user"]["id"]
+    token = client.post(
+        "/api/v1/tokens", json={"name": "t"}, auth=("karim2@example.com", invited.get_json()["one_time_password"])
+    ).get_json()["token"]
+    staff_headers = {"Authorization": f"Bearer {token}"}
+    listed = client.get(base, headers=staff_headers).get_json()["items"]
+    assert [(p["email"], p["is_owner"], p["is_active"]) for p in listed] == [
+        (owner.user.email, True, True),
+        ("karim2@example.com", False, True),
+    ]
+    assert client.get(base, headers=reviewer.headers).status_code == 200
+    assert client.get(base, headers=stranger.headers).status_code == 404
+    # only the owner switches accounts, only staff of the company, never the owner's own
+    assert client.post(f"{base}/{staff_id}/deactivate", headers=staff_headers).status_code == 403
+    theirs = f"/api/v1/manufacturers/{stranger.manufacturer.id}/staff/{staff_id}/deactivate"
+    assert client.post(theirs, headers=stranger.headers).status_code == 404
+    own = client.post(f"{base}/{owner.user.id}/deactivate", headers=owner.headers)
+    assert own.status_code == 409 and own.get_json()["errors"][0]["field"] == "user_id"
+    off = client.post(f"{base}/{staff_id}/deactivate", headers=owner.headers)
+    assert off.status_code == 200 and off.get_json()["is_active"] is False
+    assert client.get("/api/v1/me", headers=staff_headers).status_code == 401  # at once, token and all
+    assert client.post(f"{base}/{staff_id}/reactivate", headers=owner.headers).get_json()["is_active"] is True
+    assert client.get("/api/v1/me", headers=staff_headers).status_code == 200
+    actions = session.scalars(
+        select(AuditEvent.action).where(AuditEvent.target_type == "user", AuditEvent.target_id == str(staff_id))
+    ).all()
+    assert actions == ["user.invited", "user.deactivated", "user.reactivated"]
 
 
 def test_evidence_is_checked_by_content_and_size(client, session, app):

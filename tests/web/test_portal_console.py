@@ -232,3 +232,44 @@ def test_product_form_errors_in_bangla_name_the_check_digit(client: Any, maker: 
     assert resp.status_code == 422
     assert "GTIN 4006381333932-এর চেক ডিজিট 2, কিন্তু হওয়া উচিত 1।" in html
     assert "100 বা তার কম হতে হবে।" in html
+
+
+def test_the_owner_adds_a_colleague_who_chooses_a_password_and_can_be_turned_off(
+    app: Any, client: Any, session: Any, maker: Any
+) -> None:
+    from web.accounts import read_outbox
+
+    sign_in(client, maker.user)
+    page = client.get("/portal/staff?lang=en").get_data(as_text=True)
+    assert maker.user.email in page and "Add a colleague" in page
+    resp = post_form(client, "/portal/staff", {"name": "Nasrin", "email": "nasrin@example.com"}, form_page="/portal/staff")
+    assert resp.status_code == 303
+    mail = [m for m in read_outbox(app.config["INSTANCE_PATH"]) if m["To"] == "nasrin@example.com"][-1]
+    body = mail.get_body().get_content()
+    link = re.search(re.escape(app.config["PUBLIC_BASE_URL"]) + r"(/password/reset/\S+)", body).group(1)
+    assert "Nasrin" in body and "সদস্য" in body
+    colleague = app.test_client()
+    chosen = post_form(colleague, link, {"password": "nasrin's own password", "password2": "nasrin's own password"},
+                       form_page=link)
+    assert chosen.status_code == 303
+    assert post_form(colleague, "/login", {"email": "nasrin@example.com", "password": "nasrin's own password"}).status_code == 303
+    assert colleague.get("/portal/").status_code == 200
+    assert colleague.get(link).status_code == 400  # the invitation works once
+    # a colleague sees the people but cannot add or turn off anyone
+    assert "Add a colleague" not in colleague.get("/portal/staff?lang=en").get_data(as_text=True)
+    staff = session.query(User).filter_by(email="nasrin@example.com").one()
+    refused = post_form(colleague, f"/portal/staff/{maker.user.id}/deactivate", form_page="/portal/staff")
+    assert refused.status_code == 303
+    session.refresh(maker.user)
+    assert maker.user.is_active
+    # the owner turns the colleague off: the colleague's session ends at once
+    assert post_form(client, f"/portal/staff/{staff.id}/deactivate", form_page="/portal/staff").status_code == 303
+    assert colleague.get("/portal/").status_code == 303
+    assert "nasrin@example.com can no longer sign in." in client.get("/portal/staff?lang=en").get_data(as_text=True)
+
+
+def test_adding_a_colleague_with_a_taken_address_says_so_in_bangla(client: Any, maker: Any) -> None:
+    sign_in(client, maker.user)
+    resp = post_form(client, "/portal/staff?lang=bn", {"name": "X", "email": maker.user.email}, form_page="/portal/staff")
+    assert resp.status_code == 422
+    assert "এটি আগেই নিবন্ধিত।" in resp.get_data(as_text=True)
