@@ -14,7 +14,7 @@ import pytest
 
 from labels import LabelText
 from labels.errors import LabelJobNotFoundError, LabelJobNotReadyError
-from labels.jobs import LabelJobs
+from labels.jobs import LabelJob, LabelJobs
 from tests.factories import CertificateFactory, ProductFactory, licensed, make_party
 from tests.labels.label_helpers import GTIN, decode_all, make_url
 from tests.labels.test_labels_scan import pdf_pages_at_300_dpi
@@ -286,7 +286,72 @@ def test_failed_jobs_say_so_and_expired_jobs_disappear(tmp_path: Path) -> None:
     )
     assert job.status == "failed"
     assert job.error == "rendering failed; see the server log"  # internals are not leaked
-    assert list(tmp_path.iterdir()) == []
+    assert [p.name for p in tmp_path.iterdir()] == [f"{job.id}.json"]  # its record; no half-written file
     jobs.expire(now=time.time() + 61)
     with pytest.raises(LabelJobNotFoundError):
         jobs.get(job.id, owner_id=1)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_any_worker_of_the_host_answers_for_a_job(tmp_path: Path) -> None:
+    """gunicorn runs several workers: the poll for a job may reach another one than the one rendering it."""
+    rendering, polled = LabelJobs(tmp_path, workers=1), LabelJobs(tmp_path, workers=0)
+    release = threading.Event()
+    text = LabelText("Router", "রাউটার", GTIN, "S1")
+
+    def items():
+        def gen():
+            for i in range(20):
+                if i == 5:
+                    release.wait(5)
+                yield f"https://VERIFY.MIB.GOV.BD/01/{GTIN}/21/S{i}", text
+
+        return gen(), 20
+
+    job = rendering.submit(
+        items,
+        owner_id=7,
+        fmt="csv",
+        layout="a4",
+        total=None,
+        filename="x.csv",
+        run_in_context=lambda work: work(),
+    )
+    deadline = time.monotonic() + 5
+    while polled.get(job.id, owner_id=7).status != "running" and time.monotonic() < deadline:
+        time.sleep(0.01)
+    seen = polled.get(job.id, owner_id=7)
+    assert seen.status == "running" and seen.total == 20
+    with pytest.raises(LabelJobNotReadyError):
+        polled.download_path(seen)
+    with pytest.raises(LabelJobNotFoundError):
+        polled.get(job.id, owner_id=8)
+    release.set()
+    rendering.shutdown()
+    done = polled.get(job.id, owner_id=7)
+    assert done.status == "done" and done.done == 20
+    assert polled.download_path(done).read_text().count("/21/S") == 20
+    with pytest.raises(LabelJobNotFoundError):
+        polled.get("../../etc/passwd", owner_id=7)
+
+
+def test_a_job_whose_process_is_gone_reads_as_failed(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    job = LabelJob(
+        id="a" * 22,
+        owner_id=1,
+        fmt="pdf",
+        layout="a4",
+        total=10,
+        filename="x.pdf",
+        status="running",
+        pid=int(gone.stdout),
+    )
+    job.save(tmp_path)
+    seen = LabelJobs(tmp_path, workers=0).get(job.id, owner_id=1)
+    assert seen.status == "failed" and "ask for the labels again" in (seen.error or "")
