@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from registry.models import AuditEvent, OutboxEntry
+from registry.models import AuditEvent, OutboxEntry, utcnow
 
 
 def request_id() -> str | None:
@@ -25,22 +25,31 @@ def record_event(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     reason: str | None = None,
-) -> AuditEvent:
-    """Add an audit event to ``session`` (committed with the change it describes)."""
+) -> None:
+    """Insert an audit event in ``session``'s transaction (committed with the change it describes).
+
+    A plain INSERT, not an ORM object: events are never read back or changed in the transaction that
+    writes them, and a busy registry writes one with every change. Pending changes are flushed first,
+    so the event follows what it describes."""
     user = getattr(actor, "user", actor)
-    event = AuditEvent(
-        actor_id=getattr(user, "id", None),
-        actor=getattr(user, "email", None) or (actor if isinstance(actor, str) else "system"),
-        action=action,
-        target_type=target_type,
-        target_id=str(target_id),
-        before=before,
-        after=after,
-        reason=reason,
-        request_id=request_id(),
+    session.execute(
+        AUDIT_INSERT,
+        {
+            "occurred_at": utcnow(),
+            "actor_id": getattr(user, "id", None),
+            "actor": getattr(user, "email", None) or (actor if isinstance(actor, str) else "system"),
+            "action": action,
+            "target_type": target_type,
+            "target_id": str(target_id),
+            "before": before,
+            "after": after,
+            "reason": reason,
+            "request_id": request_id(),
+        },
     )
-    session.add(event)
-    return event
+
+
+AUDIT_INSERT = AuditEvent.__table__.insert()
 
 
 def enqueue_search_update(session: Session, entity_type: str, entity_id: int) -> None:
