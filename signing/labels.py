@@ -324,7 +324,7 @@ def verify_label_url(
     5. check the Ed25519 signature over the COSE Sig_structure — else ``not_genuine``;
     6. if a verified status list is given: the licence, the batch and the unit must not be withdrawn.
     """
-    label, key, signature = check_label_before_signature(url, coerce_keyring(jwks))
+    label, key, signature = check_label_before_signature(url, jwks)
     # 5.
     key.verify_signature(signature, label.to_be_signed())
     # 6.
@@ -341,7 +341,8 @@ def verify_label_urls(
     otherwise the :class:`VerificationError` that :func:`verify_label_url` would raise for it.
 
     The signatures of all URLs that get to step 5 are checked together (batch verification when the native
-    Ed25519 module is installed), which is what makes bulk offline checks fast.
+    Ed25519 module is installed), which is what makes bulk offline checks fast.  A JWKS document is read once,
+    before any URL: if it is malformed, :class:`RecordFormatError` is raised.
     """
     keyring = coerce_keyring(jwks)
     results: list[VerificationError | None] = []
@@ -368,7 +369,7 @@ def verify_label_urls(
 
 
 def check_label_before_signature(
-    url: str | LabelURL, keyring: KeyRing
+    url: str | LabelURL, jwks: KeyRing | Mapping[str, Any]
 ) -> tuple[LabelURL, PublishedKey, bytes]:
     """Steps 1 to 4 of :func:`verify_label_url`: the parsed label, the key that must have signed it and the
     signature to check."""
@@ -388,7 +389,7 @@ def check_label_before_signature(
             "a product label proves nothing about a unit", reason=Reason.NO_UNIT_SIGNATURE
         )
     # 3.
-    key = keyring.find_by_tag(label.key_tag)
+    key = coerce_keyring(jwks).find_by_tag(label.key_tag)
     # 4.
     key.check_trusted_at(label.issued_on)
     return label, key, label.signature

@@ -247,3 +247,13 @@ def test_each_line_with_an_invalid_status_list_says_so_for_every_line(
     assert [(r["verdict"], r["reason"], r["detail"]) for r in reports] == [
         (alone["verdict"], alone["reason"], alone["detail"])
     ] * 3
+
+
+def test_a_malformed_url_is_judged_before_the_jwks_is_read_alone_but_bulk_reads_the_jwks_first() -> None:
+    from signing import RecordFormatError
+
+    with pytest.raises(VerificationError) as caught:
+        verify_label_url("not a url", {"keys": "not a list"})
+    assert caught.value.reason is Reason.MALFORMED  # as before bulk verification existed
+    with pytest.raises(RecordFormatError):
+        verify_label_urls(["not a url"], {"keys": "not a list"})
