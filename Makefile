@@ -4,6 +4,10 @@ PY ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+NATIVE := native/ed25519
+NATIVE_STAMP := $(VENV)/.native-installed
+# rustup installs cargo in ~/.cargo/bin, which a non-login shell's PATH often lacks
+export PATH := $(HOME)/.cargo/bin:$(PATH)
 PORT ?= 5000
 export FLASK_APP := app
 
@@ -18,7 +22,19 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-install: $(STAMP) ## Create .venv and install the pinned dependencies
+# The native Ed25519 module (signing and batch verification of label URLs, about 2x faster than cryptography).
+# Without cargo the registry still works on cryptography alone (signing logs a warning); CI=true refuses that.
+$(NATIVE_STAMP): $(STAMP) $(NATIVE)/Cargo.toml $(NATIVE)/Cargo.lock $(NATIVE)/pyproject.toml $(NATIVE)/src/lib.rs $(NATIVE)/mib_ed25519.pyi
+	@if command -v cargo >/dev/null; then \
+		echo "building $(NATIVE) with $$(cargo --version)"; \
+		$(BIN)/pip install --quiet ./$(NATIVE) && touch $(NATIVE_STAMP); \
+	elif [ "$${CI:-}" = true ]; then \
+		echo "cargo (Rust >= 1.81) is required to build $(NATIVE) in CI; install it with rustup"; exit 1; \
+	else \
+		echo "cargo not found: skipping $(NATIVE); label signing and verification fall back to cryptography (slower)"; \
+	fi
+
+install: $(STAMP) $(NATIVE_STAMP) ## Create .venv and install the pinned dependencies (and the native Ed25519 module)
 
 node_modules/.package-lock.json: package-lock.json
 	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --loglevel=error; \
@@ -47,4 +63,4 @@ bench: install ## Run the benchmarks; results go to bench/results/
 	$(BIN)/python bench/run_all.py $(ARGS)
 
 clean: ## Remove the virtualenv, the instance folder and caches
-	rm -rf $(VENV) instance .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache .mypy_cache $(NATIVE)/target

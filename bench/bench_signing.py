@@ -7,12 +7,19 @@ Measures, with a fixed test key (RFC 8032 TEST 1):
 * offline verification of distinct unit label URLs on one core (target >= 10,000/s);
 * signing unit label URLs on one core, serials given (target >= 20,000/s), and with serial derivation;
 * a 1,000,000-serial batch (derive serials, sign, write URLs to files) on 2 worker processes (target < 60 s);
-* the raw Ed25519 sign/verify rate of `cryptography` on this machine: the ceiling for the numbers above;
+* the raw Ed25519 sign/verify rate on this machine (the ceiling for the numbers above), and batch
+  verification;
+* all one-core figures twice: with the native module `mib_ed25519` (ed25519-dalek, what signing uses when it
+  is installed) under "one_core", and with `cryptography` alone (the fallback) under
+  "one_core_cryptography";
 * online JSON verification of label URLs with scans recorded: 2 gunicorn workers, wrk on loopback, on SQLite
   and PostgreSQL (target >= 1,500 requests/s, p99 <= 25 ms).
 
-Writes bench/results/signing.json (not with --quick).  Not a test: the numbers depend on the machine and on
-what else runs on it (the load average at the start is recorded).
+Writes bench/results/signing.json (not with --quick).  With --skip-online (or --skip-offline) the figures of
+the part not run are kept from the previous file, with the time and load they were measured at.  Not a test:
+the numbers depend on the machine and on what else runs on it (the load average at the start is recorded;
+rates are wall-clock, the best of 3; "cpu_time_per_s" gives the same rates from process CPU time, which a
+busy shared machine distorts less).
 """
 
 from __future__ import annotations
@@ -32,17 +39,20 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: E402
 
+import signing.ed25519  # noqa: E402
 from bench._machine import write_result  # noqa: E402
 from signing import KeyRing, PublishedKey, Signer, issue_label_urls, verify_label_url  # noqa: E402
+from signing.labels import verify_label_urls  # noqa: E402
 from signing.serials import SerialPermutation  # noqa: E402
 
 SECRET_KEY = bytes.fromhex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")
@@ -68,13 +78,98 @@ end
 """
 
 
-def best_rate(count: int, work: Callable[[], object], repeats: int = 3) -> float:
-    rates = []
+def best_rate(
+    count: int, work: Callable[[], object], repeats: int = 3, cpu: list[float] | None = None
+) -> float:
+    """Best wall-clock rate of ``repeats`` runs; the best CPU-time rate is appended to ``cpu`` if given."""
+    rates, cpu_rates = [], []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         work()
         rates.append(count / (time.perf_counter() - start))
+        cpu_rates.append(count / max(time.process_time() - start_cpu, 1e-9))
+    if cpu is not None:
+        cpu.append(max(cpu_rates))
     return max(rates)
+
+
+@contextlib.contextmanager
+def ed25519_backend(name: str) -> Iterator[None]:
+    """Run the signing core on ``name``: "mib_ed25519" (the native module) or "cryptography" (its fallback).
+
+    Keys choose their implementation when first used, so build Signer and KeyRing objects inside.
+    """
+    if name == "mib_ed25519" and signing.ed25519.load_native() is None:
+        raise SystemExit("the native module mib_ed25519 is not installed: `make install` (needs cargo)")
+    original = signing.ed25519.load_native
+    if name == "cryptography":
+        signing.ed25519.load_native = lambda: None  # type: ignore[assignment]  # the fallback path, as without the build
+    try:
+        assert signing.ed25519.backend_name() == name
+        yield
+    finally:
+        signing.ed25519.load_native = original  # type: ignore[assignment]
+
+
+def measure_one_core(
+    backend: str, serials: list[str], verify_count: int, sign_count: int
+) -> dict[str, object]:
+    """The one-core rates of one Ed25519 backend (the caller pins the process to one core)."""
+    with ed25519_backend(backend):
+        private = Ed25519PrivateKey.from_private_bytes(SECRET_KEY)
+        signer = Signer.from_private_key(private)
+        ring = KeyRing((PublishedKey.from_public_key(private.public_key()),))
+        key = ring.keys[0]
+        message = b"x" * 100
+        signature = signer.sign(message)
+        messages = [i.to_bytes(4, "big") + message for i in range(10_000)]
+        signatures = signer.sign_many(messages)
+        cpu: list[float] = []
+        raw_sign = best_rate(20_000, lambda: [signer.sign(message) for _ in range(20_000)], cpu=cpu)
+        raw_verify = best_rate(
+            10_000, lambda: [key.check_signature(signature, message) for _ in range(10_000)], cpu=cpu
+        )
+        triples = [(key, s, m) for s, m in zip(signatures, messages, strict=True)]
+        raw_batch = best_rate(10_000, lambda: verify_signatures_or_fail(triples), cpu=cpu)
+        urls = issue_label_urls(HOST, GTIN, serials[:verify_count], ISSUED_ON, signer)
+        verify_rate = best_rate(verify_count, lambda: [verify_label_url(url, ring) for url in urls], cpu=cpu)
+        bulk_rate = best_rate(verify_count, lambda: verify_label_urls(urls, ring), cpu=cpu)
+        sign_rate = best_rate(
+            sign_count, lambda: issue_label_urls(HOST, GTIN, serials[:sign_count], ISSUED_ON, signer), cpu=cpu
+        )
+        derive_and_sign_rate = best_rate(
+            sign_count,
+            lambda: issue_label_urls(
+                HOST, GTIN, SerialPermutation(BATCH_SECRET, "001").serials(0, sign_count), ISSUED_ON, signer
+            ),
+            cpu=cpu,
+        )
+    names = [
+        "raw_ed25519_sign_per_s",
+        "raw_ed25519_verify_per_s",
+        "raw_ed25519_batch_verify_per_s",
+        "offline_verify_label_urls_per_s",
+        "offline_verify_label_urls_bulk_per_s",
+        "sign_label_urls_per_s",
+        "derive_serial_and_sign_label_urls_per_s",
+    ]
+    wall = [raw_sign, raw_verify, raw_batch, verify_rate, bulk_rate, sign_rate, derive_and_sign_rate]
+    return {
+        "ed25519_backend": backend,
+        **{name: round(rate) for name, rate in zip(names, wall, strict=True)},
+        "offline_verify_target_per_s": 10_000,
+        "sign_target_per_s": 20_000,
+        "cpu_time_per_s": {name: round(rate) for name, rate in zip(names, cpu, strict=True)},
+        "sample_url": urls[0],
+    }
+
+
+def verify_signatures_or_fail(triples: list[tuple[PublishedKey, bytes, bytes]]) -> None:
+    """Batch verification where the backend has it (cryptography: one by one), as verify_label_urls does."""
+    from signing.keys import verify_signatures
+
+    if not all(verify_signatures(triples)):
+        raise AssertionError("a good signature failed")
 
 
 def sign_chunk(arguments: tuple[int, int, str]) -> int:
@@ -92,29 +187,14 @@ def run_offline(quick: bool) -> dict[str, object]:
     verify_count = 5_000 if quick else 20_000
     sign_count = 10_000 if quick else 50_000
     batch_size = 100_000 if quick else 1_000_000
-    private = Ed25519PrivateKey.from_private_bytes(SECRET_KEY)
-    signer = Signer.from_private_key(private)
-    ring = KeyRing((PublishedKey.from_public_key(private.public_key()),))
     serials = SerialPermutation(BATCH_SECRET, "001").serials(0, max(verify_count, sign_count))
     everything = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else set()
     if everything:
         os.sched_setaffinity(0, {min(everything)})  # one core for the one-core numbers
-    message = b"x" * 100
-    signature = private.sign(message)
-    public = private.public_key()
-    raw_sign = best_rate(20_000, lambda: [private.sign(message) for _ in range(20_000)])
-    raw_verify = best_rate(10_000, lambda: [public.verify(signature, message) for _ in range(10_000)])
-    urls = issue_label_urls(HOST, GTIN, serials[:verify_count], ISSUED_ON, signer)
-    verify_rate = best_rate(verify_count, lambda: [verify_label_url(url, ring) for url in urls])
-    sign_rate = best_rate(
-        sign_count, lambda: issue_label_urls(HOST, GTIN, serials[:sign_count], ISSUED_ON, signer)
+    backends = (
+        ["mib_ed25519", "cryptography"] if signing.ed25519.load_native() is not None else ["cryptography"]
     )
-    derive_and_sign_rate = best_rate(
-        sign_count,
-        lambda: issue_label_urls(
-            HOST, GTIN, SerialPermutation(BATCH_SECRET, "001").serials(0, sign_count), ISSUED_ON, signer
-        ),
-    )
+    one_core = {backend: measure_one_core(backend, serials, verify_count, sign_count) for backend in backends}
     if everything:
         os.sched_setaffinity(0, everything)
     chunk = 50_000
@@ -125,24 +205,22 @@ def run_offline(quick: bool) -> dict[str, object]:
             total = sum(pool.imap_unordered(sign_chunk, jobs))
         elapsed = time.perf_counter() - start_time
         written = sum(1 for path in Path(directory).iterdir() for _ in path.open())
+    fastest = one_core[backends[0]]
     return {
-        "one_core": {
-            "raw_ed25519_sign_per_s": round(raw_sign),
-            "raw_ed25519_verify_per_s": round(raw_verify),
-            "offline_verify_label_urls_per_s": round(verify_rate),
-            "offline_verify_target_per_s": 10_000,
-            "sign_label_urls_per_s": round(sign_rate),
-            "derive_serial_and_sign_label_urls_per_s": round(derive_and_sign_rate),
-            "sign_target_per_s": 20_000,
+        # what signing uses here (the native module when installed), then the cryptography fallback
+        "one_core": {key: value for key, value in fastest.items() if key != "sample_url"},
+        "one_core_cryptography": {
+            key: value for key, value in one_core["cryptography"].items() if key != "sample_url"
         },
         "batch_two_workers": {
+            "ed25519_backend": signing.ed25519.backend_name(),
             "serials": total,
             "lines_written": written,
             "seconds": round(elapsed, 2),
             "label_urls_per_s": round(total / elapsed),
             "target_seconds_for_1_000_000": 60,
         },
-        "sample_url": urls[0],
+        "sample_url": fastest["sample_url"],
     }
 
 
@@ -336,13 +414,15 @@ def main() -> None:
         "--worker-class", default="sync", help="gunicorn worker class: sync (default) or gthread (keep-alive)"
     )
     args = parser.parse_args()
-    data: dict[str, object] = {"load_average_at_start": list(os.getloadavg())}
+    previous_file = ROOT / "bench/results/signing.json"
+    previous: dict[str, Any] = json.loads(previous_file.read_text()) if previous_file.is_file() else {}
+    previous_date = previous.get("machine", {}).get("date_utc")
+    data: dict[str, Any] = {"load_average_at_start": list(os.getloadavg())}
     if args.skip_offline:  # keep the offline figures of the last full run beside the new online ones
-        previous = ROOT / "bench/results/signing.json"
-        if previous.is_file():
-            kept = json.loads(previous.read_text())
-            kept.pop("machine", None)
-            data = kept | {"online_load_average_at_start": list(os.getloadavg())}
+        if previous:
+            data = {key: value for key, value in previous.items() if key not in ("machine", "notes")}
+            data["offline_measured_at"] = previous.get("offline_measured_at", previous_date)
+            data["online_load_average_at_start"] = list(os.getloadavg())
     else:
         data.update(run_offline(args.quick))
     print(json.dumps(data, indent=2))
@@ -371,6 +451,13 @@ def main() -> None:
             finally:
                 services.stop_service(service)
         data["online_verify_json"] = runs
+        data.pop("online_measured_at", None)  # measured in this run (machine.date_utc)
+    elif "online_verify_json" in previous:  # --skip-online keeps the last online figures, saying from when
+        data["online_verify_json"] = previous["online_verify_json"]
+        data["online_load_average_at_start"] = previous.get(
+            "online_load_average_at_start", previous.get("load_average_at_start")
+        )
+        data["online_measured_at"] = previous.get("online_measured_at", previous_date)
     if not args.quick:
         print(f"wrote {write_result('signing', data)}")
 

@@ -11,19 +11,24 @@ import hashlib
 import json
 import os
 import warnings
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from signing import ed25519
 from signing.errors import KeySourceError, Reason, RecordFormatError, VerificationError
+
+if TYPE_CHECKING:
+    from mib_ed25519 import SigningKey as NativeSigningKey
+    from mib_ed25519 import VerifyingKey as NativeVerifyingKey
 
 __all__ = [
     "EncryptedPKCS8FileKeySource",
@@ -37,6 +42,7 @@ __all__ = [
     "UnsafeDevelopmentKeySource",
     "UnsafeKeyWarning",
     "compute_key_id",
+    "verify_signatures",
     "write_encrypted_pkcs8",
 ]
 
@@ -263,8 +269,21 @@ class Signer:
     def from_key_source(cls, source: KeySource) -> Signer:
         return cls.from_private_key(source.load_private_key())
 
+    @cached_property
+    def _native_key(self) -> NativeSigningKey | None:
+        return ed25519.native_signing_key(self.private_key)
+
     def sign(self, data: bytes) -> bytes:
-        return self.private_key.sign(data)
+        native = self._native_key
+        return native.sign(data) if native is not None else self.private_key.sign(data)
+
+    def sign_many(self, messages: list[bytes]) -> list[bytes]:
+        """One signature per message (in one native call when the key is in memory: the batch fast path)."""
+        native = self._native_key
+        if native is not None:
+            return native.sign_many(messages)
+        sign = self.private_key.sign
+        return [sign(message) for message in messages]
 
 
 # ---------------------------------------------------------------------------------------------- keyring
@@ -383,11 +402,24 @@ class PublishedKey:
                 reason=Reason.KEY_COMPROMISED,
             )
 
-    def verify_signature(self, signature: bytes, data: bytes) -> None:
+    @cached_property
+    def _native_key(self) -> NativeVerifyingKey | None:
+        return ed25519.native_verifying_key(self.public_key)
+
+    def check_signature(self, signature: bytes, data: bytes) -> bool:
+        """True if ``signature`` is this key's Ed25519 signature of ``data``."""
+        native = self._native_key
+        if native is not None:
+            return native.verify(data, signature)
         try:
             self.public_key.verify(signature, data)
-        except InvalidSignature as exc:
-            raise VerificationError("the signature does not match", reason=Reason.BAD_SIGNATURE) from exc
+        except InvalidSignature:
+            return False
+        return True
+
+    def verify_signature(self, signature: bytes, data: bytes) -> None:
+        if not self.check_signature(signature, data):
+            raise VerificationError("the signature does not match", reason=Reason.BAD_SIGNATURE)
 
 
 @dataclass(frozen=True)
@@ -459,6 +491,21 @@ class KeyRing:
     @classmethod
     def from_keys(cls, keys: Iterable[PublishedKey]) -> KeyRing:
         return cls(tuple(keys))
+
+
+def verify_signatures(items: Sequence[tuple[PublishedKey, bytes, bytes]]) -> list[bool]:
+    """Check many ``(key, signature, data)`` triples; one bool per triple, in order.
+
+    With the native module the signatures are checked together (batch verification, see docs/formats.md);
+    the answer is the same as :meth:`PublishedKey.check_signature` on each triple.
+    """
+    batch: list[tuple[NativeVerifyingKey, bytes, bytes]] = []
+    for key, signature, data in items:
+        native = key._native_key
+        if native is None:  # no native module: one by one with cryptography
+            return [key.check_signature(signature, data) for key, signature, data in items]
+        batch.append((native, data, signature))
+    return ed25519.verify_many(batch) if batch else []
 
 
 def coerce_keyring(jwks: KeyRing | Mapping[str, Any]) -> KeyRing:

@@ -28,7 +28,7 @@ from urllib.parse import unquote
 
 from signing.errors import InvalidGTIN, LabelURLError, Reason, VerificationError
 from signing.gtin import normalize_gtin
-from signing.keys import KEY_TAG_BYTES, KeyRing, Signer, coerce_keyring
+from signing.keys import KEY_TAG_BYTES, KeyRing, PublishedKey, Signer, coerce_keyring, verify_signatures
 
 if TYPE_CHECKING:
     from signing.status import StatusSnapshot
@@ -42,6 +42,7 @@ __all__ = [
     "issue_product_url",
     "parse_label_url",
     "verify_label_url",
+    "verify_label_urls",
 ]
 
 SIGNATURE_PARAMETER = "s"
@@ -281,16 +282,18 @@ def issue_label_urls(
         raise LabelURLError("a label URL's scheme is https (or http for a local demo)", field="scheme")
     prefix = f"{scheme}://{host.upper()}/01/{gtin}"
     head = key_tag + encode_day(issued_on)
-    sign = signer.private_key.sign
-    urls = []
+    paths = []
+    messages = []
     for serial in serials:
         if serial is not None and not SERIAL_PATTERN.fullmatch(serial):
             raise LabelURLError(f"serial {serial!r} is not 1 to 20 of 0-9 A-Z -", field="serial")
-        signature = sign(encode_to_be_signed(host, gtin, serial, issued_on, key_tag))
-        parameter = str(int.from_bytes(head + signature, "big")).zfill(_PARAMETER_DIGITS)
-        path = prefix if serial is None else f"{prefix}/21/{serial}"
-        urls.append(f"{path}?{SIGNATURE_PARAMETER}={parameter}")
-    return urls
+        messages.append(encode_to_be_signed(host, gtin, serial, issued_on, key_tag))
+        paths.append(prefix if serial is None else f"{prefix}/21/{serial}")
+    signatures = signer.sign_many(messages)  # all at once: one native call when the key is in memory
+    return [
+        f"{path}?{SIGNATURE_PARAMETER}={str(int.from_bytes(head + signature, 'big')).zfill(_PARAMETER_DIGITS)}"
+        for path, signature in zip(paths, signatures, strict=True)
+    ]
 
 
 def issue_product_url(host: str, gtin14: str, *, scheme: str = "https") -> str:
@@ -321,6 +324,55 @@ def verify_label_url(
     5. check the Ed25519 signature over the COSE Sig_structure — else ``not_genuine``;
     6. if a verified status list is given: the licence, the batch and the unit must not be withdrawn.
     """
+    label, key, signature = check_label_before_signature(url, jwks)
+    # 5.
+    key.verify_signature(signature, label.to_be_signed())
+    # 6.
+    if status is not None:
+        check_label_status(label, status)
+
+
+def verify_label_urls(
+    urls: Iterable[str | LabelURL],
+    jwks: KeyRing | Mapping[str, Any],
+    status: StatusSnapshot | None = None,
+) -> list[VerificationError | None]:
+    """:func:`verify_label_url` for many URLs: one entry per URL, ``None`` if it is genuine and in force,
+    otherwise the :class:`VerificationError` that :func:`verify_label_url` would raise for it.
+
+    The signatures of all URLs that get to step 5 are checked together (batch verification when the native
+    Ed25519 module is installed), which is what makes bulk offline checks fast.  A JWKS document is read once,
+    before any URL: if it is malformed, :class:`RecordFormatError` is raised.
+    """
+    keyring = coerce_keyring(jwks)
+    results: list[VerificationError | None] = []
+    pending: list[tuple[int, LabelURL]] = []
+    checks: list[tuple[PublishedKey, bytes, bytes]] = []
+    for url in urls:
+        try:
+            label, key, signature = check_label_before_signature(url, keyring)
+        except VerificationError as exc:
+            results.append(exc)
+            continue
+        pending.append((len(results), label))
+        checks.append((key, signature, label.to_be_signed()))
+        results.append(None)
+    for (index, label), valid in zip(pending, verify_signatures(checks), strict=True):
+        try:
+            if not valid:  # 5.
+                raise VerificationError("the signature does not match", reason=Reason.BAD_SIGNATURE)
+            if status is not None:  # 6.
+                check_label_status(label, status)
+        except VerificationError as exc:
+            results[index] = exc
+    return results
+
+
+def check_label_before_signature(
+    url: str | LabelURL, jwks: KeyRing | Mapping[str, Any]
+) -> tuple[LabelURL, PublishedKey, bytes]:
+    """Steps 1 to 4 of :func:`verify_label_url`: the parsed label, the key that must have signed it and the
+    signature to check."""
     # 1.
     if isinstance(url, LabelURL):
         label = url
@@ -340,10 +392,11 @@ def verify_label_url(
     key = coerce_keyring(jwks).find_by_tag(label.key_tag)
     # 4.
     key.check_trusted_at(label.issued_on)
-    # 5.
-    key.verify_signature(label.signature, label.to_be_signed())
-    # 6.
-    if status is not None:
-        status.check_product(label.gtin)
-        if label.serial is not None:
-            status.check_unit(label.gtin, label.serial)
+    return label, key, label.signature
+
+
+def check_label_status(label: LabelURL, status: StatusSnapshot) -> None:
+    """Step 6 of :func:`verify_label_url`: nothing in a verified status list withdraws the label."""
+    status.check_product(label.gtin)
+    if label.serial is not None:
+        status.check_unit(label.gtin, label.serial)

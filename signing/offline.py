@@ -2,6 +2,8 @@
 keys alone (and, if given, a signed status list).
 
 ``python -m signing verify <label URL | image file | record.json> --jwks FILE [--status FILE]``
+``python -m signing verify --each-line urls.txt --jwks FILE [--status FILE]`` (one label URL per line, checked
+together with batch signature verification; one verdict per line)
 
 Exit codes: 0 genuine; 10 not_genuine; 11 suspended; 12 revoked; 13 expired; 14 untrusted_key; 15 unknown;
 2 usage; 3 the input could not be read (missing file, no QR code in the image).
@@ -20,7 +22,7 @@ from typing import Any
 
 from signing.errors import LabelURLError, Reason, RecordFormatError, SigningError, Verdict, VerificationError
 from signing.keys import KeyRing, coerce_keyring
-from signing.labels import LabelURL, parse_label_url, verify_label_url
+from signing.labels import LabelURL, parse_label_url, verify_label_url, verify_label_urls
 from signing.records import SignedRecord, verify_record
 from signing.status import StatusSnapshot, load_status_list
 
@@ -159,7 +161,41 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--jwks", required=True, type=Path, help="the registry's published JWKS (jwks.json)")
     verify.add_argument("--status", type=Path, help="a Status List Token file for offline revocation")
     verify.add_argument("--json", action="store_true", help="print the verdict as JSON")
+    verify.add_argument(
+        "--each-line",
+        action="store_true",
+        help="the target is a text file of label URLs, one per line: print one verdict per line (JSON lines "
+        "with --json); the exit code is that of the first line that is not genuine, 0 if all are",
+    )
     return parser
+
+
+def verify_url_lines(
+    lines: Sequence[str], keyring: KeyRing, status: str | None, *, as_json: bool, now: datetime | None = None
+) -> int:
+    """``--each-line``: every non-empty line is a label URL; all are checked with one batch verification."""
+    urls = [line.strip() for line in lines if line.strip()]
+    snapshot = None
+    exit_code = EXIT_CODES[Verdict.GENUINE]
+    try:
+        snapshot = (
+            load_status_list(status, keyring, now=now or datetime.now(UTC)) if status is not None else None
+        )
+    except VerificationError as exc:  # an unusable status list says the same about every line
+        errors: list[VerificationError | None] = [exc] * len(urls)
+    else:
+        errors = verify_label_urls(urls, keyring, snapshot)
+    for url, error in zip(urls, errors, strict=True):
+        verdict, reason, detail = Verdict.GENUINE, None, "signed by the registry and not withdrawn"
+        if error is not None:
+            verdict, reason, detail = error.verdict, error.reason.value, error.detail
+            if exit_code == EXIT_CODES[Verdict.GENUINE]:
+                exit_code = EXIT_CODES[verdict]
+        if as_json:
+            print(json.dumps({"url": url, "verdict": verdict.value, "reason": reason, "detail": detail}))
+        else:
+            print(f"{verdict.value}\t{reason or '-'}\t{url}")
+    return exit_code
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -168,10 +204,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         keyring = KeyRing.from_jwks(json.loads(args.jwks.read_text(encoding="utf-8")))
         status = args.status.read_text(encoding="utf-8").strip() if args.status else None
-        target = load_target(args.target)
+        if args.each_line:
+            lines = Path(args.target).read_text(encoding="utf-8").splitlines()
+        else:
+            target = load_target(args.target)
     except (OSError, ValueError, SigningError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INPUT_ERROR
+    if args.each_line:
+        return verify_url_lines(lines, keyring, status, as_json=args.json)
     verdict, reason, detail = Verdict.GENUINE, None, "signed by the registry and not withdrawn"
     try:
         verify_target(target, keyring, status)
