@@ -420,7 +420,9 @@ class ClusterSearchBackend(SearchBackend):
             return []
         self._ensure_ready()
         with self._errors("the search index cannot answer"):
-            answer = self.client.mget(index=self.alias, body={"ids": [str(i) for i in wanted]})
+            answer = self.client.mget(
+                index=self.alias, body={"ids": [str(i) for i in wanted]}, _source_excludes=dsl.DERIVED
+            )
         found = {int(d["_id"]): d["_source"] for d in answer["docs"] if d.get("found")}
         return [found[i] for i in wanted if i in found]
 

@@ -19,9 +19,10 @@ suggest     stored, not indexed: suggestions are prefix queries on the folded na
 
 The engine's own analyzers cannot fold Bangla spelling variants the way ``search.text`` does, nor
 make Banglish skeletons, so each engine document also carries ``x`` — derived fields computed by the
-same Python functions the embedded backend uses, excluded from ``_source``:
+same Python functions the embedded backend uses, left out of every answer's ``_source``:
 
-``x.f_<field>``  the folded tokens of each text field (whitespace analysed), boosted like the field;
+``x.f_w<boost>``  the folded tokens of the text fields of that boost (``x.f_w6`` = both names), whitespace
+                 analysed, boosted like them;
 ``x.words``      every folded token of every text field (prefix and fuzzy match);
 ``x.translit_name``, ``x.translit``  Banglish skeletons of name and brand, of the rest; ``x.codes`` every suffix of the GTIN and
                  model number (a prefix query on it is a substring query: partial codes);
@@ -73,12 +74,32 @@ LANGUAGE_ANALYZERS: dict[str, str] = {"text_en": "english", "text_bn": "bengali"
 FALLBACK_ANALYZER = (
     "standard"  # when the engine lacks its language analyzers (Elasticsearch's integ-test zip)
 )
-_WHITESPACE = {"type": "text", "analyzer": "whitespace", "norms": True}
+# No field is matched as a phrase except ``x.words`` (codes typed with separators), and highlights are
+# made in Python: term frequencies without positions are all the scoring needs, and skipping
+# positions makes indexing cheaper and the index smaller.
+_WHITESPACE = {"type": "text", "analyzer": "whitespace", "norms": True, "index_options": "freqs"}
+_FACET_KEYWORD = {"type": "keyword", "eager_global_ordinals": True}
+SOURCE_EXCLUDES: dict[str, list[str]] = {"excludes": [DERIVED]}  # what a hit's ``_source`` leaves out
+
+
+def _folded_groups() -> dict[str, tuple[Field, ...]]:
+    """Text fields of equal boost share one folded field (``x.f_w6`` = both names, ``x.f_w3`` = maker and
+    category names, …), as they share one FTS5 column in the embedded backend: six fields for a query
+    word to look up instead of fourteen."""
+    groups: dict[str, list[Field]] = {}
+    for f in sorted(text_fields(), key=lambda f: -f.boost):
+        groups.setdefault(f"f_w{f.boost:g}".replace(".", "_"), []).append(f)
+    return {name: tuple(fields) for name, fields in groups.items()}
+
+
+FOLDED_GROUPS: dict[str, tuple[Field, ...]] = _folded_groups()
+_GROUP_OF: dict[str, str] = {f.name: group for group, fields in FOLDED_GROUPS.items() for f in fields}
 
 
 def folded_name(field: Field | str) -> str:
+    """The folded field (``x.f_w<boost>``) that holds a text field's folded tokens."""
     name = field if isinstance(field, str) else field.name
-    return f"{DERIVED}.f_{name}"
+    return f"{DERIVED}.{_GROUP_OF[name]}"
 
 
 # --- mapping -----------------------------------------------------------------------------------
@@ -88,8 +109,10 @@ def build_field_mapping(field: Field, analyzers: dict[str, str] | None = None) -
     """The engine mapping of one declared field (``analyzers``: kind → analyzer, default the language ones)."""
     analyzers = LANGUAGE_ANALYZERS if analyzers is None else analyzers
     if field.kind in analyzers:
-        return {"type": "text", "analyzer": analyzers[field.kind]}
-    if field.kind in ("keyword", "code", "facet"):
+        return {"type": "text", "analyzer": analyzers[field.kind], "index_options": "freqs"}
+    if field.kind == "facet":
+        return dict(_FACET_KEYWORD)  # global ordinals built at refresh, not by the first facet query after it
+    if field.kind in ("keyword", "code"):
         return {"type": "keyword"}
     if field.kind == "number":
         return {"type": "float"}
@@ -109,22 +132,25 @@ def build_mappings(analyzers: dict[str, str] | None = None) -> dict[str, Any]:
     properties["certificates"] = {
         "type": "nested",
         "properties": {
-            "scheme": {"type": "keyword"},
+            "scheme": dict(_FACET_KEYWORD),
             "valid_from": {"type": "date", "format": "strict_date_optional_time||strict_date"},
             "valid_until": {"type": "date", "format": "strict_date_optional_time||strict_date"},
         },
     }
-    derived: dict[str, Any] = {folded_name(f).split(".", 1)[1]: dict(_WHITESPACE) for f in text_fields()}
-    for name in ("words", "translit_name", "translit", "codes"):
-        derived[name] = {**_WHITESPACE, "norms": False}
+    derived: dict[str, Any] = {group: dict(_WHITESPACE) for group in FOLDED_GROUPS}
+    derived["words"] = {**_WHITESPACE, "norms": False, "index_options": "positions"}  # match_phrase
+    derived["translit_name"] = derived["translit"] = {**_WHITESPACE, "norms": False}
+    derived["codes"] = {**_WHITESPACE, "norms": False, "index_options": "docs"}  # prefix queries only
     derived["id"] = {"type": "long"}
     derived["newest"] = {"type": "keyword"}
     derived["name_sort"] = {"type": "keyword"}
-    derived["brand"] = {"type": "keyword"}
+    derived["brand"] = dict(_FACET_KEYWORD)
     properties[DERIVED] = {"properties": derived}
     return {
         "dynamic": False,  # documents carry more (specifications, licence_number): stored, not indexed
-        "_source": {"excludes": [DERIVED]},
+        # ``x`` stays in the stored _source and searches leave it out of their answers (SOURCE_EXCLUDES):
+        # a mapping-level ``excludes`` costs every indexed document a second parse and serialisation of
+        # its source, and a full extra copy (``_recovery_source``) until merges prune it.
         "_meta": {"analyzers": dict(analyzers)},
         "properties": properties,
     }
@@ -169,9 +195,11 @@ def build_engine_document(doc: Document) -> Document:
     body = dict(doc)
     derived: dict[str, Any] = {}
     words: list[str] = []
-    for f in text_fields():
-        tokens = _tokens(str(doc.get(f.name) or ""))
-        derived[f"f_{f.name}"] = " ".join(tokens)
+    for group, fields in FOLDED_GROUPS.items():
+        tokens: list[str] = []
+        for f in fields:
+            tokens.extend(_tokens(str(doc.get(f.name) or "")))
+        derived[group] = " ".join(tokens)
         words.extend(tokens)
     derived["words"] = " ".join(unique(words))
     codes: list[str] = []
@@ -336,7 +364,7 @@ def _text_field_boosts() -> list[str]:
 
 
 def _folded_field_boosts() -> list[str]:
-    return [f"{folded_name(f)}^{f.boost:g}" for f in text_fields()]
+    return [f"{DERIVED}.{group}^{fields[0].boost:g}" for group, fields in FOLDED_GROUPS.items()]
 
 
 def original_words(q: str) -> list[str]:
@@ -362,8 +390,9 @@ def build_term_clause(term: QueryTerm, word: str | None = None) -> dict[str, Any
     ]
     if term.prefix and len(term.token) >= 2:
         boosts = {f.name: f.boost for f in text_fields()}
-        for name in PREFIX_FIELDS:
-            should.append({"prefix": {folded_name(name): {"value": term.token, "boost": boosts[name] * 0.8}}})
+        for name in unique(folded_name(n) for n in PREFIX_FIELDS):
+            boost = max(boosts[n] for n in PREFIX_FIELDS if folded_name(n) == name)
+            should.append({"prefix": {name: {"value": term.token, "boost": boost * 0.8}}})
         should.append({"prefix": {f"{DERIVED}.words": {"value": term.token, "boost": 0.6}}})
     typos = max_typos(term.token)
     if typos and not term.code:
@@ -433,6 +462,7 @@ def build_search_body(
         "from": query.offset,
         "size": query.per_page,
         "track_total_hits": count_total,
+        "_source": SOURCE_EXCLUDES,
     }
     if with_facets and query.facets:
         body["aggs"] = build_aggregations(query)
@@ -537,7 +567,9 @@ def build_suggest_body(terms: list[QueryTerm], limit: int) -> dict[str, Any]:
     must = []
     for t in terms:
         kind = "prefix" if t.prefix else "term"
-        should: list[dict[str, Any]] = [{kind: {folded_name(name): t.token}} for name in SUGGEST_FIELDS]
+        should: list[dict[str, Any]] = [
+            {kind: {name: t.token}} for name in unique(folded_name(n) for n in SUGGEST_FIELDS)
+        ]
         if t.skeleton:
             should.append({kind: {f"{DERIVED}.translit_name": t.skeleton}})
         if t.code:
