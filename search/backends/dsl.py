@@ -26,7 +26,8 @@ same Python functions the embedded backend uses, left out of every answer's ``_s
 ``x.words``      every folded token of every text field (prefix and fuzzy match);
 ``x.translit_name``, ``x.translit``  Banglish skeletons of name and brand, of the rest; ``x.codes`` every suffix of the GTIN and
                  model number (a prefix query on it is a substring query: partial codes);
-``x.id``, ``x.newest``, ``x.name_sort``, ``x.brand``  sort keys and the brand as a keyword.
+``x.id``, ``x.newest``, ``x.name_sort``, ``x.brand``  sort keys and the brand as a keyword;
+``x.licence_from``, ``x.licence_until``  the licence dates with open ends filled in (plain range filters).
 
 Queries: each word of the query text is a group of alternatives (language fields, folded fields, its
 prefix while typed, a fuzzy match within ``max_typos`` edits, its Banglish skeleton, its code form as
@@ -79,6 +80,7 @@ FALLBACK_ANALYZER = (
 # positions makes indexing cheaper and the index smaller.
 _WHITESPACE = {"type": "text", "analyzer": "whitespace", "norms": True, "index_options": "freqs"}
 _FACET_KEYWORD = {"type": "keyword", "eager_global_ordinals": True}
+OPEN_START, OPEN_END = "0001-01-01", "9999-12-31"  # a licence without a start or an end date
 SOURCE_EXCLUDES: dict[str, list[str]] = {"excludes": [DERIVED]}  # what a hit's ``_source`` leaves out
 
 
@@ -141,6 +143,10 @@ def build_mappings(analyzers: dict[str, str] | None = None) -> dict[str, Any]:
     derived["words"] = {**_WHITESPACE, "norms": False, "index_options": "positions"}  # match_phrase
     derived["translit_name"] = derived["translit"] = {**_WHITESPACE, "norms": False}
     derived["codes"] = {**_WHITESPACE, "norms": False, "index_options": "docs"}  # prefix queries only
+    derived["licence_from"] = derived["licence_until"] = {
+        "type": "date",
+        "format": "strict_date_optional_time||strict_date",
+    }
     derived["id"] = {"type": "long"}
     derived["newest"] = {"type": "keyword"}
     derived["name_sort"] = {"type": "keyword"}
@@ -212,6 +218,8 @@ def build_engine_document(doc: Document) -> Document:
         (names if f.boost >= NAME_BOOST else others).extend(_skeletons(str(doc.get(f.name) or "")))
     derived["translit_name"] = " ".join(unique(names))
     derived["translit"] = " ".join(unique(others))
+    derived["licence_from"] = doc.get("licence_valid_from") or OPEN_START
+    derived["licence_until"] = doc.get("licence_valid_until") or OPEN_END
     derived["id"] = int(doc["id"])
     derived["newest"] = doc.get("launch_date") or (doc.get("created_at") or "")[:10]
     derived["name_sort"] = fold_text(str(doc.get("name_en") or ""))[:200]
@@ -223,23 +231,18 @@ def build_engine_document(doc: Document) -> Document:
 # --- filters, sorts, facets --------------------------------------------------------------------
 
 
-def _open_range(field: str, op: str, day: str) -> dict[str, Any]:
-    """``field`` missing, or ``field <op> day``."""
-    return {
-        "bool": {
-            "should": [
-                {"bool": {"must_not": {"exists": {"field": field}}}},
-                {"range": {field: {op: day}}},
-            ],
-            "minimum_should_match": 1,
-        }
-    }
-
-
 def build_filters(query: CatalogueQuery) -> list[dict[str, Any]]:
-    """The filter clauses of a query: licence valid on a day, certificates, LVA, district, maker, category."""
+    """The filter clauses of a query: licence valid on a day, certificates, LVA, district, maker, category.
+
+    The licence bounds are ``x.licence_from`` / ``x.licence_until``, where an open bound is stored as
+    ``OPEN_START`` / ``OPEN_END``: two plain range filters on points instead of "missing or in range"
+    (an ``exists`` test walks every document's doc values).
+    """
     day = query.licence_valid_on.isoformat()
-    filters = [_open_range("licence_valid_from", "lte", day), _open_range("licence_valid_until", "gte", day)]
+    filters: list[dict[str, Any]] = [
+        {"range": {f"{DERIVED}.licence_from": {"lte": day}}},
+        {"range": {f"{DERIVED}.licence_until": {"gte": day}}},
+    ]
     cert_day = query.certificate_valid_on.isoformat()
     for scheme in query.certificates:
         filters.append(
@@ -388,6 +391,25 @@ def build_term_clause(term: QueryTerm, word: str | None = None) -> dict[str, Any
         {"multi_match": {"query": word or term.token, "fields": _text_field_boosts(), "type": "best_fields"}},
         {"multi_match": {"query": term.token, "fields": _folded_field_boosts(), "type": "best_fields"}},
     ]
+    if not term.known:
+        should += _alternative_clauses(term)
+    if term.code:
+        code_boost = max(f.boost for f in code_fields())
+        should.append({"prefix": {f"{DERIVED}.codes": {"value": term.code, "boost": code_boost}}})
+        if len(term.parts) > 1:
+            should.append(
+                {
+                    "match_phrase": {
+                        f"{DERIVED}.words": {"query": " ".join(term.parts), "boost": code_boost / 2}
+                    }
+                }
+            )
+    return {"bool": {"should": should, "minimum_should_match": 1}}
+
+
+def _alternative_clauses(term: QueryTerm) -> list[dict[str, Any]]:
+    """The wider matches of a word the index lacks as typed: prefix, near spellings, Banglish skeleton."""
+    should: list[dict[str, Any]] = []
     if term.prefix and len(term.token) >= 2:
         boosts = {f.name: f.boost for f in text_fields()}
         for name in unique(folded_name(n) for n in PREFIX_FIELDS):
@@ -413,18 +435,22 @@ def build_term_clause(term: QueryTerm, word: str | None = None) -> dict[str, Any
         kind = "prefix" if term.prefix and len(term.skeleton) >= 2 else "term"
         for name, boost in (("translit_name", TRANSLIT_NAME_BOOST), ("translit", TRANSLIT_BOOST)):
             should.append({kind: {f"{DERIVED}.{name}": {"value": term.skeleton, "boost": boost}}})
-    if term.code:
-        code_boost = max(f.boost for f in code_fields())
-        should.append({"prefix": {f"{DERIVED}.codes": {"value": term.code, "boost": code_boost}}})
-        if len(term.parts) > 1:
-            should.append(
-                {
-                    "match_phrase": {
-                        f"{DERIVED}.words": {"query": " ".join(term.parts), "boost": code_boost / 2}
-                    }
-                }
-            )
-    return {"bool": {"should": should, "minimum_should_match": 1}}
+    return should
+
+
+def build_known_words_body(token: str) -> dict[str, Any]:
+    """Whether any document has ``token`` among its folded words (one ``_msearch`` line per word)."""
+    return {"size": 0, "track_total_hits": 1, "query": {"term": {f"{DERIVED}.words": token}}}
+
+
+def mark_known_terms(terms: list[QueryTerm], known: set[str]) -> list[QueryTerm]:
+    """``terms`` with the words in ``known`` (found in the index as typed) marked to match as typed only."""
+    return [
+        QueryTerm(token=t.token, code=t.code, parts=t.parts, known=True)
+        if t.token in known and not t.code
+        else t
+        for t in terms
+    ]
 
 
 def build_query(query: CatalogueQuery, terms: list[QueryTerm], *, any_term: bool = False) -> dict[str, Any]:
@@ -466,7 +492,7 @@ def build_search_body(
     }
     if with_facets and query.facets:
         body["aggs"] = build_aggregations(query)
-    corrections = [t.token for t in terms if max_typos(t.token) and not t.code]
+    corrections = [t.token for t in terms if max_typos(t.token) and not t.code and not t.known]
     if corrections:
         body["suggest"] = {
             f"fix{i}": {

@@ -65,6 +65,8 @@ def test_the_engine_document_folds_bangla_and_keeps_codes_as_substrings() -> Non
     assert x["f_w5"] == "nodi"
     assert {"2812345678905", "345678905", "905", "ndr1", "r1"} - set(x["codes"].split()) == {"r1"}
     assert x["id"] == 7 and x["newest"] == "2025-03-01"
+    # a licence without dates is open at both ends: plain range filters find it on any day
+    assert (x["licence_from"], x["licence_until"]) == (dsl.OPEN_START, dsl.OPEN_END)
     assert "nd" in x["translit_name"].split()  # "নদী" and "Nodi" share the skeleton
 
 
@@ -73,8 +75,8 @@ def test_filters_of_a_query() -> None:
         {"certificate": ["BTRC"], "lva_min": ["40"], "district": ["dhaka"], "manufacturer": ["3"]}, TODAY
     )
     filters = dsl.build_filters(query)
-    assert filters[0]["bool"]["should"][1] == {"range": {"licence_valid_from": {"lte": "2026-06-01"}}}
-    assert filters[1]["bool"]["should"][1] == {"range": {"licence_valid_until": {"gte": "2026-06-01"}}}
+    assert filters[0] == {"range": {"x.licence_from": {"lte": "2026-06-01"}}}
+    assert filters[1] == {"range": {"x.licence_until": {"gte": "2026-06-01"}}}
     assert filters[2]["nested"]["path"] == "certificates"
     assert {"term": {"certificates.scheme": "BTRC"}} in filters[2]["nested"]["query"]["bool"]["filter"]
     assert {"range": {"local_value_addition": {"gte": 40.0}}} in filters
