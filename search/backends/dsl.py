@@ -43,7 +43,6 @@ from typing import Any
 from search.backends.embedded import (
     NAME_BOOST,
     TRANSLIT_BOOST,
-    TRANSLIT_NAME_BOOST,
     code_suffixes,
     highlight_text,
     index_tokens,
@@ -68,6 +67,11 @@ SNIPPET_CHARS = 160
 PREFIX_FIELDS = ("name_en", "name_bn", "brand")  # folded fields that also match the word being typed
 SUGGEST_FIELDS = PREFIX_FIELDS  # what product suggestions complete
 FUZZY_BOOST = 0.5
+# A Banglish word's skeleton found in a name stands for a name match, so it weighs like one. Only words
+# the index lacks as typed get skeleton clauses, so this cannot outweigh a real name match; weighed
+# lower (the embedded backend's 2), BM25's length norm let "Ghori Smart Plug" (its description says
+# "meter") outrank "Ghori Prepaid Smart Meter" for "ghori smart miter".
+SKELETON_NAME_BOOST = max(f.boost for f in text_fields())
 FACET_SIZES = {"category": 200, "district": 100, "manufacturer": 2000, "certificate": 100}
 ENTITY_LIMIT = 5000
 
@@ -433,7 +437,7 @@ def _alternative_clauses(term: QueryTerm) -> list[dict[str, Any]]:
         )
     if term.skeleton:
         kind = "prefix" if term.prefix and len(term.skeleton) >= 2 else "term"
-        for name, boost in (("translit_name", TRANSLIT_NAME_BOOST), ("translit", TRANSLIT_BOOST)):
+        for name, boost in (("translit_name", SKELETON_NAME_BOOST), ("translit", TRANSLIT_BOOST)):
             should.append({kind: {f"{DERIVED}.{name}": {"value": term.skeleton, "boost": boost}}})
     return should
 
