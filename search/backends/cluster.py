@@ -475,9 +475,9 @@ class ClusterSearchBackend(SearchBackend):
         self._ensure_ready()
         with self._errors("the search index cannot answer"):
             terms = self._plan_terms(terms)
-            body = dsl.build_search_body(query, terms, with_facets=False)
+            body = dsl.build_search_body(query, terms, with_facets=False, total_order=True)
             if not self._search({**body, "size": 0, "from": 0})["hits"]["total"]["value"] and len(terms) > 1:
-                body = dsl.build_search_body(query, terms, any_term=True, with_facets=False)
+                body = dsl.build_search_body(query, terms, any_term=True, with_facets=False, total_order=True)
         body.pop("from", None)
         body.pop("suggest", None)
         body["size"] = batch

@@ -279,12 +279,18 @@ def _certificate_valid(day: str, scheme: str | None = None) -> list[dict[str, An
     return clauses
 
 
-def build_sort(query: CatalogueQuery, has_text: bool) -> list[Any]:
-    """Sort keys, ending in the id so that every order is total (search_after, stable pages)."""
+def build_sort(query: CatalogueQuery, has_text: bool, *, total_order: bool = False) -> list[Any]:
+    """Sort keys, ending in the id so that every order is total (search_after, stable pages).
+
+    Relevance alone is by score only unless ``total_order`` (``search_after`` needs it): with a
+    second key the engine must score every match, with the score alone it skips the documents that
+    cannot reach the page (block-max WAND) — 33 ms → 3 ms for "ডেস্কটপ কম্পিউটার" at 1,000,000
+    products. Ties then keep index order, which a reindex makes id order.
+    """
     sort = query.sort if has_text or query.sort != "relevance" else "newest"
     by_id = {f"{DERIVED}.id": "asc"}
     if sort == "relevance":
-        return ["_score", by_id]
+        return ["_score", by_id] if total_order else ["_score"]
     if sort == "newest":
         return [{f"{DERIVED}.newest": "desc"}, {f"{DERIVED}.id": "desc"}]
     if sort == "name":
@@ -489,6 +495,7 @@ def build_search_body(
     any_term: bool = False,
     with_facets: bool = True,
     count_total: bool = True,
+    total_order: bool = False,
 ) -> dict[str, Any]:
     """A whole ``_search`` body for one page of a catalogue query.
 
@@ -497,7 +504,7 @@ def build_search_body(
     """
     body: dict[str, Any] = {
         "query": build_query(query, terms, any_term=any_term),
-        "sort": build_sort(query, bool(terms)),
+        "sort": build_sort(query, bool(terms), total_order=total_order),
         "from": query.offset,
         "size": query.per_page,
         "track_total_hits": count_total,
