@@ -3,9 +3,12 @@
 Measures, on one OpenSearch 2.19 node started by ``tools/services.py`` (or the node at
 ``--url``/``REGISTRY_BENCH_OPENSEARCH_URL``):
 
-* full reindex of N synthetic products through ``OpenSearchBackend.reindex`` (documents built in
-  Python as the product builds them, bulk-loaded into a new index, count check, alias swap);
-* bulk indexing rate of upserts through the live alias (``index_documents``, ``refresh=false``);
+* full reindex of N products. With ``--database PATH`` (the real path): ``reindex_catalogue`` reads
+  every public product from an SQLite registry database of N products (97 % public), builds the
+  documents, bulk-loads a new index, checks its count against the database and swaps the alias.
+  Without it, N synthetic documents go straight to ``OpenSearchBackend.reindex`` (no database);
+* bulk indexing rate of upserts through the live alias (``index_documents`` with 5,000 documents
+  a call, ``refresh=false``);
 * search with every facet: p50/p95 over a mix of judged queries (English, Bangla, Banglish, typos,
   partial codes) and filtered browsing, after a warm-up;
 * suggestions while typing: p50/p95 over prefixes in both scripts;
@@ -13,10 +16,17 @@ Measures, on one OpenSearch 2.19 node started by ``tools/services.py`` (or the n
 
 Products are the judged dataset's documents stretched to N (each copy renamed "… Mk<n>", its own
 id, GTIN, model number, local value addition and date), so the vocabulary is realistic and the
-judged queries hit many documents. Writes bench/results/opensearch.json. Not a test: the numbers
-depend on the machine and its load (recorded with them).
+judged queries hit many documents. Writes bench/results/opensearch.json (``--output``): figures,
+load average before and after each part, the node's heap, document count, index size and segments.
+Not a test: the numbers depend on the machine and its load (recorded with them).
 
-    .venv/bin/python bench/bench_opensearch.py --products 1000000
+Preparing the database and starting the node are separate steps, so that only the measuring holds
+the machine's shared benchmark lock::
+
+    .venv/bin/python bench/bench_opensearch.py --prepare-only --products 1000000 --database /tmp/mib-1m.sqlite3
+    .venv/bin/python tools/services.py start opensearch --heap 6g        # prints the URL
+    flock /tmp/mib-bench.lock .venv/bin/python bench/bench_opensearch.py --products 1000000 \
+        --database /tmp/mib-1m.sqlite3 --url http://127.0.0.1:PORT
 """
 
 from __future__ import annotations
@@ -53,6 +63,7 @@ TARGETS = {
     "reindex_1m_seconds": 300.0,
 }
 BN_DIGITS = str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯")
+BULK_CALL_DOCUMENTS = 5000
 SUGGEST_PREFIXES = (
     "bo",
     "boi",
@@ -134,6 +145,29 @@ def synthetic_documents(n: int, batch: int = 2000, seed: int = 11) -> Iterator[l
             out = []
     if out:
         yield out
+
+
+def prepare_database(path: Path, n: int) -> dict[str, Any]:
+    """An SQLite registry database of ``n`` products at ``path`` (bulk Core inserts), unless one is there."""
+    from sqlalchemy import func, select
+
+    from bench.bench_search import load_database
+    from registry.db import Base, Database, import_all_models
+    from registry.models import Product
+
+    import_all_models()
+    db = Database(f"sqlite:///{path}")
+    try:
+        if path.exists():
+            with db.engine.connect() as conn:
+                have = int(conn.scalar(select(func.count(Product.id))) or 0)
+            if have == n:
+                return {"products": n, "reused": True}
+            raise SystemExit(f"{path} holds {have:,} products, not {n:,}: remove it or name another file")
+        Base.metadata.create_all(db.engine)
+        return load_database(db, n)
+    finally:
+        db.dispose()
 
 
 def percentiles(samples: list[float]) -> dict[str, float]:
@@ -245,6 +279,24 @@ def start_node(heap: str) -> tuple[str, Any]:
     return service.url, service
 
 
+def engine_facts(backend: OpenSearchBackend) -> dict[str, Any]:
+    """The node and the live index as measured: version, heap, documents, size on disk, segments."""
+    client = backend.client
+    nodes = client.nodes.stats(metric="jvm")["nodes"]
+    info = backend.info()
+    segments = client.indices.segments(index=info.name)["indices"][info.name]["shards"]
+    return {
+        "version": client.info()["version"]["number"],
+        "nodes": len(nodes),
+        "heap_max_bytes": sum(n["jvm"]["mem"]["heap_max_in_bytes"] for n in nodes.values()),
+        "heap_used_bytes": sum(n["jvm"]["mem"]["heap_used_in_bytes"] for n in nodes.values()),
+        "index": info.name,
+        "documents": info.documents,
+        "index_bytes": info.extra.get("bytes"),
+        "segments": sum(len(copy["segments"]) for copies in segments.values() for copy in copies),
+    }
+
+
 def engine_cpu_seconds(backend: OpenSearchBackend) -> float:
     """CPU seconds the engine's JVMs have used so far (node stats)."""
     stats = backend.client.nodes.stats(metric="process")["nodes"]
@@ -269,24 +321,41 @@ def load(backend: OpenSearchBackend, args: argparse.Namespace, results: dict[str
     """Full reindex of the synthetic catalogue, then timed upserts through the live alias."""
     backend.drop_all()
     print(f"reindexing {args.products:,} products ...", file=sys.stderr, flush=True)
+    load_before = os.getloadavg()
     began, cpu0, engine0 = time.perf_counter(), time.process_time(), engine_cpu_seconds(backend)
-    info = backend.reindex(lambda: synthetic_documents(args.products), lambda: args.products)
+    if args.database:
+        from registry.db import Database
+        from search.indexing import reindex_catalogue
+
+        db = Database(f"sqlite:///{args.database}")
+        try:
+            info = reindex_catalogue(db, backend, today=TODAY)
+        finally:
+            db.dispose()
+        how = "reindex_catalogue: every public product read from an SQLite registry database"
+    else:
+        info = backend.reindex(lambda: synthetic_documents(args.products), lambda: args.products)
+        how = "OpenSearchBackend.reindex of synthetic documents (no database)"
     seconds = time.perf_counter() - began
     results["reindex"] = {
+        "how": how,
+        "database_products": args.products,
         "documents": info.documents,
         "seconds": round(seconds, 1),
-        "products_per_second": round(args.products / seconds),
+        "products_per_second": round(info.documents / seconds),
         "index": info.name,
         "bytes": backend.info().extra.get("bytes"),
+        "load_average_before": load_before,
         **cpu_figures(
-            args.products, seconds, time.process_time() - cpu0, engine_cpu_seconds(backend) - engine0
+            info.documents, seconds, time.process_time() - cpu0, engine_cpu_seconds(backend) - engine0
         ),
     }
     if args.products < 1_000_000:
         results["reindex"]["extrapolated_1m_seconds"] = round(seconds * 1_000_000 / args.products, 1)
     print(json.dumps(results["reindex"]), file=sys.stderr, flush=True)
     n = min(args.update_batch, args.products)
-    batches = list(synthetic_documents(n, batch=1000, seed=12))
+    batches = list(synthetic_documents(n, batch=BULK_CALL_DOCUMENTS, seed=12))
+    load_before = os.getloadavg()
     began, cpu0, engine0 = time.perf_counter(), time.process_time(), engine_cpu_seconds(backend)
     for batch in batches:
         backend.index_documents(batch)
@@ -295,7 +364,9 @@ def load(backend: OpenSearchBackend, args: argparse.Namespace, results: dict[str
         "documents": n,
         "seconds": round(seconds, 1),
         "products_per_second": round(n / seconds),
-        "how": "index_documents through the live alias, 1,000 per bulk request, one client thread, refresh=false",
+        "how": f"index_documents through the live alias, {BULK_CALL_DOCUMENTS:,} documents a call: "
+        "bulk requests of 1,000, two in flight, refresh=false",
+        "load_average_before": load_before,
         **cpu_figures(n, seconds, time.process_time() - cpu0, engine_cpu_seconds(backend) - engine0),
     }
     print(json.dumps(results["bulk_index"]), file=sys.stderr, flush=True)
@@ -322,7 +393,20 @@ def main(argv: list[str] | None = None) -> int:
         help="keep the loaded index and the reindex/bulk figures of --output; measure searches again",
     )
     parser.add_argument("--output", default=str(RESULTS))
+    parser.add_argument(
+        "--database",
+        type=Path,
+        help="an SQLite registry database of --products products to reindex from (made if missing)",
+    )
+    parser.add_argument(
+        "--prepare-only", action="store_true", help="make the --database file and stop (nothing timed)"
+    )
     args = parser.parse_args(argv)
+    if args.database and not args.queries_only:
+        prepared = prepare_database(args.database.resolve(), args.products)
+        print(f"database {args.database}: {prepared}", file=sys.stderr, flush=True)
+        if args.prepare_only:
+            return 0
 
     service = None
     url = args.url
@@ -332,7 +416,7 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, Any] = {
         "benchmark": "opensearch",
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": machine_info(),
+        "load_average_at_start": os.getloadavg(),
         "engine": {"url": url, "heap": args.heap if service else "(external node)"},
         "products": args.products,
         "targets": TARGETS,
@@ -357,8 +441,10 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(results["search_with_facets"]), file=sys.stderr, flush=True)
         results["suggest"] = time_suggestions(backend, args.rounds * 2)
         print(json.dumps(results["suggest"]), file=sys.stderr, flush=True)
+        results["engine"].update(engine_facts(backend))
         if not args.skip_relevance:
             results["relevance"] = measure_relevance(url)
+        results["load_average_at_end"] = os.getloadavg()
         reindex_1m = results["reindex"].get("extrapolated_1m_seconds", results["reindex"]["seconds"])
         results["verdict"] = {
             "search_p95_ms": results["search_with_facets"]["p95_ms"] <= TARGETS["search_p95_ms"],
@@ -373,8 +459,17 @@ def main(argv: list[str] | None = None) -> int:
             import services  # type: ignore[import-not-found]
 
             services.stop_service(service)
-    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.output).write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    output = Path(args.output).resolve()
+    try:
+        from bench._machine import RESULTS_DIR, write_result  # type: ignore[import-not-found]
+    except ImportError:
+        RESULTS_DIR, write_result = None, None
+    if write_result is not None and output.parent == RESULTS_DIR:
+        write_result(output.stem, results)
+    else:
+        results["machine"] = machine_info()
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(json.dumps(results.get("verdict"), indent=2))
     return 0
 

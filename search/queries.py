@@ -91,6 +91,8 @@ class QueryTerm:
     ``token`` is the folded word, ``skeleton`` its Latin consonant skeleton (Banglish), ``code``
     the GTIN/model-number form when the word looks like one, ``prefix`` whether it may match as a
     prefix (the word being typed), ``parts`` the folded tokens of a word with separators (WX-5500).
+    ``known`` says a backend found the word in its index as typed: it is then matched as typed only,
+    without prefix, skeleton or typo alternatives (they widen and slow only words that match nothing).
     """
 
     token: str
@@ -98,6 +100,7 @@ class QueryTerm:
     code: str = ""
     prefix: bool = False
     parts: tuple[str, ...] = field(default_factory=tuple)
+    known: bool = False
 
 
 def _values(args: Args, name: str) -> list[str]:

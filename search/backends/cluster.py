@@ -22,6 +22,7 @@ node exists), ``shards`` (1), ``timeout`` (seconds, 10), ``verify_certs`` (true)
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import threading
 import time
@@ -36,14 +37,17 @@ from search.backends import dsl
 from search.errors import ReindexFailed, SearchError, SearchUnavailable
 from search.interfaces import Document, DocumentSource, IndexInfo, SearchBackend, SearchResult, Suggestion
 from search.queries import CatalogueQuery, QueryTerm, analyse_query_text
-from search.text import has_bangla
+from search.text import has_bangla, unique
 
 log = logging.getLogger(__name__)
 
 DEFAULT_ALIAS = "registry-catalogue"
-BULK_DOCUMENTS = 1000
+BULK_DOCUMENTS = 1000  # per bulk request of index_documents (a few MB)
+REINDEX_BULK_DOCUMENTS = (
+    2000  # per bulk request of a reindex (refresh off: larger requests, fewer round trips)
+)
+BULK_SENDERS = 2  # bulk requests in flight while the next is built (one per core of a small node)
 KEEP_OLD_INDEXES = 1
-REINDEX_SENDERS = 2  # bulk requests in flight while the next batch is built
 REINDEX_STALE_SECONDS = 3600
 ENTITY_CACHE_SECONDS = 30.0
 _STAMP = "%Y%m%dt%H%M%S%f"
@@ -128,6 +132,15 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _index_operations(docs: Iterable[Document]) -> list[dict[str, Any]]:
+    """The bulk lines that write ``docs`` (action and engine document, alternately)."""
+    ops: list[dict[str, Any]] = []
+    for doc in docs:
+        ops.append({"index": {"_id": str(doc["id"])}})
+        ops.append(dsl.build_engine_document(doc))
+    return ops
+
+
 class ClusterSearchBackend(SearchBackend):
     """A catalogue index on an OpenSearch or Elasticsearch cluster (see the module docstring)."""
 
@@ -143,6 +156,8 @@ class ClusterSearchBackend(SearchBackend):
         self._analyzers: dict[str, str] | None = None
         self._entities: tuple[float, list[dict[str, Any]]] | None = None
         self._entities_lock = threading.Lock()
+        self._known_words: dict[str, bool] = {}  # folded word → whether the index has it as typed
+        self._known_words_at = 0.0
 
     @classmethod
     def from_url(cls, url: str) -> ClusterSearchBackend:
@@ -305,9 +320,44 @@ class ClusterSearchBackend(SearchBackend):
                     raise SearchUnavailable(message)
                 raise SearchError(message)
 
+    def _bulk_concurrently(
+        self, requests: Iterable[list[dict[str, Any]]], *, index: str, refresh: Any
+    ) -> None:
+        """Send bulk requests, ``BULK_SENDERS`` at a time, building the next while others are in flight.
+
+        One bulk request keeps one of the node's write threads busy; with two in flight the engine
+        uses both of a small node's cores while this thread builds the next documents. A single
+        request is sent from this thread. The first failure is raised (the rest are still awaited).
+        """
+        iterator = iter(requests)
+        first = next(iterator, None)
+        if first is None:
+            return
+        second = next(iterator, None)
+        if second is None:
+            self._bulk(first, index=index, refresh=refresh)
+            return
+        with ThreadPoolExecutor(max_workers=BULK_SENDERS, thread_name_prefix="bulk") as pool:
+            in_flight: list[Future[None]] = []
+            try:
+                for ops in itertools.chain((first, second), iterator):
+                    in_flight.append(pool.submit(self._bulk, ops, index=index, refresh=refresh))
+                    while len(in_flight) > BULK_SENDERS:
+                        in_flight.pop(0).result()
+            finally:
+                errors = []
+                for future in in_flight:
+                    try:
+                        future.result()
+                    except Exception as exc:  # noqa: BLE001 - re-raised below, after every request ended
+                        errors.append(exc)
+            if errors:
+                raise errors[0]
+
     def _invalidate(self) -> None:
         with self._entities_lock:
             self._entities = None
+            self._known_words = {}
 
     # --- writes ------------------------------------------------------------------------------
 
@@ -317,12 +367,14 @@ class ClusterSearchBackend(SearchBackend):
             return 0
         self._ensure_ready()
         with self._errors("cannot write to the search index"):
-            for start in range(0, len(batch), BULK_DOCUMENTS):
-                ops: list[dict[str, Any]] = []
-                for doc in batch[start : start + BULK_DOCUMENTS]:
-                    ops.append({"index": {"_id": str(doc["id"])}})
-                    ops.append(dsl.build_engine_document(doc))
-                self._bulk(ops, index=self.alias, refresh=self._refresh_param())
+            self._bulk_concurrently(
+                (
+                    _index_operations(batch[start : start + BULK_DOCUMENTS])
+                    for start in range(0, len(batch), BULK_DOCUMENTS)
+                ),
+                index=self.alias,
+                refresh=self._refresh_param(),
+            )
         self._invalidate()
         return len(batch)
 
@@ -377,10 +429,40 @@ class ClusterSearchBackend(SearchBackend):
         hits["aggregations"] = counts.get("aggregations")
         return hits
 
+    def _plan_terms(self, terms: list[QueryTerm]) -> list[QueryTerm]:
+        """Mark the words the index has as typed, which then need no prefix, skeleton or typo clauses.
+
+        As in the embedded backend: those alternatives only widen the words that match nothing, and
+        on a common word (every phone has "ফোন") they cost a pass over every document that has it.
+        Answers are kept for ``ENTITY_CACHE_SECONDS`` and dropped by this process's writes; the
+        lookup itself is one ``_msearch`` of size-0 term queries (request-cached by the engine).
+        """
+        words = unique(t.token for t in terms if not t.code)
+        if not words:
+            return terms
+        with self._entities_lock:
+            if (
+                time.monotonic() - self._known_words_at > ENTITY_CACHE_SECONDS
+                or len(self._known_words) > 10_000
+            ):
+                self._known_words, self._known_words_at = {}, time.monotonic()
+            cached = dict(self._known_words)
+        missing = [w for w in words if w not in cached]
+        if missing:
+            answers = self._msearch(
+                [({"request_cache": True}, dsl.build_known_words_body(w)) for w in missing]
+            )
+            found = {w: bool(a["hits"]["total"]["value"]) for w, a in zip(missing, answers, strict=True)}
+            cached.update(found)
+            with self._entities_lock:
+                self._known_words.update(found)
+        return dsl.mark_known_terms(terms, {w for w in words if cached[w]})
+
     def search(self, query: CatalogueQuery) -> SearchResult:
         terms = analyse_query_text(query.q)
         self._ensure_ready()
         with self._errors("the search index cannot answer"):
+            terms = self._plan_terms(terms)
             response = self._search_page(query, terms, any_term=False)
             if not response["hits"]["total"]["value"] and len(terms) > 1:
                 # nothing has every word: rank by how many (and how well) words match instead
@@ -392,9 +474,10 @@ class ClusterSearchBackend(SearchBackend):
         terms = analyse_query_text(query.q)
         self._ensure_ready()
         with self._errors("the search index cannot answer"):
-            body = dsl.build_search_body(query, terms, with_facets=False)
+            terms = self._plan_terms(terms)
+            body = dsl.build_search_body(query, terms, with_facets=False, total_order=True)
             if not self._search({**body, "size": 0, "from": 0})["hits"]["total"]["value"] and len(terms) > 1:
-                body = dsl.build_search_body(query, terms, any_term=True, with_facets=False)
+                body = dsl.build_search_body(query, terms, any_term=True, with_facets=False, total_order=True)
         body.pop("from", None)
         body.pop("suggest", None)
         body["size"] = batch
@@ -420,7 +503,9 @@ class ClusterSearchBackend(SearchBackend):
             return []
         self._ensure_ready()
         with self._errors("the search index cannot answer"):
-            answer = self.client.mget(index=self.alias, body={"ids": [str(i) for i in wanted]})
+            answer = self.client.mget(
+                index=self.alias, body={"ids": [str(i) for i in wanted]}, _source_excludes=dsl.DERIVED
+            )
         found = {int(d["_id"]): d["_source"] for d in answer["docs"] if d.get("found")}
         return [found[i] for i in wanted if i in found]
 
@@ -537,30 +622,23 @@ class ClusterSearchBackend(SearchBackend):
             loaded = 0
             with self._errors("reindex failed"):
                 seen: set[int] = set()
-                with ThreadPoolExecutor(max_workers=REINDEX_SENDERS, thread_name_prefix="reindex") as pool:
-                    in_flight: list[Future[None]] = []
 
-                    def send(ops: list[dict[str, Any]]) -> None:
-                        in_flight.append(pool.submit(self._bulk, ops, index=name, refresh="false"))
-                        while len(in_flight) > 2 * REINDEX_SENDERS:
-                            in_flight.pop(0).result()
-
-                    ops: list[dict[str, Any]] = []
+                def requests() -> Iterator[list[dict[str, Any]]]:
+                    pending: list[Document] = []
                     for docs in source():
                         for doc in docs:
                             doc_id = int(doc["id"])
                             if doc_id in seen:
                                 continue
                             seen.add(doc_id)
-                            ops.append({"index": {"_id": str(doc_id)}})
-                            ops.append(dsl.build_engine_document(doc))
-                            if len(ops) >= 2 * BULK_DOCUMENTS:
-                                send(ops)
-                                ops = []
-                    if ops:
-                        send(ops)
-                    for future in in_flight:
-                        future.result()
+                            pending.append(doc)
+                            if len(pending) >= REINDEX_BULK_DOCUMENTS:
+                                yield _index_operations(pending)
+                                pending = []
+                    if pending:
+                        yield _index_operations(pending)
+
+                self._bulk_concurrently(requests(), index=name, refresh="false")
                 loaded = len(seen)
                 live_settings = self._index_body()["settings"]["index"]
                 self.admin.indices.put_settings(

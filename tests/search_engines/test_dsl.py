@@ -14,22 +14,31 @@ TODAY = date(2026, 6, 1)
 def test_every_declared_field_is_mapped_by_its_kind() -> None:
     mapping = dsl.build_mappings()["properties"]
     assert set(mapping) == {f.name for f in FIELDS} | {"certificates", "x"}
-    assert dsl.build_field_mapping(Field("a", "text_bn")) == {"type": "text", "analyzer": "bengali"}
-    assert dsl.build_field_mapping(Field("a", "text_en")) == {"type": "text", "analyzer": "english"}
-    assert dsl.build_field_mapping(Field("a", "facet")) == {"type": "keyword"}
+    assert dsl.build_field_mapping(Field("a", "text_bn"))["analyzer"] == "bengali"
+    assert dsl.build_field_mapping(Field("a", "text_en"))["analyzer"] == "english"
+    assert dsl.build_field_mapping(Field("a", "facet")) == {"type": "keyword", "eager_global_ordinals": True}
     assert dsl.build_field_mapping(Field("a", "code")) == {"type": "keyword"}
     assert dsl.build_field_mapping(Field("a", "number")) == {"type": "float"}
     assert dsl.build_field_mapping(Field("a", "date"))["type"] == "date"
     fallback = {"text_en": "standard", "text_bn": "standard"}
-    assert dsl.build_field_mapping(Field("a", "text_bn"), fallback) == {
-        "type": "text",
-        "analyzer": "standard",
-    }
+    assert dsl.build_field_mapping(Field("a", "text_bn"), fallback)["analyzer"] == "standard"
     assert dsl.build_mappings(fallback)["_meta"] == {"analyzers": fallback}
 
 
 def test_derived_fields_stay_out_of_the_returned_document() -> None:
-    assert dsl.build_mappings()["_source"] == {"excludes": ["x"]}
+    query = parse_catalogue_query({"q": ["router"]}, TODAY)
+    body = dsl.build_search_body(query, analyse_query_text(query.q))
+    assert body["_source"] == {"excludes": ["x"]}
+
+
+def test_text_fields_of_equal_boost_share_one_folded_field() -> None:
+    derived = dsl.build_mappings()["properties"]["x"]["properties"]
+    folded = sorted(name for name in derived if name.startswith("f_"))
+    assert folded == ["f_w0_7", "f_w1", "f_w1_5", "f_w3", "f_w5", "f_w6"]
+    assert dsl.folded_name("name_bn") == dsl.folded_name("name_en") == "x.f_w6"
+    # only x.words is matched as a phrase; the other text fields need no positions
+    assert derived["words"]["index_options"] == "positions"
+    assert derived["f_w6"]["index_options"] == "freqs"
 
 
 def test_replicas_auto_expand_or_fixed() -> None:
@@ -50,10 +59,14 @@ def test_the_engine_document_folds_bangla_and_keeps_codes_as_substrings() -> Non
         "launch_date": "2025-03-01",
     }
     x = dsl.build_engine_document(doc)["x"]
-    assert x["f_name_bn"] == "নদি রাউটার"  # long ী folded to ি, as search/text.py folds queries
-    assert "wifi" in x["f_name_en"].split()  # hyphenated words also indexed joined
+    names = x["f_w6"].split()  # both names: name_en then name_bn
+    assert "নদি" in names  # long ী folded to ি, as search/text.py folds queries
+    assert "wifi" in names  # hyphenated words also indexed joined
+    assert x["f_w5"] == "nodi"
     assert {"2812345678905", "345678905", "905", "ndr1", "r1"} - set(x["codes"].split()) == {"r1"}
     assert x["id"] == 7 and x["newest"] == "2025-03-01"
+    # a licence without dates is open at both ends: plain range filters find it on any day
+    assert (x["licence_from"], x["licence_until"]) == (dsl.OPEN_START, dsl.OPEN_END)
     assert "nd" in x["translit_name"].split()  # "নদী" and "Nodi" share the skeleton
 
 
@@ -62,8 +75,8 @@ def test_filters_of_a_query() -> None:
         {"certificate": ["BTRC"], "lva_min": ["40"], "district": ["dhaka"], "manufacturer": ["3"]}, TODAY
     )
     filters = dsl.build_filters(query)
-    assert filters[0]["bool"]["should"][1] == {"range": {"licence_valid_from": {"lte": "2026-06-01"}}}
-    assert filters[1]["bool"]["should"][1] == {"range": {"licence_valid_until": {"gte": "2026-06-01"}}}
+    assert filters[0] == {"range": {"x.licence_from": {"lte": "2026-06-01"}}}
+    assert filters[1] == {"range": {"x.licence_until": {"gte": "2026-06-01"}}}
     assert filters[2]["nested"]["path"] == "certificates"
     assert {"term": {"certificates.scheme": "BTRC"}} in filters[2]["nested"]["query"]["bool"]["filter"]
     assert {"range": {"local_value_addition": {"gte": 40.0}}} in filters
@@ -127,7 +140,7 @@ def test_a_word_matches_in_every_way_it_can() -> None:
     (term,) = analyse_query_text("mobail")
     kinds = [next(iter(c)) for c in dsl.build_term_clause(term, "mobail")["bool"]["should"]]
     assert kinds.count("multi_match") == 2 and "match" in kinds  # language, folded, fuzzy
-    assert kinds.count("prefix") == 6  # names and brand, all words, two skeleton fields
+    assert kinds.count("prefix") == 5  # names, brand, all words, two skeleton fields
     (code,) = analyse_query_text("8905 ")
     clauses = dsl.build_term_clause(code, "8905")["bool"]["should"]
     assert {"prefix": {"x.codes": {"value": "8905", "boost": 8.0}}} in clauses
