@@ -275,6 +275,7 @@ class ClusterSearchBackend(SearchBackend):
         with self._errors("cannot prepare the search index"):
             live = self._live_indices()
             if live:
+                self._check_mapping_version(live[-1])
                 self._ready = True
                 return live[-1]
             name = self._new_index_name()
@@ -292,6 +293,17 @@ class ClusterSearchBackend(SearchBackend):
             self.wait_for_yellow(name)
             self._ready = True
             return name
+
+    def _check_mapping_version(self, name: str) -> None:
+        """Refuse an index built for other queries (an older release): it would answer wrongly, not fail."""
+        mapping = self.client.indices.get_mapping(index=name)
+        meta = (next(iter(dict(mapping).values()), {}).get("mappings") or {}).get("_meta") or {}
+        found = meta.get("mapping_version", 1)
+        if found != dsl.MAPPING_VERSION:
+            raise SearchUnavailable(
+                f"the search index {name} has mapping version {found} and this release needs "
+                f"{dsl.MAPPING_VERSION}: run `flask search reindex` (the catalogue waits; nothing is lost)"
+            )
 
     def _ensure_ready(self) -> None:
         if not self._ready:

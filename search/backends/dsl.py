@@ -88,6 +88,11 @@ OPEN_START, OPEN_END = "0001-01-01", "9999-12-31"  # a licence without a start o
 SOURCE_EXCLUDES: dict[str, list[str]] = {"excludes": [DERIVED]}  # what a hit's ``_source`` leaves out
 
 
+
+# Raised whenever a change to the mapping below needs the index rebuilt (queries rely on its fields): an
+# index built by an older release is refused with "run flask search reindex" instead of answering wrongly.
+MAPPING_VERSION = 2
+
 def _folded_groups() -> dict[str, tuple[Field, ...]]:
     """Text fields of equal boost share one folded field (``x.f_w6`` = both names, ``x.f_w3`` = maker and
     category names, …), as they share one FTS5 column in the embedded backend: six fields for a query
@@ -161,7 +166,7 @@ def build_mappings(analyzers: dict[str, str] | None = None) -> dict[str, Any]:
         # ``x`` stays in the stored _source and searches leave it out of their answers (SOURCE_EXCLUDES):
         # a mapping-level ``excludes`` costs every indexed document a second parse and serialisation of
         # its source, and a full extra copy (``_recovery_source``) until merges prune it.
-        "_meta": {"analyzers": dict(analyzers)},
+        "_meta": {"analyzers": dict(analyzers), "mapping_version": MAPPING_VERSION},
         "properties": properties,
     }
 

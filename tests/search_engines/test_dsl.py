@@ -22,7 +22,7 @@ def test_every_declared_field_is_mapped_by_its_kind() -> None:
     assert dsl.build_field_mapping(Field("a", "date"))["type"] == "date"
     fallback = {"text_en": "standard", "text_bn": "standard"}
     assert dsl.build_field_mapping(Field("a", "text_bn"), fallback)["analyzer"] == "standard"
-    assert dsl.build_mappings(fallback)["_meta"] == {"analyzers": fallback}
+    assert dsl.build_mappings(fallback)["_meta"] == {"analyzers": fallback, "mapping_version": dsl.MAPPING_VERSION}
 
 
 def test_derived_fields_stay_out_of_the_returned_document() -> None:

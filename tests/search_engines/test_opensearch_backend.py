@@ -14,7 +14,7 @@ from search.backends.cluster import ClusterSearchBackend
 from search.backends.opensearch import OpenSearchBackend
 from search.errors import ReindexFailed, SearchError, SearchUnavailable
 from search.queries import parse_catalogue_query
-from tests.search_engines.conftest import make_doc
+from tests.search_engines.conftest import OPENSEARCH_URL, engine_backend, make_doc
 
 pytestmark = pytest.mark.opensearch
 TODAY = date(2026, 6, 1)
@@ -126,3 +126,22 @@ def test_a_document_the_engine_rejects_is_a_search_error(opensearch: ClusterSear
     assert not isinstance(caught.value, SearchUnavailable) and caught.value.status_code == 500
     assert "1 bulk item(s) failed" in caught.value.detail
     assert opensearch.count() == 1  # the good one is in; the outbox retries the batch idempotently
+
+
+def test_an_index_built_by_an_older_release_is_refused_until_reindexed(opensearch: ClusterSearchBackend) -> None:
+    """Queries rely on the mapping's fields: an old index would answer wrongly (an empty catalogue), so
+    it answers 503 with what to do, and a reindex puts things right."""
+    body = opensearch._index_body()
+    body["mappings"]["_meta"]["mapping_version"] = 1
+    body["aliases"] = {opensearch.alias: {}}
+    old = opensearch._new_index_name()
+    opensearch.client.indices.create(index=old, body=body)
+    fresh = engine_backend("opensearch", OPENSEARCH_URL, opensearch.alias)  # a worker of the new release
+    try:
+        with pytest.raises(SearchUnavailable, match="flask search reindex"):
+            find(fresh, q="laptop")
+        docs = [make_doc(1, name_en="Shikkha 14 Laptop", name_bn="শিক্ষা ১৪ ল্যাপটপ")]
+        fresh.reindex(lambda: iter([docs]), expected=lambda: 1)
+        assert names(find(fresh, q="laptop")) == ["Shikkha 14 Laptop"]
+    finally:
+        fresh.close()
