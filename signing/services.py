@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy import Table, bindparam, case, func, insert, select, update
@@ -70,6 +70,9 @@ from signing.serials import (
 )
 from signing.status import StatusList, StatusSnapshot, StatusValue, sign_status_list
 
+if TYPE_CHECKING:
+    from signing.scans import ScanRecorder
+
 MAX_BATCH = 1_000_000
 STATUS_LIST_PATH = "/status/1"
 
@@ -115,6 +118,7 @@ class SigningSettings:
     key_passphrase: str = ""
     secret_key: str = ""
     status_ttl: timedelta = timedelta(hours=24)
+    scan_flush_ms: int = 0  # 0: each scan in its request's transaction; > 0: buffered (signing.scans)
     clone_rules: CloneRules = field(default_factory=CloneRules)
     ip_districts: tuple[tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, str], ...] = ()
 
@@ -137,6 +141,7 @@ class SigningSettings:
             key_passphrase=str(config.get("SIGNING_KEY_PASSPHRASE", "") or ""),
             secret_key=str(config.get("SECRET_KEY", "")),
             status_ttl=timedelta(hours=int(config.get("SIGNING_STATUS_TTL_HOURS", 24))),
+            scan_flush_ms=scan_flush_ms(env, config.get("SIGNING_SCAN_FLUSH_MS", -1)),
             clone_rules=CloneRules(
                 max_devices=int(config.get("SIGNING_CLONE_MAX_DEVICES", 5)),
                 window_hours=int(config.get("SIGNING_CLONE_WINDOW_HOURS", 6)),
@@ -157,6 +162,18 @@ class SigningSettings:
     @property
     def status_list_uri(self) -> str:
         return self.public_base_url + STATUS_LIST_PATH
+
+
+DEFAULT_SCAN_FLUSH_MS = 100
+
+
+def scan_flush_ms(env: str, setting: Any) -> int:
+    """``SIGNING_SCAN_FLUSH_MS``: -1 (the default) buffers scans for 100 ms, except under ``ENV=testing``
+    where every test runs inside one rolled-back transaction and scans are written with their request."""
+    value = int(setting if setting is not None else -1)
+    if value < 0:
+        return 0 if env == "testing" else DEFAULT_SCAN_FLUSH_MS
+    return value
 
 
 def load_ip_districts(path: Path) -> list[tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, str]]:
@@ -781,6 +798,15 @@ RECENT_UNIT_DISTRICTS = (
 )
 
 
+@dataclass(frozen=True)
+class UnitSighting:
+    """What a scan shows of its unit when the unit row is not at hand (buffered scan recording)."""
+
+    first_seen_at: datetime | None
+    first_district: str | None
+    scan_count: int
+
+
 @dataclass
 class Outcome:
     """The online verdict of one label URL, with everything the page and the JSON show."""
@@ -790,7 +816,7 @@ class Outcome:
     label: LabelURL | None = None
     product: Product | None = None
     batch: SerialBatch | None = None
-    unit: Unit | None = None
+    unit: Unit | UnitSighting | None = None
     flags: list[str] = field(default_factory=list)
 
     def fail(self, verdict: Verdict, code: str, detail: str) -> None:
@@ -1265,6 +1291,7 @@ class SigningExtension:
         # tests roll every transaction back, so nothing read from the database may outlive a request there
         self._keyrings = KeyringCache(0.0 if settings.env == "testing" else 5.0)
         self.catalogue = CatalogueCache(0.0 if settings.env == "testing" else 5.0)
+        self.scans: ScanRecorder | None = None  # set by signing.init_app (signing.scans)
         self._lock = threading.Lock()
         self._signer: Signer | None = None
         self._ready = False
