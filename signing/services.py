@@ -616,6 +616,7 @@ class CatalogueCache:
         self.ttl = ttl_seconds
         self.max_entries = max_entries
         self._entries: dict[tuple[str, ...], tuple[float, Any]] = {}
+        self._bodies: dict[int, tuple[Product, date, dict[str, Any]]] = {}
 
     def _get(self, key: tuple[str, ...], load: Callable[[], Any]) -> Any:
         if self.ttl <= 0:
@@ -640,8 +641,22 @@ class CatalogueCache:
         )
         return found
 
+    def product_body(self, product: Product, today: date) -> dict[str, Any]:
+        """``product_to_dict(product, today)``, built once per cached product object and day."""
+        if self.ttl <= 0:
+            return product_to_dict(product, today)
+        found = self._bodies.get(product.id)
+        if found is not None and found[0] is product and found[1] == today:
+            return found[2]
+        body = product_to_dict(product, today)
+        if len(self._bodies) >= self.max_entries:
+            self._bodies.clear()
+        self._bodies[product.id] = (product, today, body)
+        return body
+
     def clear(self) -> None:
         self._entries.clear()
+        self._bodies.clear()
 
 
 UNCACHED = CatalogueCache(ttl_seconds=0)
@@ -723,7 +738,15 @@ def classify_device(user_agent: str) -> str:
 def hash_device(secret: str, context: ScanContext) -> str:
     """A keyed, truncated hash of address and browser: counts distinct devices without storing either."""
     message = f"{context.ip}\n{context.user_agent}".encode()
-    return hmac.new(secret.encode() or b"-", message, hashlib.sha256).hexdigest()[:16]
+    keyed = device_hasher(secret).copy()
+    keyed.update(message)
+    return keyed.hexdigest()[:16]
+
+
+@functools.lru_cache(maxsize=8)
+def device_hasher(secret: str) -> hmac.HMAC:
+    """The HMAC keyed with ``secret``, ready to copy (keying it costs more than hashing a short message)."""
+    return hmac.new(secret.encode() or b"-", digestmod=hashlib.sha256)
 
 
 def locate_district(settings: SigningSettings, context: ScanContext) -> tuple[str | None, str | None]:
@@ -1019,8 +1042,48 @@ FLAG_TEXT = {
 }
 
 
-def outcome_to_dict(outcome: Outcome, *, today: date) -> dict[str, Any]:
-    """The JSON verdict (also the context of the verification page)."""
+def product_to_dict(product: Product, today: date) -> dict[str, Any]:
+    """The product's part of a verdict: product, manufacturer, licence and certificates as of ``today``."""
+    state = product.licence_state(today)
+    return {
+        "product": {
+            "id": product.id,
+            "name_en": product.name_en,
+            "name_bn": product.name_bn,
+            "brand": product.brand,
+            "model_number": product.model_number,
+            "gtin": product.gtin,
+        },
+        "manufacturer": {
+            "id": product.manufacturer_id,
+            "legal_name_en": product.manufacturer.legal_name_en,
+            "legal_name_bn": product.manufacturer.legal_name_bn,
+            "district": product.manufacturer.district,
+        },
+        "licence": {
+            "status": state,
+            "number": product.licence_number,
+            "valid_from": product.licence_valid_from.isoformat() if product.licence_valid_from else None,
+            "valid_until": product.licence_valid_until.isoformat() if product.licence_valid_until else None,
+            "valid": state == ProductStatus.LICENSED,
+        },
+        "certificates": [
+            {
+                "scheme": c.scheme,
+                "number": c.number,
+                "valid_until": c.valid_until.isoformat() if c.valid_until else None,
+                "valid": c.valid_from <= today <= c.valid_until,
+            }
+            for c in sorted(product.certificates, key=lambda c: c.id)
+        ],
+    }
+
+
+def outcome_to_dict(outcome: Outcome, *, today: date, cache: CatalogueCache | None = None) -> dict[str, Any]:
+    """The JSON verdict (also the context of the verification page).
+
+    With ``cache``, the product's part is built once per cached product and day and shared between verdicts:
+    treat the returned dictionary as read-only."""
     product, label, unit = outcome.product, outcome.label, outcome.unit
     body: dict[str, Any] = {
         "verdict": outcome.verdict.value,
@@ -1031,37 +1094,7 @@ def outcome_to_dict(outcome: Outcome, *, today: date) -> dict[str, Any]:
         "product_only": bool(label and label.serial is None),
     }
     if product is not None:
-        body["product"] = {
-            "id": product.id,
-            "name_en": product.name_en,
-            "name_bn": product.name_bn,
-            "brand": product.brand,
-            "model_number": product.model_number,
-            "gtin": product.gtin,
-        }
-        body["manufacturer"] = {
-            "id": product.manufacturer_id,
-            "legal_name_en": product.manufacturer.legal_name_en,
-            "legal_name_bn": product.manufacturer.legal_name_bn,
-            "district": product.manufacturer.district,
-        }
-        state = product.licence_state(today)
-        body["licence"] = {
-            "status": state,
-            "number": product.licence_number,
-            "valid_from": product.licence_valid_from.isoformat() if product.licence_valid_from else None,
-            "valid_until": product.licence_valid_until.isoformat() if product.licence_valid_until else None,
-            "valid": state == ProductStatus.LICENSED,
-        }
-        body["certificates"] = [
-            {
-                "scheme": c.scheme,
-                "number": c.number,
-                "valid_until": c.valid_until.isoformat() if c.valid_until else None,
-                "valid": c.valid_from <= today <= c.valid_until,
-            }
-            for c in sorted(product.certificates, key=lambda c: c.id)
-        ]
+        body.update((cache or UNCACHED).product_body(product, today))
     if unit is not None:
         body["first_seen"] = {
             "at": unit.first_seen_at.isoformat() if unit.first_seen_at else None,
