@@ -218,7 +218,10 @@ def run_online(
         )
         gunicorn = subprocess.Popen(
             [
-                str(ROOT / ".venv/bin/gunicorn"),
+                # this interpreter's gunicorn, serving this checkout's code (a worktree has no .venv of its own)
+                str(Path(sys.executable).with_name("gunicorn")),
+                "--chdir",
+                str(ROOT),
                 "-w",
                 "2",
                 "-k",
