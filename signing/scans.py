@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol, cast
 
-from sqlalchemy import Table, bindparam, case, func, insert, or_, select, update
+from sqlalchemy import Table, bindparam, case, func, insert, or_, select, true, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
@@ -158,6 +158,7 @@ class StoredUnit:
     flags: list[str]
     flagged_at: datetime | None
     recalled_at: datetime | None
+    recent_districts: set[str]  # districts of its stored scans within the clone window
 
 
 class UnitReader:
@@ -170,25 +171,33 @@ class UnitReader:
     def __init__(self, engine: Engine, max_devices: int) -> None:
         self.engine = engine
         dialect = engine.dialect
-        self.unit_sql = self._compile(
-            select(*(UNITS.c[name] for name in STORED_UNIT_COLUMNS)).where(
-                UNITS.c.gtin == bindparam("gtin"), UNITS.c.serial == bindparam("serial")
+        # the unit row with, one row each, the districts of its scans within the clone window (a unit scanned
+        # again needs them for the district rule): one round trip instead of two
+        unit_id = (
+            select(UNITS.c.id)
+            .where(UNITS.c.gtin == bindparam("gtin"), UNITS.c.serial == bindparam("serial"))
+            .scalar_subquery()
+        )
+        recent = (
+            select(SCANS.c.district)
+            .where(
+                SCANS.c.unit_id == unit_id,
+                SCANS.c.scanned_at >= bindparam("since"),
+                SCANS.c.district.is_not(None),
             )
+            .distinct()
+            .subquery("recent")
+        )
+        self.unit_sql = self._compile(
+            select(*(UNITS.c[name] for name in STORED_UNIT_COLUMNS), recent.c.district)
+            .select_from(UNITS.outerjoin(recent, true()))
+            .where(UNITS.c.gtin == bindparam("gtin"), UNITS.c.serial == bindparam("serial"))
         )
         self.devices_sql = self._compile(  # enough to tell whether there are more than max_devices
             select(SCANS.c.device_hash)
             .where(SCANS.c.unit_id == bindparam("unit_id"))
             .distinct()
             .limit(max_devices + 1)
-        )
-        self.districts_sql = self._compile(
-            select(SCANS.c.district)
-            .where(
-                SCANS.c.unit_id == bindparam("unit_id"),
-                SCANS.c.scanned_at >= bindparam("since"),
-                SCANS.c.district.is_not(None),
-            )
-            .distinct()
         )
         self._load_moment = UNITS.c.first_seen_at.type._cached_result_processor(dialect, None)
         self._bind_moment = SCANS.c.scanned_at.type._cached_bind_processor(dialect)
@@ -232,11 +241,13 @@ class UnitReader:
     def _moment(self, value: Any) -> datetime | None:
         return self._load_moment(value) if self._load_moment else value
 
-    def unit(self, gtin: str, serial: str) -> StoredUnit | None:
-        rows = self._execute(self.unit_sql, gtin=gtin, serial=serial)
+    def unit(self, gtin: str, serial: str, *, since: datetime) -> StoredUnit | None:
+        """The unit row, with the districts of its scans at or after ``since``; ``None`` if it has none yet."""
+        bound = self._bind_moment(since) if self._bind_moment else since
+        rows = self._execute(self.unit_sql, gtin=gtin, serial=serial, since=bound)
         if not rows:
             return None
-        unit_id, first_seen, first_district, count, flags, flagged_at, recalled_at = rows[0]
+        unit_id, first_seen, first_district, count, flags, flagged_at, recalled_at, _ = rows[0]
         if isinstance(flags, str | bytes):
             flags = json.loads(flags)
         return StoredUnit(
@@ -247,14 +258,11 @@ class UnitReader:
             flags=list(flags or []),
             flagged_at=self._moment(flagged_at),
             recalled_at=self._moment(recalled_at),
+            recent_districts={row[-1] for row in rows if row[-1] is not None},
         )
 
     def devices(self, unit_id: int) -> set[str]:
         return {row[0] for row in self._execute(self.devices_sql, unit_id=unit_id)}
-
-    def districts_since(self, unit_id: int, since: datetime) -> set[str]:
-        bound = self._bind_moment(since) if self._bind_moment else since
-        return {row[0] for row in self._execute(self.districts_sql, unit_id=unit_id, since=bound)}
 
 
 # ---------------------------------------------------------------------------------------------- writing
@@ -443,7 +451,8 @@ class BufferedScanRecorder:
             key = (label.gtin, label.serial)
             scan["unit_serial"] = label.serial
             with self._lock:
-                stored = self.reader.unit(*key)
+                since = now - timedelta(hours=settings.clone_rules.window_hours)
+                stored = self.reader.unit(*key, since=since)
                 earlier = self._pending_scans(key)
                 flags_before = self._known_flags(stored, key)
                 first = earlier[0] if earlier else None
@@ -522,8 +531,8 @@ class BufferedScanRecorder:
         if district and count > 1:
             since = now - timedelta(hours=rules.window_hours)
             districts = {s["district"] for s in earlier if s["district"] and s["scanned_at"] >= since}
-            if stored is not None and stored.scan_count:
-                districts |= self.reader.districts_since(stored.id, since)
+            if stored is not None:
+                districts |= stored.recent_districts
             division = division_of(district)
             if any(division_of(other) != division for other in districts):
                 flags.add("far_apart_districts")
