@@ -223,13 +223,17 @@ class UnitReader:
     def _execute(self, query: tuple[str, tuple[str, ...] | None, dict[str, Any]], **values: Any) -> list[Any]:
         sql, order, constants = query
         params = constants | values
-        try:
-            cursor = self._cursor()
-            cursor.execute(sql, tuple(params[name] for name in order) if order else params)
-            return list(cursor.fetchall())
-        except Exception:
-            self.reset()  # a broken connection is replaced on the next read
-            raise
+        arguments = tuple(params[name] for name in order) if order else params
+        for attempt in (1, 2):
+            try:
+                cursor = self._cursor()
+                cursor.execute(sql, arguments)
+                return list(cursor.fetchall())
+            except Exception:
+                self.reset()  # a connection the server dropped is replaced, and the read tried once more
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
 
     def reset(self) -> None:
         fairy = getattr(self._local, "fairy", None)

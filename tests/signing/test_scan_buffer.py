@@ -149,7 +149,9 @@ def test_product_addresses_and_forged_serials_are_recorded_without_a_unit(
     client = worker.test_client()
     label = parse_label_url(labels["urls"][0])
     assert verdict(client, f"https://verify.example.gov.bd/01/{label.gtin}")["verdict"] == "unknown"
-    tampered = labels["urls"][0].replace(f"/21/{label.serial}", f"/21/{label.serial[:-1]}Z")
+    assert label.serial is not None
+    other = "Y" if label.serial.endswith("Z") else "Z"
+    tampered = labels["urls"][0].replace(f"/21/{label.serial}", f"/21/{label.serial[:-1]}{other}")
     assert verdict(client, tampered)["verdict"] == "not_genuine"
     assert worker.extensions["signing"].scans.flush() == 2
     s = worker.extensions["registry.db"].session()
@@ -316,3 +318,14 @@ def test_an_orderly_exit_writes_the_buffered_scans(
     app = create_app(app_settings(tmp_path, scan_db))
     assert [stored(app, url) for url in urls] == [(2, 2), (2, 2), (1, 1), (1, 1), (1, 1)]
     app.extensions["registry.db"].dispose()
+
+
+def test_a_dropped_read_connection_is_replaced_without_failing_the_scan(
+    worker: Any, labels: dict[str, Any]
+) -> None:
+    client = worker.test_client()
+    url = labels["urls"][0]
+    assert verdict(client, url)["scan_count"] == 1
+    worker.extensions["signing"].scans.flush()
+    worker.extensions["signing"].scans.reader._local.fairy.driver_connection.close()  # the server went away
+    assert verdict(client, url)["scan_count"] == 2
