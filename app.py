@@ -25,7 +25,7 @@ WIRED_PACKAGES: tuple[str, ...] = ("search", "signing", "labels", "web")
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     settings = load_settings(overrides)
-    app = Flask(
+    app = RegistryFlask(
         __name__, instance_path=settings.INSTANCE_PATH, static_folder="static", template_folder="templates"
     )
     app.config.update(settings.as_flask_config())
@@ -46,6 +46,26 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     _register_request_hooks(app)
     _register_error_handlers(app)
     return app
+
+
+class RegistryFlask(Flask):
+    """Flask, remembering which hooks and views are plain functions: Flask asks ``iscoroutinefunction`` about
+    each of them (ten on a verification) on every request.  ``ensure_sync`` is Flask's documented override
+    point; coroutine functions still go through ``async_to_sync`` each time."""
+
+    _plain_functions: set[Any]
+
+    def ensure_sync(self, func: Any) -> Any:
+        plain = self.__dict__.setdefault("_plain_functions", set())
+        try:
+            if func in plain:
+                return func
+        except TypeError:  # not hashable: ask Flask
+            return super().ensure_sync(func)
+        synced = super().ensure_sync(func)
+        if synced is func and len(plain) < 4096:
+            plain.add(func)
+        return synced
 
 
 class CachedSerializerSessionInterface(SecureCookieSessionInterface):
