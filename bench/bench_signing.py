@@ -8,7 +8,8 @@ Measures, with a fixed test key (RFC 8032 TEST 1):
 * signing unit label URLs on one core, serials given (target >= 20,000/s), and with serial derivation;
 * a 1,000,000-serial batch (derive serials, sign, write URLs to files) on 2 worker processes (target < 60 s);
 * the raw Ed25519 sign/verify rate of `cryptography` on this machine: the ceiling for the numbers above;
-* online JSON verification of label URLs with scans recorded: 2 gunicorn workers, wrk on loopback, on SQLite
+* online JSON verification of label URLs with scans recorded: 2 gunicorn workers started as the README's
+  production command starts them (sync workers, access log), wrk on loopback, on SQLite
   and PostgreSQL (target >= 1,500 requests/s, p99 <= 25 ms).
 
 Writes bench/results/signing.json (not with --quick).  Not a test: the numbers depend on the machine and on
@@ -222,6 +223,7 @@ def run_online(
     units: int,
     worker_class: str = "sync",
     threads: int = 1,
+    access_log: bool = True,
 ) -> dict[str, object]:
     port = free_port()
     env = {
@@ -256,6 +258,8 @@ def run_online(
                 f"127.0.0.1:{port}",
                 "--log-level",
                 "warning",
+                # the README's production command: --access-logfile - (here to a file, not this terminal)
+                *(["--access-logfile", str(Path(tmp) / "access.log")] if access_log else []),
                 # no per-client rate limit against our own load generator (everything comes from 127.0.0.1)
                 "app:create_app({'SIGNING_RATELIMIT_VERIFY': ''})",
             ],
@@ -342,6 +346,7 @@ def run_online(
         "workers": 2,
         "worker_class": worker_class,  # sync closes every connection; gthread keeps wrk's connections alive
         "threads": threads,
+        "access_log": access_log,  # the README's production command writes gunicorn's access log
         "duration_s": duration,
         "distinct_label_urls": units,
         "sample_verdict": verdict,
@@ -376,6 +381,12 @@ def main() -> None:
         "--worker-class", default="sync", help="gunicorn worker class: sync (default) or gthread (keep-alive)"
     )
     parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker (gthread)")
+    parser.add_argument(
+        "--no-access-log",
+        dest="access_log",
+        action="store_false",
+        help="without gunicorn's access log (the README's production command writes one; here to a file)",
+    )
     args = parser.parse_args()
     data: dict[str, object] = {"load_average_at_start": list(os.getloadavg())}
     if args.skip_offline:  # keep the offline figures of the last full run beside the new online ones
@@ -395,7 +406,14 @@ def main() -> None:
             env.pop("REGISTRY_DATABASE_URL", None)
             runs.append(
                 run_online(
-                    "sqlite", env, args.duration, args.connections, units, args.worker_class, args.threads
+                    "sqlite",
+                    env,
+                    args.duration,
+                    args.connections,
+                    units,
+                    args.worker_class,
+                    args.threads,
+                    args.access_log,
                 )
             )
             print(runs[-1])
@@ -416,6 +434,7 @@ def main() -> None:
                             units,
                             args.worker_class,
                             args.threads,
+                            args.access_log,
                         )
                     )
                     print(runs[-1])
