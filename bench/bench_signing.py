@@ -12,7 +12,8 @@ Measures, with a fixed test key (RFC 8032 TEST 1):
 * all one-core figures twice: with the native module `mib_ed25519` (ed25519-dalek, what signing uses when it
   is installed) under "one_core", and with `cryptography` alone (the fallback) under
   "one_core_cryptography";
-* online JSON verification of label URLs with scans recorded: 2 gunicorn workers, wrk on loopback, on SQLite
+* online JSON verification of label URLs with scans recorded: 2 gunicorn workers started as the README's
+  production command starts them (sync workers, access log), wrk on loopback, on SQLite
   and PostgreSQL (target >= 1,500 requests/s, p99 <= 25 ms).
 
 Writes bench/results/signing.json (not with --quick).  With --skip-online (or --skip-offline) the figures of
@@ -259,6 +260,24 @@ with open(sys.argv[1], "w") as out:
 """
 
 
+COUNT_SCANS = r"""
+from sqlalchemy import func, select
+from app import create_app
+from signing.models import Scan
+app = create_app()
+session = app.extensions["registry.db"].session(write=False)
+print(session.scalar(select(func.count()).select_from(Scan)))
+"""
+
+
+def count_scans(env: dict[str, str]) -> int:
+    """Scans in the database (after the server has stopped: what its workers wrote on the way out)."""
+    done = subprocess.run(
+        [sys.executable, "-c", COUNT_SCANS], env=env, cwd=ROOT, check=True, capture_output=True, text=True
+    )
+    return int(done.stdout.split()[-1])
+
+
 def process_cpu_seconds(pid: int) -> float:
     """User + system CPU seconds of ``pid`` and its children (gunicorn's master and workers), from /proc."""
     total = 0.0
@@ -275,7 +294,14 @@ def process_cpu_seconds(pid: int) -> float:
 
 
 def run_online(
-    label: str, env: dict[str, str], duration: int, connections: int, units: int, worker_class: str = "sync"
+    label: str,
+    env: dict[str, str],
+    duration: int,
+    connections: int,
+    units: int,
+    worker_class: str = "sync",
+    threads: int = 1,
+    access_log: bool = True,
 ) -> dict[str, object]:
     port = free_port()
     env = {
@@ -296,15 +322,22 @@ def run_online(
         )
         gunicorn = subprocess.Popen(
             [
-                str(ROOT / ".venv/bin/gunicorn"),
+                # this interpreter's gunicorn, serving this checkout's code (a worktree has no .venv of its own)
+                str(Path(sys.executable).with_name("gunicorn")),
+                "--chdir",
+                str(ROOT),
                 "-w",
                 "2",
                 "-k",
                 worker_class,
+                "--threads",
+                str(threads),
                 "-b",
                 f"127.0.0.1:{port}",
                 "--log-level",
                 "warning",
+                # the README's production command: --access-logfile - (here to a file, not this terminal)
+                *(["--access-logfile", str(Path(tmp) / "access.log")] if access_log else []),
                 # no per-client rate limit against our own load generator (everything comes from 127.0.0.1)
                 "app:create_app({'SIGNING_RATELIMIT_VERIFY': ''})",
             ],
@@ -319,6 +352,7 @@ def run_online(
                 except OSError:
                     time.sleep(0.2)
             outputs = []
+            answered = 0  # verifications wrk saw answered (each records a scan)
             for run in (1, 2):  # run 1 warms up; run 2 is measured
                 if run == 2:
                     load_before = os.getloadavg()[0]
@@ -341,6 +375,8 @@ def run_online(
                     check=True,
                 )
                 outputs.append(wrk.stdout)
+                if counted := re.search(r"JSON (\{.*\})", wrk.stdout):
+                    answered += int(json.loads(counted.group(1))["requests"])
             server_cpu = process_cpu_seconds(gunicorn.pid) - server_cpu_before
             wrk_cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
             wrk_cpu = (wrk_cpu_after.ru_utime + wrk_cpu_after.ru_stime) - (
@@ -372,9 +408,11 @@ def run_online(
                 headers={"Accept": "application/json"},
             )
             verdict = json.loads(urllib.request.urlopen(sample, timeout=5).read())["verdict"]  # noqa: S310
+            answered += 1
         finally:
-            gunicorn.send_signal(signal.SIGTERM)
+            gunicorn.send_signal(signal.SIGTERM)  # an orderly stop: workers write their buffered scans
             gunicorn.wait(timeout=30)
+        scans = count_scans(env)
     return {
         "backend": label,
         "requests_per_s": round(rps, 1),
@@ -385,6 +423,8 @@ def run_online(
         "connections": connections,
         "workers": 2,
         "worker_class": worker_class,  # sync closes every connection; gthread keeps wrk's connections alive
+        "threads": threads,
+        "access_log": access_log,  # the README's production command writes gunicorn's access log
         "duration_s": duration,
         "distinct_label_urls": units,
         "sample_verdict": verdict,
@@ -394,6 +434,11 @@ def run_online(
         "server_cpu_ms_per_request": round(server_cpu * 1000 / max(stats["requests"], 1), 3),
         "wrk_cpu_s": round(wrk_cpu, 2),
         "jwks_requests_per_s_same_server": floor_rps,
+        # after SIGTERM: every answered verification is in the database (wrk does not count the requests still
+        # in flight when it stops, so a few more scans than answers is expected; fewer would be a loss)
+        "verifications_answered": answered,
+        "scans_in_database_after_stop": scans,
+        "scans_lost": max(answered - scans, 0),
         "target_rps": 1500,
         "target_p99_ms": 25,
         "meets_target": rps >= 1500 and stats["p99_ms"] <= 25 and non2xx == 0,
@@ -412,6 +457,13 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument(
         "--worker-class", default="sync", help="gunicorn worker class: sync (default) or gthread (keep-alive)"
+    )
+    parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker (gthread)")
+    parser.add_argument(
+        "--no-access-log",
+        dest="access_log",
+        action="store_false",
+        help="without gunicorn's access log (the README's production command writes one; here to a file)",
     )
     args = parser.parse_args()
     previous_file = ROOT / "bench/results/signing.json"
@@ -432,7 +484,18 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             env = {**os.environ, "REGISTRY_INSTANCE_PATH": tmp}
             env.pop("REGISTRY_DATABASE_URL", None)
-            runs.append(run_online("sqlite", env, args.duration, args.connections, units, args.worker_class))
+            runs.append(
+                run_online(
+                    "sqlite",
+                    env,
+                    args.duration,
+                    args.connections,
+                    units,
+                    args.worker_class,
+                    args.threads,
+                    args.access_log,
+                )
+            )
             print(runs[-1])
         if not args.skip_postgres:
             sys.path.insert(0, str(ROOT / "tools"))
@@ -444,7 +507,14 @@ def main() -> None:
                     env = {**os.environ, "REGISTRY_INSTANCE_PATH": tmp, "REGISTRY_DATABASE_URL": service.url}
                     runs.append(
                         run_online(
-                            "postgresql", env, args.duration, args.connections, units, args.worker_class
+                            "postgresql",
+                            env,
+                            args.duration,
+                            args.connections,
+                            units,
+                            args.worker_class,
+                            args.threads,
+                            args.access_log,
                         )
                     )
                     print(runs[-1])

@@ -47,6 +47,9 @@ class Settings:
     SIGNING_CLONE_MAX_DEVICES: int = 5  # distinct devices per serial before it is flagged
     SIGNING_CLONE_WINDOW_HOURS: int = 6  # scans in districts of different divisions within this window
     SIGNING_CLONE_FLAG_AFTER_RECALL: bool = True
+    # scans wait this long in each worker and are written in bulk; 0 writes each with its request;
+    # -1: 100, or 0 under ENV=testing (docs/architecture.md, "Scans")
+    SIGNING_SCAN_FLUSH_MS: int = -1
     SIGNING_STATUS_TTL_HOURS: int = 24  # validity of a published status list
     SIGNING_IP_DISTRICTS: str = ""  # CSV of cidr,district; empty: INSTANCE_PATH/ip-districts.csv if present
     # labels: small runs answer directly, larger ones become jobs

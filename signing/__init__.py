@@ -100,15 +100,21 @@ def init_app(app: Any) -> None:
     from signing.cli import signing_cli
     from signing.hooks import register_label_batches, sign_on_licence_change
     from signing.ratelimits import build_rate_limiter
+    from signing.scans import BufferedScanRecorder, build_scan_recorder
     from signing.services import SigningExtension, SigningSettings, configured_key_source
     from signing.views import bp
 
     settings = SigningSettings.from_config(app.config)
     configured_key_source(settings)  # production without SIGNING_KEY_PATH stops here
     storage = str(app.config.get("RATELIMIT_STORAGE_URL", "") or "")
-    app.extensions["signing"] = SigningExtension(
-        settings, build_rate_limiter(storage), lambda: app.extensions["registry.db"].session(write=True)
-    )
+    database = app.extensions["registry.db"]
+    ext = SigningExtension(settings, build_rate_limiter(storage), lambda: database.session(write=True))
+    ext.scans = build_scan_recorder(settings, database, settings.scan_flush_ms)
+    if isinstance(ext.scans, BufferedScanRecorder):
+        import atexit
+
+        atexit.register(ext.scans.close)  # an orderly worker exit writes the buffered scans
+    app.extensions["signing"] = ext
     app.register_blueprint(bp)
     app.cli.add_command(signing_cli)
     licence_changed.connect(sign_on_licence_change)

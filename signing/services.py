@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy import Table, bindparam, case, func, insert, select, update
@@ -70,6 +70,9 @@ from signing.serials import (
 )
 from signing.status import StatusList, StatusSnapshot, StatusValue, sign_status_list
 
+if TYPE_CHECKING:
+    from signing.scans import ScanRecorder
+
 MAX_BATCH = 1_000_000
 STATUS_LIST_PATH = "/status/1"
 
@@ -115,6 +118,7 @@ class SigningSettings:
     key_passphrase: str = ""
     secret_key: str = ""
     status_ttl: timedelta = timedelta(hours=24)
+    scan_flush_ms: int = 0  # 0: each scan in its request's transaction; > 0: buffered (signing.scans)
     clone_rules: CloneRules = field(default_factory=CloneRules)
     ip_districts: tuple[tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, str], ...] = ()
 
@@ -137,6 +141,7 @@ class SigningSettings:
             key_passphrase=str(config.get("SIGNING_KEY_PASSPHRASE", "") or ""),
             secret_key=str(config.get("SECRET_KEY", "")),
             status_ttl=timedelta(hours=int(config.get("SIGNING_STATUS_TTL_HOURS", 24))),
+            scan_flush_ms=scan_flush_ms(env, config.get("SIGNING_SCAN_FLUSH_MS", -1)),
             clone_rules=CloneRules(
                 max_devices=int(config.get("SIGNING_CLONE_MAX_DEVICES", 5)),
                 window_hours=int(config.get("SIGNING_CLONE_WINDOW_HOURS", 6)),
@@ -157,6 +162,18 @@ class SigningSettings:
     @property
     def status_list_uri(self) -> str:
         return self.public_base_url + STATUS_LIST_PATH
+
+
+DEFAULT_SCAN_FLUSH_MS = 100
+
+
+def scan_flush_ms(env: str, setting: Any) -> int:
+    """``SIGNING_SCAN_FLUSH_MS``: -1 (the default) buffers scans for 100 ms, except under ``ENV=testing``
+    where every test runs inside one rolled-back transaction and scans are written with their request."""
+    value = int(setting if setting is not None else -1)
+    if value < 0:
+        return 0 if env == "testing" else DEFAULT_SCAN_FLUSH_MS
+    return value
 
 
 def load_ip_districts(path: Path) -> list[tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, str]]:
@@ -599,6 +616,7 @@ class CatalogueCache:
         self.ttl = ttl_seconds
         self.max_entries = max_entries
         self._entries: dict[tuple[str, ...], tuple[float, Any]] = {}
+        self._bodies: dict[int, tuple[Product, date, dict[str, Any]]] = {}
 
     def _get(self, key: tuple[str, ...], load: Callable[[], Any]) -> Any:
         if self.ttl <= 0:
@@ -623,8 +641,22 @@ class CatalogueCache:
         )
         return found
 
+    def product_body(self, product: Product, today: date) -> dict[str, Any]:
+        """``product_to_dict(product, today)``, built once per cached product object and day."""
+        if self.ttl <= 0:
+            return product_to_dict(product, today)
+        found = self._bodies.get(product.id)
+        if found is not None and found[0] is product and found[1] == today:
+            return found[2]
+        body = product_to_dict(product, today)
+        if len(self._bodies) >= self.max_entries:
+            self._bodies.clear()
+        self._bodies[product.id] = (product, today, body)
+        return body
+
     def clear(self) -> None:
         self._entries.clear()
+        self._bodies.clear()
 
 
 UNCACHED = CatalogueCache(ttl_seconds=0)
@@ -706,7 +738,15 @@ def classify_device(user_agent: str) -> str:
 def hash_device(secret: str, context: ScanContext) -> str:
     """A keyed, truncated hash of address and browser: counts distinct devices without storing either."""
     message = f"{context.ip}\n{context.user_agent}".encode()
-    return hmac.new(secret.encode() or b"-", message, hashlib.sha256).hexdigest()[:16]
+    keyed = device_hasher(secret).copy()
+    keyed.update(message)
+    return keyed.hexdigest()[:16]
+
+
+@functools.lru_cache(maxsize=8)
+def device_hasher(secret: str) -> hmac.HMAC:
+    """The HMAC keyed with ``secret``, ready to copy (keying it costs more than hashing a short message)."""
+    return hmac.new(secret.encode() or b"-", digestmod=hashlib.sha256)
 
 
 def locate_district(settings: SigningSettings, context: ScanContext) -> tuple[str | None, str | None]:
@@ -781,6 +821,15 @@ RECENT_UNIT_DISTRICTS = (
 )
 
 
+@dataclass(frozen=True)
+class UnitSighting:
+    """What a scan shows of its unit when the unit row is not at hand (buffered scan recording)."""
+
+    first_seen_at: datetime | None
+    first_district: str | None
+    scan_count: int
+
+
 @dataclass
 class Outcome:
     """The online verdict of one label URL, with everything the page and the JSON show."""
@@ -790,7 +839,7 @@ class Outcome:
     label: LabelURL | None = None
     product: Product | None = None
     batch: SerialBatch | None = None
-    unit: Unit | None = None
+    unit: Unit | UnitSighting | None = None
     flags: list[str] = field(default_factory=list)
 
     def fail(self, verdict: Verdict, code: str, detail: str) -> None:
@@ -993,8 +1042,48 @@ FLAG_TEXT = {
 }
 
 
-def outcome_to_dict(outcome: Outcome, *, today: date) -> dict[str, Any]:
-    """The JSON verdict (also the context of the verification page)."""
+def product_to_dict(product: Product, today: date) -> dict[str, Any]:
+    """The product's part of a verdict: product, manufacturer, licence and certificates as of ``today``."""
+    state = product.licence_state(today)
+    return {
+        "product": {
+            "id": product.id,
+            "name_en": product.name_en,
+            "name_bn": product.name_bn,
+            "brand": product.brand,
+            "model_number": product.model_number,
+            "gtin": product.gtin,
+        },
+        "manufacturer": {
+            "id": product.manufacturer_id,
+            "legal_name_en": product.manufacturer.legal_name_en,
+            "legal_name_bn": product.manufacturer.legal_name_bn,
+            "district": product.manufacturer.district,
+        },
+        "licence": {
+            "status": state,
+            "number": product.licence_number,
+            "valid_from": product.licence_valid_from.isoformat() if product.licence_valid_from else None,
+            "valid_until": product.licence_valid_until.isoformat() if product.licence_valid_until else None,
+            "valid": state == ProductStatus.LICENSED,
+        },
+        "certificates": [
+            {
+                "scheme": c.scheme,
+                "number": c.number,
+                "valid_until": c.valid_until.isoformat() if c.valid_until else None,
+                "valid": c.valid_from <= today <= c.valid_until,
+            }
+            for c in sorted(product.certificates, key=lambda c: c.id)
+        ],
+    }
+
+
+def outcome_to_dict(outcome: Outcome, *, today: date, cache: CatalogueCache | None = None) -> dict[str, Any]:
+    """The JSON verdict (also the context of the verification page).
+
+    With ``cache``, the product's part is built once per cached product and day and shared between verdicts:
+    treat the returned dictionary as read-only."""
     product, label, unit = outcome.product, outcome.label, outcome.unit
     body: dict[str, Any] = {
         "verdict": outcome.verdict.value,
@@ -1005,37 +1094,7 @@ def outcome_to_dict(outcome: Outcome, *, today: date) -> dict[str, Any]:
         "product_only": bool(label and label.serial is None),
     }
     if product is not None:
-        body["product"] = {
-            "id": product.id,
-            "name_en": product.name_en,
-            "name_bn": product.name_bn,
-            "brand": product.brand,
-            "model_number": product.model_number,
-            "gtin": product.gtin,
-        }
-        body["manufacturer"] = {
-            "id": product.manufacturer_id,
-            "legal_name_en": product.manufacturer.legal_name_en,
-            "legal_name_bn": product.manufacturer.legal_name_bn,
-            "district": product.manufacturer.district,
-        }
-        state = product.licence_state(today)
-        body["licence"] = {
-            "status": state,
-            "number": product.licence_number,
-            "valid_from": product.licence_valid_from.isoformat() if product.licence_valid_from else None,
-            "valid_until": product.licence_valid_until.isoformat() if product.licence_valid_until else None,
-            "valid": state == ProductStatus.LICENSED,
-        }
-        body["certificates"] = [
-            {
-                "scheme": c.scheme,
-                "number": c.number,
-                "valid_until": c.valid_until.isoformat() if c.valid_until else None,
-                "valid": c.valid_from <= today <= c.valid_until,
-            }
-            for c in sorted(product.certificates, key=lambda c: c.id)
-        ]
+        body.update((cache or UNCACHED).product_body(product, today))
     if unit is not None:
         body["first_seen"] = {
             "at": unit.first_seen_at.isoformat() if unit.first_seen_at else None,
@@ -1265,6 +1324,7 @@ class SigningExtension:
         # tests roll every transaction back, so nothing read from the database may outlive a request there
         self._keyrings = KeyringCache(0.0 if settings.env == "testing" else 5.0)
         self.catalogue = CatalogueCache(0.0 if settings.env == "testing" else 5.0)
+        self.scans: ScanRecorder | None = None  # set by signing.init_app (signing.scans)
         self._lock = threading.Lock()
         self._signer: Signer | None = None
         self._ready = False

@@ -71,6 +71,9 @@ def limit(bucket: str) -> None:
 
 
 def wants_json() -> bool:
+    accept = request.headers.get("Accept")
+    if accept == "application/json":  # what apps and wrk send: skip parsing the header
+        return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return best == "application/json" or request.args.get("format") == "json"
 
@@ -137,7 +140,10 @@ def label_url_of_request() -> str:
 
 def verify_and_record(url: str) -> dict[str, Any]:
     ext = extension()
-    session = get_db().session(write=True)
+    scans = ext.scans
+    assert scans is not None
+    # buffered scan recording only reads here; products, batches and keys mostly come from caches
+    session = get_db().session(write=scans.needs_write_session)
     try:
         moment = now()
         outcome = services.verify_online(
@@ -148,9 +154,10 @@ def verify_and_record(url: str) -> dict[str, Any]:
             user_agent=request.headers.get("User-Agent", "")[:400],
             district=request.args.get("district") or None,
         )
-        services.record_scan(session, ext.settings, outcome, context, now=moment)
-        body = services.outcome_to_dict(outcome, today=moment.date())
-        session.commit()
+        scans.record(session, outcome, context, now=moment)
+        body = services.outcome_to_dict(outcome, today=moment.date(), cache=ext.catalogue)
+        if scans.needs_write_session:
+            session.commit()
         return body
     finally:
         session.close()
