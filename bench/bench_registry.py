@@ -7,29 +7,19 @@ and PostgreSQL, and demo seeding time. Writes bench/results/registry.json.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._load import CpuMeter, gunicorn, wrk  # noqa: E402
 from bench._machine import write_result  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def prepare(env: dict[str, str]) -> str:
@@ -61,71 +51,45 @@ def run_create_products(
     label: str, env: dict[str, str], duration: int, connections: int
 ) -> dict[str, object]:
     token = prepare(env)
-    port = free_port()
-    gunicorn = subprocess.Popen(
-        [
-            str(ROOT / ".venv/bin/gunicorn"),
-            "-w",
-            "2",
-            "-b",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "app:create_app()",
-        ],
-        env=env,
-        cwd=ROOT,
-    )
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1).read()  # noqa: S310 - loopback
-                break
-            except OSError:
-                time.sleep(0.2)
-        results = []
-        for run in (1, 2):  # run 1 warms up; run 2 is measured
-            wrk = subprocess.run(
-                [
-                    "wrk",
-                    "-t2",
-                    f"-c{connections}",
-                    f"-d{duration if run == 2 else 3}s",
-                    "--latency",
-                    "-s",
-                    str(ROOT / "bench/create_product.lua"),
-                    f"http://127.0.0.1:{port}",
-                ],
-                env={
-                    **env,
-                    "BENCH_TOKEN": token,
-                    "BENCH_RUN": str(run + (7 if label == "postgresql" else 0)),
-                },
-                capture_output=True,
-                text=True,
-                check=True,
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        gunicorn("app:create_app()", env, access_log=Path(tmp) / "access.log") as server,
+    ):
+        script = ROOT / "bench/create_product.lua"
+        run_id = 7 if label == "postgresql" else 0  # distinct GTINs per run
+        wrk_env = {**env, "BENCH_TOKEN": token}
+        wrk(
+            server.url,
+            duration=3,
+            connections=connections,
+            script=script,
+            env={**wrk_env, "BENCH_RUN": str(run_id + 1)},
+        )
+        with CpuMeter(server.process.pid) as cpu:  # run 1 warmed up; run 2 is measured
+            run = wrk(
+                server.url,
+                duration=duration,
+                connections=connections,
+                script=script,
+                env={**wrk_env, "BENCH_RUN": str(run_id + 2)},
             )
-            results.append(wrk.stdout)
-        out = results[-1]
-        stats = json.loads(re.search(r"JSON (\{.*\})", out).group(1))
-        rps = stats["requests"] / (stats["duration_us"] / 1e6)
-        non2xx = int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", out)) else 0
-        return {
-            "backend": label,
-            "requests_per_s": round(rps, 1),
-            "requests": stats["requests"],
-            "non_2xx": non2xx,
-            "p50_ms": stats["p50_ms"],
-            "p99_ms": stats["p99_ms"],
-            "connections": connections,
-            "workers": 2,
-            "duration_s": duration,
-            "target_rps": 300,
-            "meets_target": rps >= 300 and non2xx == 0,
-        }
-    finally:
-        gunicorn.send_signal(signal.SIGTERM)
-        gunicorn.wait(timeout=30)
+    rps = run.per_second
+    return {
+        "backend": label,
+        "requests_per_s": round(rps, 1),
+        "requests": run.requests,
+        "non_2xx": run.non_2xx,
+        "p50_ms": run.p50_ms,
+        "p99_ms": run.p99_ms,
+        "connections": connections,
+        "workers": 2,
+        "worker_class": "sync",
+        "access_log": True,  # as the README's production command runs it
+        "duration_s": duration,
+        **cpu.figures(run.requests),
+        "target_rps": 300,
+        "meets_target": rps >= 300 and run.non_2xx == 0,
+    }
 
 
 def run_seed() -> dict[str, object]:

@@ -30,11 +30,7 @@ import contextlib
 import json
 import multiprocessing
 import os
-import re
-import resource
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -51,6 +47,7 @@ sys.path.insert(0, str(ROOT))
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: E402
 
 import signing.ed25519  # noqa: E402
+from bench._load import CpuMeter, free_port, gunicorn, wrk  # noqa: E402
 from bench._machine import write_result  # noqa: E402
 from signing import KeyRing, PublishedKey, Signer, issue_label_urls, verify_label_url  # noqa: E402
 from signing.labels import verify_label_urls  # noqa: E402
@@ -228,12 +225,6 @@ def run_offline(quick: bool) -> dict[str, object]:
 # ---------------------------------------------------------------------------------------------- online
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 PREPARE = r"""
 import sys
 from datetime import UTC, datetime
@@ -278,21 +269,6 @@ def count_scans(env: dict[str, str]) -> int:
     return int(done.stdout.split()[-1])
 
 
-def process_cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of ``pid`` and its children (gunicorn's master and workers), from /proc."""
-    total = 0.0
-    pids = [pid]
-    with contextlib.suppress(OSError):
-        pids += [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    for one in pids:
-        try:
-            fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
-
-
 def run_online(
     label: str,
     env: dict[str, str],
@@ -320,106 +296,41 @@ def run_online(
             check=True,
             capture_output=True,
         )
-        gunicorn = subprocess.Popen(
-            [
-                # this interpreter's gunicorn, serving this checkout's code (a worktree has no .venv of its own)
-                str(Path(sys.executable).with_name("gunicorn")),
-                "--chdir",
-                str(ROOT),
-                "-w",
-                "2",
-                "-k",
-                worker_class,
-                "--threads",
-                str(threads),
-                "-b",
-                f"127.0.0.1:{port}",
-                "--log-level",
-                "warning",
-                # the README's production command: --access-logfile - (here to a file, not this terminal)
-                *(["--access-logfile", str(Path(tmp) / "access.log")] if access_log else []),
-                # no per-client rate limit against our own load generator (everything comes from 127.0.0.1)
-                "app:create_app({'SIGNING_RATELIMIT_VERIFY': ''})",
-            ],
-            env=env,
-            cwd=ROOT,
-        )
-        try:
-            for _ in range(150):
-                try:
-                    urllib.request.urlopen(f"http://127.0.0.1:{port}/.well-known/jwks.json", timeout=1).read()  # noqa: S310 - loopback
-                    break
-                except OSError:
-                    time.sleep(0.2)
-            outputs = []
-            answered = 0  # verifications wrk saw answered (each records a scan)
-            for run in (1, 2):  # run 1 warms up; run 2 is measured
-                if run == 2:
-                    load_before = os.getloadavg()[0]
-                    server_cpu_before = process_cpu_seconds(gunicorn.pid)
-                    wrk_cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
-                wrk = subprocess.run(
-                    [
-                        "wrk",
-                        "-t2",
-                        f"-c{connections}",
-                        f"-d{duration if run == 2 else 3}s",
-                        "--latency",
-                        "-s",
-                        str(script),
-                        f"http://127.0.0.1:{port}",
-                    ],
-                    env={**env, "BENCH_PATHS": str(paths)},
-                    capture_output=True,
-                    text=True,
-                    check=True,
-                )
-                outputs.append(wrk.stdout)
-                if counted := re.search(r"JSON (\{.*\})", wrk.stdout):
-                    answered += int(json.loads(counted.group(1))["requests"])
-            server_cpu = process_cpu_seconds(gunicorn.pid) - server_cpu_before
-            wrk_cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
-            wrk_cpu = (wrk_cpu_after.ru_utime + wrk_cpu_after.ru_stime) - (
-                wrk_cpu_before.ru_utime + wrk_cpu_before.ru_stime
-            )
+        with gunicorn(
+            # no per-client rate limit against our own load generator (everything comes from 127.0.0.1)
+            "app:create_app({'SIGNING_RATELIMIT_VERIFY': ''})",
+            env,
+            port=port,
+            ready_path="/.well-known/jwks.json",
+            worker_class=worker_class,
+            threads=threads,
+            access_log=Path(tmp) / "access.log" if access_log else None,
+        ) as server:
+            wrk_env = {**env, "BENCH_PATHS": str(paths)}
+            warm = wrk(server.url, duration=3, connections=connections, script=script, env=wrk_env)
+            with CpuMeter(server.process.pid) as cpu:  # the warm-up run done, this one is measured
+                run = wrk(server.url, duration=duration, connections=connections, script=script, env=wrk_env)
+            answered = warm.requests + run.requests  # verifications wrk saw answered (each records a scan)
             # the same server answering its cached JWKS (no database, no signature): what Flask, gunicorn and
             # wrk alone reach on this machine, the ceiling for any endpoint of the app
-            floor = subprocess.run(
-                [
-                    "wrk",
-                    "-t2",
-                    f"-c{connections}",
-                    f"-d{max(duration // 2, 3)}s",
-                    f"http://127.0.0.1:{port}/.well-known/jwks.json",
-                ],
-                capture_output=True,
-                text=True,
-                check=True,
-            ).stdout
-            floor_rps = float(m.group(1)) if (m := re.search(r"Requests/sec:\s+([\d.]+)", floor)) else None
-            out = outputs[-1]
-            found = re.search(r"JSON (\{.*\})", out)
-            assert found is not None, out
-            stats = json.loads(found.group(1))
-            rps = stats["requests"] / (stats["duration_us"] / 1e6)
-            non2xx = int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", out)) else 0
+            floor = wrk(
+                f"{server.url}/.well-known/jwks.json", duration=max(duration // 2, 3), connections=connections
+            )
             sample = urllib.request.Request(  # noqa: S310 - loopback
-                f"http://127.0.0.1:{port}" + paths.read_text().split()[0],
-                headers={"Accept": "application/json"},
+                server.url + paths.read_text().split()[0], headers={"Accept": "application/json"}
             )
             verdict = json.loads(urllib.request.urlopen(sample, timeout=5).read())["verdict"]  # noqa: S310
             answered += 1
-        finally:
-            gunicorn.send_signal(signal.SIGTERM)  # an orderly stop: workers write their buffered scans
-            gunicorn.wait(timeout=30)
+        # gunicorn stopped with SIGTERM, an orderly stop: the workers wrote their buffered scans
         scans = count_scans(env)
+    rps = run.per_second
     return {
         "backend": label,
         "requests_per_s": round(rps, 1),
-        "requests": stats["requests"],
-        "non_2xx": non2xx,
-        "p50_ms": stats["p50_ms"],
-        "p99_ms": stats["p99_ms"],
+        "requests": run.requests,
+        "non_2xx": run.non_2xx,
+        "p50_ms": run.p50_ms,
+        "p99_ms": run.p99_ms,
         "connections": connections,
         "workers": 2,
         "worker_class": worker_class,  # sync closes every connection; gthread keeps wrk's connections alive
@@ -428,12 +339,10 @@ def run_online(
         "duration_s": duration,
         "distinct_label_urls": units,
         "sample_verdict": verdict,
-        "load_average_1min_before": round(load_before, 2),
         # CPU seconds the 2 workers (and master) used during the measured run, per request: the figure that a
         # busy shared machine does not distort much
-        "server_cpu_ms_per_request": round(server_cpu * 1000 / max(stats["requests"], 1), 3),
-        "wrk_cpu_s": round(wrk_cpu, 2),
-        "jwks_requests_per_s_same_server": floor_rps,
+        **cpu.figures(run.requests),
+        "jwks_requests_per_s_same_server": round(floor.per_second, 1),
         # after SIGTERM: every answered verification is in the database (wrk does not count the requests still
         # in flight when it stops, so a few more scans than answers is expected; fewer would be a loss)
         "verifications_answered": answered,
@@ -441,7 +350,7 @@ def run_online(
         "scans_lost": max(answered - scans, 0),
         "target_rps": 1500,
         "target_p99_ms": 25,
-        "meets_target": rps >= 1500 and stats["p99_ms"] <= 25 and non2xx == 0,
+        "meets_target": rps >= 1500 and run.p99_ms <= 25 and run.non_2xx == 0,
     }
 
 
