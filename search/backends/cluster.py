@@ -36,6 +36,7 @@ from urllib.parse import parse_qs, unquote
 from search.backends import dsl
 from search.errors import ReindexFailed, SearchError, SearchUnavailable
 from search.interfaces import Document, DocumentSource, IndexInfo, SearchBackend, SearchResult, Suggestion
+from search.matching import entity_matches
 from search.queries import CatalogueQuery, QueryTerm, analyse_query_text
 from search.text import has_bangla, unique
 
@@ -530,12 +531,6 @@ class ClusterSearchBackend(SearchBackend):
             self._entities = (time.monotonic(), entries)
         return entries
 
-    @staticmethod
-    def _entity_matches(entry: dict[str, Any], terms: list[QueryTerm]) -> bool:
-        from search.backends.embedded import EmbeddedSearchBackend
-
-        return EmbeddedSearchBackend._entity_matches(entry, terms)
-
     def suggest(self, prefix: str, limit: int = 10) -> list[Suggestion]:
         terms = [t for t in analyse_query_text(prefix, prefix_last=True) if t.token]
         if not terms:
@@ -544,7 +539,7 @@ class ClusterSearchBackend(SearchBackend):
         with self._errors("the search index cannot answer"):
             out: list[Suggestion] = []
             bangla = any(has_bangla(t.token) for t in terms)
-            matches = [e for e in self._entity_suggestions() if self._entity_matches(e, terms)]
+            matches = [e for e in self._entity_suggestions() if entity_matches(e, terms)]
             matches.sort(key=lambda e: (has_bangla(e["text"]) != bangla, -e["count"]))
             seen: set[tuple[str, str]] = set()
             for entry in matches:

@@ -40,15 +40,16 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from search.backends.embedded import (
+from search.fields import FACETS, FIELDS, LVA_BANDS, Field, banglish_fields, code_fields, text_fields
+from search.interfaces import Document, FacetCount, SearchHit, SearchResult, Suggestion
+from search.matching import (
     NAME_BOOST,
     TRANSLIT_BOOST,
     code_suffixes,
     highlight_text,
     index_tokens,
+    snippet,
 )
-from search.fields import FACETS, FIELDS, LVA_BANDS, Field, banglish_fields, code_fields, text_fields
-from search.interfaces import Document, FacetCount, SearchHit, SearchResult, Suggestion
 from search.queries import MAX_TERMS, CatalogueQuery, QueryTerm
 from search.text import (
     fold_text,
@@ -63,7 +64,6 @@ from search.text import (
 
 DERIVED = "x"
 HIGHLIGHT_FIELDS = ("name_en", "name_bn", "brand", "model_number", "description_en", "description_bn")
-SNIPPET_CHARS = 160
 PREFIX_FIELDS = ("name_en", "name_bn", "brand")  # folded fields that also match the word being typed
 SUGGEST_FIELDS = PREFIX_FIELDS  # what product suggestions complete
 FUZZY_BOOST = 0.5
@@ -88,10 +88,10 @@ OPEN_START, OPEN_END = "0001-01-01", "9999-12-31"  # a licence without a start o
 SOURCE_EXCLUDES: dict[str, list[str]] = {"excludes": [DERIVED]}  # what a hit's ``_source`` leaves out
 
 
-
 # Raised whenever a change to the mapping below needs the index rebuilt (queries rely on its fields): an
 # index built by an older release is refused with "run flask search reindex" instead of answering wrongly.
 MAPPING_VERSION = 2
+
 
 def _folded_groups() -> dict[str, tuple[Field, ...]]:
     """Text fields of equal boost share one folded field (``x.f_w6`` = both names, ``x.f_w3`` = maker and
@@ -568,8 +568,6 @@ def build_highlights(
     doc: Document, terms: list[QueryTerm], corrections: dict[str, list[str]]
 ) -> dict[str, str]:
     """Highlighted fields of a hit: matches in ``<mark>``, long texts cut to a snippet around the first."""
-    from search.backends.embedded import _snippet
-
     if not terms:
         return {}
     out = {}
@@ -579,7 +577,7 @@ def build_highlights(
             continue
         marked = highlight_text(text, terms, corrections)
         if marked is not None:
-            out[name] = _snippet(text, marked)
+            out[name] = snippet(text, marked)
     return out
 
 

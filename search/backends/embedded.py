@@ -37,7 +37,6 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
-from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +53,15 @@ from search.interfaces import (
     SearchResult,
     Suggestion,
 )
+from search.matching import (
+    NAME_BOOST,
+    TRANSLIT_BOOST,
+    code_suffixes,
+    entity_matches,
+    highlight_text,
+    index_tokens,
+    snippet,
+)
 from search.queries import CatalogueQuery, QueryTerm, analyse_query_text
 from search.text import (
     edit_distance,
@@ -64,7 +72,6 @@ from search.text import (
     skeletonise,
     skeletonise_text,
     tokenise,
-    tokenise_word,
     unique,
 )
 
@@ -83,11 +90,9 @@ TEXT_GROUPS: dict[str, tuple[Field, ...]] = _text_groups()
 TEXT_COLUMNS: tuple[str, ...] = tuple(TEXT_GROUPS)
 RANK_ALL_LIMIT = 3000  # larger match sets rank their name matches first (see _text_matches)
 FTS_COLUMNS: tuple[str, ...] = (*TEXT_COLUMNS, "codes", "translit_name", "translit")
-NAME_BOOST = 5.0  # fields boosted at least this much are names (translit_name, suggestions)
 NAME_COLUMNS: tuple[str, ...] = tuple(c for c, fields in TEXT_GROUPS.items() if fields[0].boost >= NAME_BOOST)
 CODE_BOOST = max(f.boost for f in code_fields())
 TRANSLIT_NAME_BOOST = 2.0
-TRANSLIT_BOOST = 0.5
 POINTER = "CURRENT"
 REINDEX_MARKER = "REINDEXING"
 REINDEX_MARKER_STALE_SECONDS = 3600
@@ -104,7 +109,6 @@ HIGHLIGHT_FIELDS = (
     "description_en",
     "description_bn",
 )
-SNIPPET_CHARS = 160
 
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -197,22 +201,6 @@ def _bm25_config() -> str:
 def _quote(token: str) -> str:
     """An FTS5 string literal (tokens never contain quotes, but be safe)."""
     return '"' + token.replace('"', '""') + '"'
-
-
-def code_suffixes(code: str) -> list[str]:
-    """Every suffix of at least 3 characters: a prefix query over these is a substring query."""
-    return [code[i:] for i in range(max(len(code) - 2, 1))] if code else []
-
-
-def index_tokens(text: str) -> list[str]:
-    """The tokens indexed for ``text``: its words, plus hyphenated words joined ("Wi-Fi" → wi, fi, wifi)."""
-    tokens: list[str] = []
-    for word in text.split():
-        parts = tokenise_word(word)
-        tokens.extend(parts)
-        if len(parts) > 1:
-            tokens.append("".join(parts))
-    return tokens
 
 
 @lru_cache(maxsize=65_536)
@@ -314,58 +302,6 @@ def build_filter_sql(query: CatalogueQuery) -> tuple[str, list[Any]]:
             clauses.append(f"{column} IN ({', '.join('?' * len(values))})")
             params.extend(values)
     return " AND ".join(clauses), params
-
-
-def highlight_text(text: str, terms: list[QueryTerm], corrections: dict[str, list[str]]) -> str | None:
-    """``text`` HTML-escaped with the words matching the query wrapped in ``<mark>``; None when none match."""
-    exact: set[str] = set()
-    prefixes: list[str] = []
-    skeletons: set[str] = set()
-    for t in terms:
-        exact.add(t.token)
-        exact.update(t.parts)
-        exact.update(corrections.get(t.token, ()))
-        if t.prefix and len(t.token) >= 2:
-            prefixes.append(t.token)
-        if t.skeleton:
-            skeletons.add(t.skeleton)
-    out: list[str] = []
-    pos = 0
-    marked = False
-    for match in re.finditer(r"(?:[^\W_]|[\u0980-\u09f1])+", text):
-        word = match.group(0)
-        folded = "".join(tokenise(word))
-        if folded and (
-            folded in exact
-            or any(folded.startswith(p) for p in prefixes)
-            or (skeletons and skeletonise(word) in skeletons)
-        ):
-            out.append(escape(text[pos : match.start()]))
-            out.append(f"<mark>{escape(word)}</mark>")
-            pos = match.end()
-            marked = True
-    if not marked:
-        return None
-    out.append(escape(text[pos:]))
-    return "".join(out)
-
-
-def _snippet(text: str, highlighted: str) -> str:
-    """A window of about SNIPPET_CHARS around the first mark of a long highlighted text."""
-    if len(text) <= SNIPPET_CHARS:
-        return highlighted
-    first = highlighted.find("<mark>")
-    start = max(0, first - SNIPPET_CHARS // 3)
-    # do not cut inside a tag or an entity
-    while start > 0 and highlighted[start - 1] not in " ":
-        start -= 1
-    end = highlighted.find(" ", start + SNIPPET_CHARS)
-    if end == -1:
-        end = len(highlighted)
-    last_open = highlighted.rfind("<mark>", 0, end)
-    if last_open > highlighted.rfind("</mark>", 0, end):
-        end = highlighted.find("</mark>", end) + len("</mark>")
-    return ("…" if start else "") + highlighted[start:end] + ("…" if end < len(highlighted) else "")
 
 
 @dataclass
@@ -905,7 +841,7 @@ class EmbeddedSearchBackend(SearchBackend):
                 continue
             marked = highlight_text(text, terms, corrections)
             if marked is not None:
-                out[name] = _snippet(text, marked)
+                out[name] = snippet(text, marked)
         return out
 
     def scan(self, query: CatalogueQuery, batch: int = 1000) -> Iterator[Document]:
@@ -1007,7 +943,7 @@ class EmbeddedSearchBackend(SearchBackend):
             out: list[Suggestion] = []
             seen: set[tuple[str, str]] = set()
             bangla = any(has_bangla(t.token) for t in terms)
-            matches = [e for e in self._entity_suggestions(conn) if self._entity_matches(e, terms)]
+            matches = [e for e in self._entity_suggestions(conn) if entity_matches(e, terms)]
             # labels in the script the user types in first, then by product count
             matches.sort(key=lambda e: (has_bangla(e["text"]) != bangla, -e["count"]))
             for entry in matches:
@@ -1047,23 +983,6 @@ class EmbeddedSearchBackend(SearchBackend):
                 if len(out) >= limit:
                     break
             return out[:limit]
-
-    @staticmethod
-    def _entity_matches(entry: dict[str, Any], terms: list[QueryTerm]) -> bool:
-        words: list[str] = entry["words"]
-        skeletons: list[str] = entry["skeletons"]
-        for t in terms:
-            if t.prefix:
-                ok = any(w.startswith(t.token) for w in words) or (
-                    bool(t.skeleton)
-                    and len(t.skeleton) >= 2
-                    and any(s.startswith(t.skeleton) for s in skeletons)
-                )
-            else:
-                ok = t.token in words or (bool(t.skeleton) and t.skeleton in skeletons)
-            if not ok:
-                return False
-        return True
 
     # --- index management --------------------------------------------------------------------
 
