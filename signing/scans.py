@@ -586,13 +586,15 @@ class BufferedScanRecorder:
                     return 0
                 self._inflight = buffer
             try:
-                with self.engine.connect() as connection:
+                with self.engine.connect() as connection, self._lock:
+                    # Reads wait while the buffer is written and committed: a read then sees either the
+                    # buffer or its rows, never both (PostgreSQL showed both now and then when only the
+                    # commit was inside the lock).
                     transaction = connection.begin()
                     try:
                         write_buffer(connection, buffer)
-                        with self._lock:  # a read that sees the commit no longer counts the buffer
-                            transaction.commit()
-                            self._inflight = None
+                        transaction.commit()
+                        self._inflight = None
                     except BaseException:
                         if transaction.is_active:
                             transaction.rollback()
