@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 from signing.errors import Reason, Verdict
 from signing.models import Scan, Unit
 from signing.services import (
+    UNIT_INSERT_COLUMNS,
     CloneRules,
     Outcome,
     ScanContext,
@@ -278,17 +279,9 @@ def unit_upsert_many(dialect: str) -> Any:
     of all workers wins (``executemany``, one parameter set per unit)."""
     units = UNITS
     dialect_insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    names = (
-        "gtin",
-        "serial",
-        "batch_id",
-        "product_id",
-        "first_seen_at",
-        "first_district",
-        "scan_count",
-        "flags",
+    stmt = dialect_insert(units).values(
+        {name: bindparam(name, type_=units.c[name].type) for name in UNIT_INSERT_COLUMNS}
     )
-    stmt = dialect_insert(units).values({name: bindparam(name, type_=units.c[name].type) for name in names})
     earlier = or_(units.c.first_seen_at.is_(None), stmt.excluded.first_seen_at < units.c.first_seen_at)
     return stmt.on_conflict_do_update(
         index_elements=[units.c.gtin, units.c.serial],

@@ -971,20 +971,7 @@ UNIT_INSERT_COLUMNS = (
     "scan_count",
     "flags",
 )
-UNIT_COLUMNS = (
-    "id",
-    "gtin",
-    "serial",
-    "batch_id",
-    "product_id",
-    "first_seen_at",
-    "first_district",
-    "scan_count",
-    "flags",
-    "flagged_at",
-    "recalled_at",
-    "recall_reason",
-)
+UNIT_COLUMNS = ("id", *UNIT_INSERT_COLUMNS, "flagged_at", "recalled_at", "recall_reason")
 
 
 SCAN_INSERT = insert(SCANS)
