@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from tests.browser.browsing import CHROMIUM, CHROMIUM_ARGS, Site, start_site
+from tests.needs import need
 
 WIDTHS = {"phone": {"width": 360, "height": 740}, "desktop": {"width": 1280, "height": 900}}
 
@@ -34,8 +35,7 @@ def site() -> Iterator[Site]:
 
 @pytest.fixture(scope="session")
 def playwright() -> Iterator[Any]:
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} is missing (CI installs Debian's chromium; locally: apt-get install -y chromium)")
+    need(os.path.exists(CHROMIUM), f"{CHROMIUM} is missing (apt-get install -y chromium)")
     playwright_api = pytest.importorskip("playwright.sync_api")
     with playwright_api.sync_playwright() as pw:
         yield pw

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from tests.browser.browsing import AXE, describe, run_axe, screenshot
+from tests.needs import need
 
 PUBLIC_PAGES = {
     "home": "/",
@@ -37,8 +38,7 @@ def _url(site: Any, template: str) -> str:
 @pytest.mark.parametrize(("lang", "width"), [("bn-BD", "phone"), ("en-GB", "phone"), ("bn-BD", "desktop")])
 def test_public_pages_have_no_serious_accessibility_violations(site: Any, page_factory: Any, lang: str,
                                                                width: str) -> None:
-    if not AXE.exists():
-        pytest.skip("axe-core is missing: run npm ci (package.json pins it)")
+    need(AXE.exists(), "axe-core is missing: run npm ci (package.json pins it)")
     # axe is injected as a script: this context ignores the page's CSP, which the other tests keep.
     page = page_factory(lang=lang, width=width, bypass_csp=True)
     failures = {}

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from tests.browser.browsing import AXE, PASSWORD, describe, run_axe, screenshot, sign_in
+from tests.needs import need
 
 
 def _decode_pdf_qr_codes(data: bytes) -> list[str]:
@@ -109,8 +108,7 @@ def test_a_manufacturer_signs_in_and_sees_its_products(site: Any, page_factory: 
 
 
 def test_the_people_page_fits_a_phone_and_passes_axe(site: Any, page_factory: Any) -> None:
-    if not AXE.exists():
-        pytest.skip("axe-core is missing: run npm ci (package.json pins it)")
+    need(AXE.exists(), "axe-core is missing: run npm ci (package.json pins it)")
     page = page_factory(lang="bn-BD", width="phone", bypass_csp=True)
     sign_in(page, site.maker_email, PASSWORD)
     page.wait_for_url("**/portal/")

@@ -13,6 +13,7 @@ from PIL import Image, ImageFilter
 from labels import encode_matrix, get_layout, render_label_svg, render_png, render_svg, write_pdf_sheet
 from labels.qr import QUIET_ZONE
 from tests.labels.label_helpers import GTIN, decode_all, make_text, make_url, rasterise_qr_svg
+from tests.needs import need
 
 # pypdfium2 (PyPI, pinned in the dev extras) renders PDF pages for zxing-cpp and reads their text.
 pdfium = pytest.importorskip("pypdfium2")
@@ -66,9 +67,9 @@ def test_svg_rasterised_decodes_to_exact_url(url: str) -> None:
     assert decode_all(rasterise_qr_svg(render_svg(url), 6)) == [url]
 
 
-@pytest.mark.skipif(RSVG is None, reason="rsvg-convert (Debian librsvg2-bin) is not installed")
 @pytest.mark.parametrize("kind", ["qr", "label"])
 def test_svg_rendered_by_librsvg_decodes(kind: str) -> None:
+    need(RSVG, "rsvg-convert is not installed (apt-get install librsvg2-bin)")
     rng = random.Random(kind)
     url = make_url(rng)
     svg = render_svg(url) if kind == "qr" else render_label_svg(url, make_text(url, "X"))

@@ -8,13 +8,13 @@ import subprocess
 import threading
 from pathlib import Path
 
-import pytest
 from werkzeug.serving import make_server
 
 from registry.auth import hash_password
 from registry.factories import UserFactory, bind_factories
 from registry.migrate import upgrade_database
 from tests.conftest import app_settings
+from tests.needs import need
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,11 +25,8 @@ def readme_walkthrough() -> str:
     return re.search(r"```sh\n(.*?)```", section, re.S).group(1)
 
 
-@pytest.mark.skipif(
-    shutil.which("curl") is None or shutil.which("jq") is None,
-    reason="needs curl and jq (.ci/run installs them)",
-)
 def test_readme_curl_walkthrough(tmp_path):
+    need(shutil.which("curl") and shutil.which("jq"), "needs curl and jq (apt-get install curl jq)")
     from app import create_app
 
     instance = tmp_path / "instance"

@@ -29,6 +29,7 @@ from signing import (
 )
 from signing.errors import Reason
 from signing.keys import write_encrypted_pkcs8
+from tests.needs import need
 
 SOFTHSM_MODULE = "/usr/lib/softhsm/libsofthsm2.so"
 
@@ -148,8 +149,7 @@ def test_rotating_to_a_key_already_in_the_ring_is_refused(signer: Signer, keyrin
 @pytest.fixture()
 def softhsm_token(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     util = shutil.which("softhsm2-util")
-    if not (util and os.path.exists(SOFTHSM_MODULE)):
-        pytest.skip("SoftHSMv2 is not installed (apt-get install softhsm2; .ci/run installs it)")
+    need(util and os.path.exists(SOFTHSM_MODULE), "SoftHSMv2 is not installed (apt-get install softhsm2)")
     tokens = tmp_path / "tokens"
     tokens.mkdir()
     config = tmp_path / "softhsm2.conf"
