@@ -136,7 +136,9 @@ def actor_from_token(session: Session, plaintext: str) -> Actor:
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
         raise NotAuthenticated("the API token is malformed")
     token = session.scalar(
-        select(ApiToken).options(joinedload(ApiToken.user)).where(ApiToken.prefix == parts[1])
+        select(ApiToken)
+        .options(joinedload(ApiToken.user).joinedload(User.manufacturer))  # checked by most writes
+        .where(ApiToken.prefix == parts[1])
     )
     if token is None or not hmac.compare_digest(token.secret_hash, _digest(parts[2])):
         raise NotAuthenticated("the API token is not valid")

@@ -10,6 +10,7 @@ from typing import Any
 
 from blinker import Namespace
 from sqlalchemy import Select, func, select
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session, selectinload
 
 from registry.audit import enqueue_search_update, record_event
@@ -569,9 +570,19 @@ def _owned_certificates(
 # ---------------------------------------------------------------- products
 
 
+def loaded_manufacturer(user: User) -> Manufacturer | None:
+    """The user's manufacturer when it came with the user (an API token loads both at once): no query."""
+    loaded = sa_inspect(user).attrs.manufacturer.loaded_value
+    return loaded if isinstance(loaded, Manufacturer) else None
+
+
 def _require_verified_maker(session: Session, actor: Actor) -> tuple[User, Manufacturer]:
     user = actor.require(roles=(Role.MANUFACTURER,), scope="write")
-    m = session.get(Manufacturer, user.manufacturer_id)
+    m = loaded_manufacturer(user)
+    if m is None:
+        m = session.get(Manufacturer, user.manufacturer_id)
+    elif sa_inspect(m).session is not session:  # read in another session (SQLite's look-ups): attach, no query
+        m = session.merge(m, load=False)
     if m is None or m.status != ManufacturerStatus.VERIFIED:
         raise Forbidden(
             f"only a verified manufacturer can register products; yours is {m.status if m else 'missing'}"
