@@ -108,7 +108,7 @@ def _ping_when_idle(engine: Engine, idle_seconds: float = IDLE_PING_SECONDS) -> 
         if idle_since is None or time.monotonic() - idle_since < idle_seconds:
             return  # new, or used a moment ago
         try:
-            dbapi_connection.cursor().execute("SELECT 1")
+            engine.dialect.do_ping(dbapi_connection)  # what pool_pre_ping runs
             dbapi_connection.rollback()
         except Exception as error:
             raise exc.DisconnectionError(f"a pooled connection idle for {idle_seconds:.0f}s is gone") from error

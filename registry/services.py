@@ -570,7 +570,7 @@ def _owned_certificates(
 # ---------------------------------------------------------------- products
 
 
-def loaded_manufacturer(user: User) -> Manufacturer | None:
+def _loaded_manufacturer(user: User) -> Manufacturer | None:
     """The user's manufacturer when it came with the user (an API token loads both at once): no query."""
     loaded = sa_inspect(user).attrs.manufacturer.loaded_value
     return loaded if isinstance(loaded, Manufacturer) else None
@@ -578,7 +578,7 @@ def loaded_manufacturer(user: User) -> Manufacturer | None:
 
 def _require_verified_maker(session: Session, actor: Actor) -> tuple[User, Manufacturer]:
     user = actor.require(roles=(Role.MANUFACTURER,), scope="write")
-    m = loaded_manufacturer(user)
+    m = _loaded_manufacturer(user)
     if m is None:
         m = session.get(Manufacturer, user.manufacturer_id)
     elif sa_inspect(m).session is not session:  # read in another session (SQLite's look-ups): attach, no query

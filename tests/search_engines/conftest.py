@@ -25,13 +25,13 @@ from typing import Any
 import pytest
 
 from search.backends.cluster import ClusterSearchBackend
+from tests.needs import missing
 from tests.search.conftest import _search_app, fresh_db, make_doc  # noqa: F401 - shared fixtures and documents
 
 ROOT = Path(__file__).resolve().parents[2]
 OPENSEARCH_URL = os.environ.get("REGISTRY_TEST_OPENSEARCH_URL", "")
 CLUSTER_URLS = os.environ.get("REGISTRY_TEST_OPENSEARCH_CLUSTER_URLS", "")
 ELASTICSEARCH_URL = os.environ.get("REGISTRY_TEST_ELASTICSEARCH_URL", "")
-IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
 def as_search_url(url: str, scheme: str, alias: str, **options: str) -> str:
@@ -75,10 +75,7 @@ def engine_backend(kind: str, url: str, alias: str, **options: str) -> ClusterSe
     while not backend.ping() and time.monotonic() < deadline:
         time.sleep(1)
     if not backend.ping():
-        message = f"{kind} at {url} does not answer within 60 s"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
+        missing(f"{kind} at {url} does not answer within 60 s")
     return backend
 
 
@@ -134,9 +131,7 @@ def own_opensearch_node() -> Iterator[Any]:
     try:
         service = services.start_opensearch(name=f"test-os-faults-{os.getpid()}", heap="512m")
     except services.ServiceError as exc:
-        if IN_CI:
-            pytest.fail(f"could not start an OpenSearch node for the fault tests: {exc}")
-        pytest.skip(f"could not start an OpenSearch node for the fault tests: {exc}")
+        missing(f"could not start an OpenSearch node for the fault tests: {exc}")
     try:
         yield service
     finally:

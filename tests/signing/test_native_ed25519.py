@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import random
 import sys
 from pathlib import Path
@@ -21,11 +20,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from signing import PublishedKey, Signer, ed25519
 from signing.keys import verify_signatures
+from tests.needs import IN_CI
 
 VECTORS = json.loads((Path(__file__).parent / "vectors" / "rfc8032-ed25519.json").read_text())["vectors"]
 # order of the prime subgroup (RFC 8032 section 5.1)
 L = 2**252 + 27742317777372353535851937790883648493
-IN_CI = os.environ.get("CI") == "true"
 
 
 def native_module() -> Any:
