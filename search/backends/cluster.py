@@ -16,7 +16,8 @@ every process (the state lives in the cluster, not in this object).
 the scheme ends in ``s`` for TLS. Options: ``refresh`` (``true`` default: a write is searchable when
 it returns, like the embedded backend; ``wait_for`` waits for the next scheduled refresh instead;
 ``false`` leaves it to ``refresh_interval``, 1 s), ``replicas`` (``0-1`` default: one replica as soon as a second
-node exists), ``shards`` (1), ``timeout`` (seconds, 10), ``verify_certs`` (true), ``ca_certs`` (a path).
+node exists), ``shards`` (1), ``slices`` (2: OpenSearch searches a shard's segments in that many threads
+at once; 0 = one thread), ``timeout`` (seconds, 10), ``verify_certs`` (true), ``ca_certs`` (a path).
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ class ClusterSettings:
     refresh: str = "true"
     replicas: str = "0-1"
     shards: int = 1
+    slices: int = 2
     timeout: float = 10.0
     verify_certs: bool = True
     ca_certs: str | None = None
@@ -117,6 +119,7 @@ def parse_cluster_url(url: str, default_port: int = 9200) -> ClusterSettings:
             refresh=options.pop("refresh", "true"),
             replicas=options.pop("replicas", "0-1"),
             shards=int(options.pop("shards", "1")),
+            slices=int(options.pop("slices", "2")),
             timeout=float(options.pop("timeout", "10")),
             verify_certs=options.pop("verify_certs", "true").lower() not in ("0", "false", "no"),
             ca_certs=options.pop("ca_certs", None),
@@ -126,6 +129,8 @@ def parse_cluster_url(url: str, default_port: int = 9200) -> ClusterSettings:
         raise SearchError(f"SEARCH_URL has a bad option: {exc}") from exc
     if settings.refresh not in ("wait_for", "true", "false"):
         raise SearchError("SEARCH_URL refresh must be wait_for, true or false")
+    if settings.shards < 1 or settings.slices < 0:
+        raise SearchError("SEARCH_URL shards must be 1 or more and slices 0 or more")
     return settings
 
 
@@ -251,15 +256,22 @@ class ClusterSearchBackend(SearchBackend):
             self._analyzers = found
         return self._analyzers
 
+    def engine_index_settings(self) -> dict[str, Any]:
+        """Index settings only this engine (and version) understands, added to every new index."""
+        return {}
+
     def _index_body(self, *, loading: bool = False) -> dict[str, Any]:
         analyzers = self.language_analyzers()
         if loading:
-            return dsl.build_index_body(
+            body = dsl.build_index_body(
                 shards=self.settings.shards, replicas=0, refresh_interval="-1", analyzers=analyzers
             )
-        return dsl.build_index_body(
-            shards=self.settings.shards, replicas=self.settings.replicas, analyzers=analyzers
-        )
+        else:
+            body = dsl.build_index_body(
+                shards=self.settings.shards, replicas=self.settings.replicas, analyzers=analyzers
+            )
+        body["settings"]["index"].update(self.engine_index_settings())
+        return body
 
     def _live_indices(self) -> list[str]:
         """Indices behind the alias (one, except during a manual repair)."""

@@ -15,6 +15,7 @@ from search.errors import SearchError, SearchUnavailable
 
 UNAVAILABLE_STATUSES = frozenset({404, 408, 429, 502, 503, 504})
 ADMIN_TIMEOUT = 120.0  # seconds: creating an index or moving an alias waits for the cluster state
+CONCURRENT_SEARCH_SINCE = (2, 17)  # the index setting search.concurrent_segment_search.mode
 
 
 class OpenSearchBackend(ClusterSearchBackend):
@@ -48,6 +49,24 @@ class OpenSearchBackend(ClusterSearchBackend):
         if s.username is not None:
             options["http_auth"] = (s.username, s.password or "")
         return OpenSearch(**options)
+
+    def engine_index_settings(self) -> dict[str, Any]:
+        """Concurrent segment search: one query's segments searched in ``slices`` threads at once.
+
+        On a 1,000,000-product index the slowest searches (a common word matching a fifth of the
+        catalogue) score every match; split over a small node's two cores they answer in about
+        two thirds of the time (docs/search-engines.md). ``slices=0`` leaves the cluster's default.
+        """
+        if self.settings.slices < 1 or self._version() < CONCURRENT_SEARCH_SINCE:
+            return {}
+        return {
+            "search.concurrent_segment_search.mode": "all",
+            "search.concurrent.max_slice_count": self.settings.slices,
+        }
+
+    def _version(self) -> tuple[int, ...]:
+        number = str(self.admin.info()["version"]["number"])
+        return tuple(int(part) for part in number.split("-")[0].split(".")[:2] if part.isdigit())
 
     def cluster_health(self, index: str | None = None, wait_for_status: str | None = None) -> dict[str, Any]:
         params: dict[str, Any] = {"request_timeout": 40 if wait_for_status else 5}

@@ -41,10 +41,10 @@ def test_an_engine_that_is_not_there_is_unavailable(backend_class: Any) -> None:
     [
         (
             "opensearch://127.0.0.1:9200",
-            {"hosts": [("127.0.0.1", 9200)], "alias": "registry-catalogue", "tls": False},
+            {"hosts": [("127.0.0.1", 9200)], "alias": "registry-catalogue", "tls": False, "slices": 2},
         ),
         (
-            "opensearchs://reg%40ops:p%3Ass@search.example.gov.bd:443/catalogue?replicas=1&refresh=false",
+            "opensearchs://reg%40ops:p%3Ass@search.example.gov.bd:443/catalogue?replicas=1&refresh=false&slices=4",
             {
                 "hosts": [("search.example.gov.bd", 443)],
                 "alias": "catalogue",
@@ -53,6 +53,7 @@ def test_an_engine_that_is_not_there_is_unavailable(backend_class: Any) -> None:
                 "password": "p:ss",
                 "replicas": "1",
                 "refresh": "false",
+                "slices": 4,
             },
         ),
         (
@@ -75,6 +76,9 @@ def test_search_urls(url: str, expected: dict[str, Any]) -> None:
         "opensearch://h:port",
         "opensearch://h:9200/Bad_Alias",
         "opensearch://h/a?refresh=sometimes",
+        "opensearch://h/a?slices=-1",
+        "opensearch://h/a?slices=two",
+        "opensearch://h/a?shards=0",
     ],
 )
 def test_bad_search_urls(url: str) -> None:

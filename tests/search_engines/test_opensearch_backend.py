@@ -37,6 +37,28 @@ def test_the_mapping_uses_the_engines_language_analyzers(opensearch: ClusterSear
     assert properties["certificates"]["type"] == "nested"
 
 
+def index_settings(backend: ClusterSearchBackend, name: str) -> dict[str, Any]:
+    answer = backend.client.indices.get_settings(index=name, flat_settings=True)
+    return dict(answer[name]["settings"])
+
+
+def test_searches_run_over_segments_concurrently_unless_slices_is_0(opensearch: ClusterSearchBackend) -> None:
+    docs, _ = catalogue_documents()
+    live = opensearch.reindex(lambda: iter([docs[:10]]), lambda: 10).name
+    settings = index_settings(opensearch, live)
+    assert settings["index.search.concurrent_segment_search.mode"] == "all"
+    assert settings["index.search.concurrent.max_slice_count"] == "2"
+    assert [h.document["id"] for h in find(opensearch, q=docs[3]["gtin"]).hits] == [docs[3]["id"]]
+
+    off = engine_backend("opensearch", OPENSEARCH_URL, opensearch.alias + "-off", slices="0")
+    try:
+        settings = index_settings(off, off.ensure_index())
+        assert "index.search.concurrent_segment_search.mode" not in settings
+    finally:
+        off.drop_all()
+        off.close()
+
+
 def test_bangla_and_english_inflections_find_the_product(opensearch: ClusterSearchBackend) -> None:
     opensearch.index_documents(
         [
