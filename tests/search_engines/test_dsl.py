@@ -70,6 +70,22 @@ def test_the_engine_document_folds_bangla_and_keeps_codes_as_substrings() -> Non
     assert "nd" in x["translit_name"].split()  # "নদী" and "Nodi" share the skeleton
 
 
+def test_certificates_become_validity_ranges_per_scheme() -> None:
+    doc = {
+        "id": 1,
+        "certificates": [
+            {"scheme": "BTRC", "valid_from": "2024-01-01", "valid_until": "2025-01-01"},
+            {"scheme": "BTRC", "valid_from": "2025-06-01", "valid_until": "2027-01-01"},
+            {"scheme": "BSTI", "valid_from": None, "valid_until": "2026-12-31"},
+            {"scheme": "CE", "valid_from": "2024-01-01", "valid_until": None},  # no end: never valid
+        ],
+    }
+    assert dsl.build_engine_document(doc)["x"]["certs"] == {
+        "BTRC": [{"gte": "2024-01-01", "lte": "2025-01-01"}, {"gte": "2025-06-01", "lte": "2027-01-01"}],
+        "BSTI": [{"lte": "2026-12-31"}],
+    }
+
+
 def test_filters_of_a_query() -> None:
     query = parse_catalogue_query(
         {"certificate": ["BTRC"], "lva_min": ["40"], "district": ["dhaka"], "manufacturer": ["3"]}, TODAY
@@ -77,8 +93,9 @@ def test_filters_of_a_query() -> None:
     filters = dsl.build_filters(query)
     assert filters[0] == {"range": {"x.licence_from": {"lte": "2026-06-01"}}}
     assert filters[1] == {"range": {"x.licence_until": {"gte": "2026-06-01"}}}
-    assert filters[2]["nested"]["path"] == "certificates"
-    assert {"term": {"certificates.scheme": "BTRC"}} in filters[2]["nested"]["query"]["bool"]["filter"]
+    assert filters[2] == {
+        "range": {"x.certs.BTRC": {"gte": "2026-06-01", "lte": "2026-06-01", "relation": "contains"}}
+    }
     assert {"range": {"local_value_addition": {"gte": 40.0}}} in filters
     assert {"terms": {"district": ["dhaka"]}} in filters
     assert {"terms": {"manufacturer_id": ["3"]}} in filters
@@ -103,16 +120,7 @@ def test_facets_are_read_by_count_then_value_and_bands_keep_zeros() -> None:
             ]
         },
         "lva": {"buckets": [{"key": "20-40", "doc_count": 3}]},
-        "certificate": {
-            "valid": {
-                "schemes": {
-                    "buckets": [
-                        {"key": "BSTI", "doc_count": 4, "products": {"doc_count": 1}},
-                        {"key": "BTRC", "doc_count": 2, "products": {"doc_count": 2}},
-                    ]
-                }
-            }
-        },
+        "certificate": {"buckets": {"BSTI": {"doc_count": 1}, "BTRC": {"doc_count": 2}, "CE": {"doc_count": 0}}},
     }
     facets = dsl.read_facets(query, response)
     assert [(f.value, f.count) for f in facets["manufacturer"]] == [("1", 5), ("9", 2), ("10", 2)]

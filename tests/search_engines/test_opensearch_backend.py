@@ -34,7 +34,8 @@ def test_the_mapping_uses_the_engines_language_analyzers(opensearch: ClusterSear
     assert properties["name_bn"] == {"type": "text", "analyzer": "bengali", "index_options": "freqs"}
     assert properties["name_en"] == {"type": "text", "analyzer": "english", "index_options": "freqs"}
     assert properties["category"]["type"] == "keyword"
-    assert properties["certificates"]["type"] == "nested"
+    assert properties["certificates"] == {"type": "object", "enabled": False}  # in _source only
+    assert properties["x"]["properties"]["certs"]["properties"]["BTRC"]["type"] == "date_range"
 
 
 def index_settings(backend: ClusterSearchBackend, name: str) -> dict[str, Any]:
