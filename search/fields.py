@@ -10,6 +10,7 @@ here and to ``documents.build_product_document`` is all it takes to make it sear
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Literal
 
 FieldKind = Literal["text_en", "text_bn", "keyword", "code", "facet", "suggest", "number", "date"]
@@ -100,14 +101,17 @@ FACETS: dict[str, Facet] = {
 SORTS: tuple[str, ...] = ("relevance", "newest", "name", "lva")
 
 
+@cache  # called for every indexed document
 def text_fields() -> tuple[Field, ...]:
     return tuple(f for f in FIELDS if f.kind in ("text_en", "text_bn"))
 
 
+@cache  # called for every indexed document
 def code_fields() -> tuple[Field, ...]:
     return tuple(f for f in FIELDS if f.kind == "code")
 
 
+@cache  # called for every indexed document
 def banglish_fields() -> tuple[Field, ...]:
     return tuple(f for f in FIELDS if f.banglish)
 

@@ -264,10 +264,13 @@ def _words_of(text: str) -> list[str]:
     return out
 
 
+_NOT_CODE = re.compile(r"[^0-9A-Za-z]+")  # what is not an ASCII letter or digit
+
+
 @lru_cache(maxsize=65_536)
 def normalise_code(text: str) -> str:
     """A GTIN or model number as compared: ASCII digits, lower case, no separators."""
-    return "".join(ch for ch in fold_text(text) if ch.isascii() and ch.isalnum())
+    return _NOT_CODE.sub("", fold_text(text))
 
 
 def looks_like_code(word: str) -> bool:

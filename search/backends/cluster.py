@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import json
 import logging
 import threading
 import time
@@ -33,6 +34,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, unquote
+
+import orjson
 
 from search.backends import dsl
 from search.errors import ReindexFailed, SearchError, SearchUnavailable
@@ -136,6 +139,20 @@ def parse_cluster_url(url: str, default_port: int = 9200) -> ClusterSettings:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _ndjson(operations: list[dict[str, Any]]) -> bytes:
+    """Bulk lines as the request body, serialised by orjson: the clients' ``json`` took a sixth of a
+    reindex's Python time. Numbers orjson refuses (integers beyond 64 bits in specifications) go
+    through ``json``."""
+    lines = []
+    for op in operations:
+        try:
+            lines.append(orjson.dumps(op))
+        except orjson.JSONEncodeError:
+            lines.append(json.dumps(op, ensure_ascii=False, separators=(",", ":")).encode())
+    lines.append(b"")
+    return b"\n".join(lines)
 
 
 def _index_operations(docs: Iterable[Document]) -> list[dict[str, Any]]:
@@ -330,7 +347,7 @@ class ClusterSearchBackend(SearchBackend):
         """One bulk request; raise on any item that failed (all items are idempotent, a retry is safe)."""
         if not operations:
             return
-        answer = self.client.bulk(body=operations, index=index, refresh=refresh)
+        answer = self.client.bulk(body=_ndjson(operations), index=index, refresh=refresh)
         if answer.get("errors"):
             failures = []
             for item in answer["items"]:

@@ -81,6 +81,13 @@ def test_documents_come_back_as_indexed(opensearch: ClusterSearchBackend) -> Non
         assert hit.document == by_id[hit.document["id"]]  # derived fields stay out of _source
 
 
+def test_any_json_in_specifications_is_written_and_returned(opensearch: ClusterSearchBackend) -> None:
+    specs = {"imei_block": 2**70, "bands": ["n78", 3.5], "ঘনত্ব": {"ppi": 401}}  # > 64-bit integer, Bangla key
+    opensearch.index_documents([make_doc(1, name_en="Shikkha Tab", specifications=specs), make_doc(2)])
+    (hit,) = find(opensearch, q="shikkha").hits
+    assert hit.document["specifications"] == specs
+
+
 def test_reindex_swaps_the_alias_and_prunes_old_indices(opensearch: ClusterSearchBackend) -> None:
     docs, _ = catalogue_documents()
     names_seen = []
