@@ -51,7 +51,7 @@ BULK_DOCUMENTS = 1000  # per bulk request of index_documents (a few MB)
 REINDEX_BULK_DOCUMENTS = (
     2000  # per bulk request of a reindex (refresh off: larger requests, fewer round trips)
 )
-BULK_SENDERS = 2  # bulk requests in flight while the next is built (one per core of a small node)
+BULK_SENDERS = 3  # bulk requests in flight while the next is built (a small node's two cores, one queued)
 KEEP_OLD_INDEXES = 1
 REINDEX_STALE_SECONDS = 3600
 ENTITY_CACHE_SECONDS = 30.0
@@ -367,8 +367,10 @@ class ClusterSearchBackend(SearchBackend):
     ) -> None:
         """Send bulk requests, ``BULK_SENDERS`` at a time, building the next while others are in flight.
 
-        One bulk request keeps one of the node's write threads busy; with two in flight the engine
-        uses both of a small node's cores while this thread builds the next documents. A single
+        One bulk request keeps one of the node's write threads busy; with three in flight both
+        write threads of a small node's two cores always have one, also while another is being
+        answered and the next built (upserts: 4,300-4,800/s with two, 5,000-5,900/s with three, in
+        alternating runs on this machine). A single
         request is sent from this thread. The first failure is raised (the rest are still awaited).
         """
         iterator = iter(requests)
