@@ -220,27 +220,44 @@ def _certificate_ranges(certificates: Any) -> dict[str, list[dict[str, str]]]:
     return ranges
 
 
+@lru_cache(maxsize=65536)
+def _group_tokens(values: tuple[str, ...]) -> tuple[tuple[str, ...], str]:
+    """The folded tokens of one folded group's field values, and them joined (makers, categories,
+    places and descriptions repeat across products: most documents find their groups here)."""
+    tokens = tuple(token for value in values for token in _tokens(value))
+    return tokens, " ".join(tokens)
+
+
+@lru_cache(maxsize=65536)
+def _other_skeletons(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(skeleton for value in values for skeleton in _skeletons(value))
+
+
+_GROUP_FIELDS = tuple((group, tuple(f.name for f in fields)) for group, fields in FOLDED_GROUPS.items())
+_CODE_FIELDS = tuple(f.name for f in code_fields())
+_NAME_SKELETON_FIELDS = tuple(f.name for f in banglish_fields() if f.boost >= NAME_BOOST)
+_OTHER_SKELETON_FIELDS = tuple(f.name for f in banglish_fields() if f.boost < NAME_BOOST)
+
+
 def build_engine_document(doc: Document) -> Document:
     """The document as sent to the engine: the catalogue document plus its derived ``x`` fields."""
     body = dict(doc)
     derived: dict[str, Any] = {}
     words: list[str] = []
-    for group, fields in FOLDED_GROUPS.items():
-        tokens: list[str] = []
-        for f in fields:
-            tokens.extend(_tokens(str(doc.get(f.name) or "")))
-        derived[group] = " ".join(tokens)
+    for group, names in _GROUP_FIELDS:
+        tokens, joined = _group_tokens(tuple(str(doc.get(name) or "") for name in names))
+        derived[group] = joined
         words.extend(tokens)
     derived["words"] = " ".join(unique(words))
     codes: list[str] = []
-    for f in code_fields():
-        codes.extend(code_suffixes(normalise_code(str(doc.get(f.name) or ""))))
+    for name in _CODE_FIELDS:
+        codes.extend(code_suffixes(normalise_code(str(doc.get(name) or ""))))
     derived["codes"] = " ".join(unique(codes))
-    names: list[str] = []
-    others: list[str] = []
-    for f in banglish_fields():
-        (names if f.boost >= NAME_BOOST else others).extend(_skeletons(str(doc.get(f.name) or "")))
-    derived["translit_name"] = " ".join(unique(names))
+    skeletons: list[str] = []
+    for name in _NAME_SKELETON_FIELDS:
+        skeletons.extend(_skeletons(str(doc.get(name) or "")))
+    derived["translit_name"] = " ".join(unique(skeletons))
+    others = _other_skeletons(tuple(str(doc.get(name) or "") for name in _OTHER_SKELETON_FIELDS))
     derived["translit"] = " ".join(unique(others))
     derived["certs"] = _certificate_ranges(doc.get("certificates") or ())
     derived["licence_from"] = doc.get("licence_valid_from") or OPEN_START
