@@ -8,8 +8,8 @@ Measures, on one OpenSearch 2.19 node started by ``tools/services.py`` (or the n
   documents, bulk-loads a new index, checks its count against the database and swaps the alias.
   Without it, N synthetic documents go straight to ``OpenSearchBackend.reindex`` (no database);
 * bulk indexing rate of upserts through the live alias (``index_documents`` with 5,000 documents
-  a call, ``refresh=false``; median of three runs), once the merges the reindex left running have ended (their time and
-  CPU are recorded with the reindex);
+  a call, ``refresh=false``): the median of three runs on other products each, once the merges the
+  reindex left running have ended (their time and CPU are recorded with the reindex);
 * search with every facet: p50/p95 over a mix of judged queries (English, Bangla, Banglish, typos,
   partial codes) and filtered browsing, after a warm-up;
 * suggestions while typing: p50/p95 over prefixes in both scripts;

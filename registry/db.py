@@ -8,12 +8,14 @@ lock upgrade; reads use deferred transactions and WAL so they never wait for wri
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Date, DateTime, Engine, create_engine, event
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -94,9 +96,6 @@ def _ping_when_idle(engine: Engine, idle_seconds: float = IDLE_PING_SECONDS) -> 
     checkout with a new connection). A server lost under steady load fails the requests in flight, and
     SQLAlchemy then invalidates the whole pool.
     """
-    import time
-
-    from sqlalchemy import exc
 
     @event.listens_for(engine, "checkin")
     def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
@@ -111,7 +110,7 @@ def _ping_when_idle(engine: Engine, idle_seconds: float = IDLE_PING_SECONDS) -> 
             engine.dialect.do_ping(dbapi_connection)  # what pool_pre_ping runs
             dbapi_connection.rollback()
         except Exception as error:
-            raise exc.DisconnectionError(f"a pooled connection idle for {idle_seconds:.0f}s is gone") from error
+            raise DisconnectionError(f"a pooled connection idle for {idle_seconds:.0f}s is gone") from error
 
 
 def _writer_lock_path(engine: Engine) -> str | None:
@@ -130,7 +129,6 @@ def _writer_lock_path(engine: Engine) -> str | None:
 def _acquire_writer_lock(conn: Any, path: str, wait_seconds: float = 30.0) -> None:
     import fcntl
     import os
-    import time
 
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     deadline = time.monotonic() + wait_seconds

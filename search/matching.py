@@ -4,20 +4,54 @@ as, code suffixes, highlighting, snippets and the suggestion entities a prefix m
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from functools import lru_cache
 from html import escape
 from typing import Any
 
+from search.fields import banglish_fields, code_fields
 from search.queries import QueryTerm
-from search.text import skeletonise, tokenise, tokenise_word
+from search.text import normalise_code, skeletonise, skeletonise_text, tokenise, tokenise_word, unique
 
 NAME_BOOST = 5.0  # fields boosted at least this much are names (translit_name, suggestions)
 TRANSLIT_BOOST = 0.5
 SNIPPET_CHARS = 160
+_CODE_FIELDS = tuple(f.name for f in code_fields())
+_NAME_SKELETON_FIELDS = tuple(f.name for f in banglish_fields() if f.boost >= NAME_BOOST)
+_OTHER_SKELETON_FIELDS = tuple(f.name for f in banglish_fields() if f.boost < NAME_BOOST)
 
 
 def code_suffixes(code: str) -> list[str]:
     """Every suffix of at least 3 characters: a prefix query over these is a substring query."""
     return [code[i:] for i in range(max(len(code) - 2, 1))] if code else []
+
+
+def code_terms(doc: Mapping[str, Any]) -> str:
+    """Every suffix of a document's codes (GTIN, model number), space-separated: the ``codes`` field."""
+    codes: list[str] = []
+    for name in _CODE_FIELDS:
+        codes.extend(code_suffixes(normalise_code(str(doc.get(name) or ""))))
+    return " ".join(unique(codes))
+
+
+def banglish_terms(doc: Mapping[str, Any]) -> tuple[str, str]:
+    """The Banglish skeletons of a document's names, and of its other Banglish fields (makers,
+    categories, places: cached together, they repeat across products): ``translit_name``, ``translit``."""
+    names: list[str] = []
+    for name in _NAME_SKELETON_FIELDS:
+        names.extend(_skeletons(str(doc.get(name) or "")))
+    others = _other_skeletons(tuple(str(doc.get(name) or "") for name in _OTHER_SKELETON_FIELDS))
+    return " ".join(unique(names)), " ".join(unique(others))
+
+
+@lru_cache(maxsize=65_536)
+def _skeletons(text: str) -> tuple[str, ...]:
+    return tuple(skeletonise_text(text))
+
+
+@lru_cache(maxsize=65_536)
+def _other_skeletons(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(skeleton for value in values for skeleton in _skeletons(value))
 
 
 def index_tokens(text: str) -> list[str]:

@@ -17,7 +17,7 @@ the scheme ends in ``s`` for TLS. Options: ``refresh`` (``true`` default: a writ
 it returns, like the embedded backend; ``wait_for`` waits for the next scheduled refresh instead;
 ``false`` leaves it to ``refresh_interval``, 1 s), ``replicas`` (``0-1`` default: one replica as soon as a second
 node exists), ``shards`` (1), ``slices`` (2: OpenSearch searches a shard's segments in that many threads
-at once; 0 = one thread), ``timeout`` (seconds, 10), ``verify_certs`` (true), ``ca_certs`` (a path).
+at once; 0 = the cluster's default), ``timeout`` (seconds, 10), ``verify_certs`` (true), ``ca_certs`` (a path).
 """
 
 from __future__ import annotations

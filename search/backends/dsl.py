@@ -41,12 +41,12 @@ from functools import lru_cache
 from typing import Any
 
 from registry.data.taxonomy import CERTIFICATE_SCHEMES
-from search.fields import FACETS, FIELDS, LVA_BANDS, Field, banglish_fields, code_fields, text_fields
+from search.fields import FACETS, FIELDS, LVA_BANDS, Field, code_fields, text_fields
 from search.interfaces import Document, FacetCount, SearchHit, SearchResult, Suggestion
 from search.matching import (
-    NAME_BOOST,
     TRANSLIT_BOOST,
-    code_suffixes,
+    banglish_terms,
+    code_terms,
     highlight_text,
     index_tokens,
     snippet,
@@ -56,9 +56,7 @@ from search.text import (
     fold_text,
     looks_like_code,
     max_typos,
-    normalise_code,
     normalise_text,
-    skeletonise_text,
     tokenise,
     unique,
 )
@@ -85,7 +83,8 @@ FALLBACK_ANALYZER = (
 # positions makes indexing cheaper and the index smaller.
 _WHITESPACE = {"type": "text", "analyzer": "whitespace", "norms": True, "index_options": "freqs"}
 _FACET_KEYWORD = {"type": "keyword", "eager_global_ordinals": True}
-_DATE_RANGE = {"type": "date_range", "format": "strict_date_optional_time||strict_date"}
+DATE_FORMAT = "strict_date_optional_time||strict_date"  # ISO dates, with or without a time
+_DATE_RANGE = {"type": "date_range", "format": DATE_FORMAT}
 OPEN_START, OPEN_END = "0001-01-01", "9999-12-31"  # a licence without a start or an end date
 SOURCE_EXCLUDES: dict[str, list[str]] = {"excludes": [DERIVED]}  # what a hit's ``_source`` leaves out
 
@@ -130,7 +129,7 @@ def build_field_mapping(field: Field, analyzers: dict[str, str] | None = None) -
     if field.kind == "number":
         return {"type": "float"}
     if field.kind == "date":
-        return {"type": "date", "format": "strict_date_optional_time||strict_date"}
+        return {"type": "date", "format": DATE_FORMAT}
     if field.kind == "suggest":
         # suggestions complete the folded name fields (x.f_name_en, x.f_name_bn, x.f_brand) by prefix;
         # search_as_you_type / index_prefixes cost 2-3x the bulk indexing rate here (docs/search-engines.md)
@@ -143,7 +142,8 @@ def build_mappings(analyzers: dict[str, str] | None = None) -> dict[str, Any]:
 
     A certificate's validity is indexed as a date range under its scheme (``x.certs.BTRC``), not as a
     nested document: nested certificates more than doubled the index's Lucene documents, and every
-    query then had to skip them (searches at 1,000,000 products took 30 % longer; docs/search-engines.md).
+    query then had to skip them (at 1,000,000 products the bench's hit requests took p95 20.6 ms
+    nested, 14.0 ms flat; docs/search-engines.md).
     """
     analyzers = LANGUAGE_ANALYZERS if analyzers is None else analyzers
     properties: dict[str, Any] = {f.name: build_field_mapping(f, analyzers) for f in FIELDS}
@@ -152,10 +152,7 @@ def build_mappings(analyzers: dict[str, str] | None = None) -> dict[str, Any]:
     derived["words"] = {**_WHITESPACE, "norms": False, "index_options": "positions"}  # match_phrase
     derived["translit_name"] = derived["translit"] = {**_WHITESPACE, "norms": False}
     derived["codes"] = {**_WHITESPACE, "norms": False, "index_options": "docs"}  # prefix queries only
-    derived["licence_from"] = derived["licence_until"] = {
-        "type": "date",
-        "format": "strict_date_optional_time||strict_date",
-    }
+    derived["licence_from"] = derived["licence_until"] = {"type": "date", "format": DATE_FORMAT}
     derived["certs"] = {"properties": {scheme: dict(_DATE_RANGE) for scheme in CERTIFICATE_SCHEMES}}
     derived["id"] = {"type": "long"}
     derived["newest"] = {"type": "keyword"}
@@ -201,11 +198,6 @@ def _tokens(text: str) -> tuple[str, ...]:
     return tuple(index_tokens(text))
 
 
-@lru_cache(maxsize=65536)
-def _skeletons(text: str) -> tuple[str, ...]:
-    return tuple(skeletonise_text(text))
-
-
 def _certificate_ranges(certificates: Any) -> dict[str, list[dict[str, str]]]:
     """Scheme → the date ranges its certificates are valid in (both ends inclusive, as the embedded
     backend compares them); a certificate without an end date is never valid there, nor here."""
@@ -228,15 +220,7 @@ def _group_tokens(values: tuple[str, ...]) -> tuple[tuple[str, ...], str]:
     return tokens, " ".join(tokens)
 
 
-@lru_cache(maxsize=65536)
-def _other_skeletons(values: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(skeleton for value in values for skeleton in _skeletons(value))
-
-
 _GROUP_FIELDS = tuple((group, tuple(f.name for f in fields)) for group, fields in FOLDED_GROUPS.items())
-_CODE_FIELDS = tuple(f.name for f in code_fields())
-_NAME_SKELETON_FIELDS = tuple(f.name for f in banglish_fields() if f.boost >= NAME_BOOST)
-_OTHER_SKELETON_FIELDS = tuple(f.name for f in banglish_fields() if f.boost < NAME_BOOST)
 
 
 def build_engine_document(doc: Document) -> Document:
@@ -249,16 +233,8 @@ def build_engine_document(doc: Document) -> Document:
         derived[group] = joined
         words.extend(tokens)
     derived["words"] = " ".join(unique(words))
-    codes: list[str] = []
-    for name in _CODE_FIELDS:
-        codes.extend(code_suffixes(normalise_code(str(doc.get(name) or ""))))
-    derived["codes"] = " ".join(unique(codes))
-    skeletons: list[str] = []
-    for name in _NAME_SKELETON_FIELDS:
-        skeletons.extend(_skeletons(str(doc.get(name) or "")))
-    derived["translit_name"] = " ".join(unique(skeletons))
-    others = _other_skeletons(tuple(str(doc.get(name) or "") for name in _OTHER_SKELETON_FIELDS))
-    derived["translit"] = " ".join(unique(others))
+    derived["codes"] = code_terms(doc)
+    derived["translit_name"], derived["translit"] = banglish_terms(doc)
     derived["certs"] = _certificate_ranges(doc.get("certificates") or ())
     derived["licence_from"] = doc.get("licence_valid_from") or OPEN_START
     derived["licence_until"] = doc.get("licence_valid_until") or OPEN_END

@@ -42,7 +42,7 @@ from typing import Any
 
 from search.backends.bitsets import DocFacts, FacetIndex, Membership, bits_from_ids, ids_from_bits
 from search.errors import ReindexFailed, SearchError, SearchUnavailable
-from search.fields import LVA_BANDS, Field, banglish_fields, code_fields, lva_band, text_fields
+from search.fields import LVA_BANDS, Field, code_fields, lva_band, text_fields
 from search.interfaces import (
     Document,
     DocumentSource,
@@ -56,7 +56,8 @@ from search.interfaces import (
 from search.matching import (
     NAME_BOOST,
     TRANSLIT_BOOST,
-    code_suffixes,
+    banglish_terms,
+    code_terms,
     entity_matches,
     highlight_text,
     index_tokens,
@@ -68,9 +69,7 @@ from search.text import (
     fold_text,
     has_bangla,
     max_typos,
-    normalise_code,
     skeletonise,
-    skeletonise_text,
     tokenise,
     unique,
 )
@@ -209,11 +208,6 @@ def _indexed_text(text: str) -> str:
 
 
 @lru_cache(maxsize=65_536)
-def _skeletons(text: str) -> tuple[str, ...]:
-    return tuple(skeletonise_text(text))
-
-
-@lru_cache(maxsize=65_536)
 def _vocabulary(indexed: str) -> frozenset[str]:
     """The words of an indexed text that typo correction may suggest (3+ characters, not numbers)."""
     return frozenset(t for t in indexed.split() if len(t) >= 3 and not t.isdigit())
@@ -229,16 +223,8 @@ def build_index_row(doc: Document) -> dict[str, Any]:
         column: " ".join(_indexed_text(str(doc.get(f.name) or "")) for f in fields)
         for column, fields in TEXT_GROUPS.items()
     }
-    codes: list[str] = []
-    for f in code_fields():
-        codes.extend(code_suffixes(normalise_code(str(doc.get(f.name) or ""))))
-    row["codes"] = " ".join(unique(codes))
-    names: list[str] = []
-    others: list[str] = []
-    for f in banglish_fields():
-        (names if f.boost >= NAME_BOOST else others).extend(_skeletons(str(doc.get(f.name) or "")))
-    row["translit_name"] = " ".join(unique(names))
-    row["translit"] = " ".join(unique(others))
+    row["codes"] = code_terms(doc)
+    row["translit_name"], row["translit"] = banglish_terms(doc)
     return row
 
 

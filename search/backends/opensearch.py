@@ -23,6 +23,7 @@ class OpenSearchBackend(ClusterSearchBackend):
 
     name = "opensearch"
     _admin: Any = None
+    _engine_version: tuple[int, ...] | None = None
 
     @property
     def admin(self) -> Any:
@@ -65,8 +66,13 @@ class OpenSearchBackend(ClusterSearchBackend):
         }
 
     def _version(self) -> tuple[int, ...]:
-        number = str(self.admin.info()["version"]["number"])
-        return tuple(int(part) for part in number.split("-")[0].split(".")[:2] if part.isdigit())
+        """The engine's major and minor version, asked once (every new index's body needs it)."""
+        if self._engine_version is None:
+            number = str(self.admin.info()["version"]["number"])
+            self._engine_version = tuple(
+                int(part) for part in number.split("-")[0].split(".")[:2] if part.isdigit()
+            )
+        return self._engine_version
 
     def cluster_health(self, index: str | None = None, wait_for_status: str | None = None) -> dict[str, Any]:
         params: dict[str, Any] = {"request_timeout": 40 if wait_for_status else 5}
