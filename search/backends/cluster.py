@@ -23,7 +23,6 @@ at once; 0 = the cluster's default), ``timeout`` (seconds, 10), ``verify_certs``
 from __future__ import annotations
 
 import contextlib
-import itertools
 import json
 import logging
 import threading
@@ -141,27 +140,33 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _ndjson(operations: list[dict[str, Any]]) -> bytes:
-    """Bulk lines as the request body, serialised by orjson: the clients' ``json`` took a sixth of a
-    reindex's Python time. Numbers orjson refuses (integers beyond 64 bits in specifications) go
-    through ``json``."""
-    lines = []
-    for op in operations:
-        try:
-            lines.append(orjson.dumps(op))
-        except orjson.JSONEncodeError:
-            lines.append(json.dumps(op, ensure_ascii=False, separators=(",", ":")).encode())
+def _json_line(value: Any) -> bytes:
+    """One bulk line, serialised by orjson (the clients' ``json`` took a sixth of a reindex's Python
+    time). Numbers orjson refuses (integers beyond 64 bits in specifications) go through ``json``."""
+    try:
+        return orjson.dumps(value)
+    except orjson.JSONEncodeError:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _index_lines(docs: Iterable[Document]) -> bytes:
+    """The bulk request body that writes ``docs``: an action line and the engine document for each.
+
+    Each engine document is serialised as soon as it is built and then dropped: holding a request's
+    thousand built documents as dicts until it is sent made the cyclic garbage collector walk them
+    again and again (building and serialising cost 0.049 ms a document that way, 0.030 ms this way).
+    """
+    lines: list[bytes] = []
+    for doc in docs:
+        lines.append(b'{"index":{"_id":"%d"}}' % int(doc["id"]))
+        lines.append(_json_line(dsl.build_engine_document(doc)))
     lines.append(b"")
     return b"\n".join(lines)
 
 
-def _index_operations(docs: Iterable[Document]) -> list[dict[str, Any]]:
-    """The bulk lines that write ``docs`` (action and engine document, alternately)."""
-    ops: list[dict[str, Any]] = []
-    for doc in docs:
-        ops.append({"index": {"_id": str(doc["id"])}})
-        ops.append(dsl.build_engine_document(doc))
-    return ops
+def _delete_lines(ids: Iterable[int]) -> bytes:
+    """The bulk request body that deletes the documents ``ids``."""
+    return b"".join(b'{"delete":{"_id":"%d"}}\n' % i for i in ids)
 
 
 class ClusterSearchBackend(SearchBackend):
@@ -343,11 +348,12 @@ class ClusterSearchBackend(SearchBackend):
         value = self.settings.refresh
         return {"wait_for": "wait_for", "true": "true", "false": "false"}[value]
 
-    def _bulk(self, operations: list[dict[str, Any]], *, index: str, refresh: Any) -> None:
-        """One bulk request; raise on any item that failed (all items are idempotent, a retry is safe)."""
-        if not operations:
+    def _bulk(self, body: bytes, *, index: str, refresh: Any) -> None:
+        """One bulk request (ndjson ``body``); raise on any item that failed (all items are idempotent,
+        a retry is safe)."""
+        if not body:
             return
-        answer = self.client.bulk(body=_ndjson(operations), index=index, refresh=refresh)
+        answer = self.client.bulk(body=body, index=index, refresh=refresh)
         if answer.get("errors"):
             failures = []
             for item in answer["items"]:
@@ -362,30 +368,21 @@ class ClusterSearchBackend(SearchBackend):
                     raise SearchUnavailable(message)
                 raise SearchError(message)
 
-    def _bulk_concurrently(
-        self, requests: Iterable[list[dict[str, Any]]], *, index: str, refresh: Any
-    ) -> None:
-        """Send bulk requests, ``BULK_SENDERS`` at a time, building the next while others are in flight.
+    def _bulk_concurrently(self, requests: Iterable[bytes], *, index: str, refresh: Any) -> None:
+        """Send bulk requests, ``BULK_SENDERS`` at a time, each as soon as it is built, building the
+        next while others are in flight.
 
         One bulk request keeps one of the node's write threads busy; with three in flight both
         write threads of a small node's two cores always have one, also while another is being
         answered and the next built (upserts: 4,300-4,800/s with two, 5,000-5,900/s with three, in
-        alternating runs on this machine). A single
-        request is sent from this thread. The first failure is raised (the rest are still awaited).
+        alternating runs on this machine). The first failure is raised once every request sent has
+        ended.
         """
-        iterator = iter(requests)
-        first = next(iterator, None)
-        if first is None:
-            return
-        second = next(iterator, None)
-        if second is None:
-            self._bulk(first, index=index, refresh=refresh)
-            return
         with ThreadPoolExecutor(max_workers=BULK_SENDERS, thread_name_prefix="bulk") as pool:
             in_flight: list[Future[None]] = []
             try:
-                for ops in itertools.chain((first, second), iterator):
-                    in_flight.append(pool.submit(self._bulk, ops, index=index, refresh=refresh))
+                for body in requests:
+                    in_flight.append(pool.submit(self._bulk, body, index=index, refresh=refresh))
                     while len(in_flight) > BULK_SENDERS:
                         in_flight.pop(0).result()
             finally:
@@ -411,14 +408,17 @@ class ClusterSearchBackend(SearchBackend):
             return 0
         self._ensure_ready()
         with self._errors("cannot write to the search index"):
-            self._bulk_concurrently(
-                (
-                    _index_operations(batch[start : start + BULK_DOCUMENTS])
-                    for start in range(0, len(batch), BULK_DOCUMENTS)
-                ),
-                index=self.alias,
-                refresh=self._refresh_param(),
-            )
+            if len(batch) <= BULK_DOCUMENTS:  # one request (the outbox's batches): sent from this thread
+                self._bulk(_index_lines(batch), index=self.alias, refresh=self._refresh_param())
+            else:
+                self._bulk_concurrently(
+                    (
+                        _index_lines(batch[start : start + BULK_DOCUMENTS])
+                        for start in range(0, len(batch), BULK_DOCUMENTS)
+                    ),
+                    index=self.alias,
+                    refresh=self._refresh_param(),
+                )
         self._invalidate()
         return len(batch)
 
@@ -429,8 +429,8 @@ class ClusterSearchBackend(SearchBackend):
         self._ensure_ready()
         with self._errors("cannot delete from the search index"):
             for start in range(0, len(wanted), BULK_DOCUMENTS):
-                ops = [{"delete": {"_id": str(i)}} for i in wanted[start : start + BULK_DOCUMENTS]]
-                self._bulk(ops, index=self.alias, refresh=self._refresh_param())
+                body = _delete_lines(wanted[start : start + BULK_DOCUMENTS])
+                self._bulk(body, index=self.alias, refresh=self._refresh_param())
         self._invalidate()
         return len(wanted)
 
@@ -661,7 +661,7 @@ class ClusterSearchBackend(SearchBackend):
             with self._errors("reindex failed"):
                 seen: set[int] = set()
 
-                def requests() -> Iterator[list[dict[str, Any]]]:
+                def requests() -> Iterator[bytes]:
                     pending: list[Document] = []
                     for docs in source():
                         for doc in docs:
@@ -671,10 +671,10 @@ class ClusterSearchBackend(SearchBackend):
                             seen.add(doc_id)
                             pending.append(doc)
                             if len(pending) >= REINDEX_BULK_DOCUMENTS:
-                                yield _index_operations(pending)
+                                yield _index_lines(pending)
                                 pending = []
                     if pending:
-                        yield _index_operations(pending)
+                        yield _index_lines(pending)
 
                 self._bulk_concurrently(requests(), index=name, refresh="false")
                 loaded = len(seen)

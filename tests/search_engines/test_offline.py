@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import socket
+import threading
 from datetime import date
 from typing import Any
 
 import pytest
 
+from search.backends import cluster
 from search.backends.cluster import parse_cluster_url
 from search.backends.elasticsearch import ElasticsearchBackend
 from search.backends.opensearch import OpenSearchBackend
@@ -84,3 +87,55 @@ def test_search_urls(url: str, expected: dict[str, Any]) -> None:
 def test_bad_search_urls(url: str) -> None:
     with pytest.raises(SearchError):
         parse_cluster_url(url)
+
+
+class RecordingClient:
+    """A client whose bulk requests are recorded (bodies parsed back) and all succeed."""
+
+    def __init__(self) -> None:
+        self.requests: list[list[dict[str, Any]]] = []
+        self.first_sent = threading.Event()
+        self.lock = threading.Lock()
+
+    def bulk(self, body: bytes, index: str, refresh: Any) -> dict[str, Any]:
+        with self.lock:
+            self.requests.append([json.loads(line) for line in body.splitlines() if line])
+        self.first_sent.set()
+        return {"errors": False, "items": []}
+
+
+def test_a_large_write_sends_its_first_request_before_building_the_rest(monkeypatch: Any) -> None:
+    """Bulk requests go out as they are built, so the engine works while Python builds the next one."""
+    client = RecordingClient()
+    backend = OpenSearchBackend(parse_cluster_url("opensearch://127.0.0.1:9200/c"), client=client)
+    backend._ready = True
+    build = cluster.dsl.build_engine_document
+    waited_for_first: list[bool] = []
+
+    def building(doc: dict[str, Any]) -> dict[str, Any]:
+        if doc["id"] == cluster.BULK_DOCUMENTS + 1:  # the first document of the second request
+            waited_for_first.append(client.first_sent.wait(timeout=10))
+        return build(doc)
+
+    monkeypatch.setattr(cluster.dsl, "build_engine_document", building)
+    docs = [make_doc(i, specifications={"serial": 2**70}) for i in range(1, 2 * cluster.BULK_DOCUMENTS + 2)]
+    assert backend.index_documents(docs) == len(docs)
+
+    assert waited_for_first == [True]
+    assert sorted(len(r) for r in client.requests) == [
+        2,
+        2 * cluster.BULK_DOCUMENTS,
+        2 * cluster.BULK_DOCUMENTS,
+    ]
+    written = [op for request in client.requests for op in request]
+    actions, bodies = written[0::2], written[1::2]
+    assert sorted(int(a["index"]["_id"]) for a in actions) == [d["id"] for d in docs]
+    assert all(b["specifications"] == {"serial": 2**70} and b["x"]["id"] == b["id"] for b in bodies)
+
+
+def test_deletes_are_bulk_delete_lines() -> None:
+    client = RecordingClient()
+    backend = OpenSearchBackend(parse_cluster_url("opensearch://127.0.0.1:9200/c"), client=client)
+    backend._ready = True
+    assert backend.delete_documents([3, 1, 3]) == 2
+    assert client.requests == [[{"delete": {"_id": "1"}}, {"delete": {"_id": "3"}}]]
