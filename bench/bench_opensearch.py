@@ -309,13 +309,18 @@ def engine_cpu_seconds(backend: OpenSearchBackend) -> float:
     return sum(n["process"]["cpu"]["total_in_millis"] for n in stats.values()) / 1000.0
 
 
-def wait_for_merges(backend: OpenSearchBackend, timeout: float = 900.0) -> None:
-    """Wait until no merge runs on the live index (a reindex leaves some running)."""
+def wait_for_merges(backend: OpenSearchBackend, note: str, timeout: float = 900.0) -> dict[str, Any]:
+    """Wait until no merge runs on the live index; how long that took and the engine CPU it cost."""
+    began, engine0 = time.perf_counter(), engine_cpu_seconds(backend)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         stats = backend.client.indices.stats(index=backend.alias, metric="merge")
         if not stats["_all"]["primaries"]["merges"]["current"]:
-            return
+            return {
+                "seconds": round(time.perf_counter() - began, 1),
+                "engine_cpu_seconds": round(engine_cpu_seconds(backend) - engine0, 1),
+                "note": note,
+            }
         time.sleep(1)
     raise SystemExit(f"merges still running after {timeout:.0f} s")
 
@@ -369,13 +374,10 @@ def load(backend: OpenSearchBackend, args: argparse.Namespace, results: dict[str
     }
     if args.products < 1_000_000:
         results["reindex"]["extrapolated_1m_seconds"] = round(seconds * 1_000_000 / args.products, 1)
-    settle_began, engine0 = time.perf_counter(), engine_cpu_seconds(backend)
-    wait_for_merges(backend)
-    results["reindex"]["merges_after_live"] = {
-        "seconds": round(time.perf_counter() - settle_began, 1),
-        "engine_cpu_seconds": round(engine_cpu_seconds(backend) - engine0, 1),
-        "note": "the index is live and answers meanwhile; Lucene merges the loaded segments in the background",
-    }
+    results["reindex"]["merges_after_live"] = wait_for_merges(
+        backend,
+        "the index is live and answers meanwhile; Lucene merges the loaded segments in the background",
+    )
     print(json.dumps(results["reindex"]), file=sys.stderr, flush=True)
     n = min(args.update_batch, args.products)
     runs = []
@@ -407,13 +409,9 @@ def load(backend: OpenSearchBackend, args: argparse.Namespace, results: dict[str
         "other products (ids 1-100,000, then 100,001-200,000, …)",
         "runs": runs,
     }
-    settle_began, engine0 = time.perf_counter(), engine_cpu_seconds(backend)
-    wait_for_merges(backend)
-    results["bulk_index"]["merges_after"] = {
-        "seconds": round(time.perf_counter() - settle_began, 1),
-        "engine_cpu_seconds": round(engine_cpu_seconds(backend) - engine0, 1),
-        "note": "merges the upserts set off, awaited before searches are timed (else both share the cores)",
-    }
+    results["bulk_index"]["merges_after"] = wait_for_merges(
+        backend, "merges the upserts set off, awaited before searches are timed (else both share the cores)"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
