@@ -309,6 +309,12 @@ def engine_cpu_seconds(backend: OpenSearchBackend) -> float:
     return sum(n["process"]["cpu"]["total_in_millis"] for n in stats.values()) / 1000.0
 
 
+def merge_totals(backend: OpenSearchBackend) -> tuple[int, float]:
+    """Documents merged and merge seconds (summed over merge threads) on the live index so far."""
+    merges = backend.client.indices.stats(index=backend.alias, metric="merge")["_all"]["primaries"]["merges"]
+    return int(merges["total_docs"]), merges["total_time_in_millis"] / 1000.0
+
+
 def wait_for_merges(backend: OpenSearchBackend, note: str, timeout: float = 900.0) -> dict[str, Any]:
     """Wait until no merge runs on the live index; how long that took and the engine CPU it cost."""
     began, engine0 = time.perf_counter(), engine_cpu_seconds(backend)
@@ -385,15 +391,18 @@ def load(backend: OpenSearchBackend, args: argparse.Namespace, results: dict[str
         first = run * n if (run + 1) * n <= args.products else 0  # a small catalogue: the same ones again
         batches = list(synthetic_documents(n, batch=BULK_CALL_DOCUMENTS, seed=seed, first=first))
         load_before = os.getloadavg()
+        merged0, merging0 = merge_totals(backend)
         began, cpu0, engine0 = time.perf_counter(), time.process_time(), engine_cpu_seconds(backend)
         for batch in batches:
             backend.index_documents(batch)
         seconds = time.perf_counter() - began
+        merged, merging = merge_totals(backend)
         runs.append(
             {
                 "seconds": round(seconds, 1),
                 "products_per_second": round(n / seconds),
                 "load_average_before": load_before,
+                "merges_ended": {"documents": merged - merged0, "seconds": round(merging - merging0, 1)},
                 **cpu_figures(n, seconds, time.process_time() - cpu0, engine_cpu_seconds(backend) - engine0),
             }
         )
