@@ -15,8 +15,9 @@ every process (the state lives in the cluster, not in this object).
 ``SEARCH_URL``: ``<scheme>://[user:password@]host:port[,host:port…][/alias][?option=value…]`` where
 the scheme ends in ``s`` for TLS. Options: ``refresh`` (``true`` default: a write is searchable when
 it returns, like the embedded backend; ``wait_for`` waits for the next scheduled refresh instead;
-``false`` leaves it to ``refresh_interval``, 1 s), ``replicas`` (``0-1`` default: one replica as soon as a second
-node exists), ``shards`` (1), ``slices`` (2: OpenSearch searches a shard's segments in that many threads
+``false`` leaves it to the engine's scheduled refresh: each second, or at the next search on an index
+nobody searched for 30 s), ``replicas`` (``0-1`` default: one replica as soon as a second node
+exists), ``shards`` (1), ``slices`` (2: OpenSearch searches a shard's segments in that many threads
 at once; 0 = the cluster's default), ``timeout`` (seconds, 10), ``verify_certs`` (true), ``ca_certs`` (a path).
 """
 
@@ -679,16 +680,13 @@ class ClusterSearchBackend(SearchBackend):
                 self._bulk_concurrently(requests(), index=name, refresh="false")
                 loaded = len(seen)
                 live_settings = self._index_body()["settings"]["index"]
-                self.admin.indices.put_settings(
-                    index=name,
-                    body={
-                        "index": {
-                            k: v
-                            for k, v in live_settings.items()
-                            if k in ("refresh_interval", "auto_expand_replicas", "number_of_replicas")
-                        }
-                    },
+                restored: dict[str, Any] = {"refresh_interval": None}  # None: back to the engine's default
+                restored.update(
+                    (k, v)
+                    for k, v in live_settings.items()
+                    if k in ("refresh_interval", "auto_expand_replicas", "number_of_replicas")
                 )
+                self.admin.indices.put_settings(index=name, body={"index": restored})
                 self.admin.indices.refresh(index=name)
                 self.wait_for_yellow(name)
                 indexed = int(self.client.count(index=name)["count"])

@@ -173,15 +173,20 @@ def build_index_body(
     *,
     shards: int = 1,
     replicas: str | int = "0-1",
-    refresh_interval: str = "1s",
+    refresh_interval: str | None = None,
     analyzers: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The body that creates a catalogue index (``replicas`` "0-1" = one replica once a second node exists)."""
-    settings: dict[str, Any] = {
-        "number_of_shards": shards,
-        "refresh_interval": refresh_interval,
-        "max_result_window": 10_000,
-    }
+    """The body that creates a catalogue index (``replicas`` "0-1" = one replica once a second node exists).
+
+    ``refresh_interval`` None leaves the engine's default: a refresh every second while the index is
+    searched, none on a shard nobody searched for 30 s ("search idle"; the next search waits for one
+    instead, so it still finds every write). Pinning "1s" refreshed an idle index through a bulk load
+    too, and every refresh is a small segment to merge: 100,000 upserts at 1,000,000 products ran at
+    5,173-5,940/s pinned and 5,867-6,765/s left to the default, alternating (docs/search-engines.md).
+    """
+    settings: dict[str, Any] = {"number_of_shards": shards, "max_result_window": 10_000}
+    if refresh_interval is not None:
+        settings["refresh_interval"] = refresh_interval
     if isinstance(replicas, str) and "-" in replicas:
         settings["auto_expand_replicas"] = replicas
     else:

@@ -4,6 +4,7 @@ the engines' language analyzers, the index lifecycle behind the alias, errors wh
 from __future__ import annotations
 
 import threading
+import time
 from datetime import date
 from typing import Any
 
@@ -100,6 +101,42 @@ def test_reindex_swaps_the_alias_and_prunes_old_indices(opensearch: ClusterSearc
     assert indices == names_seen[1:]  # the live one and one older, for a rollback
     assert list(opensearch.client.indices.get_alias(name=opensearch.alias)) == [names_seen[-1]]
     assert opensearch.info().name == names_seen[-1] and opensearch.info().documents == 30
+
+
+def test_with_refresh_false_the_next_search_finds_a_write_also_after_a_reindex_and_on_an_idle_index(
+    opensearch: ClusterSearchBackend,
+) -> None:
+    """``refresh=false`` leaves a write to the engine's scheduled refresh; a reindex must not leave that
+    off, and an index nobody searched lately (the engine skips its refreshes then) must still show it."""
+    docs, _ = catalogue_documents()
+    lazy = engine_backend("opensearch", OPENSEARCH_URL, opensearch.alias, refresh="false")
+    try:
+        live = lazy.reindex(lambda: iter([docs[:10]]), lambda: 10).name
+        # the engine's own default, so that a shard nobody searches skips its refreshes while loaded
+        assert "index.refresh_interval" not in index_settings(lazy, live)
+        lazy.index_documents([docs[10]])
+        deadline = time.monotonic() + 10
+        while not find(lazy, q=docs[10]["gtin"]).hits and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert [h.document["id"] for h in find(lazy, q=docs[10]["gtin"]).hits] == [docs[10]["id"]]
+
+        lazy.client.indices.put_settings(index=live, body={"index": {"search.idle.after": "1s"}})
+        time.sleep(2.5)  # idle: no search for longer than search.idle.after
+        lazy.index_documents([docs[11]])
+        time.sleep(2.5)  # scheduled refreshes are skipped now
+        assert [h.document["id"] for h in find(lazy, q=docs[11]["gtin"]).hits] == [docs[11]["id"]]
+
+        waiting = engine_backend("opensearch", OPENSEARCH_URL, opensearch.alias, refresh="wait_for")
+        try:
+            time.sleep(2.5)  # idle again: a write that waits for a refresh must still get one
+            began = time.monotonic()
+            waiting.index_documents([docs[12]])
+            assert time.monotonic() - began < 5
+            assert [h.document["id"] for h in find(lazy, q=docs[12]["gtin"]).hits] == [docs[12]["id"]]
+        finally:
+            waiting.close()
+    finally:
+        lazy.close()
 
 
 def test_a_reindex_whose_count_is_off_leaves_the_live_index(opensearch: ClusterSearchBackend) -> None:
