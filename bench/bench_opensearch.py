@@ -9,7 +9,8 @@ Measures, on one OpenSearch 2.19 node started by ``tools/services.py`` (or the n
   Without it, N synthetic documents go straight to ``OpenSearchBackend.reindex`` (no database);
 * bulk indexing rate of upserts through the live alias (``index_documents`` with 5,000 documents
   a call, ``refresh=false``): the median of three runs on other products each, once the merges the
-  reindex left running have ended (their time and CPU are recorded with the reindex);
+  reindex left running have ended (their time and CPU are recorded with the reindex) and after an
+  untimed warm-up run of as many upserts (recorded as ``warm_up``);
 * search with every facet: p50/p95 over a mix of judged queries (English, Bangla, Banglish, typos,
   partial codes) and filtered browsing, after a warm-up, once the merges the upserts set off have
   ended (their time and CPU are recorded with the bulk figures);
@@ -68,6 +69,7 @@ TARGETS = {
 BN_DIGITS = str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯")
 BULK_CALL_DOCUMENTS = 5000
 BULK_SEEDS = (12, 13, 14)  # three timed runs of upserts; the median is the figure
+BULK_WARM_UP_SEED = 11
 SUGGEST_PREFIXES = (
     "bo",
     "boi",
@@ -345,6 +347,25 @@ def cpu_figures(n: int, wall: float, python_cpu: float, engine_cpu: float) -> di
     }
 
 
+def upsert_run(backend: OpenSearchBackend, n: int, *, seed: int, first: int) -> dict[str, Any]:
+    """``n`` upserts of existing products (ids from ``first`` + 1) through the live alias, timed."""
+    batches = list(synthetic_documents(n, batch=BULK_CALL_DOCUMENTS, seed=seed, first=first))
+    load_before = os.getloadavg()
+    merged0, merging0 = merge_totals(backend)
+    began, cpu0, engine0 = time.perf_counter(), time.process_time(), engine_cpu_seconds(backend)
+    for batch in batches:
+        backend.index_documents(batch)
+    seconds = time.perf_counter() - began
+    merged, merging = merge_totals(backend)
+    return {
+        "seconds": round(seconds, 1),
+        "products_per_second": round(n / seconds),
+        "load_average_before": load_before,
+        "merges_ended": {"documents": merged - merged0, "seconds": round(merging - merging0, 1)},
+        **cpu_figures(n, seconds, time.process_time() - cpu0, engine_cpu_seconds(backend) - engine0),
+    }
+
+
 def load(backend: OpenSearchBackend, args: argparse.Namespace, results: dict[str, Any]) -> None:
     """Full reindex of the synthetic catalogue, then timed upserts through the live alias."""
     backend.drop_all()
@@ -386,26 +407,16 @@ def load(backend: OpenSearchBackend, args: argparse.Namespace, results: dict[str
     )
     print(json.dumps(results["reindex"]), file=sys.stderr, flush=True)
     n = min(args.update_batch, args.products)
+    # Untimed: a node's first upserts pay the JIT compiling its update path (C2 compiler threads took
+    # about 14 s of CPU in them on a fresh node), which a node that has been up a while has behind it.
+    warm_first = 3 * n if 4 * n <= args.products else 0
+    warm_up = upsert_run(backend, n, seed=BULK_WARM_UP_SEED, first=warm_first)
+    warm_up["merges_after"] = wait_for_merges(backend, "merges the warm-up set off, before the timed runs")
+    print(json.dumps(warm_up), file=sys.stderr, flush=True)
     runs = []
     for run, seed in enumerate(BULK_SEEDS):  # each run rewrites n other products, as updates come
         first = run * n if (run + 1) * n <= args.products else 0  # a small catalogue: the same ones again
-        batches = list(synthetic_documents(n, batch=BULK_CALL_DOCUMENTS, seed=seed, first=first))
-        load_before = os.getloadavg()
-        merged0, merging0 = merge_totals(backend)
-        began, cpu0, engine0 = time.perf_counter(), time.process_time(), engine_cpu_seconds(backend)
-        for batch in batches:
-            backend.index_documents(batch)
-        seconds = time.perf_counter() - began
-        merged, merging = merge_totals(backend)
-        runs.append(
-            {
-                "seconds": round(seconds, 1),
-                "products_per_second": round(n / seconds),
-                "load_average_before": load_before,
-                "merges_ended": {"documents": merged - merged0, "seconds": round(merging - merging0, 1)},
-                **cpu_figures(n, seconds, time.process_time() - cpu0, engine_cpu_seconds(backend) - engine0),
-            }
-        )
+        runs.append(upsert_run(backend, n, seed=seed, first=first))
         print(json.dumps(runs[-1]), file=sys.stderr, flush=True)
     median = sorted(runs, key=lambda r: r["products_per_second"])[len(runs) // 2]
     results["bulk_index"] = {
@@ -414,9 +425,11 @@ def load(backend: OpenSearchBackend, args: argparse.Namespace, results: dict[str
         "seconds": median["seconds"],
         "how": f"index_documents through the live alias, {BULK_CALL_DOCUMENTS:,} documents a call: "
         f"bulk requests of 1,000, {BULK_SENDERS} in flight, refresh=false; upserts of existing products, "
-        f"after the reindex's background merges ended; the median of {len(runs)} runs, each on "
+        f"after the reindex's background merges ended and an untimed warm-up run of as many upserts "
+        f"(ids {warm_first + 1:,}-{warm_first + n:,}); the median of {len(runs)} runs, each on "
         "other products (ids 1-100,000, then 100,001-200,000, …)",
         "runs": runs,
+        "warm_up": warm_up,
     }
     results["bulk_index"]["merges_after"] = wait_for_merges(
         backend, "merges the upserts set off, awaited before searches are timed (else both share the cores)"
