@@ -22,6 +22,50 @@ def pytest_report_header(config: Any) -> list[str]:
     return [f"registry database: {backend}"]
 
 
+# What ran against which real engine, summed at the end of a run so that CI's log says it plainly.
+ENGINE_MODULES = (
+    ("tests/search_engines/test_cluster.py", "OpenSearch 3-node cluster, one node stopped and restarted"),
+    ("tests/search_engines/test_faults.py", "OpenSearch node stopped while the outbox drains"),
+    ("tests/search_engines/test_elasticsearch_contract.py", "Elasticsearch 9 (integ-test distribution)"),
+)
+SINGLE_NODE = "OpenSearch single node (backend contract and OpenSearch tests)"
+OUTCOMES = ("failed", "error", "skipped", "passed")  # a test counts once, by the first that applies
+
+
+def engine_of(nodeid: str, keywords: Any) -> str | None:
+    """The real engine a test ran against, or None if it needs none."""
+    for module, engine in ENGINE_MODULES:
+        if nodeid.startswith(module):
+            return engine
+    return SINGLE_NODE if "opensearch" in keywords else None
+
+
+def engine_outcomes(stats: dict[str, list[Any]]) -> dict[str, dict[str, int]]:
+    """Engine → outcome → number of tests, from the terminal reporter's reports."""
+    seen: dict[str, tuple[str, str]] = {}
+    for outcome in reversed(OUTCOMES):
+        for report in stats.get(outcome, []):
+            engine = engine_of(getattr(report, "nodeid", ""), getattr(report, "keywords", {}))
+            if engine is not None:
+                seen[report.nodeid] = (engine, outcome)
+    counts: dict[str, dict[str, int]] = {}
+    for engine, outcome in seen.values():
+        by_outcome = counts.setdefault(engine, {})
+        by_outcome[outcome] = by_outcome.get(outcome, 0) + 1
+    return counts
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: Any) -> None:
+    counts = engine_outcomes(terminalreporter.stats)
+    if not counts:
+        return
+    terminalreporter.section("real search engines")
+    for engine in (SINGLE_NODE, *(name for _, name in ENGINE_MODULES)):
+        if engine in counts:
+            outcomes = ", ".join(f"{n} {o}" for o in OUTCOMES if (n := counts[engine].get(o)))
+            terminalreporter.write_line(f"{engine}: {outcomes}")
+
+
 @pytest.fixture(scope="session")
 def instance_path() -> Iterator[Path]:
     with tempfile.TemporaryDirectory(prefix="registry-test-") as tmp:
