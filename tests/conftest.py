@@ -45,7 +45,7 @@ def engine_outcomes(stats: dict[str, list[Any]]) -> dict[str, dict[str, int]]:
     seen: dict[str, tuple[str, str]] = {}
     for outcome in reversed(OUTCOMES):
         for report in stats.get(outcome, []):
-            engine = engine_of(getattr(report, "nodeid", ""), getattr(report, "keywords", {}))
+            engine = engine_of(report.nodeid, report.keywords)
             if engine is not None:
                 seen[report.nodeid] = (engine, outcome)
     counts: dict[str, dict[str, int]] = {}

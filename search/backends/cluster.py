@@ -680,12 +680,10 @@ class ClusterSearchBackend(SearchBackend):
                 self._bulk_concurrently(requests(), index=name, refresh="false")
                 loaded = len(seen)
                 live_settings = self._index_body()["settings"]["index"]
-                restored: dict[str, Any] = {"refresh_interval": None}  # None: back to the engine's default
-                restored.update(
-                    (k, v)
-                    for k, v in live_settings.items()
-                    if k in ("refresh_interval", "auto_expand_replicas", "number_of_replicas")
-                )
+                replicas = ("auto_expand_replicas", "number_of_replicas")
+                restored = {k: v for k, v in live_settings.items() if k in replicas}
+                # None (not pinned by the live settings) puts the engine's default back
+                restored["refresh_interval"] = live_settings.get("refresh_interval")
                 self.admin.indices.put_settings(index=name, body={"index": restored})
                 self.admin.indices.refresh(index=name)
                 self.wait_for_yellow(name)
