@@ -66,6 +66,7 @@ class Verdict(StrEnum):
     SUSPENDED = "suspended"
     REVOKED = "revoked"
     EXPIRED = "expired"
+    RECALLED = "recalled"
     UNTRUSTED_KEY = "untrusted_key"
     UNKNOWN = "unknown"
 
@@ -83,6 +84,8 @@ class Reason(StrEnum):
     BATCH_REVOKED = "batch_revoked"
     BATCH_SUSPENDED = "batch_suspended"
     UNIT_RECALLED = "unit_recalled"
+    BATCH_RECALLED = "batch_recalled"
+    PRODUCT_RECALLED = "product_recalled"
     RECORD_NOT_YET_VALID = "record_not_yet_valid"
     STATUS_LIST_INVALID = "status_list_invalid"
     STATUS_LIST_EXPIRED = "status_list_expired"
@@ -99,7 +102,9 @@ VERDICT_OF_REASON: dict[Reason, Verdict] = {
     Reason.LICENCE_EXPIRED: Verdict.EXPIRED,
     Reason.BATCH_REVOKED: Verdict.REVOKED,
     Reason.BATCH_SUSPENDED: Verdict.SUSPENDED,
-    Reason.UNIT_RECALLED: Verdict.REVOKED,
+    Reason.UNIT_RECALLED: Verdict.RECALLED,
+    Reason.BATCH_RECALLED: Verdict.RECALLED,
+    Reason.PRODUCT_RECALLED: Verdict.RECALLED,
     Reason.RECORD_NOT_YET_VALID: Verdict.UNKNOWN,
     Reason.STATUS_LIST_INVALID: Verdict.UNKNOWN,
     Reason.STATUS_LIST_EXPIRED: Verdict.UNKNOWN,
