@@ -123,7 +123,7 @@ def test_signed_token_is_a_statuslist_jwt(signer: Signer, keyring: KeyRing) -> N
             Verdict.SUSPENDED,
             Reason.BATCH_SUSPENDED,
         ),
-        (make_snapshot(), "002RECALLED01", Verdict.REVOKED, Reason.UNIT_RECALLED),
+        (make_snapshot(), "002RECALLED01", Verdict.RECALLED, Reason.UNIT_RECALLED),
     ],
 )
 def test_status_list_withdraws_labels_offline(
