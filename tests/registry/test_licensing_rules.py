@@ -145,3 +145,17 @@ def test_the_api_document_offers_the_override(client):
     assert "override_missing_certificates" in doc["components"]["schemas"][ref]["properties"]
     assert "certificate_override" in doc["components"]["schemas"]["ProductOut"]["properties"]
 
+
+def test_every_demo_licence_was_granted_while_its_required_certificates_were_valid(session):
+    from registry.data.taxonomy import CATEGORIES
+    from registry.demo import seed_demo
+    from registry.models import Product
+    from registry.services import missing_required_certificates
+
+    seed_demo(session, manufacturers=55, products=400)
+    session.flush()
+    granted = session.scalars(select(Product).where(Product.licence_valid_from.is_not(None))).all()
+    ruled = [p for p in granted if CATEGORIES[p.category].required_schemes]
+    assert len(ruled) > 100
+    broken = {p.id: missing_required_certificates(p, p.licence_valid_from) for p in ruled}
+    assert {pid: m for pid, m in broken.items() if m} == {}
