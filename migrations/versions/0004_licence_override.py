@@ -1,7 +1,7 @@
 """products: a reviewer's override of missing required certificates at approval (schemes, reason, day)
 
 Revision ID: 0004_licence_override
-Revises: 0002_signing
+Revises: 0003_recalls
 Create Date: 2026-12-05 10:00:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004_licence_override"
-down_revision = "0002_signing"
+down_revision = "0003_recalls"
 branch_labels = None
 depends_on = None
 
