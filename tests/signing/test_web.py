@@ -74,7 +74,7 @@ def test_jwks_publishes_the_current_key(sclient: Any) -> None:
 def test_approving_a_product_signs_a_record_that_verifies_offline(
     sclient: Any, ssession: Any, maker: Any, reviewer: Any
 ) -> None:
-    p = ProductFactory(manufacturer_id=maker.manufacturer.id, status="submitted")
+    p = ProductFactory(manufacturer_id=maker.manufacturer.id, category="laptops", status="submitted")
     ssession.commit()
     resp = sclient.post(f"/api/v1/products/{p.id}/approve", json={}, headers=reviewer.headers)
     assert resp.status_code == 200, resp.get_json()
