@@ -22,6 +22,7 @@ BENCHES = {
     "labels": ["bench/bench_labels.py"],
     "search": ["bench/bench_search.py"],
     "pages": ["bench/bench_pages.py"],
+    "clone-rules": ["bench/bench_clone_rules.py"],
 }
 
 

@@ -44,9 +44,10 @@ class Settings:
     # signing: public verification limits and clone-detection rules (docs/formats.md)
     SIGNING_RATELIMIT_VERIFY: str = "300/minute"  # per client
     SIGNING_RATELIMIT_REPORT: str = "10/hour"  # consumer reports of suspected fakes, per client
-    SIGNING_CLONE_MAX_DEVICES: int = 5  # distinct devices per serial before it is flagged
-    SIGNING_CLONE_WINDOW_HOURS: int = 6  # scans in districts of different divisions within this window
-    SIGNING_CLONE_FLAG_AFTER_RECALL: bool = True
+    # values chosen on the simulated scan stream of bench/bench_clone_rules.py (docs/formats.md, "Copied labels")
+    SIGNING_CLONE_MAX_DEVICES: int = 6  # distinct clients (addresses) per serial before it is flagged ...
+    SIGNING_CLONE_DEVICE_WINDOW_DAYS: int = 14  # ... within this many days (0: ever)
+    SIGNING_CLONE_WINDOW_HOURS: int = 2  # two clients in districts of different divisions within this window
     # scans wait this long in each worker and are written in bulk; 0 writes each with its request;
     # -1: 100, or 0 under ENV=testing (docs/architecture.md, "Scans")
     SIGNING_SCAN_FLUSH_MS: int = -1

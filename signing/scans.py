@@ -549,22 +549,21 @@ class BufferedScanRecorder:
     ) -> set[str]:
         """The clone rules (``services.clone_flags``) over the stored scans and the buffered ones."""
         cleared = stored.flags_cleared_at if stored is not None else None
-        if cleared is not None:
-            earlier = [s for s in earlier if s["scanned_at"] > cleared]
+        devices_since = rules.devices_since(now, cleared)
+        districts_since = rules.districts_since(now, cleared)
         client = scan["device_hash"]
 
         def devices() -> set[str]:
-            found = {s["device_hash"] for s in earlier} | {client}
+            found = {s["device_hash"] for s in earlier if s["scanned_at"] > devices_since} | {client}
             if stored is not None:
-                found |= self.reader.devices(stored.id, since=cleared)
+                found |= self.reader.devices(stored.id, since=devices_since)
             return found
 
         def recent() -> set[tuple[str, str]]:
-            since = now - timedelta(hours=rules.window_hours)
             found = {
                 (s["district"], s["device_hash"])
                 for s in earlier
-                if s["district"] and s["scanned_at"] >= since
+                if s["district"] and s["scanned_at"] >= districts_since
             }
             if stored is not None:
                 found |= stored.recent_districts

@@ -105,8 +105,18 @@ class ReportError(SigningError):
 class CloneRules:
     """When a serial counts as possibly copied (documented in docs/formats.md, configurable)."""
 
-    max_devices: int = 5  # distinct clients (addresses, see client_key) that may verify one serial
-    window_hours: int = 6  # scans by two clients in two divisions within this many hours look copied
+    max_devices: int = 6  # distinct clients (addresses, see client_key) that may verify one serial ...
+    device_window_days: int = 14  # ... within this many days (0: ever)
+    window_hours: int = 2  # scans by two clients in two divisions within this many hours look copied
+
+    def devices_since(self, now: datetime, cleared: datetime | None) -> datetime:
+        """The start of the scans whose clients the device rule counts."""
+        start = now - timedelta(days=self.device_window_days) if self.device_window_days else EPOCH
+        return max(start, cleared or EPOCH)
+
+    def districts_since(self, now: datetime, cleared: datetime | None) -> datetime:
+        """The start of the scans whose places the district rule compares."""
+        return max(now - timedelta(hours=self.window_hours), cleared or EPOCH)
 
 
 @dataclass(frozen=True)
@@ -143,8 +153,9 @@ class SigningSettings:
             status_ttl=timedelta(hours=int(config.get("SIGNING_STATUS_TTL_HOURS", 24))),
             scan_flush_ms=scan_flush_ms(env, config.get("SIGNING_SCAN_FLUSH_MS", -1)),
             clone_rules=CloneRules(
-                max_devices=int(config.get("SIGNING_CLONE_MAX_DEVICES", 5)),
-                window_hours=int(config.get("SIGNING_CLONE_WINDOW_HOURS", 6)),
+                max_devices=int(config.get("SIGNING_CLONE_MAX_DEVICES", 6)),
+                device_window_days=int(config.get("SIGNING_CLONE_DEVICE_WINDOW_DAYS", 14)),
+                window_hours=int(config.get("SIGNING_CLONE_WINDOW_HOURS", 2)),
             ),
             ip_districts=tuple(ranges),
         )
@@ -804,8 +815,8 @@ def clone_flags(
     hashes of the unit's scans since its flags were last cleared (this scan included), ``recent()`` the
     (district, client hash) pairs of its scans within the window (and since the last clearing).
 
-    * ``many_devices``: more than ``max_devices`` distinct clients.  One client scanning again and again, with
-      any browser, is one client.
+    * ``many_devices``: more than ``max_devices`` distinct clients within ``device_window_days``.  One client
+      scanning again and again, with any browser, is one client.
     * ``far_apart_districts``: this scan and one by *another* client lie in different divisions within
       ``window_hours``.  Districts come from the server's view of the address only.
     """
@@ -835,8 +846,8 @@ def apply_clone_rules(
     Reads with prepared Core statements and writes the unit row only when its flags change.  A unit's first
     scan is its only scan, so the district rule has nothing to compare it with and reads nothing.
     """
-    cleared = unit.flags_cleared_at or EPOCH
-    since = max(now - timedelta(hours=rules.window_hours), cleared)
+    devices_since = rules.devices_since(now, unit.flags_cleared_at)
+    districts_since = rules.districts_since(now, unit.flags_cleared_at)
     before = set(unit.flags or [])
     flags = clone_flags(
         rules,
@@ -845,11 +856,11 @@ def apply_clone_rules(
         client=client,
         district=district,
         devices=lambda: set(
-            connection.execute(UNIT_DEVICES, {"unit_id": unit.id, "since": cleared}).scalars()
+            connection.execute(UNIT_DEVICES, {"unit_id": unit.id, "since": devices_since}).scalars()
         ),
         recent=lambda: {
             (row[0], row[1])
-            for row in connection.execute(RECENT_UNIT_DISTRICTS, {"unit_id": unit.id, "since": since})
+            for row in connection.execute(RECENT_UNIT_DISTRICTS, {"unit_id": unit.id, "since": districts_since})
         },
     )
     if flags != before:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -9,9 +10,11 @@ import pytest
 from signing import EncryptedPKCS8FileKeySource, KeySourceError, PKCS11KeySource, UnsafeDevelopmentKeySource
 from signing.ratelimits import MemoryRateLimiter, RateLimited, build_rate_limiter, parse_limit
 from signing.services import (
+    CloneRules,
     ScanContext,
     SigningSettings,
     classify_device,
+    clone_flags,
     configured_key_source,
     describe_source,
     hash_device,
@@ -129,3 +132,42 @@ def test_rate_limits() -> None:
     assert isinstance(build_rate_limiter(""), MemoryRateLimiter)
     with pytest.raises(Exception, match="unsupported"):
         build_rate_limiter("memcached://x")
+
+
+def _replay(rules: CloneRules, scans: list[tuple[float, str, str | None]]) -> set[str]:
+    """Flags after scans of one unit given as (hours after the first, client, district), as the recorders
+    compute them with ``clone_flags``."""
+    start = datetime(2026, 5, 1, tzinfo=UTC)
+    history: list[tuple[datetime, str, str | None]] = []
+    flags: set[str] = set()
+    for hours, client, district in scans:
+        now = start + timedelta(hours=hours)
+        history.append((now, client, district))
+        devices_since, districts_since = rules.devices_since(now, None), rules.districts_since(now, None)
+        flags = clone_flags(
+            rules,
+            flags=flags,
+            scan_count=len(history),
+            client=client,
+            district=district,
+            devices=lambda since=devices_since: {c for at, c, _ in history if at > since},
+            recent=lambda since=districts_since: {(d, c) for at, c, d in history if d and at >= since},
+        )
+    return flags
+
+
+def test_the_device_rule_counts_distinct_clients_within_its_window() -> None:
+    rules = CloneRules(max_devices=3, device_window_days=14, window_hours=2)
+    week = 24 * 7
+    assert _replay(rules, [(n, f"c{n}", None) for n in range(4)]) == {"many_devices"}
+    assert _replay(rules, [(n * week, f"c{n}", None) for n in range(8)]) == set()  # one a week: an owner's phone
+    assert _replay(rules, [(n, "same", None) for n in range(50)]) == set()  # one client, however often
+
+
+def test_the_district_rule_needs_two_clients_in_two_divisions_within_hours() -> None:
+    rules = CloneRules(max_devices=50, device_window_days=14, window_hours=2)
+    assert _replay(rules, [(0, "a", "dhaka"), (1, "b", "chattogram")]) == {"far_apart_districts"}
+    assert _replay(rules, [(0, "a", "dhaka"), (3, "b", "chattogram")]) == set()  # time enough to travel
+    assert _replay(rules, [(0, "a", "dhaka"), (1, "b", "gazipur")]) == set()  # the same division
+    assert _replay(rules, [(0, "a", "dhaka"), (1, "a", "chattogram")]) == set()  # one client
+    assert _replay(rules, [(0, "a", "dhaka"), (1, "b", None)]) == set()  # an address the table does not place
