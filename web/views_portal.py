@@ -153,11 +153,24 @@ def edit_product(actor: Actor, product_id: int) -> Any:
 @bp.get("/products/<int:product_id>")
 @signed_in(*MAKER)
 def product(actor: Actor, product_id: int) -> Any:
-    p = _my_product(actor, product_id)
+    return _product_page(_my_product(actor, product_id))
+
+
+def _product_page(p: Product, recall_values: Any = None, recall_errors: dict[str, str] | None = None) -> Any:
     history = list(get_session().scalars(select(AuditEvent).where(
         AuditEvent.target_type == "product", AuditEvent.target_id == str(p.id)).order_by(AuditEvent.id.desc())))
     return render_template("portal/product.html", p=services.product_to_dict(p), product=p, history=history,
-                           categories=CATEGORIES, batches=_batches_of(p), signing_ready=_batches_available())
+                           categories=CATEGORIES, batches=_batches_of(p), signing_ready=_batches_available(),
+                           recalls=_recalls_of(p), recall_values=recall_values or {},
+                           recall_errors=recall_errors or {}), 422 if recall_errors else 200
+
+
+def _recalls_of(p: Product) -> list[Any]:
+    if not _batches_available():
+        return []
+    from signing.models import Recall
+
+    return list(get_session().scalars(select(Recall).where(Recall.product_id == p.id).order_by(Recall.id.desc())))
 
 
 def _submit(actor: Actor, p: Product) -> Any:
@@ -357,6 +370,91 @@ def request_batch(actor: Actor, product_id: int) -> Any:
     else:
         db.commit()
         flash(_("A batch of %(n)s serials was issued.", n=count))
+    return redirect(url_for("web_portal.product", product_id=p.id), 303)
+
+
+@bp.post("/units/<int:unit_id>/clear-flags")
+@signed_in(*MAKER)
+def clear_flags(actor: Actor, unit_id: int) -> Any:
+    """Clear a copy flag the manufacturer has checked and found false, with what was checked (audited)."""
+    from datetime import UTC, datetime
+
+    from signing.errors import SigningError
+    from signing.models import Unit
+    from signing.services import clear_unit_flags
+
+    db = get_session()
+    unit = db.get(Unit, unit_id)
+    if unit is None or unit.product_id is None:
+        raise services.NotFound(f"no unit {unit_id}")
+    _my_product(actor, unit.product_id)
+    reason = (request.form.get("reason") or "").strip()[:500]
+    try:
+        if not reason:
+            raise services.ValidationFailed.field("reason", "say what was checked")
+        unit, previous = clear_unit_flags(db, unit.gtin, unit.serial, now=datetime.now(UTC))
+        record_event(db, actor=actor, action="unit.flags_cleared", target_type="unit",
+                     target_id=f"{unit.gtin}/{unit.serial}", before={"flags": previous}, after={"flags": []},
+                     reason=reason)
+    except (RegistryError, SigningError) as exc:
+        db.rollback()
+        flash(domain_errors(exc).get("reason") or domain_errors(exc)["form"], "error")
+    else:
+        db.commit()
+        flash(_("The flag is cleared; only later scans count from now on."))
+    return redirect(url_for("web_portal.reports"), 303)
+
+
+@bp.post("/products/<int:product_id>/recall")
+@signed_in(*MAKER)
+def recall(actor: Actor, product_id: int) -> Any:
+    """Recall the whole product, one of its batches or one unit (by its label URL), with the words consumers
+    will read on the verification page in both languages."""
+    from datetime import UTC, datetime
+
+    from signing import recalls
+    from signing.errors import LabelURLError, SigningError
+    from signing.labels import parse_label_url
+    from signing.models import SerialBatch
+    from signing.services import find_batch, publish_status_list
+
+    p = _my_product(actor, product_id)
+    db = get_session()
+    form = request.form
+    now = datetime.now(UTC)
+    try:
+        text = recalls.RecallText.from_json({k: form.get(k, "") for k in recalls.FIELD_HELP})
+        scope = form.get("scope", "")
+        if scope == "product":
+            row = recalls.recall_product(db, p, text, now=now, user_id=actor.user.id)  # type: ignore[union-attr]
+        elif scope == "batch":
+            batch = db.get(SerialBatch, form.get("batch_id", type=int) or 0)
+            if batch is None or batch.product_id != p.id:
+                raise recalls.RecallError(_("Choose one of this product's batches."), field="batch_id")
+            row = recalls.recall_batch(db, batch, text, now=now, user_id=actor.user.id)  # type: ignore[union-attr]
+        elif scope == "unit":
+            try:
+                label = parse_label_url(form.get("url", ""))
+            except LabelURLError as exc:
+                raise recalls.RecallError(_("Paste the unit's label address (it has /21/ and a serial)."),
+                                          field="url") from exc
+            found = find_batch(db, p.gtin, label.serial) if label.serial and label.gtin == p.gtin else None
+            if found is None or label.serial is None:
+                raise recalls.RecallError(_("No batch of this product issued that label."), field="url")
+            row = recalls.recall_unit(db, found, label.serial, text, now=now, user_id=actor.user.id)  # type: ignore[union-attr]
+        else:
+            raise recalls.RecallError(_("Choose what to recall."), field="scope")
+        record_event(db, actor=actor, action=f"{row.scope}.recalled", target_type=row.scope,
+                     target_id=str(row.batch_id if row.scope == "batch" else p.id if row.scope == "product"
+                                   else f"{p.gtin}/{row.serial}"),
+                     after=recalls.recall_to_dict(row), reason=row.reason_en)
+        publish_status_list(db, _signer(), current_app.extensions["signing"].settings, now=now)
+    except (RegistryError, SigningError) as exc:
+        db.rollback()
+        return _product_page(_my_product(actor, product_id), form, domain_errors(exc))
+    db.commit()
+    current_app.extensions["signing"].catalogue.clear()
+    flash(_("The recall is published: the labels it covers now say so when scanned."))
     return redirect(url_for("web_portal.product", product_id=p.id), 303)
 
 
