@@ -51,6 +51,7 @@ from signing.keys import (
 from signing.labels import LabelURL, issue_label_urls, normalize_host, parse_label_url, verify_label_url
 from signing.models import (
     ConsumerReport,
+    Recall,
     Scan,
     SerialBatch,
     SignedRecordRow,
@@ -59,7 +60,14 @@ from signing.models import (
     StatusListToken,
     Unit,
 )
-from signing.recalls import RecallNotice, WideRecalls, find_unit_recall, load_wide_recalls
+from signing.recalls import (
+    RecallNotice,
+    RecallText,
+    WideRecalls,
+    find_unit_recall,
+    load_wide_recalls,
+    recall_batch,
+)
 from signing.records import AuthenticityRecord, Certificate, LicenceStatus, sign_record
 from signing.serials import (
     DEFAULT_PREFIX_LENGTH,
@@ -1212,6 +1220,15 @@ def sign_missing_records(
     return count
 
 
+DEMO_RECALL = RecallText(
+    reason_en="The charger supplied with this batch can overheat.",
+    reason_bn="এই ব্যাচের সঙ্গে দেওয়া চার্জার অতিরিক্ত গরম হতে পারে।",
+    instructions_en="Stop using the charger and take it to the shop where you bought it for a free replacement.",
+    instructions_bn="চার্জারটি ব্যবহার বন্ধ করুন এবং বিনামূল্যে বদলে নিতে যে দোকান থেকে কিনেছেন সেখানে নিয়ে যান।",
+    contact="16xxx (toll-free) · recall@example.com.bd",
+)
+
+
 def issue_demo_labels(
     session: Session,
     signer: Signer,
@@ -1222,7 +1239,7 @@ def issue_demo_labels(
     units: int = 3,
 ) -> list[tuple[str, str]]:
     """(expected verdict, label URL) pairs for the demo: genuine, suspended, revoked and expired products'
-    labels, a tampered copy (not_genuine) and a product address (unknown)."""
+    labels, a recalled batch, a tampered copy (not_genuine) and a product address (unknown)."""
     lines: list[tuple[str, str]] = []
     host = settings.public_host
     for state, verdict in (
@@ -1249,6 +1266,24 @@ def issue_demo_labels(
                 batch, signer, host, stop=units, scheme=settings.public_scheme
             ):
                 lines.append((verdict, url))
+    recalled = next(
+        (
+            p
+            for p in session.scalars(
+                select(Product).where(Product.status == ProductStatus.LICENSED.value).order_by(Product.id.desc())
+            )
+            if p.licence_state(now.date()) == ProductStatus.LICENSED
+        ),
+        None,
+    )
+    if recalled is not None and not any(recalled.gtin in url for _, url in lines):
+        batch = session.scalar(select(SerialBatch).where(SerialBatch.product_id == recalled.id).limit(1))
+        if batch is None:
+            batch = create_batch(session, recalled, 1000, user_id=None, now=now)
+        if session.scalar(select(Recall.id).where(Recall.batch_id == batch.id).limit(1)) is None:
+            recall_batch(session, batch, DEMO_RECALL, now=now, user_id=None)
+        for url, _serial in iter_batch_urls(batch, signer, host, stop=units, scheme=settings.public_scheme):
+            lines.append(("recalled", url))
     genuine = next((url for verdict, url in lines if verdict == "genuine"), None)
     if genuine is not None:
         base, _, parameter = genuine.partition("?s=")
