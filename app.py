@@ -13,6 +13,7 @@ from typing import Any
 from flask import Flask, g, jsonify, request
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import load_settings
 
@@ -45,7 +46,17 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         _init_optional(app, package)
     _register_request_hooks(app)
     _register_error_handlers(app)
+    _trust_proxies(app, settings.TRUSTED_PROXY_HOPS)
     return app
+
+
+def _trust_proxies(app: Flask, hops: int) -> None:
+    """Take the client's address and scheme from the last ``hops`` X-Forwarded-For/-Proto entries, which the
+    proxies in front of us wrote; with 0 the headers are ignored (any client could have sent them).  Rate
+    limits, scan records and gunicorn's access log then all see ``request.remote_addr`` as the real client.
+    The Host is never taken from the proxy: label URLs are verified on PUBLIC_BASE_URL's host."""
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
 
 class RegistryFlask(Flask):

@@ -16,6 +16,7 @@ from typing import Any
 PREFIX = "REGISTRY_"
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET_KEY = "development-only-secret-key"  # noqa: S105 - refused in production below
+MAX_PROXY_HOPS = 5  # more proxies in a row than this is a mistyped setting, not a deployment
 
 
 class ConfigError(Exception):
@@ -41,6 +42,9 @@ class Settings:
     PAGE_SIZE_DEFAULT: int = 20
     PAGE_SIZE_MAX: int = 200
     RATELIMIT_STORAGE_URL: str = ""  # empty: in memory; redis://... when configured
+    # reverse proxies in front of the app that set X-Forwarded-For/-Proto (docs/operations.md); 0: none, and
+    # forwarded headers are ignored, so a client cannot choose the address its rate limits and scans use
+    TRUSTED_PROXY_HOPS: int = 0
     # signing: public verification limits and clone-detection rules (docs/formats.md)
     SIGNING_RATELIMIT_VERIFY: str = "300/minute"  # per client
     SIGNING_RATELIMIT_REPORT: str = "10/hour"  # consumer reports of suspected fakes, per client
@@ -124,6 +128,11 @@ def validate_settings(settings: Settings) -> None:
         raise ConfigError(f"{PREFIX}ENV must be development, testing or production, not {settings.ENV!r}")
     if not settings.PUBLIC_BASE_URL.startswith(("http://", "https://")):
         raise ConfigError(f"{PREFIX}PUBLIC_BASE_URL must start with http:// or https://")
+    if not 0 <= settings.TRUSTED_PROXY_HOPS <= MAX_PROXY_HOPS:
+        raise ConfigError(
+            f"{PREFIX}TRUSTED_PROXY_HOPS is the number of reverse proxies in front of the app, 0 to "
+            f"{MAX_PROXY_HOPS} (usually 1: nginx), not {settings.TRUSTED_PROXY_HOPS}"
+        )
     if settings.is_production:
         problems = []
         if settings.SECRET_KEY in ("", DEV_SECRET_KEY) or len(settings.SECRET_KEY) < 32:

@@ -136,8 +136,14 @@ def status_list() -> Response:
 
 
 def label_url_of_request() -> str:
+    """The label URL a phone opened, on the registry's public host (PUBLIC_BASE_URL).
+
+    The host is part of what a label signs, and the request's Host (or X-Forwarded-Host) says only how the
+    request reached us: ``localhost:5000``, gunicorn's ``127.0.0.1:8000`` behind a proxy that passes its own
+    upstream name. Only the path and query come from the request."""
+    settings = extension().settings
     query = request.query_string.decode("ascii", "replace")
-    return f"{request.scheme}://{request.host}{request.path}" + (f"?{query}" if query else "")
+    return f"{settings.public_scheme}://{settings.public_host}{request.path}" + (f"?{query}" if query else "")
 
 
 def verify_and_record(url: str) -> dict[str, Any]:

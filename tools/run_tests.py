@@ -2,8 +2,9 @@
 
     pass 1: SQLite, with a real OpenSearch node (REGISTRY_TEST_OPENSEARCH_URL), when cluster tests
             exist or REGISTRY_TEST_CLUSTER=1 a 3-node cluster (REGISTRY_TEST_OPENSEARCH_CLUSTER_URLS), and
-            an Elasticsearch 9 node (REGISTRY_TEST_ELASTICSEARCH_URL, tools/es_service.py)
-    pass 2: PostgreSQL 15 (REGISTRY_TEST_DATABASE_URL), `-m "not browser and not opensearch"`
+            an Elasticsearch 9 node (REGISTRY_TEST_ELASTICSEARCH_URL, tools/es_service.py); the proxy
+            tests (tests/proxy/) start their own nginx (start_nginx) and gunicorn on a seeded SQLite file
+    pass 2: PostgreSQL 15 (REGISTRY_TEST_DATABASE_URL), `-m "not browser and not opensearch and not proxy"`
 
 Extra arguments go to pytest on both passes (``make test ARGS="-x -k label"``). Every server started here
 is stopped at the end, also on failure, Ctrl-C or SIGTERM.
@@ -38,6 +39,7 @@ SERVICE_VARIABLES = (
     "REGISTRY_TEST_ELASTICSEARCH_URL",
 )
 CLUSTER_MARKER = "opensearch_cluster"
+PROXY_MARKER = "proxy"  # nginx in front of gunicorn on their own SQLite file: once, in pass 1, is enough
 PYTEST_DURATION = re.compile(r"\bin \d+(\.\d+)?s\b")
 PYTEST_OUTCOME = re.compile(r"(\d+) (passed|failed|errors?|skipped|xfailed|xpassed|deselected)")
 
@@ -271,7 +273,7 @@ def run_postgres_pass(
     where = env["REGISTRY_TEST_DATABASE_URL"].rsplit("@", 1)[-1]
     header(f"pass 2: PostgreSQL 15 at {where}")
     result.exit_code, result.counts, result.seconds = run_pytest(
-        ["-m", "not browser and not opensearch", *args], env
+        ["-m", f"not browser and not opensearch and not {PROXY_MARKER}", *args], env
     )
     if result.exit_code == 5:  # everything deselected is not a failure here
         result.exit_code, result.note = 0, "no tests selected"

@@ -904,6 +904,123 @@ def _node_of(service: Service, index: int) -> Node:
     return service.nodes[index]
 
 
+# ---------------------------------------------------------------- nginx (a reverse proxy in front of gunicorn)
+
+NGINX_CANDIDATES = ("/usr/sbin/nginx", "/usr/bin/nginx")
+OPERATIONS_DOC = REPO_ROOT / "docs" / "operations.md"
+DOCUMENTED_UPSTREAM = "http://127.0.0.1:8000"  # where the documented block sends requests: gunicorn
+NGINX_CONF = """\
+daemon off;
+worker_processes 1;
+pid {workdir}/nginx.pid;
+error_log {workdir}/error.log warn;
+events {{ worker_connections 256; }}
+http {{
+    access_log {workdir}/access.log;
+    client_body_temp_path {workdir}/client_body;
+    proxy_temp_path {workdir}/proxy;
+    fastcgi_temp_path {workdir}/fastcgi;
+    uwsgi_temp_path {workdir}/uwsgi;
+    scgi_temp_path {workdir}/scgi;
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{
+{location}
+        }}
+    }}
+}}
+"""
+
+
+def find_nginx() -> str | None:
+    """Debian's nginx (``nginx-light``), or None."""
+    return next((path for path in NGINX_CANDIDATES if Path(path).exists()), None)
+
+
+def documented_proxy_lines(doc: Path = OPERATIONS_DOC) -> list[str]:
+    """The ``proxy_*`` lines of the ```nginx block in docs/operations.md, as an operator copies them: the
+    nginx of the proxy tests runs exactly these, so the documented configuration is the tested one."""
+    text = doc.read_text(encoding="utf-8")
+    start = text.find("```nginx\n")
+    if start < 0:
+        raise ServiceError(f"{doc} has no ```nginx block")
+    block = text[start + len("```nginx\n") : text.index("```", start + 8)]
+    lines = [line.strip() for line in block.splitlines() if line.strip().startswith("proxy_")]
+    if not any(line.startswith(f"proxy_pass {DOCUMENTED_UPSTREAM};") for line in lines):
+        raise ServiceError(f"the ```nginx block of {doc} does not proxy_pass to {DOCUMENTED_UPSTREAM}")
+    return lines
+
+
+def nginx_location(upstream: str, *, documented: bool) -> list[str]:
+    """What goes in ``location /``: the documented block, or a bare ``proxy_pass`` (nginx's defaults: Host is
+    the upstream's ``$proxy_host``, no X-Forwarded-* headers)."""
+    if not documented:
+        return [f"proxy_pass {upstream};"]
+    return [
+        line.replace(f"proxy_pass {DOCUMENTED_UPSTREAM};", f"proxy_pass {upstream};")
+        for line in documented_proxy_lines()
+    ]
+
+
+def start_nginx(upstream: str, *, documented: bool, name: str = "nginx", timeout: float = 15.0) -> Service:
+    """nginx on 127.0.0.1:<free port> in front of ``upstream`` (``http://127.0.0.1:<port>``), in the foreground
+    of its own session, as the unprivileged service user when we are root; its config and logs in a temp dir."""
+    binary = find_nginx()
+    if binary is None:
+        raise ServiceError("nginx not found (apt-get install nginx-light)")
+    _refuse_running(name)
+    began = time.monotonic()
+    account = ensure_service_user()
+    workdir = _make_workdir("registry-nginx-", account)
+    location = "\n".join(" " * 12 + line for line in nginx_location(upstream, documented=documented))
+    last_error = ""
+    try:
+        for _attempt in range(3):  # a free port can be taken between choosing it and binding it
+            port = find_free_port()
+            conf = workdir / "nginx.conf"
+            conf.write_text(NGINX_CONF.format(workdir=workdir, port=port, location=location), encoding="utf-8")
+            _chown_tree(workdir, account)
+            command = [binary, "-p", str(workdir), "-e", str(workdir / "error.log"), "-c", str(conf)]
+            process = subprocess.Popen(  # noqa: S603 - fixed argument list
+                command,
+                cwd=workdir,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+                env={"PATH": "/usr/sbin:/usr/bin:/bin", "LC_ALL": "C.UTF-8", "HOME": str(workdir)},
+                **_user_kwargs(account),
+            )
+            _children[process.pid] = process
+            deadline = time.monotonic() + timeout
+            while process.poll() is None and time.monotonic() < deadline:
+                with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+                    sock.settimeout(0.2)
+                    if sock.connect_ex(("127.0.0.1", port)) == 0:
+                        service = Service(
+                            kind="nginx",
+                            name=name,
+                            workdir=str(workdir),
+                            urls=[f"http://127.0.0.1:{port}"],
+                            pid=process.pid,
+                            started_at=read_process_start(process.pid) or 0,
+                            port=port,
+                            startup_seconds=round(time.monotonic() - began, 2),
+                        )
+                        save_service(service)
+                        return service
+                time.sleep(0.05)
+            last_error = f"nginx exited with {process.poll()}" if process.poll() is not None else "no answer"
+            with contextlib.suppress(ServiceError):
+                terminate_process(process.pid, read_process_start(process.pid) or 0, grace=5.0)
+            _reap(process.pid)
+            last_error += "\n" + _tail(workdir / "error.log")
+        raise ServiceError(f"nginx did not start on 127.0.0.1 within {timeout:.0f}s: {last_error}")
+    except BaseException:
+        remove_tree(workdir)
+        raise
+
+
 # ---------------------------------------------------------------- generic
 
 
@@ -947,6 +1064,9 @@ def stop_service(service: Service | str) -> None:
             if bindir is not None and Path(service.workdir).exists():
                 _stop_postgres_dir(Path(service.workdir), bindir, account)
             terminate_process(service.pid, service.started_at)  # only if pg_ctl did not
+            remove_tree(service.workdir)
+        elif service.kind == "nginx":
+            terminate_process(service.pid, service.started_at, grace=10.0)
             remove_tree(service.workdir)
         else:
             _stop_opensearch(service)

@@ -3,15 +3,17 @@ sign-in, sign-out and password reset for staff."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from app import problem_response
 from registry import services
 from registry.auth import ANONYMOUS, authenticate_password
 from registry.data.districts import DISTRICTS
@@ -19,6 +21,7 @@ from registry.data.taxonomy import CATEGORIES, CERTIFICATE_SCHEMES
 from registry.db import get_session
 from registry.errors import NotAuthenticated
 from registry.models import Manufacturer, ProductStatus
+from signing import LabelURLError, parse_label_url
 from web import accounts
 from web.helpers import client_address, register_error_pages, render_error, safe_next
 from web.ratelimit import check_login_rate
@@ -203,23 +206,39 @@ def scan() -> Any:
 
 @bp.get("/scan/open")
 def open_label() -> Any:
-    """A label address typed in (or decoded without JavaScript help): open it if the registry issued it."""
-    from urllib.parse import urlsplit
+    """A label address typed in (or decoded without JavaScript help): open it if the registry issued it.
 
-    from signing import LabelURLError, parse_label_url
-
+    Only a label path (``/01/<GTIN>[/21/<serial>]``, the signature its only parameter) on this registry's
+    public host is opened, and the redirect is rebuilt from the parsed label, never copied from the address:
+    ``http://HOST//evil.example/01/…`` would otherwise send the phone to ``//evil.example/…``."""
     raw = (request.args.get("url") or "").strip()
+    target = own_label_path(raw, current_app.extensions["signing"].settings.public_host)
+    if target is not None:
+        return redirect(target, 303)
+    best = request.accept_mimetypes.best_match(["text/html", "application/json", "application/problem+json"])
+    if best != "text/html":
+        reason = "not a label URL of this registry: https://<registry host>/01/<GTIN>[/21/<serial>]?s=<digits>"
+        return problem_response(400, "Not a registry label", reason, slug="not-a-registry-label",
+                                errors=[{"field": "url", "reason": reason}])
+    return render_error(400, _("This is not a registry label"),
+                        _("The address is not a label of the Made in Bangladesh registry."))
+
+
+LABEL_PATH = re.compile(r"/01/[0-9]{8,14}(?:/21/[0-9A-Za-z-]{1,20})?/?")
+LABEL_QUERY = re.compile(r"(?:[sS]=[0-9]{1,200})?")
+
+
+def own_label_path(raw: str, public_host: str) -> str | None:
+    """The canonical path and query of a label URL on ``public_host``, or None for anything else (another
+    host, a path prefix or an encoded character, other parameters, not a URL at all)."""
     try:
         label = parse_label_url(raw)
     except LabelURLError:
-        return render_error(422, _("This is not a registry label"),
-                            _("The address is not a label of the Made in Bangladesh registry."))
-    ours = urlsplit(str(current_app.config.get("PUBLIC_BASE_URL", ""))).hostname or ""
-    if label.host.split(":")[0] != ours.lower():
-        return render_error(422, _("This is not a registry label"),
-                            _("The address is not a label of the Made in Bangladesh registry."))
+        return None
     parts = urlsplit(raw)
-    return redirect(parts.path + ("?" + parts.query if parts.query else ""), 303)
+    if label.host != public_host or not LABEL_PATH.fullmatch(parts.path) or not LABEL_QUERY.fullmatch(parts.query):
+        return None
+    return "/" + label.to_url().split("://", 1)[1].split("/", 1)[1]
 
 
 @bp.route("/report", methods=["GET", "POST"])

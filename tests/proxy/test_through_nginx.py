@@ -1,0 +1,74 @@
+"""Verdicts and client addresses through a real nginx in front of gunicorn (tests/proxy/conftest.py): every demo
+label gives its expected verdict whatever Host nginx passes on, and behind the documented configuration each
+phone has its own rate-limit bucket, which a forged X-Forwarded-For does not change."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.proxy.conftest import VERIFY_LIMIT, Arrangement, load_services
+
+pytestmark = pytest.mark.proxy
+
+EVERY_VERDICT = {"genuine", "suspended", "revoked", "expired", "not_genuine", "unknown"}
+
+
+def path_of(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def test_every_demo_label_gives_its_expected_verdict_through_nginx(
+    arrangement: Arrangement, seeded: tuple[dict[str, str], list[tuple[str, str]]]
+) -> None:
+    _env, labels = seeded
+    assert {verdict for verdict, _url in labels} == EVERY_VERDICT
+    assert len(labels) < VERIFY_LIMIT  # one client opens them all without meeting its limit
+    got = [(arrangement.get(path_of(url)).body.get("verdict"), url) for _verdict, url in labels]
+    assert got == labels
+
+
+@pytest.mark.parametrize("arrangement", ["documented"], indirect=True)
+def test_documented_proxy_gives_each_client_its_own_bucket_and_ignores_forged_addresses(
+    arrangement: Arrangement,
+) -> None:
+    path = "/01/02000000000015"  # an unregistered product: cheap, and counted like any verification
+    codes = [
+        arrangement.get(path, source="127.0.0.2", headers={"X-Forwarded-For": f"203.0.113.{n}"}).status
+        for n in range(VERIFY_LIMIT + 1)
+    ]
+    assert codes == [200] * VERIFY_LIMIT + [429]
+    assert arrangement.get(path, source="127.0.0.3").status == 200
+    assert arrangement.get(path, source="127.0.0.2").status == 429
+    log = arrangement.access_log.read_text(encoding="utf-8")  # gunicorn's log names the phone, not nginx
+    assert log.count("127.0.0.2 ") == VERIFY_LIMIT + 2 and log.count("127.0.0.3 ") == 1
+    assert "203.0.113." not in log
+
+
+@pytest.mark.parametrize("arrangement", ["default"], indirect=True)
+def test_without_trusted_proxies_forwarded_for_is_ignored(arrangement: Arrangement) -> None:
+    """Straight to gunicorn with hops = 0, a client sending a new X-Forwarded-For each time still meets its
+    limit; behind nginx's defaults every phone is nginx's address, which is why the documented block exists."""
+    path = "/01/02000000000015"
+    direct = [
+        arrangement.get(path, source="127.0.0.4", direct=True,
+                        headers={"X-Forwarded-For": f"198.51.100.{n}"}).status
+        for n in range(VERIFY_LIMIT + 1)
+    ]
+    assert direct == [200] * VERIFY_LIMIT + [429]
+    through = {arrangement.get(path, source=f"127.0.0.{n}").status for n in range(5, 5 + VERIFY_LIMIT + 1)}
+    assert 429 in through  # many phones, one bucket: nginx's 127.0.0.1
+
+
+def test_the_tested_nginx_block_is_the_documented_one() -> None:
+    """The documented arrangement runs the ```nginx block of docs/operations.md, not a copy of it."""
+    lines = load_services().nginx_location("http://127.0.0.1:9", documented=True)
+    assert lines == [
+        "proxy_pass http://127.0.0.1:9;",
+        "proxy_set_header Host $host;",
+        "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
+        "proxy_set_header X-Forwarded-Proto $scheme;",
+    ]
+    assert load_services().nginx_location("http://127.0.0.1:9", documented=False) == ["proxy_pass http://127.0.0.1:9;"]
