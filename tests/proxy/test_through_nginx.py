@@ -12,7 +12,7 @@ from tests.proxy.conftest import VERIFY_LIMIT, Arrangement, load_services
 
 pytestmark = pytest.mark.proxy
 
-EVERY_VERDICT = {"genuine", "suspended", "revoked", "expired", "not_genuine", "unknown"}
+EVERY_VERDICT = {"genuine", "suspended", "revoked", "expired", "recalled", "not_genuine", "unknown"}
 
 
 def path_of(url: str) -> str:
