@@ -6,9 +6,16 @@ suspended, expired — the W3C list needs one list per purpose), and its signing
 JWKS as everything else.
 
 The token is a compact JWS (``typ`` ``statuslist+jwt``, ``alg`` ``EdDSA``) whose payload carries the
-standard ``sub``/``iat``/``exp``/``ttl``/``status_list`` claims and three registry claims that let an offline
+standard ``sub``/``iat``/``exp``/``ttl``/``status_list`` claims and registry claims that let an offline
 verifier find a label's entries without any other data: ``gtin_index`` (GTIN-14 → index of its licence),
-``batch_index`` (GTIN-14 → batch prefix → index) and ``recalled_units`` (GTIN-14 → recalled serials).
+``batch_index`` (GTIN-14 → batch prefix → index), ``batch_days`` (GTIN-14 → batch prefix → the day the batch
+was created, in days since 1970-01-01) and ``recalled_units`` (GTIN-14 → recalled serials).
+
+The list is the whole truth an offline verifier has, so it fails closed: a GTIN it does not list is
+``unknown``, a serial whose batch prefix it does not list is ``not_genuine``, and for a label signed by a
+compromised key (before the compromise) a batch created on or after the day of the compromise is
+``not_genuine`` and anything else can only be checked online (``unknown``, ``check_online``): the serials
+of a batch are a keyed permutation whose secret only the registry holds.
 """
 
 from __future__ import annotations
@@ -17,12 +24,20 @@ import json
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import IntEnum
 from typing import Any
 
 from signing.errors import Reason, RecordFormatError, VerificationError
-from signing.keys import KeyRing, Signer, coerce_keyring, decode_b64url, encode_b64url
+from signing.keys import (
+    KeyRing,
+    Signer,
+    coerce_keyring,
+    decode_b64url,
+    encode_b64url,
+    end_of_day,
+    format_time,
+)
 from signing.records import canonicalize
 
 __all__ = [
@@ -36,6 +51,7 @@ __all__ = [
 
 STATUS_LIST_TYPE = "statuslist+jwt"
 MAX_STATUS_BYTES = 16 * 1024 * 1024
+EPOCH = date(1970, 1, 1)
 
 
 class StatusValue(IntEnum):
@@ -107,15 +123,20 @@ class StatusSnapshot:
     statuses: StatusList
     gtin_index: dict[str, int] = field(default_factory=dict)
     batch_index: dict[str, dict[str, int]] = field(default_factory=dict)
+    batch_days: dict[str, dict[str, int]] = field(default_factory=dict)
     recalled_units: dict[str, frozenset[str]] = field(default_factory=dict)
     issued_at: datetime | None = None
     expires_at: datetime | None = None
 
     def check_product(self, gtin: str) -> None:
-        """Raise :class:`VerificationError` if the product's licence is revoked, suspended or expired."""
+        """Raise :class:`VerificationError` unless the list has the product and its licence is in force."""
         index = self.gtin_index.get(gtin)
         if index is None:
-            return
+            raise VerificationError(
+                f"the status list has no product with GTIN {gtin}: it is not registered, or it was registered "
+                "after this list was published",
+                reason=Reason.PRODUCT_NOT_REGISTERED,
+            )
         value = self.statuses.get(index)
         if value == StatusValue.INVALID:
             raise VerificationError("the product's licence has been revoked", reason=Reason.LICENCE_REVOKED)
@@ -124,17 +145,43 @@ class StatusSnapshot:
         if value == StatusValue.EXPIRED:
             raise VerificationError("the product's licence has expired", reason=Reason.LICENCE_EXPIRED)
 
-    def check_unit(self, gtin: str, serial: str) -> None:
-        """Raise :class:`VerificationError` if the unit's batch is withdrawn or the unit is recalled."""
-        for prefix, index in self.batch_index.get(gtin, {}).items():
-            if serial.startswith(prefix):
-                value = self.statuses.get(index)
-                if value == StatusValue.SUSPENDED:
-                    raise VerificationError(f"batch {prefix} is suspended", reason=Reason.BATCH_SUSPENDED)
-                if value != StatusValue.VALID:
-                    raise VerificationError(f"batch {prefix} has been revoked", reason=Reason.BATCH_REVOKED)
+    def check_unit(self, gtin: str, serial: str, *, compromised_after: datetime | None = None) -> None:
+        """Raise :class:`VerificationError` unless the serial's batch is listed and in force and the unit is
+        not recalled.
+
+        ``compromised_after``: the label was signed by a key that is compromised since then (and is dated
+        before it).  Then a signature proves nothing, so the list must vouch for the serial, and it can do
+        so only in part: a batch created on or after the day of the compromise is refused, and a serial of
+        an older batch can only be checked online (the list does not carry the batches' secrets).
+        """
+        batches = self.batch_index.get(gtin, {})
+        prefix = next((prefix for prefix in batches if serial.startswith(prefix)), None)
+        if prefix is None:
+            raise VerificationError(
+                f"no batch of GTIN {gtin} in the status list issued serial {serial}",
+                reason=Reason.SERIAL_NOT_ISSUED,
+            )
+        value = self.statuses.get(batches[prefix])
+        if value == StatusValue.SUSPENDED:
+            raise VerificationError(f"batch {prefix} is suspended", reason=Reason.BATCH_SUSPENDED)
+        if value != StatusValue.VALID:
+            raise VerificationError(f"batch {prefix} has been revoked", reason=Reason.BATCH_REVOKED)
+        if compromised_after is not None:
+            created = self.batch_days.get(gtin, {}).get(prefix)
+            if created is not None and end_of_day(EPOCH + timedelta(days=created)) > compromised_after:
+                raise VerificationError(
+                    f"batch {prefix} was created on {(EPOCH + timedelta(days=created)).isoformat()}, after the "
+                    f"key that signed this label was compromised ({format_time(compromised_after)})",
+                    reason=Reason.BATCH_AFTER_COMPROMISE,
+                )
         if serial in self.recalled_units.get(gtin, frozenset()):
             raise VerificationError(f"unit {serial} has been recalled", reason=Reason.UNIT_RECALLED)
+        if compromised_after is not None:
+            raise VerificationError(
+                f"signed by a key compromised since {format_time(compromised_after)}: whether batch {prefix} "
+                "issued this serial can only be checked online",
+                reason=Reason.CHECK_ONLINE,
+            )
 
     def to_claims(self) -> dict[str, Any]:
         return {
@@ -142,6 +189,9 @@ class StatusSnapshot:
             "gtin_index": dict(sorted(self.gtin_index.items())),
             "batch_index": {
                 gtin: dict(sorted(batches.items())) for gtin, batches in sorted(self.batch_index.items())
+            },
+            "batch_days": {
+                gtin: dict(sorted(days.items())) for gtin, days in sorted(self.batch_days.items())
             },
             "recalled_units": {
                 gtin: sorted(serials) for gtin, serials in sorted(self.recalled_units.items())
@@ -222,6 +272,10 @@ def load_status_list(
             str(gtin): {str(prefix): int(index) for prefix, index in batches.items()}
             for gtin, batches in payload.get("batch_index", {}).items()
         }
+        batch_days = {
+            str(gtin): {str(prefix): int(day) for prefix, day in days.items()}
+            for gtin, days in payload.get("batch_days", {}).items()
+        }
         recalled = {
             str(gtin): frozenset(map(str, serials))
             for gtin, serials in payload.get("recalled_units", {}).items()
@@ -238,6 +292,7 @@ def load_status_list(
         statuses=statuses,
         gtin_index=gtin_index,
         batch_index=batch_index,
+        batch_days=batch_days,
         recalled_units=recalled,
         issued_at=datetime.fromtimestamp(issued_at, UTC),
         expires_at=datetime.fromtimestamp(expires, UTC) if isinstance(expires, int) else None,
