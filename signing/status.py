@@ -170,8 +170,8 @@ class StatusSnapshot:
             created = self.batch_days.get(gtin, {}).get(prefix)
             if created is not None and end_of_day(EPOCH + timedelta(days=created)) > compromised_after:
                 raise VerificationError(
-                    f"batch {prefix} was created on {(EPOCH + timedelta(days=created)).isoformat()}, after the "
-                    f"key that signed this label was compromised ({format_time(compromised_after)})",
+                    f"batch {prefix} was created on {(EPOCH + timedelta(days=created)).isoformat()}, not before "
+                    f"the day the key that signed this label was compromised ({format_time(compromised_after)})",
                     reason=Reason.BATCH_AFTER_COMPROMISE,
                 )
         if serial in self.recalled_units.get(gtin, frozenset()):
