@@ -136,12 +136,16 @@ def seed_demo(
             }
         else:
             extra = {"status": ProductStatus.DRAFT}
+        linked = [
+            c for c in certs[m.id] if c.scheme in (CATEGORIES[category].required_schemes or ("ISO_9001",))
+        ] or certs[m.id][:1]
+        if "licence_valid_from" in extra:
+            required = [c for c in linked if c.scheme in CATEGORIES[category].required_schemes]
+            extra = _granted_while_certified(extra, required)
         p = ProductFactory.build(manufacturer_id=m.id, category=category, **extra)
         if p.status != ProductStatus.DRAFT:
             p.licence_number = None
-        p.certificates = [
-            c for c in certs[m.id] if c.scheme in (CATEGORIES[category].required_schemes or ("ISO_9001",))
-        ] or certs[m.id][:1]
+        p.certificates = linked
         built.append(p)
         if progress and i % 100 == 99:
             progress(100)
@@ -181,6 +185,21 @@ def seed_demo(
         },
         "reviewer_id": reviewer.id,
     }
+
+
+def _granted_while_certified(licence: dict[str, Any], required: list[Any]) -> dict[str, Any]:
+    """A demo licence follows the rule a reviewer's approval does: each required certificate is valid on
+    the day the licence starts. A licence that would start after a certificate ended starts on its last
+    valid day instead; a certificate issued after the licence started is dated back to that day."""
+    start = licence["licence_valid_from"]
+    last_valid = min((c.valid_until for c in required), default=start)
+    if start > last_valid:
+        start = last_valid
+        moved = licensed(start)
+        licence = licence | {"licence_valid_from": start, "licence_valid_until": moved["licence_valid_until"]}
+    for c in required:
+        c.valid_from = min(c.valid_from, start)
+    return licence
 
 
 def demo_product_ids(session: Session, status: str, limit: int) -> list[int]:

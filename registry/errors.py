@@ -21,6 +21,11 @@ class RegistryError(Exception):
         self.extra["report"] = report
         return self
 
+    def with_extra(self, **members: Any) -> RegistryError:
+        """Attach machine-readable members to the problem (RFC 9457 extension members)."""
+        self.extra.update(members)
+        return self
+
 
 class ValidationFailed(RegistryError):
     status_code = 422

@@ -156,6 +156,11 @@ class Product(Base):
     submitted_at: Mapped[datetime | None]
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reviewed_at: Mapped[datetime | None]
+    # A reviewer approved the licence although these required schemes had no certificate valid on
+    # ``certificate_override_on`` (the approval day), for the reason given; null when approved normally.
+    certificate_override_schemes: Mapped[list[Any] | None] = mapped_column(JSON)
+    certificate_override_reason: Mapped[str | None] = mapped_column(Text)
+    certificate_override_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)

@@ -116,9 +116,27 @@ class Decision(Strict):
     reason: Annotated[str, Field(max_length=2000)] | None = None
 
 
+class CertificateOverride(Strict):
+    """A reviewer approves although a required certificate is missing or not valid on the approval day."""
+
+    reason: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=2000,
+            description="why the licence may be granted without it; audited and shown on the product",
+        ),
+    ]
+
+
 class Approval(Decision):
     valid_years: Annotated[int, Field(ge=1, le=5)] | None = None
     valid_from: date | None = None
+    override_missing_certificates: CertificateOverride | None = Field(
+        None,
+        description="needed when a scheme the category requires has no linked certificate valid on the "
+        "approval day; without it such an approval is refused (422, field certificates)",
+    )
 
 
 class StaffInvite(Strict):
@@ -303,6 +321,14 @@ class ManufacturerOut(BaseModel):
     version: int | None = None
 
 
+class CertificateOverrideOut(BaseModel):
+    """The licence was approved without these required schemes valid on ``approved_on``, for ``reason``."""
+
+    schemes: list[str]
+    reason: str
+    approved_on: date
+
+
 class ProductOut(BaseModel):
     id: int
     manufacturer_id: int
@@ -329,6 +355,7 @@ class ProductOut(BaseModel):
     licence_valid_until: date | None
     flags: list[str]
     certificates: list[CertificateOut]
+    certificate_override: CertificateOverrideOut | None = None
     version: int
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 from registry.audit import enqueue_search_update, record_event
 from registry.auth import Actor, hash_password
 from registry.data.districts import DISTRICTS
-from registry.data.taxonomy import CATEGORIES
+from registry.data.taxonomy import CATEGORIES, CERTIFICATE_SCHEMES
 from registry.errors import (
     Conflict,
     Forbidden,
@@ -129,17 +129,30 @@ def manufacturer_to_dict(m: Manufacturer, *, private: bool = False) -> dict[str,
     return out
 
 
-def product_flags(p: Product, on: date | None = None) -> list[str]:
-    """``required_certificate_expired`` when a category needs a scheme and no linked certificate of it is valid."""
-    on = on or today()
-    flags = []
-    required = CATEGORIES[p.category].required_schemes
-    for scheme in required:
+def missing_required_certificates(p: Product, on: date) -> dict[str, str]:
+    """Each scheme ``p``'s category requires that has no linked certificate valid on ``on``, in the
+    category's order: ``"missing"`` when none of the scheme is linked, ``"not_valid"`` when those linked
+    are expired (or not yet valid) on that day."""
+    out = {}
+    for scheme in CATEGORIES[p.category].required_schemes:
         certs = [c for c in p.certificates if c.scheme == scheme]
         if not certs:
-            flags.append(f"missing_required_certificate:{scheme}")
+            out[scheme] = "missing"
         elif not any(c.valid_from <= on <= c.valid_until for c in certs):
-            flags.append(f"required_certificate_expired:{scheme}")
+            out[scheme] = "not_valid"
+    return out
+
+
+def product_flags(p: Product, on: date | None = None) -> list[str]:
+    """``missing_required_certificate:<scheme>`` or ``required_certificate_expired:<scheme>`` when a
+    category needs a scheme and no linked certificate of it is valid; ``licence_expired``."""
+    on = on or today()
+    flags = [
+        f"missing_required_certificate:{scheme}"
+        if problem == "missing"
+        else f"required_certificate_expired:{scheme}"
+        for scheme, problem in missing_required_certificates(p, on).items()
+    ]
     if p.licence_state(on) == ProductStatus.EXPIRED:
         flags.append("licence_expired")
     return flags
@@ -173,6 +186,15 @@ def product_to_dict(p: Product) -> dict[str, Any]:
         "licence_valid_until": p.licence_valid_until.isoformat() if p.licence_valid_until else None,
         "flags": product_flags(p, on),
         "certificates": [certificate_to_dict(c, on) for c in sorted(p.certificates, key=lambda c: c.id)],
+        "certificate_override": (
+            {
+                "schemes": list(p.certificate_override_schemes or ()),
+                "reason": p.certificate_override_reason,
+                "approved_on": p.certificate_override_on.isoformat() if p.certificate_override_on else None,
+            }
+            if p.certificate_override_reason
+            else None
+        ),
         "version": p.version,
     }
 
@@ -724,6 +746,11 @@ def decide_product(
             f"the manufacturer is {p.manufacturer.status}; only a verified manufacturer's product can be licensed",
             errors=[{"field": "manufacturer", "reason": f"is {p.manufacturer.status}"}],
         )
+    approval_day = today()
+    missing: dict[str, str] = {}
+    if action == "approve":
+        assert isinstance(decision, Approval)
+        missing = check_required_certificates(p, decision, approval_day)
     before = _snapshot(p, PRODUCT_AUDIT_FIELDS)
     p.status = target
     p.status_reason = decision.reason
@@ -731,7 +758,11 @@ def decide_product(
     p.reviewed_at = datetime.now(UTC)
     if action == "approve":
         assert isinstance(decision, Approval)
-        start = decision.valid_from or today()
+        override = decision.override_missing_certificates if missing else None
+        p.certificate_override_schemes = list(missing) if override else None
+        p.certificate_override_reason = override.reason if override else None
+        p.certificate_override_on = approval_day if override else None
+        start = decision.valid_from or approval_day
         years = decision.valid_years or licence_years
         p.licence_valid_from = start
         p.licence_valid_until = _add_years(start, years) - timedelta(days=1)
@@ -747,10 +778,56 @@ def decide_product(
         after=_snapshot(p, PRODUCT_AUDIT_FIELDS),
         reason=decision.reason,
     )
+    if p.certificate_override_reason and action == "approve":
+        record_event(
+            session,
+            actor=actor,
+            action="product.certificate_override",
+            target_type="product",
+            target_id=p.id,
+            after={"missing_certificates": missing, "approved_on": p.certificate_override_on.isoformat()},
+            reason=p.certificate_override_reason,
+        )
     enqueue_search_update(session, "product", p.id)
     if target != ProductStatus.REJECTED:
         licence_changed.send(p, session=session, action=action)
     return p
+
+
+def check_required_certificates(p: Product, approval: Approval, on: date) -> dict[str, str]:
+    """The licensing rule at approval: every scheme ``p``'s category requires has a linked certificate
+    valid on ``on`` (the approval day), or the reviewer overrides it with a reason. Returns what is
+    missing (see ``missing_required_certificates``); raises ``ValidationFailed`` (field ``certificates``,
+    one entry per scheme, and ``missing_certificates`` in the problem) when nothing overrides it."""
+    missing = missing_required_certificates(p, on)
+    if missing and approval.override_missing_certificates is None:
+        words = [
+            f"{scheme} ({CERTIFICATE_SCHEMES[scheme][0]})" if scheme in CERTIFICATE_SCHEMES else scheme
+            for scheme in missing
+        ]
+        raise ValidationFailed(
+            f"required certificate missing: {', '.join(words)} has no linked certificate valid on "
+            f"{on.isoformat()}, the approval day; link a valid one, or approve with "
+            "override_missing_certificates and a reason",
+            errors=[
+                {
+                    "field": "certificates",
+                    "reason": f"{scheme}: "
+                    + (
+                        "no certificate of this scheme is linked"
+                        if problem == "missing"
+                        else f"no linked certificate of this scheme is valid on {on.isoformat()}"
+                    ),
+                }
+                for scheme, problem in missing.items()
+            ],
+        ).with_extra(missing_certificates=[{"scheme": s, "problem": pr} for s, pr in missing.items()])
+    if not missing and approval.override_missing_certificates is not None:
+        raise ValidationFailed.field(
+            "override_missing_certificates",
+            "every required certificate is valid on the approval day; approve without an override",
+        )
+    return missing
 
 
 def expire_licences(session: Session, on: date | None = None) -> list[int]:

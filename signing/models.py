@@ -86,6 +86,33 @@ class Unit(Base):
     flagged_at: Mapped[datetime | None] = mapped_column(index=True)
     recalled_at: Mapped[datetime | None]
     recall_reason: Mapped[str | None] = mapped_column(Text)
+    flags_cleared_at: Mapped[
+        datetime | None
+    ]  # clone rules look only at scans after this (a cleared false flag)
+
+
+class Recall(Base):
+    """A manufacturer's or the registry's recall of one unit, one batch or a whole product.
+
+    What the consumer sees on the verdict page: the reason and what to do, in Bangla and English, the date and
+    whom to contact.  ``batch_id`` is set for batch and unit recalls, ``serial`` only for a unit recall."""
+
+    __tablename__ = "recalls"
+    __table_args__ = (Index("ix_recalls_target", "gtin", "scope", "batch_id", "serial"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(8))  # product | batch | unit
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("serial_batches.id"))
+    gtin: Mapped[str] = mapped_column(String(14))
+    serial: Mapped[str | None] = mapped_column(String(20))
+    reason_en: Mapped[str] = mapped_column(Text)
+    reason_bn: Mapped[str] = mapped_column(Text)
+    instructions_en: Mapped[str] = mapped_column(Text)
+    instructions_bn: Mapped[str] = mapped_column(Text)
+    contact: Mapped[str] = mapped_column(String(200))
+    recalled_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
 class Scan(Base):

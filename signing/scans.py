@@ -35,9 +35,11 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
-from signing.errors import Reason, Verdict
+from signing.errors import Reason
 from signing.models import Scan, Unit
+from signing.recalls import find_unit_recall
 from signing.services import (
+    EPOCH,
     UNIT_INSERT_COLUMNS,
     CloneRules,
     Outcome,
@@ -45,7 +47,7 @@ from signing.services import (
     SigningSettings,
     UnitSighting,
     classify_device,
-    division_of,
+    clone_flags,
     hash_device,
     locate_district,
     record_scan,
@@ -145,6 +147,7 @@ STORED_UNIT_COLUMNS = (
     "flags",
     "flagged_at",
     "recalled_at",
+    "flags_cleared_at",
 )
 
 
@@ -159,7 +162,10 @@ class StoredUnit:
     flags: list[str]
     flagged_at: datetime | None
     recalled_at: datetime | None
-    recent_districts: set[str]  # districts of its stored scans within the clone window
+    flags_cleared_at: datetime | None
+    recent_districts: set[
+        tuple[str, str]
+    ]  # (district, client) of its stored scans in the window, since clearing
 
 
 class UnitReader:
@@ -180,7 +186,7 @@ class UnitReader:
             .scalar_subquery()
         )
         recent = (
-            select(SCANS.c.district)
+            select(SCANS.c.district, SCANS.c.device_hash, SCANS.c.scanned_at)
             .where(
                 SCANS.c.unit_id == unit_id,
                 SCANS.c.scanned_at >= bindparam("since"),
@@ -190,13 +196,18 @@ class UnitReader:
             .subquery("recent")
         )
         self.unit_sql = self._compile(
-            select(*(UNITS.c[name] for name in STORED_UNIT_COLUMNS), recent.c.district)
+            select(
+                *(UNITS.c[name] for name in STORED_UNIT_COLUMNS),
+                recent.c.district,
+                recent.c.device_hash,
+                recent.c.scanned_at,
+            )
             .select_from(UNITS.outerjoin(recent, true()))
             .where(UNITS.c.gtin == bindparam("gtin"), UNITS.c.serial == bindparam("serial"))
         )
         self.devices_sql = self._compile(  # enough to tell whether there are more than max_devices
             select(SCANS.c.device_hash)
-            .where(SCANS.c.unit_id == bindparam("unit_id"))
+            .where(SCANS.c.unit_id == bindparam("unit_id"), SCANS.c.scanned_at > bindparam("since"))
             .distinct()
             .limit(max_devices + 1)
         )
@@ -252,9 +263,17 @@ class UnitReader:
         rows = self._execute(self.unit_sql, gtin=gtin, serial=serial, since=bound)
         if not rows:
             return None
-        unit_id, first_seen, first_district, count, flags, flagged_at, recalled_at, _ = rows[0]
+        unit_id, first_seen, first_district, count, flags, flagged_at, recalled_at, cleared = rows[0][:8]
         if isinstance(flags, str | bytes):
             flags = json.loads(flags)
+        cleared_at = self._moment(cleared)
+        recent = set()
+        for row in rows:
+            district, client, scanned = row[-3:]
+            if district is None:
+                continue
+            if cleared_at is None or (self._moment(scanned) or EPOCH) > cleared_at:
+                recent.add((district, client))
         return StoredUnit(
             id=int(unit_id),
             first_seen_at=self._moment(first_seen),
@@ -263,11 +282,15 @@ class UnitReader:
             flags=list(flags or []),
             flagged_at=self._moment(flagged_at),
             recalled_at=self._moment(recalled_at),
-            recent_districts={row[-1] for row in rows if row[-1] is not None},
+            flags_cleared_at=cleared_at,
+            recent_districts=recent,
         )
 
-    def devices(self, unit_id: int) -> set[str]:
-        return {row[0] for row in self._execute(self.devices_sql, unit_id=unit_id)}
+    def devices(self, unit_id: int, *, since: datetime | None) -> set[str]:
+        """Distinct client hashes of the unit's stored scans after ``since`` (its last flag clearing)."""
+        moment = since or EPOCH
+        bound = self._bind_moment(moment) if self._bind_moment else moment
+        return {row[0] for row in self._execute(self.devices_sql, unit_id=unit_id, since=bound)}
 
 
 # ---------------------------------------------------------------------------------------------- writing
@@ -372,8 +395,16 @@ def write_buffer(connection: Connection, buffer: ScanBuffer) -> None:
             continue
         where = (UNITS.c.gtin == key[0], UNITS.c.serial == key[1])
         row = connection.execute(
-            select(UNITS.c.flags, UNITS.c.flagged_at).where(*where).with_for_update()
+            select(UNITS.c.flags, UNITS.c.flagged_at, UNITS.c.flags_cleared_at)
+            .where(*where)
+            .with_for_update()
         ).one()
+        if (
+            row.flags_cleared_at is not None
+            and unit.flagged_at is not None
+            and unit.flagged_at <= row.flags_cleared_at
+        ):
+            continue  # cleared by a manufacturer or reviewer after this worker raised them
         flags = sorted(set(row.flags or []) | unit.flags)
         if flags != list(row.flags or []):
             connection.execute(
@@ -461,7 +492,7 @@ class BufferedScanRecorder:
                     first_seen, first_district = now, district
                 count = (stored.scan_count if stored else 0) + len(earlier) + 1
                 if stored is not None and stored.recalled_at is not None:
-                    outcome.fail(Verdict.REVOKED, Reason.UNIT_RECALLED.value, "this unit has been recalled")
+                    outcome.recalled(find_unit_recall(session, *key), Reason.UNIT_RECALLED)
                     scan["verdict"] = outcome.verdict.value
                 flags = self._clone_flags(
                     stored, earlier, scan, flags_before, count, settings.clone_rules, now=now
@@ -516,26 +547,38 @@ class BufferedScanRecorder:
         *,
         now: datetime,
     ) -> set[str]:
-        """The clone rules of ``services.apply_clone_rules``, over the stored scans and the buffered ones."""
-        flags = set(flags_before)
-        if count > rules.max_devices and "many_devices" not in flags:  # devices <= scans: skip the read
-            devices = {s["device_hash"] for s in earlier} | {scan["device_hash"]}
+        """The clone rules (``services.clone_flags``) over the stored scans and the buffered ones."""
+        cleared = stored.flags_cleared_at if stored is not None else None
+        if cleared is not None:
+            earlier = [s for s in earlier if s["scanned_at"] > cleared]
+        client = scan["device_hash"]
+
+        def devices() -> set[str]:
+            found = {s["device_hash"] for s in earlier} | {client}
             if stored is not None:
-                devices |= self.reader.devices(stored.id)
-            if len(devices) > rules.max_devices:
-                flags.add("many_devices")
-        district = scan["district"]
-        if district and count > 1:
+                found |= self.reader.devices(stored.id, since=cleared)
+            return found
+
+        def recent() -> set[tuple[str, str]]:
             since = now - timedelta(hours=rules.window_hours)
-            districts = {s["district"] for s in earlier if s["district"] and s["scanned_at"] >= since}
+            found = {
+                (s["district"], s["device_hash"])
+                for s in earlier
+                if s["district"] and s["scanned_at"] >= since
+            }
             if stored is not None:
-                districts |= stored.recent_districts
-            division = division_of(district)
-            if any(division_of(other) != division for other in districts):
-                flags.add("far_apart_districts")
-        if rules.flag_after_recall and stored is not None and stored.recalled_at is not None:
-            flags.add("scanned_after_recall")
-        return flags
+                found |= stored.recent_districts
+            return found
+
+        return clone_flags(
+            rules,
+            flags=flags_before,
+            scan_count=count,
+            client=client,
+            district=scan["district"],
+            devices=devices,
+            recent=recent,
+        )
 
     # -- writing
 

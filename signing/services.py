@@ -59,6 +59,7 @@ from signing.models import (
     StatusListToken,
     Unit,
 )
+from signing.recalls import RecallNotice, WideRecalls, find_unit_recall, load_wide_recalls
 from signing.records import AuthenticityRecord, Certificate, LicenceStatus, sign_record
 from signing.serials import (
     DEFAULT_PREFIX_LENGTH,
@@ -68,7 +69,7 @@ from signing.serials import (
     encode_batch_prefix,
     generate_batch_secret,
 )
-from signing.status import EPOCH, StatusList, StatusSnapshot, StatusValue, sign_status_list
+from signing.status import StatusList, StatusSnapshot, StatusValue, day_number, sign_status_list
 
 if TYPE_CHECKING:
     from signing.scans import ScanRecorder
@@ -104,9 +105,8 @@ class ReportError(SigningError):
 class CloneRules:
     """When a serial counts as possibly copied (documented in docs/formats.md, configurable)."""
 
-    max_devices: int = 5  # distinct devices that may verify one serial
-    window_hours: int = 6  # scans in two divisions within this many hours look copied
-    flag_after_recall: bool = True
+    max_devices: int = 5  # distinct clients (addresses, see client_key) that may verify one serial
+    window_hours: int = 6  # scans by two clients in two divisions within this many hours look copied
 
 
 @dataclass(frozen=True)
@@ -145,7 +145,6 @@ class SigningSettings:
             clone_rules=CloneRules(
                 max_devices=int(config.get("SIGNING_CLONE_MAX_DEVICES", 5)),
                 window_hours=int(config.get("SIGNING_CLONE_WINDOW_HOURS", 6)),
-                flag_after_recall=bool(config.get("SIGNING_CLONE_FLAG_AFTER_RECALL", True)),
             ),
             ip_districts=tuple(ranges),
         )
@@ -522,9 +521,7 @@ def build_status_snapshot(session: Session, uri: str) -> StatusSnapshot:
             batch = batches[entry.ref_id]
             statuses.set(entry.idx, BATCH_STATUS_VALUE.get(batch.status, StatusValue.INVALID))
             batch_index.setdefault(batch.gtin, {})[batch.prefix] = entry.idx
-            batch_days.setdefault(batch.gtin, {})[batch.prefix] = (
-                batch.created_at.astimezone(UTC).date() - EPOCH
-            ).days
+            batch_days.setdefault(batch.gtin, {})[batch.prefix] = day_number(batch.created_at)
     recalled: dict[str, set[str]] = {}
     for gtin, serial in session.execute(select(Unit.gtin, Unit.serial).where(Unit.recalled_at.is_not(None))):
         recalled.setdefault(gtin, set()).add(serial)
@@ -700,6 +697,11 @@ class CatalogueCache:
         )
         return found
 
+    def recalls(self, session: Session, gtin: str) -> WideRecalls:
+        """The product-wide and batch-wide recalls of ``gtin`` (rare: one small read per GTIN per ``ttl``)."""
+        found: WideRecalls = self._get(("recalls", gtin), lambda: load_wide_recalls(session, gtin))
+        return found
+
     def product_body(self, product: Product, today: date) -> dict[str, Any]:
         """``product_to_dict(product, today)``, built once per cached product object and day."""
         if self.ttl <= 0:
@@ -755,14 +757,17 @@ def get_or_create_unit(session: Session, gtin: str, serial: str, batch: SerialBa
     return unit
 
 
-def recall_unit(session: Session, gtin: str, serial: str, reason: str, *, now: datetime) -> Unit:
-    batch = find_batch(session, gtin, serial)
-    if batch is None:
-        raise BatchError("no batch of this product issued that serial", field="serial", status_code=404)
-    unit = get_or_create_unit(session, gtin, serial, batch)
-    unit.recalled_at = unit.recalled_at or now
-    unit.recall_reason = reason
-    return unit
+def clear_unit_flags(session: Session, gtin: str, serial: str, *, now: datetime) -> tuple[Unit, list[str]]:
+    """Clear a unit's copy flags (a false flag, checked by its manufacturer or a reviewer): the clone rules
+    then look only at scans after ``now``.  Returns the unit and the flags it had."""
+    unit = session.scalar(select(Unit).where(Unit.gtin == gtin, Unit.serial == serial))
+    if unit is None or not unit.flags:
+        raise BatchError("this unit carries no copy flag to clear", field="url", status_code=409)
+    previous = list(unit.flags)
+    unit.flags = []
+    unit.flagged_at = None
+    unit.flags_cleared_at = now
+    return unit, previous
 
 
 # ---------------------------------------------------------------------------------------------- scans
@@ -770,11 +775,13 @@ def recall_unit(session: Session, gtin: str, serial: str, reason: str, *, now: d
 
 @dataclass(frozen=True)
 class ScanContext:
-    """What we may know about the person verifying: nothing more personal than this."""
+    """What we may know about the person verifying: nothing more personal than this.
+
+    ``ip`` is the client's address as the server sees it (behind a trusted proxy, the address that proxy
+    reports); nothing a client sends in a parameter or header feeds the clone rules."""
 
     ip: str
     user_agent: str
-    district: str | None = None  # shared by the consumer (a district code or name)
 
 
 _BOT = re.compile(r"bot|crawl|spider|slurp|curl|wget|python|httpie|go-http", re.IGNORECASE)
@@ -794,11 +801,23 @@ def classify_device(user_agent: str) -> str:
     return "desktop"
 
 
+def client_key(ip: str) -> str:
+    """The part of a client's address that identifies one client: an IPv4 address, or an IPv6 /64 (one
+    subscriber's network, whose addresses a single device can rotate through at will)."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if address.version == 6 and address.ipv4_mapped is None:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False).network_address)
+    return str(address.ipv4_mapped or address) if address.version == 6 else str(address)
+
+
 def hash_device(secret: str, context: ScanContext) -> str:
-    """A keyed, truncated hash of address and browser: counts distinct devices without storing either."""
-    message = f"{context.ip}\n{context.user_agent}".encode()
+    """A keyed, truncated hash of the client (``client_key`` of its address): counts distinct clients without
+    storing addresses.  The browser string is left out on purpose: one client that changes it is still one."""
     keyed = device_hasher(secret).copy()
-    keyed.update(message)
+    keyed.update(client_key(context.ip).encode())
     return keyed.hexdigest()[:16]
 
 
@@ -809,11 +828,9 @@ def device_hasher(secret: str) -> hmac.HMAC:
 
 
 def locate_district(settings: SigningSettings, context: ScanContext) -> tuple[str | None, str | None]:
-    """(district code, source): what the consumer shared, else the configured IP-range table."""
-    if context.district:
-        district = find_district(context.district)
-        if district is not None:
-            return district.code, "shared"
+    """(district code, ``"ip"``) from the configured IP-range table and the server's view of the client's
+    address, or (None, None).  Never from anything the client sends: a bystander must not be able to place a
+    scan in another division."""
     try:
         address = ipaddress.ip_address(context.ip)
     except ValueError:
@@ -829,31 +846,70 @@ def division_of(code: str | None) -> str | None:
     return district.division if district else None
 
 
+def clone_flags(
+    rules: CloneRules,
+    *,
+    flags: set[str],
+    scan_count: int,
+    client: str,
+    district: str | None,
+    devices: Callable[[], set[str]],
+    recent: Callable[[], set[tuple[str, str]]],
+) -> set[str]:
+    """The clone rules (docs/formats.md, *Copied labels*) for one new scan of a unit, already counted in
+    ``scan_count``; ``flags`` are those the unit has.  Reads lazily: ``devices()`` gives the distinct client
+    hashes of the unit's scans since its flags were last cleared (this scan included), ``recent()`` the
+    (district, client hash) pairs of its scans within the window (and since the last clearing).
+
+    * ``many_devices``: more than ``max_devices`` distinct clients.  One client scanning again and again, with
+      any browser, is one client.
+    * ``far_apart_districts``: this scan and one by *another* client lie in different divisions within
+      ``window_hours``.  Districts come from the server's view of the address only.
+    """
+    flags = set(flags)
+    # clients <= scans: no read until the count could exceed the limit
+    if scan_count > rules.max_devices and "many_devices" not in flags and len(devices()) > rules.max_devices:
+        flags.add("many_devices")
+    if district and scan_count > 1 and "far_apart_districts" not in flags:
+        division = division_of(district)
+        if any(other_client != client and division_of(other) != division for other, other_client in recent()):
+            flags.add("far_apart_districts")
+    return flags
+
+
 def apply_clone_rules(
-    connection: Connection, unit: Unit, rules: CloneRules, district: str | None, *, now: datetime
+    connection: Connection,
+    unit: Unit,
+    rules: CloneRules,
+    district: str | None,
+    client: str,
+    *,
+    now: datetime,
 ) -> list[str]:
-    """Flag ``unit`` as possibly copied, given its new scan in ``district`` (already stored, and counted in
-    ``unit.scan_count``); returns the flags that are set.
+    """Flag ``unit`` as possibly copied, given its new scan in ``district`` by ``client`` (already stored, and
+    counted in ``unit.scan_count``); returns the flags that are set.
 
     Reads with prepared Core statements and writes the unit row only when its flags change.  A unit's first
     scan is its only scan, so the district rule has nothing to compare it with and reads nothing.
     """
-    flags = set(unit.flags or [])
-    if (
-        unit.scan_count > rules.max_devices and "many_devices" not in flags
-    ):  # devices <= scans: skip the count
-        devices = connection.execute(COUNT_UNIT_DEVICES, {"unit_id": unit.id}).scalar()
-        if (devices or 0) > rules.max_devices:
-            flags.add("many_devices")
-    if district and unit.scan_count > 1:
-        since = now - timedelta(hours=rules.window_hours)
-        recent = connection.execute(RECENT_UNIT_DISTRICTS, {"unit_id": unit.id, "since": since}).scalars()
-        division = division_of(district)  # this scan is among them: same division
-        if any(division_of(other) != division for other in recent):
-            flags.add("far_apart_districts")
-    if rules.flag_after_recall and unit.recalled_at is not None:
-        flags.add("scanned_after_recall")
-    if flags != set(unit.flags or []):
+    cleared = unit.flags_cleared_at or EPOCH
+    since = max(now - timedelta(hours=rules.window_hours), cleared)
+    before = set(unit.flags or [])
+    flags = clone_flags(
+        rules,
+        flags=before,
+        scan_count=unit.scan_count,
+        client=client,
+        district=district,
+        devices=lambda: set(
+            connection.execute(UNIT_DEVICES, {"unit_id": unit.id, "since": cleared}).scalars()
+        ),
+        recent=lambda: {
+            (row[0], row[1])
+            for row in connection.execute(RECENT_UNIT_DISTRICTS, {"unit_id": unit.id, "since": since})
+        },
+    )
+    if flags != before:
         unit.flags = sorted(flags)
         unit.flagged_at = unit.flagged_at or now
         connection.execute(
@@ -864,13 +920,19 @@ def apply_clone_rules(
     return sorted(flags)
 
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 UNITS = cast(Table, Unit.__table__)
 SCANS = cast(Table, Scan.__table__)
-COUNT_UNIT_DEVICES = select(func.count(func.distinct(SCANS.c.device_hash))).where(
-    SCANS.c.unit_id == bindparam("unit_id")
+UNIT_DEVICES = (
+    select(SCANS.c.device_hash)
+    .where(
+        SCANS.c.unit_id == bindparam("unit_id"),
+        SCANS.c.scanned_at > bindparam("since", type_=SCANS.c.scanned_at.type),
+    )
+    .distinct()
 )
 RECENT_UNIT_DISTRICTS = (
-    select(SCANS.c.district)
+    select(SCANS.c.district, SCANS.c.device_hash)
     .where(
         SCANS.c.unit_id == bindparam("unit_id"),
         SCANS.c.scanned_at >= bindparam("since", type_=SCANS.c.scanned_at.type),
@@ -900,6 +962,13 @@ class Outcome:
     batch: SerialBatch | None = None
     unit: Unit | UnitSighting | None = None
     flags: list[str] = field(default_factory=list)
+    recall: RecallNotice | None = None
+
+    def recalled(self, notice: RecallNotice | None, reason: Reason) -> None:
+        """A genuine label of a recalled unit, batch or product: ``recalled`` with the recall's words."""
+        if self.recall is None and notice is not None:
+            self.recall = notice
+        self.fail(Verdict.RECALLED, reason.value, f"this {reason.value.split('_')[0]} has been recalled")
 
     def fail(self, verdict: Verdict, code: str, detail: str) -> None:
         if (
@@ -923,7 +992,8 @@ def verify_online(
        and the issue day: later than ``now`` plus ``CLOCK_TOLERANCE`` is ``not_genuine`` (``future_dated``);
     5. the serial must belong to a batch of that product; for a label signed by a key that has since been
        compromised (dated before the compromise), the batch must have been created before the compromise;
-    6. the licence, the batch and the unit must not be withdrawn.
+    6. the licence, the batch and the unit must not be withdrawn;
+    7. a genuine label of a recalled product or batch is ``recalled`` (a recalled unit: ``record_scan``).
     """
     outcome = Outcome(Verdict.GENUINE)
     # 1.
@@ -977,6 +1047,13 @@ def verify_online(
             outcome.fail(Verdict.SUSPENDED, Reason.BATCH_SUSPENDED.value, "this batch of labels is suspended")
         else:
             outcome.fail(Verdict.REVOKED, Reason.BATCH_REVOKED.value, "this batch of labels has been revoked")
+    # 7.
+    if outcome.verdict is not Verdict.NOT_GENUINE and outcome.verdict is not Verdict.UNTRUSTED_KEY:
+        recalls = (cache or UNCACHED).recalls(session, label.gtin)
+        if recalls.product is not None:
+            outcome.recalled(recalls.product, Reason.PRODUCT_RECALLED)
+        elif outcome.batch is not None and (notice := recalls.covering(outcome.batch.id)) is not None:
+            outcome.recalled(notice, Reason.BATCH_RECALLED)
     return outcome
 
 
@@ -1052,7 +1129,7 @@ UNIT_INSERT_COLUMNS = (
     "scan_count",
     "flags",
 )
-UNIT_COLUMNS = ("id", *UNIT_INSERT_COLUMNS, "flagged_at", "recalled_at", "recall_reason")
+UNIT_COLUMNS = ("id", *UNIT_INSERT_COLUMNS, "flagged_at", "recalled_at", "recall_reason", "flags_cleared_at")
 
 
 SCAN_INSERT = insert(SCANS)
@@ -1069,12 +1146,13 @@ def record_scan(
     if label is None:
         return
     district, source = locate_district(settings, context)
+    client = hash_device(settings.secret_key, context)
     connection = session.connection()  # the session's transaction; Core statements on it, no ORM flush
     unit = None
     if label.serial is not None and outcome.batch is not None:
         unit = upsert_unit(connection, outcome.batch, label.serial, district, now=now)
         if unit.recalled_at is not None:
-            outcome.fail(Verdict.REVOKED, Reason.UNIT_RECALLED.value, "this unit has been recalled")
+            outcome.recalled(find_unit_recall(session, label.gtin, label.serial), Reason.UNIT_RECALLED)
     connection.execute(
         SCAN_INSERT,
         {
@@ -1086,12 +1164,12 @@ def record_scan(
             "district": district,
             "location_source": source,
             "device_class": classify_device(context.user_agent),
-            "device_hash": hash_device(settings.secret_key, context),
+            "device_hash": client,
         },
     )
     if unit is not None:
         outcome.unit = unit
-        outcome.flags = apply_clone_rules(connection, unit, settings.clone_rules, district, now=now)
+        outcome.flags = apply_clone_rules(connection, unit, settings.clone_rules, district, client, now=now)
 
 
 def district_names(code: str | None) -> dict[str, str | None]:
@@ -1106,7 +1184,6 @@ def district_names(code: str | None) -> dict[str, str | None]:
 FLAG_TEXT = {
     "many_devices": "verified from more devices than one unit normally is",
     "far_apart_districts": "verified in far-apart districts within a few hours",
-    "scanned_after_recall": "verified after the unit was recalled",
 }
 
 
@@ -1169,11 +1246,15 @@ def outcome_to_dict(outcome: Outcome, *, today: date, cache: CatalogueCache | No
             **district_names(unit.first_district),
         }
         body["scan_count"] = unit.scan_count
+        # a copy warning only on a label that is otherwise genuine: a recalled, withdrawn or forged label has
+        # its own verdict, and a consumer must not read it as "someone copied this"
         body["clone_warning"] = (
             {"flags": outcome.flags, "reasons": [FLAG_TEXT.get(flag, flag) for flag in outcome.flags]}
-            if outcome.flags
+            if outcome.flags and outcome.verdict is Verdict.GENUINE
             else False
         )
+    if outcome.recall is not None:
+        body["recall"] = outcome.recall.to_json()
     return body
 
 
@@ -1347,6 +1428,7 @@ def unit_to_dict(unit: Unit) -> dict[str, Any]:
         "flagged_at": unit.flagged_at.isoformat() if unit.flagged_at else None,
         "recalled_at": unit.recalled_at.isoformat() if unit.recalled_at else None,
         "recall_reason": unit.recall_reason,
+        "flags_cleared_at": unit.flags_cleared_at.isoformat() if unit.flags_cleared_at else None,
     }
 
 

@@ -54,6 +54,12 @@ MAX_STATUS_BYTES = 16 * 1024 * 1024
 EPOCH = date(1970, 1, 1)
 
 
+def day_number(moment: datetime | date) -> int:
+    """Days since 1970-01-01 (UTC) of a moment or a day: how the list writes dates."""
+    day = moment.astimezone(UTC).date() if isinstance(moment, datetime) else moment
+    return (day - EPOCH).days
+
+
 class StatusValue(IntEnum):
     """Status Type values (draft-ietf-oauth-status-list section 7); 0x03 is ours: the licence lapsed."""
 

@@ -20,8 +20,10 @@ from registry.errors import Forbidden, NotFound, ValidationFailed
 from registry.models import Product, Role
 from registry.openapi import api
 from registry.services import get_product
-from signing import services
-from signing.models import ConsumerReport, SerialBatch, SignedRecordRow, Unit
+from signing import recalls, services
+from signing.errors import LabelURLError
+from signing.labels import parse_label_url
+from signing.models import ConsumerReport, Recall, SerialBatch, SignedRecordRow, Unit
 from signing.ratelimits import parse_limit
 from signing.services import SigningExtension
 
@@ -146,14 +148,8 @@ def verify_and_record(url: str) -> dict[str, Any]:
     session = get_db().session(write=scans.needs_write_session)
     try:
         moment = now()
-        outcome = services.verify_online(
-            session, ext.keyring(session), url, now=moment, cache=ext.catalogue
-        )
-        context = services.ScanContext(
-            ip=client_id(),
-            user_agent=request.headers.get("User-Agent", "")[:400],
-            district=request.args.get("district") or None,
-        )
+        outcome = services.verify_online(session, ext.keyring(session), url, now=moment, cache=ext.catalogue)
+        context = services.ScanContext(ip=client_id(), user_agent=request.headers.get("User-Agent", "")[:400])
         scans.record(session, outcome, context, now=moment)
         body = services.outcome_to_dict(outcome, today=moment.date(), cache=ext.catalogue)
         if scans.needs_write_session:
@@ -458,28 +454,46 @@ def change_batch_status(batch_id: int) -> Any:
 # ---------------------------------------------------------------------------------------------- units
 
 
-@api.describe(
-    bp,
-    "/api/v1/units/recall",
-    "POST",
-    summary="Recall one unit by its label URL",
-    tags=["batches"],
-    auth=True,
-    body={
-        "type": "object",
-        "required": ["url"],
-        "properties": {"url": {"type": "string"}, "reason": {"type": "string"}},
+RECALL_BODY: dict[str, Any] = {
+    "type": "object",
+    "required": ["reason_en", "reason_bn", "instructions_en", "instructions_bn", "contact"],
+    "properties": {
+        "reason_en": {"type": "string", "maxLength": 500, "description": "why, in English"},
+        "reason_bn": {"type": "string", "maxLength": 500, "description": "why, in Bangla"},
+        "instructions_en": {"type": "string", "maxLength": 1000, "description": "what owners should do (English)"},
+        "instructions_bn": {"type": "string", "maxLength": 1000, "description": "what owners should do (Bangla)"},
+        "contact": {"type": "string", "maxLength": 200, "description": "phone, e-mail or address for owners"},
     },
-)
-@bp.post("/api/v1/units/recall")
-def recall_unit() -> Any:
-    actor = current_actor()
-    actor.require()
-    session = get_session()
-    body = json_body()
-    from signing.errors import LabelURLError
-    from signing.labels import parse_label_url
+}
 
+
+def require_steward(actor: Actor) -> Any:
+    """The signed-in user, whose token may write: ``review`` for reviewers, ``write`` for manufacturers' staff
+    (recalls and clearing flags belong to both)."""
+    actor.require()
+    return actor.require(scope="review" if actor.is_reviewer else "write")
+
+
+def announce_recall(session: Session, actor: Actor, row: Recall, target_type: str, target_id: str) -> Any:
+    """Audit the recall, republish the status list, commit, and answer it (201)."""
+    record_event(
+        session,
+        actor=actor,
+        action=f"{row.scope}.recalled",
+        target_type=target_type,
+        target_id=target_id,
+        after=recalls.recall_to_dict(row) | {"recalled_at": row.recalled_at.isoformat()},
+        reason=row.reason_en,
+    )
+    ext = extension()
+    services.publish_status_list(session, ext.signer(session), ext.settings, now=now())
+    session.commit()
+    ext.catalogue.clear()  # this worker shows the recall at once, the others within seconds
+    return recalls.recall_to_dict(row), 201
+
+
+def parse_unit_url(session: Session, actor: Actor, body: dict[str, Any]) -> tuple[Product, str]:
+    """The product and serial of the unit label URL in ``body["url"]``, checked for the actor (404 otherwise)."""
     try:
         label = parse_label_url(str(body.get("url", "")))
     except LabelURLError as exc:
@@ -487,23 +501,137 @@ def recall_unit() -> Any:
     if label.serial is None:
         raise ValidationFailed.field("url", "a unit label URL (with /21/<serial>) is needed")
     product = session.scalar(select(Product).where(Product.gtin == label.gtin))
-    if product is None:
-        raise NotFound(f"no product has GTIN {label.gtin}")
-    require_staff_or_reviewer(actor, product)
-    reason = str(body.get("reason") or "").strip()
-    if not reason:
-        raise ValidationFailed.field("reason", "say why the unit is recalled")
-    unit = services.recall_unit(session, label.gtin, label.serial, reason, now=now())
+    if product is None or not (actor.is_reviewer or actor.is_staff_of(product.manufacturer_id)):
+        raise NotFound(f"no product of yours has GTIN {label.gtin}")
+    return product, label.serial
+
+
+@api.describe(
+    bp,
+    "/api/v1/units/recall",
+    "POST",
+    summary="Recall one unit by its label URL (its label then verifies 'recalled', with these words)",
+    tags=["recalls"],
+    status=201,
+    auth=True,
+    body={**RECALL_BODY, "required": ["url", *RECALL_BODY["required"]],
+          "properties": {"url": {"type": "string"}, **RECALL_BODY["properties"]}},
+)
+@bp.post("/api/v1/units/recall")
+def recall_unit() -> Any:
+    actor = current_actor()
+    user = require_steward(actor)
+    session = get_session()
+    body = json_body()
+    product, serial = parse_unit_url(session, actor, body)
+    text = recalls.RecallText.from_json(body)
+    batch = services.find_batch(session, product.gtin, serial)
+    if batch is None:
+        raise NotFound("no batch of this product issued that serial")
+    row = recalls.recall_unit(session, batch, serial, text, now=now(), user_id=user.id)
+    return announce_recall(session, actor, row, "unit", f"{product.gtin}/{serial}")
+
+
+@api.describe(
+    bp,
+    "/api/v1/batches/<int:batch_id>/recall",
+    "POST",
+    summary="Recall every unit of a batch",
+    tags=["recalls"],
+    status=201,
+    auth=True,
+    body=RECALL_BODY,
+)
+@bp.post("/api/v1/batches/<int:batch_id>/recall")
+def recall_batch(batch_id: int) -> Any:
+    actor = current_actor()
+    user = require_steward(actor)
+    session = get_session()
+    batch = load_batch(session, actor, batch_id)
+    text = recalls.RecallText.from_json(json_body())
+    row = recalls.recall_batch(session, batch, text, now=now(), user_id=user.id)
+    return announce_recall(session, actor, row, "batch", str(batch.id))
+
+
+@api.describe(
+    bp,
+    "/api/v1/products/<int:product_id>/recall",
+    "POST",
+    summary="Recall every unit of a product",
+    tags=["recalls"],
+    status=201,
+    auth=True,
+    body=RECALL_BODY,
+)
+@bp.post("/api/v1/products/<int:product_id>/recall")
+def recall_product(product_id: int) -> Any:
+    actor = current_actor()
+    user = require_steward(actor)
+    session = get_session()
+    product = get_product(session, actor, product_id)
+    if not (actor.is_reviewer or actor.is_staff_of(product.manufacturer_id)):
+        raise NotFound(f"no product {product_id}")
+    text = recalls.RecallText.from_json(json_body())
+    row = recalls.recall_product(session, product, text, now=now(), user_id=user.id)
+    return announce_recall(session, actor, row, "product", str(product.id))
+
+
+@api.describe(
+    bp,
+    "/api/v1/products/<int:product_id>/recalls",
+    "GET",
+    summary="The product's recalls (of the product, its batches and units)",
+    tags=["recalls"],
+    auth=True,
+)
+@bp.get("/api/v1/products/<int:product_id>/recalls")
+def list_recalls(product_id: int) -> Any:
+    actor = current_actor()
+    actor.require()
+    session = get_session()
+    product = get_product(session, actor, product_id)
+    if not (actor.is_reviewer or actor.is_staff_of(product.manufacturer_id)):
+        raise NotFound(f"no product {product_id}")
+    rows = session.scalars(select(Recall).where(Recall.product_id == product.id).order_by(Recall.id.desc()))
+    return {"items": [recalls.recall_to_dict(row) for row in rows]}
+
+
+@api.describe(
+    bp,
+    "/api/v1/units/clear-flags",
+    "POST",
+    summary="Clear a unit's copy flags after checking them (a false flag), with the reason; audited",
+    tags=["batches"],
+    auth=True,
+    body={
+        "type": "object",
+        "required": ["url", "reason"],
+        "properties": {"url": {"type": "string"}, "reason": {"type": "string", "maxLength": 500}},
+    },
+)
+@bp.post("/api/v1/units/clear-flags")
+def clear_unit_flags() -> Any:
+    actor = current_actor()
+    require_steward(actor)
+    session = get_session()
+    body = json_body()
+    product, serial = parse_unit_url(session, actor, body)
+    reason = body.get("reason")
+    if not isinstance(reason, str) or not reason.strip():
+        raise ValidationFailed.field("reason", "say what was checked and why the flag is false")
+    if len(reason) > 500:
+        raise ValidationFailed.field("reason", "at most 500 characters")
+    unit, previous = services.clear_unit_flags(session, product.gtin, serial, now=now())
     record_event(
         session,
         actor=actor,
-        action="unit.recalled",
+        action="unit.flags_cleared",
         target_type="unit",
-        target_id=f"{label.gtin}/{label.serial}",
-        reason=reason,
+        target_id=f"{product.gtin}/{serial}",
+        before={"flags": previous},
+        after={"flags": []},
+        reason=reason.strip(),
     )
-    ext = extension()
-    services.publish_status_list(session, ext.signer(session), ext.settings, now=now())
     session.commit()
     return services.unit_to_dict(unit)
 

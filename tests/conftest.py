@@ -84,6 +84,16 @@ def database_url(instance_path: Path) -> str:
     return f"sqlite:///{instance_path / 'registry-test.sqlite3'}"
 
 
+IP_DISTRICTS = Path(__file__).parent / "data" / "ip-districts.csv"
+# a client address in each district of tests/data/ip-districts.csv: scan locations come only from addresses
+ADDRESS_IN = {"dhaka": "10.1.0.1", "sylhet": "10.2.0.1", "chattogram": "10.3.0.1", "gazipur": "10.4.0.1"}
+
+
+def from_address(address: str) -> dict[str, Any]:
+    """Test-client keyword arguments for a request from ``address`` (as the server sees the client)."""
+    return {"environ_base": {"REMOTE_ADDR": address}}
+
+
 def app_settings(instance_path: Path, database_url: str, **extra: Any) -> dict[str, Any]:
     return {
         "ENV": "testing",
@@ -92,6 +102,7 @@ def app_settings(instance_path: Path, database_url: str, **extra: Any) -> dict[s
         "DATABASE_URL": database_url,
         "SEARCH_SYNC_THREAD": False,
         "PUBLIC_BASE_URL": "https://verify.example.gov.bd",
+        "SIGNING_IP_DISTRICTS": str(IP_DISTRICTS),
         **extra,
     }
 

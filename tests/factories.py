@@ -39,3 +39,13 @@ def make_party(
     _, token = issue_token(session, user, "test", None, 30)
     session.flush()
     return Party(user, token, manufacturer)
+
+
+# what a recall must say (signing.recalls.RecallText): the reason and what to do, in both languages, and whom to call
+RECALL_WORDS = {
+    "reason_en": "The charger can overheat.",
+    "reason_bn": "চার্জার অতিরিক্ত গরম হতে পারে।",
+    "instructions_en": "Stop using it and return it to the shop for a free replacement.",
+    "instructions_bn": "ব্যবহার বন্ধ করুন এবং বিনামূল্যে বদলের জন্য দোকানে ফেরত দিন।",
+    "contact": "16xxx (toll-free), recall@example.com.bd",
+}

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from registry import services
 from registry.data.districts import DISTRICTS
@@ -16,9 +17,9 @@ from registry.data.taxonomy import CATEGORIES, CERTIFICATE_SCHEMES
 from registry.db import get_session
 from registry.errors import NotFound, RegistryError
 from registry.models import AuditEvent, Manufacturer, ManufacturerStatus, Product, ProductStatus, Role, User
-from registry.schemas import Approval, Decision
+from registry.schemas import Approval, CertificateOverride, Decision
 from web.guards import Actor, signed_in
-from web.helpers import domain_errors, register_error_pages
+from web.helpers import current_lang, domain_errors, format_day, register_error_pages
 
 bp = Blueprint("web_console", __name__, url_prefix="/console")
 register_error_pages(bp)
@@ -44,10 +45,28 @@ def queues(actor: Actor) -> Any:
     makers = list(db.scalars(select(Manufacturer).where(Manufacturer.status == ManufacturerStatus.PENDING)
                              .order_by(Manufacturer.created_at).limit(100)))
     products = list(db.scalars(select(Product).where(Product.status == ProductStatus.SUBMITTED)
+                               .options(selectinload(Product.certificates), selectinload(Product.manufacturer))
                                .order_by(Product.submitted_at).limit(100)))
     counts = dict(db.execute(select(Product.status, func.count()).group_by(Product.status)).all())
+    on = services.today()
+    problems = {p.id: explain_certificates(services.missing_required_certificates(p, on), on) for p in products}
     return render_template("console/queues.html", makers=makers, products=products, counts=counts,
-                           districts=DISTRICTS, categories=CATEGORIES)
+                           districts=DISTRICTS, categories=CATEGORIES, problems=problems)
+
+
+def explain_certificates(missing: dict[str, str], on: Any) -> list[str]:
+    """``services.missing_required_certificates`` in words, in the page's language."""
+    out = []
+    for scheme, problem in missing.items():
+        en, bn = CERTIFICATE_SCHEMES.get(scheme, (scheme, scheme))
+        name = bn if current_lang() == "bn" else en
+        if problem == "missing":
+            out.append(_("Required certificate missing: %(scheme)s (%(name)s). No certificate of this scheme "
+                         "is linked to the product.", scheme=scheme, name=name))
+        else:
+            out.append(_("Required certificate not valid: %(scheme)s (%(name)s). No linked certificate of "
+                         "this scheme is valid on %(day)s.", scheme=scheme, name=name, day=format_day(on)))
+    return out
 
 
 @bp.get("/products")
@@ -101,7 +120,11 @@ def decide_manufacturer(actor: Actor, manufacturer_id: int, action: str) -> Any:
 def product(actor: Actor, product_id: int) -> Any:
     p = services.get_product(get_session(), actor, product_id)
     data = services.product_to_dict(p)
+    on = services.today()
+    missing = services.missing_required_certificates(p, on)
     return render_template("console/product.html", p=data, product=p, maker=p.manufacturer,
+                           certificate_problems=explain_certificates(missing, on), missing_certificates=missing,
+                           licence_expired="licence_expired" in data["flags"],
                            history=_history("product", p.id), schemes=CERTIFICATE_SCHEMES,
                            actions=PRODUCT_ACTIONS_FROM.get(ProductStatus(data["status"]), ()),
                            category=CATEGORIES.get(p.category), licence_years=current_app.config["LICENCE_YEARS"])
@@ -115,16 +138,33 @@ def decide_product(actor: Actor, product_id: int, action: str) -> Any:
     db = get_session()
     p = services.get_product(db, actor, product_id)
     reason = (request.form.get("reason") or "").strip() or None
+    override_reason = (request.form.get("override_reason") or "").strip()
+    if action == "approve" and request.form.get("override") and not override_reason:
+        flash(_("Not approved: write why the licence may be granted without the required certificate."), "error")
+        return redirect(url_for("web_console.product", product_id=product_id), 303)
     try:
         if action == "approve":
             years = request.form.get("valid_years", type=int)
-            decision: Decision = Approval(reason=reason, valid_years=years)
+            override = CertificateOverride(reason=override_reason) if request.form.get("override") else None
+            decision: Decision = Approval(reason=reason, valid_years=years, override_missing_certificates=override)
         else:
             decision = Decision(reason=reason)
         services.decide_product(db, actor, p, action, decision, _version(), current_app.config["LICENCE_YEARS"])
     except RegistryError as exc:
         db.rollback()
-        flash(domain_errors(exc)["form"], "error")
+        missing = exc.extra.get("missing_certificates")
+        if missing:
+            on = services.today()
+            flash(_("Not approved: every certificate the category requires must be valid on the approval day."),
+                  "error")
+            for line in explain_certificates({m["scheme"]: m["problem"] for m in missing}, on):
+                flash(line, "error")
+            flash(_("Ask the manufacturer to link a valid certificate, or approve with an override and a reason."),
+                  "error")
+        elif "override_missing_certificates" in {e.get("field") for e in exc.errors}:
+            flash(_("Not approved: every required certificate is valid; approve without an override."), "error")
+        else:
+            flash(domain_errors(exc)["form"], "error")
     except ValueError as exc:  # pydantic: e.g. licence years out of range
         db.rollback()
         flash(str(exc).splitlines()[0], "error")

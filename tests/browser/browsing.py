@@ -128,6 +128,8 @@ def seed_site(app: Any) -> dict[str, Any]:
         ("ups-a", ekota, "ups", "Ekota Online UPS 1kVA", "একতা অনলাইন ইউপিএস", 66, [bsti_e]),
         ("router-a", padma, "network-equipment", "Padma Wi-Fi Router R1", "পদ্মা ওয়াই-ফাই রাউটার আর১", 38, [btrc_p]),
         ("revoked-phone", ekota, "phones", "Ekota Feature Phone F1", "একতা ফিচার ফোন এফ১", 35, [btrc_e]),
+        ("suspended-ups", padma, "ups", "Padma Smart UPS 650", "পদ্মা স্মার্ট ইউপিএস ৬৫০", 44, [bsti_p]),
+        ("expired-ups", padma, "ups", "Padma Line UPS 500", "পদ্মা লাইন ইউপিএস ৫০০", 40, [bsti_p]),
     ]
     from registry.factories import demo_gtin
 
@@ -147,17 +149,57 @@ def seed_site(app: Any) -> dict[str, Any]:
     ext = app.extensions["signing"]
     signer = ext.signer(s)
     labels = {}
-    for key in ("laptop-a", "revoked-phone"):
-        batch = create_batch(s, products[key], 5, user_id=None, now=datetime.now(UTC))
+    batches = {}
+    for key in ("laptop-a", "laptop-b", "phone-a", "revoked-phone", "suspended-ups", "expired-ups"):
+        batch = batches[key] = create_batch(s, products[key], 5, user_id=None, now=datetime.now(UTC))
         s.flush()
         labels[key], _ = next(iter_batch_urls(batch, signer, ext.settings.public_host))
     products["revoked-phone"].status = ProductStatus.REVOKED
     products["revoked-phone"].status_reason = "Counterfeit certificate"
+    products["suspended-ups"].status = ProductStatus.SUSPENDED
+    products["suspended-ups"].status_reason = "Factory audit pending"
+    products["expired-ups"].licence_valid_from = start - timedelta(days=4 * 365)
+    products["expired-ups"].licence_valid_until = today - timedelta(days=10)
+    seed_verdict_cases(s, ext, products, batches, labels)
     s.commit()
+    ext.forget_keys()
     reindex_catalogue(db, app.extensions["search"])
     ids = {k: (p.id, p.gtin, p.name_en, p.name_bn) for k, p in products.items()}
     s.close()
     return {"products": ids, "labels": labels}
+
+
+def seed_verdict_cases(s: Any, ext: Any, products: dict[str, Any], batches: dict[str, Any],
+                       labels: dict[str, str]) -> None:
+    """A label for every verdict a consumer can meet: copied (flagged genuine), recalled, not genuine, a product
+    address (unknown) and one signed by a key the registry has since distrusted."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from signing.keys import KeyStatus, Signer, encode_b64url, encode_public_key
+    from signing.labels import issue_label_url, parse_label_url
+    from signing.models import Recall, SigningKey, Unit
+
+    now = datetime.now(UTC)
+    copied = parse_label_url(labels["laptop-b"])
+    s.add(Unit(gtin=copied.gtin, serial=copied.serial, batch_id=batches["laptop-b"].id,
+               product_id=products["laptop-b"].id, first_seen_at=now - timedelta(days=3), first_district="sylhet",
+               scan_count=9, flags=["far_apart_districts", "many_devices"], flagged_at=now - timedelta(days=1)))
+    s.add(Recall(scope="batch", product_id=products["phone-a"].id, batch_id=batches["phone-a"].id,
+                 gtin=products["phone-a"].gtin, reason_en="The battery can swell after long charging.",
+                 reason_bn="দীর্ঘক্ষণ চার্জ দিলে ব্যাটারি ফুলে যেতে পারে।",
+                 instructions_en="Stop charging it and take it to any Ekota service centre for a free battery.",
+                 instructions_bn="চার্জ দেওয়া বন্ধ করুন এবং বিনামূল্যে ব্যাটারির জন্য যেকোনো একতা সার্ভিস সেন্টারে নিন।",
+                 contact="16xxx · care@ekota.example.com.bd", recalled_at=now - timedelta(days=2)))
+    base, _, parameter = labels["laptop-a"].partition("?s=")
+    labels["not-genuine"] = base[:-1] + ("A" if base[-1] != "A" else "B") + "?s=" + parameter
+    labels["product-address"] = base.split("/21/")[0]
+    stolen = Signer.from_private_key(Ed25519PrivateKey.generate())
+    s.add(SigningKey(kid=stolen.kid, public_x=encode_b64url(encode_public_key(stolen.private_key.public_key())),
+                     status=KeyStatus.COMPROMISED.value, source="test: a key that was stolen",
+                     created_at=now - timedelta(days=30), retired_at=now - timedelta(days=2),
+                     compromised_after=now - timedelta(days=2)))
+    labels["untrusted"] = issue_label_url(ext.settings.public_host, products["laptop-c"].gtin, "0A1B2C3D4E5F6",
+                                          now.date(), stolen, scheme=ext.settings.public_scheme)
 
 
 @contextmanager

@@ -23,8 +23,23 @@ PUBLIC_PAGES = {
     "forgot": "/password/forgot",
     "register": "/portal/register",
     "verify-genuine": "@laptop-a",
+    "verify-copied": "@laptop-b",
+    "verify-recalled": "@phone-a",
+    "verify-suspended": "@suspended-ups",
+    "verify-expired": "@expired-ups",
     "verify-revoked": "@revoked-phone",
+    "verify-not-genuine": "@not-genuine",
+    "verify-untrusted": "@untrusted",
+    "verify-unknown": "@product-address",
     "not-found": "/products/999999",
+}
+
+
+# the card each verification page must show (templates/verify.html: one card, one message)
+VERDICT_CARDS = {
+    "verify-genuine": "genuine", "verify-copied": "copied", "verify-recalled": "recalled",
+    "verify-suspended": "suspended", "verify-expired": "expired", "verify-revoked": "revoked",
+    "verify-not-genuine": "not_genuine", "verify-untrusted": "untrusted_key", "verify-unknown": "unknown",
 }
 
 
@@ -46,6 +61,8 @@ def test_public_pages_have_no_serious_accessibility_violations(site: Any, page_f
         page.goto(_url(site, template))
         page.wait_for_load_state()
         screenshot(page, f"{name}-{lang[:2]}-{360 if width == 'phone' else 1280}")
+        if name in VERDICT_CARDS:
+            assert page.locator(f"section.verdict-{VERDICT_CARDS[name]}").count() == 1, name
         if width == "phone":
             assert page.evaluate("document.documentElement.scrollWidth") <= 360, f"{name} scrolls sideways"
         violations = run_axe(page)

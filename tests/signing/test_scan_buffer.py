@@ -20,8 +20,8 @@ from sqlalchemy import create_engine, func, select, text
 from signing import parse_label_url
 from signing.models import Scan, Unit
 from signing.scans import BufferedScanRecorder
-from tests.conftest import app_settings
-from tests.factories import CertificateFactory, ProductFactory, licensed, make_party
+from tests.conftest import ADDRESS_IN, app_settings, from_address
+from tests.factories import RECALL_WORDS, CertificateFactory, ProductFactory, licensed, make_party
 
 ROOT = Path(__file__).resolve().parents[2]
 JSON = {"Accept": "application/json"}
@@ -100,11 +100,10 @@ def labels(worker: Any) -> dict[str, Any]:
     return found
 
 
-def verdict(client: Any, url: str, **params: str) -> dict[str, Any]:
-    from urllib.parse import urlencode
-
-    headers = JSON | ({"User-Agent": params.pop("agent")} if "agent" in params else {})
-    resp = client.get(url + ("&" + urlencode(params) if params else ""), headers=headers)
+def verdict(client: Any, url: str, *, address: str = "127.0.0.1", agent: str | None = None) -> dict[str, Any]:
+    """The JSON verdict for a client at ``address`` (its district comes from tests/data/ip-districts.csv)."""
+    headers = JSON | ({"User-Agent": agent} if agent else {})
+    resp = client.get(url, headers=headers, **from_address(address))
     assert resp.status_code == 200, resp.get_data(as_text=True)
     body: dict[str, Any] = resp.get_json()
     return body
@@ -129,7 +128,7 @@ def test_scans_are_counted_at_once_and_reach_the_database_when_the_buffer_is_wri
 ) -> None:
     client, url = worker.test_client(), labels["urls"][0]
     recorder = worker.extensions["signing"].scans
-    first = verdict(client, url, district="sylhet")
+    first = verdict(client, url, address=ADDRESS_IN["sylhet"])
     assert first["verdict"] == "genuine" and first["scan_count"] == 1
     assert first["first_seen"]["district"] == "sylhet"
     assert [verdict(client, url)["scan_count"] for _ in range(3)] == [2, 3, 4]
@@ -167,12 +166,12 @@ def test_far_apart_districts_are_flagged_across_the_buffer_and_the_database(
     recorder = worker.extensions["signing"].scans
     one, two = labels["urls"][:2]
     # both scans still buffered
-    assert verdict(client, one, district="dhaka")["clone_warning"] is False
-    assert verdict(client, one, district="chattogram")["clone_warning"]["flags"] == ["far_apart_districts"]
+    assert verdict(client, one, address=ADDRESS_IN["dhaka"])["clone_warning"] is False
+    assert verdict(client, one, address=ADDRESS_IN["chattogram"])["clone_warning"]["flags"] == ["far_apart_districts"]
     # one scan written, the next one buffered
-    assert verdict(client, two, district="dhaka")["clone_warning"] is False
+    assert verdict(client, two, address=ADDRESS_IN["dhaka"])["clone_warning"] is False
     recorder.flush()
-    flagged = verdict(client, two, district="sylhet")
+    flagged = verdict(client, two, address=ADDRESS_IN["sylhet"])
     assert flagged["verdict"] == "genuine"
     assert flagged["clone_warning"]["flags"] == ["far_apart_districts"]
     recorder.flush()
@@ -191,27 +190,44 @@ def test_many_devices_are_counted_over_stored_and_buffered_scans(worker: Any, la
     limit = worker.extensions["signing"].settings.clone_rules.max_devices
     warnings = []
     for n in range(limit + 1):
-        warnings.append(verdict(client, url, agent=f"Phone {n} Mobile")["clone_warning"])
+        warnings.append(verdict(client, url, address=f"10.1.7.{n}")["clone_warning"])
         if n == limit // 2:
             recorder.flush()
     assert warnings[:limit] == [False] * limit
     assert warnings[limit]["flags"] == ["many_devices"]
     recorder.flush()
-    assert verdict(client, url, agent="Phone 0 Mobile")["clone_warning"]["flags"] == ["many_devices"]
+    assert verdict(client, url, address="10.1.7.0")["clone_warning"]["flags"] == ["many_devices"]
 
 
-def test_a_recalled_unit_is_revoked_and_its_later_scans_flagged(worker: Any, labels: dict[str, Any]) -> None:
+def test_one_client_scanning_again_and_again_never_flags_a_unit(worker: Any, labels: dict[str, Any]) -> None:
+    client = worker.test_client()
+    recorder = worker.extensions["signing"].scans
+    url = labels["urls"][0]
+    limit = worker.extensions["signing"].settings.clone_rules.max_devices
+    for n in range(3 * limit):
+        body = verdict(client, url, address=ADDRESS_IN["sylhet"], agent=f"Browser {n} Mobile")
+        assert body["clone_warning"] is False, n
+        if n == limit:
+            recorder.flush()
+    # the district a client claims is not read: a bystander cannot place a scan in another division
+    claimed = client.get(url + "&district=chattogram", headers=JSON, **from_address(ADDRESS_IN["sylhet"]))
+    assert claimed.get_json()["clone_warning"] is False
+
+
+def test_a_recalled_unit_says_recalled_with_the_manufacturers_words_and_no_copy_warning(
+    worker: Any, labels: dict[str, Any]
+) -> None:
     client = worker.test_client()
     url = labels["urls"][0]
     assert verdict(client, url)["verdict"] == "genuine"
-    resp = client.post(
-        "/api/v1/units/recall", json={"url": url, "reason": "stolen shipment"}, headers=labels["headers"]
-    )
-    assert resp.status_code == 200, resp.get_json()
-    body = verdict(client, url)
-    assert body["verdict"] == "revoked"
+    resp = client.post("/api/v1/units/recall", json={"url": url, **RECALL_WORDS}, headers=labels["headers"])
+    assert resp.status_code == 201, resp.get_json()
+    body = verdict(client, url, address=ADDRESS_IN["chattogram"])
+    assert body["verdict"] == "recalled"
+    assert body["recall"]["reason_bn"] == RECALL_WORDS["reason_bn"]
+    assert body["recall"]["instructions_en"] == RECALL_WORDS["instructions_en"]
     assert body["scan_count"] == 2
-    assert body["clone_warning"]["flags"] == ["scanned_after_recall"]
+    assert body["clone_warning"] is False
     worker.extensions["signing"].scans.flush()
     assert stored(worker, url) == (2, 2)
 
@@ -249,8 +265,8 @@ def test_two_workers_add_up_and_the_earliest_first_sighting_wins(
     other = make_worker(tmp_path, scan_db)
     url = labels["urls"][0]
     a, b = worker.test_client(), other.test_client()
-    first = verdict(a, url, district="sylhet")
-    assert verdict(b, url, district="dhaka")["scan_count"] == 1  # a's scan is not written yet: not seen
+    first = verdict(a, url, address=ADDRESS_IN["sylhet"])
+    assert verdict(b, url, address=ADDRESS_IN["dhaka"])["scan_count"] == 1  # a's scan is not written yet: not seen
     other.extensions["signing"].scans.flush()
     worker.extensions["signing"].scans.flush()
     assert stored(worker, url) == (2, 2)

@@ -65,15 +65,15 @@ def test_public_host_and_scheme_follow_public_base_url() -> None:
     assert live.status_list_uri == "https://Verify.MIB.gov.bd/status/1"
 
 
-def test_district_comes_from_the_consumer_then_the_ip_table(tmp_path: Path) -> None:
+def test_district_comes_from_the_ip_table_only(tmp_path: Path) -> None:
     table = tmp_path / "ip.csv"
     table.write_text("# office ranges\n103.4.144.0/22,Sylhet\n2001:db8::/32,চট্টগ্রাম\n", encoding="utf-8")
     configured = settings(ENV="production", SIGNING_IP_DISTRICTS=str(table), SIGNING_KEY_PATH="/k.pem")
-    assert locate_district(configured, ScanContext("103.4.145.9", "", None)) == ("sylhet", "ip")
-    assert locate_district(configured, ScanContext("2001:db8::1", "", None)) == ("chattogram", "ip")
-    assert locate_district(configured, ScanContext("103.4.145.9", "", "Khulna")) == ("khulna", "shared")
-    assert locate_district(configured, ScanContext("8.8.8.8", "", "Atlantis")) == (None, None)
-    assert locate_district(settings(), ScanContext("127.0.0.1", "", None)) == ("dhaka", "ip")  # demo only
+    assert locate_district(configured, ScanContext("103.4.145.9", "")) == ("sylhet", "ip")
+    assert locate_district(configured, ScanContext("2001:db8::1", "")) == ("chattogram", "ip")
+    assert locate_district(configured, ScanContext("8.8.8.8", "")) == (None, None)
+    assert locate_district(configured, ScanContext("not an address", "")) == (None, None)
+    assert locate_district(settings(), ScanContext("127.0.0.1", "")) == ("dhaka", "ip")  # demo only
     table.write_text("10.0.0.0/8,Atlantis\n", encoding="utf-8")
     with pytest.raises(Exception, match="unknown district"):
         load_ip_districts(table)
@@ -98,6 +98,20 @@ def test_device_hash_is_keyed_and_short() -> None:
     assert len(hash_device("secret-a", context)) == 16
     assert hash_device("secret-a", context) != hash_device("secret-b", context)
     assert "203.0.113.9" not in hash_device("secret-a", context)
+
+
+def test_one_client_is_one_device_whatever_browser_it_claims() -> None:
+    """A bystander cannot make one phone count as many by changing its browser string or its IPv6 address
+    within its /64; another address is another client."""
+    same = {
+        hash_device("k", ScanContext("203.0.113.9", agent)) for agent in ("Phone", "Other Mobile", "", "curl/8")
+    }
+    assert len(same) == 1
+    v6 = {hash_device("k", ScanContext(f"2001:db8:1:2::{n:x}", "Phone")) for n in range(1, 50)}
+    assert len(v6) == 1
+    assert hash_device("k", ScanContext("::ffff:203.0.113.9", "Phone")) in same
+    assert hash_device("k", ScanContext("203.0.113.10", "Phone")) not in same
+    assert hash_device("k", ScanContext("2001:db8:1:3::1", "Phone")) not in v6
 
 
 def test_rate_limits() -> None:

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from signing import KeyRing, load_status_list, parse_label_url, verify_record
-from tests.factories import CertificateFactory, ProductFactory, licensed, make_party
+from tests.conftest import ADDRESS_IN, from_address
+from tests.factories import RECALL_WORDS, CertificateFactory, ProductFactory, licensed, make_party
 
 JSON = {"Accept": "application/json"}
 
@@ -49,12 +50,15 @@ def batch_urls(client: Any, maker: Any, batch: dict[str, Any], stop: int = 5) ->
     return resp.get_data(as_text=True).split()
 
 
-def verdict_of(client: Any, url: str, headers: dict[str, str] | None = None, **params: str) -> dict[str, Any]:
+def verdict_of(
+    client: Any, url: str, headers: dict[str, str] | None = None, *, address: str = "127.0.0.1", **params: str
+) -> dict[str, Any]:
+    """The JSON verdict of ``url`` for a client at ``address`` (scan places come from the address alone)."""
     from urllib.parse import urlencode
 
     if params:
         url += ("&" if "?" in url else "?") + urlencode(params)
-    resp = client.get(url, headers=JSON | (headers or {}))
+    resp = client.get(url, headers=JSON | (headers or {}), **from_address(address))
     assert resp.status_code == 200, resp.get_data(as_text=True)
     return resp.get_json()
 
@@ -70,7 +74,7 @@ def test_jwks_publishes_the_current_key(sclient: Any) -> None:
 def test_approving_a_product_signs_a_record_that_verifies_offline(
     sclient: Any, ssession: Any, maker: Any, reviewer: Any
 ) -> None:
-    p = ProductFactory(manufacturer_id=maker.manufacturer.id, status="submitted")
+    p = ProductFactory(manufacturer_id=maker.manufacturer.id, category="laptops", status="submitted")
     ssession.commit()
     resp = sclient.post(f"/api/v1/products/{p.id}/approve", json={}, headers=reviewer.headers)
     assert resp.status_code == 200, resp.get_json()
@@ -92,7 +96,7 @@ def test_approving_a_product_signs_a_record_that_verifies_offline(
 def test_a_genuine_label_page_and_json(sclient: Any, maker: Any, product: Any) -> None:
     url = batch_urls(sclient, maker, new_batch(sclient, maker, product))[0]
     assert url.startswith("https://VERIFY.EXAMPLE.GOV.BD/01/")
-    body = verdict_of(sclient, url, district="sylhet")
+    body = verdict_of(sclient, url, address=ADDRESS_IN["sylhet"])
     assert body["verdict"] == "genuine", body
     assert body["product"]["gtin"] == product.gtin
     assert body["licence"]["valid"] is True
@@ -167,11 +171,9 @@ def test_suspension_revocation_and_recall_change_the_verdict_and_the_status_list
 ) -> None:
     batch = new_batch(sclient, maker, product)
     first, second = batch_urls(sclient, maker, batch, stop=2)
-    resp = sclient.post(
-        "/api/v1/units/recall", json={"url": second, "reason": "stolen from warehouse"}, headers=maker.headers
-    )
-    assert resp.status_code == 200, resp.get_json()
-    assert verdict_of(sclient, second)["verdict"] == "revoked"
+    resp = sclient.post("/api/v1/units/recall", json={"url": second, **RECALL_WORDS}, headers=maker.headers)
+    assert resp.status_code == 201, resp.get_json()
+    assert verdict_of(sclient, second)["verdict"] == "recalled"
     assert verdict_of(sclient, first)["verdict"] == "genuine"
     resp = sclient.post(
         f"/api/v1/products/{product.id}/suspend", json={"reason": "audit"}, headers=reviewer.headers
@@ -233,8 +235,8 @@ def test_far_apart_districts_flag_a_copied_label_for_the_manufacturer(
     sclient: Any, maker: Any, product: Any
 ) -> None:
     url = batch_urls(sclient, maker, new_batch(sclient, maker, product))[0]
-    assert verdict_of(sclient, url, district="dhaka")["clone_warning"] is False
-    flagged = verdict_of(sclient, url, district="chattogram")
+    assert verdict_of(sclient, url, address=ADDRESS_IN["dhaka"])["clone_warning"] is False
+    flagged = verdict_of(sclient, url, address=ADDRESS_IN["chattogram"])
     assert flagged["verdict"] == "genuine"
     assert flagged["clone_warning"]["flags"] == ["far_apart_districts"]
     units = sclient.get(f"/api/v1/products/{product.id}/units?flagged=true", headers=maker.headers).get_json()
@@ -246,7 +248,7 @@ def test_many_devices_flag_a_copied_label(
 ) -> None:
     url = batch_urls(sclient, maker, new_batch(sclient, maker, product))[0]
     limit = sapp.extensions["signing"].settings.clone_rules.max_devices
-    bodies = [verdict_of(sclient, url, headers={"User-Agent": f"Phone {n} Mobile"}) for n in range(limit + 1)]
+    bodies = [verdict_of(sclient, url, address=f"10.1.7.{n}") for n in range(limit + 1)]
     assert bodies[limit - 1]["clone_warning"] is False
     assert bodies[limit]["clone_warning"]["flags"] == ["many_devices"]
 
@@ -358,9 +360,10 @@ def test_batch_and_recall_changes_are_audited(
 
     batch = new_batch(sclient, maker, product)
     url = batch_urls(sclient, maker, batch)[0]
-    sclient.post(
-        "/api/v1/units/recall", json={"url": url, "reason": "lost in transit"}, headers=maker.headers
-    )
+    recall = sclient.post("/api/v1/units/recall", json={"url": url}, headers=maker.headers)
+    assert recall.status_code == 422 and recall.get_json()["errors"][0]["field"] == "reason_en"
+    recall = sclient.post("/api/v1/units/recall", json={"url": url, **RECALL_WORDS}, headers=maker.headers)
+    assert recall.status_code == 201
     sclient.post(
         f"/api/v1/batches/{batch['id']}/status",
         json={"status": "suspended", "reason": "check"},

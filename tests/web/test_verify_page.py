@@ -17,6 +17,7 @@ VERDICTS = {
     "suspended": ("স্থগিত", "Suspended"),
     "revoked": ("বাতিল", "Revoked"),
     "expired": ("মেয়াদোত্তীর্ণ", "Expired"),
+    "recalled": ("প্রত্যাহার করা হয়েছে", "Recalled"),
     "untrusted_key": ("অবিশ্বস্ত", "Untrusted"),
     "unknown": ("অজানা", "Unknown"),
 }
@@ -43,16 +44,21 @@ def _open(app: Any, client: Any, path: str) -> str:
     return resp.get_data(as_text=True)
 
 
+def render_verdict(app: Any, lang: str, **body: Any) -> str:
+    body = {"reasons": [{"code": "x", "detail": "because"}], "serial": "ABC",
+            "product": {"id": 1, "name_en": "Ekota Phone", "name_bn": "একতা ফোন", "gtin": "02100000000012"},
+            "licence": {"status": "licensed", "number": "MIB-2026-000123", "valid": True},
+            "certificates": [{"scheme": "BTRC", "number": "BTRC-77", "valid": True}],
+            "first_seen": {"at": "2026-03-05T08:00:00+00:00", "district": "khulna", "district_name": "Khulna",
+                           "district_name_bn": "খুলনা"}, "scan_count": 12, "clone_warning": False} | body
+    with app.test_request_context(f"/01/02100000000012/21/ABC?lang={lang}"):
+        return render_template("verify.html", v=body)
+
+
 @pytest.mark.parametrize("verdict", list(VERDICTS))
 @pytest.mark.parametrize("lang", ["bn", "en"])
 def test_every_verdict_reads_in_both_languages(app: Any, verdict: str, lang: str) -> None:
-    body = {"verdict": verdict, "reasons": [{"code": "x", "detail": "because"}], "serial": "ABC",
-            "product": {"id": 1, "name_en": "Ekota Phone", "name_bn": "একতা ফোন", "gtin": "02100000000012"},
-            "first_seen": {"at": "2026-03-05T08:00:00+00:00", "district": "khulna", "district_name": "Khulna",
-                           "district_name_bn": "খুলনা"}, "scan_count": 12,
-            "clone_warning": {"flags": ["many_devices"], "reasons": ["verified from many devices"]}}
-    with app.test_request_context(f"/01/02100000000012/21/ABC?lang={lang}"):
-        html = render_template("verify.html", v=body)
+    html = render_verdict(app, lang, verdict=verdict)
     bn, en = VERDICTS[verdict]
     first, other = (bn, en) if lang == "bn" else (en, bn)
     assert f'<h1 id="verdict-word" class="verdict-word">{first}</h1>' in html
@@ -60,9 +66,48 @@ def test_every_verdict_reads_in_both_languages(app: Any, verdict: str, lang: str
     assert f"verdict-{verdict}" in html and 'class="verdict-icon"' in html
     assert ("খুলনা" if lang == "bn" else "Khulna") in html
     assert ("১২" if lang == "bn" else "12") in html
-    assert "clone-warning" in html
+
+
+@pytest.mark.parametrize("lang", ["bn", "en"])
+def test_a_flagged_genuine_label_is_one_amber_card_not_a_green_one(app: Any, lang: str) -> None:
+    html = render_verdict(
+        app, lang, verdict="genuine", clone_warning={"flags": ["many_devices"], "reasons": ["many devices"]}
+    )
+    card = html.split('<section class="verdict', 1)[1].split("</section>", 1)[0]
+    assert "verdict-copied" in card and "verdict-genuine" not in html
+    words = ("আসল লেবেল — নকল থাকতে পারে", "Genuine label — copies may exist")
+    assert (words[0] if lang == "bn" else words[1]) in card
     assert ("এক ইউনিটের স্বাভাবিকের চেয়ে বেশি ফোন থেকে যাচাই করা হয়েছে" if lang == "bn"
-            else "Checked from more phones than one unit normally is") in html
+            else "Checked from more phones than one unit normally is") in card
+    assert "/report" in card  # what to do sits in the card itself
+
+
+@pytest.mark.parametrize("verdict", ["not_genuine", "untrusted_key"])
+def test_a_forged_or_untrusted_label_says_what_to_do_and_endorses_nothing(app: Any, verdict: str) -> None:
+    html = render_verdict(app, "en", verdict=verdict)
+    card = html.split('<section class="verdict', 1)[1].split("</section>", 1)[0]
+    assert "/report" in card and "Report a fake" in card
+    assert "Do not buy this product" in card
+    assert "MIB-2026-000123" not in html and "BTRC-77" not in html  # no licence block to read as endorsement
+    assert "Brand licence" not in html
+    assert "The label names this product" in html
+    if verdict == "untrusted_key":
+        assert "Treat the product as not genuine" in card
+
+
+@pytest.mark.parametrize("lang", ["bn", "en"])
+def test_a_recall_shows_the_makers_words_and_no_fake_report(app: Any, lang: str) -> None:
+    recall = {"scope": "batch", "reason_en": "Battery may swell.", "reason_bn": "ব্যাটারি ফুলে যেতে পারে।",
+              "instructions_en": "Return it to any service centre.", "instructions_bn": "যেকোনো সার্ভিস সেন্টারে ফেরত দিন।",
+              "contact": "16123", "recalled_at": "2026-11-30T10:00:00+00:00"}
+    html = render_verdict(app, lang, verdict="recalled", recall=recall)
+    assert "verdict-recalled" in html and "16123" in html
+    mine, other = (("ব্যাটারি ফুলে যেতে পারে।", "Battery may swell.") if lang == "bn"
+                   else ("Battery may swell.", "ব্যাটারি ফুলে যেতে পারে।"))
+    assert mine in html and other in html  # the other language is there too, marked as such
+    assert ("যেকোনো সার্ভিস সেন্টারে ফেরত দিন।" if lang == "bn" else "Return it to any service centre.") in html
+    main = html.split("<main", 1)[1].split("</main>", 1)[0]  # the site's menu links to reports on every page
+    assert "/report" not in main and "clone-warning" not in main
 
 
 def test_a_genuine_label_then_tampered_then_revoked(app: Any, client: Any, session: Any, maker: Any) -> None:
