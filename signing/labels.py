@@ -335,8 +335,9 @@ def verify_label_url(
        ``not_genuine`` (``future_dated``);
     5. check the Ed25519 signature over the COSE Sig_structure — else ``not_genuine``;
     6. if a verified status list is given, it must list the product (else ``unknown``) and the serial's
-       batch (else ``not_genuine``), and the licence, the batch and the unit must not be withdrawn; for a key
-       that is compromised since after the issue day, see :meth:`StatusSnapshot.check_unit`.
+       batch (else ``not_genuine``), and the licence and the batch must not be withdrawn; for a key that is
+       compromised since after the issue day, see :meth:`StatusSnapshot.check_unit`; then a recalled product,
+       batch or unit is ``recalled``.
 
     Without a status list, step 6 is left out: callers that have no other source of status (the offline
     verifier) must not call the result genuine.
@@ -421,3 +422,4 @@ def check_label_status(label: LabelURL, status: StatusSnapshot, key: PublishedKe
     status.check_product(label.gtin)
     if label.serial is not None:
         status.check_unit(label.gtin, label.serial, compromised_after=key.compromised_after)
+    status.check_recalls(label.gtin, label.serial)

@@ -30,7 +30,7 @@ from signing.errors import LabelURLError, Reason, RecordFormatError, SigningErro
 from signing.keys import KeyRing, coerce_keyring
 from signing.labels import LabelURL, parse_label_url, verify_label_url, verify_label_urls
 from signing.records import SignedRecord, verify_record
-from signing.status import StatusSnapshot, load_status_list
+from signing.status import RecalledError, StatusSnapshot, load_status_list
 
 __all__ = [
     "EXIT_CODES",
@@ -174,6 +174,16 @@ def read_status(
         )
 
 
+def describe_recall(error: VerificationError | None) -> dict[str, Any]:
+    """``{"recall": {"on", "reason_en", "reason_bn"}}`` for a recall the status list describes, else ``{}``."""
+    if not isinstance(error, RecalledError) or error.recall is None:
+        return {}
+    recall = error.recall
+    return {
+        "recall": {"on": recall.on.isoformat(), "reason_en": recall.reason_en, "reason_bn": recall.reason_bn}
+    }
+
+
 def exit_code_of(error: VerificationError | None) -> int:
     """The process exit code for one verdict (``None``: genuine)."""
     if error is None:
@@ -249,7 +259,8 @@ def verify_url_lines(
             if exit_code == EXIT_CODES[Verdict.GENUINE]:
                 exit_code = exit_code_of(error)
         if as_json:
-            print(json.dumps({"url": url, "verdict": verdict.value, "reason": reason, "detail": detail}))
+            report = {"url": url, "verdict": verdict.value, "reason": reason, "detail": detail}
+            print(json.dumps(report | describe_recall(error), ensure_ascii=False))
         else:
             print(f"{verdict.value}\t{reason or '-'}\t{url}")
     return exit_code
@@ -280,7 +291,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except VerificationError as exc:
         error = exc
         verdict, reason, detail = exc.verdict, exc.reason.value, exc.detail
-    report = {"verdict": verdict.value, "reason": reason, "detail": detail, **describe(target)}
+    recall = describe_recall(error)
+    report = {"verdict": verdict.value, "reason": reason, "detail": detail, **recall, **describe(target)}
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
     else:
@@ -288,6 +300,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if reason:
             print(f"reason: {reason}")
         print(f"why: {detail}")
+        if recall:
+            print(f"recalled on: {recall['recall']['on']}")
+            print(f"recall reason: {recall['recall']['reason_en']}")
+            print(f"প্রত্যাহারের কারণ: {recall['recall']['reason_bn']}")
         for name, value in describe(target).items():
             if value is not None:
                 print(f"{name}: {value}")

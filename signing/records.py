@@ -329,7 +329,8 @@ def verify_record(
        content: ``unknown`` (``check_online``) — the registry re-signs current records under a trusted key
        when a key is compromised, so the current record is at the record endpoint;
     6. check the licence the record states and its validity period against ``now``;
-    7. if a verified status list is given, it must list the product and its licence must be in force.
+    7. if a verified status list is given, it must list the product, its licence must be in force and the
+       product must not be recalled (``recalled``).
     """
     # 1.
     if not isinstance(signed, SignedRecord):
@@ -362,6 +363,7 @@ def verify_record(
     # 7.
     if status is not None:
         status.check_product(record.gtin)
+        status.check_recalls(record.gtin, None)
 
 
 def check_licence(record: AuthenticityRecord, today: date) -> None:

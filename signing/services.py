@@ -51,6 +51,7 @@ from signing.keys import (
 from signing.labels import LabelURL, issue_label_urls, normalize_host, parse_label_url, verify_label_url
 from signing.models import (
     ConsumerReport,
+    Recall,
     Scan,
     SerialBatch,
     SignedRecordRow,
@@ -69,7 +70,15 @@ from signing.serials import (
     encode_batch_prefix,
     generate_batch_secret,
 )
-from signing.status import StatusList, StatusSnapshot, StatusValue, day_number, sign_status_list
+from signing.status import (
+    GTINRecalls,
+    RecallSummary,
+    StatusList,
+    StatusSnapshot,
+    StatusValue,
+    day_number,
+    sign_status_list,
+)
 
 if TYPE_CHECKING:
     from signing.scans import ScanRecorder
@@ -525,6 +534,9 @@ def build_status_snapshot(session: Session, uri: str) -> StatusSnapshot:
     recalled: dict[str, set[str]] = {}
     for gtin, serial in session.execute(select(Unit.gtin, Unit.serial).where(Unit.recalled_at.is_not(None))):
         recalled.setdefault(gtin, set()).add(serial)
+    recalls = build_recall_claims(session)
+    for gtin, of_gtin in recalls.items():
+        recalled.setdefault(gtin, set()).update(of_gtin.units)
     return StatusSnapshot(
         uri=uri,
         statuses=statuses,
@@ -532,7 +544,36 @@ def build_status_snapshot(session: Session, uri: str) -> StatusSnapshot:
         batch_index=batch_index,
         batch_days=batch_days,
         recalled_units={gtin: frozenset(serials) for gtin, serials in recalled.items()},
+        recalls=recalls,
     )
+
+
+def build_recall_claims(session: Session) -> dict[str, GTINRecalls]:
+    """Every recall, as the status list carries it: per GTIN, the earliest recall of the product, of each
+    batch (by prefix) and of each unit (by serial), with its day and its reason cut short."""
+    products: dict[str, RecallSummary] = {}
+    batches: dict[str, dict[str, RecallSummary]] = {}
+    units: dict[str, dict[str, RecallSummary]] = {}
+    rows = session.execute(
+        select(
+            Recall.scope, Recall.gtin, Recall.serial, Recall.recalled_at, Recall.reason_en, Recall.reason_bn
+        )
+        .add_columns(SerialBatch.prefix)
+        .outerjoin(SerialBatch, SerialBatch.id == Recall.batch_id)
+        .order_by(Recall.recalled_at, Recall.id)
+    )
+    for scope, gtin, serial, recalled_at, reason_en, reason_bn, prefix in rows:
+        summary = RecallSummary.short(recalled_at.astimezone(UTC).date(), reason_en, reason_bn)
+        if scope == "product":
+            products.setdefault(gtin, summary)
+        elif scope == "batch" and prefix is not None:
+            batches.setdefault(gtin, {}).setdefault(prefix, summary)
+        elif scope == "unit" and serial is not None:
+            units.setdefault(gtin, {}).setdefault(serial, summary)
+    return {
+        gtin: GTINRecalls(products.get(gtin), batches.get(gtin, {}), units.get(gtin, {}))
+        for gtin in sorted({*products, *batches, *units})
+    }
 
 
 def publish_status_list(

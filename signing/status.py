@@ -9,7 +9,9 @@ The token is a compact JWS (``typ`` ``statuslist+jwt``, ``alg`` ``EdDSA``) whose
 standard ``sub``/``iat``/``exp``/``ttl``/``status_list`` claims and registry claims that let an offline
 verifier find a label's entries without any other data: ``gtin_index`` (GTIN-14 → index of its licence),
 ``batch_index`` (GTIN-14 → batch prefix → index), ``batch_days`` (GTIN-14 → batch prefix → the day the batch
-was created, in days since 1970-01-01) and ``recalled_units`` (GTIN-14 → recalled serials).
+was created, in days since 1970-01-01), ``recalled_units`` (GTIN-14 → recalled serials) and ``recalls``
+(GTIN-14 → the product's recall, its batches' recalls by prefix and its units' recalls by serial, each as
+``{"on": day, "en": reason, "bn": reason}`` with the reason cut to :data:`RECALL_REASON_CHARS`).
 
 The list is the whole truth an offline verifier has, so it fails closed: a GTIN it does not list is
 ``unknown``, a serial whose batch prefix it does not list is ``not_genuine``, and for a label signed by a
@@ -42,6 +44,9 @@ from signing.records import canonicalize
 
 __all__ = [
     "STATUS_LIST_TYPE",
+    "GTINRecalls",
+    "RecallSummary",
+    "RecalledError",
     "StatusList",
     "StatusSnapshot",
     "StatusValue",
@@ -121,6 +126,81 @@ class StatusList:
         return cls(size=len(raw) * 8 // bits, bits=bits, data=raw)
 
 
+RECALL_REASON_CHARS = 120  # a recall's reason in the list, per language; the full text is online
+
+
+@dataclass(frozen=True)
+class RecallSummary:
+    """A recall as the status list carries it: the day and the reason, short, in English and Bangla."""
+
+    on: date
+    reason_en: str
+    reason_bn: str
+
+    @classmethod
+    def short(cls, on: date, reason_en: str, reason_bn: str) -> RecallSummary:
+        return cls(on, shorten(reason_en), shorten(reason_bn))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"on": day_number(self.on), "en": self.reason_en, "bn": self.reason_bn}
+
+    @classmethod
+    def from_json(cls, data: Any) -> RecallSummary:
+        if not isinstance(data, Mapping):
+            raise RecordFormatError("a recall is an object with 'on', 'en' and 'bn'", field="recalls")
+        return cls(EPOCH + timedelta(days=int(data["on"])), str(data["en"]), str(data["bn"]))
+
+
+def shorten(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= RECALL_REASON_CHARS else text[: RECALL_REASON_CHARS - 1].rstrip() + "…"
+
+
+@dataclass(frozen=True)
+class GTINRecalls:
+    """The recalls of one GTIN: the whole product, batches by prefix, units by serial."""
+
+    product: RecallSummary | None = None
+    batches: dict[str, RecallSummary] = field(default_factory=dict)
+    units: dict[str, RecallSummary] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        if self.product is not None:
+            data["product"] = self.product.to_json()
+        if self.batches:
+            data["batches"] = {prefix: r.to_json() for prefix, r in sorted(self.batches.items())}
+        if self.units:
+            data["units"] = {serial: r.to_json() for serial, r in sorted(self.units.items())}
+        return data
+
+    @classmethod
+    def from_json(cls, data: Any) -> GTINRecalls:
+        if not isinstance(data, Mapping):
+            raise RecordFormatError("recalls of a GTIN is an object", field="recalls")
+        product = data.get("product")
+        return cls(
+            product=RecallSummary.from_json(product) if product is not None else None,
+            batches={str(k): RecallSummary.from_json(v) for k, v in data.get("batches", {}).items()},
+            units={str(k): RecallSummary.from_json(v) for k, v in data.get("units", {}).items()},
+        )
+
+
+NO_RECALLS = GTINRecalls()
+
+
+class RecalledError(VerificationError):
+    """``recalled``: the label is genuine, and what it names is recalled; ``recall`` is the list's summary
+    (``None`` for a unit listed only in ``recalled_units``)."""
+
+    def __init__(self, what: str, *, reason: Reason, recall: RecallSummary | None) -> None:
+        detail = f"{what} has been recalled"
+        if recall is not None:
+            detail += f" (on {recall.on.isoformat()}): {recall.reason_en} / {recall.reason_bn}"
+        super().__init__(detail + "; the registry's page for this label says what to do", reason=reason)
+        self.recall = recall
+
+
 @dataclass(frozen=True)
 class StatusSnapshot:
     """The registry's revocation state at one moment, as published in (and verified from) a status list."""
@@ -131,6 +211,7 @@ class StatusSnapshot:
     batch_index: dict[str, dict[str, int]] = field(default_factory=dict)
     batch_days: dict[str, dict[str, int]] = field(default_factory=dict)
     recalled_units: dict[str, frozenset[str]] = field(default_factory=dict)
+    recalls: dict[str, GTINRecalls] = field(default_factory=dict)
     issued_at: datetime | None = None
     expires_at: datetime | None = None
 
@@ -152,8 +233,8 @@ class StatusSnapshot:
             raise VerificationError("the product's licence has expired", reason=Reason.LICENCE_EXPIRED)
 
     def check_unit(self, gtin: str, serial: str, *, compromised_after: datetime | None = None) -> None:
-        """Raise :class:`VerificationError` unless the serial's batch is listed and in force and the unit is
-        not recalled.
+        """Raise :class:`VerificationError` unless the serial's batch is listed and in force (recalls: see
+        :meth:`check_recalls`).
 
         ``compromised_after``: the label was signed by a key that is compromised since then (and is dated
         before it).  Then a signature proves nothing, so the list must vouch for the serial, and it can do
@@ -180,13 +261,29 @@ class StatusSnapshot:
                     f"the day the key that signed this label was compromised ({format_time(compromised_after)})",
                     reason=Reason.BATCH_AFTER_COMPROMISE,
                 )
-        if serial in self.recalled_units.get(gtin, frozenset()):
-            raise VerificationError(f"unit {serial} has been recalled", reason=Reason.UNIT_RECALLED)
         if compromised_after is not None:
             raise VerificationError(
                 f"signed by a key compromised since {format_time(compromised_after)}: whether batch {prefix} "
                 "issued this serial can only be checked online",
                 reason=Reason.CHECK_ONLINE,
+            )
+
+    def check_recalls(self, gtin: str, serial: str | None) -> None:
+        """Raise :class:`RecalledError` if the product, the serial's batch or the unit is recalled (in that
+        order; call it once the label is known to be genuine)."""
+        recalls = self.recalls.get(gtin, NO_RECALLS)
+        if recalls.product is not None:
+            raise RecalledError("this product", reason=Reason.PRODUCT_RECALLED, recall=recalls.product)
+        if serial is None:
+            return
+        prefix = next((prefix for prefix in recalls.batches if serial.startswith(prefix)), None)
+        if prefix is not None:
+            raise RecalledError(
+                f"batch {prefix}", reason=Reason.BATCH_RECALLED, recall=recalls.batches[prefix]
+            )
+        if serial in recalls.units or serial in self.recalled_units.get(gtin, frozenset()):
+            raise RecalledError(
+                f"unit {serial}", reason=Reason.UNIT_RECALLED, recall=recalls.units.get(serial)
             )
 
     def to_claims(self) -> dict[str, Any]:
@@ -202,6 +299,7 @@ class StatusSnapshot:
             "recalled_units": {
                 gtin: sorted(serials) for gtin, serials in sorted(self.recalled_units.items())
             },
+            "recalls": {gtin: recalls.to_json() for gtin, recalls in sorted(self.recalls.items())},
         }
 
 
@@ -286,7 +384,10 @@ def load_status_list(
             str(gtin): frozenset(map(str, serials))
             for gtin, serials in payload.get("recalled_units", {}).items()
         }
-    except (RecordFormatError, AttributeError, TypeError, ValueError) as exc:
+        recalls = {
+            str(gtin): GTINRecalls.from_json(data) for gtin, data in payload.get("recalls", {}).items()
+        }
+    except (RecordFormatError, AttributeError, KeyError, TypeError, ValueError, OverflowError) as exc:
         raise invalid(f"malformed claims: {exc}") from exc
     indexes = list(gtin_index.values()) + [
         index for batches in batch_index.values() for index in batches.values()
@@ -300,6 +401,7 @@ def load_status_list(
         batch_index=batch_index,
         batch_days=batch_days,
         recalled_units=recalled,
+        recalls=recalls,
         issued_at=datetime.fromtimestamp(issued_at, UTC),
         expires_at=datetime.fromtimestamp(expires, UTC) if isinstance(expires, int) else None,
     )
