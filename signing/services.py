@@ -516,6 +516,10 @@ def build_status_snapshot(session: Session, uri: str) -> StatusSnapshot:
     gtin_index: dict[str, int] = {}
     batch_index: dict[str, dict[str, int]] = {}
     batch_days: dict[str, dict[str, int]] = {}
+    # creation days matter only for labels under a compromised key: list them for the batches created on or
+    # after the day of the earliest compromise (none while no key is compromised), which keeps the list small
+    earliest = session.scalar(select(func.min(SigningKey.compromised_after)))
+    days_from = day_number(earliest) if earliest is not None else None
     product_ids = [e.ref_id for e in entries if e.kind == "product"]
     batch_ids = [e.ref_id for e in entries if e.kind == "batch"]
     products = {p.id: p for p in session.scalars(select(Product).where(Product.id.in_(product_ids)))}
@@ -530,7 +534,9 @@ def build_status_snapshot(session: Session, uri: str) -> StatusSnapshot:
             batch = batches[entry.ref_id]
             statuses.set(entry.idx, BATCH_STATUS_VALUE.get(batch.status, StatusValue.INVALID))
             batch_index.setdefault(batch.gtin, {})[batch.prefix] = entry.idx
-            batch_days.setdefault(batch.gtin, {})[batch.prefix] = day_number(batch.created_at)
+            created = day_number(batch.created_at)
+            if days_from is not None and created >= days_from:
+                batch_days.setdefault(batch.gtin, {})[batch.prefix] = created
     recalled: dict[str, set[str]] = {}
     for gtin, serial in session.execute(select(Unit.gtin, Unit.serial).where(Unit.recalled_at.is_not(None))):
         recalled.setdefault(gtin, set()).add(serial)

@@ -9,7 +9,8 @@ The token is a compact JWS (``typ`` ``statuslist+jwt``, ``alg`` ``EdDSA``) whose
 standard ``sub``/``iat``/``exp``/``ttl``/``status_list`` claims and registry claims that let an offline
 verifier find a label's entries without any other data: ``gtin_index`` (GTIN-14 → index of its licence),
 ``batch_index`` (GTIN-14 → batch prefix → index), ``batch_days`` (GTIN-14 → batch prefix → the day the batch
-was created, in days since 1970-01-01), ``recalled_units`` (GTIN-14 → recalled serials) and ``recalls``
+was created, in days since 1970-01-01; the registry lists only batches created since the earliest key
+compromise, the only ones whose day changes a verdict), ``recalled_units`` (GTIN-14 → recalled serials) and ``recalls``
 (GTIN-14 → the product's recall, its batches' recalls by prefix and its units' recalls by serial, each as
 ``{"on": day, "en": reason, "bn": reason}`` with the reason cut to :data:`RECALL_REASON_CHARS`).
 

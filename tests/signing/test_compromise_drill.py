@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -213,3 +213,16 @@ def test_compromise_re_signs_the_records_under_the_current_key_and_audits_it(
         )
     )
     assert [action for action, _ in events][-2:] == ["signing.compromise_key", "signing.resign_records"]
+
+
+def test_the_status_list_carries_creation_days_only_for_batches_made_since_the_compromise(
+    drill: Drill, sclient: Any
+) -> None:
+    from signing import load_status_list
+
+    snapshot = load_status_list(drill.status.read_text(), json.loads(drill.jwks.read_text()))
+    prefix_b = (parse_label_url(drill.labels_of_b[0]).serial or "")[:3]
+    assert list(snapshot.batch_days) == [drill.product.gtin]
+    days = snapshot.batch_days[drill.product.gtin]
+    assert list(days) == [prefix_b]  # batch A predates the compromise: its day would change no verdict
+    assert days[prefix_b] >= (drill.compromised_after.date() - date(1970, 1, 1)).days
