@@ -4,6 +4,7 @@ write the demo labels."""
 from __future__ import annotations
 
 import json
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -80,6 +81,9 @@ def rotate_key_command(out_path: Path | None, pkcs11_key_label: str | None) -> N
 def compromise_command(kid: str, after: str, reason: str) -> None:
     """Distrust what KID signed after --after; what it signed before still verifies.
 
+    Then every product's current authenticity record that KID signed (or that any untrusted key signed) is
+    signed again under the current key, and the status list is republished, in the same transaction.
+
     A key id can start with '-': put the options first and '--' before it, e.g.
     flask signing compromise --after 2026-05-10T15:30:00Z -- -Q3x...
     """
@@ -97,6 +101,23 @@ def compromise_command(kid: str, after: str, reason: str) -> None:
             after={"status": row.status, "compromised_after": moment.isoformat()},
             reason=reason or None,
         )
+        now = datetime.now(UTC)
+        signer = ext.signer(session)
+        affected = services.find_records_to_resign(session, services.load_keyring(session))
+        with click.progressbar(length=len(affected), label="re-signing records", file=sys.stderr) as bar:
+            resigned = services.resign_records(
+                session, signer, ext.settings, affected, now=now, progress=bar.update
+            )
+        record_event(
+            session,
+            actor="cli",
+            action="signing.resign_records",
+            target_type="signing_key",
+            target_id=signer.kid,
+            after={"records": resigned, "products_affected": len(affected)},
+            reason=f"key {kid} compromised after {moment.isoformat()}",
+        )
+        services.publish_status_list(session, signer, ext.settings, now=now)
         session.commit()
     except SigningError as exc:
         session.rollback()
@@ -105,6 +126,7 @@ def compromise_command(kid: str, after: str, reason: str) -> None:
         session.close()
     ext.forget_keys()
     click.echo(f"key {kid} is compromised after {moment.isoformat()}")
+    click.echo(f"{resigned} records re-signed under {signer.kid}; status list republished")
 
 
 @signing_cli.command("publish-status")

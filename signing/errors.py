@@ -90,6 +90,12 @@ class Reason(StrEnum):
     STATUS_LIST_INVALID = "status_list_invalid"
     STATUS_LIST_EXPIRED = "status_list_expired"
     NO_UNIT_SIGNATURE = "no_unit_signature"
+    FUTURE_DATED = "future_dated"
+    PRODUCT_NOT_REGISTERED = "product_not_registered"
+    SERIAL_NOT_ISSUED = "serial_not_issued"
+    BATCH_AFTER_COMPROMISE = "batch_after_compromise"
+    CHECK_ONLINE = "check_online"
+    STATUS_NOT_CHECKED = "status_not_checked"
 
 
 VERDICT_OF_REASON: dict[Reason, Verdict] = {
@@ -109,6 +115,12 @@ VERDICT_OF_REASON: dict[Reason, Verdict] = {
     Reason.STATUS_LIST_INVALID: Verdict.UNKNOWN,
     Reason.STATUS_LIST_EXPIRED: Verdict.UNKNOWN,
     Reason.NO_UNIT_SIGNATURE: Verdict.UNKNOWN,
+    Reason.FUTURE_DATED: Verdict.NOT_GENUINE,
+    Reason.PRODUCT_NOT_REGISTERED: Verdict.UNKNOWN,
+    Reason.SERIAL_NOT_ISSUED: Verdict.NOT_GENUINE,
+    Reason.BATCH_AFTER_COMPROMISE: Verdict.NOT_GENUINE,
+    Reason.CHECK_ONLINE: Verdict.UNKNOWN,
+    Reason.STATUS_NOT_CHECKED: Verdict.UNKNOWN,
 }
 
 

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from mib_ed25519 import VerifyingKey as NativeVerifyingKey
 
 __all__ = [
+    "CLOCK_TOLERANCE",
     "EncryptedPKCS8FileKeySource",
     "KeyRing",
     "KeySource",
@@ -41,12 +42,16 @@ __all__ = [
     "Signer",
     "UnsafeDevelopmentKeySource",
     "UnsafeKeyWarning",
+    "check_not_future",
     "compute_key_id",
     "verify_signatures",
     "write_encrypted_pkcs8",
 ]
 
 KEY_TAG_BYTES = 5
+# How far a verifier's clock may lag the registry's: a label dated, or a record issued, later than the
+# verifier's "now" plus this is refused as future-dated (docs/formats.md, "Trust rules").
+CLOCK_TOLERANCE = timedelta(days=1)
 
 
 def encode_b64url(data: bytes) -> str:
@@ -315,6 +320,23 @@ def parse_time(text: object, member: str) -> datetime:
 
 def end_of_day(day: date) -> datetime:
     return datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC)
+
+
+def check_not_future(signed_at: datetime | date, now: datetime) -> None:
+    """Raise :class:`VerificationError` (``future_dated``) if ``signed_at`` is later than ``now`` plus
+    :data:`CLOCK_TOLERANCE`.  A day (a label's issue date) counts from its first moment (UTC), so a label
+    dated tomorrow passes and one dated the day after tomorrow does not."""
+    latest = now.astimezone(UTC) + CLOCK_TOLERANCE
+    if isinstance(signed_at, datetime):
+        future = signed_at.astimezone(UTC) > latest
+    else:
+        future = signed_at > latest.date()
+    if future:
+        raise VerificationError(
+            f"dated {signed_at.isoformat()}, after {latest.date().isoformat()} (today plus the clock "
+            "tolerance): the registry never issues future-dated labels or records",
+            reason=Reason.FUTURE_DATED,
+        )
 
 
 @dataclass(frozen=True)

@@ -22,13 +22,21 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from signing.errors import InvalidGTIN, LabelURLError, Reason, VerificationError
 from signing.gtin import normalize_gtin
-from signing.keys import KEY_TAG_BYTES, KeyRing, PublishedKey, Signer, coerce_keyring, verify_signatures
+from signing.keys import (
+    KEY_TAG_BYTES,
+    KeyRing,
+    PublishedKey,
+    Signer,
+    check_not_future,
+    coerce_keyring,
+    verify_signatures,
+)
 
 if TYPE_CHECKING:
     from signing.status import StatusSnapshot
@@ -308,11 +316,14 @@ def verify_label_url(
     url: str | LabelURL,
     jwks: KeyRing | Mapping[str, Any],
     status: StatusSnapshot | None = None,
+    *,
+    now: datetime | None = None,
 ) -> None:
     """Return ``None`` if the registry issued ``url`` and nothing known withdraws it; raise otherwise.
 
     ``url`` may be a string or an already parsed :class:`LabelURL`.  Raises :class:`VerificationError`,
-    whose ``reason`` says why and ``verdict`` what to tell a consumer.
+    whose ``reason`` says why and ``verdict`` what to tell a consumer.  ``now`` (default: the clock) is the
+    moment against which a future issue date is judged.
 
     Steps:
     1. parse the URL (any accepted spelling) — malformed is ``not_genuine``;
@@ -320,22 +331,31 @@ def verify_label_url(
        serial, because every unit label the registry issues is signed);
     3. find the key by its tag in the published keys — none is ``untrusted_key``;
     4. check that the key was trusted on the issue day (not retired before, not compromised) — else
-       ``untrusted_key``;
+       ``untrusted_key``; an issue day later than ``now`` plus :data:`~signing.keys.CLOCK_TOLERANCE` is
+       ``not_genuine`` (``future_dated``);
     5. check the Ed25519 signature over the COSE Sig_structure — else ``not_genuine``;
-    6. if a verified status list is given: the licence, the batch and the unit must not be withdrawn.
+    6. if a verified status list is given, it must list the product (else ``unknown``) and the serial's
+       batch (else ``not_genuine``), and the licence and the batch must not be withdrawn; for a key that is
+       compromised since after the issue day, see :meth:`StatusSnapshot.check_unit`; then a recalled product,
+       batch or unit is ``recalled``.
+
+    Without a status list, step 6 is left out: callers that have no other source of status (the offline
+    verifier) must not call the result genuine.
     """
-    label, key, signature = check_label_before_signature(url, jwks)
+    label, key, signature = check_label_before_signature(url, jwks, now=now)
     # 5.
     key.verify_signature(signature, label.to_be_signed())
     # 6.
     if status is not None:
-        check_label_status(label, status)
+        check_label_status(label, status, key)
 
 
 def verify_label_urls(
     urls: Iterable[str | LabelURL],
     jwks: KeyRing | Mapping[str, Any],
     status: StatusSnapshot | None = None,
+    *,
+    now: datetime | None = None,
 ) -> list[VerificationError | None]:
     """:func:`verify_label_url` for many URLs: one entry per URL, ``None`` if it is genuine and in force,
     otherwise the :class:`VerificationError` that :func:`verify_label_url` would raise for it.
@@ -345,31 +365,32 @@ def verify_label_urls(
     before any URL: if it is malformed, :class:`RecordFormatError` is raised.
     """
     keyring = coerce_keyring(jwks)
+    moment = now or datetime.now(UTC)
     results: list[VerificationError | None] = []
-    pending: list[tuple[int, LabelURL]] = []
+    pending: list[tuple[int, LabelURL, PublishedKey]] = []
     checks: list[tuple[PublishedKey, bytes, bytes]] = []
     for url in urls:
         try:
-            label, key, signature = check_label_before_signature(url, keyring)
+            label, key, signature = check_label_before_signature(url, keyring, now=moment)
         except VerificationError as exc:
             results.append(exc)
             continue
-        pending.append((len(results), label))
+        pending.append((len(results), label, key))
         checks.append((key, signature, label.to_be_signed()))
         results.append(None)
-    for (index, label), valid in zip(pending, verify_signatures(checks), strict=True):
+    for (index, label, key), valid in zip(pending, verify_signatures(checks), strict=True):
         try:
             if not valid:  # 5.
                 raise VerificationError("the signature does not match", reason=Reason.BAD_SIGNATURE)
             if status is not None:  # 6.
-                check_label_status(label, status)
+                check_label_status(label, status, key)
         except VerificationError as exc:
             results[index] = exc
     return results
 
 
 def check_label_before_signature(
-    url: str | LabelURL, jwks: KeyRing | Mapping[str, Any]
+    url: str | LabelURL, jwks: KeyRing | Mapping[str, Any], *, now: datetime | None = None
 ) -> tuple[LabelURL, PublishedKey, bytes]:
     """Steps 1 to 4 of :func:`verify_label_url`: the parsed label, the key that must have signed it and the
     signature to check."""
@@ -392,11 +413,13 @@ def check_label_before_signature(
     key = coerce_keyring(jwks).find_by_tag(label.key_tag)
     # 4.
     key.check_trusted_at(label.issued_on)
+    check_not_future(label.issued_on, now or datetime.now(UTC))
     return label, key, label.signature
 
 
-def check_label_status(label: LabelURL, status: StatusSnapshot) -> None:
-    """Step 6 of :func:`verify_label_url`: nothing in a verified status list withdraws the label."""
+def check_label_status(label: LabelURL, status: StatusSnapshot, key: PublishedKey) -> None:
+    """Step 6 of :func:`verify_label_url`: a verified status list vouches for the label (signed by ``key``)."""
     status.check_product(label.gtin)
     if label.serial is not None:
-        status.check_unit(label.gtin, label.serial)
+        status.check_unit(label.gtin, label.serial, compromised_after=key.compromised_after)
+    status.check_recalls(label.gtin, label.serial)

@@ -5,8 +5,14 @@ keys alone (and, if given, a signed status list).
 ``python -m signing verify --each-line urls.txt --jwks FILE [--status FILE]`` (one label URL per line, checked
 together with batch signature verification; one verdict per line)
 
+The verifier fails closed: it says ``genuine`` only when the signature is valid *and* a current status list
+vouches for the label.  Without ``--status`` a valid signature gives ``unknown`` with reason
+``status_not_checked`` (exit 17); with a status list past its expiry, ``unknown`` / ``status_list_expired``
+once the signature is found valid.
+
 Exit codes: 0 genuine; 10 not_genuine; 11 suspended; 12 revoked; 13 expired; 14 untrusted_key; 15 unknown;
-2 usage; 3 the input could not be read (missing file, no QR code in the image).
+16 recalled; 17 signature valid, status not checked (no ``--status``); 2 usage; 3 the input could not be
+read (missing file, no QR code in the image).
 """
 
 from __future__ import annotations
@@ -24,9 +30,17 @@ from signing.errors import LabelURLError, Reason, RecordFormatError, SigningErro
 from signing.keys import KeyRing, coerce_keyring
 from signing.labels import LabelURL, parse_label_url, verify_label_url, verify_label_urls
 from signing.records import SignedRecord, verify_record
-from signing.status import StatusSnapshot, load_status_list
+from signing.status import RecalledError, StatusSnapshot, load_status_list
 
-__all__ = ["EXIT_CODES", "InputError", "load_target", "main", "verify_target"]
+__all__ = [
+    "EXIT_CODES",
+    "EXIT_STATUS_NOT_CHECKED",
+    "InputError",
+    "exit_code_of",
+    "load_target",
+    "main",
+    "verify_target",
+]
 
 EXIT_CODES: dict[Verdict, int] = {
     Verdict.GENUINE: 0,
@@ -36,7 +50,9 @@ EXIT_CODES: dict[Verdict, int] = {
     Verdict.EXPIRED: 13,
     Verdict.UNTRUSTED_KEY: 14,
     Verdict.UNKNOWN: 15,
+    Verdict.RECALLED: 16,
 }
+EXIT_STATUS_NOT_CHECKED = 17
 EXIT_INPUT_ERROR = 3
 _IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".tif", ".tiff"}
 
@@ -110,13 +126,16 @@ def verify_target(
 ) -> None:
     """Return ``None`` if ``target`` is genuine and in force; raise :class:`VerificationError` otherwise.
 
-    ``status`` may be a verified :class:`StatusSnapshot` or the text of a Status List Token.
+    ``status`` may be a verified :class:`StatusSnapshot` or the text of a Status List Token.  Without one
+    (or with one past its expiry) nothing vouches for the label's status: a valid signature then raises
+    ``status_not_checked`` (or ``status_list_expired``), never passes.
     Raises :class:`InputError` if the target cannot be read at all.
     """
     loaded = target if isinstance(target, Target) else load_target(target)
     keyring = coerce_keyring(jwks)
     moment = now or datetime.now(UTC)
-    snapshot = load_status_list(status, keyring, now=moment) if isinstance(status, str) else status
+    found = read_status(status, keyring, moment)
+    snapshot = found if isinstance(found, StatusSnapshot) else None
     if loaded.item is None:
         raise VerificationError(
             f"not a label URL or signed record: {loaded.parse_error}", reason=Reason.MALFORMED
@@ -124,7 +143,54 @@ def verify_target(
     if isinstance(loaded.item, SignedRecord):
         verify_record(loaded.item, keyring, snapshot, now=moment)
     else:
-        verify_label_url(loaded.item, keyring, snapshot)
+        verify_label_url(loaded.item, keyring, snapshot, now=moment)
+    if isinstance(found, VerificationError):
+        raise found
+
+
+def read_status(
+    status: StatusSnapshot | str | None, keyring: KeyRing, now: datetime
+) -> StatusSnapshot | VerificationError:
+    """The verified status list, or the error that a label with a valid signature gets without one.
+
+    A list that is malformed, tampered with or signed by an untrusted key raises at once; one past its
+    expiry is set aside (returned as the error), so that the label's own signature is still judged."""
+    if isinstance(status, StatusSnapshot):
+        return status
+    if status is None:
+        return VerificationError(
+            "signature valid, status not checked: give --status with the registry's current status list "
+            "(/status/1) to know whether the product is registered and the label not withdrawn",
+            reason=Reason.STATUS_NOT_CHECKED,
+        )
+    try:
+        return load_status_list(status, keyring, now=now)
+    except VerificationError as exc:
+        if exc.reason is not Reason.STATUS_LIST_EXPIRED:
+            raise
+        return VerificationError(
+            f"signature valid, but the status could not be checked: {exc.detail}",
+            reason=Reason.STATUS_LIST_EXPIRED,
+        )
+
+
+def describe_recall(error: VerificationError | None) -> dict[str, Any]:
+    """``{"recall": {"on", "reason_en", "reason_bn"}}`` for a recall the status list describes, else ``{}``."""
+    if not isinstance(error, RecalledError) or error.recall is None:
+        return {}
+    recall = error.recall
+    return {
+        "recall": {"on": recall.on.isoformat(), "reason_en": recall.reason_en, "reason_bn": recall.reason_bn}
+    }
+
+
+def exit_code_of(error: VerificationError | None) -> int:
+    """The process exit code for one verdict (``None``: genuine)."""
+    if error is None:
+        return EXIT_CODES[Verdict.GENUINE]
+    if error.reason is Reason.STATUS_NOT_CHECKED:
+        return EXIT_STATUS_NOT_CHECKED
+    return EXIT_CODES[error.verdict]
 
 
 def describe(target: Target) -> dict[str, Any]:
@@ -175,27 +241,32 @@ def verify_url_lines(
 ) -> int:
     """``--each-line``: every non-empty line is a label URL; all are checked with one batch verification."""
     urls = [line.strip() for line in lines if line.strip()]
-    snapshot = None
+    moment = now or datetime.now(UTC)
     exit_code = EXIT_CODES[Verdict.GENUINE]
     try:
-        snapshot = (
-            load_status_list(status, keyring, now=now or datetime.now(UTC)) if status is not None else None
-        )
+        found = read_status(status, keyring, moment)
     except VerificationError as exc:  # an unusable status list says the same about every line
         errors: list[VerificationError | None] = [exc] * len(urls)
     else:
-        errors = verify_label_urls(urls, keyring, snapshot)
+        snapshot = found if isinstance(found, StatusSnapshot) else None
+        errors = verify_label_urls(urls, keyring, snapshot, now=moment)
+        if isinstance(found, VerificationError):
+            errors = [found if error is None else error for error in errors]
     for url, error in zip(urls, errors, strict=True):
-        verdict, reason, detail = Verdict.GENUINE, None, "signed by the registry and not withdrawn"
+        verdict, reason, detail = Verdict.GENUINE, None, GENUINE_DETAIL
         if error is not None:
             verdict, reason, detail = error.verdict, error.reason.value, error.detail
             if exit_code == EXIT_CODES[Verdict.GENUINE]:
-                exit_code = EXIT_CODES[verdict]
+                exit_code = exit_code_of(error)
         if as_json:
-            print(json.dumps({"url": url, "verdict": verdict.value, "reason": reason, "detail": detail}))
+            report = {"url": url, "verdict": verdict.value, "reason": reason, "detail": detail}
+            print(json.dumps(report | describe_recall(error), ensure_ascii=False))
         else:
             print(f"{verdict.value}\t{reason or '-'}\t{url}")
     return exit_code
+
+
+GENUINE_DETAIL = "signed by the registry, and the status list vouches for it"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -213,12 +284,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INPUT_ERROR
     if args.each_line:
         return verify_url_lines(lines, keyring, status, as_json=args.json)
-    verdict, reason, detail = Verdict.GENUINE, None, "signed by the registry and not withdrawn"
+    verdict, reason, detail = Verdict.GENUINE, None, GENUINE_DETAIL
+    error: VerificationError | None = None
     try:
         verify_target(target, keyring, status)
     except VerificationError as exc:
+        error = exc
         verdict, reason, detail = exc.verdict, exc.reason.value, exc.detail
-    report = {"verdict": verdict.value, "reason": reason, "detail": detail, **describe(target)}
+    recall = describe_recall(error)
+    report = {"verdict": verdict.value, "reason": reason, "detail": detail, **recall, **describe(target)}
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
     else:
@@ -226,7 +300,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if reason:
             print(f"reason: {reason}")
         print(f"why: {detail}")
+        if recall:
+            print(f"recalled on: {recall['recall']['on']}")
+            print(f"recall reason: {recall['recall']['reason_en']}")
+            print(f"প্রত্যাহারের কারণ: {recall['recall']['reason_bn']}")
         for name, value in describe(target).items():
             if value is not None:
                 print(f"{name}: {value}")
-    return EXIT_CODES[verdict]
+    return exit_code_of(error)

@@ -19,7 +19,15 @@ import rfc8785
 
 from signing.errors import InvalidGTIN, Reason, RecordFormatError, VerificationError
 from signing.gtin import normalize_gtin
-from signing.keys import KeyRing, Signer, coerce_keyring, decode_b64url, encode_b64url, format_time
+from signing.keys import (
+    KeyRing,
+    Signer,
+    check_not_future,
+    coerce_keyring,
+    decode_b64url,
+    encode_b64url,
+    format_time,
+)
 
 if TYPE_CHECKING:
     from signing.status import StatusSnapshot
@@ -314,10 +322,15 @@ def verify_record(
     Steps:
     1. parse the document and check its structure;
     2. find the signing key by ``kid`` in the published keys;
-    3. check that the key was trustworthy when the record was issued (not retired, not compromised);
+    3. check that the key was trustworthy when the record was issued (not retired, not compromised), and
+       that ``issued_at`` is not later than ``now`` plus :data:`~signing.keys.CLOCK_TOLERANCE`;
     4. check the Ed25519 signature over the record's RFC 8785 canonical bytes;
-    5. check the licence the record states and its validity period against ``now``;
-    6. if a verified status list is given, check the licence's current status in it.
+    5. a key compromised since (even if the record is dated before) proves nothing about the record's
+       content: ``unknown`` (``check_online``) — the registry re-signs current records under a trusted key
+       when a key is compromised, so the current record is at the record endpoint;
+    6. check the licence the record states and its validity period against ``now``;
+    7. if a verified status list is given, it must list the product, its licence must be in force and the
+       product must not be recalled (``recalled``).
     """
     # 1.
     if not isinstance(signed, SignedRecord):
@@ -333,14 +346,24 @@ def verify_record(
     key = keyring.find(record.kid)
     # 3.
     assert record.issued_at is not None
+    moment = now or datetime.now(UTC)
     key.check_trusted_at(record.issued_at)
+    check_not_future(record.issued_at, moment)
     # 4.
     key.verify_signature(signed.signature, canonicalize(signed.record_json))
     # 5.
-    check_licence(record, (now or datetime.now(UTC)).astimezone(UTC).date())
+    if key.compromised_after is not None:
+        raise VerificationError(
+            f"signed by key {key.kid}, compromised since {format_time(key.compromised_after)}: download the "
+            "product's current record from the registry",
+            reason=Reason.CHECK_ONLINE,
+        )
     # 6.
+    check_licence(record, moment.astimezone(UTC).date())
+    # 7.
     if status is not None:
         status.check_product(record.gtin)
+        status.check_recalls(record.gtin, None)
 
 
 def check_licence(record: AuthenticityRecord, today: date) -> None:

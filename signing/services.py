@@ -77,7 +77,15 @@ from signing.serials import (
     encode_batch_prefix,
     generate_batch_secret,
 )
-from signing.status import StatusList, StatusSnapshot, StatusValue, sign_status_list
+from signing.status import (
+    GTINRecalls,
+    RecallSummary,
+    StatusList,
+    StatusSnapshot,
+    StatusValue,
+    day_number,
+    sign_status_list,
+)
 
 if TYPE_CHECKING:
     from signing.scans import ScanRecorder
@@ -437,6 +445,59 @@ def latest_record(session: Session, product_id: int) -> SignedRecordRow | None:
     )
 
 
+def find_records_to_resign(session: Session, keyring: KeyRing) -> list[int]:
+    """Ids of the products whose newest record a verifier cannot fully trust: signed by a key that is now
+    compromised (after the compromise it is untrusted; before, a thief could have back-dated it, so offline
+    verifiers answer ``check_online``) or by a key not trusted at the record's time (unknown, or retired
+    before it)."""
+    newest = select(func.max(SignedRecordRow.id)).group_by(SignedRecordRow.product_id).scalar_subquery()
+    keys = {key.kid: key for key in keyring}
+    affected = []
+    for product_id, kid, issued_at in session.execute(
+        select(SignedRecordRow.product_id, SignedRecordRow.kid, SignedRecordRow.issued_at)
+        .where(SignedRecordRow.id.in_(newest))
+        .order_by(SignedRecordRow.product_id)
+    ):
+        key = keys.get(kid)
+        if key is None or key.compromised_after is not None:
+            affected.append(product_id)
+            continue
+        try:
+            key.check_trusted_at(issued_at)
+        except VerificationError:
+            affected.append(product_id)
+    return affected
+
+
+def resign_records(
+    session: Session,
+    signer: Signer,
+    settings: SigningSettings,
+    product_ids: list[int],
+    *,
+    now: datetime,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Sign a new current record (action ``resign``) for each product, under ``signer``; returns how many.
+
+    A product whose licence can no longer be attested (never licensed) keeps its old record and is not
+    counted.  ``progress(n)`` is called after each product."""
+    products = session.scalars(
+        select(Product)
+        .where(Product.id.in_(product_ids))
+        .order_by(Product.id)
+        .options(selectinload(Product.manufacturer), selectinload(Product.certificates))
+    )
+    count = 0
+    for product in products:
+        if ProductStatus(product.licence_state()) in LICENCE_OF_STATE and product.licence_valid_from:
+            sign_product_record(session, signer, settings, product, "resign", now=now)
+            count += 1
+        if progress is not None:
+            progress(1)
+    return count
+
+
 # ---------------------------------------------------------------------------------------------- status list
 
 
@@ -472,6 +533,11 @@ def build_status_snapshot(session: Session, uri: str) -> StatusSnapshot:
     statuses = StatusList(size, bits=2)
     gtin_index: dict[str, int] = {}
     batch_index: dict[str, dict[str, int]] = {}
+    batch_days: dict[str, dict[str, int]] = {}
+    # creation days matter only for labels under a compromised key: list them for the batches created on or
+    # after the day of the earliest compromise (none while no key is compromised), which keeps the list small
+    earliest = session.scalar(select(func.min(SigningKey.compromised_after)))
+    days_from = day_number(earliest) if earliest is not None else None
     product_ids = [e.ref_id for e in entries if e.kind == "product"]
     batch_ids = [e.ref_id for e in entries if e.kind == "batch"]
     products = {p.id: p for p in session.scalars(select(Product).where(Product.id.in_(product_ids)))}
@@ -486,16 +552,52 @@ def build_status_snapshot(session: Session, uri: str) -> StatusSnapshot:
             batch = batches[entry.ref_id]
             statuses.set(entry.idx, BATCH_STATUS_VALUE.get(batch.status, StatusValue.INVALID))
             batch_index.setdefault(batch.gtin, {})[batch.prefix] = entry.idx
+            created = day_number(batch.created_at)
+            if days_from is not None and created >= days_from:
+                batch_days.setdefault(batch.gtin, {})[batch.prefix] = created
     recalled: dict[str, set[str]] = {}
     for gtin, serial in session.execute(select(Unit.gtin, Unit.serial).where(Unit.recalled_at.is_not(None))):
         recalled.setdefault(gtin, set()).add(serial)
+    recalls = build_recall_claims(session)
+    for gtin, of_gtin in recalls.items():
+        recalled.setdefault(gtin, set()).update(of_gtin.units)
     return StatusSnapshot(
         uri=uri,
         statuses=statuses,
         gtin_index=gtin_index,
         batch_index=batch_index,
+        batch_days=batch_days,
         recalled_units={gtin: frozenset(serials) for gtin, serials in recalled.items()},
+        recalls=recalls,
     )
+
+
+def build_recall_claims(session: Session) -> dict[str, GTINRecalls]:
+    """Every recall, as the status list carries it: per GTIN, the earliest recall of the product, of each
+    batch (by prefix) and of each unit (by serial), with its day and its reason cut short."""
+    products: dict[str, RecallSummary] = {}
+    batches: dict[str, dict[str, RecallSummary]] = {}
+    units: dict[str, dict[str, RecallSummary]] = {}
+    rows = session.execute(
+        select(
+            Recall.scope, Recall.gtin, Recall.serial, Recall.recalled_at, Recall.reason_en, Recall.reason_bn
+        )
+        .add_columns(SerialBatch.prefix)
+        .outerjoin(SerialBatch, SerialBatch.id == Recall.batch_id)
+        .order_by(Recall.recalled_at, Recall.id)
+    )
+    for scope, gtin, serial, recalled_at, reason_en, reason_bn, prefix in rows:
+        summary = RecallSummary.short(recalled_at.astimezone(UTC).date(), reason_en, reason_bn)
+        if scope == "product":
+            products.setdefault(gtin, summary)
+        elif scope == "batch" and prefix is not None:
+            batches.setdefault(gtin, {}).setdefault(prefix, summary)
+        elif scope == "unit" and serial is not None:
+            units.setdefault(gtin, {}).setdefault(serial, summary)
+    return {
+        gtin: GTINRecalls(products.get(gtin), batches.get(gtin, {}), units.get(gtin, {}))
+        for gtin in sorted({*products, *batches, *units})
+    }
 
 
 def publish_status_list(
@@ -554,6 +656,7 @@ def create_batch(
     )
     session.add(batch)
     session.flush()
+    allocate_status_index(session, "product", product.id)  # offline verifiers must find its GTIN
     batch.status_index = allocate_status_index(session, "batch", batch.id)
     return batch
 
@@ -950,8 +1053,10 @@ def verify_online(
     1. parse the URL — malformed is ``not_genuine``;
     2. find the product by GTIN — none is ``unknown``;
     3. a product URL without a signature shows the product, with no unit authenticity;
-    4. check the signature with the registry's keyring (complete, so an unknown key is ``not_genuine``);
-    5. the serial must belong to a batch of that product;
+    4. check the signature with the registry's keyring (complete, so an unknown key is ``not_genuine``),
+       and the issue day: later than ``now`` plus ``CLOCK_TOLERANCE`` is ``not_genuine`` (``future_dated``);
+    5. the serial must belong to a batch of that product; for a label signed by a key that has since been
+       compromised (dated before the compromise), the batch must have been created before the compromise;
     6. the licence, the batch and the unit must not be withdrawn;
     7. a genuine label of a recalled product or batch is ``recalled`` (a recalled unit: ``record_scan``).
     """
@@ -968,7 +1073,7 @@ def verify_online(
     outcome.product = product
     # 3. and 4.
     try:
-        verify_label_url(label, keyring)
+        verify_label_url(label, keyring, now=now)
     except VerificationError as exc:
         if exc.reason is Reason.NO_UNIT_SIGNATURE:
             outcome.fail(
@@ -990,6 +1095,8 @@ def verify_online(
             outcome.fail(
                 Verdict.NOT_GENUINE, "serial_not_issued", "no batch of this product issued this serial"
             )
+        else:
+            check_batch_before_compromise(outcome, keyring, label, outcome.batch)
     # 6.
     state = product.licence_state(now.date())
     if state == ProductStatus.SUSPENDED:
@@ -1013,6 +1120,24 @@ def verify_online(
         elif outcome.batch is not None and (notice := recalls.covering(outcome.batch.id)) is not None:
             outcome.recalled(notice, Reason.BATCH_RECALLED)
     return outcome
+
+
+def check_batch_before_compromise(
+    outcome: Outcome, keyring: KeyRing, label: LabelURL, batch: SerialBatch
+) -> None:
+    """Step 5 of :func:`verify_online` for a key compromised after the label's issue day: a thief can back-date
+    labels, so only serials of batches the registry created before the compromise are accepted."""
+    if outcome.verdict is Verdict.NOT_GENUINE or label.key_tag is None:
+        return
+    key = next((key for key in keyring if key.key_tag == label.key_tag), None)
+    if key is None or key.compromised_after is None:
+        return
+    if batch.created_at >= key.compromised_after:
+        outcome.fail(
+            Verdict.NOT_GENUINE,
+            Reason.BATCH_AFTER_COMPROMISE.value,
+            "this batch was created after the key that signed the label was compromised",
+        )
 
 
 @functools.cache

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -27,12 +27,13 @@ from signing import (
     ed25519,
     issue_label_urls,
     parse_label_url,
+    sign_status_list,
     verify_label_url,
 )
 from signing.errors import Reason, Verdict
 from signing.gtin import compute_check_digit
 from signing.labels import encode_to_be_signed, verify_label_urls
-from signing.offline import main
+from signing.offline import EXIT_STATUS_NOT_CHECKED, main
 
 from .conftest import ISSUED_ON, NOW, RFC8032_TEST1_SECRET, RFC8032_TEST2_SECRET
 
@@ -156,8 +157,11 @@ def test_every_kind_of_failure_gets_the_same_verdict_and_message_as_alone(
         uri="https://verify.mib.gov.bd/status/1",
         statuses=statuses,
         gtin_index={GTIN: 0, OTHER_GTIN: 1},
+        batch_index={GTIN: {"001": 2}, OTHER_GTIN: {"001": 3}},
+        batch_days={GTIN: {"001": (ISSUED_ON - date(1970, 1, 1)).days - 30}},
         recalled_units={GTIN: frozenset({"001A9E2SE0003"})},
     )
+    unregistered = "0950600013436" + compute_check_digit("0950600013436")
     mixed = [
         urls[0],
         "https://verify.mib.gov.bd/01/04006381333932/21/X",  # bad check digit: malformed
@@ -168,11 +172,23 @@ def test_every_kind_of_failure_gets_the_same_verdict_and_message_as_alone(
         urls[3],  # recalled unit
         *issue_label_urls(HOST, OTHER_GTIN, ["001A9E2SE0002"], ISSUED_ON, signer),  # suspended licence
         TAMPERINGS["serial"](parse_label_url(urls[5]), old),
+        *issue_label_urls(HOST, GTIN, ["009A9E2SE0000"], ISSUED_ON, signer),  # no such batch
+        *issue_label_urls(HOST, unregistered, ["001A9E2SE0000"], ISSUED_ON, signer),  # no such product
+        *issue_label_urls(HOST, GTIN, ["001A9E2SE0000"], date(2099, 1, 1), signer),  # future-dated
+        # dated before the compromise: the list cannot vouch for the serial
+        *issue_label_urls(HOST, GTIN, ["001A9E2SE7776"], ISSUED_ON - timedelta(days=3), old),
         urls[6],
     ]
     results = outcomes(mixed, keyring, status)
     assert results == [outcome(url, keyring, status) for url in mixed]
     assert results[0] is None and results[-1] is None
+    assert [result[1] for result in results[-6:-1] if result is not None] == [
+        Reason.BAD_SIGNATURE.value,
+        Reason.SERIAL_NOT_ISSUED.value,
+        Reason.PRODUCT_NOT_REGISTERED.value,
+        Reason.FUTURE_DATED.value,
+        Reason.CHECK_ONLINE.value,
+    ]
     assert len({result for result in results if result is not None}) == len(mixed) - 2  # all different
 
 
@@ -198,16 +214,31 @@ def test_labels_signed_natively_verify_with_cryptography_and_back(
 
 
 def test_each_line_prints_one_verdict_per_url_and_exits_with_the_first_failure(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], urls: list[str], keyring: KeyRing
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], urls: list[str], keyring: KeyRing, signer: Signer
 ) -> None:
     jwks = tmp_path / "jwks.json"
     jwks.write_text(json.dumps(keyring.to_jwks()))
+    status = tmp_path / "status.jwt"
+    status.write_text(
+        sign_status_list(
+            StatusSnapshot(
+                uri="https://verify.mib.gov.bd/status/1",
+                statuses=StatusList(4),
+                gtin_index={GTIN: 0},
+                batch_index={GTIN: {"001": 1}},
+            ),
+            signer,
+            now=datetime.now(UTC),
+            ttl=timedelta(hours=1),
+        )
+    )
     lines = tmp_path / "urls.txt"
     tampered = TAMPERINGS["date"](
         parse_label_url(urls[2]), Signer.from_private_key(Ed25519PrivateKey.generate())
     )
     lines.write_text("\n".join([urls[0], "", urls[1], tampered, f"https://{HOST}/01/{GTIN}", urls[3]]) + "\n")
-    code = main(["verify", "--each-line", str(lines), "--jwks", str(jwks), "--json"])
+    with_status = ["--jwks", str(jwks), "--status", str(status)]
+    code = main(["verify", "--each-line", str(lines), *with_status, "--json"])
     reports = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert code == 10  # the first failure (not_genuine) decides, not the later "unknown"
     assert [report["verdict"] for report in reports] == [
@@ -224,9 +255,12 @@ def test_each_line_prints_one_verdict_per_url_and_exits_with_the_first_failure(
         "detail": "the signature does not match",
     }
     lines.write_text("\n".join(urls) + "\n")
-    assert main(["verify", "--each-line", str(lines), "--jwks", str(jwks)]) == 0
+    assert main(["verify", "--each-line", str(lines), *with_status]) == 0
     out = capsys.readouterr().out.splitlines()
     assert len(out) == 64 and all(line.startswith("genuine\t-\thttps://") for line in out)
+    assert main(["verify", "--each-line", str(lines), "--jwks", str(jwks)]) == EXIT_STATUS_NOT_CHECKED == 17
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == 64 and all(line.startswith("unknown\tstatus_not_checked\thttps://") for line in out)
     assert main(["verify", "--each-line", str(tmp_path / "none.txt"), "--jwks", str(jwks)]) == 3
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, time
 
 import pytest
 import qrcode
@@ -282,12 +282,13 @@ def test_any_label_round_trips_and_any_bit_flip_fails(
     url = issue_label_url(host, "96385074", serial, day, Signer.from_private_key(private))
     label = parse_label_url(url)
     assert (label.host, label.gtin, label.serial, label.issued_on) == (host, "00000096385074", serial, day)
-    verify_label_url(url, ring)
+    on_the_day = datetime.combine(day, time(12), tzinfo=UTC)  # verified on its issue day: never future-dated
+    verify_label_url(url, ring, now=on_the_day)
     base, digits = url.split("?s=")
     raw = bytearray(int(digits).to_bytes(71, "big"))
     raw[position] ^= 1 << bit
     with pytest.raises(VerificationError):
-        verify_label_url(base + "?s=" + str(int.from_bytes(raw, "big")).zfill(171), ring)
+        verify_label_url(base + "?s=" + str(int.from_bytes(raw, "big")).zfill(171), ring, now=on_the_day)
 
 
 def test_a_plain_http_demo_server_gets_http_labels_that_verify_alike(

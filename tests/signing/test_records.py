@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -176,9 +176,19 @@ def test_a_record_issued_after_the_key_was_compromised_is_untrusted(signer: Sign
     with pytest.raises(VerificationError) as caught:
         verify_record(sign_record(make_record(), signer, issued_at=ISSUED), ring, now=NOW)
     assert caught.value.verdict is Verdict.UNTRUSTED_KEY
-    verify_record(
-        sign_record(make_record(), signer, issued_at=datetime(2026, 11, 28, 9, tzinfo=UTC)), ring, now=NOW
-    )
+    # dated before the compromise: a thief could have back-dated it, so only the registry can vouch for it
+    with pytest.raises(VerificationError) as caught:
+        verify_record(
+            sign_record(make_record(), signer, issued_at=datetime(2026, 11, 28, 9, tzinfo=UTC)), ring, now=NOW
+        )
+    assert (caught.value.verdict, caught.value.reason) == (Verdict.UNKNOWN, Reason.CHECK_ONLINE)
+
+
+def test_a_future_dated_record_is_refused(signer: Signer, keyring: KeyRing) -> None:
+    verify_record(sign_record(make_record(), signer, issued_at=NOW + timedelta(hours=23)), keyring, now=NOW)
+    with pytest.raises(VerificationError) as caught:
+        verify_record(sign_record(make_record(), signer, issued_at=NOW + timedelta(days=2)), keyring, now=NOW)
+    assert (caught.value.verdict, caught.value.reason) == (Verdict.NOT_GENUINE, Reason.FUTURE_DATED)
 
 
 @pytest.mark.parametrize(
