@@ -33,7 +33,6 @@ __all__ = [
     "recall_product",
     "recall_unit",
     "recall_to_dict",
-    "recalled_scopes",
 ]
 
 SCOPES = ("product", "batch", "unit")
@@ -250,28 +249,6 @@ def find_unit_recall(session: Session, gtin: str, serial: str) -> RecallNotice |
         .limit(1)
     )
     return RecallNotice.of(row) if row is not None else None
-
-
-def recalled_scopes(session: Session) -> tuple[set[str], set[tuple[str, str]], set[tuple[str, str]]]:
-    """What the status list publishes: (recalled GTINs, recalled (GTIN, batch prefix), recalled (GTIN, serial))."""
-    products: set[str] = set()
-    batches: set[tuple[str, str]] = set()
-    units: set[tuple[str, str]] = set()
-    rows: Iterable[Any] = session.execute(
-        select(Recall.scope, Recall.gtin, Recall.serial, SerialBatch.prefix).outerjoin(
-            SerialBatch, SerialBatch.id == Recall.batch_id
-        )
-    )
-    for scope, gtin, serial, prefix in rows:
-        if scope == "product":
-            products.add(gtin)
-        elif scope == "batch" and prefix is not None:
-            batches.add((gtin, prefix))
-        elif scope == "unit" and serial is not None:
-            units.add((gtin, serial))
-    for gtin, serial in session.execute(select(Unit.gtin, Unit.serial).where(Unit.recalled_at.is_not(None))):
-        units.add((gtin, serial))
-    return products, batches, units
 
 
 def recall_to_dict(row: Recall) -> dict[str, Any]:
