@@ -47,7 +47,18 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     _register_request_hooks(app)
     _register_error_handlers(app)
     _trust_proxies(app, settings.TRUSTED_PROXY_HOPS)
+    _refuse_undeclared_routes(app)
     return app
+
+
+def _refuse_undeclared_routes(app: Flask) -> None:
+    """Every route says who may call it (registry.openapi: a token scope, a page guard or public): a route
+    that says nothing would be open by accident, so the application does not start with one."""
+    from registry.openapi import api
+
+    undeclared = api.undeclared(app)
+    if undeclared:
+        raise RuntimeError("routes without a declared scope or page guard: " + "; ".join(undeclared))
 
 
 def _trust_proxies(app: Flask, hops: int) -> None:

@@ -78,7 +78,7 @@ def file_response(items: Iterator[LabelItem], fmt: str, layout: str, stem: str) 
     "POST",
     summary="Print labels for a list of label URLs (PDF, ZIP of SVG/PNG, or CSV)",
     tags=["labels"],
-    auth=True,
+    scope="write",
     produces="application/pdf",
     body={
         "type": "object",
@@ -225,7 +225,7 @@ def unit_range(body: dict[str, Any], count: int) -> tuple[int, int]:
     "POST",
     summary="Print a serial batch's labels: the file when small, else 202 and a job to poll",
     tags=["labels"],
-    auth=True,
+    scope="write",
     produces="application/pdf",
     body={
         "type": "object",
@@ -284,7 +284,7 @@ def visible_job(job_id: str):
 
 
 @api.describe(
-    bp, "/api/v1/label-jobs/<job_id>", "GET", summary="A label job's progress", tags=["labels"], auth=True
+    bp, "/api/v1/label-jobs/<job_id>", "GET", summary="A label job's progress", tags=["labels"], scope="read"
 )
 @bp.get("/api/v1/label-jobs/<job_id>")
 def show_label_job(job_id: str) -> Any:
@@ -297,7 +297,7 @@ def show_label_job(job_id: str) -> Any:
     "GET",
     summary="A finished label job's file",
     tags=["labels"],
-    auth=True,
+    scope="read",
     produces="application/octet-stream",
 )
 @bp.get("/api/v1/label-jobs/<job_id>/download")

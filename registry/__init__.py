@@ -12,9 +12,12 @@ def init_app(app: Any) -> None:
     from registry import cli, db, views
     from registry.errors import Conflict
     from registry.health import bp as health_bp
+    from registry.openapi import api
 
     db.init_app(app)
+    app.before_request(api.enforce_scope)  # every API operation's declared token scope (registry.openapi)
     app.register_blueprint(views.bp)
+    api.declare_public_pages(health_bp)  # liveness and readiness: anyone, no token
     app.register_blueprint(health_bp)
     app.cli.add_command(cli.db_cli)
     app.cli.add_command(cli.registry_cli)

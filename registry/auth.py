@@ -66,6 +66,13 @@ class Actor:
             raise Forbidden(f"this token lacks the scope {scope!r}")
         return self.user
 
+    def require_any(self, scopes: tuple[str, ...]) -> User:
+        """Signed in, with at least one of ``scopes`` (the declared scope of an API operation)."""
+        user = self.require()
+        if not any(scope in self.scopes for scope in scopes):
+            raise Forbidden(f"this token lacks the scope {' or '.join(repr(s) for s in scopes)}")
+        return user
+
     def is_staff_of(self, manufacturer_id: int) -> bool:
         return bool(
             self.user and self.user.role == Role.MANUFACTURER and self.user.manufacturer_id == manufacturer_id

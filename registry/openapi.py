@@ -2,6 +2,13 @@
 so the OpenAPI 3.1 document is generated from the very schemas that validate requests.
 
 Any package can declare routes on its own blueprint with ``api.route(bp, ...)``.
+
+Every operation declares, in the same place, the token scope it needs: ``scope=PUBLIC`` (anyone; what a
+caller may see is still decided by the services), one scope (``"read"``, ``"write"``, ``"review"``,
+``"admin"``), or a tuple of scopes any one of which will do.  ``ApiSpec.enforce_scope`` (a before-request
+hook) refuses a request whose credential lacks it, before the view or its validation runs, and
+``ApiSpec.undeclared`` lists the routes of an app that declare nothing (the application refuses to start with
+one, and a test walks every route × scope × role).
 """
 
 from __future__ import annotations
@@ -16,6 +23,19 @@ from pydantic import BaseModel, ValidationError
 from pydantic.json_schema import models_json_schema
 
 from registry.errors import UnsupportedMediaType, ValidationFailed
+
+PUBLIC = "public"
+SCOPES = ("read", "write", "review", "admin")
+Scope = str | tuple[str, ...]
+
+
+def scopes_of(scope: Scope) -> tuple[str, ...]:
+    """The scopes any one of which an operation needs (empty for a public one); refuses unknown names."""
+    needed = () if scope == PUBLIC else (scope,) if isinstance(scope, str) else tuple(scope)
+    unknown = [name for name in needed if name not in SCOPES]
+    if unknown or (not needed and scope != PUBLIC):
+        raise ValueError(f"scope must be {PUBLIC!r} or some of {SCOPES}, not {scope!r}")
+    return needed
 
 
 def errors_from_pydantic(exc: ValidationError, prefix: str = "") -> list[dict[str, str]]:
@@ -82,18 +102,22 @@ class Operation:
         query: type[BaseModel] | None = None,
         response: Any = None,
         status: int = 200,
-        auth: bool = False,
+        scopes: tuple[str, ...] = (),
         extra: dict[str, Any] | None = None,
     ) -> None:
         self.rule, self.method, self.view, self.summary, self.tags = rule, method, view, summary, tags
-        self.body, self.query, self.response, self.status, self.auth, self.extra = (
+        self.body, self.query, self.response, self.status, self.scopes, self.extra = (
             body,
             query,
             response,
             status,
-            auth,
+            scopes,
             extra or {},
         )
+
+    @property
+    def auth(self) -> bool:
+        return bool(self.scopes)
 
 
 class ApiSpec:
@@ -103,6 +127,46 @@ class ApiSpec:
         self.title = title
         self.version = version
         self.operations: list[Operation] = []
+        self.scopes: dict[str, tuple[str, ...]] = {}  # endpoint -> scopes any one of which it needs
+        self.public_blueprints: set[str] = set()
+
+    def declare(self, bp: Blueprint, endpoint: str, scope: Scope) -> tuple[str, ...]:
+        needed = scopes_of(scope)
+        self.scopes[f"{bp.name}.{endpoint}"] = needed
+        return needed
+
+    def declare_public_pages(self, bp: Blueprint) -> None:
+        """Every route of ``bp`` is a public page.  Pages elsewhere declare themselves with
+        ``web.guards.signed_in`` (the roles it admits) or ``web.guards.public_page``: both set ``page_access``."""
+        self.public_blueprints.add(bp.name)
+
+    def enforce_scope(self) -> None:
+        """Before-request hook: the declared scope of the matched operation, or nothing for other routes."""
+        from flask import request
+
+        needed = self.scopes.get(request.endpoint or "")
+        if needed:
+            from registry.auth import current_actor
+
+            current_actor().require_any(needed)
+
+    def undeclared(self, app: Any) -> list[str]:
+        """Routes of ``app`` that declare neither a scope nor a page guard (should be none)."""
+        missing = []
+        for rule in app.url_map.iter_rules():
+            endpoint = rule.endpoint
+            blueprint = endpoint.rsplit(".", 1)[0] if "." in endpoint else ""
+            view = app.view_functions.get(endpoint)
+            if (
+                endpoint in self.scopes
+                or endpoint == "static"
+                or endpoint.endswith(".static")
+                or blueprint in self.public_blueprints
+                or getattr(view, "page_access", None) is not None
+            ):
+                continue
+            missing.append(f"{sorted(rule.methods - {'HEAD', 'OPTIONS'})} {rule.rule} ({endpoint})")
+        return sorted(missing)
 
     def route(
         self,
@@ -116,12 +180,15 @@ class ApiSpec:
         query: type[BaseModel] | None = None,
         response: Any = None,
         status: int = 200,
-        auth: bool = False,
+        scope: Scope,
         **extra: Any,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-        """Register ``view`` on ``bp``; it receives ``body=`` and ``query=`` already validated."""
+        """Register ``view`` on ``bp``; it receives ``body=`` and ``query=`` already validated.  ``scope``: see
+        the module docstring."""
 
         def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+            needed = self.declare(bp, view.__name__, scope)
+
             @functools.wraps(view)
             def wrapper(*args: Any, **kwargs: Any) -> Any:
                 if query is not None:
@@ -142,7 +209,7 @@ class ApiSpec:
                     query=query,
                     response=response,
                     status=status,
-                    auth=auth,
+                    scopes=needed,
                     extra=extra,
                 )
             )
@@ -160,18 +227,20 @@ class ApiSpec:
         summary: str,
         tags: list[str],
         status: int = 200,
-        auth: bool = False,
+        scope: Scope,
         body: dict[str, Any] | None = None,
         query: dict[str, dict[str, Any]] | None = None,
         produces: str | None = None,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-        """Put a route whose view reads the request itself into the document, unchanged.
+        """Put a route whose view reads the request itself into the document, unchanged (its scope is
+        enforced all the same: ``enforce_scope``).
 
         ``body`` is the JSON Schema of a JSON request body; ``query`` maps each query parameter to its
         schema (``"required": True`` inside marks a required one); ``produces`` names a non-JSON answer.
         """
 
         def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+            needed = self.declare(bp, view.__name__, scope)
             openapi: dict[str, Any] = {}
             if body is not None:
                 openapi["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
@@ -195,7 +264,7 @@ class ApiSpec:
                     summary=summary,
                     tags=tags,
                     status=status,
-                    auth=auth,
+                    scopes=needed,
                     extra={"openapi": openapi},
                 )
             )
@@ -236,6 +305,8 @@ class ApiSpec:
                 }
             if op.auth:
                 item["security"] = [{"bearer": []}, {"session": []}]
+                item["x-scopes"] = list(op.scopes)  # any one of these (bearer tokens carry scopes)
+                item["description"] = "Needs a token with the scope " + " or ".join(repr(s) for s in op.scopes)
             item.update(op.extra.get("openapi", {}))
             paths.setdefault(path, {})[op.method.lower()] = item
         return {

@@ -18,7 +18,7 @@ from registry.errors import NotFound, PayloadTooLarge, ValidationFailed
 from registry.evidence import attach_evidence, evidence_path
 from registry.importing import import_products
 from registry.models import ApiToken, AuditEvent, Certificate, Manufacturer, Role, User
-from registry.openapi import api
+from registry.openapi import PUBLIC, api
 from registry.schemas import (
     Approval,
     AuditQuery,
@@ -78,7 +78,7 @@ def _page(items: list[Any], total: int, page: int, per_page: int) -> dict[str, A
 # ---------------------------------------------------------------- reference data
 
 
-@api.route(bp, "/categories", summary="The ICT product taxonomy", tags=["reference"])
+@api.route(bp, "/categories", summary="The ICT product taxonomy", tags=["reference"], scope=PUBLIC)
 def list_categories() -> Any:
     return {
         "items": [
@@ -88,12 +88,12 @@ def list_categories() -> Any:
     }
 
 
-@api.route(bp, "/districts", summary="Bangladesh's 64 districts", tags=["reference"])
+@api.route(bp, "/districts", summary="Bangladesh's 64 districts", tags=["reference"], scope=PUBLIC)
 def list_districts() -> Any:
     return {"items": [d._asdict() for d in DISTRICTS.values()]}
 
 
-@api.route(bp, "/certificate-schemes", summary="Certificate schemes", tags=["reference"])
+@api.route(bp, "/certificate-schemes", summary="Certificate schemes", tags=["reference"], scope=PUBLIC)
 def list_schemes() -> Any:
     return {"items": [{"code": k, "name_en": v[0], "name_bn": v[1]} for k, v in CERTIFICATE_SCHEMES.items()]}
 
@@ -101,7 +101,7 @@ def list_schemes() -> Any:
 # ---------------------------------------------------------------- sessions, tokens, users
 
 
-@api.route(bp, "/session", "POST", body=Login, summary="Sign in (web session cookie)", tags=["auth"])
+@api.route(bp, "/session", "POST", body=Login, summary="Sign in (web session cookie)", tags=["auth"], scope=PUBLIC)
 def create_session(body: Login) -> Any:
     db = get_session()
     user = authenticate_password(db, str(body.email), body.password)
@@ -112,13 +112,13 @@ def create_session(body: Login) -> Any:
     return {"user": _user_dict(user)}
 
 
-@api.route(bp, "/session", "DELETE", summary="Sign out", tags=["auth"], status=204)
+@api.route(bp, "/session", "DELETE", summary="Sign out", tags=["auth"], status=204, scope=PUBLIC)
 def delete_session() -> Any:
     session.clear()
     return "", 204
 
 
-@api.route(bp, "/me", summary="Who am I", tags=["auth"], auth=True)
+@api.route(bp, "/me", summary="Who am I", tags=["auth"], scope="read")
 def me() -> Any:
     user = current_actor().require()
     return {"user": _user_dict(user), "scopes": sorted(current_actor().scopes)}
@@ -144,7 +144,7 @@ def _user_dict(user: User) -> dict[str, Any]:
     status=201,
     summary="Create an API token (the secret is shown once). Authenticate with a session or HTTP Basic.",
     tags=["auth"],
-    auth=True,
+    scope=PUBLIC,  # it authenticates itself: a password (HTTP Basic), a session or a token (no broader scopes)
 )
 def create_token(body: TokenCreate) -> Any:
     db = get_session()
@@ -187,7 +187,7 @@ def _token_dict(t: ApiToken) -> dict[str, Any]:
     }
 
 
-@api.route(bp, "/tokens", summary="My API tokens (never their secrets)", tags=["auth"], auth=True)
+@api.route(bp, "/tokens", summary="My API tokens (never their secrets)", tags=["auth"], scope="read")
 def list_tokens() -> Any:
     user = current_actor().require()
     tokens = get_session().scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id))
@@ -200,7 +200,7 @@ def list_tokens() -> Any:
     "DELETE",
     summary="Revoke an API token",
     tags=["auth"],
-    auth=True,
+    scope="read",
     status=204,
 )
 def revoke_token(token_id: int) -> Any:
@@ -224,7 +224,7 @@ def revoke_token(token_id: int) -> Any:
     status=201,
     summary="Create a reviewer or admin (admins only)",
     tags=["auth"],
-    auth=True,
+    scope="admin",
 )
 def create_user(body: UserCreate) -> Any:
     actor = current_actor()
@@ -265,6 +265,7 @@ def create_user(body: UserCreate) -> Any:
     status=201,
     summary="Register a manufacturer and its owner account (self-registration)",
     tags=["manufacturers"],
+    scope=PUBLIC,
 )
 def register_manufacturer(body: ManufacturerRegistration) -> Any:
     db = get_session()
@@ -283,6 +284,7 @@ def register_manufacturer(body: ManufacturerRegistration) -> Any:
     response=[ManufacturerOut],
     summary="List manufacturers (the public sees verified ones; reviewers see all)",
     tags=["manufacturers"],
+    scope=PUBLIC,
 )
 def list_manufacturers(query: ManufacturerListQuery) -> Any:
     actor = current_actor()
@@ -306,6 +308,7 @@ def list_manufacturers(query: ManufacturerListQuery) -> Any:
     response=ManufacturerOut,
     summary="A manufacturer",
     tags=["manufacturers"],
+    scope=PUBLIC,
 )
 def show_manufacturer(manufacturer_id: int) -> Any:
     actor = current_actor()
@@ -321,7 +324,7 @@ def show_manufacturer(manufacturer_id: int) -> Any:
     response=ManufacturerOut,
     summary="Change the company profile (owner); a rejected profile returns to review",
     tags=["manufacturers"],
-    auth=True,
+    scope="write",
 )
 def update_manufacturer(manufacturer_id: int, body: ManufacturerUpdate) -> Any:
     actor = current_actor()
@@ -356,7 +359,7 @@ def _manufacturer_decision(action: str) -> Any:
         response=ManufacturerOut,
         summary=f"Reviewer: {action} a manufacturer",
         tags=["review"],
-        auth=True,
+        scope="review",
     )(view)
 
 
@@ -372,7 +375,7 @@ for _action in services.MANUFACTURER_TRANSITIONS:
     status=201,
     summary="Owner: add a staff account (a one-time password is returned once)",
     tags=["manufacturers"],
-    auth=True,
+    scope="write",
 )
 def invite_staff(manufacturer_id: int, body: StaffInvite) -> Any:
     actor = current_actor()
@@ -389,7 +392,7 @@ def invite_staff(manufacturer_id: int, body: StaffInvite) -> Any:
     "/manufacturers/<int:manufacturer_id>/staff",
     summary="The company's accounts (its own people and reviewers)",
     tags=["manufacturers"],
-    auth=True,
+    scope="read",
 )
 def list_staff(manufacturer_id: int) -> Any:
     actor = current_actor()
@@ -415,7 +418,7 @@ def _staff_switch(action: str, active: bool) -> None:
         "POST",
         summary=f"Owner: {action} a staff account",
         tags=["manufacturers"],
-        auth=True,
+        scope="write",
     )(view)
 
 
@@ -435,7 +438,7 @@ _staff_switch("reactivate", True)
     status=201,
     summary="Register a certificate of your company",
     tags=["certificates"],
-    auth=True,
+    scope="write",
 )
 def create_certificate(body: CertificateCreate) -> Any:
     db = get_session()
@@ -452,7 +455,7 @@ def create_certificate(body: CertificateCreate) -> Any:
     response=[CertificateOut],
     summary="Your company's certificates (reviewers: all)",
     tags=["certificates"],
-    auth=True,
+    scope="read",
 )
 def list_certificates(query: Page) -> Any:
     actor = current_actor()
@@ -470,6 +473,7 @@ def list_certificates(query: Page) -> Any:
     response=CertificateOut,
     summary="A certificate",
     tags=["certificates"],
+    scope=PUBLIC,
 )
 def show_certificate(certificate_id: int) -> Any:
     return services.certificate_to_dict(
@@ -484,7 +488,7 @@ def show_certificate(certificate_id: int) -> Any:
     response=CertificateOut,
     summary="Upload the evidence file (PDF, JPEG or PNG; checked by content) as the raw body or multipart field 'file'",
     tags=["certificates"],
-    auth=True,
+    scope="write",
     openapi={
         "requestBody": {
             "required": True,
@@ -537,7 +541,7 @@ def upload_evidence(certificate_id: int) -> Any:
     "/certificates/<int:certificate_id>/evidence",
     summary="Download the evidence file (owner and reviewers)",
     tags=["certificates"],
-    auth=True,
+    scope="read",
 )
 def download_evidence(certificate_id: int) -> Any:
     actor = current_actor()
@@ -566,7 +570,7 @@ def download_evidence(certificate_id: int) -> Any:
     status=201,
     summary="Draft a product (verified manufacturers)",
     tags=["products"],
-    auth=True,
+    scope="write",
 )
 def create_product(body: ProductCreate) -> Any:
     with lookups() as reader:  # on SQLite, before the write lock is taken
@@ -588,6 +592,7 @@ def create_product(body: ProductCreate) -> Any:
     response=[ProductOut],
     summary="List products (public: licensed and formerly licensed; staff: also their drafts; reviewers: all)",
     tags=["products"],
+    scope=PUBLIC,
 )
 def list_products(query: ProductListQuery) -> Any:
     stmt = services.list_products_stmt(
@@ -597,7 +602,7 @@ def list_products(query: ProductListQuery) -> Any:
     return _page([services.product_to_dict(p) for p in items], total, query.page, query.per_page)
 
 
-@api.route(bp, "/products/<int:product_id>", response=ProductOut, summary="A product", tags=["products"])
+@api.route(bp, "/products/<int:product_id>", response=ProductOut, summary="A product", tags=["products"], scope=PUBLIC)
 def show_product(product_id: int) -> Any:
     return _with_etag(
         services.product_to_dict(services.get_product(get_session(), current_actor(), product_id))
@@ -612,7 +617,7 @@ def show_product(product_id: int) -> Any:
     response=ProductOut,
     summary="Edit a draft or rejected product",
     tags=["products"],
-    auth=True,
+    scope="write",
 )
 def update_product(product_id: int, body: ProductUpdate) -> Any:
     actor = current_actor()
@@ -632,7 +637,7 @@ def update_product(product_id: int, body: ProductUpdate) -> Any:
     response=ProductOut,
     summary="Submit a draft for review",
     tags=["products"],
-    auth=True,
+    scope="write",
 )
 def submit_product(product_id: int) -> Any:
     actor = current_actor()
@@ -669,7 +674,7 @@ def _product_decision(action: str) -> Any:
         response=ProductOut,
         summary=f"Reviewer: {action} a product's brand licence",
         tags=["review"],
-        auth=True,
+        scope="review",
     )(view)
 
 
@@ -686,7 +691,7 @@ for _action in services.PRODUCT_DECISIONS:
     summary="Bulk import drafts from CSV (text/csv) or JSON Lines (application/x-ndjson). "
     "A file with errors imports nothing unless mode=valid-only.",
     tags=["products"],
-    auth=True,
+    scope="write",
     openapi={
         "requestBody": {
             "required": True,
@@ -734,7 +739,7 @@ def import_products_view(query: ImportQuery) -> Any:
     query=AuditQuery,
     summary="The audit trail (reviewers and admins)",
     tags=["review"],
-    auth=True,
+    scope="review",
 )
 def list_audit(query: AuditQuery) -> Any:
     current_actor().require(roles=(Role.REVIEWER, Role.ADMIN), scope="review")
@@ -770,7 +775,7 @@ def _audit_dict(e: AuditEvent) -> dict[str, Any]:
     }
 
 
-@api.describe(bp, "/openapi.json", summary="This OpenAPI 3.1 document", tags=["meta"])
+@api.describe(bp, "/openapi.json", summary="This OpenAPI 3.1 document", tags=["meta"], scope=PUBLIC)
 @bp.get("/openapi.json")
 def openapi_document() -> Any:
     return jsonify(api.document(server_url=request.host_url.rstrip("/")))

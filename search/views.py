@@ -20,7 +20,7 @@ from flask import Blueprint, Response, current_app, request, stream_with_context
 
 from registry.data.districts import DISTRICTS
 from registry.data.taxonomy import CATEGORIES, CERTIFICATE_SCHEMES
-from registry.openapi import api
+from registry.openapi import PUBLIC, api
 from search.errors import ProductsNotFound
 from search.interfaces import SearchBackend, SearchResult
 from search.queries import page_count, parse_catalogue_query, parse_compare_ids, parse_suggest_prefix
@@ -136,6 +136,7 @@ def _facet_payload(result: SearchResult) -> dict[str, list[dict[str, Any]]]:
     response=CatalogueSearchResponse,
     summary="Search the public catalogue (full text in English, Bangla and Banglish; filters; facets)",
     tags=["catalogue"],
+    scope=PUBLIC,
 )
 def search_catalogue(query: Any = None) -> Any:
     q = parse_catalogue_query(_args(), _today())
@@ -162,6 +163,7 @@ def search_catalogue(query: Any = None) -> Any:
     response=SuggestResponse,
     summary="Suggestions as you type",
     tags=["catalogue"],
+    scope=PUBLIC,
 )
 def suggest_catalogue(query: Any = None) -> Any:
     prefix, limit = parse_suggest_prefix(_args())
@@ -239,6 +241,7 @@ def _xlsx_stream(docs: Iterator[dict[str, Any]], base_url: str) -> Iterator[byte
     response="a CSV or XLSX file of every matching product",
     summary="Export a result set (CSV or XLSX, streamed, no row cap)",
     tags=["catalogue"],
+    scope=PUBLIC,
 )
 def export_catalogue(query: Any = None) -> Any:
     from search.errors import InvalidQuery
@@ -275,6 +278,7 @@ def export_catalogue(query: Any = None) -> Any:
     response=CompareResponse,
     summary="Compare up to 5 public products side by side",
     tags=["catalogue"],
+    scope=PUBLIC,
 )
 def compare_products(query: Any = None) -> Any:
     from registry.db import get_session

@@ -18,7 +18,7 @@ from registry.auth import Actor, current_actor
 from registry.db import get_db, get_session
 from registry.errors import Forbidden, NotFound, ValidationFailed
 from registry.models import Product, Role
-from registry.openapi import api
+from registry.openapi import PUBLIC, api
 from registry.services import get_product
 from signing import recalls, services
 from signing.errors import LabelURLError
@@ -103,6 +103,7 @@ def json_body() -> dict[str, Any]:
     summary="The issuing keys, current and retired (RFC 7517 JWK Set)",
     tags=["verification"],
     produces="application/jwk-set+json",
+    scope=PUBLIC,
 )
 @bp.get("/.well-known/jwks.json")
 def jwks() -> Response:
@@ -115,6 +116,7 @@ def jwks() -> Response:
 
 @bp.get("/status/1")
 def status_list() -> Response:
+    """The newest Status List Token (published to anyone, like the keys)."""
     session = get_db().session(write=True)
     try:
         row = services.latest_status_token(session)
@@ -192,6 +194,11 @@ def verify_label(gtin: str, qualifiers: str = "") -> Response:
     return render_verdict(verify_and_record(label_url_of_request()))
 
 
+# what a phone camera opens, and the status list: anyone, no token (declared here, not in the API document)
+api.declare(bp, "verify_label", PUBLIC)
+api.declare(bp, "status_list", PUBLIC)
+
+
 @api.describe(
     bp,
     "/api/v1/verify",
@@ -199,6 +206,7 @@ def verify_label(gtin: str, qualifiers: str = "") -> Response:
     summary="Verify a label URL and record the scan (the JSON verdict)",
     tags=["verification"],
     query={"url": {"type": "string", "required": True, "description": "the label URL as scanned"}},
+    scope=PUBLIC,
 )
 @bp.get("/api/v1/verify")
 def verify_api() -> Response:
@@ -225,6 +233,7 @@ def record_response(row: SignedRecordRow) -> Response:
     "GET",
     summary="The product's newest signed authenticity record (RFC 8785 JSON)",
     tags=["records"],
+    scope=PUBLIC,
 )
 @bp.get("/api/v1/products/<int:product_id>/record")
 def latest_product_record(product_id: int) -> Response:
@@ -242,6 +251,7 @@ def latest_product_record(product_id: int) -> Response:
     "GET",
     summary="Every authenticity record signed for the product",
     tags=["records"],
+    scope=PUBLIC,
 )
 @bp.get("/api/v1/products/<int:product_id>/records")
 def list_product_records(product_id: int) -> Any:
@@ -265,6 +275,7 @@ def list_product_records(product_id: int) -> Any:
     "GET",
     summary="One signed authenticity record, as signed",
     tags=["records"],
+    scope=PUBLIC,
 )
 @bp.get("/api/v1/records/<int:record_id>")
 def show_record(record_id: int) -> Response:
@@ -301,7 +312,7 @@ def load_batch(session: Session, actor: Actor, batch_id: int) -> SerialBatch:
     summary="Issue a batch of serials for a licensed product (one row, up to 1,000,000)",
     tags=["batches"],
     status=201,
-    auth=True,
+    scope="write",
     body={
         "type": "object",
         "required": ["count"],
@@ -338,7 +349,7 @@ def create_batch(product_id: int) -> Any:
     "GET",
     summary="The product's serial batches",
     tags=["batches"],
-    auth=True,
+    scope="read",
 )
 @bp.get("/api/v1/products/<int:product_id>/batches")
 def list_batches(product_id: int) -> Any:
@@ -353,7 +364,7 @@ def list_batches(product_id: int) -> Any:
 
 
 @api.describe(
-    bp, "/api/v1/batches/<int:batch_id>", "GET", summary="A serial batch", tags=["batches"], auth=True
+    bp, "/api/v1/batches/<int:batch_id>", "GET", summary="A serial batch", tags=["batches"], scope="read"
 )
 @bp.get("/api/v1/batches/<int:batch_id>")
 def show_batch(batch_id: int) -> Any:
@@ -369,7 +380,7 @@ def show_batch(batch_id: int) -> Any:
     "GET",
     summary="The batch's signed label URLs, one per line (or serial,url with format=csv)",
     tags=["batches"],
-    auth=True,
+    scope="read",
     produces="text/plain",
     query={
         "start": {"type": "integer", "minimum": 0},
@@ -418,7 +429,7 @@ def batch_urls(batch_id: int) -> Response:
     "POST",
     summary="Suspend, reinstate or revoke a serial batch, with the reason",
     tags=["batches"],
-    auth=True,
+    scope=("write", "review"),
     body={
         "type": "object",
         "required": ["status", "reason"],
@@ -431,7 +442,7 @@ def batch_urls(batch_id: int) -> Response:
 @bp.post("/api/v1/batches/<int:batch_id>/status")
 def change_batch_status(batch_id: int) -> Any:
     actor = current_actor()
-    actor.require(scope="review" if actor.is_reviewer else "write")
+    actor.require()  # scope: declared on the route
     session = get_session()
     batch = load_batch(session, actor, batch_id)
     body = json_body()
@@ -473,13 +484,6 @@ RECALL_BODY: dict[str, Any] = {
 }
 
 
-def require_steward(actor: Actor) -> Any:
-    """The signed-in user, whose token may write: ``review`` for reviewers, ``write`` for manufacturers' staff
-    (recalls and clearing flags belong to both)."""
-    actor.require()
-    return actor.require(scope="review" if actor.is_reviewer else "write")
-
-
 def announce_recall(session: Session, actor: Actor, row: Recall, target_type: str, target_id: str) -> Any:
     """Audit the recall, republish the status list, commit, and answer it (201)."""
     record_event(
@@ -519,14 +523,14 @@ def parse_unit_url(session: Session, actor: Actor, body: dict[str, Any]) -> tupl
     summary="Recall one unit by its label URL (its label then verifies 'recalled', with these words)",
     tags=["recalls"],
     status=201,
-    auth=True,
+    scope=("write", "review"),
     body={**RECALL_BODY, "required": ["url", *RECALL_BODY["required"]],
           "properties": {"url": {"type": "string"}, **RECALL_BODY["properties"]}},
 )
 @bp.post("/api/v1/units/recall")
 def recall_unit() -> Any:
     actor = current_actor()
-    user = require_steward(actor)
+    user = actor.require()
     session = get_session()
     body = json_body()
     product, serial = parse_unit_url(session, actor, body)
@@ -545,13 +549,13 @@ def recall_unit() -> Any:
     summary="Recall every unit of a batch",
     tags=["recalls"],
     status=201,
-    auth=True,
+    scope=("write", "review"),
     body=RECALL_BODY,
 )
 @bp.post("/api/v1/batches/<int:batch_id>/recall")
 def recall_batch(batch_id: int) -> Any:
     actor = current_actor()
-    user = require_steward(actor)
+    user = actor.require()
     session = get_session()
     batch = load_batch(session, actor, batch_id)
     text = recalls.RecallText.from_json(json_body())
@@ -566,13 +570,13 @@ def recall_batch(batch_id: int) -> Any:
     summary="Recall every unit of a product",
     tags=["recalls"],
     status=201,
-    auth=True,
+    scope=("write", "review"),
     body=RECALL_BODY,
 )
 @bp.post("/api/v1/products/<int:product_id>/recall")
 def recall_product(product_id: int) -> Any:
     actor = current_actor()
-    user = require_steward(actor)
+    user = actor.require()
     session = get_session()
     product = get_product(session, actor, product_id)
     if not (actor.is_reviewer or actor.is_staff_of(product.manufacturer_id)):
@@ -588,7 +592,7 @@ def recall_product(product_id: int) -> Any:
     "GET",
     summary="The product's recalls (of the product, its batches and units)",
     tags=["recalls"],
-    auth=True,
+    scope="read",
 )
 @bp.get("/api/v1/products/<int:product_id>/recalls")
 def list_recalls(product_id: int) -> Any:
@@ -608,7 +612,7 @@ def list_recalls(product_id: int) -> Any:
     "POST",
     summary="Clear a unit's copy flags after checking them (a false flag), with the reason; audited",
     tags=["batches"],
-    auth=True,
+    scope=("write", "review"),
     body={
         "type": "object",
         "required": ["url", "reason"],
@@ -618,7 +622,7 @@ def list_recalls(product_id: int) -> Any:
 @bp.post("/api/v1/units/clear-flags")
 def clear_unit_flags() -> Any:
     actor = current_actor()
-    require_steward(actor)
+    actor.require()
     session = get_session()
     body = json_body()
     product, serial = parse_unit_url(session, actor, body)
@@ -648,7 +652,7 @@ def clear_unit_flags() -> Any:
     "GET",
     summary="Scanned or recalled units of a product (flagged=true: possible copies only)",
     tags=["batches"],
-    auth=True,
+    scope="read",
     query={"flagged": {"type": "boolean"}},
 )
 @bp.get("/api/v1/products/<int:product_id>/units")
@@ -680,6 +684,7 @@ def list_units(product_id: int) -> Any:
         "required": ["text"],
         "properties": {"text": {"type": "string"}, "url": {"type": "string"}, "district": {"type": "string"}},
     },
+    scope=PUBLIC,
 )
 @bp.post("/api/v1/reports")
 def create_report() -> Any:
@@ -713,7 +718,7 @@ def create_report() -> Any:
     "GET",
     summary="Consumer reports (reviewers: all; manufacturers: on their products)",
     tags=["reports"],
-    auth=True,
+    scope="read",
 )
 @bp.get("/api/v1/reports")
 def list_reports() -> Any:
@@ -736,7 +741,7 @@ def list_reports() -> Any:
     "GET",
     summary="The photo sent with a report",
     tags=["reports"],
-    auth=True,
+    scope="read",
     produces="image/*",
 )
 @bp.get("/api/v1/reports/<int:report_id>/photo")

@@ -28,9 +28,16 @@ def signed_in(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]
                 return render_error(403, _("Not allowed"), _("Your account cannot open this page."))
             return view(actor, *args, **kwargs)
 
+        wrapper.page_access = roles or ("signed in",)  # type: ignore[attr-defined]  # read by the route walk
         return wrapper
 
     return decorate
 
 
-__all__ = ["Actor", "signed_in"]
+def public_page(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Declare a page of a signed-in area that anyone may open (e.g. registration)."""
+    view.page_access = "public"  # type: ignore[attr-defined]
+    return view
+
+
+__all__ = ["Actor", "public_page", "signed_in"]

@@ -25,7 +25,7 @@ from registry.schemas import (
     StaffInvite,
 )
 from web import forms
-from web.guards import Actor, signed_in
+from web.guards import Actor, public_page, signed_in
 from web.helpers import domain_errors, register_error_pages
 
 bp = Blueprint("web_portal", __name__, url_prefix="/portal")
@@ -56,6 +56,7 @@ def dashboard(actor: Actor) -> Any:
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@public_page
 def register() -> Any:
     values = request.form if request.method == "POST" else {}
     errors: dict[str, str] = {}

@@ -21,6 +21,7 @@ from registry.data.taxonomy import CATEGORIES, CERTIFICATE_SCHEMES
 from registry.db import get_session
 from registry.errors import NotAuthenticated
 from registry.models import Manufacturer, ProductStatus
+from registry.openapi import api
 from signing import LabelURLError, parse_label_url
 from web import accounts
 from web.helpers import client_address, register_error_pages, render_error, safe_next
@@ -28,6 +29,7 @@ from web.ratelimit import check_login_rate
 
 bp = Blueprint("web_public", __name__)
 register_error_pages(bp)
+api.declare_public_pages(bp)  # the catalogue, verification, sign-in and reports: anyone may open them
 
 SORT_LABELS = {"relevance": _l("Best match"), "newest": _l("Newest"), "name": _l("Name"),
                "lva": _l("Local value addition")}
