@@ -20,6 +20,7 @@ from registry.errors import Forbidden, NotFound, ValidationFailed
 from registry.models import Product, Role
 from registry.openapi import api
 from registry.services import get_product
+from registry.validators import read_text_field
 from signing import services
 from signing.models import ConsumerReport, SerialBatch, SignedRecordRow, Unit
 from signing.ratelimits import parse_limit
@@ -152,7 +153,7 @@ def verify_and_record(url: str) -> dict[str, Any]:
         context = services.ScanContext(
             ip=client_id(),
             user_agent=request.headers.get("User-Agent", "")[:400],
-            district=request.args.get("district") or None,
+            district=read_text_field(request.args, "district", single_line=True) or None,
         )
         scans.record(session, outcome, context, now=moment)
         body = services.outcome_to_dict(outcome, today=moment.date(), cache=ext.catalogue)
@@ -201,7 +202,7 @@ def verify_label(gtin: str, qualifiers: str = "") -> Response:
 @bp.get("/api/v1/verify")
 def verify_api() -> Response:
     limit("verify")
-    url = request.args.get("url", "")
+    url = read_text_field(request.args, "url", single_line=True)
     if not url:
         raise ValidationFailed.field("url", "give the label URL to verify: /api/v1/verify?url=...")
     body = verify_and_record(url)
@@ -433,11 +434,11 @@ def change_batch_status(batch_id: int) -> Any:
     session = get_session()
     batch = load_batch(session, actor, batch_id)
     body = json_body()
-    reason = str(body.get("reason") or "").strip()
+    reason = read_text_field(body, "reason")
     if not reason:
         raise ValidationFailed.field("reason", "say why the batch is withdrawn")
     before = {"status": batch.status}
-    services.set_batch_status(session, batch, str(body.get("status", "")), reason)
+    services.set_batch_status(session, batch, read_text_field(body, "status", single_line=True), reason)
     extension().catalogue.clear()  # this worker shows the change at once, the others within seconds
     record_event(
         session,
@@ -481,7 +482,7 @@ def recall_unit() -> Any:
     from signing.labels import parse_label_url
 
     try:
-        label = parse_label_url(str(body.get("url", "")))
+        label = parse_label_url(read_text_field(body, "url", single_line=True))
     except LabelURLError as exc:
         raise ValidationFailed.field("url", str(exc)) from exc
     if label.serial is None:
@@ -490,7 +491,7 @@ def recall_unit() -> Any:
     if product is None:
         raise NotFound(f"no product has GTIN {label.gtin}")
     require_staff_or_reviewer(actor, product)
-    reason = str(body.get("reason") or "").strip()
+    reason = read_text_field(body, "reason")
     if not reason:
         raise ValidationFailed.field("reason", "say why the unit is recalled")
     unit = services.recall_unit(session, label.gtin, label.serial, reason, now=now())
@@ -563,9 +564,9 @@ def create_report() -> Any:
     report = services.create_report(
         session,
         extension().keyring(session),
-        text=str(body.get("text", "")),
-        url=str(body.get("url") or "") or None,
-        district=str(body.get("district") or "") or None,
+        text=read_text_field(body, "text"),
+        url=read_text_field(body, "url", single_line=True) or None,
+        district=read_text_field(body, "district", single_line=True) or None,
         photo=photo,
         now=now(),
     )
