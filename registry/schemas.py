@@ -120,11 +120,14 @@ class ManufacturerRegistration(Strict):
 
 
 class ManufacturerUpdate(Strict):
-    address: LongText | None = None
-    factory_locations: Annotated[list[FactoryLocation], Field(max_length=50)] | None = None
-    contact_name: Text | None = None
-    contact_email: EmailStr | None = None
-    contact_phone: Phone | None = None
+    """A partial change: an absent field stays as it is. Only the website may be cleared with null; the
+    other fields are required of a company, so null is refused (hence no "| None" on them)."""
+
+    address: LongText = None
+    factory_locations: Annotated[list[FactoryLocation], Field(max_length=50)] = None
+    contact_name: Text = None
+    contact_email: EmailStr = None
+    contact_phone: Phone = None
     website: Website | None = None
 
 
@@ -179,23 +182,24 @@ class ProductCreate(ProductBase):
 
 
 class ProductUpdate(Strict):
-    name_en: Text | None = None
-    name_bn: Text | None = None
-    brand: ShortText | None = None
-    model_number: ShortText | None = None
-    category: CategoryCode | None = None
-    gtin: GTIN | None = None
+    """A partial change: an absent field stays as it is. Null clears what a product may lack (HS code,
+    descriptions, launch date); the other fields are required of a product, so null is refused."""
+
+    name_en: Text = None
+    name_bn: Text = None
+    brand: ShortText = None
+    model_number: ShortText = None
+    category: CategoryCode = None
+    gtin: GTIN = None
     hs_code: HSCode | None = None
     description_en: Annotated[str, Field(max_length=5000)] | None = None
     description_bn: Annotated[str, Field(max_length=5000)] | None = None
-    specifications: Annotated[dict[ShortText, Spec], Field(max_length=100)] | None = None
-    local_value_addition: Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2)] | None = (
-        None
-    )
-    lva_basis: Annotated[str, Field(min_length=3, max_length=2000)] | None = None
+    specifications: Annotated[dict[ShortText, Spec], Field(max_length=100)] = None
+    local_value_addition: Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2)] = None
+    lva_basis: Annotated[str, Field(min_length=3, max_length=2000)] = None
     launch_date: date | None = None
-    images: Annotated[list[Website], Field(max_length=10)] | None = None
-    certificate_ids: Annotated[list[DbId], Field(max_length=50)] | None = None
+    images: Annotated[list[Website], Field(max_length=10)] = None
+    certificate_ids: Annotated[list[DbId], Field(max_length=50)] = None
 
 
 class CertificateCreate(Strict):

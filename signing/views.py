@@ -101,7 +101,7 @@ def json_body() -> dict[str, Any]:
     "GET",
     summary="The issuing keys, current and retired (RFC 7517 JWK Set)",
     tags=["verification"],
-    produces="application/jwk-set+json",
+    produces="application/json",  # as served: JWKS readers take it, and a browser shows it
 )
 @bp.get("/.well-known/jwks.json")
 def jwks() -> Response:
@@ -369,7 +369,7 @@ def show_batch(batch_id: int) -> Any:
     summary="The batch's signed label URLs, one per line (or serial,url with format=csv)",
     tags=["batches"],
     auth=True,
-    produces="text/plain",
+    produces=("text/plain", "text/csv"),
     query={
         "start": {"type": "integer", "minimum": 0},
         "stop": {"type": "integer", "minimum": 0},

@@ -130,3 +130,14 @@ def test_id_pattern_matches_exactly_the_numbers_up_to_the_limit(limit):
     pattern = re.compile(digits_at_most(limit))
     assert [n for n in range(limit * 2 + 20) if pattern.fullmatch(str(n))] == list(range(limit + 1))
     assert pattern.fullmatch("007") if limit >= 7 else not pattern.fullmatch("007")
+
+
+def test_null_for_a_field_a_record_requires_is_422_in_a_change(client, session):
+    # found by the API fuzzing: null factory_locations was iterated (500), null names hit NOT NULL (409)
+    maker = make_party(session)
+    company = f"/api/v1/manufacturers/{maker.manufacturer.id}"
+    for field in ("factory_locations", "address", "contact_name"):
+        body = _problem(client.patch(company, json={field: None}, headers=maker.headers), 422)
+        assert [e["field"] for e in body["errors"]] == [field]
+    resp = client.patch(company, json={"website": None}, headers=maker.headers)
+    assert resp.status_code == 200 and resp.get_json()["website"] is None  # the website may be cleared
