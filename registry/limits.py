@@ -18,6 +18,7 @@ from registry.errors import PayloadTooLarge, ValidationFailed
 # Ids are PostgreSQL `integer` columns (SQLite's INTEGER holds 2**63 - 1): the smaller bound, on both databases,
 # so that an id answers the same everywhere.
 MAX_DB_INT = 2**31 - 1
+MAX_PAGE = 100_000  # the last page a list may ask for (page x per_page stays far inside the columns)
 MAX_JSON_DEPTH = 32  # the deepest request body the API accepts is 3 levels (a product's specifications)
 MAX_JSON_BYTES = 1024 * 1024  # a JSON request body (imports are JSON Lines and have their own limit)
 JSON_LINES_TYPES = frozenset({"application/x-ndjson", "application/jsonl", "application/x-jsonlines"})

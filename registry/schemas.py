@@ -11,7 +11,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, fie
 from registry import validators
 from registry.data.districts import find_district
 from registry.data.taxonomy import CATEGORIES, CERTIFICATE_SCHEMES
-from registry.limits import MAX_DB_INT
+from registry.limits import MAX_DB_INT, MAX_PAGE
 
 
 def _wrap(check: Any) -> Any:
@@ -228,7 +228,7 @@ class Login(Strict):
 
 
 class Page(Strict):
-    page: Annotated[int, Field(ge=1, le=100_000)] = 1
+    page: Annotated[int, Field(ge=1, le=MAX_PAGE)] = 1
     per_page: Annotated[int, Field(ge=1, le=200)] = 20
 
 

@@ -141,3 +141,4 @@ def test_null_for_a_field_a_record_requires_is_422_in_a_change(client, session):
         assert [e["field"] for e in body["errors"]] == [field]
     resp = client.patch(company, json={"website": None}, headers=maker.headers)
     assert resp.status_code == 200 and resp.get_json()["website"] is None  # the website may be cleared
+
