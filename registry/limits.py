@@ -32,19 +32,19 @@ def json_deeper_than(raw: bytes, limit: int) -> bool:
     """Whether the JSON text (or JSON Lines) ``raw`` nests arrays and objects more than ``limit`` deep.
 
     No parsing: strings are cut out (brackets inside them do not count), then every innermost ``[]``/``{}``
-    pair is removed, once per level, at most ``limit`` times; anything left is deeper. Text whose brackets
-    do not pair up is left to the parser, which says where it is malformed."""
+    pair is removed, once per level, at most ``limit`` times; a pair still left is deeper. Brackets that
+    cannot pair up (malformed text) count as levels too when there are more than ``limit`` of them: a parser
+    would recurse into each before finding the text malformed. Fewer are left to the parser, which says
+    where the text is malformed."""
     if raw.count(b"[") + raw.count(b"{") <= limit:  # the common case, one pass in C
         return False
     brackets = _STRING.sub(b"", raw).translate(None, _NOT_BRACKET)
     for _ in range(limit):
-        if not brackets:
-            return False
         fewer = _INNERMOST_PAIR.sub(b"", brackets)
-        if len(fewer) == len(brackets):
-            return False  # unbalanced: malformed, not deep
+        if len(fewer) == len(brackets):  # nothing pairs up any more: balanced and done, or malformed
+            return brackets.count(b"[") + brackets.count(b"{") > limit
         brackets = fewer
-    return bool(brackets) and _INNERMOST_PAIR.search(brackets) is not None
+    return bool(brackets)
 
 
 def is_json_type(mimetype: str) -> bool:

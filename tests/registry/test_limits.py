@@ -33,7 +33,8 @@ def _nested(depth: int) -> str:
         ('{"a": "\\"' + "[" * 1000 + '"}', False),  # nor after an escaped quote
         ("[]" * 10_000, False),  # many, side by side
         ('{"a": 1}\n' + _nested(MAX_JSON_DEPTH + 1) + "\n", True),  # JSON Lines
-        ("[" * 1000, False),  # unbalanced: the parser reports it as malformed
+        ("[" * 1000, True),  # never closed, yet a parser would recurse 1,000 deep before saying so
+        ('{"a": [1}' + "[]" * 40, False),  # malformed but shallow: the parser says where
     ],
 )
 def test_json_depth_is_measured_without_parsing(text, deeper):
@@ -142,3 +143,8 @@ def test_null_for_a_field_a_record_requires_is_422_in_a_change(client, session):
     resp = client.patch(company, json={"website": None}, headers=maker.headers)
     assert resp.status_code == 200 and resp.get_json()["website"] is None  # the website may be cleared
 
+
+
+def test_json_never_closed_is_refused_before_the_parser_recurses(client):
+    resp = client.post("/api/v1/reports", data="[" * 5000, content_type="application/json")
+    assert _problem(resp, 422)["errors"][0]["field"] == "body"
