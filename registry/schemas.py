@@ -119,15 +119,24 @@ class ManufacturerRegistration(Strict):
     owner: OwnerAccount
 
 
+def _drop_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+# A field of a partial change that may be left out but not set to null: None stands for "absent" (and
+# model_dump(exclude_unset=True) leaves it out); the document shows no default, null not being a value.
+ABSENT: Any = Field(default=None, json_schema_extra=_drop_default)
+
+
 class ManufacturerUpdate(Strict):
     """A partial change: an absent field stays as it is. Only the website may be cleared with null; the
     other fields are required of a company, so null is refused (hence no "| None" on them)."""
 
-    address: LongText = None
-    factory_locations: Annotated[list[FactoryLocation], Field(max_length=50)] = None
-    contact_name: Text = None
-    contact_email: EmailStr = None
-    contact_phone: Phone = None
+    address: LongText = ABSENT
+    factory_locations: Annotated[list[FactoryLocation], Field(max_length=50)] = ABSENT
+    contact_name: Text = ABSENT
+    contact_email: EmailStr = ABSENT
+    contact_phone: Phone = ABSENT
     website: Website | None = None
 
 
@@ -185,21 +194,21 @@ class ProductUpdate(Strict):
     """A partial change: an absent field stays as it is. Null clears what a product may lack (HS code,
     descriptions, launch date); the other fields are required of a product, so null is refused."""
 
-    name_en: Text = None
-    name_bn: Text = None
-    brand: ShortText = None
-    model_number: ShortText = None
-    category: CategoryCode = None
-    gtin: GTIN = None
+    name_en: Text = ABSENT
+    name_bn: Text = ABSENT
+    brand: ShortText = ABSENT
+    model_number: ShortText = ABSENT
+    category: CategoryCode = ABSENT
+    gtin: GTIN = ABSENT
     hs_code: HSCode | None = None
     description_en: Annotated[str, Field(max_length=5000)] | None = None
     description_bn: Annotated[str, Field(max_length=5000)] | None = None
-    specifications: Annotated[dict[ShortText, Spec], Field(max_length=100)] = None
-    local_value_addition: Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2)] = None
-    lva_basis: Annotated[str, Field(min_length=3, max_length=2000)] = None
+    specifications: Annotated[dict[ShortText, Spec], Field(max_length=100)] = ABSENT
+    local_value_addition: Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2)] = ABSENT
+    lva_basis: Annotated[str, Field(min_length=3, max_length=2000)] = ABSENT
     launch_date: date | None = None
-    images: Annotated[list[Website], Field(max_length=10)] = None
-    certificate_ids: Annotated[list[DbId], Field(max_length=50)] = None
+    images: Annotated[list[Website], Field(max_length=10)] = ABSENT
+    certificate_ids: Annotated[list[DbId], Field(max_length=50)] = ABSENT
 
 
 class CertificateCreate(Strict):
