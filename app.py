@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import load_settings
+from registry.limits import DatabaseIdConverter, check_json_body
 
 log = logging.getLogger("registry")
 
@@ -34,6 +35,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False  # Bangla stays readable in JSON
     app.session_interface = CachedSerializerSessionInterface()
     app.json.sort_keys = False
+    # before any blueprint adds a rule: every <int:...> is an id the database can hold, else 404
+    app.url_map.converters["int"] = DatabaseIdConverter
 
     from pathlib import Path
 
@@ -125,6 +128,12 @@ def _register_request_hooks(app: Flask) -> None:
         incoming = request.headers.get("X-Request-ID", "")
         g.request_id = incoming if 8 <= len(incoming) <= 64 and incoming.isalnum() else secrets.token_hex(8)
         g.started = time.perf_counter()
+
+    @app.before_request
+    def _limit_json() -> None:
+        # before any view parses it: a body too deep for the parsers or too large is a 413/422 problem
+        if request.content_length or request.headers.get("Transfer-Encoding"):
+            check_json_body(request.mimetype, request.content_length, lambda: request.get_data(cache=True))
 
     defaults = [
         ("X-Content-Type-Options", "nosniff"),

@@ -23,6 +23,7 @@ from labels.pdf import LabelItem
 from labels.schemas import get_layout
 from labels.services import EXTENSIONS, FORMATS, MEDIA_TYPES, items_from_batch, items_from_urls, write_labels
 from registry.openapi import api
+from registry.validators import read_text_field
 
 bp = Blueprint("labels", __name__)
 
@@ -112,17 +113,17 @@ def render_url_labels() -> Response:
             f"at most {limit} URLs per request; print a serial batch for more",
             [{"field": "urls", "reason": f"more than {limit}"}],
         )
+    name_en, name_bn, batch = (
+        read_text_field(body, n, single_line=True) for n in ("name_en", "name_bn", "batch")
+    )
     errors = [
         {"field": name, "reason": "required"}
-        for name in ("name_en", "name_bn")
-        if not str(body.get(name, "")).strip()
+        for name, text in (("name_en", name_en), ("name_bn", name_bn))
+        if not text
     ]
     if errors:
         raise LabelDataError("product names in English and Bangla are required", errors)
-    batch = body.get("batch")
-    items = list(
-        items_from_urls(urls, str(body["name_en"]), str(body["name_bn"]), str(batch) if batch else None)
-    )
+    items = list(items_from_urls(urls, name_en, name_bn, batch or None))
     return file_response(iter(items), fmt, layout, "labels")
 
 
@@ -207,7 +208,7 @@ def unit_range(body: dict[str, Any], count: int) -> tuple[int, int]:
     try:
         start = int(body.get("start", 0))
         stop = int(body.get("stop", count))
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:  # OverflowError: JSON's 1e999 is infinity
         raise LabelDataError(
             "start and stop are unit indexes", [{"field": "start", "reason": "not a number"}]
         ) from exc

@@ -230,13 +230,13 @@ class ApiSpec:
         scope: Scope,
         body: dict[str, Any] | None = None,
         query: dict[str, dict[str, Any]] | None = None,
-        produces: str | None = None,
+        produces: str | tuple[str, ...] | None = None,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """Put a route whose view reads the request itself into the document, unchanged (its scope is
         enforced all the same: ``enforce_scope``).
 
         ``body`` is the JSON Schema of a JSON request body; ``query`` maps each query parameter to its
-        schema (``"required": True`` inside marks a required one); ``produces`` names a non-JSON answer.
+        schema (``"required": True`` inside marks a required one); ``produces`` names a non-JSON answer (or several).
         """
 
         def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -252,8 +252,9 @@ class ApiSpec:
                 params.append({"name": name, "in": "query", "required": required, "schema": schema})
             openapi["parameters"] = params
             if produces is not None:
+                types = (produces,) if isinstance(produces, str) else produces
                 openapi["responses"] = {
-                    str(status): {"description": "success", "content": {produces: {}}},
+                    str(status): {"description": "success", "content": {t: {} for t in types}},
                     "default": _PROBLEM_RESPONSE,
                 }
             self.operations.append(

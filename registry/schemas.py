@@ -11,6 +11,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, fie
 from registry import validators
 from registry.data.districts import find_district
 from registry.data.taxonomy import CATEGORIES, CERTIFICATE_SCHEMES
+from registry.limits import MAX_DB_INT, MAX_PAGE
 
 
 def _wrap(check: Any) -> Any:
@@ -41,7 +42,19 @@ def _scheme(value: str) -> str:
     return value
 
 
-Text = Annotated[str, Field(min_length=1, max_length=200)]
+def Line(max_length: int, min_length: int = 1) -> Any:  # noqa: N802 - a type, named like one
+    """A single line of text, such as a name: see ``validators.check_line`` for what it refuses."""
+    return Annotated[
+        str, Field(min_length=min_length, max_length=max_length), AfterValidator(validators.check_line)
+    ]
+
+
+# Every string of a Strict model is checked by validators.check_text (no control characters); a Line
+# besides refuses line breaks and invisible formatting characters.
+Text = Line(200)
+ShortText = Line(100)
+LicenceNumber = Line(64, min_length=3)
+DbId = Annotated[int, Field(ge=1, le=MAX_DB_INT, description="an id")]
 LongText = Annotated[str, Field(min_length=1, max_length=5000)]
 BIN = Annotated[
     str,
@@ -71,6 +84,11 @@ Phone = Annotated[str, Field(pattern=r"^\+?[0-9 ()-]{6,20}$")]
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_control_characters(cls, value: Any) -> Any:
+        return validators.check_strings(value)
+
 
 class FactoryLocation(Strict):
     address: LongText
@@ -88,7 +106,7 @@ class ManufacturerRegistration(Strict):
 
     legal_name_en: Text
     legal_name_bn: Text
-    trade_licence_no: Annotated[str, Field(min_length=3, max_length=64)]
+    trade_licence_no: LicenceNumber
     bin: BIN
     tin: TIN
     address: LongText
@@ -101,12 +119,24 @@ class ManufacturerRegistration(Strict):
     owner: OwnerAccount
 
 
+def _drop_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+# A field of a partial change that may be left out but not set to null: None stands for "absent" (and
+# model_dump(exclude_unset=True) leaves it out); the document shows no default, null not being a value.
+ABSENT: Any = Field(default=None, json_schema_extra=_drop_default)
+
+
 class ManufacturerUpdate(Strict):
-    address: LongText | None = None
-    factory_locations: Annotated[list[FactoryLocation], Field(max_length=50)] | None = None
-    contact_name: Text | None = None
-    contact_email: EmailStr | None = None
-    contact_phone: Phone | None = None
+    """A partial change: an absent field stays as it is. Only the website may be cleared with null; the
+    other fields are required of a company, so null is refused (hence no "| None" on them)."""
+
+    address: LongText = ABSENT
+    factory_locations: Annotated[list[FactoryLocation], Field(max_length=50)] = ABSENT
+    contact_name: Text = ABSENT
+    contact_email: EmailStr = ABSENT
+    contact_phone: Phone = ABSENT
     website: Website | None = None
 
 
@@ -157,23 +187,21 @@ Spec = Annotated[str, Field(max_length=500)]
 class ProductBase(Strict):
     name_en: Text
     name_bn: Text
-    brand: Annotated[str, Field(min_length=1, max_length=100)]
-    model_number: Annotated[str, Field(min_length=1, max_length=100)]
+    brand: ShortText
+    model_number: ShortText
     category: CategoryCode
     gtin: GTIN
     hs_code: HSCode | None = None
     description_en: Annotated[str, Field(max_length=5000)] | None = None
     description_bn: Annotated[str, Field(max_length=5000)] | None = None
-    specifications: Annotated[
-        dict[Annotated[str, Field(min_length=1, max_length=100)], Spec], Field(max_length=100)
-    ] = {}
+    specifications: Annotated[dict[ShortText, Spec], Field(max_length=100)] = {}
     local_value_addition: Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2)]
     lva_basis: Annotated[
         str, Field(min_length=3, max_length=2000, description="how the local value addition was computed")
     ]
     launch_date: date | None = None
     images: Annotated[list[Website], Field(max_length=10)] = []
-    certificate_ids: Annotated[list[int], Field(max_length=50)] = []
+    certificate_ids: Annotated[list[DbId], Field(max_length=50)] = []
 
 
 class ProductCreate(ProductBase):
@@ -181,31 +209,29 @@ class ProductCreate(ProductBase):
 
 
 class ProductUpdate(Strict):
-    name_en: Text | None = None
-    name_bn: Text | None = None
-    brand: Annotated[str, Field(min_length=1, max_length=100)] | None = None
-    model_number: Annotated[str, Field(min_length=1, max_length=100)] | None = None
-    category: CategoryCode | None = None
-    gtin: GTIN | None = None
+    """A partial change: an absent field stays as it is. Null clears what a product may lack (HS code,
+    descriptions, launch date); the other fields are required of a product, so null is refused."""
+
+    name_en: Text = ABSENT
+    name_bn: Text = ABSENT
+    brand: ShortText = ABSENT
+    model_number: ShortText = ABSENT
+    category: CategoryCode = ABSENT
+    gtin: GTIN = ABSENT
     hs_code: HSCode | None = None
     description_en: Annotated[str, Field(max_length=5000)] | None = None
     description_bn: Annotated[str, Field(max_length=5000)] | None = None
-    specifications: (
-        Annotated[dict[Annotated[str, Field(min_length=1, max_length=100)], Spec], Field(max_length=100)]
-        | None
-    ) = None
-    local_value_addition: Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2)] | None = (
-        None
-    )
-    lva_basis: Annotated[str, Field(min_length=3, max_length=2000)] | None = None
+    specifications: Annotated[dict[ShortText, Spec], Field(max_length=100)] = ABSENT
+    local_value_addition: Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2)] = ABSENT
+    lva_basis: Annotated[str, Field(min_length=3, max_length=2000)] = ABSENT
     launch_date: date | None = None
-    images: Annotated[list[Website], Field(max_length=10)] | None = None
-    certificate_ids: Annotated[list[int], Field(max_length=50)] | None = None
+    images: Annotated[list[Website], Field(max_length=10)] = ABSENT
+    certificate_ids: Annotated[list[DbId], Field(max_length=50)] = ABSENT
 
 
 class CertificateCreate(Strict):
     scheme: SchemeCode
-    number: Annotated[str, Field(min_length=1, max_length=100)]
+    number: ShortText
     issuer: Text
     valid_from: date
     valid_until: date
@@ -218,7 +244,7 @@ class CertificateCreate(Strict):
 
 
 class TokenCreate(Strict):
-    name: Annotated[str, Field(min_length=1, max_length=100)]
+    name: ShortText
     scopes: list[Literal["read", "write", "review", "admin"]] | None = None
     expires_in_days: Annotated[int, Field(ge=1, le=365)] | None = None
 
@@ -229,7 +255,7 @@ class Login(Strict):
 
 
 class Page(Strict):
-    page: Annotated[int, Field(ge=1, le=100_000)] = 1
+    page: Annotated[int, Field(ge=1, le=MAX_PAGE)] = 1
     per_page: Annotated[int, Field(ge=1, le=200)] = 20
 
 
@@ -237,7 +263,7 @@ class ProductListQuery(Page):
     status: (
         Literal["draft", "submitted", "rejected", "licensed", "suspended", "revoked", "expired"] | None
     ) = None
-    manufacturer_id: int | None = None
+    manufacturer_id: DbId | None = None
     category: CategoryCode | None = None
 
 

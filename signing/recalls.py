@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.models import Product, ProductStatus
+from registry.validators import check_line, check_text
 from signing.errors import SigningError
 from signing.models import Recall, SerialBatch, Unit
 
@@ -81,8 +82,10 @@ class RecallText:
             limit = TEXT_LIMITS[name.split("_")[0]]
             if len(text) > limit:
                 raise RecallError(f"{name} is longer than {limit} characters", field=name)
-            if any(ord(char) < 32 and char not in "\n\t" for char in text):
-                raise RecallError(f"{name} contains control characters", field=name)
+            try:  # the registry's one rule for text: no control or invisible characters
+                text = check_line(text) if name == "contact" else check_text(text)
+            except ValueError as exc:
+                raise RecallError(f"{name}: {exc}", field=name) from exc
             values[name] = text
         return cls(**values)
 

@@ -20,6 +20,7 @@ from registry.errors import Forbidden, NotFound, ValidationFailed
 from registry.models import Product, Role
 from registry.openapi import PUBLIC, api
 from registry.services import get_product
+from registry.validators import read_text_field
 from signing import recalls, services
 from signing.errors import LabelURLError
 from signing.labels import parse_label_url
@@ -102,7 +103,7 @@ def json_body() -> dict[str, Any]:
     "GET",
     summary="The issuing keys, current and retired (RFC 7517 JWK Set)",
     tags=["verification"],
-    produces="application/jwk-set+json",
+    produces="application/json",  # as served: JWKS readers take it, and a browser shows it
     scope=PUBLIC,
 )
 @bp.get("/.well-known/jwks.json")
@@ -211,7 +212,7 @@ api.declare(bp, "status_list", PUBLIC)
 @bp.get("/api/v1/verify")
 def verify_api() -> Response:
     limit("verify")
-    url = request.args.get("url", "")
+    url = read_text_field(request.args, "url", single_line=True)
     if not url:
         raise ValidationFailed.field("url", "give the label URL to verify: /api/v1/verify?url=...")
     body = verify_and_record(url)
@@ -381,7 +382,7 @@ def show_batch(batch_id: int) -> Any:
     summary="The batch's signed label URLs, one per line (or serial,url with format=csv)",
     tags=["batches"],
     scope="read",
-    produces="text/plain",
+    produces=("text/plain", "text/csv"),
     query={
         "start": {"type": "integer", "minimum": 0},
         "stop": {"type": "integer", "minimum": 0},
@@ -446,11 +447,11 @@ def change_batch_status(batch_id: int) -> Any:
     session = get_session()
     batch = load_batch(session, actor, batch_id)
     body = json_body()
-    reason = str(body.get("reason") or "").strip()
+    reason = read_text_field(body, "reason")
     if not reason:
         raise ValidationFailed.field("reason", "say why the batch is withdrawn")
     before = {"status": batch.status}
-    services.set_batch_status(session, batch, str(body.get("status", "")), reason)
+    services.set_batch_status(session, batch, read_text_field(body, "status", single_line=True), reason)
     extension().catalogue.clear()  # this worker shows the change at once, the others within seconds
     record_event(
         session,
@@ -505,7 +506,7 @@ def announce_recall(session: Session, actor: Actor, row: Recall, target_type: st
 def parse_unit_url(session: Session, actor: Actor, body: dict[str, Any]) -> tuple[Product, str]:
     """The product and serial of the unit label URL in ``body["url"]``, checked for the actor (404 otherwise)."""
     try:
-        label = parse_label_url(str(body.get("url", "")))
+        label = parse_label_url(read_text_field(body, "url", single_line=True))
     except LabelURLError as exc:
         raise ValidationFailed.field("url", str(exc)) from exc
     if label.serial is None:
@@ -626,8 +627,8 @@ def clear_unit_flags() -> Any:
     session = get_session()
     body = json_body()
     product, serial = parse_unit_url(session, actor, body)
-    reason = body.get("reason")
-    if not isinstance(reason, str) or not reason.strip():
+    reason = read_text_field(body, "reason")
+    if not reason:
         raise ValidationFailed.field("reason", "say what was checked and why the flag is false")
     if len(reason) > 500:
         raise ValidationFailed.field("reason", "at most 500 characters")
@@ -702,9 +703,9 @@ def create_report() -> Any:
     report = services.create_report(
         session,
         extension().keyring(session),
-        text=str(body.get("text", "")),
-        url=str(body.get("url") or "") or None,
-        district=str(body.get("district") or "") or None,
+        text=read_text_field(body, "text"),
+        url=read_text_field(body, "url", single_line=True) or None,
+        district=read_text_field(body, "district", single_line=True) or None,
         photo=photo,
         now=now(),
     )

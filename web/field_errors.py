@@ -96,6 +96,18 @@ BY_TEXT: list[tuple[re.Pattern[str], str]] = [
         N_("Only drafts and rejected products can be edited."),
     ),
     (
+        re.compile(r"contains the control character (?P<char>U\+[0-9A-F]+)"),
+        N_("Remove the control character %(char)s; it cannot be stored."),
+    ),
+    (
+        re.compile(r"contains the line break (?P<char>U\+[0-9A-F]+)"),
+        N_("Write this on one line (remove the line break %(char)s)."),
+    ),
+    (
+        re.compile(r"contains the invisible formatting character (?P<char>U\+[0-9A-F]+)"),
+        N_("Remove the invisible character %(char)s; it can make a name look like another."),
+    ),
+    (
         re.compile(r"this record was changed by someone else"),
         N_("Someone else changed this at the same moment. Reload the page and try again."),
     ),

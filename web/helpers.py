@@ -11,6 +11,7 @@ from flask import render_template, request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
+from registry.limits import MAX_PAGE
 from web import LANG_COOKIE, LANGUAGES
 
 BN_DIGITS = str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯")
@@ -210,3 +211,7 @@ def register_error_pages(bp: Any) -> None:
     for cls in (RegistryError, SearchError, SigningError, LabelError):
         bp.register_error_handler(cls, _page)
 
+
+def page_arg() -> int:
+    """The ``page`` query argument, from 1 to MAX_PAGE: a bigger one would overflow the query's OFFSET."""
+    return min(MAX_PAGE, max(1, request.args.get("page", 1, type=int) or 1))

@@ -19,7 +19,7 @@ from registry.errors import NotFound, RegistryError
 from registry.models import AuditEvent, Manufacturer, ManufacturerStatus, Product, ProductStatus, Role, User
 from registry.schemas import Approval, CertificateOverride, Decision
 from web.guards import Actor, signed_in
-from web.helpers import current_lang, domain_errors, format_day, register_error_pages
+from web.helpers import current_lang, domain_errors, format_day, page_arg, register_error_pages
 
 bp = Blueprint("web_console", __name__, url_prefix="/console")
 register_error_pages(bp)
@@ -75,7 +75,7 @@ def products(actor: Actor) -> Any:
     status = request.args.get("status") or None
     if status not in (None, *[s.value for s in ProductStatus]):
         status = None
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = page_arg()
     stmt = services.list_products_stmt(actor, status=status, manufacturer_id=None, category=None)
     items, total = services.paginate(get_session(), stmt, page, PER_PAGE)
     return render_template("console/products.html", items=items, total=total, page=page, status=status,
@@ -214,7 +214,7 @@ def audit(actor: Actor) -> Any:
 
                 moment = moment.replace(tzinfo=ZoneInfo("Asia/Dhaka"))
             stmt = stmt.where(AuditEvent.occurred_at >= moment if op == "ge" else AuditEvent.occurred_at < moment)
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = page_arg()
     items, total = services.paginate(get_session(), stmt, page, PER_PAGE)
     pages = (total + PER_PAGE - 1) // PER_PAGE
     base = {k: v for k, v in f.items() if v}
@@ -230,7 +230,7 @@ def reports(actor: Actor) -> Any:
     """Consumer reports of suspected fakes, newest first, with the product and the verdict the label had."""
     from signing.models import ConsumerReport
 
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = page_arg()
     stmt = select(ConsumerReport).order_by(ConsumerReport.id.desc())
     items, total = services.paginate(get_session(), stmt, page, PER_PAGE)
     ids = {r.product_id for r in items if r.product_id}

@@ -24,7 +24,7 @@ from registry.models import Manufacturer, ProductStatus
 from registry.openapi import api
 from signing import LabelURLError, parse_label_url
 from web import accounts
-from web.helpers import client_address, register_error_pages, render_error, safe_next
+from web.helpers import client_address, page_arg, register_error_pages, render_error, safe_next
 from web.ratelimit import check_login_rate
 
 bp = Blueprint("web_public", __name__)
@@ -161,7 +161,7 @@ def product(product_id: int) -> Any:
 def manufacturer(manufacturer_id: int) -> Any:
     db = get_session()
     m = services.get_manufacturer(db, ANONYMOUS, manufacturer_id)
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = page_arg()
     stmt = services.list_products_stmt(ANONYMOUS, status=ProductStatus.LICENSED, manufacturer_id=m.id, category=None)
     items, total = services.paginate(db, stmt, page, PER_PAGE)
     return render_template("public/manufacturer.html", m=m, district=DISTRICTS.get(m.district), products=items,
