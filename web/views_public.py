@@ -23,13 +23,14 @@ from registry.errors import NotAuthenticated
 from registry.models import Manufacturer, ProductStatus
 from registry.openapi import api
 from signing import LabelURLError, parse_label_url
-from web import accounts
+from web import accounts, catalogue_labels
 from web.helpers import client_address, page_arg, register_error_pages, render_error, safe_next
 from web.ratelimit import check_login_rate
 
 bp = Blueprint("web_public", __name__)
 register_error_pages(bp)
 api.declare_public_pages(bp)  # the catalogue, verification, sign-in and reports: anyone may open them
+bp.record_once(lambda state: catalogue_labels.init_app(state.app))
 
 SORT_LABELS = {"relevance": _l("Best match"), "newest": _l("Newest"), "name": _l("Name"),
                "lva": _l("Local value addition")}
@@ -172,19 +173,22 @@ def manufacturer(manufacturer_id: int) -> Any:
 def compare() -> Any:
     from search.documents import build_product_documents
     from search.errors import InvalidQuery
-    from search.queries import parse_compare_ids
+    from search.queries import MAX_COMPARE, parse_compare_ids
 
+    args = request.args.to_dict(flat=False)
+    wanted = list(dict.fromkeys(v.strip() for raw in args.get("ids", []) for v in raw.split(",") if v.strip()))
+    dropped = len(wanted) > MAX_COMPARE  # a sixth tick keeps the first five rather than losing them all
     try:
-        ids = parse_compare_ids(request.args.to_dict(flat=False))
+        ids = parse_compare_ids({"ids": wanted[:MAX_COMPARE]})
     except InvalidQuery as exc:
         return render_template("public/compare.html", products=[], rows=[], errors=exc.errors), 422
     docs, missing = build_product_documents(get_session(), ids)
     by_id = {d["id"]: d for d in docs}
     products = [by_id[i] for i in ids if i in by_id]
     rows = [
-        (_("Brand"), [d["brand"] for d in products]),
-        (_("Model number"), [d["model_number"] for d in products]),
-        ("GTIN", [d["gtin"] for d in products]),
+        (_("Brand"), [{"free": d["brand"]} for d in products]),
+        (_("Model number"), [{"code": d["model_number"]} for d in products]),
+        ("GTIN", [{"code": d["gtin"]} for d in products]),
         (_("Manufacturer"), [{"en": d["manufacturer_name_en"], "bn": d["manufacturer_name_bn"]} for d in products]),
         (_("Category"), [{"en": d["category_name_en"], "bn": d["category_name_bn"]} for d in products]),
         (_("District"), [{"en": d["district_name_en"], "bn": d["district_name_bn"]} for d in products]),
@@ -196,8 +200,10 @@ def compare() -> Any:
     spec_keys: list[str] = []
     for d in products:
         spec_keys.extend(k for k in (d.get("specifications") or {}) if k not in spec_keys)
-    rows += [(k, [(d.get("specifications") or {}).get(k, "—") for d in products]) for k in spec_keys]
+    rows += [(catalogue_labels.spec_key_label(k),
+              [{"spec": (d.get("specifications") or {}).get(k, "—")} for d in products]) for k in spec_keys]
     return render_template("public/compare.html", products=products, rows=rows, missing=missing, errors=[],
+                           dropped=dropped,
                            export_csv="/api/v1/catalogue/export?format=csv")
 
 
