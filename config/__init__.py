@@ -29,6 +29,9 @@ class Settings:
     SECRET_KEY: str = DEV_SECRET_KEY
     INSTANCE_PATH: str = str(ROOT / "instance")
     DATABASE_URL: str = ""  # empty: SQLite file under INSTANCE_PATH
+    # the owner role that `flask db upgrade` migrates with (PostgreSQL); empty: DATABASE_URL. Set it only
+    # where migrations run, not in the service's environment (docs/operations.md, "Database roles")
+    DATABASE_MIGRATION_URL: str = ""
     SEARCH_URL: str = ""  # empty: embedded SQLite FTS5 index under INSTANCE_PATH
     SEARCH_SYNC_THREAD: bool = True  # drain the search outbox in a background thread
     SIGNING_KEY_PATH: str = ""  # empty: an unsafe development key under INSTANCE_PATH

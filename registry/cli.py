@@ -18,9 +18,9 @@ registry_cli = AppGroup("registry", help="Registry administration.")
 
 @db_cli.command("upgrade")
 def db_upgrade() -> None:
-    """Apply all migrations (safe to run again)."""
+    """Apply all migrations (safe to run again), as REGISTRY_DATABASE_MIGRATION_URL's role when it is set."""
     db = get_db()
-    upgrade_database(db.engine)
+    upgrade_database(db)
     click.echo(f"database {db.engine.dialect.name} at schema {schema_version(db.engine)}")
 
 
