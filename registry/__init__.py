@@ -9,10 +9,12 @@ def init_app(app: Any) -> None:
     from sqlalchemy.exc import IntegrityError
     from sqlalchemy.orm.exc import StaleDataError
 
-    from registry import cli, db, views
+    from registry import auth, cli, db, views
     from registry.errors import Conflict
     from registry.health import bp as health_bp
 
+    # registered before the database's own teardown, so it runs after it (Flask runs them in reverse)
+    app.teardown_request(auth.write_touches)
     db.init_app(app)
     app.register_blueprint(views.bp)
     app.register_blueprint(health_bp)

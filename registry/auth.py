@@ -304,16 +304,29 @@ def set_password(db: Session, user: User, password: str) -> None:
 
 
 def _touch(model: Any, row_id: int, column: str, now: datetime) -> None:
-    """Write a last-seen time in a short transaction of its own, unless the request's own writer is open (on
-    SQLite it would wait for itself): then the next request writes it."""
-    from flask import g, has_request_context, request
+    """Note a last-seen time to write when the request is over (``write_touches``)."""
+    from flask import g, has_app_context
+
+    if has_app_context():
+        g.setdefault("pending_touches", []).append((model, row_id, column, now))
+
+
+def write_touches(_exc: BaseException | None = None) -> None:
+    """Teardown: write the noted last-seen times in a short transaction of their own, after the request's own
+    session has ended (on SQLite its writer holds the one write lock). A failure is logged, never raised."""
+    import logging
+
+    from flask import g
 
     from registry.db import get_db
 
-    own = g.get("db_session")
-    writing = has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
-    if own is not None and writing and own.in_transaction():
+    pending = g.pop("pending_touches", None)
+    if not pending:
         return
-    with get_db().session(write=True) as writer:
-        writer.execute(update(model).where(model.id == row_id).values({column: now}))
-        writer.commit()
+    try:
+        with get_db().session(write=True) as writer:
+            for model, row_id, column, now in pending:
+                writer.execute(update(model).where(model.id == row_id).values({column: now}))
+            writer.commit()
+    except Exception:  # a last-seen time is not worth a failed request
+        logging.getLogger("registry").warning("could not write last-seen times", exc_info=True)
