@@ -81,7 +81,18 @@ class Settings:
     LABELS_JOB_TTL_SECONDS: int = 86400
     LABELS_JOB_DIR: str = ""  # empty: INSTANCE_PATH/label-jobs
     # web pages
-    WEB_LOGIN_RATE_LIMIT: str = "10/300"  # sign-in attempts per seconds, per client IP
+    WEB_LOGIN_RATE_LIMIT: str = "10/300"  # sign-in attempts per seconds, per client IP, on every sign-in path
+    # sessions and sign-in (docs/operations.md, "Sessions and sign-in"): the console (reviewers, admins) is
+    # stricter than the portal (manufacturers)
+    SESSION_CONSOLE_IDLE_MINUTES: int = 15
+    SESSION_CONSOLE_MAX_HOURS: int = 8
+    SESSION_PORTAL_IDLE_MINUTES: int = 30
+    SESSION_PORTAL_MAX_HOURS: int = 12
+    SIGNIN_PAIR_FAILURES: int = 5  # failures of one address on one account before that pair waits ...
+    SIGNIN_PAIR_LOCK_MINUTES: int = 15  # ... this long (other addresses are not affected)
+    SIGNIN_ACCOUNT_FAILURES: int = 10  # failures on one account from anywhere in the window below before ...
+    SIGNIN_ACCOUNT_WINDOW_MINUTES: int = 15
+    SIGNIN_ACCOUNT_MAX_DELAY_SECONDS: int = 60  # ... browsers new to the account wait 2, 4, ... up to this
     WEB_RESET_TOKEN_SECONDS: int = 3600
     MAIL_FROM: str = "registry@localhost"
     extra: dict[str, Any] = field(default_factory=dict)
@@ -151,6 +162,11 @@ def validate_settings(settings: Settings) -> None:
             f"{PREFIX}TRUSTED_PROXY_HOPS is the number of reverse proxies in front of the app, 0 to "
             f"{MAX_PROXY_HOPS} (usually 1: nginx), not {settings.TRUSTED_PROXY_HOPS}"
         )
+    for name in ("SESSION_CONSOLE_IDLE_MINUTES", "SESSION_CONSOLE_MAX_HOURS", "SESSION_PORTAL_IDLE_MINUTES",
+                 "SESSION_PORTAL_MAX_HOURS", "SIGNIN_PAIR_FAILURES", "SIGNIN_PAIR_LOCK_MINUTES",
+                 "SIGNIN_ACCOUNT_FAILURES", "SIGNIN_ACCOUNT_WINDOW_MINUTES", "SIGNIN_ACCOUNT_MAX_DELAY_SECONDS"):
+        if getattr(settings, name) < 1:
+            raise ConfigError(f"{PREFIX}{name} must be 1 or more, not {getattr(settings, name)}")
     if settings.is_production:
         problems = []
         secret_problem = secret_key_problem(settings.SECRET_KEY)

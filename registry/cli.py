@@ -82,11 +82,14 @@ def seed_demo_command(products: int, manufacturers: int) -> None:
 @click.option("--role", type=click.Choice(["reviewer", "admin"]), required=True)
 @click.password_option()
 def create_user(email: str, name: str, role: str, password: str) -> None:
-    """Create a reviewer or admin account."""
+    """Create a reviewer or admin account (the password follows the one policy; an empty one is refused)."""
     from registry.audit import record_event
-    from registry.auth import hash_password
+    from registry.auth import hash_password, password_problem
     from registry.models import User
 
+    problem = password_problem(password, email)
+    if problem:
+        raise click.BadParameter(problem, param_hint="'--password'")
     session = get_db().session()
     with session.begin():
         if session.scalar(select(User.id).where(User.email == email.lower())):

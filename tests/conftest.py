@@ -149,6 +149,8 @@ def app(_app: Any) -> Iterator[Any]:
     connection = db.engine.connect()
     outer = connection.begin()
     db.bind_to(connection)
+    if "registry.signin" in _app.extensions:
+        _app.extensions["registry.signin"].reset()  # sign-in limits count per test
     try:
         with _app.app_context():
             yield _app

@@ -1,7 +1,7 @@
 """audit_events: no statement form may rewrite a stored event (SQLite REPLACE/upsert; PostgreSQL grants)
 
 Revision ID: 0006_audit_guard
-Revises: 0004_licence_override (the lead re-chains it after 0005_sessions)
+Revises: 0005_sessions
 Create Date: 2026-12-06 10:00:00.000000
 
 SQLite has no roles, so the guard is triggers only. 0001 refuses UPDATE and DELETE; but ``INSERT OR
@@ -21,7 +21,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0006_audit_guard"
-down_revision = "0004_licence_override"
+down_revision = "0005_sessions"
 branch_labels = None
 depends_on = None
 
