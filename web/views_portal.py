@@ -469,7 +469,7 @@ def download_labels(actor: Actor, batch_id: int, fmt: str) -> Any:
     from flask import Response, stream_with_context
 
     import labels
-    from labels.services import EXTENSIONS
+    from labels.services import download_name
     from labels.views import batch_items, direct_limit, load_printable_batch, snapshot_batch
 
     fmt = {"zip": "zip-svg"}.get(fmt, fmt)
@@ -498,7 +498,7 @@ def download_labels(actor: Actor, batch_id: int, fmt: str) -> Any:
 
         job = current_app.extensions["labels.jobs"].submit(
             lambda: batch_items(source, start, stop), owner_id=actor.user.id, fmt=fmt,  # type: ignore[union-attr]
-            layout=layout, total=stop - start, filename=f"{stem}.{EXTENSIONS[fmt]}", run_in_context=in_app_context)
+            layout=layout, total=stop - start, filename=download_name(stem, fmt, layout), run_in_context=in_app_context)
         return redirect(url_for("web_portal.label_job", job_id=job.id), 303)
     items, _ = batch_items(source, start, stop)
     spool = tempfile.SpooledTemporaryFile(max_size=32 << 20)  # noqa: SIM115 - closed by _stream_file
@@ -508,9 +508,8 @@ def download_labels(actor: Actor, batch_id: int, fmt: str) -> Any:
         spool.close()
         raise
     spool.seek(0)
-    ext = "pdf" if fmt == "pdf" else "zip"
     resp = Response(_stream_file(spool), mimetype="application/pdf" if fmt == "pdf" else "application/zip")
-    resp.headers["Content-Disposition"] = f'attachment; filename="{stem}.{ext}"'
+    resp.headers["Content-Disposition"] = f'attachment; filename="{download_name(stem, fmt, layout)}"'
     return resp
 
 

@@ -121,7 +121,8 @@ def test_small_batch_comes_back_as_a_pdf_whose_labels_decode(client: Any, maker:
     assert resp.status_code == 200, resp.get_data(as_text=True)
     assert resp.mimetype == "application/pdf"
     assert resp.headers["X-Label-Count"] == "6"
-    assert "attachment" in resp.headers["Content-Disposition"]
+    disposition = resp.headers["Content-Disposition"]
+    assert "attachment" in disposition and "-0-6-roll-25x25.pdf" in disposition  # not the A4 sheet's name
     decoded = [decode_all(page) for page in pdf_pages_at_300_dpi(resp.get_data())]
     assert decoded == [[url] for url in batch_urls(client, maker, batch, 6)]
     text = pdfium.PdfDocument(resp.get_data())[0].get_textpage().get_text_range()

@@ -136,6 +136,11 @@ def test_batches_and_label_downloads(client: Any, session: Any, maker: Any) -> N
     assert len(urls) == 12 and all(f"/01/{product.gtin}/21/" in u for u in urls)
     pdf = client.get(csv_link.replace(".csv", ".pdf"))
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    roll = client.get(csv_link.replace(".csv", ".pdf") + "?layout=roll-40x30")
+    assert roll.status_code == 200 and roll.data.startswith(b"%PDF")
+    a4_name, roll_name = (r.headers["Content-Disposition"].split("filename=")[1].strip('"') for r in (pdf, roll))
+    assert re.fullmatch(rf"labels-{product.gtin}-\w+-a4\.pdf", a4_name)  # the two no longer overwrite
+    assert roll_name == a4_name.replace("-a4.pdf", "-roll-40x30.pdf")  # each other in a downloads folder
     zipped = client.get(csv_link.replace(".csv", ".zip-svg"))
     assert zipped.data.startswith(b"PK")
 
