@@ -513,6 +513,40 @@ def download_labels(actor: Actor, batch_id: int, fmt: str) -> Any:
     return resp
 
 
+LABEL_LAYOUTS = ("a4", "roll-40x30", "roll-25x25")
+
+
+@bp.get("/batches/<int:batch_id>/labels-check")
+@signed_in(*MAKER)
+def check_labels(actor: Actor, batch_id: int) -> Any:
+    """Printing QA before download: render the PDF of a range of the batch, read it back as a 300 dpi printer
+    and a scanner would (a sample of pages, or all), and show whether every code decodes to its own label."""
+    import io
+
+    import labels
+    from labels.qa import check_pdf
+    from labels.views import batch_items, direct_limit, load_printable_batch, snapshot_batch
+
+    batch, product = load_printable_batch(batch_id)
+    if product.manufacturer_id != actor.user.manufacturer_id:  # type: ignore[union-attr]
+        raise services.NotFound(f"no batch {batch_id}")
+    layout = request.args.get("layout", "a4")
+    if layout not in LABEL_LAYOUTS:
+        layout = "a4"
+    pages = "all" if request.args.get("pages") == "all" else "sample"
+    count = batch.count
+    start = min(max(0, request.args.get("start", 0, type=int) or 0), count - 1)
+    stop = min(count, start + direct_limit())  # one check covers at most what downloads directly
+    source = snapshot_batch(batch, product)  # ends the request's transaction before the work
+    items, _ = batch_items(source, start, stop)
+    urls: list[str] = []
+    buffer = io.BytesIO()
+    labels.write_labels(((urls.append(url) or (url, text)) for url, text in items), buffer, "pdf", layout)
+    report = check_pdf(buffer.getvalue(), urls, labels.get_layout(layout), pages)
+    return render_template("portal/label_check.html", batch=batch, product=product, layout=layout, pages=pages,
+                           start=start, stop=stop, report=report, layouts=LABEL_LAYOUTS)
+
+
 @bp.get("/label-jobs/<job_id>")
 @signed_in(*MAKER)
 def label_job(actor: Actor, job_id: str) -> Any:
