@@ -4,7 +4,8 @@
             exist or REGISTRY_TEST_CLUSTER=1 a 3-node cluster (REGISTRY_TEST_OPENSEARCH_CLUSTER_URLS), and
             an Elasticsearch 9 node (REGISTRY_TEST_ELASTICSEARCH_URL, tools/es_service.py); the proxy
             tests (tests/proxy/) start their own nginx (start_nginx) and gunicorn on a seeded SQLite file
-    pass 2: PostgreSQL 15 (REGISTRY_TEST_DATABASE_URL), `-m "not browser and not opensearch and not proxy"`
+    pass 2: PostgreSQL 15 (REGISTRY_TEST_DATABASE_URL, the application's role; migrations run as the owner
+            role of REGISTRY_TEST_DATABASE_OWNER_URL), `-m "not browser and not opensearch and not proxy"`
 
 Extra arguments go to pytest on both passes (``make test ARGS="-x -k label"``). Every server started here
 is stopped at the end, also on failure, Ctrl-C or SIGTERM.
@@ -33,6 +34,7 @@ import services  # noqa: E402 - tools/ is not a package; this file runs as a scr
 REPO_ROOT = services.REPO_ROOT
 SERVICE_VARIABLES = (
     "REGISTRY_TEST_DATABASE_URL",
+    "REGISTRY_TEST_DATABASE_OWNER_URL",
     "REGISTRY_TEST_OPENSEARCH_URL",
     "REGISTRY_TEST_OPENSEARCH_CLUSTER_URLS",
     "REGISTRY_TEST_OPENSEARCH_CLUSTER_STATE",
@@ -259,6 +261,8 @@ def run_postgres_pass(
     env = dict(base_env)
     if "REGISTRY_TEST_DATABASE_URL" in preset:
         env["REGISTRY_TEST_DATABASE_URL"] = preset["REGISTRY_TEST_DATABASE_URL"]
+        if "REGISTRY_TEST_DATABASE_OWNER_URL" in preset:
+            env["REGISTRY_TEST_DATABASE_OWNER_URL"] = preset["REGISTRY_TEST_DATABASE_OWNER_URL"]
     elif services.find_postgres_bindir() is None and not pool.ci:
         warn("PostgreSQL server binaries not found (apt-get install postgresql): pass 2 is skipped")
         pool.problems.append("PostgreSQL pass skipped: no server binaries")
