@@ -66,6 +66,14 @@ def _count_lines(path: Path) -> int:
     type=click.IntRange(1, 32),
     help="PDF only: processes that compute QR codes alongside the page building.",
 )
+@click.option(
+    "--check",
+    "check",
+    type=click.Choice(["sample", "all"]),
+    default=None,
+    help="PDF only: read the written file back at 300 dpi (a sample of pages, or all) and fail if any code "
+    "does not decode to its own label.",
+)
 def print_labels(
     url: str | None,
     from_file: Path | None,
@@ -77,11 +85,16 @@ def print_labels(
     name_bn: str,
     lot: str | None,
     workers: int,
+    check: str | None,
 ) -> None:
     """Render labels and write them to --out, with a progress bar."""
     sources = [s for s in (url, from_file, batch_id) if s]
     if len(sources) != 1:
         raise click.UsageError("give exactly one of --url, --from-file, --batch")
+    if check and fmt != "pdf":
+        raise click.UsageError("--check reads PDFs back; use it with --format pdf")
+    if check and out_path is not None and str(out_path) == "-":
+        raise click.UsageError("--check reads the written file back; give --out a file name")
     try:
         chosen_layout = get_layout(layout)
         total: int | None
@@ -91,12 +104,14 @@ def print_labels(
                     "--batch needs the registry's batch loader (labels.cli.register_batch_loader)"
                 )
             items, total = _batch_loader(batch_id)
-            _print(items, total, fmt, chosen_layout, out_path, workers)
+            _print(items, total, fmt, chosen_layout, out_path, workers, check)
             return
         if not (name_en and name_bn):
             raise click.UsageError("--name-en and --name-bn are required with --url / --from-file")
         if url:
-            _print(items_from_urls([url], name_en, name_bn, lot), 1, fmt, chosen_layout, out_path, workers)
+            _print(
+                items_from_urls([url], name_en, name_bn, lot), 1, fmt, chosen_layout, out_path, workers, check
+            )
         else:
             assert from_file is not None
             total = _count_lines(from_file)
@@ -108,6 +123,7 @@ def print_labels(
                     chosen_layout,
                     out_path,
                     workers,
+                    check,
                 )
     except LabelError as exc:
         reasons = "; ".join(f"{e['field']}: {e['reason']}" for e in exc.errors)
@@ -120,9 +136,18 @@ def print_labels(
 
 
 def _print(
-    items: Iterator[LabelItem], total: int | None, fmt: str, layout, out_path: Path | None, workers: int = 1
+    items: Iterator[LabelItem],
+    total: int | None,
+    fmt: str,
+    layout,
+    out_path: Path | None,
+    workers: int = 1,
+    check: str | None = None,
 ) -> None:
     path = out_path or Path(f"labels.{EXTENSIONS[fmt]}")
+    urls: list[str] = []
+    if check:
+        items = ((urls.append(url) or (url, text)) for url, text in items)
     to_stdout = str(path) == "-"
     with click.progressbar(length=total or 0, label=f"Rendering {fmt}", file=sys.stderr) as bar:
         if to_stdout:
@@ -136,3 +161,25 @@ def _print(
             finally:
                 partial.unlink(missing_ok=True)
     click.echo(f"{count} label(s) written to {'standard output' if to_stdout else path}", err=True)
+    if check:
+        _check(path, urls, layout, check)
+
+
+def _check(path: Path, urls: list[str], layout, pages: str) -> None:
+    from labels.qa import check_pdf
+
+    report = check_pdf(path.read_bytes(), urls, layout, pages)
+    checked = ", ".join(map(str, report.pages_checked))
+    click.echo(
+        f"check: {report.labels_read} of {report.labels_checked} label(s) read back correctly "
+        f"on page(s) {checked} of {report.pages}",
+        err=True,
+    )
+    for problem in report.problems:
+        click.echo(
+            f"check: page {problem.page}: {len(problem.missing)} label(s) did not read, "
+            f"{len(problem.unexpected)} code(s) not this page's",
+            err=True,
+        )
+    if not report.ok:
+        raise click.ClickException(f"{path} did not pass the print check; do not print it")

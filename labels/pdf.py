@@ -31,6 +31,12 @@ FONTS = {
     ("sans", "B"): "NotoSans-Bold.ttf",
 }
 PT_PER_MM = 72 / 25.4
+# Smallest type a label sets (docs/formats.md, "QR labels"): product names, other words, code lines.
+MIN_NAME_PT = 6.0
+MIN_TEXT_PT = 5.0
+MIN_CODE_PT = 4.5
+# Wrap shaped lines in /ActualText (their logical text). Off only where a test inspects the glyphs drawn.
+ACTUAL_TEXT = True
 _GREEN = "0 0.416 0.306 rg"  # #006a4e
 _RED = "0.957 0.165 0.255 rg"  # #f42a41
 _BEZIER = 0.5523  # circle from four cubic Bezier arcs
@@ -115,9 +121,10 @@ class _LabelPainter:
         for (family, style), filename in FONTS.items():
             pdf.add_font(family, style, str(FONT_DIR / filename))
         pdf.set_text_shaping(True)
+        pdf.set_fallback_fonts(["sans", "bn"])
         pdf.c_margin = 0
         self.pdf = pdf
-        self._fits: dict[tuple[str, str, str, float, float], tuple[float, str]] = {}
+        self._fits: dict[tuple[str, str, str, float, float, float], tuple[float, str]] = {}
         self._recorded: dict[tuple, tuple[bytes, float, float]] = {}
         self._latin_advances = pdf.fonts["sans"].cw  # advance widths, 1/1000 em, by code point
 
@@ -143,16 +150,18 @@ class _LabelPainter:
     def draw_outline(self, x: float, y: float, w: float, h: float) -> None:
         self.pdf._out(f"q {self._local(x, y)} 0.8 G 0.1 w 0 0 {w:.3f} {h:.3f} re S Q")
 
-    def fit(self, text: str, family: str, style: str, size: float, width: float) -> tuple[float, str]:
-        """Largest size <= `size` (down to 60 %) at which `text` fits `width`; else truncate with '…'."""
-        key = (text, family, style, size, width)
+    def fit(
+        self, text: str, family: str, style: str, size: float, width: float, least: float = MIN_TEXT_PT
+    ) -> tuple[float, str]:
+        """Largest size <= `size` (down to `least` pt) at which `text` fits `width`; else truncate with '…'."""
+        key = (text, family, style, size, width, least)
         if key in self._fits:
             return self._fits[key]
         pdf = self.pdf
-        current = size
+        current = max(size, least)
         pdf.set_font(family, style, current)
-        while pdf.get_string_width(text) > width and current > size * 0.6:
-            current = round(current - 0.1, 2)
+        while pdf.get_string_width(text) > width and current > least:
+            current = max(least, round(current - 0.1, 2))
             pdf.set_font(family, style, current)
         fitted = text
         while pdf.get_string_width(fitted) > width and len(fitted) > 1:
@@ -161,14 +170,32 @@ class _LabelPainter:
         return current, fitted
 
     def shaped_line(
-        self, text: str, family: str, style: str, size: float, x: float, top: float, width: float
+        self,
+        text: str,
+        family: str,
+        style: str,
+        size: float,
+        x: float,
+        top: float,
+        width: float,
+        least: float = MIN_TEXT_PT,
+        leading: float = 1.2,
     ) -> float:
-        """One line through fpdf2's cell(), which shapes with HarfBuzz; return the line height (mm)."""
-        fitted_size, fitted = self.fit(text, family, style, size, width)
-        height = fitted_size / PT_PER_MM * 1.2
+        """One line through fpdf2's cell(), which shapes with HarfBuzz; return the line height (mm).
+
+        A run of another script takes the fallback font (Latin in a Bangla name: "… HX-৭০৫"), each run
+        shaped on its own. The line is wrapped in /ActualText with its logical text, so copying it or
+        running pdftotext gives the words as typed (not the visual order of pre-base vowel signs).
+        """
+        fitted_size, fitted = self.fit(text, family, style, size, width, least)
+        height = fitted_size / PT_PER_MM * leading
         self.pdf.set_font(family, style, fitted_size)
         self.pdf.set_xy(x, top)
+        if ACTUAL_TEXT:
+            self.pdf._out(f"/Span <</ActualText <{_utf16_hex(fitted)}>>> BDC")
         self.pdf.cell(w=width, h=height, text=fitted)
+        if ACTUAL_TEXT:
+            self.pdf._out("EMC")
         return height
 
     def plain_line(self, text: str, size: float, x: float, top: float, width: float) -> float:
@@ -176,12 +203,15 @@ class _LabelPainter:
 
         The width comes straight from the font's advance widths (a serial differs on every label, so
         asking fpdf2, which runs its bidi pass each time, would cost ~2 ms a line); a line that does
-        not fit is set smaller, down to 60 %, never truncated.
+        not fit is set smaller, down to MIN_CODE_PT, never truncated. A code with other letters (a
+        lot typed in Bangla) goes through shaped_line, with its font fallback.
         """
+        if not text.isascii():
+            return self.shaped_line(text, "sans", "", size, x, top, width, MIN_CODE_PT)
         pdf = self.pdf
         advances = self._latin_advances
         natural = sum(advances[ord(c)] for c in text) * size * 0.001 / pdf.k
-        fitted_size = size if natural <= width else max(size * 0.6, size * width / natural)
+        fitted_size = size if natural <= width else max(MIN_CODE_PT, size * width / natural)
         height = fitted_size / PT_PER_MM * 1.2
         pdf.set_font("sans", "", fitted_size)
         pdf.text(x, top + 0.5 * height + 0.3 * fitted_size / PT_PER_MM, text)
@@ -223,76 +253,87 @@ class _LabelPainter:
         else:
             self._draw_compact(m, text, x, y, w, h)
 
+    def _qr_inset(self, m: QRSymbol, side: float, inset: float) -> float:
+        """How far from the label's edge the QR square starts: `inset`, or further when its first dark
+        module would otherwise fall inside the layout's safe zone (the quiet zone may lie in it)."""
+        return max(inset, self.layout.safe_margin - QUIET_ZONE * side / m[0])
+
     def _draw_wide(self, m: QRSymbol, text: LabelText, x: float, y: float, w: float, h: float) -> None:
         """QR top-left, mark and codes on its right, names and scan line below (e.g. 40 x 30 mm)."""
         s = h / 30.0
-        pad = 0.8 * s
+        pad = max(0.8 * s, self.layout.safe_margin)
         side = min(21.0 * s, w * 0.55)
-        self.draw_qr(m, x + 0.3 * s, y + 0.3 * s, side)
-        cx = x + 0.3 * s + side + 0.2 * s
+        inset = self._qr_inset(m, side, 0.3 * s)
+        self.draw_qr(m, x + inset, y + inset, side)
+        cx = x + inset + side + 0.2 * s
         cw = x + w - pad - cx
+        made_in = (MADE_IN_EN,) if cw >= 17.5 else ("Made in", "Bangladesh")  # one line at 5 pt needs 17.1 mm
 
         def static(x: float, y: float) -> None:
-            cx = x + 0.3 * s + side + 0.2 * s
-            flag = min(4.6 * s, cw * 0.3)
-            self.draw_mark(cx, y + pad + 0.4 * s, flag)
-            tx = cx + flag + 0.6 * s
+            cx = x + inset + side + 0.2 * s
+            flag = min(4.0 * s, cw * 0.3)
+            self.draw_mark(cx, y + pad + 0.2 * s, flag)
+            tx = cx + flag + 0.5 * s
             tw = x + w - pad - tx
-            top = y + pad
-            top += self.shaped_line(MADE_IN_BN, "bn", "B", 4.6 * s, tx, top, tw)
-            self.shaped_line(MADE_IN_EN, "sans", "", 3.4 * s, tx, top - 0.2 * s, tw)
-            top = y + 0.3 * s + side + 0.1 * s
-            top += self.shaped_line(text.name_bn, "bn", "B", 6.2 * s, x + pad, top, w - 2 * pad)
-            self.shaped_line(text.name_en, "sans", "B", 5.2 * s, x + pad, top, w - 2 * pad)
-            self._scan_line(5.0 * s, x + pad, y + h - pad - 5.0 * s / PT_PER_MM * 1.2, w - 2 * pad)
+            top = y + pad + 0.4 * s  # Bangla letters (the মাত্রা, ি, ৈ) rise above their line's box
+            top += self.shaped_line(MADE_IN_BN, "bn", "B", 4.6 * s, tx, top, tw, leading=1.1)
+            for words in made_in:
+                top += self.shaped_line(words, "sans", "", 3.4 * s, tx, top - 0.2 * s, tw, leading=1.1)
+            top = y + inset + side + 0.1 * s
+            top += self.shaped_line(text.name_bn, "bn", "B", 6.2 * s, x + pad, top, w - 2 * pad, MIN_NAME_PT, 1.1)
+            self.shaped_line(text.name_en, "sans", "B", 5.2 * s, x + pad, top, w - 2 * pad, MIN_NAME_PT, 1.1)
+            self._scan_line(5.0 * s, x + pad, y + h - pad - max(5.0 * s, MIN_TEXT_PT) / PT_PER_MM * 1.2, w - 2 * pad)
 
         self.replay(("wide", text.name_bn, text.name_en), x, y, static)
-        top = y + pad + 5.0 * s
+        top = y + pad + (3.0 + 2.2 * len(made_in)) * s
         for line in _code_lines(text):
             top += self.plain_line(line, 4.8 * s, cx, top, cw) + 0.35 * s
 
     def _draw_compact(self, m: QRSymbol, text: LabelText, x: float, y: float, w: float, h: float) -> None:
-        """QR top-left, mark top-right, names, codes and scan line below (e.g. 25 x 25 mm)."""
+        """QR top-left, mark and বাংলাদেশে তৈরি top-right, names and codes below (e.g. 25 x 25 mm).
+
+        Nothing is set below the minimum sizes (names 6 pt, other words 5 pt, codes 4.5 pt), so the
+        small label leaves out what does not fit at them: the English words beside the mark, the
+        batch line when there is a serial, and the scan line (docs/formats.md, "QR labels").
+        """
         s = min(w, h) / 25.0
-        pad = 0.6 * s
+        pad = max(0.6 * s, self.layout.safe_margin)
         side = 14.6 * s
-        self.draw_qr(m, x + 0.3 * s, y + 0.3 * s, side)
+        inset = self._qr_inset(m, side, 0.3 * s)
+        self.draw_qr(m, x + inset, y + inset, side)
         tw = w - 2 * pad
 
         def static(x: float, y: float) -> None:
-            cx = x + 0.3 * s + side + 0.3 * s
+            cx = x + inset + side + 0.3 * s
             cw = x + w - pad - cx
             flag = min(6.0 * s, cw)
-            self.draw_mark(cx, y + pad + 0.8 * s, flag)
-            top = y + pad + 0.8 * s + flag * 0.6 + 0.4 * s
-            top += self.shaped_line(MADE_IN_BN, "bn", "B", 3.4 * s, cx, top, cw)
-            top += self.shaped_line("Made in", "sans", "", 3.2 * s, cx, top - 0.3 * s, cw)
-            self.shaped_line("Bangladesh", "sans", "", 3.2 * s, cx, top - 0.6 * s, cw)
-            top = y + 0.3 * s + side
-            top += self.shaped_line(text.name_bn, "bn", "B", 4.6 * s, x + pad, top, tw)
-            self.shaped_line(text.name_en, "sans", "B", 4.0 * s, x + pad, top, tw)
-            self._scan_line(3.6 * s, x + pad, y + h - pad - 3.6 * s / PT_PER_MM * 1.2, tw)
+            self.draw_mark(cx, y + pad + 0.2 * s, flag)
+            top = y + pad + 0.2 * s + flag * 0.6 + 0.4 * s
+            for words in MADE_IN_BN.split():
+                top += self.shaped_line(words, "bn", "B", 5.0 * s, cx, top, cw, leading=1.1)
+            top = y + inset + side
+            top += self.shaped_line(text.name_bn, "bn", "B", 6.0 * s, x + pad, top, tw, MIN_NAME_PT, 1.1)
+            self.shaped_line(text.name_en, "sans", "B", 6.0 * s, x + pad, top, tw, MIN_NAME_PT, 1.1)
 
         self.replay(("compact", text.name_bn, text.name_en), x, y, static)
-        codes = _code_lines(text)
-        lines = [codes[0], "  ".join(codes[1:])] if len(codes) > 1 else codes
-        top = y + 0.3 * s + side + 3.75 * s
-        for line in lines:
-            top += self.plain_line(line, 3.6 * s, x + pad, top, tw)
+        codes = _code_lines(text)[:2]
+        top = y + inset + side + 2 * 6.0 * s / PT_PER_MM * 1.1
+        for line in codes:
+            top += self.plain_line(line, 5.0 * s, x + pad, top, tw) - 0.25 * s
 
     def _scan_line(self, size: float, x: float, top: float, width: float) -> None:
         """ "যাচাই করতে স্ক্যান করুন / Scan to verify": a Bangla run and a Latin run on one line."""
         bn = SCAN_TO_VERIFY_BN
         en = f"  /  {SCAN_TO_VERIFY_EN}"
         pdf = self.pdf
-        current = size
+        current = max(size, MIN_TEXT_PT)
         while True:
             pdf.set_font("bn", "", current)
             bn_width = pdf.get_string_width(bn)
             pdf.set_font("sans", "", current)
-            if bn_width + pdf.get_string_width(en) <= width or current <= size * 0.6:
+            if bn_width + pdf.get_string_width(en) <= width or current <= MIN_TEXT_PT:
                 break
-            current = round(current - 0.1, 2)
+            current = max(MIN_TEXT_PT, round(current - 0.1, 2))
         self.shaped_line(bn, "bn", "", current, x, top, bn_width + 0.2)
         self.shaped_line(en, "sans", "", current, x + bn_width, top, width - bn_width)
 
@@ -312,6 +353,11 @@ class _LabelPainter:
         # draw_qr/draw_mark write raw operators; fonts are registered on the page by fpdf2's text().
         for font in self.pdf.fonts.values():
             self.pdf._resource_catalog.add(PDFResourceType.FONT, font.i, self.pdf.page)
+
+
+def _utf16_hex(text: str) -> str:
+    """A PDF text string in UTF-16BE with its byte-order mark, as hex (for /ActualText)."""
+    return "FEFF" + text.encode("utf-16-be").hex().upper()
 
 
 def _code_lines(text: LabelText) -> list[str]:

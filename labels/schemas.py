@@ -40,7 +40,8 @@ class Layout:
     """A page and the grid of labels on it (all lengths in millimetres).
 
     Roll layouts are one label per page (page size = label size), which is what label-printer
-    drivers expect. `monochrome` draws the mark in black only, for thermal printers.
+    drivers expect. `monochrome` draws the mark in black only, for thermal printers. `safe_margin`
+    keeps text, mark and code modules that far from the trim edge (roll cutters wander by ~1 mm).
     """
 
     name: str
@@ -56,6 +57,7 @@ class Layout:
     gap_y: float = 0.0
     monochrome: bool = False
     cut_marks: bool = False
+    safe_margin: float = 0.0  # nothing is printed closer than this to a label's trim edge
 
     @property
     def per_page(self) -> int:
@@ -71,6 +73,7 @@ class Layout:
 
 
 A4_WIDTH, A4_HEIGHT = 210.0, 297.0
+ROLL_SAFE_MARGIN = 1.5  # mm; roll printers want 1-1.5 mm between print and the cut
 
 
 def make_a4_layout(columns: int = 4, rows: int = 9, margin: float = 6.0, gap: float = 2.0) -> Layout:
@@ -105,6 +108,7 @@ def make_roll_layout(width: float, height: float) -> Layout:
         label_width=width,
         label_height=height,
         monochrome=True,
+        safe_margin=ROLL_SAFE_MARGIN,
     )
 
 

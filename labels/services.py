@@ -33,6 +33,14 @@ EXTENSIONS = {"pdf": "pdf", "zip-svg": "zip", "zip-png": "zip", "csv": "csv", "s
 CSV_COLUMNS = ("url", "gtin", "serial", "batch", "name_en", "name_bn")
 
 
+def download_name(stem: str, fmt: str, layout: str) -> str:
+    """The file name a download gets: a PDF names its layout, so the A4 sheet and the roll of one
+    batch do not overwrite each other in a downloads folder (labels-…-a4.pdf, labels-…-roll-40x30.pdf)."""
+    if fmt == "pdf":
+        return f"{stem}-{layout}.pdf"
+    return f"{stem}.{EXTENSIONS[fmt]}"
+
+
 def _tick(progress: Progress | None) -> None:
     if progress is not None:
         progress(1)

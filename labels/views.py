@@ -21,7 +21,14 @@ from labels.errors import BatchNotPrintableError, LabelDataError, LabelSourceNot
 from labels.jobs import LabelJobs
 from labels.pdf import LabelItem
 from labels.schemas import get_layout
-from labels.services import EXTENSIONS, FORMATS, MEDIA_TYPES, items_from_batch, items_from_urls, write_labels
+from labels.services import (
+    FORMATS,
+    MEDIA_TYPES,
+    download_name,
+    items_from_batch,
+    items_from_urls,
+    write_labels,
+)
 from registry.openapi import api
 from registry.validators import read_text_field
 
@@ -64,7 +71,7 @@ def file_response(items: Iterator[LabelItem], fmt: str, layout: str, stem: str) 
     count = write_labels(items, buffer, fmt, layout)
     buffer.seek(0)
     response = send_file(
-        buffer, mimetype=MEDIA_TYPES[fmt], as_attachment=True, download_name=f"{stem}.{EXTENSIONS[fmt]}"
+        buffer, mimetype=MEDIA_TYPES[fmt], as_attachment=True, download_name=download_name(stem, fmt, layout)
     )
     response.headers["X-Label-Count"] = str(count)
     return response
@@ -266,7 +273,7 @@ def render_batch_labels(batch_id: int) -> Any:
         fmt=fmt,
         layout=layout,
         total=stop - start,
-        filename=f"{stem}.{EXTENSIONS[fmt]}",
+        filename=download_name(stem, fmt, layout),
         run_in_context=in_app_context,
     )
     return job.to_dict(), 202, {"Location": f"/api/v1/label-jobs/{job.id}"}

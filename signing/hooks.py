@@ -39,30 +39,36 @@ def sign_on_licence_change(product: Any, *, session: Any, action: str, **_: Any)
 
 
 def load_batch_labels(batch_id: str) -> tuple[Iterator[Any], int | None]:
-    """``flask labels print --batch ID``: the batch's (URL, label text) items, computed on demand."""
+    """``flask labels print --batch ID``: the batch's (URL, label text) items, computed on demand.
+
+    The issuing key is made ready first, in its own transaction, and the batch is read and detached in
+    a second that ends before rendering: on SQLite a command's session takes the write lock (BEGIN
+    IMMEDIATE) at its first query, and the key's session would then wait for it forever ("database
+    is locked"), as would anything else writing while thousands of labels render.
+    """
     from flask import current_app
 
-    from labels.services import items_from_batch
+    from labels.views import batch_items, snapshot_batch
     from registry.db import get_session
     from registry.models import Product
     from signing import services
     from signing.models import SerialBatch
 
+    if not batch_id.isdecimal():
+        raise services.BatchError(
+            f"no batch {batch_id}: batch ids are numbers", field="batch", status_code=404
+        )
+    ext: services.SigningExtension = current_app.extensions["signing"]
+    ext.ready()
     session = get_session()
     batch = session.get(SerialBatch, int(batch_id))
     if batch is None:
+        session.rollback()
         raise services.BatchError(f"no batch {batch_id}", field="batch", status_code=404)
     product = session.get(Product, batch.product_id)
     assert product is not None
-    ext: services.SigningExtension = current_app.extensions["signing"]
-    ext.ready()
-    urls = services.iter_batch_urls(
-        batch, ext.signer(session), ext.settings.public_host, scheme=ext.settings.public_scheme
-    )
-    items = items_from_batch(
-        ((url, serial) for url, serial in urls), batch.gtin, product.name_en, product.name_bn, batch.prefix
-    )
-    return items, batch.count
+    source = snapshot_batch(batch, product)  # reads the signer, detaches the batch, commits
+    return batch_items(source, 0, batch.count)
 
 
 def register_label_batches() -> None:

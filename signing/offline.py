@@ -1,7 +1,7 @@
 """The offline verifier: a label URL, a photo of a label, or a downloaded record, checked with the published
 keys alone (and, if given, a signed status list).
 
-``python -m signing verify <label URL | image file | record.json> --jwks FILE [--status FILE]``
+``python -m signing verify <label URL | image file | PDF | record.json> --jwks FILE [--status FILE]``
 ``python -m signing verify --each-line urls.txt --jwks FILE [--status FILE]`` (one label URL per line, checked
 together with batch signature verification; one verdict per line)
 
@@ -12,7 +12,11 @@ once the signature is found valid.
 
 Exit codes: 0 genuine; 10 not_genuine; 11 suspended; 12 revoked; 13 expired; 14 untrusted_key; 15 unknown;
 16 recalled; 17 signature valid, status not checked (no ``--status``); 2 usage; 3 the input could not be
-read (missing file, no QR code in the image).
+read (missing file, no QR code in the image or PDF, an SVG or another file that is not a photo, a PDF or text).
+
+An image or a PDF may hold many labels (a photo of a sheet, a printed label run): every QR code on it is read
+and verified, one report each, in reading order (page by page); the exit code is then that of the first code
+that is not genuine, 0 if all are (as with ``--each-line``).
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ __all__ = [
     "InputError",
     "exit_code_of",
     "load_target",
+    "load_targets",
     "main",
     "verify_target",
 ]
@@ -55,6 +60,7 @@ EXIT_CODES: dict[Verdict, int] = {
 EXIT_STATUS_NOT_CHECKED = 17
 EXIT_INPUT_ERROR = 3
 _IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".tif", ".tiff"}
+PDF_DPI = 300  # label modules are >= 0.25 mm: 3 pixels at 300 dpi
 
 
 class InputError(SigningError):
@@ -72,34 +78,131 @@ class Target:
     item: LabelURL | SignedRecord | None
     text: str
     parse_error: SigningError | None = None
+    where: str | None = None  # "page 2, code 3" when the file held more than one code
 
 
-def decode_qr_image(path: Path) -> str:
-    """The text of the first QR code in an image file (decoded with zxing-cpp)."""
+def qr_texts(image: Any) -> list[str]:
+    """The text of every QR code zxing-cpp finds in a PIL image, in reading order (top to bottom)."""
     import zxingcpp
+
+    found = [
+        barcode
+        for barcode in zxingcpp.read_barcodes(image.convert("L"), formats=zxingcpp.BarcodeFormat.QRCode)
+        if barcode.valid
+    ]
+    found.sort(key=lambda b: (round(b.position.top_left.y / 20), b.position.top_left.x))
+    return [str(barcode.text) for barcode in found]
+
+
+def decode_qr_image(path: Path) -> list[str]:
+    """The texts of every QR code in an image file."""
     from PIL import Image, UnidentifiedImageError
 
     try:
         with Image.open(path) as image:
-            barcodes = zxingcpp.read_barcodes(image.convert("L"))
-    except (OSError, UnidentifiedImageError) as exc:
+            image.seek(0)
+            texts = qr_texts(image)
+    except (OSError, UnidentifiedImageError, ValueError) as exc:
         raise InputError(f"cannot read image {path}: {exc}") from exc
-    texts = [str(barcode.text) for barcode in barcodes if barcode.format == zxingcpp.BarcodeFormat.QRCode]
     if not texts:
         raise InputError(f"no readable QR code in {path}")
-    return texts[0]
+    return texts
+
+
+def decode_qr_pdf(path: Path) -> list[tuple[int, str]]:
+    """(page number from 1, text) of every QR code on every page of a PDF, rendered at PDF_DPI."""
+    try:
+        import pypdfium2
+    except ImportError as exc:  # pragma: no cover - a runtime dependency
+        raise InputError(f"cannot read PDF {path}: pypdfium2 is not installed") from exc
+    found: list[tuple[int, str]] = []
+    try:
+        document = pypdfium2.PdfDocument(path)
+    except pypdfium2.PdfiumError as exc:
+        raise InputError(f"cannot read PDF {path}: {exc}") from exc
+    try:
+        for number, page in enumerate(document, start=1):
+            bitmap = page.render(scale=PDF_DPI / 72, grayscale=True)
+            found.extend((number, text) for text in qr_texts(bitmap.to_pil()))
+            bitmap.close()
+            page.close()
+    finally:
+        document.close()
+    if not found:
+        raise InputError(f"no readable QR code in {path}")
+    return found
+
+
+def _kind_of_file(path: Path) -> str:
+    """ "image", "pdf", "svg" or "text", by the file's first bytes (its name only as a hint for images)."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(512)
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc}") from exc
+    if head.startswith(b"%PDF-"):
+        return "pdf"
+    stripped = head.lstrip().lower()
+    if (
+        path.suffix.lower() in (".svg", ".svgz")
+        or stripped.startswith((b"<svg", b"<?xml"))
+        or b"<svg" in head
+    ):
+        return "svg"
+    if path.suffix.lower() in _IMAGE_SUFFIXES or head.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8")):
+        return "image"
+    return "text"
+
+
+def load_targets(target: str | Path) -> list[Target]:
+    """Every label or record in `target`: one for a URL, a record or a text file; one per QR code in an
+    image or a PDF (``where`` says which, when there is more than one)."""
+    text = str(target)
+    path = Path(text)
+    if text.lower().startswith(("http://", "https://")) or not path.is_file():
+        return [load_target(target)]
+    kind = _kind_of_file(path)
+    if kind == "svg":
+        raise InputError(
+            f"{path} is an SVG drawing, not a photo or a PDF: the verifier reads what a camera or a printer "
+            "sees. Rasterise it first (e.g. rsvg-convert -d 300 -p 300 label.svg -o label.png) or give the PDF"
+        )
+    if kind == "image":
+        texts = [(None, t) for t in decode_qr_image(path)]
+    elif kind == "pdf":
+        texts = [(page, t) for page, t in decode_qr_pdf(path)]
+    else:
+        return [load_target(target)]
+    many = len(texts) > 1
+    targets = []
+    for index, (page, found) in enumerate(texts, start=1):
+        where = ", ".join(
+            part
+            for part in (f"page {page}" if page is not None else "", f"code {index}" if many else "")
+            if part
+        )
+        targets.append(_parse_text(str(target), found, where or None))
+    return targets
+
+
+def _parse_text(source: str, text: str, where: str | None = None) -> Target:
+    try:
+        return Target(source=source, item=parse_label_url(text), text=text, where=where)
+    except LabelURLError as exc:
+        return Target(source=source, item=None, text=text, parse_error=exc, where=where)
 
 
 def load_target(target: str | Path) -> Target:
-    """Read a label URL (as text), an image of a label, or a signed record file."""
+    """Read a label URL (as text), an image of a label (its first QR code), or a signed record file."""
     text = str(target)
     path = Path(text)
     looks_like_url = text.lower().startswith(("http://", "https://"))
     if not looks_like_url:
         if not path.is_file():
             raise InputError(f"{text} is neither a label URL nor a readable file")
-        if path.suffix.lower() in _IMAGE_SUFFIXES:
-            text = decode_qr_image(path)
+        kind = _kind_of_file(path)
+        if kind != "text":
+            return load_targets(path)[0]
         else:
             try:
                 content = path.read_text(encoding="utf-8")
@@ -111,10 +214,7 @@ def load_target(target: str | Path) -> Target:
                 except RecordFormatError as exc:
                     return Target(source=str(target), item=None, text=content, parse_error=exc)
             text = content.strip()
-    try:
-        return Target(source=str(target), item=parse_label_url(text), text=text)
-    except LabelURLError as exc:
-        return Target(source=str(target), item=None, text=text, parse_error=exc)
+    return _parse_text(str(target), text)
 
 
 def verify_target(
@@ -269,6 +369,38 @@ def verify_url_lines(
 GENUINE_DETAIL = "signed by the registry, and the status list vouches for it"
 
 
+def report_of(target: Target, keyring: KeyRing, status: str | None) -> tuple[dict[str, Any], int]:
+    """The verdict report of one label or record and its exit code."""
+    verdict, reason, detail = Verdict.GENUINE, None, GENUINE_DETAIL
+    error: VerificationError | None = None
+    try:
+        verify_target(target, keyring, status)
+    except VerificationError as exc:
+        error = exc
+        verdict, reason, detail = exc.verdict, exc.reason.value, exc.detail
+    where = {"where": target.where} if target.where else {}
+    report = {**where, "verdict": verdict.value, "reason": reason, "detail": detail, **describe_recall(error)}
+    return report | describe(target), exit_code_of(error)
+
+
+def print_report(report: dict[str, Any]) -> None:
+    if report.get("where"):
+        print(f"== {report['where']} ==")
+    print(f"verdict: {report['verdict']}")
+    if report["reason"]:
+        print(f"reason: {report['reason']}")
+    print(f"why: {report['detail']}")
+    recall = report.get("recall")
+    if recall:
+        print(f"recalled on: {recall['on']}")
+        print(f"recall reason: {recall['reason_en']}")
+        print(f"প্রত্যাহারের কারণ: {recall['reason_bn']}")
+    skip = {"where", "verdict", "reason", "detail", "recall"}
+    for name, value in report.items():
+        if name not in skip and value is not None:
+            print(f"{name}: {value}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the offline verifier; returns the process exit code."""
     args = build_parser().parse_args(argv)
@@ -278,33 +410,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.each_line:
             lines = Path(args.target).read_text(encoding="utf-8").splitlines()
         else:
-            target = load_target(args.target)
+            targets = load_targets(args.target)
     except (OSError, ValueError, SigningError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INPUT_ERROR
     if args.each_line:
         return verify_url_lines(lines, keyring, status, as_json=args.json)
-    verdict, reason, detail = Verdict.GENUINE, None, GENUINE_DETAIL
-    error: VerificationError | None = None
-    try:
-        verify_target(target, keyring, status)
-    except VerificationError as exc:
-        error = exc
-        verdict, reason, detail = exc.verdict, exc.reason.value, exc.detail
-    recall = describe_recall(error)
-    report = {"verdict": verdict.value, "reason": reason, "detail": detail, **recall, **describe(target)}
-    if args.json:
-        print(json.dumps(report, ensure_ascii=False, indent=2))
+    results = [report_of(target, keyring, status) for target in targets]
+    reports = [report for report, _ in results]
+    exit_code = next((code for _, code in results if code != EXIT_CODES[Verdict.GENUINE]), 0)
+    if args.json:  # one code: its report, as always; several: every report, in reading order
+        body = reports[0] if len(reports) == 1 else {"source": args.target, "codes": reports}
+        print(json.dumps(body, ensure_ascii=False, indent=2))
     else:
-        print(f"verdict: {verdict.value}")
-        if reason:
-            print(f"reason: {reason}")
-        print(f"why: {detail}")
-        if recall:
-            print(f"recalled on: {recall['recall']['on']}")
-            print(f"recall reason: {recall['recall']['reason_en']}")
-            print(f"প্রত্যাহারের কারণ: {recall['recall']['reason_bn']}")
-        for name, value in describe(target).items():
-            if value is not None:
-                print(f"{name}: {value}")
-    return exit_code_of(error)
+        if len(reports) > 1:
+            print(f"{len(reports)} QR codes in {args.target}")
+        for report in reports:
+            print_report(report)
+    return exit_code

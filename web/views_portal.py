@@ -468,7 +468,7 @@ def download_labels(actor: Actor, batch_id: int, fmt: str) -> Any:
     from flask import Response, stream_with_context
 
     import labels
-    from labels.services import EXTENSIONS
+    from labels.services import download_name
     from labels.views import batch_items, direct_limit, load_printable_batch, snapshot_batch
 
     fmt = {"zip": "zip-svg"}.get(fmt, fmt)
@@ -497,7 +497,7 @@ def download_labels(actor: Actor, batch_id: int, fmt: str) -> Any:
 
         job = current_app.extensions["labels.jobs"].submit(
             lambda: batch_items(source, start, stop), owner_id=actor.user.id, fmt=fmt,  # type: ignore[union-attr]
-            layout=layout, total=stop - start, filename=f"{stem}.{EXTENSIONS[fmt]}", run_in_context=in_app_context)
+            layout=layout, total=stop - start, filename=download_name(stem, fmt, layout), run_in_context=in_app_context)
         return redirect(url_for("web_portal.label_job", job_id=job.id), 303)
     items, _ = batch_items(source, start, stop)
     spool = tempfile.SpooledTemporaryFile(max_size=32 << 20)  # noqa: SIM115 - closed by _stream_file
@@ -507,10 +507,43 @@ def download_labels(actor: Actor, batch_id: int, fmt: str) -> Any:
         spool.close()
         raise
     spool.seek(0)
-    ext = "pdf" if fmt == "pdf" else "zip"
     resp = Response(_stream_file(spool), mimetype="application/pdf" if fmt == "pdf" else "application/zip")
-    resp.headers["Content-Disposition"] = f'attachment; filename="{stem}.{ext}"'
+    resp.headers["Content-Disposition"] = f'attachment; filename="{download_name(stem, fmt, layout)}"'
     return resp
+
+
+LABEL_LAYOUTS = ("a4", "roll-40x30", "roll-25x25")
+
+
+@bp.get("/batches/<int:batch_id>/labels-check")
+@signed_in(*MAKER)
+def check_labels(actor: Actor, batch_id: int) -> Any:
+    """Printing QA before download: render the PDF of a range of the batch, read it back as a 300 dpi printer
+    and a scanner would (a sample of pages, or all), and show whether every code decodes to its own label."""
+    import io
+
+    import labels
+    from labels.qa import check_pdf
+    from labels.views import batch_items, direct_limit, load_printable_batch, snapshot_batch
+
+    batch, product = load_printable_batch(batch_id)
+    if product.manufacturer_id != actor.user.manufacturer_id:  # type: ignore[union-attr]
+        raise services.NotFound(f"no batch {batch_id}")
+    layout = request.args.get("layout", "a4")
+    if layout not in LABEL_LAYOUTS:
+        layout = "a4"
+    pages = "all" if request.args.get("pages") == "all" else "sample"
+    count = batch.count
+    start = min(max(0, request.args.get("start", 0, type=int) or 0), count - 1)
+    stop = min(count, start + direct_limit())  # one check covers at most what downloads directly
+    source = snapshot_batch(batch, product)  # ends the request's transaction before the work
+    items, _ = batch_items(source, start, stop)
+    urls: list[str] = []
+    buffer = io.BytesIO()
+    labels.write_labels(((urls.append(url) or (url, text)) for url, text in items), buffer, "pdf", layout)
+    report = check_pdf(buffer.getvalue(), urls, labels.get_layout(layout), pages)
+    return render_template("portal/label_check.html", batch=batch, product=product, layout=layout, pages=pages,
+                           start=start, stop=stop, report=report, layouts=LABEL_LAYOUTS)
 
 
 @bp.get("/label-jobs/<job_id>")

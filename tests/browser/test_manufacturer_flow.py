@@ -118,3 +118,23 @@ def test_the_people_page_fits_a_phone_and_passes_axe(site: Any, page_factory: An
     screenshot(page, "portal-people-bn-360")
     violations = run_axe(page)
     assert not violations, describe({"people": violations})  # type: ignore[dict-item]
+
+
+def test_the_print_check_fits_a_phone_and_passes_axe(site: Any, page_factory: Any) -> None:
+    need(AXE.exists(), "axe-core is missing: run npm ci (package.json pins it)")
+    page = page_factory(lang="bn-BD", width="phone", bypass_csp=True)
+    sign_in(page, site.maker_email, PASSWORD)
+    page.wait_for_url("**/portal/")
+    page.click("text=একতা ল্যাপটপ এল১৪")
+    page.wait_for_url("**/portal/products/*")
+    if page.locator("a[href*='/labels-check']").count() == 0:
+        page.fill("#count", "3")
+        page.click("form[action$='/batches'] button")
+        page.wait_for_load_state()
+    page.locator("a[href*='/labels-check']").first.click()
+    page.wait_for_url("**/labels-check*")
+    assert "সব" in page.locator("[role=status]").inner_text()  # "… সব ৩টি লেবেল ঠিকভাবে পড়া গেছে।"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360, "the print check scrolls sideways"
+    screenshot(page, "portal-label-check-bn-360")
+    violations = run_axe(page)
+    assert not violations, describe({"label-check": violations})  # type: ignore[dict-item]

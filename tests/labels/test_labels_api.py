@@ -121,11 +121,13 @@ def test_small_batch_comes_back_as_a_pdf_whose_labels_decode(client: Any, maker:
     assert resp.status_code == 200, resp.get_data(as_text=True)
     assert resp.mimetype == "application/pdf"
     assert resp.headers["X-Label-Count"] == "6"
-    assert "attachment" in resp.headers["Content-Disposition"]
+    disposition = resp.headers["Content-Disposition"]
+    assert "attachment" in disposition and "-0-6-roll-25x25.pdf" in disposition  # not the A4 sheet's name
     decoded = [decode_all(page) for page in pdf_pages_at_300_dpi(resp.get_data())]
     assert decoded == [[url] for url in batch_urls(client, maker, batch, 6)]
     text = pdfium.PdfDocument(resp.get_data())[0].get_textpage().get_text_range()
-    assert product.name_en[:12] in text and f"Batch {batch['prefix']}" in text
+    serial = batch_urls(client, maker, batch, 1)[0].split("/21/")[1].split("?")[0]
+    assert product.name_en[:12] in text and f"SN {serial}" in text  # 25 x 25 mm has no room for the batch
 
 
 def test_batch_slice_as_zip_of_svg(client: Any, maker: Any, product: Any) -> None:

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import ctypes
 import io
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 import uharfbuzz as hb
 
+import labels.pdf
 from labels import LabelText, UnknownLayoutError, get_layout, iter_pdf_parts, make_a4_layout, write_pdf_sheet
+from labels.pdf import MIN_CODE_PT
 from labels.render import SCAN_TO_VERIFY_BN
+from labels.schemas import ROLL_SAFE_MARGIN
 from tests.labels.label_helpers import GTIN
 
 # pypdfium2 (PyPI, pinned in the dev extras) renders PDF pages for zxing-cpp and reads their text.
@@ -51,6 +57,8 @@ def glyphs_of(
 ) -> list[tuple[str, tuple[float, ...]]]:
     """The run of glyphs whose text (ignoring glyphs without text) spells `phrase`."""
     for start in range(len(glyphs)):
+        if not glyphs[start][0].isprintable():
+            continue
         text = ""
         for end in range(start, len(glyphs)):
             piece = glyphs[end][0]
@@ -82,15 +90,21 @@ def render(items, layout_name: str) -> pdfium.PdfDocument:
 
 @pytest.mark.parametrize("layout_name", ["roll-40x30", "roll-25x25"])
 @pytest.mark.parametrize("page_index", [0, 1])  # page 1 is drawn, page 2 repeats its recorded text
-def test_bangla_is_shaped_into_the_glyphs_harfbuzz_chooses(layout_name: str, page_index: int) -> None:
+def test_bangla_is_shaped_into_the_glyphs_harfbuzz_chooses(
+    layout_name: str, page_index: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # /ActualText would make pdfium report the logical text instead of each glyph's own mapping
+    monkeypatch.setattr(labels.pdf, "ACTUAL_TEXT", False)
     doc = render(make_items(2), layout_name)
     glyphs = page_glyphs(doc[page_index])
 
-    scan = glyphs_of(glyphs, SCAN_TO_VERIFY_BN)
-    assert len(scan) == harfbuzz_glyph_count(SCAN_TO_VERIFY_BN, FONT) < len(SCAN_TO_VERIFY_BN)
-    assert [text for text, _ in scan if "স" in text] == ["স্ক"]  # the স্ক conjunct is one glyph
-    name = glyphs_of(glyphs, NAME_BN)
-    assert len(name) == harfbuzz_glyph_count(NAME_BN, FONT_BOLD)
+    if layout_name != "roll-25x25":  # too small for the scan line at 5 pt
+        scan = glyphs_of(glyphs, SCAN_TO_VERIFY_BN)
+        assert len(scan) == harfbuzz_glyph_count(SCAN_TO_VERIFY_BN, FONT) < len(SCAN_TO_VERIFY_BN)
+        assert [text for text, _ in scan if "স" in text] == ["স্ক"]  # the স্ক conjunct is one glyph
+    word = NAME_BN.split()[0]  # the 25 x 25 label shortens the name to fit at 6 pt
+    name = glyphs_of(glyphs, word)
+    assert len(name) == harfbuzz_glyph_count(word, FONT_BOLD)
     # "ক্ষি" is two glyphs, as HarfBuzz shapes it: the vowel sign ি first (it carries the cluster's text),
     # then the ক্ষ conjunct (no text of its own); unshaped it would be four: ক ্ ষ ি
     cluster = next(i for i, (text, _) in enumerate(name) if text == "ক্ষি")
@@ -110,10 +124,16 @@ def test_every_label_shows_its_codes_names_and_scan_line(layout_name: str) -> No
         assert f"SN {label.serial}" in text
     for text in texts:
         assert f"GTIN {GTIN}" in text
-        assert "Batch LOT-7" in text
         assert "Secure Wi-Fi Router" in text
-        assert "Made in" in text and "Bangladesh" in text
-        assert "Scan to verify" in text
+        assert "বাংলাদেশে" in text and "তৈরি" in text
+        if layout_name == "roll-25x25":  # what does not fit at the minimum sizes is left out
+            assert NAME_BN[:10] in text
+            assert "Batch" not in text and "Made in" not in text and "Scan to verify" not in text
+        else:
+            assert NAME_BN in text
+            assert "Batch LOT-7" in text
+            assert "Made in" in text and "Bangladesh" in text
+            assert SCAN_TO_VERIFY_BN in text and "Scan to verify" in text
 
 
 def test_product_label_leaves_serial_out() -> None:
@@ -206,3 +226,60 @@ def test_two_worker_processes_give_the_same_labels(monkeypatch: pytest.MonkeyPat
     for index in (0, 8, 22):
         image = two[index].render(scale=300 / 72, grayscale=True).to_pil()
         assert decode_all(image) == [items[index][0]]
+
+
+# -- what a printer and a reader get ------------------------------------------------------------------
+
+MIXED_NAME_BN = "তিস্তা পাওয়ার ব্যাংক HX-৭০৫"  # a Bangla name with Latin letters in it
+
+
+def mixed_label(name_en: str = "Teesta Power Bank HX-705", lot: str = "LOT-7") -> tuple[str, LabelText]:
+    serial = "S000000000001"
+    url = f"https://VERIFY.MIB.GOV.BD/01/{GTIN}/21/{serial}"
+    return url, LabelText(name_en=name_en, name_bn=MIXED_NAME_BN, gtin=GTIN, serial=serial, batch=lot)
+
+
+def pdf_bytes(items, layout_name: str) -> bytes:
+    out = io.BytesIO()
+    write_pdf_sheet(iter(items), out, get_layout(layout_name))
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("layout_name", ["a4", "roll-40x30"])
+def test_pdftotext_reads_the_bangla_name_whole_with_its_latin_letters(layout_name: str, tmp_path: Path) -> None:
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (Debian's poppler-utils, installed by .ci/run) is not installed")
+    path = tmp_path / "labels.pdf"
+    path.write_bytes(pdf_bytes([mixed_label(lot="লট-১")], layout_name))
+    text = subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True, text=True).stdout
+    lines = text.splitlines()
+    assert MIXED_NAME_BN in lines  # Latin from Noto Sans, Bangla from Noto Sans Bengali, in typed order
+    assert "বাংলাদেশে তৈরি" in lines
+    assert "Batch লট-১" in lines  # a lot typed in Bangla takes the Bengali font on a code line too
+
+
+@pytest.mark.parametrize("layout_name", ["roll-40x30", "roll-25x25"])
+@pytest.mark.parametrize("name_en", ["Teesta Power Bank HX-705", "Wq" * 30])
+def test_roll_labels_print_nothing_within_the_safe_zone(layout_name: str, name_en: str) -> None:
+    page = pdfium.PdfDocument(pdf_bytes([mixed_label(name_en, lot="B2026-0042")], layout_name))[0]
+    dpi = 600
+    image = page.render(scale=dpi / 72).to_pil().convert("L")
+    ink = image.point(lambda v: 255 if v < 200 else 0).getbbox()  # anything visibly printed
+    assert ink is not None
+    edge = ROLL_SAFE_MARGIN * dpi / 25.4 - 1  # one pixel of anti-aliasing where the code's modules start
+    width, height = image.size
+    assert min(ink[0], ink[1], width - ink[2], height - ink[3]) >= edge
+
+
+@pytest.mark.parametrize("layout_name", ["a4", "roll-40x30", "roll-25x25"])
+def test_no_text_is_set_below_the_minimum_sizes(layout_name: str) -> None:
+    long_names = mixed_label("Wq" * 30)
+    page = pdfium.PdfDocument(pdf_bytes([long_names], layout_name))[0]
+    sizes = []
+    for obj in page.get_objects(filter=[pdfium_raw.FPDF_PAGEOBJ_TEXT]):
+        size = ctypes.c_float()
+        assert pdfium_raw.FPDFTextObj_GetFontSize(obj, size)
+        sizes.append(size.value)  # in points: the labels' text objects are not scaled
+    assert sizes and min(sizes) >= MIN_CODE_PT
+    names = page.get_textpage().get_text_range()
+    assert "WqWq" in names and "…" in names  # too long at the minimum: shortened, not shrunk further

@@ -136,6 +136,11 @@ def test_batches_and_label_downloads(client: Any, session: Any, maker: Any) -> N
     assert len(urls) == 12 and all(f"/01/{product.gtin}/21/" in u for u in urls)
     pdf = client.get(csv_link.replace(".csv", ".pdf"))
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    roll = client.get(csv_link.replace(".csv", ".pdf") + "?layout=roll-40x30")
+    assert roll.status_code == 200 and roll.data.startswith(b"%PDF")
+    a4_name, roll_name = (r.headers["Content-Disposition"].split("filename=")[1].strip('"') for r in (pdf, roll))
+    assert re.fullmatch(rf"labels-{product.gtin}-\w+-a4\.pdf", a4_name)  # the two no longer overwrite
+    assert roll_name == a4_name.replace("-a4.pdf", "-roll-40x30.pdf")  # each other in a downloads folder
     zipped = client.get(csv_link.replace(".csv", ".zip-svg"))
     assert zipped.data.startswith(b"PK")
 
@@ -275,3 +280,47 @@ def test_adding_a_colleague_with_a_taken_address_says_so_in_bangla(client: Any, 
     resp = post_form(client, "/portal/staff?lang=bn", {"name": "X", "email": maker.user.email}, form_page="/portal/staff")
     assert resp.status_code == 422
     assert "এটি আগেই নিবন্ধিত।" in resp.get_data(as_text=True)
+
+
+def test_labels_are_checked_by_reading_them_back_before_download(client: Any, session: Any, maker: Any) -> None:
+    product = ProductFactory(manufacturer=maker.manufacturer, category="laptops", **licensed())
+    session.flush()
+    sign_in(client, maker.user)
+    post_form(client, f"/portal/products/{product.id}/batches", {"count": "40"}, form_page="/portal/")
+    page = client.get(f"/portal/products/{product.id}?lang=en").get_data(as_text=True)
+    assert "40 × 30 mm are recommended" in page
+    check = re.search(r'href="(/portal/batches/\d+/labels-check)"', page).group(1)
+    html = client.get(check + "?lang=en&pages=all").get_data(as_text=True)
+    assert "All 40 labels read correctly on 2 of 2 pages." in html  # 36 A4 labels a page
+    roll = client.get(check + "?lang=en&layout=roll-40x30").get_data(as_text=True)
+    assert "All 8 labels read correctly on 8 of 40 pages." in roll  # a sample of the roll
+    download = re.search(r'href="(/portal/batches/\d+/labels\.pdf\?[^"]+)"', roll).group(1)
+    assert "layout=roll-40x30" in download
+    assert client.get(download.replace("&amp;", "&")).data.startswith(b"%PDF")
+    bangla = client.get(check + "?lang=bn").get_data(as_text=True)
+    assert "২টি পাতার ২টিতে সব ৪০টি লেবেল ঠিকভাবে পড়া গেছে।" in bangla
+
+
+def test_a_label_check_that_misreads_says_not_to_print(
+    client: Any, session: Any, maker: Any, monkeypatch: Any
+) -> None:
+    import labels.pdf
+
+    real = labels.pdf._LabelPainter.draw_qr
+    drawn: list[int] = []
+
+    def smudge_the_third(self: Any, symbol: Any, x: float, y: float, side: float) -> None:
+        drawn.append(1)
+        if len(drawn) != 3:  # the third code is not printed at all
+            real(self, symbol, x, y, side)
+
+    monkeypatch.setattr(labels.pdf._LabelPainter, "draw_qr", smudge_the_third)
+    product = ProductFactory(manufacturer=maker.manufacturer, category="laptops", **licensed())
+    session.flush()
+    sign_in(client, maker.user)
+    post_form(client, f"/portal/products/{product.id}/batches", {"count": "5"}, form_page="/portal/")
+    batch_id = re.search(r"/portal/batches/(\d+)/labels-check",
+                         client.get(f"/portal/products/{product.id}").get_data(as_text=True)).group(1)
+    html = client.get(f"/portal/batches/{batch_id}/labels-check?lang=en&layout=roll-40x30").get_data(as_text=True)
+    assert "4 of 5 labels read correctly. Do not print this file" in html
+    assert "Page 3: labels that did not read: 1; codes of other labels: 0." in html
