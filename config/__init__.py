@@ -7,8 +7,12 @@ at start-up; production refuses to start with development defaults.
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
+import string
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -17,6 +21,17 @@ PREFIX = "REGISTRY_"
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET_KEY = "development-only-secret-key"  # noqa: S105 - refused in production below
 MAX_PROXY_HOPS = 5  # more proxies in a row than this is a mistyped setting, not a deployment
+MIN_SECRET_LENGTH = 32
+MIN_SECRET_BITS = 128  # estimated by estimate_secret_bits; generate_secret() gives about 350
+# a stretch of this many characters seen twice is a pattern (by chance: about 1 in 10^7 in 64 hex digits)
+SECRET_REPEAT_SPAN = 8
+# character classes and how many characters each offers (non-ASCII counted as 128 more)
+SECRET_CLASSES = (
+    (frozenset(string.ascii_lowercase), 26),
+    (frozenset(string.ascii_uppercase), 26),
+    (frozenset(string.digits), 10),
+    (frozenset(string.punctuation + " "), 33),
+)
 
 
 class ConfigError(Exception):
@@ -29,6 +44,9 @@ class Settings:
     SECRET_KEY: str = DEV_SECRET_KEY
     INSTANCE_PATH: str = str(ROOT / "instance")
     DATABASE_URL: str = ""  # empty: SQLite file under INSTANCE_PATH
+    # the owner role that `flask db upgrade` migrates with (PostgreSQL); empty: DATABASE_URL. Set it only
+    # where migrations run, not in the service's environment (docs/operations.md, "Database roles")
+    DATABASE_MIGRATION_URL: str = ""
     SEARCH_URL: str = ""  # empty: embedded SQLite FTS5 index under INSTANCE_PATH
     SEARCH_SYNC_THREAD: bool = True  # drain the search outbox in a background thread
     SIGNING_KEY_PATH: str = ""  # empty: an unsafe development key under INSTANCE_PATH
@@ -63,7 +81,18 @@ class Settings:
     LABELS_JOB_TTL_SECONDS: int = 86400
     LABELS_JOB_DIR: str = ""  # empty: INSTANCE_PATH/label-jobs
     # web pages
-    WEB_LOGIN_RATE_LIMIT: str = "10/300"  # sign-in attempts per seconds, per client IP
+    WEB_LOGIN_RATE_LIMIT: str = "10/300"  # sign-in attempts per seconds, per client IP, on every sign-in path
+    # sessions and sign-in (docs/operations.md, "Sessions and sign-in"): the console (reviewers, admins) is
+    # stricter than the portal (manufacturers)
+    SESSION_CONSOLE_IDLE_MINUTES: int = 15
+    SESSION_CONSOLE_MAX_HOURS: int = 8
+    SESSION_PORTAL_IDLE_MINUTES: int = 30
+    SESSION_PORTAL_MAX_HOURS: int = 12
+    SIGNIN_PAIR_FAILURES: int = 5  # failures of one address on one account before that pair waits ...
+    SIGNIN_PAIR_LOCK_MINUTES: int = 15  # ... this long (other addresses are not affected)
+    SIGNIN_ACCOUNT_FAILURES: int = 10  # failures on one account from anywhere in the window below before ...
+    SIGNIN_ACCOUNT_WINDOW_MINUTES: int = 15
+    SIGNIN_ACCOUNT_MAX_DELAY_SECONDS: int = 60  # ... browsers new to the account wait 2, 4, ... up to this
     WEB_RESET_TOKEN_SECONDS: int = 3600
     MAIL_FROM: str = "registry@localhost"
     extra: dict[str, Any] = field(default_factory=dict)
@@ -133,10 +162,19 @@ def validate_settings(settings: Settings) -> None:
             f"{PREFIX}TRUSTED_PROXY_HOPS is the number of reverse proxies in front of the app, 0 to "
             f"{MAX_PROXY_HOPS} (usually 1: nginx), not {settings.TRUSTED_PROXY_HOPS}"
         )
+    for name in ("SESSION_CONSOLE_IDLE_MINUTES", "SESSION_CONSOLE_MAX_HOURS", "SESSION_PORTAL_IDLE_MINUTES",
+                 "SESSION_PORTAL_MAX_HOURS", "SIGNIN_PAIR_FAILURES", "SIGNIN_PAIR_LOCK_MINUTES",
+                 "SIGNIN_ACCOUNT_FAILURES", "SIGNIN_ACCOUNT_WINDOW_MINUTES", "SIGNIN_ACCOUNT_MAX_DELAY_SECONDS"):
+        if getattr(settings, name) < 1:
+            raise ConfigError(f"{PREFIX}{name} must be 1 or more, not {getattr(settings, name)}")
     if settings.is_production:
         problems = []
-        if settings.SECRET_KEY in ("", DEV_SECRET_KEY) or len(settings.SECRET_KEY) < 32:
-            problems.append(f"{PREFIX}SECRET_KEY must be set to a random value of at least 32 characters")
+        secret_problem = secret_key_problem(settings.SECRET_KEY)
+        if secret_problem:
+            problems.append(
+                f"{PREFIX}SECRET_KEY {secret_problem}; generate one with "
+                "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+            )
         if not settings.DATABASE_URL:
             problems.append(f"{PREFIX}DATABASE_URL must name the production database")
         if not settings.SIGNING_KEY_PATH:
@@ -149,8 +187,63 @@ def validate_settings(settings: Settings) -> None:
             raise ConfigError("refusing to start in production: " + "; ".join(problems))
 
 
+def secret_key_problem(secret: str) -> str | None:
+    """Why ``secret`` is too weak to sign sessions in production, or None.
+
+    Refused: the development default, fewer than 32 characters, a stretch of 8 characters that occurs twice,
+    or fewer than 128 bits by :func:`estimate_secret_bits`. The estimate cannot see dictionary words, and it
+    is pessimistic: 32 random hex digits (exactly 128 bits) usually score below 128 and are refused, so give
+    48 or more, or a ``secrets.token_urlsafe(48)`` (about 350 bits)."""
+    if secret in ("", DEV_SECRET_KEY):
+        return "must be set to a random value (the development default is refused)"
+    if len(secret) < MIN_SECRET_LENGTH:
+        return f"must be at least {MIN_SECRET_LENGTH} random characters, not {len(secret)}"
+    span = SECRET_REPEAT_SPAN
+    stretches = [secret[i : i + span] for i in range(len(secret) - span + 1)]
+    if len(set(stretches)) < len(stretches):
+        return "repeats a pattern; it must be random"
+    bits = estimate_secret_bits(secret)
+    if bits < MIN_SECRET_BITS:
+        return f"is too guessable (about {bits:.0f} bits of entropy, at least {MIN_SECRET_BITS} needed)"
+    return None
+
+
+def estimate_secret_bits(secret: str) -> float:
+    """A pessimistic estimate of ``secret``'s entropy in bits: its length times the least of
+
+    - log2 of the size of the character classes it draws from (lower case, upper case, digits, symbols),
+      which charges a small alphabet;
+    - the Shannon entropy of its own character frequencies, which charges repeats and skew (``x`` * 40: 0);
+    - the Shannon entropy of the steps between neighbouring characters, which charges runs (``abcdef…``: ~0).
+
+    Both Shannon terms carry the Miller-Madow correction, as a short sample shows fewer symbols than it has."""
+    if len(secret) < 2:
+        return 0.0
+    pool = sum(size for chars, size in SECRET_CLASSES if not chars.isdisjoint(secret))
+    pool += 128 if not secret.isascii() else 0
+    steps = [ord(b) - ord(a) for a, b in zip(secret, secret[1:], strict=False)]
+    per_character = min(math.log2(pool), _shannon_bits(secret), _shannon_bits(steps))
+    return len(secret) * per_character
+
+
+def _shannon_bits(symbols: Sequence[object]) -> float:
+    n = len(symbols)
+    counts = Counter(symbols).values()
+    entropy = -sum(c / n * math.log2(c / n) for c in counts)
+    return entropy + (len(counts) - 1) / (2 * n * math.log(2))
+
+
 def generate_secret() -> str:
     return secrets.token_urlsafe(48)
 
 
-__all__ = ["ConfigError", "Settings", "load_settings", "validate_settings", "generate_secret", "ROOT"]
+__all__ = [
+    "ConfigError",
+    "Settings",
+    "load_settings",
+    "validate_settings",
+    "generate_secret",
+    "estimate_secret_bits",
+    "secret_key_problem",
+    "ROOT",
+]

@@ -79,8 +79,19 @@ def write_zip(
     return count
 
 
+# A spreadsheet treats a cell that starts with one of these as a formula (=HYPERLINK(...), +cmd|...);
+# such a cell is written with a leading apostrophe, which spreadsheets show as text (OWASP "CSV Injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: str) -> str:
+    """``value`` as a CSV cell no spreadsheet evaluates: a leading formula character is escaped with '."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
 def _csv_row(url: str, text: LabelText) -> tuple[str, ...]:
-    return (url, text.gtin, text.serial or "", text.batch or "", text.name_en, text.name_bn)
+    cells = (url, text.gtin, text.serial or "", text.batch or "", text.name_en, text.name_bn)
+    return tuple(csv_cell(cell) for cell in cells)
 
 
 def iter_csv(labels_iter: Iterable[LabelItem], progress: Progress | None = None) -> Iterator[str]:

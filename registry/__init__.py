@@ -9,11 +9,13 @@ def init_app(app: Any) -> None:
     from sqlalchemy.exc import IntegrityError
     from sqlalchemy.orm.exc import StaleDataError
 
-    from registry import cli, db, views
+    from registry import auth, cli, db, views
     from registry.errors import Conflict
     from registry.health import bp as health_bp
     from registry.openapi import api
 
+    # registered before the database's own teardown, so it runs after it (Flask runs them in reverse)
+    app.teardown_request(auth.write_touches)
     db.init_app(app)
     app.before_request(api.enforce_scope)  # every API operation's declared token scope (registry.openapi)
     app.register_blueprint(views.bp)

@@ -18,9 +18,9 @@ registry_cli = AppGroup("registry", help="Registry administration.")
 
 @db_cli.command("upgrade")
 def db_upgrade() -> None:
-    """Apply all migrations (safe to run again)."""
+    """Apply all migrations (safe to run again), as REGISTRY_DATABASE_MIGRATION_URL's role when it is set."""
     db = get_db()
-    upgrade_database(db.engine)
+    upgrade_database(db)
     click.echo(f"database {db.engine.dialect.name} at schema {schema_version(db.engine)}")
 
 
@@ -35,9 +35,17 @@ def db_version() -> None:
 @click.option("--products", default=2000, show_default=True)
 @click.option("--manufacturers", default=60, show_default=True)
 def seed_demo_command(products: int, manufacturers: int) -> None:
-    """Seed bilingual demo data once; running it again changes nothing."""
+    """Seed bilingual demo data once; running it again changes nothing. Refused in production.
+
+    The demo accounts' passwords go to instance/demo-credentials.txt (mode 0600); they are printed too only
+    under ENV=development, so that no other environment's log ever holds them."""
     from registry.demo import is_seeded, seed_demo
 
+    env = current_app.config["ENV"]
+    if env == "production":
+        raise click.ClickException(
+            "seed-demo refuses to run in production: the demo accounts have published passwords"
+        )
     session = get_db().session()
     try:
         if is_seeded(session):
@@ -48,18 +56,24 @@ def seed_demo_command(products: int, manufacturers: int) -> None:
         session.commit()
     finally:
         session.close()
-    lines = [
-        f"seeded {result['manufacturers']} manufacturers in {result['districts']} districts, {result['products']} products"
+    accounts = [
+        f"  {role:<12} {email:<26} {password}" for role, (email, password) in result["accounts"].items()
     ]
-    lines.append("demo accounts (also in instance/demo-credentials.txt):")
-    for role, (email, password) in result["accounts"].items():
-        lines.append(f"  {role:<12} {email:<26} {password}")
     creds = Path(current_app.config["INSTANCE_PATH"]) / "demo-credentials.txt"
-    creds.write_text("\n".join(lines[1:]) + "\n", encoding="utf-8")
+    header = "demo accounts (also in instance/demo-credentials.txt):"
+    creds.write_text("\n".join([header, *accounts]) + "\n", encoding="utf-8")
     creds.chmod(0o600)
     for hook in current_app.extensions.get("registry.after_seed", []):
         hook(current_app)
-    click.echo("\n".join(lines))
+    click.echo(
+        f"seeded {result['manufacturers']} manufacturers in {result['districts']} districts, "
+        f"{result['products']} products"
+    )
+    if env == "development":
+        click.echo("\n".join([header, *accounts]))
+    else:
+        emails = ", ".join(email for email, _password in result["accounts"].values())
+        click.echo(f"demo accounts {emails}: passwords in {creds} (not printed outside development)")
 
 
 @registry_cli.command("create-user")
@@ -68,11 +82,14 @@ def seed_demo_command(products: int, manufacturers: int) -> None:
 @click.option("--role", type=click.Choice(["reviewer", "admin"]), required=True)
 @click.password_option()
 def create_user(email: str, name: str, role: str, password: str) -> None:
-    """Create a reviewer or admin account."""
+    """Create a reviewer or admin account (the password follows the one policy; an empty one is refused)."""
     from registry.audit import record_event
-    from registry.auth import hash_password
+    from registry.auth import hash_password, password_problem
     from registry.models import User
 
+    problem = password_problem(password, email)
+    if problem:
+        raise click.BadParameter(problem, param_hint="'--password'")
     session = get_db().session()
     with session.begin():
         if session.scalar(select(User.id).where(User.email == email.lower())):

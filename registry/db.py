@@ -180,10 +180,14 @@ def _release_after_end(engine: Engine) -> None:
 
 
 class Database:
-    """Engines and session factories for one database URL."""
+    """Engines and session factories for one database URL.
 
-    def __init__(self, url: str) -> None:
+    ``migration_url`` is the owner role's URL that ``flask db upgrade`` migrates with (the same URL unless
+    REGISTRY_DATABASE_MIGRATION_URL names another role); the service itself never connects with it."""
+
+    def __init__(self, url: str, migration_url: str | None = None) -> None:
         self.url = url
+        self.migration_url = migration_url or url
         self.is_sqlite = url.startswith("sqlite")
         self.engine = _make_engine(url, immediate=True)
         self.read_engine = _make_engine(url, immediate=False) if self.is_sqlite else self.engine
@@ -207,7 +211,7 @@ class Database:
 def init_app(app: Any) -> Database:
     from flask import g
 
-    db = Database(app.config["DATABASE_URL"])
+    db = Database(app.config["DATABASE_URL"], app.config["DATABASE_MIGRATION_URL"] or None)
     app.extensions["registry.db"] = db
 
     def _close_session(exc: BaseException | None) -> None:

@@ -1,14 +1,24 @@
-"""Apply Alembic migrations to the configured database."""
+"""Apply Alembic migrations to the configured database, as the owner role, and grant the app role its share.
+
+On PostgreSQL two roles share the database (docs/operations.md, "Database roles and the audit trail"): the
+*owner* (``DATABASE_MIGRATION_URL``) owns every table and runs the migrations; the *application* role
+(``DATABASE_URL``) may read and write the tables, but on ``audit_events`` only INSERT and SELECT, and on
+``alembic_version`` only SELECT. Not owning a table, it can neither alter, drop nor disable its triggers.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, create_engine, make_url, pool, text
+
+if TYPE_CHECKING:
+    from registry.db import Database
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -20,11 +30,67 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
-def upgrade_database(engine: Engine, revision: str = "heads") -> None:
+# What the application role holds: every table read-write, except these (tables it may not change at all,
+# and the audit trail it may only append to). Granted after each upgrade, and by default privileges for
+# tables a later migration creates.
+APP_TABLE_PRIVILEGES = "SELECT, INSERT, UPDATE, DELETE"
+APPEND_ONLY_TABLES = ("audit_events",)
+READ_ONLY_TABLES = ("alembic_version",)
+
+
+def upgrade_database(target: Engine | Database, revision: str = "heads") -> None:
+    """Migrate to ``revision``. Given the application's ``Database``, migrate as its owner role
+    (``DATABASE_MIGRATION_URL``) and then grant the application's own role what it needs."""
+    if isinstance(target, Engine):
+        _upgrade(target, revision, app_role=None)
+        return
+    if target.migration_url == target.url:
+        _upgrade(target.engine, revision, app_role=None)
+        return
+    owner = create_engine(target.migration_url, poolclass=pool.NullPool)
+    try:
+        _upgrade(owner, revision, app_role=make_url(target.url).username)
+    finally:
+        owner.dispose()
+
+
+def _upgrade(engine: Engine, revision: str, *, app_role: str | None) -> None:
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as connection:
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, revision)
+        if app_role and connection.dialect.name == "postgresql":
+            grant_app_role(connection, app_role)
+
+
+def grant_app_role(connection: Connection, app_role: str) -> None:
+    """Grant ``app_role`` what the service needs in the current schema, and no more (run as the owner).
+
+    Idempotent. The same statements are in docs/operations.md for an operator who migrates by hand."""
+    for statement in app_role_grants(connection, app_role):
+        connection.execute(text(statement))
+
+
+def app_role_grants(connection: Connection, app_role: str) -> list[str]:
+    preparer = connection.dialect.identifier_preparer
+    role = preparer.quote(app_role)
+    schema = preparer.quote(str(connection.scalar(text("SELECT current_schema()"))))
+    statements = [
+        f"GRANT USAGE ON SCHEMA {schema} TO {role}",
+        f"GRANT {APP_TABLE_PRIVILEGES} ON ALL TABLES IN SCHEMA {schema} TO {role}",
+        f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {schema} TO {role}",
+        f"ALTER DEFAULT PRIVILEGES IN SCHEMA {schema} GRANT {APP_TABLE_PRIVILEGES} ON TABLES TO {role}",
+        f"ALTER DEFAULT PRIVILEGES IN SCHEMA {schema} GRANT USAGE, SELECT ON SEQUENCES TO {role}",
+    ]
+    statements += [
+        f"REVOKE UPDATE, DELETE, TRUNCATE, TRIGGER, REFERENCES ON {schema}.{table} FROM {role}"
+        for table in APPEND_ONLY_TABLES
+    ]
+    statements += [
+        f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE, TRIGGER, REFERENCES ON {schema}.{table} FROM {role}"
+        for table in READ_ONLY_TABLES
+    ]
+    return statements
 
 
 def schema_version(bind: Engine | Connection) -> str | None:

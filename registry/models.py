@@ -94,12 +94,30 @@ class User(Base):
     manufacturer_id: Mapped[int | None] = mapped_column(ForeignKey("manufacturers.id"), index=True)
     is_owner: Mapped[bool] = mapped_column(Boolean, default=False)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # sign-in failures in the current window, its last failure, and until when a sign-in from a browser
+    # not used by this account before is not checked (registry.signin)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None]
+    last_failed_login_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     manufacturer: Mapped[Manufacturer | None] = relationship(foreign_keys=[manufacturer_id])
+
+
+class UserSession(Base):
+    """A signed-in browser. The cookie carries a random id; only its SHA-256 is kept here."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
 
 
 class ApiToken(Base):

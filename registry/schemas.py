@@ -6,7 +6,16 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from registry import validators
 from registry.data.districts import find_district
@@ -95,10 +104,25 @@ class FactoryLocation(Strict):
     district: DistrictCode
 
 
+def _password_policy(password: str, info: ValidationInfo) -> str:
+    """The one password policy (registry.auth.password_problem), reported on the ``password`` field."""
+    from registry.auth import password_problem
+
+    problem = password_problem(password, str(info.data.get("email") or ""))
+    if problem:
+        raise ValueError(problem)
+    return password
+
+
+PASSWORD_DESCRIPTION = "at least 12 characters, not one character repeated, not a common password, not the email"  # noqa: S105,E501
+
+
 class OwnerAccount(Strict):
     name: Text
     email: EmailStr
-    password: Annotated[str, Field(min_length=10, max_length=200, description="at least 10 characters")]
+    password: Annotated[str, Field(max_length=200, description=PASSWORD_DESCRIPTION)]
+
+    _policy = field_validator("password")(_password_policy)
 
 
 class ManufacturerRegistration(Strict):
@@ -178,7 +202,9 @@ class UserCreate(Strict):
     name: Text
     email: EmailStr
     role: Literal["reviewer", "admin"]
-    password: Annotated[str, Field(min_length=10, max_length=200)]
+    password: Annotated[str, Field(max_length=200, description=PASSWORD_DESCRIPTION)]
+
+    _policy = field_validator("password")(_password_policy)
 
 
 Spec = Annotated[str, Field(max_length=500)]

@@ -6,11 +6,11 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request, send_file, session
+from flask import Blueprint, Response, current_app, jsonify, request, send_file
 from sqlalchemy import select
 
 from registry import services
-from registry.auth import authenticate_password, current_actor, issue_token
+from registry.auth import current_actor, end_session, issue_token, revoke_all_tokens, start_session
 from registry.data.districts import DISTRICTS
 from registry.data.taxonomy import CATEGORIES, CERTIFICATE_SCHEMES, GROUPS
 from registry.db import get_session, lookups
@@ -42,6 +42,7 @@ from registry.schemas import (
     TokenOut,
     UserCreate,
 )
+from registry.signin import DEVICE_COOKIE, remember_device, sign_in
 
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 REVIEW = ("review",)
@@ -104,17 +105,24 @@ def list_schemes() -> Any:
 @api.route(bp, "/session", "POST", body=Login, summary="Sign in (web session cookie)", tags=["auth"], scope=PUBLIC)
 def create_session(body: Login) -> Any:
     db = get_session()
-    user = authenticate_password(db, str(body.email), body.password)
+    user = _sign_in(db, str(body.email), body.password)
+    start_session(db, user)
     db.commit()
-    session.clear()
-    session["user_id"] = user.id
-    session["auth_epoch"] = user.password_hash[-12:]
-    return {"user": _user_dict(user)}
+    return remember_device(jsonify({"user": _user_dict(user)}), user)
 
 
-@api.route(bp, "/session", "DELETE", summary="Sign out", tags=["auth"], status=204, scope=PUBLIC)
+def _sign_in(db: Any, email: str, password: str) -> User:
+    """Every API sign-in path: limits per address, per address and account, per account (registry.signin)."""
+    return sign_in(db, email, password, address=request.remote_addr or "unknown",
+                   device=request.cookies.get(DEVICE_COOKIE))
+
+
+@api.route(bp, "/session", "DELETE", summary="Sign out (the session ends on the server too)", tags=["auth"],
+           status=204, scope=PUBLIC)
 def delete_session() -> Any:
-    session.clear()
+    db = get_session()
+    end_session(db)
+    db.commit()
     return "", 204
 
 
@@ -150,7 +158,7 @@ def create_token(body: TokenCreate) -> Any:
     db = get_session()
     basic = request.authorization
     if basic is not None and basic.type == "basic":
-        user = authenticate_password(db, basic.username or "", basic.password or "")
+        user = _sign_in(db, basic.username or "", basic.password or "")
     else:
         actor = current_actor()
         user = actor.require()
@@ -251,6 +259,30 @@ def create_user(body: UserCreate) -> Any:
     )
     db.commit()
     return {"user": _user_dict(user)}, 201
+
+
+@api.route(
+    bp,
+    "/users/<int:user_id>/tokens",
+    "DELETE",
+    summary="Revoke every API token of a user (admins only; audited)",
+    tags=["auth"],
+    scope="admin",
+)
+def revoke_user_tokens(user_id: int) -> Any:
+    actor = current_actor()
+    actor.require(roles=(Role.ADMIN,), scope="admin")
+    db = get_session()
+    user = db.get(User, user_id)
+    if user is None:
+        raise NotFound(f"no user {user_id}")
+    revoked = revoke_all_tokens(db, user)
+    services.record_event(
+        db, actor=actor, action="user.tokens_revoked", target_type="user", target_id=user.id,
+        after={"revoked": revoked},
+    )
+    db.commit()
+    return {"user_id": user.id, "revoked": revoked}
 
 
 # ---------------------------------------------------------------- manufacturers

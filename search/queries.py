@@ -239,6 +239,13 @@ def parse_catalogue_query(args: Args, today: date) -> CatalogueQuery:
     )
 
 
+def correction_preference(term: QueryTerm, candidate: str) -> tuple[int, int]:
+    """How a typo correction ranks among those as few edits away: one that sounds the same (the same
+    Banglish skeleton: ``fone`` → phone) first, then one that keeps the first letter; never ``one``."""
+    same_sound = bool(term.skeleton) and skeletonise(candidate) == term.skeleton
+    return (0 if same_sound else 1, 0 if candidate[:1] == term.token[:1] else 1)
+
+
 def query_skeleton(token: str) -> str:
     """The Banglish skeleton a query word is also matched by.
 
@@ -249,6 +256,34 @@ def query_skeleton(token: str) -> str:
     return skeleton if len(skeleton) >= 3 or not has_bangla(token) else ""
 
 
+# Words that say nothing about a product: dropped from a query that has other words (``AND`` alone
+# would otherwise match every description).
+STOPWORDS = frozenset({"and", "or", "not", "the", "a", "an", "of", "for", "with", "in", "on", "to", "by", "ও", "এবং"})
+
+
+def join_spelled_letters(words: list[str]) -> list[str]:
+    """Letters typed one by one are one word: ``ইউ পি এস`` → ``ইউপিএস``, ``u p s`` → ``ups``.
+
+    A run of two or more single Latin letters, or of Bangla letter names (at most three characters each,
+    as ইউ, পি, এস), is joined."""
+
+    def spelled(word: str) -> bool:
+        return (len(word) == 1 and word.isascii() and word.isalpha()) or (
+            has_bangla(word) and len(word) <= 3 and not any(ch.isdigit() for ch in word))
+
+    out: list[str] = []
+    run: list[str] = []
+    for word in [*words, ""]:
+        if word and spelled(word) and (not run or has_bangla(word) == has_bangla(run[0])):
+            run.append(word)
+            continue
+        out.extend(["".join(run)] if len(run) >= 2 else run)
+        run = [word] if word and spelled(word) else []
+        if word and not run:
+            out.append(word)
+    return out
+
+
 def analyse_query_text(q: str, *, prefix_last: bool = True) -> list[QueryTerm]:
     """The terms of a query text: folded words with their Banglish skeleton and code form.
 
@@ -256,7 +291,9 @@ def analyse_query_text(q: str, *, prefix_last: bool = True) -> list[QueryTerm]:
     reaches an engine's query parser. The last word matches as a prefix when ``prefix_last``
     and the text does not end in a space (the user is still typing it).
     """
-    words = normalise_text(q).split(" ") if q.strip() else []
+    words = join_spelled_letters(normalise_text(q).split(" ")) if q.strip() else []
+    content = [w for w in words if "".join(tokenise(w)) not in STOPWORDS]
+    words = content if content else words
     terms: list[QueryTerm] = []
     for word in words:
         parts = tuple(tokenise(word))

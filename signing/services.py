@@ -1420,8 +1420,20 @@ def issue_demo_labels(
 
 # ---------------------------------------------------------------------------------------------- reports
 
-PHOTO_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png", b"RIFF": "image/webp"}
+PHOTO_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
+WEBP_CHUNKS = (b"VP8 ", b"VP8L", b"VP8X")  # lossy, lossless, extended: the first chunk of every WebP file
 MAX_PHOTO_BYTES = 2 * 1024 * 1024
+
+
+def photo_media_type(photo: bytes) -> str | None:
+    """The image type the photo's first bytes announce: JPEG, PNG or WebP, else None.
+
+    RIFF is a container (WAV and AVI are RIFF too): a WebP is ``RIFF <size> WEBP`` followed by a VP8,
+    VP8L or VP8X chunk."""
+    found = next((kind for magic, kind in PHOTO_TYPES.items() if photo.startswith(magic)), None)
+    if found is None and photo[:4] == b"RIFF" and photo[8:12] == b"WEBP" and photo[12:16] in WEBP_CHUNKS:
+        found = "image/webp"
+    return found
 
 
 def create_report(
@@ -1442,7 +1454,7 @@ def create_report(
     if photo:
         if len(photo) > MAX_PHOTO_BYTES:
             raise ReportError("the photo is larger than 2 MB", field="photo")
-        media_type = next((kind for magic, kind in PHOTO_TYPES.items() if photo.startswith(magic)), None)
+        media_type = photo_media_type(photo)
         if media_type is None:
             raise ReportError("the photo must be a JPEG, PNG or WebP image", field="photo")
     code = None
@@ -1570,6 +1582,16 @@ class SigningExtension:
         self._lock = threading.Lock()
         self._signer: Signer | None = None
         self._ready = False
+        self.check_configured_key()
+
+    def check_configured_key(self) -> None:
+        """Open the configured key file now, so that a wrong passphrase or a missing or unreadable file stops
+        the service at start-up (``KeySourceError``) instead of failing every signing request later.
+
+        A PKCS#11 token is left to the first request (logging in to it may wait for the device)."""
+        source = configured_key_source(self.settings)
+        if isinstance(source, EncryptedPKCS8FileKeySource):
+            source.load_private_key()
 
     def ready(self) -> None:
         """Make sure an issuing key is registered (on a fresh database the configured key becomes current).

@@ -22,7 +22,7 @@ from registry.openapi import PUBLIC, api
 from registry.services import get_product
 from registry.validators import read_text_field
 from signing import recalls, services
-from signing.errors import LabelURLError
+from signing.errors import KeySourceError, LabelURLError
 from signing.labels import parse_label_url
 from signing.models import ConsumerReport, Recall, SerialBatch, SignedRecordRow, Unit
 from signing.ratelimits import parse_limit
@@ -55,6 +55,8 @@ def load_issuing_key() -> None:
         ext.ready()
     except DBAPIError:  # not migrated yet (flask db upgrade); pages that need a key will say so
         current_app.logger.warning("signing: no issuing key yet, the database is not ready", exc_info=True)
+    except KeySourceError:  # the current key's file is gone or unreadable: /readyz says so
+        current_app.logger.error("signing: the current issuing key cannot be loaded", exc_info=True)
 
 
 def now() -> datetime:
@@ -82,9 +84,10 @@ def wants_json() -> bool:
 
 
 def require_staff_or_reviewer(actor: Actor, product: Product) -> None:
+    """Another manufacturer's batches and units do not exist for this actor: 404, as for a made-up id."""
     actor.require()
     if not (actor.is_reviewer or actor.is_staff_of(product.manufacturer_id)):
-        raise Forbidden("only the manufacturer's staff or a reviewer may do this")
+        raise NotFound(f"no product {product.id}")
 
 
 def json_body() -> dict[str, Any]:
@@ -329,6 +332,8 @@ def create_batch(product_id: int) -> Any:
     session = get_session()
     product = get_product(session, actor, product_id)
     if not (actor.is_staff_of(product.manufacturer_id) or user.role == Role.ADMIN):
+        if not actor.is_reviewer:  # another manufacturer's product: not there for this caller
+            raise NotFound(f"no product {product.id}")
         raise Forbidden("only the manufacturer's staff may request serials for its products")
     count = json_body().get("count")
     batch = services.create_batch(session, product, count, user_id=user.id, now=now())  # type: ignore[arg-type]

@@ -1,5 +1,9 @@
 """Shared fixtures: one database per test run (SQLite, or PostgreSQL when REGISTRY_TEST_DATABASE_URL is set),
-migrated with Alembic once; every test runs inside a transaction that is rolled back at its end."""
+migrated with Alembic once; every test runs inside a transaction that is rolled back at its end.
+
+On PostgreSQL the application connects as REGISTRY_TEST_DATABASE_URL's role, and the schema is set up and
+migrated as REGISTRY_TEST_DATABASE_OWNER_URL's (the owner role; both are printed by tools/services.py), as in
+production. Without an owner URL the one role does both."""
 
 from __future__ import annotations
 
@@ -10,11 +14,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.exc import ProgrammingError
 
 from registry.migrate import upgrade_database
 
 TEST_DB_URL = os.environ.get("REGISTRY_TEST_DATABASE_URL", "")
+TEST_DB_OWNER_URL = os.environ.get("REGISTRY_TEST_DATABASE_OWNER_URL", "") or TEST_DB_URL
+
+
+def as_owner(url: str) -> str:
+    """``url`` (the application role's, perhaps with its own search_path) with the owner role's credentials."""
+    if not url.startswith("postgresql") or TEST_DB_OWNER_URL == TEST_DB_URL:
+        return url
+    owner = make_url(TEST_DB_OWNER_URL)
+    return make_url(url).set(username=owner.username, password=owner.password).render_as_string(False)
 
 
 def pytest_report_header(config: Any) -> list[str]:
@@ -75,11 +89,18 @@ def instance_path() -> Iterator[Path]:
 @pytest.fixture(scope="session")
 def database_url(instance_path: Path) -> str:
     if TEST_DB_URL:
-        engine = create_engine(TEST_DB_URL)
-        with engine.begin() as conn:  # a clean schema for this run
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
+        engine = create_engine(TEST_DB_OWNER_URL)
+        try:
+            with engine.begin() as conn:  # a clean schema for this run
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+        except ProgrammingError as exc:
+            raise pytest.UsageError(
+                f"cannot reset the test schema as {make_url(TEST_DB_OWNER_URL).username}: {exc.orig}; "
+                "set REGISTRY_TEST_DATABASE_OWNER_URL to the owner role's URL (tools/services.py prints it)"
+            ) from exc
+        finally:
+            engine.dispose()
         return TEST_DB_URL
     return f"sqlite:///{instance_path / 'registry-test.sqlite3'}"
 
@@ -100,6 +121,7 @@ def app_settings(instance_path: Path, database_url: str, **extra: Any) -> dict[s
         "SECRET_KEY": "test-secret-key-that-is-long-enough-for-tests",
         "INSTANCE_PATH": str(instance_path),
         "DATABASE_URL": database_url,
+        "DATABASE_MIGRATION_URL": as_owner(database_url),
         "SEARCH_SYNC_THREAD": False,
         "PUBLIC_BASE_URL": "https://verify.example.gov.bd",
         "SIGNING_IP_DISTRICTS": str(IP_DISTRICTS),
@@ -112,7 +134,7 @@ def _app(instance_path: Path, database_url: str) -> Iterator[Any]:
     from app import create_app
 
     app = create_app(app_settings(instance_path, database_url))
-    upgrade_database(app.extensions["registry.db"].engine)
+    upgrade_database(app.extensions["registry.db"])  # as the owner role
     yield app
     app.extensions["registry.db"].dispose()
 
@@ -127,6 +149,8 @@ def app(_app: Any) -> Iterator[Any]:
     connection = db.engine.connect()
     outer = connection.begin()
     db.bind_to(connection)
+    if "registry.signin" in _app.extensions:
+        _app.extensions["registry.signin"].reset()  # sign-in limits count per test
     try:
         with _app.app_context():
             yield _app

@@ -4,7 +4,9 @@
             exist or REGISTRY_TEST_CLUSTER=1 a 3-node cluster (REGISTRY_TEST_OPENSEARCH_CLUSTER_URLS), and
             an Elasticsearch 9 node (REGISTRY_TEST_ELASTICSEARCH_URL, tools/es_service.py); the proxy
             tests (tests/proxy/) start their own nginx (start_nginx) and gunicorn on a seeded SQLite file
-    pass 2: PostgreSQL 15 (REGISTRY_TEST_DATABASE_URL), `-m "not browser and not opensearch and not proxy"`
+    pass 2: PostgreSQL 15 (REGISTRY_TEST_DATABASE_URL, the application's role; migrations run as the owner
+            role of REGISTRY_TEST_DATABASE_OWNER_URL), `-m "not browser and not opensearch and not proxy"`,
+            run *beside* pass 1 (one core each; its output is printed whole when it ends)
 
 Extra arguments go to pytest on both passes (``make test ARGS="-x -k label"``). Every server started here
 is stopped at the end, also on failure, Ctrl-C or SIGTERM.
@@ -33,6 +35,7 @@ import services  # noqa: E402 - tools/ is not a package; this file runs as a scr
 REPO_ROOT = services.REPO_ROOT
 SERVICE_VARIABLES = (
     "REGISTRY_TEST_DATABASE_URL",
+    "REGISTRY_TEST_DATABASE_OWNER_URL",
     "REGISTRY_TEST_OPENSEARCH_URL",
     "REGISTRY_TEST_OPENSEARCH_CLUSTER_URLS",
     "REGISTRY_TEST_OPENSEARCH_CLUSTER_STATE",
@@ -166,6 +169,34 @@ def run_pytest(args: list[str], env: dict[str, str]) -> tuple[int, dict[str, int
     return exit_code, count_outcomes(last_summary), time.monotonic() - began
 
 
+def start_pytest_in_background(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """Start pytest with its output going to ``log`` (printed whole when it ends: see ``finish_pytest``)."""
+    command = [sys.executable, "-m", "pytest", *args]
+    print("$ " + shlex.join(command) + "   (in the background; its output follows when it ends)", flush=True)
+    with log.open("wb") as sink:
+        return subprocess.Popen(  # noqa: S603 - our interpreter running pytest
+            command, cwd=REPO_ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT
+        )
+
+
+def finish_pytest(process: subprocess.Popen[bytes], log: Path, began: float) -> tuple[int, dict[str, int], float]:
+    """Wait for a background pytest, print its output, and return what ``run_pytest`` returns."""
+    try:
+        exit_code = process.wait()
+    except KeyboardInterrupt:
+        stop_pytest(process)
+        raise
+    output = log.read_bytes()
+    sys.stdout.buffer.write(output)
+    sys.stdout.flush()
+    summaries = [
+        line
+        for line in output[-65536:].decode("utf-8", errors="replace").splitlines()
+        if PYTEST_OUTCOME.search(line) and PYTEST_DURATION.search(line)
+    ]
+    return exit_code, count_outcomes(summaries[-1] if summaries else ""), time.monotonic() - began
+
+
 def stop_pytest(process: subprocess.Popen[bytes]) -> None:
     """After Ctrl-C pytest (same process group) is already stopping; after SIGTERM to us it is not."""
     for nudge, grace in ((None, 5), (signal.SIGINT, 15), (signal.SIGKILL, 10)):
@@ -252,32 +283,63 @@ def run_sqlite_pass(
     return result
 
 
-def run_postgres_pass(
+@dataclass
+class BackgroundPass:
+    """Pass 2 running beside pass 1 (the machine has two cores; each pass keeps about one busy)."""
+
+    result: PassResult
+    process: subprocess.Popen[bytes] | None = None
+    log: Path | None = None
+    began: float = 0.0
+
+    def finish(self) -> PassResult:
+        if self.process is not None and self.log is not None:
+            header(self.result.label + " (ran beside pass 1)")
+            result = self.result
+            result.exit_code, result.counts, result.seconds = finish_pytest(self.process, self.log, self.began)
+            if result.exit_code == 5:  # everything deselected is not a failure here
+                result.exit_code, result.note = 0, "no tests selected"
+            self.log.unlink(missing_ok=True)
+            self.process = None
+        return self.result
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            stop_pytest(self.process)
+
+
+def start_postgres_pass(
     args: list[str], pool: Services, base_env: dict[str, str], preset: dict[str, str]
-) -> PassResult:
-    result = PassResult(label="pass 2: PostgreSQL 15")
+) -> BackgroundPass:
+    pending = BackgroundPass(PassResult(label="pass 2: PostgreSQL 15"))
+    result = pending.result
     env = dict(base_env)
     if "REGISTRY_TEST_DATABASE_URL" in preset:
         env["REGISTRY_TEST_DATABASE_URL"] = preset["REGISTRY_TEST_DATABASE_URL"]
+        if "REGISTRY_TEST_DATABASE_OWNER_URL" in preset:
+            env["REGISTRY_TEST_DATABASE_OWNER_URL"] = preset["REGISTRY_TEST_DATABASE_OWNER_URL"]
     elif services.find_postgres_bindir() is None and not pool.ci:
         warn("PostgreSQL server binaries not found (apt-get install postgresql): pass 2 is skipped")
         pool.problems.append("PostgreSQL pass skipped: no server binaries")
         result.note = "PostgreSQL not installed"
-        return result
+        return pending
     else:
         database = pool.start("PostgreSQL 15", lambda: services.start_postgres(name=f"test-pg-{os.getpid()}"))
         if database is None:
             result.note = "PostgreSQL did not start"
-            return result
+            return pending
         env.update(services.test_environment(database))
     where = env["REGISTRY_TEST_DATABASE_URL"].rsplit("@", 1)[-1]
-    header(f"pass 2: PostgreSQL 15 at {where}")
-    result.exit_code, result.counts, result.seconds = run_pytest(
-        ["-m", f"not browser and not opensearch and not {PROXY_MARKER}", *args], env
+    header(f"pass 2: PostgreSQL 15 at {where}, started beside pass 1")
+    pending.log = REPO_ROOT / "instance" / f"pass2-{os.getpid()}.log"
+    pending.log.parent.mkdir(parents=True, exist_ok=True)
+    pending.began = time.monotonic()
+    pending.process = start_pytest_in_background(
+        ["-p", "no:cacheprovider", "-m", f"not browser and not opensearch and not {PROXY_MARKER}", *args],
+        env,
+        pending.log,
     )
-    if result.exit_code == 5:  # everything deselected is not a failure here
-        result.exit_code, result.note = 0, "no tests selected"
-    return result
+    return pending
 
 
 def raise_keyboard_interrupt(signum: int, frame: object) -> None:
@@ -293,9 +355,11 @@ def main(argv: list[str] | None = None) -> int:
     base_env, preset = clean_environment()
     results: list[PassResult] = []
     interrupted = False
+    postgres: BackgroundPass | None = None
     try:
+        postgres = start_postgres_pass(args, pool, base_env, preset)
         results.append(run_sqlite_pass(args, pool, base_env, preset))
-        results.append(run_postgres_pass(args, pool, base_env, preset))
+        results.append(postgres.finish())
     except KeyboardInterrupt:
         interrupted = True
         print("\ninterrupted: stopping the servers", file=sys.stderr, flush=True)
@@ -303,6 +367,8 @@ def main(argv: list[str] | None = None) -> int:
         print(exc.code, file=sys.stderr, flush=True)
         results.append(PassResult(label="services", exit_code=1, note=str(exc.code).splitlines()[0]))
     finally:
+        if postgres is not None:
+            postgres.stop()
         pool.stop_all()
     header("summary")
     for result in results:

@@ -53,7 +53,13 @@ OPENSEARCH_HTTP_PORTS = range(9201, 9300)
 SERVICE_USER = "registry-svc"
 POSTGRES_USER = "postgres"
 POSTGRES_DATABASE = "registry_test"
+# Two roles, as in production (docs/operations.md, "Database roles and the audit trail"): the owner runs the
+# migrations and owns every table; the application connects as POSTGRES_ROLE, which may only INSERT and
+# SELECT the audit trail (registry/migrate.py grants it the rest after each upgrade). The cluster's
+# superuser is only reachable over the Unix socket in the work directory.
 POSTGRES_ROLE = "registry"
+POSTGRES_OWNER_ROLE = "registry_owner"
+POSTGRES_SUPERUSER = "postgres"
 JAVA_CANDIDATES = (
     "/usr/lib/jvm/java-17-openjdk-amd64/bin/java",
     "/usr/lib/jvm/java-17-openjdk-arm64/bin/java",
@@ -99,6 +105,7 @@ class Service:
     heap: str = ""
     cluster_name: str = ""
     startup_seconds: float = 0.0
+    owner_url: str = ""  # PostgreSQL: the owner role's URL, for migrations (urls[0] is the application's)
 
     @property
     def url(self) -> str:
@@ -377,11 +384,12 @@ def find_postgres_bindir() -> Path | None:
     return None
 
 
-def _run_as(account, argv, *, cwd, timeout, what):
+def _run_as(account, argv, *, cwd, timeout, what, stdin=None):
     try:
         result = subprocess.run(  # noqa: S603 - argument lists built here
             argv,
             cwd=cwd,
+            input=stdin,
             capture_output=True,
             text=True,
             timeout=timeout,
@@ -410,8 +418,8 @@ def start_postgres(*, name: str = "postgres", timeout: float = 60.0) -> Service:
     try:
         data = workdir / "data"
         password = secrets.token_urlsafe(18)
-        pwfile = workdir / "pwfile"
-        pwfile.write_text(password + "\n", encoding="utf-8")
+        pwfile = workdir / "pwfile"  # the superuser's: never printed, and not the application's
+        pwfile.write_text(secrets.token_urlsafe(18) + "\n", encoding="utf-8")
         _chown_tree(workdir, account)
         _run_as(
             account,
@@ -420,7 +428,7 @@ def start_postgres(*, name: str = "postgres", timeout: float = 60.0) -> Service:
                 "-D",
                 str(data),
                 "-U",
-                POSTGRES_ROLE,
+                POSTGRES_SUPERUSER,
                 f"--pwfile={pwfile}",
                 "--auth-host=scram-sha-256",
                 "--auth-local=trust",
@@ -461,6 +469,7 @@ def start_postgres(*, name: str = "postgres", timeout: float = 60.0) -> Service:
         else:
             raise last_error or ServiceError("pg_ctl start failed")
         pid = int((data / "postmaster.pid").read_text().split()[0])
+        owner_password = secrets.token_urlsafe(18)
         service = Service(
             kind="postgres",
             name=name,
@@ -469,23 +478,35 @@ def start_postgres(*, name: str = "postgres", timeout: float = 60.0) -> Service:
             started_at=read_process_start(pid) or 0,
             port=port,
             urls=[f"postgresql+psycopg://{POSTGRES_ROLE}:{password}@127.0.0.1:{port}/{POSTGRES_DATABASE}"],
+            owner_url=(
+                f"postgresql+psycopg://{POSTGRES_OWNER_ROLE}:{owner_password}"
+                f"@127.0.0.1:{port}/{POSTGRES_DATABASE}"
+            ),
         )
         save_service(service)
-        _run_as(
+        _run_as(  # the SQL on stdin: the passwords stay off the command line
             account,
             [
-                str(bindir / "createdb"),
+                str(bindir / "psql"),
+                "-X",
+                "-q",
+                "-v",
+                "ON_ERROR_STOP=1",
                 "-h",
                 str(workdir),
                 "-p",
                 str(port),
                 "-U",
-                POSTGRES_ROLE,
-                POSTGRES_DATABASE,
+                POSTGRES_SUPERUSER,
+                "-d",
+                "postgres",
+                "-f",
+                "-",
             ],
             cwd=workdir,
             timeout=timeout,
-            what="createdb",
+            what="creating the database roles",
+            stdin=postgres_roles_sql(password, owner_password),
         )
         service.startup_seconds = round(time.monotonic() - began, 2)
         save_service(service)
@@ -494,6 +515,22 @@ def start_postgres(*, name: str = "postgres", timeout: float = 60.0) -> Service:
         _stop_postgres_dir(workdir, bindir, account)
         (state_dir() / f"{name}.json").unlink(missing_ok=True)
         raise
+
+
+def postgres_roles_sql(app_password: str, owner_password: str) -> str:
+    """The owner and application roles and the database: docs/operations.md's one-time SQL."""
+    owner, app, database = POSTGRES_OWNER_ROLE, POSTGRES_ROLE, POSTGRES_DATABASE
+    return f"""
+CREATE ROLE {owner} LOGIN PASSWORD '{owner_password}';
+CREATE ROLE {app} LOGIN PASSWORD '{app_password}';
+CREATE DATABASE {database} OWNER {owner};
+REVOKE ALL ON DATABASE {database} FROM PUBLIC;
+GRANT CONNECT, TEMPORARY ON DATABASE {database} TO {app};
+\\connect {database}
+ALTER SCHEMA public OWNER TO {owner};
+REVOKE ALL ON SCHEMA public FROM PUBLIC;
+GRANT USAGE ON SCHEMA public TO {app};
+"""
 
 
 def _write_postgres_conf(data: Path, workdir: Path, port: int) -> None:
@@ -1081,7 +1118,10 @@ def test_environment(service: Service) -> dict[str, str]:
     a cluster also names its state file, so a test can take one node down (``stop_node``/``start_node``).
     """
     if service.kind == "postgres":
-        return {"REGISTRY_TEST_DATABASE_URL": service.url}
+        return {
+            "REGISTRY_TEST_DATABASE_URL": service.url,
+            "REGISTRY_TEST_DATABASE_OWNER_URL": service.owner_url,
+        }
     search_urls = ",".join(url.replace("http://", "opensearch://", 1) for url in service.urls)
     if len(service.urls) == 1:
         return {"REGISTRY_TEST_OPENSEARCH_URL": search_urls}
@@ -1151,6 +1191,12 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"export {variable}='{value}'")
         else:
             print(",".join(service.urls))
+            if service.owner_url:
+                print(
+                    "migrations run as the owner role: export "
+                    f"REGISTRY_TEST_DATABASE_OWNER_URL='{service.owner_url}'",
+                    file=sys.stderr,
+                )
         return 0
     except ServiceError as exc:
         print(f"error: {exc}", file=sys.stderr)

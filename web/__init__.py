@@ -18,7 +18,7 @@ LANG_COOKIE = "lang"
 def init_app(app: Any) -> None:
     from flask_babel import Babel
 
-    from web import csrf, helpers, ratelimit
+    from web import accounts, csrf, helpers, ratelimit
     from web.views_console import bp as console_bp
     from web.views_portal import bp as portal_bp
     from web.views_public import bp as public_bp
@@ -31,6 +31,8 @@ def init_app(app: Any) -> None:
         Babel(app, locale_selector=helpers.select_locale, timezone_selector=lambda: "Asia/Dhaka")
     csrf.init_app(app)
     ratelimit.init_app(app)
+    if not isinstance(app.wsgi_app, accounts.RedactResetLinks):
+        app.wsgi_app = accounts.RedactResetLinks(app.wsgi_app)  # no reset token in the access log
     helpers.init_app(app)
     for bp in (public_bp, portal_bp, console_bp):
         if bp.name not in app.blueprints:

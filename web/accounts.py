@@ -1,15 +1,20 @@
 """Password reset by e-mail without revealing which addresses have accounts.
 
 A reset link carries a signed, expiring token naming the user and a fingerprint of the current
-password hash, so it works once: after the password changes the fingerprint no longer matches (and
-every existing session ends, because sessions carry the same fingerprint). Mail is written to
-``<INSTANCE_PATH>/outbox/*.eml`` and logged; a real mail relay can be plugged in later.
+password hash, so it works once: after the password changes the fingerprint no longer matches. A new
+password ends every session of the user and revokes the user's API tokens (``registry.auth.set_password``).
+
+The token is in one request only: the link's page keeps it in the session cookie and redirects to
+``/password/reset``; :class:`RedactResetLinks` replaces it in that request's access-log line (gunicorn's
+``%(r)s``, ``%(U)s``). Mail is written to ``<INSTANCE_PATH>/outbox/*.eml`` and logged; a real mail relay
+can be plugged in later.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import secrets
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -21,14 +26,17 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from registry import auth
 from registry.audit import record_event
-from registry.auth import check_password, hash_password
+from registry.auth import check_password
 from registry.models import User
 
 log = logging.getLogger("registry.web")
 SALT = "web.password-reset"
 INVITATION_SALT = "web.staff-invitation"
 INVITATION_SECONDS = 7 * 24 * 3600  # a new colleague may not read mail the same hour
+RESET_SESSION_KEY = "reset_token"
+RESET_LINK = re.compile(r"^(/password/reset/)[^/?#\s]+")
 
 
 def _serializer(salt: str = SALT) -> URLSafeTimedSerializer:
@@ -74,7 +82,7 @@ def send_reset_link(session: Session, email: str) -> None:
         return
     # Built on PUBLIC_BASE_URL, never on the request's Host header (which an attacker could choose).
     base = str(current_app.config.get("PUBLIC_BASE_URL", "")).rstrip("/")
-    link = base + url_for("web_public.reset_password", token=make_reset_token(user))
+    link = base + url_for("web_public.reset_link", token=make_reset_token(user))
     body = render_template("mail/reset.txt", user=user, link=link,
                            minutes=current_app.config["WEB_RESET_TOKEN_SECONDS"] // 60)
     deliver_mail(user.email, "Password reset / পাসওয়ার্ড রিসেট", body)
@@ -83,17 +91,44 @@ def send_reset_link(session: Session, email: str) -> None:
 def send_invitation(user: User, inviter: User, company: str) -> None:
     """Mail a new staff account the link to choose its own password (it works once, for a week)."""
     base = str(current_app.config.get("PUBLIC_BASE_URL", "")).rstrip("/")
-    link = base + url_for("web_public.reset_password", token=make_reset_token(user, invitation=True))
+    link = base + url_for("web_public.reset_link", token=make_reset_token(user, invitation=True))
     body = render_template("mail/invite.txt", user=user, inviter=inviter, company=company, link=link,
                            days=INVITATION_SECONDS // 86400)
     deliver_mail(user.email, "Your registry account / আপনার রেজিস্ট্রি অ্যাকাউন্ট", body)
 
 
 def set_password(session: Session, user: User, password: str) -> None:
-    user.password_hash = hash_password(password)
-    user.failed_logins = 0
-    user.locked_until = None
-    record_event(session, actor=user, action="user.password_reset", target_type="user", target_id=user.id)
+    """Set a new password by the one policy (``ValidationFailed`` on the field ``password``); every session and
+    API token of the user ends."""
+    auth.set_password(session, user, password)
+    record_event(session, actor=user, action="user.password_reset", target_type="user", target_id=user.id,
+                 after={"sessions_ended": True, "tokens_revoked": True})
+
+
+def password_error(reason: str) -> str:
+    """The policy's English reason (registry.auth.password_problem) in the reader's language."""
+    from web.field_errors import from_text
+
+    return from_text(reason)
+
+
+class RedactResetLinks:
+    """WSGI middleware: after the application answered, the reset token in the request's path is replaced in the
+    values an access log prints (gunicorn reads ``RAW_URI`` and ``PATH_INFO`` when it writes the line)."""
+
+    KEYS = ("RAW_URI", "REQUEST_URI", "PATH_INFO")
+
+    def __init__(self, wsgi_app: Any) -> None:
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        try:
+            return self.wsgi_app(environ, start_response)
+        finally:
+            for key in self.KEYS:
+                value = environ.get(key)
+                if isinstance(value, str) and value.startswith("/password/reset/"):
+                    environ[key] = RESET_LINK.sub(r"\1[redacted]", value)
 
 
 def deliver_mail(to: str, subject: str, body: str) -> Path:

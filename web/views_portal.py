@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from registry import services
 from registry.audit import record_event
+from registry.auth import start_session
 from registry.data.districts import DISTRICTS
 from registry.data.taxonomy import CATEGORIES, CERTIFICATE_SCHEMES
 from registry.db import get_session
@@ -71,10 +72,8 @@ def register() -> Any:
             db.rollback()
             errors = domain_errors(exc)
         else:
+            start_session(db, owner)
             db.commit()
-            session.clear()
-            session["user_id"] = owner.id
-            session["auth_epoch"] = owner.password_hash[-12:]
             flash(_("Thank you. Your company is registered and waits for a reviewer's verification."))
             return redirect(url_for("web_portal.dashboard"), 303)
     return render_template("portal/register.html", values=values, errors=errors, districts=DISTRICTS), (

@@ -15,21 +15,23 @@ from sqlalchemy import select
 
 from app import problem_response
 from registry import services
-from registry.auth import ANONYMOUS, authenticate_password
+from registry.auth import ANONYMOUS, end_session, start_session
 from registry.data.districts import DISTRICTS
 from registry.data.taxonomy import CATEGORIES, CERTIFICATE_SCHEMES
 from registry.db import get_session
-from registry.errors import NotAuthenticated
+from registry.errors import NotAuthenticated, TooManyRequests, ValidationFailed
 from registry.models import Manufacturer, ProductStatus
 from registry.openapi import api
+from registry.signin import DEVICE_COOKIE, remember_device, sign_in
 from signing import LabelURLError, parse_label_url
-from web import accounts
+from web import accounts, catalogue_labels
 from web.helpers import client_address, page_arg, register_error_pages, render_error, safe_next
 from web.ratelimit import check_login_rate
 
 bp = Blueprint("web_public", __name__)
 register_error_pages(bp)
 api.declare_public_pages(bp)  # the catalogue, verification, sign-in and reports: anyone may open them
+bp.record_once(lambda state: catalogue_labels.init_app(state.app))
 
 SORT_LABELS = {"relevance": _l("Best match"), "newest": _l("Newest"), "name": _l("Name"),
                "lva": _l("Local value addition")}
@@ -172,19 +174,22 @@ def manufacturer(manufacturer_id: int) -> Any:
 def compare() -> Any:
     from search.documents import build_product_documents
     from search.errors import InvalidQuery
-    from search.queries import parse_compare_ids
+    from search.queries import MAX_COMPARE, parse_compare_ids
 
+    args = request.args.to_dict(flat=False)
+    wanted = list(dict.fromkeys(v.strip() for raw in args.get("ids", []) for v in raw.split(",") if v.strip()))
+    dropped = len(wanted) > MAX_COMPARE  # a sixth tick keeps the first five rather than losing them all
     try:
-        ids = parse_compare_ids(request.args.to_dict(flat=False))
+        ids = parse_compare_ids({"ids": wanted[:MAX_COMPARE]})
     except InvalidQuery as exc:
         return render_template("public/compare.html", products=[], rows=[], errors=exc.errors), 422
     docs, missing = build_product_documents(get_session(), ids)
     by_id = {d["id"]: d for d in docs}
     products = [by_id[i] for i in ids if i in by_id]
     rows = [
-        (_("Brand"), [d["brand"] for d in products]),
-        (_("Model number"), [d["model_number"] for d in products]),
-        ("GTIN", [d["gtin"] for d in products]),
+        (_("Brand"), [{"free": d["brand"]} for d in products]),
+        (_("Model number"), [{"code": d["model_number"]} for d in products]),
+        ("GTIN", [{"code": d["gtin"]} for d in products]),
         (_("Manufacturer"), [{"en": d["manufacturer_name_en"], "bn": d["manufacturer_name_bn"]} for d in products]),
         (_("Category"), [{"en": d["category_name_en"], "bn": d["category_name_bn"]} for d in products]),
         (_("District"), [{"en": d["district_name_en"], "bn": d["district_name_bn"]} for d in products]),
@@ -196,8 +201,10 @@ def compare() -> Any:
     spec_keys: list[str] = []
     for d in products:
         spec_keys.extend(k for k in (d.get("specifications") or {}) if k not in spec_keys)
-    rows += [(k, [(d.get("specifications") or {}).get(k, "—") for d in products]) for k in spec_keys]
+    rows += [(catalogue_labels.spec_key_label(k),
+              [{"spec": (d.get("specifications") or {}).get(k, "—")} for d in products]) for k in spec_keys]
     return render_template("public/compare.html", products=products, rows=rows, missing=missing, errors=[],
+                           dropped=dropped,
                            export_csv="/api/v1/catalogue/export?format=csv")
 
 
@@ -276,31 +283,31 @@ def login() -> Any:
     error = None
     status = 200
     if request.method == "POST":
-        retry = check_login_rate("login:" + client_address())
-        if retry:
-            return render_template("public/login.html", error=_("Too many sign-in attempts from your network. "
-                                   "Please wait a few minutes and try again."), next=next_url), 429
         db = get_session()
         try:
-            user = authenticate_password(db, request.form.get("email", ""), request.form.get("password", ""))
-        except NotAuthenticated as exc:
-            locked = "too many" in exc.detail
-            error = (_("Too many failed sign-ins for this account. Try again in 15 minutes.") if locked
-                     else _("Wrong email address or password."))
+            user = sign_in(db, request.form.get("email", ""), request.form.get("password", ""),
+                           address=client_address(), device=request.cookies.get(DEVICE_COOKIE))
+        except TooManyRequests:
+            return render_template("public/login.html", error=_("Too many sign-in attempts from your network. "
+                                   "Please wait a few minutes and try again."), next=next_url), 429
+        except NotAuthenticated:
+            # one answer for an unknown address, a wrong password, a disabled account and one that must wait
+            error = _("Wrong email address or password. After repeated failures, wait a minute before trying "
+                      "again.")
             status = 401
         else:
+            start_session(db, user)  # a new session id: the cookie from before sign-in signs no one in
             db.commit()
-            session.clear()
-            session["user_id"] = user.id
-            session["auth_epoch"] = user.password_hash[-12:]
             default = url_for("web_console.queues") if user.role in ("reviewer", "admin") else url_for("web_portal.dashboard")
-            return redirect(next_url or default, 303)
+            return remember_device(redirect(next_url or default, 303), user)
     return render_template("public/login.html", error=error, next=next_url), status
 
 
 @bp.post("/logout")
 def logout() -> Any:
-    session.clear()
+    db = get_session()
+    end_session(db)  # ends on the server: a copy of the old cookie signs no one in
+    db.commit()
     return redirect(url_for("web_public.home"), 303)
 
 
@@ -316,24 +323,38 @@ def forgot_password() -> Any:
     return render_template("public/forgot.html")
 
 
-@bp.route("/password/reset/<token>", methods=["GET", "POST"])
-def reset_password(token: str) -> Any:
+@bp.get("/password/reset/<token>")
+def reset_link(token: str) -> Any:
+    """The link in the e-mail: keep its token in the session cookie and go on to a URL without it, so the
+    token is in no later request line, Referer or form address (and accounts.redact_reset_links keeps it
+    out of the access log line of this one)."""
+    if accounts.user_for_reset_token(get_session(), token) is None:
+        return render_error(400, _("This link has expired"), _("Ask for a new password reset link."))
+    session[accounts.RESET_SESSION_KEY] = token
+    return redirect(url_for("web_public.reset_password"), 303)
+
+
+@bp.route("/password/reset", methods=["GET", "POST"])
+def reset_password() -> Any:
     db = get_session()
-    user = accounts.user_for_reset_token(db, token)
+    token = session.get(accounts.RESET_SESSION_KEY) or ""
+    user = accounts.user_for_reset_token(db, token) if token else None
     if user is None:
         return render_error(400, _("This link has expired"), _("Ask for a new password reset link."))
     error = None
     if request.method == "POST":
         password = request.form.get("password", "")
-        if len(password) < 10:
-            error = _("Choose a password of at least 10 characters.")
-        elif password != request.form.get("password2", ""):
+        if password != request.form.get("password2", ""):
             error = _("The two passwords are not the same.")
         else:
-            accounts.set_password(db, user, password)
-            db.commit()
-            session.clear()
-            flash(_("Your password was changed. Please sign in."))
-            return redirect(url_for("web_public.login"), 303)
+            try:
+                accounts.set_password(db, user, password)
+            except ValidationFailed as exc:
+                error = accounts.password_error(exc.errors[0]["reason"])
+            else:
+                db.commit()
+                session.clear()
+                flash(_("Your password was changed, you were signed out everywhere and your API tokens were "
+                        "revoked. Please sign in."))
+                return redirect(url_for("web_public.login"), 303)
     return render_template("public/reset.html", error=error), (422 if error else 200)
-

@@ -63,7 +63,7 @@ from search.matching import (
     index_tokens,
     snippet,
 )
-from search.queries import CatalogueQuery, QueryTerm, analyse_query_text
+from search.queries import CatalogueQuery, QueryTerm, analyse_query_text, correction_preference
 from search.text import (
     edit_distance,
     fold_text,
@@ -572,12 +572,14 @@ class EmbeddedSearchBackend(SearchBackend):
                 distance = edit_distance(term.token, candidate, limit)
                 if term.prefix and distance > limit and len(candidate) > len(term.token):
                     distance = edit_distance(term.token, candidate[: len(term.token)], limit)
-                if distance <= limit:
-                    scored.append((distance, candidate))
+                sound, letter = correction_preference(term, candidate)
+                if distance <= limit or (sound == 0 and edit_distance(term.token, candidate, limit + 1) <= limit + 1):
+                    # a word that sounds the same may be one edit further (fone → phone, not one)
+                    scored.append((sound, min(distance, limit + 1), letter, candidate))
             if not scored:
                 continue
             scored.sort()
-            best = [c for d, c in scored if d == scored[0][0]][:5]
+            best = [c[-1] for c in scored if c[:2] == scored[0][:2]][:5]
             existing = [c for c in best if self._doc_frequency(conn, c) > 0]
             if existing:
                 out[term.token] = existing

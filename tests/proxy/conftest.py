@@ -15,6 +15,7 @@ import contextlib
 import importlib.util
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -94,7 +95,7 @@ def app_environment(instance: Path) -> dict[str, str]:
     env.update(
         {
             "REGISTRY_ENV": "production",
-            "REGISTRY_SECRET_KEY": "proxy-tests-" + "x" * 40,
+            "REGISTRY_SECRET_KEY": secrets.token_urlsafe(48),  # production refuses a guessable one
             "REGISTRY_INSTANCE_PATH": str(instance),
             "REGISTRY_DATABASE_URL": f"sqlite:///{instance / 'registry.sqlite3'}",
             "REGISTRY_SIGNING_KEY_PATH": str(key_path),
@@ -124,7 +125,9 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, str], li
     instance = tmp_path_factory.mktemp("proxy-instance")
     env = app_environment(instance)
     flask(env, "db", "upgrade")
-    flask(env, "registry", "seed-demo", "--products", "60", "--manufacturers", "6")
+    # seed-demo refuses production (its accounts' passwords are published): seed the same files as development
+    development = env | {"REGISTRY_ENV": "development"}
+    flask(development, "registry", "seed-demo", "--products", "60", "--manufacturers", "6")
     flask(env, "signing", "demo-labels")
     lines = (instance / "demo-labels.txt").read_text(encoding="ascii").splitlines()
     return env, [(verdict, url) for verdict, url in (line.split(" ", 1) for line in lines)]

@@ -57,7 +57,7 @@ def test_production_refuses_default_secrets():
     ok = load_settings(
         {
             "ENV": "production",
-            "SECRET_KEY": "x" * 40,
+            "SECRET_KEY": "pZ3u8-Qm0sVt_Lr7eK1yWc9Hb4NdJf2GxTa6Ro5Mi8Uq",  # random; "x" * 40 is refused
             "DATABASE_URL": "postgresql://db/registry",
             "SIGNING_KEY_PATH": "/etc/registry/key.pem",
             "PUBLIC_BASE_URL": "https://verify.mib.gov.bd",

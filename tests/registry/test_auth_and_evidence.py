@@ -71,13 +71,19 @@ def test_lockout_after_repeated_failures_without_revealing_accounts(client, sess
     session.commit()
     for _ in range(5):
         resp = client.post("/api/v1/session", json={"email": "victim@example.com", "password": "wrong"})
-        assert resp.get_json()["detail"] == "wrong email address or password"
+        assert resp.get_json()["detail"].startswith("wrong email address or password")
     resp = client.post(
         "/api/v1/session", json={"email": "victim@example.com", "password": "correct horse battery"}
     )
-    assert resp.status_code == 401 and "try again later" in resp.get_json()["detail"]
+    assert resp.status_code == 401  # this address waits ...
     unknown = client.post("/api/v1/session", json={"email": "nobody@example.com", "password": "wrong"})
-    assert unknown.get_json()["detail"] == "wrong email address or password"
+    assert unknown.get_json()["detail"] == resp.get_json()["detail"]
+    elsewhere = client.post(
+        "/api/v1/session",
+        json={"email": "victim@example.com", "password": "correct horse battery"},
+        environ_base={"REMOTE_ADDR": "10.9.8.7"},
+    )
+    assert elsewhere.status_code == 200  # ... the account's owner elsewhere does not
 
 
 def test_web_session_login(client, session):

@@ -42,7 +42,7 @@ def _counts(session):
         (
             {"owner": {"name": "x", "email": "a@b.example.com", "password": "short"}},
             "owner.password",
-            "10 characters",
+            "12 characters",
         ),
     ],
 )

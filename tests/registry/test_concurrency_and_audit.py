@@ -1,4 +1,5 @@
-"""Two reviewers deciding at once: exactly one wins. The audit trail cannot be edited."""
+"""Two reviewers deciding at once: exactly one wins. The audit trail lists who did what
+(tests/registry/test_audit_guard.py: nobody can rewrite it)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,11 @@ import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete, select, text, update
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import select, text
 
 from registry.factories import bind_factories
 from registry.models import AuditEvent
-from tests.conftest import app_settings
+from tests.conftest import app_settings, as_owner
 from tests.factories import ProductFactory, make_party
 
 
@@ -30,7 +30,7 @@ def committed_app(tmp_path: Path, database_url: str, _app):
     schema = None
     if database_url.startswith("postgresql"):
         schema = f"race_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(database_url)
+        admin = create_engine(as_owner(database_url))  # only the owner creates schemas
         with admin.begin() as conn:
             conn.execute(text(f"CREATE SCHEMA {schema}"))
         sep = "&" if "?" in database_url else "?"
@@ -38,7 +38,7 @@ def committed_app(tmp_path: Path, database_url: str, _app):
     else:
         url = f"sqlite:///{tmp_path / 'race.sqlite3'}"
     app = create_app(app_settings(tmp_path, url))
-    upgrade_database(app.extensions["registry.db"].engine)
+    upgrade_database(app.extensions["registry.db"])
     yield app
     app.extensions["registry.db"].dispose()
     if schema:
@@ -142,25 +142,6 @@ def test_one_gtin_raced_by_several_creators_is_registered_once(committed_app):
     assert len(ids) == 1 and created.count(str(ids[0])) == 1
 
 
-def test_audit_events_cannot_be_updated_or_deleted(app, session, client):
-    maker = make_party(session)
-    session.commit()
-    from tests.registry.test_workflow import PRODUCT
-
-    assert client.post("/api/v1/products", json=PRODUCT, headers=maker.headers).status_code == 201
-    event_id = session.scalar(select(AuditEvent.id).where(AuditEvent.action == "product.created"))
-    assert event_id is not None
-    for stmt in (
-        update(AuditEvent).where(AuditEvent.id == event_id).values(action="forged"),
-        delete(AuditEvent).where(AuditEvent.id == event_id),
-    ):
-        nested = session.begin_nested()
-        with pytest.raises(DBAPIError, match="append-only"):
-            session.execute(stmt)
-        nested.rollback()
-    assert session.scalar(select(AuditEvent.action).where(AuditEvent.id == event_id)) == "product.created"
-
-
 def test_audit_trail_is_listed_for_reviewers_only(client, session):
     maker, reviewer = make_party(session), make_party(session, "reviewer")
     session.commit()
@@ -172,12 +153,3 @@ def test_audit_trail_is_listed_for_reviewers_only(client, session):
     items = resp.get_json()["items"]
     assert [i["action"] for i in items] == ["product.created"]
     assert items[0]["actor"] == maker.user.email and items[0]["after"]["gtin"] == "05901234123457"
-
-
-def test_postgres_refuses_truncate(app, session):
-    if session.bind.dialect.name != "postgresql":
-        pytest.skip("TRUNCATE exists only on PostgreSQL; the SQLite triggers cover UPDATE and DELETE")
-    nested = session.begin_nested()
-    with pytest.raises(DBAPIError, match="append-only"):
-        session.execute(text("TRUNCATE audit_events"))
-    nested.rollback()

@@ -141,3 +141,19 @@ def test_existing_gtin_and_unreadable_files(client, session):
         "/api/v1/products/import?mode=some", data=_csv(GOOD1), content_type="text/csv", headers=maker.headers
     )
     assert resp.status_code == 422 and resp.get_json()["errors"][0]["field"] == "query.mode"
+
+
+def test_the_readme_example_file_imports_as_it_is(client, session):
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parents[2] / "examples" / "products.csv"
+    maker = make_party(session)
+    session.commit()
+    resp = client.post("/api/v1/products/import", data=example.read_bytes(), content_type="text/csv",
+                       headers=maker.headers)
+    report = resp.get_json()
+    assert resp.status_code == 201, report
+    assert report["created"] == 3
+    header = example.read_text(encoding="utf-8").splitlines()[0].split(",")
+    readme = (example.parents[1] / "README.md").read_text(encoding="utf-8")
+    assert all(f"`{column}`" in readme for column in header), "the README lists every column of the example"

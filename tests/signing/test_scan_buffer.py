@@ -20,7 +20,7 @@ from sqlalchemy import create_engine, func, select, text
 from signing import parse_label_url
 from signing.models import Scan, Unit
 from signing.scans import BufferedScanRecorder
-from tests.conftest import ADDRESS_IN, app_settings, from_address
+from tests.conftest import ADDRESS_IN, app_settings, as_owner, from_address
 from tests.factories import RECALL_WORDS, CertificateFactory, ProductFactory, licensed, make_party
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,7 +34,7 @@ def committed_database(tmp_path: Path, database_url: str) -> Iterator[str]:
         yield f"sqlite:///{tmp_path / 'scans.sqlite3'}"
         return
     schema = f"scans_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(database_url)
+    admin = create_engine(as_owner(database_url))  # only the owner creates schemas
     with admin.begin() as conn:
         conn.execute(text(f"CREATE SCHEMA {schema}"))
     sep = "&" if "?" in database_url else "?"
@@ -53,7 +53,7 @@ def scan_db(tmp_path: Path, database_url: str, _app: Any) -> Iterator[str]:
 
     for url in committed_database(tmp_path, database_url):
         app = create_app(app_settings(tmp_path, url))
-        upgrade_database(app.extensions["registry.db"].engine)
+        upgrade_database(app.extensions["registry.db"])
         app.extensions["registry.db"].dispose()
         yield url
 

@@ -19,7 +19,7 @@ def _app(instance_path: Path, database_url: str) -> Iterator[Any]:
     from registry.migrate import upgrade_database
 
     app = wire_pages(create_app(app_settings(instance_path, database_url)))
-    upgrade_database(app.extensions["registry.db"].engine)
+    upgrade_database(app.extensions["registry.db"])  # as the owner role
     yield app
     app.extensions["registry.db"].dispose()
 

@@ -93,9 +93,11 @@ def test_an_override_with_a_reason_approves_and_every_page_says_so(
                                                target_id=str(phone.id)).one().reason == reason
     public = app.test_client()
     english = _text(public.get(f"/products/{phone.id}?lang=en"))
-    assert "without a valid BTRC certificate. The reviewer's reason: " + reason in english
+    assert "without a valid BTRC type approval certificate. The reviewer's reason: " + reason in english
     bangla = _text(public.get(f"/products/{phone.id}?lang=bn"))
-    assert "বৈধ BTRC সনদ ছাড়াই এই লাইসেন্স দিয়েছে। পর্যালোচকের দেওয়া কারণ: " + reason in bangla
+    # the reason was written in English: the Bangla page shows it as written, marked as English
+    assert ('বৈধ বিটিআরসি টাইপ অনুমোদন সনদ ছাড়াই এই লাইসেন্স দিয়েছে। পর্যালোচকের দেওয়া কারণ: <span lang="en">'
+            + reason + "</span>") in bangla
 
 
 def test_a_valid_certificate_shows_no_warning_and_no_override(session: Any, console: Any, phone: Product) -> None:

@@ -25,14 +25,15 @@ def test_every_public_page_renders_in_both_languages(client: Any, catalogue: Any
     assert word in html
 
 
-@pytest.mark.parametrize(("lang", "heading"), [("bn", "বৈশিষ্ট্য"), ("en", "Specifications")])
+@pytest.mark.parametrize(("lang", "heading", "scheme"), [("bn", "বৈশিষ্ট্য", "বিটিআরসি টাইপ অনুমোদন"),
+                                                        ("en", "Specifications", "BTRC type approval")])
 def test_product_and_manufacturer_pages_render_in_both_languages(client: Any, licensed_product: Any, lang: str,
-                                                                 heading: str) -> None:
+                                                                 heading: str, scheme: str) -> None:
     p = licensed_product
     product_html = client.get(f"/products/{p.id}?lang={lang}").get_data(as_text=True)
     assert heading in product_html
     assert (p.name_bn if lang == "bn" else p.name_en) in product_html
-    assert "BTRC" in product_html
+    assert scheme in product_html  # the scheme's name in the page's language, not its code
     maker_html = client.get(f"/manufacturers/{p.manufacturer_id}?lang={lang}").get_data(as_text=True)
     assert (p.manufacturer.legal_name_bn if lang == "bn" else p.manufacturer.legal_name_en) in maker_html
     assert f"/products/{p.id}" in maker_html
@@ -150,7 +151,16 @@ def test_compare_shows_products_side_by_side(client: Any, session: Any, maker: A
     html = client.get(f"/compare?ids={a.id},{b.id}&lang=en").get_data(as_text=True)
     assert a.name_en in html and b.name_en in html
     assert "RAM" in html  # specifications rows
-    assert client.get("/compare?ids=1,2,3,4,5,6").status_code == 422
+    assert client.get("/compare?ids=x").status_code == 422
+
+
+def test_a_sixth_product_keeps_the_first_five_chosen(client: Any, session: Any, maker: Any) -> None:
+    chosen = [ProductFactory(manufacturer=maker.manufacturer, category="laptops", **licensed()) for _ in range(6)]
+    resp = client.get("/compare?lang=en&" + "&".join(f"ids={p.id}" for p in chosen))
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200
+    assert all(p.name_en in html for p in chosen[:5]) and chosen[5].name_en not in html
+    assert "the first 5 you chose are shown" in html
 
 
 def test_unknown_pages_answer_a_bilingual_html_404(client: Any) -> None:

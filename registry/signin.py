@@ -1,0 +1,208 @@
+"""Sign-in that resists guessing without becoming a lockout weapon (docs/operations.md, "Sessions and sign-in").
+
+Every sign-in path (the web form, ``POST /api/v1/session``, HTTP Basic on ``POST /api/v1/tokens``) goes
+through :func:`sign_in`, which applies three limits:
+
+1. **per address**: at most ``WEB_LOGIN_RATE_LIMIT`` attempts (any account, right or wrong) from one client
+   address; beyond it a 429 that says nothing about any account;
+2. **per address and account**: after ``SIGNIN_PAIR_FAILURES`` failures of one address on one account that
+   pair is not checked for ``SIGNIN_PAIR_LOCK_MINUTES``; the account's owner at another address is not
+   affected, so 50 anonymous failures cannot keep anyone out;
+3. **per account**, against guessing spread over many addresses: after ``SIGNIN_ACCOUNT_FAILURES`` failures
+   in ``SIGNIN_ACCOUNT_WINDOW_MINUTES`` a browser that never signed in to the account waits 2, 4, 8 …
+   up to ``SIGNIN_ACCOUNT_MAX_DELAY_SECONDS`` seconds after each failure before it is checked again. A
+   browser that signed in to the account before carries a signed device cookie and skips this delay
+   (OWASP's "device cookies"), so an attack on the account does not lock its owner out either.
+
+Unknown, wrong, disabled and waiting accounts get one and the same answer, and each costs one argon2
+verification. Limits 1 and 2 count in this process's memory (each gunicorn worker on its own); limit 3 is
+kept on the user row, shared by every worker.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry.auth import check_password, hash_password, needs_rehash
+from registry.errors import NotAuthenticated, TooManyRequests
+from registry.models import User
+
+# The one answer to a failed sign-in, whatever the reason (the pages show their own translation of it).
+SIGN_IN_FAILED = "wrong email address or password (after repeated failures, wait a minute before trying again)"
+DEVICE_COOKIE = "mib_device"
+DEVICE_SALT = "registry.signin-device"
+DEVICE_DAYS = 180
+
+
+class SlidingWindowLimiter:
+    """At most ``limit`` hits per ``window`` seconds per key."""
+
+    def __init__(self, limit: int, window: float, clock: Any = time.monotonic) -> None:
+        self.limit = limit
+        self.window = window
+        self.clock = clock
+        self._hits: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _live(self, key: str, now: float) -> deque[float]:
+        hits = self._hits.setdefault(key, deque())
+        while hits and hits[0] <= now - self.window:
+            hits.popleft()
+        return hits
+
+    def hit(self, key: str) -> float | None:
+        """Count a hit; return ``None`` if allowed, else the seconds until the next hit is allowed."""
+        now = self.clock()
+        with self._lock:
+            hits = self._live(key, now)
+            if len(hits) >= self.limit:
+                return max(1.0, hits[0] + self.window - now)
+            hits.append(now)
+            if len(self._hits) > 50_000:  # bound memory: forget idle clients
+                for k in [k for k, v in self._hits.items() if not v or v[-1] <= now - self.window]:
+                    del self._hits[k]
+            return None
+
+    def is_full(self, key: str) -> bool:
+        """Whether ``key`` has used up its hits (without counting one)."""
+        with self._lock:
+            return len(self._live(key, self.clock())) >= self.limit
+
+    def forget(self, key: str) -> None:
+        with self._lock:
+            self._hits.pop(key, None)
+
+    def forget_matching(self, suffix: str) -> None:
+        with self._lock:
+            for k in [k for k in self._hits if k.endswith(suffix)]:
+                del self._hits[k]
+
+    def reset(self) -> None:
+        with self._lock:
+            self._hits.clear()
+
+
+def parse_rate(text: str) -> tuple[int, float]:
+    count, _, seconds = str(text).partition("/")
+    return int(count), float(seconds or 60)
+
+
+class SignInGuard:
+    """The in-memory limits 1 and 2 of one application."""
+
+    def __init__(self, config: Any) -> None:
+        limit, window = parse_rate(config["WEB_LOGIN_RATE_LIMIT"])
+        self.addresses = SlidingWindowLimiter(limit, window)
+        self.pairs = SlidingWindowLimiter(config["SIGNIN_PAIR_FAILURES"], config["SIGNIN_PAIR_LOCK_MINUTES"] * 60)
+
+    def reset(self) -> None:
+        self.addresses.reset()
+        self.pairs.reset()
+
+
+def _guard() -> SignInGuard:
+    """The application's guard, made on first use (tests call its ``reset``)."""
+    from flask import current_app
+
+    guard = current_app.extensions.get("registry.signin")
+    if guard is None:
+        guard = current_app.extensions["registry.signin"] = SignInGuard(current_app.config)
+    return guard  # type: ignore[no-any-return]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _device_serializer() -> URLSafeTimedSerializer:
+    from flask import current_app
+
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=DEVICE_SALT)
+
+
+def device_cookie_value(user: User) -> str:
+    return _device_serializer().dumps(user.id)
+
+
+def is_known_device(cookie: str | None, user: User) -> bool:
+    if not cookie:
+        return False
+    try:
+        return bool(_device_serializer().loads(cookie, max_age=DEVICE_DAYS * 86400) == user.id)
+    except BadSignature:
+        return False
+
+
+def remember_device(response: Any, user: User) -> Any:
+    """Set the device cookie on ``response`` after a successful sign-in (it holds no secret of the user)."""
+    from flask import current_app
+
+    response.set_cookie(
+        DEVICE_COOKIE, device_cookie_value(user), max_age=DEVICE_DAYS * 86400, httponly=True,
+        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")), samesite="Lax",
+    )
+    return response
+
+
+def sign_in(db: Session, email: str, password: str, *, address: str, device: str | None = None) -> User:
+    """The user whose password this is, or ``NotAuthenticated(SIGN_IN_FAILED)`` (``TooManyRequests`` when
+    ``address`` is over its limit). Commits the failure counts of a known account."""
+    from flask import current_app
+
+    config = current_app.config
+    guard = _guard()
+    retry = guard.addresses.hit(address)
+    if retry:
+        exc = TooManyRequests("too many sign-in attempts from your address: wait a few minutes")
+        exc.retry_after = retry  # type: ignore[attr-defined]
+        raise exc
+    key = email.strip().lower()[:254]
+    user = db.scalar(select(User).where(User.email == key)) if key else None
+    pair = f"{address}|{key}"
+    now = _now()
+    waiting = guard.pairs.is_full(pair) or (
+        user is not None
+        and user.locked_until is not None
+        and user.locked_until > now
+        and not is_known_device(device, user)
+    )
+    correct = check_password(user, password)  # always: a waiting or unknown account costs the same time
+    if waiting or not correct or user is None or not user.is_active:
+        if not waiting:
+            guard.pairs.hit(pair)
+            if user is not None:
+                _count_failure(user, now, config)
+                db.commit()
+        raise NotAuthenticated(SIGN_IN_FAILED)
+    guard.pairs.forget(pair)
+    if needs_rehash(user):
+        user.password_hash = hash_password(password)
+    return user
+
+
+def _count_failure(user: User, now: datetime, config: Any) -> None:
+    window = timedelta(minutes=config["SIGNIN_ACCOUNT_WINDOW_MINUTES"])
+    if user.last_failed_login_at is None or now - user.last_failed_login_at > window:
+        user.failed_logins = 0
+    user.failed_logins += 1
+    user.last_failed_login_at = now
+    over = user.failed_logins - config["SIGNIN_ACCOUNT_FAILURES"]
+    if over >= 0:
+        delay = min(2 ** min(over + 1, 16), config["SIGNIN_ACCOUNT_MAX_DELAY_SECONDS"])
+        user.locked_until = now + timedelta(seconds=delay)
+
+
+def clear_failures(user: User) -> None:
+    """After a password reset: the account's own and its address pairs' failure counts start again."""
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_failed_login_at = None
+    _guard().pairs.forget_matching("|" + user.email)
