@@ -41,11 +41,8 @@ node_modules/.package-lock.json: package-lock.json
 	else echo "npm not found: the browser accessibility checks (axe-core) will be skipped"; fi
 
 run: export REGISTRY_PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
-run: install ## Set up the embedded database, seed demo data once, serve on http://127.0.0.1:$(PORT)
-	$(BIN)/flask db upgrade
-	$(BIN)/flask registry seed-demo
-	$(BIN)/flask signing demo-labels
-	$(BIN)/flask search reindex
+run: install ## Set up the embedded database, seed demo data once (labels and index again only when data changed), serve on http://127.0.0.1:$(PORT)
+	$(BIN)/flask prepare-run
 	@echo "demo label URLs: instance/demo-labels.txt   demo accounts: instance/demo-credentials.txt"
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT) --no-reload
 

@@ -51,7 +51,57 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     _register_error_handlers(app)
     _trust_proxies(app, settings.TRUSTED_PROXY_HOPS)
     _refuse_undeclared_routes(app)
+    _register_prepare_run(app)
     return app
+
+
+def _register_prepare_run(app: Flask) -> None:
+    """``flask prepare-run``: what ``make run`` does before serving, in one process (each ``flask`` command
+    pays the imports again): migrate, seed the demo data once, and issue the demo labels and rebuild the
+    search index only when the data changed since they were last made (a fingerprint in
+    ``instance/.run-ready``: per table, its row count and newest change)."""
+    import click
+
+    @app.cli.command("prepare-run")
+    @click.pass_context
+    def prepare_run(ctx: click.Context) -> None:
+        from pathlib import Path
+
+        from registry.cli import db_upgrade, seed_demo_command
+
+        ctx.invoke(db_upgrade)
+        ctx.invoke(seed_demo_command, products=2000, manufacturers=60)
+        instance = Path(app.instance_path)
+        marker, labels = instance / ".run-ready", instance / "demo-labels.txt"
+        if marker.is_file() and labels.is_file() and marker.read_text() == data_fingerprint(app):
+            click.echo("demo labels and search index are up to date with the data; nothing to do")
+            return
+        from search.cli import reindex_command
+        from signing.cli import demo_labels_command
+
+        ctx.invoke(demo_labels_command, out_path=None)
+        ctx.invoke(reindex_command)
+        marker.write_text(data_fingerprint(app))
+
+
+def data_fingerprint(app: Flask) -> str:
+    """Every table's row count and newest ``updated_at`` (or highest id), with the schema version."""
+    from sqlalchemy import func, select
+
+    from registry.db import Base
+    from registry.migrate import schema_version
+
+    engine = app.extensions["registry.db"].engine
+    parts = [f"schema {schema_version(engine)}"]
+    with engine.connect() as conn:
+        for table in Base.metadata.sorted_tables:
+            newest = table.c.get("updated_at")
+            if newest is None:
+                newest = table.c.get("id")
+            columns = [func.count()] + ([func.max(newest)] if newest is not None else [])
+            row = conn.execute(select(*columns).select_from(table)).one()
+            parts.append(f"{table.name} {' '.join(str(v) for v in row)}")
+    return "\n".join(parts) + "\n"
 
 
 def _refuse_undeclared_routes(app: Flask) -> None:

@@ -65,14 +65,18 @@ def gunicorn(
     worker_class: str = "sync",
     threads: int = 1,
     access_log: Path | None = None,
+    chdir: Path = ROOT,
+    preload: bool = False,
 ) -> Iterator[Server]:
-    """This interpreter's gunicorn serving this checkout on 127.0.0.1; stopped with SIGTERM (an orderly stop)."""
+    """This interpreter's gunicorn serving ``app`` from ``chdir`` (this checkout) on 127.0.0.1; stopped with
+    SIGTERM (an orderly stop). ``preload`` loads the application once in the master before forking."""
     port = port or free_port()
     process = subprocess.Popen(
         [
             str(Path(sys.executable).with_name("gunicorn")),  # a worktree has no .venv of its own
             "--chdir",
-            str(ROOT),
+            str(chdir),
+            *(["--preload"] if preload else []),
             "-w",
             str(workers),
             "-k",
@@ -87,7 +91,7 @@ def gunicorn(
             app,
         ],
         env=env,
-        cwd=ROOT,
+        cwd=chdir,
     )
     try:
         for _ in range(150):
@@ -100,6 +104,26 @@ def gunicorn(
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)
+
+
+def worker_pids(master: int) -> list[int]:
+    with contextlib.suppress(OSError):
+        return [int(c) for c in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
+    return []
+
+
+def memory_mb(pid: int) -> dict[str, float]:
+    """Resident (RSS), proportional (PSS: pages shared with the master or the other workers count a share
+    each) and private (USS) memory of one process, in MB, from /proc/<pid>/smaps_rollup."""
+    values: dict[str, float] = {}
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            name, _, rest = line.partition(":")
+            if rest.strip().endswith("kB"):
+                values[name] = int(rest.split()[0]) / 1024
+    private = values.get("Private_Clean", 0.0) + values.get("Private_Dirty", 0.0)
+    return {"rss_mb": round(values.get("Rss", 0.0), 1), "pss_mb": round(values.get("Pss", 0.0), 1),
+            "uss_mb": round(private, 1)}
 
 
 @dataclass

@@ -23,6 +23,8 @@ BENCHES = {
     "search": ["bench/bench_search.py"],
     "pages": ["bench/bench_pages.py"],
     "clone-rules": ["bench/bench_clone_rules.py"],
+    # issue 21: verification page and JSON, product creation, worker memory, reindex, beside ../shared/reference
+    "hot-paths": ["bench/bench_hot_paths.py"],
 }
 
 

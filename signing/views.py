@@ -178,8 +178,10 @@ def render_verdict(body: dict[str, Any]) -> Response:
     else:
         html = None
         if "web_public" in current_app.blueprints:
-            try:
-                html = render_template("verify.html", v=body)
+            from web.helpers import translated_template
+
+            try:  # compiled per language: its fixed words are literals, not sixty gettext calls
+                html = render_template(translated_template("verify.html"), v=body)
             except TemplateNotFound:
                 html = None
         if html is None:

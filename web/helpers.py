@@ -3,13 +3,19 @@ form-error handling."""
 
 from __future__ import annotations
 
+import re
+import weakref
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import render_template, request
-from flask_babel import get_locale
+from flask import current_app, render_template, request
+from flask_babel import get_locale, get_translations
 from flask_babel import lazy_gettext as _l
+from jinja2 import BaseLoader, Environment, Template, pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
 
 from registry.limits import MAX_PAGE
 from web import LANG_COOKIE, LANGUAGES
@@ -48,6 +54,104 @@ def select_locale() -> str:
 
 def current_lang() -> str:
     return str(get_locale() or "bn")
+
+
+# A template's ``_()`` through Flask-Babel looks the request's locale and translations up again for every
+# string (two Jinja context calls and five context-local lookups each): a verification page has about sixty.
+# Templates get these instead: the same newstyle gettext (autoescaped Markup, always %-formatted), bound to
+# one language's translations when the render starts, with each constant string translated once per process.
+_BOUND: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
+MEMO_LIMIT = 4096  # distinct strings remembered per language and escaping (template constants: a few hundred)
+
+
+def _bind_gettext(translations: Any, lang: str) -> dict[str, Any]:
+    ugettext = translations.ugettext
+    ungettext = translations.ungettext
+    memo: dict[bool, dict[str, str]] = {True: {}, False: {}}
+
+    @pass_context
+    def gettext(context: Context, string: str, /, **variables: Any) -> str:
+        autoescape = bool(context.eval_ctx.autoescape)
+        if variables:
+            text = ugettext(string)
+            return (Markup(text) if autoescape else text) % variables  # noqa: S704 - as Jinja's own: our catalogue
+        known = memo[autoescape]
+        try:
+            return known[string]
+        except (KeyError, TypeError):  # TypeError: not hashable, left to ugettext to refuse as before
+            pass
+        text = ugettext(string)
+        done = (Markup(text) if autoescape else text) % {}  # noqa: S704 - our catalogue
+        if len(known) < MEMO_LIMIT:
+            known[string] = done
+        return done
+
+    @pass_context
+    def ngettext(context: Context, singular: str, plural: str, num: int, /, **variables: Any) -> str:
+        variables.setdefault("num", num)
+        text = ungettext(singular, plural, num)
+        return (Markup(text) if context.eval_ctx.autoescape else text) % variables  # noqa: S704
+
+    def page_lang() -> str:
+        return lang
+
+    return {"_": gettext, "gettext": gettext, "ngettext": ngettext, "current_lang": page_lang}
+
+
+def template_i18n() -> dict[str, Any]:
+    """``_``, ``gettext``, ``ngettext`` and ``current_lang`` for one render, in the request's language."""
+    translations = get_translations()
+    bound = _BOUND.get(translations)
+    if bound is None:
+        bound = _BOUND[translations] = _bind_gettext(translations, current_lang())
+    return bound
+
+
+# Precompiled per language: a page's constant ``_('...')`` calls (no variables) replaced by their translation
+# in the template source, so a page renders its fixed words as literals. The output is what ``_()`` returns
+# (the translation as Markup, %-formatted with no variables); strings with variables stay calls.
+_CONSTANT_GETTEXT = re.compile(r"""\b_\(\s*(?P<q>['"])(?P<s>(?:\\.|(?!(?P=q)).)*)(?P=q)\s*\)""", re.DOTALL)
+_TRANSLATED_ENVS: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+
+
+def _jinja_literal(text: str) -> str:
+    return '"' + text.encode("unicode-escape").decode("ascii").replace('"', '\\"') + '"'
+
+
+def fold_constant_gettext(source: str, ugettext: Callable[[str], str]) -> str:
+    """``source`` with every ``_('constant')`` replaced by its translation, as Jinja's newstyle gettext
+    returns it in an autoescaped template."""
+
+    def replace(match: re.Match[str]) -> str:
+        msgid = match.group("s").encode("ascii", "backslashreplace").decode("unicode-escape")  # Jinja's lexer
+        done = Markup(ugettext(msgid)) % {}  # noqa: S704 - our catalogue, as Jinja's own gettext does
+        return f"({_jinja_literal(str(done))}|safe)"
+
+    return _CONSTANT_GETTEXT.sub(replace, source)
+
+
+class _TranslatedLoader(BaseLoader):
+    def __init__(self, inner: BaseLoader, ugettext: Callable[[str], str]) -> None:
+        self.inner = inner
+        self.ugettext = ugettext
+
+    def get_source(self, environment: Environment, template: str) -> tuple[str, str | None, Any]:
+        source, filename, uptodate = self.inner.get_source(environment, template)
+        if template.endswith(".html"):  # autoescaped, where the folded Markup is what _() returns
+            source = fold_constant_gettext(source, self.ugettext)
+        return source, filename, uptodate
+
+
+def translated_template(name: str) -> Template:
+    """The template ``name`` compiled for the request's language (a Jinja overlay per language, sharing the
+    app's globals and filters; its own template cache)."""
+    app_env = current_app.jinja_env
+    translations = get_translations()
+    env = _TRANSLATED_ENVS.get(translations)
+    if env is None or env.globals is not app_env.globals:
+        env = app_env.overlay(loader=_TranslatedLoader(app_env.loader, translations.ugettext))
+        _TRANSLATED_ENVS[translations] = env
+    return env.get_template(name)
 
 
 def to_local_digits(value: Any) -> str:
@@ -157,6 +261,7 @@ def init_app(app: Any) -> None:
     app.jinja_env.globals["current_lang"] = current_lang
     app.jinja_env.globals["ACTION_LABELS"] = ACTION_LABELS
     app.jinja_env.globals["web_pages"] = True
+    app.context_processor(template_i18n)
 
     @app.before_request
     def _fresh_locale() -> None:

@@ -125,3 +125,50 @@ def test_a_genuine_label_then_tampered_then_revoked(app: Any, client: Any, sessi
     session.flush()
     html = _open(app, client, path + "&lang=bn")
     assert '<h1 id="verdict-word" class="verdict-word">বাতিল</h1>' in html
+
+
+@pytest.mark.parametrize("lang", ["bn", "en"])
+@pytest.mark.parametrize("clone_warning", [False, {"flags": ["many_devices", "far_apart_districts"]}])
+@pytest.mark.parametrize("verdict", [*VERDICTS, "something_new"])
+def test_the_page_compiled_per_language_reads_exactly_as_the_template(
+    app: Any, verdict: str, clone_warning: Any, lang: str
+) -> None:
+    """The verification page is served from the template compiled per language (its fixed words folded in
+    as literals): what it shows is, byte for byte, what the template renders through gettext."""
+    from web.helpers import translated_template
+
+    body = {"verdict": verdict, "clone_warning": clone_warning, "serial": "ABC", "product_only": True,
+            "reasons": [{"code": "bad_signature", "detail": "x"}, "plain <reason>"],
+            "product": {"id": 1, "name_en": "Ekota <Phone>", "name_bn": "একতা ফোন", "brand": "Ek'ota",
+                        "gtin": "02100000000012"},
+            "manufacturer": {"id": 1, "legal_name_en": "Ekota & Sons", "legal_name_bn": "একতা"},
+            "licence": {"status": "licensed", "number": "MIB-1", "valid_until": "2029-11-05"},
+            "certificates": [{"scheme": "BTRC", "number": "BTRC-77", "valid_until": "2028-04-19"}],
+            "first_seen": {"at": "2026-03-05T08:00:00+00:00", "district_name": "Khulna",
+                           "district_name_bn": "খুলনা"}, "scan_count": 12,
+            "recall": {"reason_en": "Overheats", "reason_bn": "গরম হয়", "instructions_en": "Stop",
+                       "instructions_bn": "থামুন", "contact": "a@b.bd", "recalled_at": "2026-12-01T00:00:00+00:00"}}
+    with app.test_request_context(f"/01/02100000000012/21/ABC?lang={lang}"):
+        app.preprocess_request()
+        plain = render_template("verify.html", v=body)
+        compiled = render_template(translated_template("verify.html"), v=body)
+    assert compiled == plain
+    assert f'<html lang="{lang}">' in compiled
+    assert ("Skip to content" in compiled) == (lang == "en")  # the fixed words are in the page's language
+
+
+def test_folding_keeps_quotes_escapes_and_percent_signs() -> None:
+    from markupsafe import Markup
+
+    from web.helpers import fold_constant_gettext
+
+    table = {"It's 100%% sure": 'এটা "১০০%%" নিশ্চিত', "Plain": "সাধারণ"}
+    source = """{{ _('It\\'s 100%% sure') }}|{{ _("Plain") }}|{{ _("Left %(n)s", n=1) }}|{{ x_("Plain") }}"""
+    folded = fold_constant_gettext(source, lambda s: table.get(s, s))
+    assert folded.count("|safe)") == 2  # the two constants; the call with a variable and x_() are left alone
+    assert '{{ _("Left %(n)s", n=1) }}|{{ x_("Plain") }}' in folded
+    from jinja2 import Environment
+
+    env = Environment(autoescape=True)  # noqa: S701 - autoescape on
+    out = env.from_string(folded).render(x_=lambda s: s, _=lambda s, **k: Markup(s) % k)  # noqa: S704
+    assert out == 'এটা "১০০%" নিশ্চিত|সাধারণ|Left 1|Plain'
