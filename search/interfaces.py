@@ -39,6 +39,8 @@ class SearchResult:
     facets: dict[str, list[FacetCount]] = field(default_factory=dict)
     # the query as the engine understood it after typo correction, when it corrected something
     corrected_q: str | None = None
+    # why the result is empty although the text was not, for a hint to the user ("stop_words_only")
+    hint: str | None = None
 
 
 @dataclass

@@ -72,6 +72,11 @@ class CatalogueQuery:
     facets: tuple[str, ...] = ()
 
     @property
+    def stop_words_only(self) -> bool:
+        """The text is only words like ``and`` or ``the``: it asks for nothing, so nothing matches."""
+        return only_stop_words(self.q)
+
+    @property
     def offset(self) -> int:
         return (self.page - 1) * self.per_page
 
@@ -256,9 +261,19 @@ def query_skeleton(token: str) -> str:
     return skeleton if len(skeleton) >= 3 or not has_bangla(token) else ""
 
 
-# Words that say nothing about a product: dropped from a query that has other words (``AND`` alone
-# would otherwise match every description).
-STOPWORDS = frozenset({"and", "or", "not", "the", "a", "an", "of", "for", "with", "in", "on", "to", "by", "ও", "এবং"})
+# Words that say nothing about a product: dropped from a query that has other words; a query of nothing
+# else asks for nothing and finds nothing (``AND`` alone would otherwise match every description).
+STOPWORDS = frozenset({
+    "and", "or", "not", "the", "a", "an", "of", "for", "with", "in", "on", "to", "by",
+    "ও", "এবং", "বা", "আর", "জন্য", "সহ",
+})
+STOP_WORDS_ONLY = "stop_words_only"  # SearchResult.hint: the query had only words like these
+
+
+def only_stop_words(q: str) -> bool:
+    """Whether ``q`` has words and every one of them is a stop word (``AND``, ``the of``, ``এবং``)."""
+    words = [w for w in normalise_text(q).split(" ") if tokenise(w)] if q.strip() else []
+    return bool(words) and all("".join(tokenise(w)) in STOPWORDS for w in words)
 
 
 def join_spelled_letters(words: list[str]) -> list[str]:
@@ -292,8 +307,7 @@ def analyse_query_text(q: str, *, prefix_last: bool = True) -> list[QueryTerm]:
     and the text does not end in a space (the user is still typing it).
     """
     words = join_spelled_letters(normalise_text(q).split(" ")) if q.strip() else []
-    content = [w for w in words if "".join(tokenise(w)) not in STOPWORDS]
-    words = content if content else words
+    words = [w for w in words if "".join(tokenise(w)) not in STOPWORDS]
     terms: list[QueryTerm] = []
     for word in words:
         parts = tuple(tokenise(word))

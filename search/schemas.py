@@ -141,6 +141,11 @@ class CatalogueSearchResponse(BaseModel):
     per_page: int
     pages: int
     corrected_q: str | None = Field(None, description="The query after typo correction, when corrected.")
+    hint: Literal["stop_words_only"] | None = Field(
+        None,
+        description="Why nothing matched a query that was not empty: `stop_words_only`, the text had only "
+        "words such as `and`, `the` or `এবং`, which say nothing about a product.",
+    )
     hits: list[CatalogueHit]
     facets: dict[str, list[FacetValue]]
 

@@ -148,6 +148,7 @@ def search_catalogue(query: Any = None) -> Any:
         "per_page": q.per_page,
         "pages": page_count(result.total, q.per_page),
         "corrected_q": result.corrected_q,
+        "hint": result.hint,
         "hits": [
             {"product": public_document(h.document), "score": round(h.score, 4), "highlights": h.highlights}
             for h in result.hits

@@ -41,7 +41,7 @@ from search.backends import dsl
 from search.errors import ReindexFailed, SearchError, SearchUnavailable
 from search.interfaces import Document, DocumentSource, IndexInfo, SearchBackend, SearchResult, Suggestion
 from search.matching import entity_matches
-from search.queries import CatalogueQuery, QueryTerm, analyse_query_text
+from search.queries import STOP_WORDS_ONLY, CatalogueQuery, QueryTerm, analyse_query_text
 from search.text import has_bangla, unique
 
 log = logging.getLogger(__name__)
@@ -504,6 +504,8 @@ class ClusterSearchBackend(SearchBackend):
         return dsl.mark_known_terms(terms, {w for w in words if cached[w]})
 
     def search(self, query: CatalogueQuery) -> SearchResult:
+        if query.stop_words_only:
+            return SearchResult(hits=[], total=0, hint=STOP_WORDS_ONLY)
         terms = analyse_query_text(query.q)
         self._ensure_ready()
         with self._errors("the search index cannot answer"):
@@ -516,6 +518,8 @@ class ClusterSearchBackend(SearchBackend):
             return dsl.read_search_response(query, response, terms, corrections)
 
     def scan(self, query: CatalogueQuery, batch: int = 1000) -> Iterator[Document]:
+        if query.stop_words_only:
+            return
         terms = analyse_query_text(query.q)
         self._ensure_ready()
         with self._errors("the search index cannot answer"):

@@ -63,7 +63,13 @@ from search.matching import (
     index_tokens,
     snippet,
 )
-from search.queries import CatalogueQuery, QueryTerm, analyse_query_text, correction_preference
+from search.queries import (
+    STOP_WORDS_ONLY,
+    CatalogueQuery,
+    QueryTerm,
+    analyse_query_text,
+    correction_preference,
+)
 from search.text import (
     edit_distance,
     fold_text,
@@ -776,6 +782,8 @@ class EmbeddedSearchBackend(SearchBackend):
         return [(i, 0.0) for i in found[query.offset :]]
 
     def search(self, query: CatalogueQuery) -> SearchResult:
+        if query.stop_words_only:
+            return SearchResult(hits=[], total=0, hint=STOP_WORDS_ONLY)
         with self._errors():
             conn = self._conn()
             fx = self._facet_index(conn)
@@ -833,6 +841,8 @@ class EmbeddedSearchBackend(SearchBackend):
         return out
 
     def scan(self, query: CatalogueQuery, batch: int = 1000) -> Iterator[Document]:
+        if query.stop_words_only:
+            return
         with self._errors():
             conn = self._conn()
             base, params, _corrected, terms, _corr = self._match_base(conn, query)

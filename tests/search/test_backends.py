@@ -167,6 +167,18 @@ def test_typos_are_forgiven_and_reported(catalogue: SearchBackend) -> None:
     assert 1 in ids(find(catalogue, q="smarphone"))
 
 
+@pytest.mark.parametrize("q", ["AND", "and or", "the", "a AND OR NOT", "এবং", "ও বা"])
+def test_a_query_of_only_stop_words_finds_nothing_and_says_why(catalogue: SearchBackend, q: str) -> None:
+    result = find(catalogue, q=q)
+    assert (result.total, result.hits, result.hint) == (0, [], "stop_words_only")
+    assert list(catalogue.scan(parse_catalogue_query({"q": [q]}, TODAY))) == []
+
+
+def test_stop_words_beside_other_words_change_nothing(catalogue: SearchBackend) -> None:
+    assert ids(find(catalogue, q="the laptop and")) == ids(find(catalogue, q="laptop")) == [2]
+    assert find(catalogue, q="laptop").hint is None
+
+
 @pytest.mark.parametrize(
     "q", ["02812345678905", "2812345678905", "1234567", "02812", "BN-N5-128", "n5-128", "N5128"]
 )

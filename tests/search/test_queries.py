@@ -155,6 +155,16 @@ def test_query_syntax_characters_never_reach_the_engine() -> None:
     assert [t.token for t in analyse_query_text('wi-fi "router"*')] == ["wi", "fi", "router"]
 
 
+def test_stop_words_are_dropped_and_a_text_of_only_stop_words_asks_for_nothing() -> None:
+    assert [t.token for t in analyse_query_text("ups and the charger")] == ["ups", "charger"]
+    assert analyse_query_text("AND") == []
+    assert parse_catalogue_query({"q": ["and OR the"]}, TODAY).stop_words_only
+    assert parse_catalogue_query({"q": ["এবং"]}, TODAY).stop_words_only
+    assert not parse_catalogue_query({"q": ["ups and"]}, TODAY).stop_words_only
+    assert not parse_catalogue_query({"q": ['"*():^-']}, TODAY).stop_words_only  # no words at all
+    assert not parse_catalogue_query({}, TODAY).stop_words_only
+
+
 def test_match_expression_golden() -> None:
     terms = analyse_query_text("waltn 8801")
     expression = build_match_expression(terms, {"waltn": ["walton"]})

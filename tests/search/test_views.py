@@ -96,6 +96,21 @@ def test_query_syntax_is_never_a_server_error(client: Any, catalogue: dict[str, 
     assert response.status_code == 200
 
 
+def test_a_query_of_only_stop_words_gets_a_hint_not_the_whole_catalogue(
+    client: Any, catalogue: dict[str, int]
+) -> None:
+    body = client.get(f"{API}/search", query_string={"q": "AND"}).get_json()
+    assert (body["total"], body["hits"], body["hint"]) == (0, [], "stop_words_only")
+    assert client.get(f"{API}/search", query_string={"q": "router"}).get_json()["hint"] is None
+    english = client.get("/search", query_string={"q": "and", "lang": "en"}).get_data(as_text=True)
+    assert "say nothing about a product" in english
+    bangla = client.get("/search", query_string={"q": "এবং", "lang": "bn"}).get_data(as_text=True)
+    assert "কোনো পণ্যের কথা বলে না" in bangla
+    assert "say nothing about a product" not in client.get(
+        "/search", query_string={"q": "router", "lang": "en"}
+    ).get_data(as_text=True)
+
+
 def test_a_page_past_the_end_is_empty(client: Any, catalogue: dict[str, int]) -> None:
     body = client.get(f"{API}/search", query_string={"q": "router", "page": 50}).get_json()
     assert body["hits"] == [] and body["total"] > 0
