@@ -8,7 +8,7 @@ the same ``CatalogueQuery`` and ``QueryTerm`` list.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
@@ -18,8 +18,10 @@ from registry.data.taxonomy import CATEGORIES, CERTIFICATE_SCHEMES
 from search.errors import InvalidQuery
 from search.fields import FACETS, SORTS
 from search.text import (
+    edit_distance,
     has_bangla,
     looks_like_code,
+    max_typos,
     normalise_code,
     normalise_text,
     skeletonise,
@@ -249,6 +251,27 @@ def correction_preference(term: QueryTerm, candidate: str) -> tuple[int, int]:
     Banglish skeleton: ``fone`` → phone) first, then one that keeps the first letter; never ``one``."""
     same_sound = bool(term.skeleton) and skeletonise(candidate) == term.skeleton
     return (0 if same_sound else 1, 0 if candidate[:1] == term.token[:1] else 1)
+
+
+def best_corrections(term: QueryTerm, candidates: Iterable[str]) -> list[str]:
+    """The best typo corrections of ``term`` among ``candidates`` (words of the index), best first, at most 5.
+
+    A candidate is at most ``max_typos`` edits away, or one edit more when it sounds the same; the
+    nearest of those that sound the same win (``correction_preference``). Every backend picks with this."""
+    limit = max_typos(term.token)
+    scored = []
+    for candidate in unique(candidates):
+        distance = edit_distance(term.token, candidate, limit)
+        if term.prefix and distance > limit and len(candidate) > len(term.token):
+            distance = edit_distance(term.token, candidate[: len(term.token)], limit)
+        sound, letter = correction_preference(term, candidate)
+        if distance <= limit or (sound == 0 and edit_distance(term.token, candidate, limit + 1) <= limit + 1):
+            # a word that sounds the same may be one edit further (fone → phone, not one)
+            scored.append((sound, min(distance, limit + 1), letter, candidate))
+    if not scored:
+        return []
+    scored.sort()
+    return [c[-1] for c in scored if c[:2] == scored[0][:2]][:5]
 
 
 def query_skeleton(token: str) -> str:

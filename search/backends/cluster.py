@@ -514,7 +514,9 @@ class ClusterSearchBackend(SearchBackend):
             if not response["hits"]["total"]["value"] and len(terms) > 1:
                 # nothing has every word: rank by how many (and how well) words match instead
                 response = self._search_page(query, terms, any_term=True)
-            corrections = dsl.read_corrections(response.get("suggest"))
+            corrections = dsl.read_corrections(
+                response.get("suggest"), terms, [h["_source"] for h in response["hits"]["hits"]]
+            )
             return dsl.read_search_response(query, response, terms, corrections)
 
     def scan(self, query: CatalogueQuery, batch: int = 1000) -> Iterator[Document]:

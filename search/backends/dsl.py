@@ -51,12 +51,13 @@ from search.matching import (
     index_tokens,
     snippet,
 )
-from search.queries import MAX_TERMS, CatalogueQuery, QueryTerm
+from search.queries import MAX_TERMS, CatalogueQuery, QueryTerm, best_corrections
 from search.text import (
     fold_text,
     looks_like_code,
     max_typos,
     normalise_text,
+    skeletonise,
     tokenise,
     unique,
 )
@@ -515,10 +516,11 @@ def build_search_body(
                 "term": {
                     "field": f"{DERIVED}.words",
                     "suggest_mode": "missing",
-                    "max_edits": min(2, max_typos(token)),
+                    # one edit more than a typo may be: a word that sounds the same still counts (fone → phone)
+                    "max_edits": min(2, max_typos(token) + 1),
                     "prefix_length": 0,
                     "min_word_length": 4,
-                    "size": 5,
+                    "size": 20,
                 },
             }
             for i, token in enumerate(corrections)
@@ -541,17 +543,33 @@ def build_count_body(
     return body
 
 
-def read_corrections(suggest: dict[str, Any] | None) -> dict[str, list[str]]:
-    """Typo corrections (word → the best candidates) from a term-suggester response."""
+def read_corrections(
+    suggest: dict[str, Any] | None, terms: list[QueryTerm], hits: list[Document] | tuple[()] = ()
+) -> dict[str, list[str]]:
+    """Typo corrections (word → the best candidates) from a term-suggester response, picked among its
+    options as the embedded backend picks among its vocabulary (``best_corrections``).
+
+    The suggester offers nothing two edits from a four-letter word (``fone`` → phone), so the name words
+    of the ``hits`` that sound like a word (its Banglish skeleton matched them) are candidates too."""
+    by_token = {t.token: t for t in terms}
     out: dict[str, list[str]] = {}
     for entries in (suggest or {}).values():
         for entry in entries:
-            options = entry.get("options") or []
-            if not options:
+            term = by_token.get(entry["text"])
+            if term is None:
                 continue
-            best = max(o["score"] for o in options)
-            out[entry["text"]] = [o["text"] for o in options if o["score"] == best][:5]
+            options = [o["text"] for o in entry.get("options") or []]
+            best = best_corrections(term, [*options, *_sound_alikes(term, hits)])
+            if best:
+                out[entry["text"]] = best
     return out
+
+
+def _sound_alikes(term: QueryTerm, hits: list[Document] | tuple[()]) -> list[str]:
+    if not term.skeleton:
+        return []
+    words = (w for doc in hits for name in PREFIX_FIELDS for w in tokenise(str(doc.get(name) or "")))
+    return [w for w in unique(words) if skeletonise(w) == term.skeleton]
 
 
 def build_highlights(

@@ -68,10 +68,9 @@ from search.queries import (
     CatalogueQuery,
     QueryTerm,
     analyse_query_text,
-    correction_preference,
+    best_corrections,
 )
 from search.text import (
-    edit_distance,
     fold_text,
     has_bangla,
     max_typos,
@@ -573,19 +572,7 @@ class EmbeddedSearchBackend(SearchBackend):
             rows = conn.execute(
                 "SELECT term FROM vocab_tri WHERE vocab_tri MATCH ? ORDER BY rank LIMIT 200", (expression,)
             ).fetchall()
-            scored = []
-            for (candidate,) in rows:
-                distance = edit_distance(term.token, candidate, limit)
-                if term.prefix and distance > limit and len(candidate) > len(term.token):
-                    distance = edit_distance(term.token, candidate[: len(term.token)], limit)
-                sound, letter = correction_preference(term, candidate)
-                if distance <= limit or (sound == 0 and edit_distance(term.token, candidate, limit + 1) <= limit + 1):
-                    # a word that sounds the same may be one edit further (fone → phone, not one)
-                    scored.append((sound, min(distance, limit + 1), letter, candidate))
-            if not scored:
-                continue
-            scored.sort()
-            best = [c[-1] for c in scored if c[:2] == scored[0][:2]][:5]
+            best = best_corrections(term, (candidate for (candidate,) in rows))
             existing = [c for c in best if self._doc_frequency(conn, c) > 0]
             if existing:
                 out[term.token] = existing

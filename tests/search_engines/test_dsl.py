@@ -162,4 +162,20 @@ def test_typo_corrections_are_read_from_the_term_suggester() -> None:
         ],
         "fix1": [{"text": "nova", "options": []}],
     }
-    assert dsl.read_corrections(suggest) == {"routr": ["router"]}
+    terms = analyse_query_text("routr nova")
+    assert dsl.read_corrections(suggest, terms) == {"routr": ["router"]}  # router sounds as routr does
+
+
+def test_a_correction_that_sounds_the_same_beats_a_nearer_one() -> None:
+    options = [{"text": "done", "score": 0.75}, {"text": "one", "score": 0.75}, {"text": "phone", "score": 0.5}]
+    suggest = {"fix0": [{"text": "fone", "options": options}]}
+    assert dsl.read_corrections(suggest, analyse_query_text("fone ")) == {"fone": ["phone"]}
+    # the suggester offers nothing two edits from four letters: the name words of the hits that sound alike
+    near = {"fix0": [{"text": "fone", "options": options[:2]}]}
+    hits = [{"name_en": "Padma Feature Phone F1", "brand": "Padma"}]
+    assert dsl.read_corrections(near, analyse_query_text("fone "), hits) == {"fone": ["phone"]}
+    assert dsl.read_corrections(near, analyse_query_text("fone ")) == {"fone": ["done", "one"]}
+    (body,) = dsl.build_search_body(parse_catalogue_query({"q": ["fone"]}, TODAY), analyse_query_text("fone"))[
+        "suggest"
+    ].values()
+    assert body["term"]["max_edits"] == 2  # phone is two edits from fone: the suggester must offer it
