@@ -91,6 +91,28 @@ def demo_gtin(n: int) -> str:
     return (body + compute_check_digit(body)).zfill(14)
 
 
+# The trade word of a company named after a one-word brand ("Shapla Electronics Ltd."), by round of BRANDS.
+TRADES = [
+    ("Electronics", "ইলেকট্রনিক্স"),
+    ("Technologies", "টেকনোলজিস"),
+    ("Telecom", "টেলিকম"),
+    ("Industries", "ইন্ডাস্ট্রিজ"),
+    ("Networks", "নেটওয়ার্কস"),
+    ("Power Systems", "পাওয়ার সিস্টেমস"),
+]
+
+
+def company_name(n: int) -> tuple[str, str]:
+    """A plausible legal name in English and Bangla for the n-th company: "Shapla Electronics Ltd." /
+    "শাপলা ইলেকট্রনিক্স লিমিটেড", "Padma Tech Ltd." (a two-word brand is already a company's name);
+    no serial numbers, no "Inc Ltd."."""
+    brand_en, brand_bn = BRANDS[n % len(BRANDS)]
+    trade_en, trade_bn = TRADES[(n // len(BRANDS) + n) % len(TRADES)]
+    if " " in brand_en:
+        return f"{brand_en} Ltd.", f"{brand_bn} লিমিটেড"
+    return f"{brand_en} {trade_en} Ltd.", f"{brand_bn} {trade_bn} লিমিটেড"
+
+
 def digits(n: int, seq: int) -> str:
     return f"{seq:0{n}d}"[-n:]
 
@@ -105,12 +127,8 @@ class ManufacturerFactory(_Base):
     class Meta:
         model = Manufacturer
 
-    legal_name_en = factory.Sequence(
-        lambda n: f"{BRANDS[n % len(BRANDS)][0]} {fake_en.company_suffix()} Ltd. {n}"
-    )
-    legal_name_bn = factory.Sequence(
-        lambda n: f"{BRANDS[n % len(BRANDS)][1]} লিমিটেড {str(n).translate(_BN_DIGITS)}"
-    )
+    legal_name_en = factory.Sequence(lambda n: company_name(n)[0])
+    legal_name_bn = factory.Sequence(lambda n: company_name(n)[1])
     trade_licence_no = factory.Sequence(lambda n: f"TRAD/DNCC/{digits(6, n + 1000)}/2024")
     bin = factory.Sequence(lambda n: "00" + digits(11, n * 7919 + 13))
     tin = factory.Sequence(lambda n: "1" + digits(11, n * 104729 + 7))
