@@ -16,7 +16,7 @@ from registry.data.districts import DISTRICTS
 from registry.data.taxonomy import CATEGORIES, CERTIFICATE_SCHEMES
 from registry.db import get_session
 from registry.errors import RegistryError
-from registry.models import AuditEvent, Certificate, Product, Role
+from registry.models import AuditEvent, Certificate, Notice, Product, Role
 from registry.schemas import (
     CertificateCreate,
     ManufacturerRegistration,
@@ -311,6 +311,35 @@ def reports(actor: Actor) -> Any:
                               .order_by(Unit.flagged_at.desc()).limit(200)))
     names = dict(db.execute(select(Product.id, Product.name_en).where(Product.id.in_(mine))).all())
     return render_template("portal/reports.html", reports=reports, flagged=flagged, names=names, districts=DISTRICTS)
+
+
+@bp.get("/notices")
+@signed_in(*MAKER)
+def notices(actor: Actor) -> Any:
+    """The company's decisions and reminders, newest first, as they were also mailed to it."""
+    from web.helpers import current_lang
+    from web.notices import notice_text
+
+    db = get_session()
+    rows = list(db.scalars(select(Notice).where(Notice.manufacturer_id == actor.user.manufacturer_id)  # type: ignore[union-attr]
+                           .order_by(Notice.id.desc()).limit(200)))
+    lang = current_lang()
+    items = [(n, *notice_text(n.kind, n.params, lang)) for n in rows]
+    return render_template("portal/notices.html", items=items, unread=sum(1 for n in rows if n.read_at is None))
+
+
+@bp.post("/notices/read")
+@signed_in(*MAKER)
+def read_notices(actor: Actor) -> Any:
+    from datetime import UTC, datetime
+
+    from sqlalchemy import update
+
+    db = get_session()
+    db.execute(update(Notice).where(Notice.manufacturer_id == actor.user.manufacturer_id,  # type: ignore[union-attr]
+                                    Notice.read_at.is_(None)).values(read_at=datetime.now(UTC)))
+    db.commit()
+    return redirect(url_for("web_portal.notices"), 303)
 
 
 # ---------------------------------------------------------------- serial batches (signing + labels)
