@@ -313,6 +313,108 @@ def reports(actor: Actor) -> Any:
     return render_template("portal/reports.html", reports=reports, flagged=flagged, names=names, districts=DISTRICTS)
 
 
+TOKEN_SCOPES = ("read", "write")
+TOKEN_DAYS = (30, 90, 180, 365)
+
+
+@bp.route("/tokens", methods=["GET", "POST"])
+@signed_in(*MAKER)
+def tokens(actor: Actor) -> Any:
+    """API tokens for the company's systems: create one with scopes and a lifetime (its secret is shown on
+    this one response and never again), see when each was last used, revoke it."""
+    from registry.auth import issue_token
+    from registry.models import ApiToken
+
+    db = get_session()
+    user = actor.user
+    errors: dict[str, str] = {}
+    secret = None
+    status = 200
+    if request.method == "POST":
+        name = (request.form.get("name") or "").strip()
+        scopes = [s for s in request.form.getlist("scopes") if s in TOKEN_SCOPES]
+        days = request.form.get("days", type=int)
+        if not name or len(name) > 100:
+            errors["name"] = _("Give the token a name of at most 100 characters, e.g. the system that uses it.")
+        if not scopes:
+            errors["scopes"] = _("Choose at least one permission.")
+        if days not in TOKEN_DAYS:
+            errors["days"] = _("Choose how long the token is valid.")
+        if not errors:
+            token, secret = issue_token(db, user, name, scopes, days)  # type: ignore[arg-type]
+            record_event(db, actor=actor, action="token.created", target_type="token", target_id=token.id,
+                         after={"name": token.name, "scopes": token.scopes, "expires_at": token.expires_at.isoformat()})
+            db.commit()
+            status = 201
+        else:
+            status = 422
+    rows = list(db.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())))  # type: ignore[union-attr]
+    return render_template("portal/tokens.html", tokens=rows, errors=errors, values=request.form, secret=secret,
+                           scopes=TOKEN_SCOPES, day_choices=TOKEN_DAYS, now=_now()), status
+
+
+def _now() -> Any:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC)
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+@signed_in(*MAKER)
+def revoke_token(actor: Actor, token_id: int) -> Any:
+    from registry.models import ApiToken
+
+    db = get_session()
+    token = db.get(ApiToken, token_id)
+    if token is None or token.user_id != actor.user.id:  # type: ignore[union-attr]
+        raise services.NotFound(f"no token {token_id}")
+    if token.revoked_at is None:
+        token.revoked_at = _now()
+        record_event(db, actor=actor, action="token.revoked", target_type="token", target_id=token.id)
+        db.commit()
+    flash(_("The token %(name)s is revoked; requests with it are refused from now on.", name=token.name))
+    return redirect(url_for("web_portal.tokens"), 303)
+
+
+IMPORT_TYPES = {".csv": "text/csv", ".jsonl": "application/x-ndjson", ".ndjson": "application/x-ndjson"}
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@signed_in(*MAKER)
+def import_products(actor: Actor) -> Any:
+    """Bulk import of draft products from CSV or JSON Lines, with the API's per-row report: a check only, all
+    or nothing, or the valid rows only."""
+    from registry.importing import CSV_COLUMNS
+    from registry.importing import import_products as run_import
+
+    db = get_session()
+    errors: dict[str, str] = {}
+    report = None
+    mode = request.form.get("mode", "all-or-nothing")
+    if request.method == "POST":
+        upload = request.files.get("file")
+        name = (upload.filename or "").lower() if upload is not None else ""
+        media_type = next((t for suffix, t in IMPORT_TYPES.items() if name.endswith(suffix)), None)
+        try:
+            if upload is None or not name:
+                raise services.ValidationFailed.field("file", _("Choose a CSV or JSON Lines file."))
+            if media_type is None:
+                raise services.ValidationFailed.field("file", _("The file must end in .csv, .jsonl or .ndjson."))
+            if mode not in ("all-or-nothing", "valid-only", "check"):
+                mode = "all-or-nothing"
+            report = run_import(db, actor, upload.stream.read(), media_type,
+                                mode="all-or-nothing" if mode == "check" else mode,
+                                max_rows=current_app.config["MAX_IMPORT_ROWS"], dry_run=mode == "check")
+        except RegistryError as exc:
+            db.rollback()
+            errors = domain_errors(exc)
+        else:
+            db.commit()
+    status = 422 if errors or (report and report["invalid"] and not report["created"]) else 200
+    return render_template("portal/import.html", errors=errors, report=report, mode=mode,
+                           columns=CSV_COLUMNS), status
+
+
 @bp.get("/notices")
 @signed_in(*MAKER)
 def notices(actor: Actor) -> Any:
