@@ -28,6 +28,7 @@ from registry.schemas import (
 from web import forms
 from web.guards import Actor, public_page, signed_in
 from web.helpers import domain_errors, register_error_pages
+from web.report_status import REPORT_MOVES, REPORT_STATUS_LABELS, move_report, report_histories
 
 bp = Blueprint("web_portal", __name__, url_prefix="/portal")
 register_error_pages(bp)
@@ -310,7 +311,37 @@ def reports(actor: Actor) -> Any:
     flagged = list(db.scalars(select(Unit).where(Unit.product_id.in_(mine), Unit.flagged_at.is_not(None))
                               .order_by(Unit.flagged_at.desc()).limit(200)))
     names = dict(db.execute(select(Product.id, Product.name_en).where(Product.id.in_(mine))).all())
-    return render_template("portal/reports.html", reports=reports, flagged=flagged, names=names, districts=DISTRICTS)
+    return render_template("portal/reports.html", reports=reports, flagged=flagged, names=names, districts=DISTRICTS,
+                           histories=report_histories(db, [r.id for r in reports]), moves=REPORT_MOVES,
+                           status_labels=REPORT_STATUS_LABELS)
+
+
+@bp.post("/reports/<int:report_id>/status")
+@signed_in(*MAKER)
+def move_report_status(actor: Actor, report_id: int) -> Any:
+    """Move a report about one of the company's products (open, investigating, closed) with a note."""
+    from signing.models import ConsumerReport
+
+    db = get_session()
+    report = db.get(ConsumerReport, report_id)
+    if report is None or report.product_id is None:
+        raise services.NotFound(f"no report {report_id}")
+    _my_product(actor, report.product_id)
+    _move(actor, report)
+    return redirect(url_for("web_portal.reports"), 303)
+
+
+def _move(actor: Actor, report: Any) -> None:
+    db = get_session()
+    try:
+        move_report(db, actor, report, request.form.get("status", ""), request.form.get("note", ""))
+    except RegistryError as exc:
+        db.rollback()
+        errors = domain_errors(exc)
+        flash(errors.get("note") or errors.get("status") or errors["form"], "error")
+    else:
+        db.commit()
+        flash(_("The report's status was saved."))
 
 
 TOKEN_SCOPES = ("read", "write")
