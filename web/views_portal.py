@@ -316,6 +316,49 @@ def reports(actor: Actor) -> Any:
                            status_labels=REPORT_STATUS_LABELS)
 
 
+ANALYTICS_DAYS = 30
+
+
+@bp.get("/analytics")
+@signed_in(*MAKER)
+def analytics(actor: Actor) -> Any:
+    """Scans of the company's labels over the last 30 days: per day and per district, first and repeat scans,
+    and units flagged as possibly copied, as charts drawn on the server with their tables."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import func
+
+    from signing.models import Scan, Unit
+    from web.charts import bar_chart
+    from web.helpers import format_day, pick_language, to_local_digits
+
+    db = get_session()
+    mine = select(Product.gtin).where(Product.manufacturer_id == actor.user.manufacturer_id)  # type: ignore[union-attr]
+    since = datetime.now(UTC) - timedelta(days=ANALYTICS_DAYS)
+    day = func.date(Scan.scanned_at)
+    per_day = [(str(d), int(n)) for d, n in db.execute(
+        select(day, func.count()).where(Scan.gtin.in_(mine), Scan.scanned_at >= since).group_by(day).order_by(day))]
+    per_district = [(d, int(n)) for d, n in db.execute(
+        select(Scan.district, func.count()).where(Scan.gtin.in_(mine), Scan.scanned_at >= since)
+        .group_by(Scan.district).order_by(func.count().desc(), Scan.district))]
+    total = sum(n for _, n in per_day)
+    first = int(db.scalar(select(func.count()).select_from(Unit).where(
+        Unit.gtin.in_(mine), Unit.first_seen_at >= since)) or 0)
+    flagged = int(db.scalar(select(func.count()).select_from(Unit).where(
+        Unit.gtin.in_(mine), Unit.flagged_at.is_not(None))) or 0)
+    day_rows = [(to_local_digits(format_day(d)), n) for d, n in per_day]
+    district_rows = [(pick_language(DISTRICTS[d], "name") if d in DISTRICTS else _("Unknown"), n)
+                     for d, n in per_district]
+    kind_rows = [(_("First scans"), first), (_("Repeat scans"), max(0, total - first)),
+                 (_("Flagged units"), flagged)]
+    return render_template(
+        "portal/analytics.html", days=ANALYTICS_DAYS, total=total, day_rows=day_rows, district_rows=district_rows,
+        kind_rows=kind_rows,
+        day_chart=bar_chart(day_rows, _("Scans per day"), "c-days"),
+        district_chart=bar_chart(district_rows, _("Scans per district"), "c-districts"),
+        kind_chart=bar_chart(kind_rows, _("First and repeat scans, flagged units"), "c-kinds"))
+
+
 @bp.post("/reports/<int:report_id>/status")
 @signed_in(*MAKER)
 def move_report_status(actor: Actor, report_id: int) -> Any:
