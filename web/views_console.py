@@ -92,9 +92,21 @@ def manufacturer(actor: Actor, manufacturer_id: int) -> Any:
     products = list(db.scalars(select(Product).where(Product.manufacturer_id == m.id).order_by(Product.id)))
     staff = list(db.scalars(select(User).where(User.manufacturer_id == m.id)))
     history = _history("manufacturer", m.id)
+    from web.views_portal import DOCUMENT_KINDS, company_documents
+
     return render_template("console/manufacturer.html", m=m, products=products, staff=staff, history=history,
+                           documents=company_documents(m.id), kinds=DOCUMENT_KINDS,
                            actions=MANUFACTURER_ACTIONS_FROM.get(ManufacturerStatus(m.status), ()),
                            district=DISTRICTS.get(m.district), districts=DISTRICTS, categories=CATEGORIES)
+
+
+@bp.get("/documents/<int:document_id>")
+@signed_in(*STAFF)
+def document(actor: Actor, document_id: int) -> Any:
+    """A company's own document (trade licence, BIN or TIN certificate), for the reviewer."""
+    from web.views_portal import send_document
+
+    return send_document(document_id, None)
 
 
 @bp.post("/manufacturers/<int:manufacturer_id>/<action>")

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from registry import services
@@ -100,8 +101,64 @@ def profile(actor: Actor) -> Any:
             db.commit()
             flash(_("The company profile was saved."))
             return redirect(url_for("web_portal.profile"), 303)
-    return render_template("portal/profile.html", m=m, errors=errors, values=request.form, districts=DISTRICTS), (
-        422 if errors else 200)
+    return render_template("portal/profile.html", m=m, errors=errors, values=request.form, districts=DISTRICTS,
+                           documents=company_documents(m.id), kinds=DOCUMENT_KINDS), (422 if errors else 200)
+
+
+def company_documents(manufacturer_id: int) -> list[Any]:
+    from registry.models import CompanyDocument
+
+    return list(get_session().scalars(select(CompanyDocument).where(
+        CompanyDocument.manufacturer_id == manufacturer_id).order_by(CompanyDocument.id.desc())))
+
+
+DOCUMENT_KINDS = {"trade_licence": _l("Trade licence"), "bin_certificate": _l("BIN certificate"),
+                  "tin_certificate": _l("TIN certificate")}
+
+
+@bp.post("/documents")
+@signed_in(*MAKER)
+def upload_document(actor: Actor) -> Any:
+    """The company's own papers (trade licence, BIN and TIN certificates) for the reviewer."""
+    from registry.evidence import attach_company_document
+
+    db = get_session()
+    upload = request.files.get("file")
+    limit = current_app.config["MAX_EVIDENCE_BYTES"]
+    try:
+        if upload is None or not upload.filename:
+            raise services.ValidationFailed.field("file", "choose a file")
+        attach_company_document(db, actor, actor.user.manufacturer_id, request.form.get("kind", ""),  # type: ignore[union-attr,arg-type]
+                                upload.stream.read(limit + 1), upload.filename,
+                                instance_path=current_app.config["INSTANCE_PATH"], limit=limit)
+    except RegistryError as exc:
+        db.rollback()
+        errors = domain_errors(exc)
+        flash(errors.get("file") or errors.get("kind") or errors["form"], "error")
+    else:
+        db.commit()
+        flash(_("The document was uploaded for the reviewer."))
+    return redirect(url_for("web_portal.profile") + "#documents", 303)
+
+
+@bp.get("/documents/<int:document_id>")
+@signed_in(*MAKER)
+def document(actor: Actor, document_id: int) -> Any:
+    return send_document(document_id, actor.user.manufacturer_id)  # type: ignore[union-attr]
+
+
+def send_document(document_id: int, manufacturer_id: int | None) -> Any:
+    """The stored file of a company document (``manufacturer_id`` None: any company's, for reviewers)."""
+    from flask import send_file
+
+    from registry.evidence import evidence_path
+    from registry.models import CompanyDocument
+
+    doc = get_session().get(CompanyDocument, document_id)
+    if doc is None or (manufacturer_id is not None and doc.manufacturer_id != manufacturer_id):
+        raise services.NotFound(f"no document {document_id}")
+    return send_file(evidence_path(current_app.config["INSTANCE_PATH"], doc.sha256), mimetype=doc.media_type,
+                     as_attachment=True, download_name=doc.filename)
 
 
 def _product_form(actor: Actor, p: Product | None) -> Any:
