@@ -1,4 +1,4 @@
-"""CLI: ``flask db upgrade|version`` and ``flask registry seed-demo|create-user|expire-licences``."""
+"""CLI: ``flask db upgrade|version`` and ``flask registry seed-demo|create-user|expire-licences|notify-expiring``."""
 
 from __future__ import annotations
 
@@ -117,3 +117,21 @@ def expire_licences_command() -> None:
     with session.begin():
         ids = expire_licences(session)
     click.echo(f"{len(ids)} licences expired")
+
+
+@registry_cli.command("notify-expiring")
+@click.option("--on", "on", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="The day to count from (default: today, UTC).")
+def notify_expiring_command(on: object) -> None:
+    """Remind companies of licences and certificates ending in 60, 30 or 7 days: a portal notice and an e-mail
+    in the company's language, once per threshold (run daily; running it again the same day sends nothing)."""
+    from datetime import datetime
+
+    from registry.notices import notify_expiring
+    from registry.services import today
+
+    day = on.date() if isinstance(on, datetime) else today()
+    session = get_db().session(write=True)
+    with session.begin():
+        sent = notify_expiring(session, day)
+    click.echo(f"{len(sent)} reminders sent")

@@ -7,12 +7,13 @@ import hashlib
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from registry.audit import record_event
 from registry.errors import PayloadTooLarge, ValidationFailed
-from registry.models import Certificate
+from registry.models import Certificate, CompanyDocument
 
 EVIDENCE_TYPES = {
     b"%PDF-": "application/pdf",
@@ -33,17 +34,9 @@ def evidence_path(instance_path: str | Path, digest: str) -> Path:
     return Path(instance_path) / "evidence" / digest
 
 
-def attach_evidence(
-    session: Session,
-    actor: object,
-    certificate: Certificate,
-    data: bytes,
-    filename: str,
-    *,
-    instance_path: str | Path,
-    limit: int,
-) -> None:
-    """Check and store ``data`` (read with at most ``limit + 1`` bytes) as the certificate's evidence."""
+def store_file(data: bytes, *, instance_path: str | Path, limit: int) -> tuple[str, str]:
+    """Check ``data`` (read with at most ``limit + 1`` bytes) and keep it content-addressed; returns its
+    SHA-256 and media type. Raises 413 or 422 naming the field ``file``."""
     if len(data) > limit:
         raise PayloadTooLarge(
             f"evidence files are at most {limit // 1024 // 1024} MB",
@@ -65,6 +58,21 @@ def attach_evidence(
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.replace(tmp, target)  # never a half-written file under its final name
+    return digest, media_type
+
+
+def attach_evidence(
+    session: Session,
+    actor: object,
+    certificate: Certificate,
+    data: bytes,
+    filename: str,
+    *,
+    instance_path: str | Path,
+    limit: int,
+) -> None:
+    """Check and store ``data`` (read with at most ``limit + 1`` bytes) as the certificate's evidence."""
+    digest, media_type = store_file(data, instance_path=instance_path, limit=limit)
     before = {"sha256": certificate.evidence_sha256}
     certificate.evidence_sha256 = digest
     certificate.evidence_media_type = media_type
@@ -79,3 +87,32 @@ def attach_evidence(
         before=before,
         after={"sha256": digest, "media_type": media_type, "size": len(data)},
     )
+
+
+COMPANY_DOCUMENT_KINDS = ("trade_licence", "bin_certificate", "tin_certificate")
+
+
+def attach_company_document(
+    session: Session,
+    actor: Any,
+    manufacturer_id: int,
+    kind: str,
+    data: bytes,
+    filename: str,
+    *,
+    instance_path: str | Path,
+    limit: int,
+) -> CompanyDocument:
+    """Keep one of the company's own papers for the reviewer (stored and checked as certificate evidence is)."""
+    if kind not in COMPANY_DOCUMENT_KINDS:
+        raise ValidationFailed.field("kind", f"one of {', '.join(COMPANY_DOCUMENT_KINDS)}")
+    digest, media_type = store_file(data, instance_path=instance_path, limit=limit)
+    doc = CompanyDocument(manufacturer_id=manufacturer_id, kind=kind, sha256=digest, media_type=media_type,
+                          size=len(data), filename=(filename or kind)[:255],
+                          uploaded_by_id=getattr(getattr(actor, "user", None), "id", None))
+    session.add(doc)
+    session.flush()
+    record_event(session, actor=actor, action="manufacturer.document", target_type="manufacturer",
+                 target_id=manufacturer_id, after={"kind": kind, "sha256": digest, "media_type": media_type,
+                                                   "size": len(data), "document_id": doc.id})
+    return doc

@@ -71,6 +71,8 @@ class Manufacturer(Base):
     contact_email: Mapped[str] = mapped_column(String(254))
     contact_phone: Mapped[str] = mapped_column(String(32))
     website: Mapped[str | None] = mapped_column(String(500))
+    # the language of the company's e-mails (decisions, expiry reminders): "bn" or "en"
+    language: Mapped[str] = mapped_column(String(2), default="bn", server_default="bn")
     status: Mapped[str] = mapped_column(String(16), default=ManufacturerStatus.PENDING, index=True)
     status_reason: Mapped[str | None] = mapped_column(Text)
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", use_alter=True))
@@ -221,6 +223,40 @@ class Certificate(Base):
     products: Mapped[list[Product]] = relationship(
         secondary=product_certificates, back_populates="certificates"
     )
+
+
+class CompanyDocument(Base):
+    """A company's own paper for the reviewer (trade licence, BIN or TIN certificate), stored as certificate
+    evidence is (content-addressed under the instance folder); a newer upload of a kind supersedes the older."""
+
+    __tablename__ = "company_documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    manufacturer_id: Mapped[int] = mapped_column(ForeignKey("manufacturers.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    sha256: Mapped[str] = mapped_column(String(64))
+    media_type: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    filename: Mapped[str] = mapped_column(String(255))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Notice(Base):
+    """A decision or reminder for a company, shown in its portal and mailed to it once. ``dedupe_key`` makes a
+    reminder idempotent (one per licence or certificate, validity end and threshold)."""
+
+    __tablename__ = "notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    manufacturer_id: Mapped[int] = mapped_column(ForeignKey("manufacturers.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    target_type: Mapped[str] = mapped_column(String(32))
+    target_id: Mapped[str] = mapped_column(String(64))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    dedupe_key: Mapped[str | None] = mapped_column(String(128), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    read_at: Mapped[datetime | None]
 
 
 class AuditEvent(Base):

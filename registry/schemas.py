@@ -162,6 +162,7 @@ class ManufacturerUpdate(Strict):
     contact_email: EmailStr = ABSENT
     contact_phone: Phone = ABSENT
     website: Website | None = None
+    language: Literal["bn", "en"] = ABSENT  # the language of the company's e-mails
 
 
 class Decision(Strict):

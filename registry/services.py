@@ -13,6 +13,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session, selectinload
 
+from registry import notices
 from registry.audit import enqueue_search_update, record_event
 from registry.auth import Actor, hash_password
 from registry.data.districts import DISTRICTS
@@ -124,6 +125,7 @@ def manufacturer_to_dict(m: Manufacturer, *, private: bool = False) -> dict[str,
             contact_email=m.contact_email,
             contact_phone=m.contact_phone,
             status_reason=m.status_reason,
+            language=m.language,
             version=m.version,
         )
     return out
@@ -237,6 +239,7 @@ MANUFACTURER_AUDIT_FIELDS = (
     "contact_email",
     "contact_phone",
     "website",
+    "language",
     "status",
     "status_reason",
 )
@@ -456,6 +459,7 @@ def decide_manufacturer(
     )
     for pid in session.scalars(select(Product.id).where(Product.manufacturer_id == m.id)):
         enqueue_search_update(session, "product", pid)
+    notices.decision_made(session, m, action, decision.reason)
     return m
 
 
@@ -791,6 +795,7 @@ def decide_product(
     enqueue_search_update(session, "product", p.id)
     if target != ProductStatus.REJECTED:
         licence_changed.send(p, session=session, action=action)
+    notices.decision_made(session, p, action, decision.reason)
     return p
 
 

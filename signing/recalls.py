@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from registry import notices
 from registry.models import Product, ProductStatus
 from registry.validators import check_line, check_text
 from signing.errors import SigningError
@@ -162,6 +163,8 @@ def _new_recall(
     )
     session.add(row)
     session.flush()
+    notices.recall_published(session, product, scope, text.reason_en, text.reason_bn, serial,
+                             batch.prefix if batch is not None else None)
     return row
 
 

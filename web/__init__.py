@@ -34,6 +34,10 @@ def init_app(app: Any) -> None:
     if not isinstance(app.wsgi_app, accounts.RedactResetLinks):
         app.wsgi_app = accounts.RedactResetLinks(app.wsgi_app)  # no reset token in the access log
     helpers.init_app(app)
+    from registry.notices import set_mailer
+    from web.notices import mail_notice
+
+    set_mailer(mail_notice)
     for bp in (public_bp, portal_bp, console_bp):
         if bp.name not in app.blueprints:
             app.register_blueprint(bp)

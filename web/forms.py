@@ -18,7 +18,7 @@ PRODUCT_FIELDS = ("name_en", "name_bn", "brand", "model_number", "category", "gt
 OPTIONAL_EMPTY_IS_NONE = {"hs_code", "description_en", "description_bn", "launch_date", "website"}
 MANUFACTURER_FIELDS = ("legal_name_en", "legal_name_bn", "trade_licence_no", "bin", "tin", "address", "district",
                        "contact_name", "contact_email", "contact_phone", "website")
-PROFILE_FIELDS = ("address", "contact_name", "contact_email", "contact_phone", "website")
+PROFILE_FIELDS = ("address", "contact_name", "contact_email", "contact_phone", "website", "language")
 STAFF_FIELDS = ("name", "email")
 CERTIFICATE_FIELDS = ("scheme", "number", "issuer", "valid_from", "valid_until")
 
@@ -90,7 +90,10 @@ def registration_data(form: Any) -> dict[str, Any]:
 
 
 def profile_data(form: Any) -> dict[str, Any]:
-    return _clean(form, PROFILE_FIELDS, keep_empty=True)
+    data = _clean(form, PROFILE_FIELDS, keep_empty=True)
+    if not data.get("language"):
+        data.pop("language", None)  # a form without the choice keeps the company's language
+    return data
 
 
 def certificate_data(form: Any) -> dict[str, Any]:

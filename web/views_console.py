@@ -20,6 +20,7 @@ from registry.models import AuditEvent, Manufacturer, ManufacturerStatus, Produc
 from registry.schemas import Approval, CertificateOverride, Decision
 from web.guards import Actor, signed_in
 from web.helpers import current_lang, domain_errors, format_day, page_arg, register_error_pages
+from web.report_status import REPORT_MOVES, REPORT_STATUS_LABELS, report_histories
 
 bp = Blueprint("web_console", __name__, url_prefix="/console")
 register_error_pages(bp)
@@ -91,9 +92,21 @@ def manufacturer(actor: Actor, manufacturer_id: int) -> Any:
     products = list(db.scalars(select(Product).where(Product.manufacturer_id == m.id).order_by(Product.id)))
     staff = list(db.scalars(select(User).where(User.manufacturer_id == m.id)))
     history = _history("manufacturer", m.id)
+    from web.views_portal import DOCUMENT_KINDS, company_documents
+
     return render_template("console/manufacturer.html", m=m, products=products, staff=staff, history=history,
+                           documents=company_documents(m.id), kinds=DOCUMENT_KINDS,
                            actions=MANUFACTURER_ACTIONS_FROM.get(ManufacturerStatus(m.status), ()),
                            district=DISTRICTS.get(m.district), districts=DISTRICTS, categories=CATEGORIES)
+
+
+@bp.get("/documents/<int:document_id>")
+@signed_in(*STAFF)
+def document(actor: Actor, document_id: int) -> Any:
+    """A company's own document (trade licence, BIN or TIN certificate), for the reviewer."""
+    from web.views_portal import send_document
+
+    return send_document(document_id, None)
 
 
 @bp.post("/manufacturers/<int:manufacturer_id>/<action>")
@@ -236,7 +249,23 @@ def reports(actor: Actor) -> Any:
     ids = {r.product_id for r in items if r.product_id}
     names = dict(get_session().execute(select(Product.id, Product.name_en).where(Product.id.in_(ids))).all()) if ids else {}
     return render_template("console/reports.html", items=items, total=total, page=page, names=names,
-                           pages=(total + PER_PAGE - 1) // PER_PAGE, districts=DISTRICTS)
+                           pages=(total + PER_PAGE - 1) // PER_PAGE, districts=DISTRICTS,
+                           histories=report_histories(get_session(), [r.id for r in items]), moves=REPORT_MOVES,
+                           status_labels=REPORT_STATUS_LABELS)
+
+
+@bp.post("/reports/<int:report_id>/status")
+@signed_in(*STAFF)
+def move_report_status(actor: Actor, report_id: int) -> Any:
+    """A reviewer moves a report (open, investigating, closed) with a note."""
+    from signing.models import ConsumerReport
+    from web.views_portal import _move
+
+    report = get_session().get(ConsumerReport, report_id)
+    if report is None:
+        raise NotFound(f"no report {report_id}")
+    _move(actor, report)
+    return redirect(url_for("web_console.reports"), 303)
 
 
 @bp.get("/keys")

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from registry import services
@@ -16,7 +17,7 @@ from registry.data.districts import DISTRICTS
 from registry.data.taxonomy import CATEGORIES, CERTIFICATE_SCHEMES
 from registry.db import get_session
 from registry.errors import RegistryError
-from registry.models import AuditEvent, Certificate, Product, Role
+from registry.models import AuditEvent, Certificate, Notice, Product, Role
 from registry.schemas import (
     CertificateCreate,
     ManufacturerRegistration,
@@ -28,6 +29,7 @@ from registry.schemas import (
 from web import forms
 from web.guards import Actor, public_page, signed_in
 from web.helpers import domain_errors, register_error_pages
+from web.report_status import REPORT_MOVES, REPORT_STATUS_LABELS, move_report, report_histories
 
 bp = Blueprint("web_portal", __name__, url_prefix="/portal")
 register_error_pages(bp)
@@ -99,8 +101,64 @@ def profile(actor: Actor) -> Any:
             db.commit()
             flash(_("The company profile was saved."))
             return redirect(url_for("web_portal.profile"), 303)
-    return render_template("portal/profile.html", m=m, errors=errors, values=request.form, districts=DISTRICTS), (
-        422 if errors else 200)
+    return render_template("portal/profile.html", m=m, errors=errors, values=request.form, districts=DISTRICTS,
+                           documents=company_documents(m.id), kinds=DOCUMENT_KINDS), (422 if errors else 200)
+
+
+def company_documents(manufacturer_id: int) -> list[Any]:
+    from registry.models import CompanyDocument
+
+    return list(get_session().scalars(select(CompanyDocument).where(
+        CompanyDocument.manufacturer_id == manufacturer_id).order_by(CompanyDocument.id.desc())))
+
+
+DOCUMENT_KINDS = {"trade_licence": _l("Trade licence"), "bin_certificate": _l("BIN certificate"),
+                  "tin_certificate": _l("TIN certificate")}
+
+
+@bp.post("/documents")
+@signed_in(*MAKER)
+def upload_document(actor: Actor) -> Any:
+    """The company's own papers (trade licence, BIN and TIN certificates) for the reviewer."""
+    from registry.evidence import attach_company_document
+
+    db = get_session()
+    upload = request.files.get("file")
+    limit = current_app.config["MAX_EVIDENCE_BYTES"]
+    try:
+        if upload is None or not upload.filename:
+            raise services.ValidationFailed.field("file", "choose a file")
+        attach_company_document(db, actor, actor.user.manufacturer_id, request.form.get("kind", ""),  # type: ignore[union-attr,arg-type]
+                                upload.stream.read(limit + 1), upload.filename,
+                                instance_path=current_app.config["INSTANCE_PATH"], limit=limit)
+    except RegistryError as exc:
+        db.rollback()
+        errors = domain_errors(exc)
+        flash(errors.get("file") or errors.get("kind") or errors["form"], "error")
+    else:
+        db.commit()
+        flash(_("The document was uploaded for the reviewer."))
+    return redirect(url_for("web_portal.profile") + "#documents", 303)
+
+
+@bp.get("/documents/<int:document_id>")
+@signed_in(*MAKER)
+def document(actor: Actor, document_id: int) -> Any:
+    return send_document(document_id, actor.user.manufacturer_id)  # type: ignore[union-attr]
+
+
+def send_document(document_id: int, manufacturer_id: int | None) -> Any:
+    """The stored file of a company document (``manufacturer_id`` None: any company's, for reviewers)."""
+    from flask import send_file
+
+    from registry.evidence import evidence_path
+    from registry.models import CompanyDocument
+
+    doc = get_session().get(CompanyDocument, document_id)
+    if doc is None or (manufacturer_id is not None and doc.manufacturer_id != manufacturer_id):
+        raise services.NotFound(f"no document {document_id}")
+    return send_file(evidence_path(current_app.config["INSTANCE_PATH"], doc.sha256), mimetype=doc.media_type,
+                     as_attachment=True, download_name=doc.filename)
 
 
 def _product_form(actor: Actor, p: Product | None) -> Any:
@@ -310,7 +368,211 @@ def reports(actor: Actor) -> Any:
     flagged = list(db.scalars(select(Unit).where(Unit.product_id.in_(mine), Unit.flagged_at.is_not(None))
                               .order_by(Unit.flagged_at.desc()).limit(200)))
     names = dict(db.execute(select(Product.id, Product.name_en).where(Product.id.in_(mine))).all())
-    return render_template("portal/reports.html", reports=reports, flagged=flagged, names=names, districts=DISTRICTS)
+    return render_template("portal/reports.html", reports=reports, flagged=flagged, names=names, districts=DISTRICTS,
+                           histories=report_histories(db, [r.id for r in reports]), moves=REPORT_MOVES,
+                           status_labels=REPORT_STATUS_LABELS)
+
+
+ANALYTICS_DAYS = 30
+
+
+@bp.get("/analytics")
+@signed_in(*MAKER)
+def analytics(actor: Actor) -> Any:
+    """Scans of the company's labels over the last 30 days: per day and per district, first and repeat scans,
+    and units flagged as possibly copied, as charts drawn on the server with their tables."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import func
+
+    from signing.models import Scan, Unit
+    from web.charts import bar_chart
+    from web.helpers import format_day, pick_language, to_local_digits
+
+    db = get_session()
+    mine = select(Product.gtin).where(Product.manufacturer_id == actor.user.manufacturer_id)  # type: ignore[union-attr]
+    since = datetime.now(UTC) - timedelta(days=ANALYTICS_DAYS)
+    day = func.date(Scan.scanned_at)
+    per_day = [(str(d), int(n)) for d, n in db.execute(
+        select(day, func.count()).where(Scan.gtin.in_(mine), Scan.scanned_at >= since).group_by(day).order_by(day))]
+    per_district = [(d, int(n)) for d, n in db.execute(
+        select(Scan.district, func.count()).where(Scan.gtin.in_(mine), Scan.scanned_at >= since)
+        .group_by(Scan.district).order_by(func.count().desc(), Scan.district))]
+    total = sum(n for _, n in per_day)
+    first = int(db.scalar(select(func.count()).select_from(Unit).where(
+        Unit.gtin.in_(mine), Unit.first_seen_at >= since)) or 0)
+    flagged = int(db.scalar(select(func.count()).select_from(Unit).where(
+        Unit.gtin.in_(mine), Unit.flagged_at.is_not(None))) or 0)
+    day_rows = [(to_local_digits(format_day(d)), n) for d, n in per_day]
+    district_rows = [(pick_language(DISTRICTS[d], "name") if d in DISTRICTS else _("Unknown"), n)
+                     for d, n in per_district]
+    kind_rows = [(_("First scans"), first), (_("Repeat scans"), max(0, total - first)),
+                 (_("Flagged units"), flagged)]
+    return render_template(
+        "portal/analytics.html", days=ANALYTICS_DAYS, total=total, day_rows=day_rows, district_rows=district_rows,
+        kind_rows=kind_rows,
+        day_chart=bar_chart(day_rows, _("Scans per day"), "c-days"),
+        district_chart=bar_chart(district_rows, _("Scans per district"), "c-districts"),
+        kind_chart=bar_chart(kind_rows, _("First and repeat scans, flagged units"), "c-kinds"))
+
+
+@bp.post("/reports/<int:report_id>/status")
+@signed_in(*MAKER)
+def move_report_status(actor: Actor, report_id: int) -> Any:
+    """Move a report about one of the company's products (open, investigating, closed) with a note."""
+    from signing.models import ConsumerReport
+
+    db = get_session()
+    report = db.get(ConsumerReport, report_id)
+    if report is None or report.product_id is None:
+        raise services.NotFound(f"no report {report_id}")
+    _my_product(actor, report.product_id)
+    _move(actor, report)
+    return redirect(url_for("web_portal.reports"), 303)
+
+
+def _move(actor: Actor, report: Any) -> None:
+    db = get_session()
+    try:
+        move_report(db, actor, report, request.form.get("status", ""), request.form.get("note", ""))
+    except RegistryError as exc:
+        db.rollback()
+        errors = domain_errors(exc)
+        flash(errors.get("note") or errors.get("status") or errors["form"], "error")
+    else:
+        db.commit()
+        flash(_("The report's status was saved."))
+
+
+TOKEN_SCOPES = ("read", "write")
+TOKEN_DAYS = (30, 90, 180, 365)
+
+
+@bp.route("/tokens", methods=["GET", "POST"])
+@signed_in(*MAKER)
+def tokens(actor: Actor) -> Any:
+    """API tokens for the company's systems: create one with scopes and a lifetime (its secret is shown on
+    this one response and never again), see when each was last used, revoke it."""
+    from registry.auth import issue_token
+    from registry.models import ApiToken
+
+    db = get_session()
+    user = actor.user
+    errors: dict[str, str] = {}
+    secret = None
+    status = 200
+    if request.method == "POST":
+        name = (request.form.get("name") or "").strip()
+        scopes = [s for s in request.form.getlist("scopes") if s in TOKEN_SCOPES]
+        days = request.form.get("days", type=int)
+        if not name or len(name) > 100:
+            errors["name"] = _("Give the token a name of at most 100 characters, e.g. the system that uses it.")
+        if not scopes:
+            errors["scopes"] = _("Choose at least one permission.")
+        if days not in TOKEN_DAYS:
+            errors["days"] = _("Choose how long the token is valid.")
+        if not errors:
+            token, secret = issue_token(db, user, name, scopes, days)  # type: ignore[arg-type]
+            record_event(db, actor=actor, action="token.created", target_type="token", target_id=token.id,
+                         after={"name": token.name, "scopes": token.scopes, "expires_at": token.expires_at.isoformat()})
+            db.commit()
+            status = 201
+        else:
+            status = 422
+    rows = list(db.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())))  # type: ignore[union-attr]
+    return render_template("portal/tokens.html", tokens=rows, errors=errors, values=request.form, secret=secret,
+                           scopes=TOKEN_SCOPES, day_choices=TOKEN_DAYS, now=_now()), status
+
+
+def _now() -> Any:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC)
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+@signed_in(*MAKER)
+def revoke_token(actor: Actor, token_id: int) -> Any:
+    from registry.models import ApiToken
+
+    db = get_session()
+    token = db.get(ApiToken, token_id)
+    if token is None or token.user_id != actor.user.id:  # type: ignore[union-attr]
+        raise services.NotFound(f"no token {token_id}")
+    if token.revoked_at is None:
+        token.revoked_at = _now()
+        record_event(db, actor=actor, action="token.revoked", target_type="token", target_id=token.id)
+        db.commit()
+    flash(_("The token %(name)s is revoked; requests with it are refused from now on.", name=token.name))
+    return redirect(url_for("web_portal.tokens"), 303)
+
+
+IMPORT_TYPES = {".csv": "text/csv", ".jsonl": "application/x-ndjson", ".ndjson": "application/x-ndjson"}
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@signed_in(*MAKER)
+def import_products(actor: Actor) -> Any:
+    """Bulk import of draft products from CSV or JSON Lines, with the API's per-row report: a check only, all
+    or nothing, or the valid rows only."""
+    from registry.importing import CSV_COLUMNS
+    from registry.importing import import_products as run_import
+
+    db = get_session()
+    errors: dict[str, str] = {}
+    report = None
+    mode = request.form.get("mode", "all-or-nothing")
+    if request.method == "POST":
+        upload = request.files.get("file")
+        name = (upload.filename or "").lower() if upload is not None else ""
+        media_type = next((t for suffix, t in IMPORT_TYPES.items() if name.endswith(suffix)), None)
+        try:
+            if upload is None or not name:
+                raise services.ValidationFailed.field("file", _("Choose a CSV or JSON Lines file."))
+            if media_type is None:
+                raise services.ValidationFailed.field("file", _("The file must end in .csv, .jsonl or .ndjson."))
+            if mode not in ("all-or-nothing", "valid-only", "check"):
+                mode = "all-or-nothing"
+            report = run_import(db, actor, upload.stream.read(), media_type,
+                                mode="all-or-nothing" if mode == "check" else mode,
+                                max_rows=current_app.config["MAX_IMPORT_ROWS"], dry_run=mode == "check")
+        except RegistryError as exc:
+            db.rollback()
+            errors = domain_errors(exc)
+        else:
+            db.commit()
+    status = 422 if errors or (report and report["invalid"] and not report["created"]) else 200
+    return render_template("portal/import.html", errors=errors, report=report, mode=mode,
+                           columns=CSV_COLUMNS), status
+
+
+@bp.get("/notices")
+@signed_in(*MAKER)
+def notices(actor: Actor) -> Any:
+    """The company's decisions and reminders, newest first, as they were also mailed to it."""
+    from web.helpers import current_lang
+    from web.notices import notice_text
+
+    db = get_session()
+    rows = list(db.scalars(select(Notice).where(Notice.manufacturer_id == actor.user.manufacturer_id)  # type: ignore[union-attr]
+                           .order_by(Notice.id.desc()).limit(200)))
+    lang = current_lang()
+    items = [(n, *notice_text(n.kind, n.params, lang)) for n in rows]
+    return render_template("portal/notices.html", items=items, unread=sum(1 for n in rows if n.read_at is None))
+
+
+@bp.post("/notices/read")
+@signed_in(*MAKER)
+def read_notices(actor: Actor) -> Any:
+    from datetime import UTC, datetime
+
+    from sqlalchemy import update
+
+    db = get_session()
+    db.execute(update(Notice).where(Notice.manufacturer_id == actor.user.manufacturer_id,  # type: ignore[union-attr]
+                                    Notice.read_at.is_(None)).values(read_at=datetime.now(UTC)))
+    db.commit()
+    return redirect(url_for("web_portal.notices"), 303)
 
 
 # ---------------------------------------------------------------- serial batches (signing + labels)

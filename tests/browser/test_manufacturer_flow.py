@@ -138,3 +138,46 @@ def test_the_print_check_fits_a_phone_and_passes_axe(site: Any, page_factory: An
     screenshot(page, "portal-label-check-bn-360")
     violations = run_axe(page)
     assert not violations, describe({"label-check": violations})  # type: ignore[dict-item]
+
+
+NEW_PORTAL_PAGES = {"notices": "/portal/notices", "tokens": "/portal/tokens", "import": "/portal/import",
+                    "analytics": "/portal/analytics", "reports": "/portal/reports", "profile": "/portal/profile"}
+
+
+def test_the_portal_tools_fit_a_phone_and_pass_axe(site: Any, page_factory: Any) -> None:
+    """Notices, API tokens (with a new token's secret shown), import (with a per-row report), analytics charts,
+    reports with their status forms and the company documents fit 360 px with no serious axe finding."""
+    need(AXE.exists(), "axe-core is missing: run npm ci (package.json pins it)")
+    page = page_factory(lang="bn-BD", width="phone", bypass_csp=True)
+    sign_in(page, site.maker_email, PASSWORD)
+    page.wait_for_url("**/portal/")
+    found: dict[str, Any] = {}
+    for name, path in NEW_PORTAL_PAGES.items():
+        page.goto(path)
+        if name == "tokens":
+            page.fill("#f-name", "ERP")
+            page.click("form[action$='/portal/tokens'] button[type=submit]")
+            page.wait_for_selector("#new-token")
+        elif name == "import":
+            page.set_input_files("#f-file", files=[{"name": "p.csv", "mimeType": "text/csv",
+                                                     "buffer": b"name_en,gtin\nX,123\n"}])
+            page.check("input[value=check]")
+            page.click("form.stack button[type=submit]")
+            page.wait_for_selector("#report")
+        elif name == "analytics":
+            assert page.locator("svg.chart").count() == 3
+        wide = page.evaluate("""[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 361).map(e => e.tagName + '.' + e.className + '#' + e.id + ':' + Math.round(e.getBoundingClientRect().right)).slice(0, 15)""")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360, f"{name} scrolls sideways {wide}"
+        screenshot(page, f"portal-{name}-bn-360")
+        violations = run_axe(page)
+        if violations:
+            found[name] = violations
+    reviewer = page_factory(lang="bn-BD", width="phone", bypass_csp=True)
+    sign_in(reviewer, site.reviewer_email)
+    reviewer.wait_for_url("**/console/")
+    reviewer.goto("/console/reports")
+    assert reviewer.evaluate("document.documentElement.scrollWidth") <= 360, "console reports scroll sideways"
+    screenshot(reviewer, "console-reports-bn-360")
+    if violations := run_axe(reviewer):
+        found["console-reports"] = violations
+    assert not found, describe(found)
