@@ -29,7 +29,7 @@ def batch_db(tmp_path: Path, database_url: str, _app: Any) -> Iterator[tuple[str
 
     for url in committed_database(tmp_path, database_url):
         app = create_app(app_settings(tmp_path, url))
-        upgrade_database(app.extensions["registry.db"].engine)
+        upgrade_database(app.extensions["registry.db"])  # as the owner role, then grants (PostgreSQL)
         with app.app_context():
             app.extensions["signing"].ready()
             session = app.extensions["registry.db"].session()
