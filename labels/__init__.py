@@ -7,17 +7,41 @@ write_zip / iter_csv (bulk), write_labels (any format), and init_app(app) which 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from labels.errors import LabelDataError, LabelError, UnknownLayoutError
-from labels.pdf import iter_pdf_parts, write_pdf_sheet
-from labels.qr import QRMatrix, encode_matrix
-from labels.render import render_label_svg, render_mark_svg, render_png, render_svg
 from labels.schemas import LAYOUTS, LabelText, Layout, get_layout, make_a4_layout
 from labels.services import FORMATS, items_from_batch, items_from_urls, iter_csv, write_labels, write_zip
 
+# The renderers (fpdf with fontTools and HarfBuzz, Pillow, qrcode) load on first use: importing them cost
+# every web worker and every `flask` command about 0.4 s and tens of MB that a request almost never needs.
+_LAZY = {
+    "iter_pdf_parts": "labels.pdf",
+    "write_pdf_sheet": "labels.pdf",
+    "QRMatrix": "labels.qr",
+    "encode_matrix": "labels.qr",
+    "render_label_svg": "labels.render",
+    "render_mark_svg": "labels.render",
+    "render_png": "labels.render",
+    "render_svg": "labels.render",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'labels' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)
+
+
 if TYPE_CHECKING:
     from flask import Flask
+
+    from labels.pdf import iter_pdf_parts, write_pdf_sheet
+    from labels.qr import QRMatrix, encode_matrix
+    from labels.render import render_label_svg, render_mark_svg, render_png, render_svg
 
 __all__ = [
     "FORMATS",

@@ -10,8 +10,7 @@ import click
 from flask.cli import AppGroup
 
 from labels.errors import LabelError
-from labels.pdf import LabelItem
-from labels.schemas import LAYOUTS, get_layout
+from labels.schemas import LAYOUTS, LabelItem, get_layout
 from labels.services import EXTENSIONS, FORMATS, items_from_urls, write_labels
 
 labels_cli = AppGroup(

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from labels.errors import LabelJobNotFoundError, LabelJobNotReadyError
-from labels.pdf import LabelItem
+from labels.schemas import LabelItem
 from labels.services import EXTENSIONS, MEDIA_TYPES, write_labels
 
 log = logging.getLogger("registry.labels")

@@ -21,7 +21,7 @@ from fpdf.enums import PDFResourceType
 
 from labels.qr import QUIET_ZONE, QRMatrix, encode_matrix
 from labels.render import MADE_IN_BN, MADE_IN_EN, SCAN_TO_VERIFY_BN, SCAN_TO_VERIFY_EN
-from labels.schemas import LabelText, Layout
+from labels.schemas import LabelItem, LabelText, Layout, Progress
 
 FONT_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
 FONTS = {
@@ -40,9 +40,6 @@ ACTUAL_TEXT = True
 _GREEN = "0 0.416 0.306 rg"  # #006a4e
 _RED = "0.957 0.165 0.255 rg"  # #f42a41
 _BEZIER = 0.5523  # circle from four cubic Bezier arcs
-
-Progress = Callable[[int], None]
-LabelItem = tuple[str, LabelText]
 
 
 def _circle_ops(cx: float, cy: float, r: float) -> str:

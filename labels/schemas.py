@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from labels.errors import LabelDataError, UnknownLayoutError
@@ -129,3 +130,8 @@ def get_layout(name: str) -> Layout:
     raise UnknownLayoutError(
         f"unknown layout {name!r}", [{"field": "layout", "reason": f"one of {', '.join(LAYOUTS)} or a4-CxR"}]
     )
+
+
+# What the label writers take, here (not in labels.pdf) so that naming them imports no renderer.
+Progress = Callable[[int], None]
+LabelItem = tuple[str, LabelText]

@@ -15,10 +15,7 @@ from collections.abc import Iterable, Iterator
 from typing import BinaryIO
 
 from labels.errors import LabelDataError, UnknownLayoutError
-from labels.pdf import LabelItem, Progress, write_pdf_sheet
-from labels.qr import encode_matrix
-from labels.render import render_png, render_svg
-from labels.schemas import LabelText, Layout, get_layout
+from labels.schemas import LabelItem, LabelText, Layout, Progress, get_layout
 
 FORMATS = ("pdf", "zip-svg", "zip-png", "csv", "svg", "png")
 MEDIA_TYPES = {
@@ -63,6 +60,9 @@ def write_zip(
         raise UnknownLayoutError(
             f"ZIP entries are svg or png, not {fmt!r}", [{"field": "format", "reason": fmt}]
         )
+    from labels.qr import encode_matrix
+    from labels.render import render_png, render_svg
+
     count = 0
     with (
         tempfile.SpooledTemporaryFile(max_size=4 << 20, mode="w+", newline="", encoding="utf-8") as manifest,
@@ -138,6 +138,9 @@ def write_labels(
             f"unknown format {fmt!r}", [{"field": "format", "reason": f"one of {FORMATS}"}]
         )
     if fmt == "pdf":
+        # the renderers load on first use: a web worker rarely needs them
+        from labels.pdf import write_pdf_sheet
+
         chosen = get_layout(layout) if isinstance(layout, str) else layout
         return write_pdf_sheet(labels_iter, out, chosen, progress, workers)
     if fmt in ("zip-svg", "zip-png"):
@@ -162,6 +165,8 @@ def write_labels(
             [{"field": "format", "reason": f"{fmt} is a single QR code"}],
         )
     url, _ = items[0]
+    from labels.render import render_png, render_svg
+
     out.write(render_svg(url).encode("utf-8") if fmt == "svg" else render_png(url))
     _tick(progress)
     return 1

@@ -19,8 +19,7 @@ from flask import Blueprint, Flask, Response, current_app, request, send_file
 
 from labels.errors import BatchNotPrintableError, LabelDataError, LabelSourceNotFoundError
 from labels.jobs import LabelJobs
-from labels.pdf import LabelItem
-from labels.schemas import get_layout
+from labels.schemas import LabelItem, get_layout
 from labels.services import (
     FORMATS,
     MEDIA_TYPES,

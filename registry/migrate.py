@@ -11,19 +11,22 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, make_url, pool, text
 
 if TYPE_CHECKING:
+    from alembic.config import Config
+
     from registry.db import Database
+
+# Alembic (and Mako under it) is imported where a function needs it: a web worker or a `flask` command that
+# does not migrate never loads it.
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def alembic_config(url: str) -> Config:
+    from alembic.config import Config
+
     cfg = Config(str(ROOT / "alembic.ini"))
     cfg.set_main_option("script_location", str(ROOT / "migrations"))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -55,6 +58,8 @@ def upgrade_database(target: Engine | Database, revision: str = "heads") -> None
 
 
 def _upgrade(engine: Engine, revision: str, *, app_role: str | None) -> None:
+    from alembic import command
+
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as connection:
         cfg.attributes["connection"] = connection
@@ -97,10 +102,14 @@ def schema_version(bind: Engine | Connection) -> str | None:
     if isinstance(bind, Engine):
         with bind.connect() as connection:
             return schema_version(connection)
+    from alembic.runtime.migration import MigrationContext
+
     heads = MigrationContext.configure(bind).get_current_heads()
     return ",".join(sorted(heads)) if heads else None
 
 
 def latest_version() -> str:
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory.from_config(alembic_config("sqlite://"))
     return ",".join(sorted(script.get_heads()))

@@ -9,9 +9,10 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from blinker import Namespace
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, insert, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from registry import notices
 from registry.audit import enqueue_search_update, record_event
@@ -648,10 +649,17 @@ def create_product(
         m = session.merge(checked[0], load=False)
         certs = [session.merge(c, load=False) for c in checked[1]]
     fields = data.model_dump(exclude={"certificate_ids"})
-    p = Product(manufacturer=m, status=ProductStatus.DRAFT, **fields)
-    p.certificates = certs
-    session.add(p)
-    session.flush()
+    # One INSERT … RETURNING through the ORM: the product comes back persistent and fully loaded (defaults
+    # included) without a unit-of-work flush, which was a quarter of a creation request's CPU.
+    p = session.scalars(
+        insert(Product).returning(Product),
+        [{**fields, "manufacturer_id": m.id, "status": ProductStatus.DRAFT}],
+    ).one()
+    set_committed_value(p, "manufacturer", m)
+    set_committed_value(p, "certificates", [])
+    if certs:
+        p.certificates = certs
+        session.flush()  # the link rows
     record_event(
         session,
         actor=actor,
