@@ -247,7 +247,7 @@ def main() -> int:
     data: dict[str, Any] = {
         "configuration": "gunicorn --preload, 2 sync workers, access log to a file; rate limits on, keyed per "
         "client; a random X-Forwarded-For per request, REGISTRY_TRUSTED_PROXY_HOPS=1; SQLite",
-        "reference_dir": str(ref_dir),
+        "reference_dir": os.path.relpath(ref_dir, ROOT),  # relative to the repo: ../shared/reference
         "load_average_at_start": list(os.getloadavg()),
         "rounds": args.rounds,
         "duration_s": args.duration,
