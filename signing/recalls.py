@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry import notices
+from registry.audit import record_event
 from registry.models import Product, ProductStatus
 from registry.validators import check_line, check_text
 from signing.errors import SigningError
@@ -28,6 +29,7 @@ __all__ = [
     "RecallNotice",
     "RecallText",
     "WideRecalls",
+    "audit_recall",
     "find_unit_recall",
     "load_wide_recalls",
     "recall_batch",
@@ -265,3 +267,22 @@ def recall_to_dict(row: Recall) -> dict[str, Any]:
         "serial": row.serial,
         **RecallNotice.of(row).to_json(),
     }
+
+
+def audit_recall(session: Session, actor: Any, row: Recall) -> None:
+    """The audit event of a recall (``unit.recalled``, ``batch.recalled`` or ``product.recalled``), in the
+    caller's transaction: the same for the API and the portal."""
+    target_id = {
+        "product": str(row.product_id),
+        "batch": str(row.batch_id),
+        "unit": f"{row.gtin}/{row.serial}",
+    }[row.scope]
+    record_event(
+        session,
+        actor=actor,
+        action=f"{row.scope}.recalled",
+        target_type=row.scope,
+        target_id=target_id,
+        after=recall_to_dict(row),
+        reason=row.reason_en,
+    )

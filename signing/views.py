@@ -492,17 +492,9 @@ RECALL_BODY: dict[str, Any] = {
 }
 
 
-def announce_recall(session: Session, actor: Actor, row: Recall, target_type: str, target_id: str) -> Any:
+def announce_recall(session: Session, actor: Actor, row: Recall) -> Any:
     """Audit the recall, republish the status list, commit, and answer it (201)."""
-    record_event(
-        session,
-        actor=actor,
-        action=f"{row.scope}.recalled",
-        target_type=target_type,
-        target_id=target_id,
-        after=recalls.recall_to_dict(row) | {"recalled_at": row.recalled_at.isoformat()},
-        reason=row.reason_en,
-    )
+    recalls.audit_recall(session, actor, row)
     ext = extension()
     services.publish_status_list(session, ext.signer(session), ext.settings, now=now())
     session.commit()
@@ -547,7 +539,7 @@ def recall_unit() -> Any:
     if batch is None:
         raise NotFound("no batch of this product issued that serial")
     row = recalls.recall_unit(session, batch, serial, text, now=now(), user_id=user.id)
-    return announce_recall(session, actor, row, "unit", f"{product.gtin}/{serial}")
+    return announce_recall(session, actor, row)
 
 
 @api.describe(
@@ -568,7 +560,7 @@ def recall_batch(batch_id: int) -> Any:
     batch = load_batch(session, actor, batch_id)
     text = recalls.RecallText.from_json(json_body())
     row = recalls.recall_batch(session, batch, text, now=now(), user_id=user.id)
-    return announce_recall(session, actor, row, "batch", str(batch.id))
+    return announce_recall(session, actor, row)
 
 
 @api.describe(
@@ -591,7 +583,7 @@ def recall_product(product_id: int) -> Any:
         raise NotFound(f"no product {product_id}")
     text = recalls.RecallText.from_json(json_body())
     row = recalls.recall_product(session, product, text, now=now(), user_id=user.id)
-    return announce_recall(session, actor, row, "product", str(product.id))
+    return announce_recall(session, actor, row)
 
 
 @api.describe(

@@ -706,10 +706,7 @@ def recall(actor: Actor, product_id: int) -> Any:
             row = recalls.recall_unit(db, found, label.serial, text, now=now, user_id=actor.user.id)  # type: ignore[union-attr]
         else:
             raise recalls.RecallError(_("Choose what to recall."), field="scope")
-        record_event(db, actor=actor, action=f"{row.scope}.recalled", target_type=row.scope,
-                     target_id=str(row.batch_id if row.scope == "batch" else p.id if row.scope == "product"
-                                   else f"{p.gtin}/{row.serial}"),
-                     after=recalls.recall_to_dict(row), reason=row.reason_en)
+        recalls.audit_recall(db, actor, row)
         publish_status_list(db, _signer(), current_app.extensions["signing"].settings, now=now)
     except (RegistryError, SigningError) as exc:
         db.rollback()
