@@ -6,16 +6,19 @@ Nothing happens at import time. ``flask --app app run`` or ``gunicorn 'app:creat
 from __future__ import annotations
 
 import logging
+import math
 import secrets
 import time
 from typing import Any
 
-from flask import Flask, g, jsonify, request
+from flask import Flask, g, jsonify, make_response, request
 from flask.sessions import SecureCookieSessionInterface
+from flask_babel import gettext
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import load_settings
+from core import ratelimit
 from registry.limits import DatabaseIdConverter, check_json_body
 
 log = logging.getLogger("registry")
@@ -44,6 +47,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     import registry
 
+    ratelimit.init_app(app)
     registry.init_app(app)
     for package in WIRED_PACKAGES:
         _init_optional(app, package)
@@ -276,6 +280,11 @@ def _register_error_handlers(app: Flask) -> None:
         status = getattr(exc, "status_code", None)
         title = getattr(exc, "title", None)
         if isinstance(status, int) and isinstance(title, str):
+            retry = getattr(exc, "retry_after", None)
+            if status == 429 and _wants_html() and "babel" in app.extensions:  # a rate limit, on a page
+                resp = _too_many_page(app)
+                resp.headers["Retry-After"] = str(math.ceil(retry or 1))
+                return resp
             extra = getattr(exc, "extra", None) or {}
             resp = problem_response(
                 status,
@@ -285,9 +294,8 @@ def _register_error_handlers(app: Flask) -> None:
                 errors=list(getattr(exc, "errors", []) or []),
                 extra=extra,
             )
-            retry = getattr(exc, "retry_after", None)
             if retry:
-                resp.headers["Retry-After"] = str(int(retry))
+                resp.headers["Retry-After"] = str(math.ceil(retry))
             return resp
         log.exception("unhandled error, request_id=%s", g.get("request_id"))
         return problem_response(
@@ -296,6 +304,14 @@ def _register_error_handlers(app: Flask) -> None:
             f"something went wrong on our side; quote request id {g.get('request_id')}",
             slug="internal",
         )
+
+
+def _too_many_page(app: Flask) -> Any:
+    """The bilingual page of a rate-limit refusal (the words are the web package's, translated there)."""
+    page, status = _html_error(
+        app, 429, gettext("Too many attempts"), gettext("Please wait a few minutes and try again.")
+    )
+    return make_response(page, status)
 
 
 def _html_error(app: Flask, status: int, title: str, detail: str) -> Any:

@@ -81,7 +81,9 @@ class Settings:
     LABELS_JOB_TTL_SECONDS: int = 86400
     LABELS_JOB_DIR: str = ""  # empty: INSTANCE_PATH/label-jobs
     # web pages
-    WEB_LOGIN_RATE_LIMIT: str = "10/300"  # sign-in attempts per seconds, per client IP, on every sign-in path
+    # sign-in attempts per client address on every sign-in path; also reset mails and report forms (each its own
+    # count). Every limit is written in limits' syntax: 300/minute, 10/hour, 10/5 minutes (core.ratelimit)
+    WEB_LOGIN_RATE_LIMIT: str = "10/5 minutes"
     # sessions and sign-in (docs/operations.md, "Sessions and sign-in"): the console (reviewers, admins) is
     # stricter than the portal (manufacturers)
     SESSION_CONSOLE_IDLE_MINUTES: int = 15

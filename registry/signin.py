@@ -15,15 +15,14 @@ through :func:`sign_in`, which applies three limits:
    (OWASP's "device cookies"), so an attack on the account does not lock its owner out either.
 
 Unknown, wrong, disabled and waiting accounts get one and the same answer, and each costs one argon2
-verification. Limits 1 and 2 count in this process's memory (each gunicorn worker on its own); limit 3 is
-kept on the user row, shared by every worker.
+verification. Limits 1 and 2 are counted by the one rate limiter (``core.ratelimit``: limits ``signin`` and
+``signin-pair``; shared by every worker and host when ``RATELIMIT_STORAGE_URL`` names Redis); limit 3 is kept
+on the user row.
 """
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import deque
+import hashlib
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -31,6 +30,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.ratelimit import limit_item, rate_limiter
 from registry.auth import check_password, hash_password, needs_rehash
 from registry.errors import NotAuthenticated, TooManyRequests
 from registry.models import User
@@ -42,80 +42,11 @@ DEVICE_SALT = "registry.signin-device"
 DEVICE_DAYS = 180
 
 
-class SlidingWindowLimiter:
-    """At most ``limit`` hits per ``window`` seconds per key."""
-
-    def __init__(self, limit: int, window: float, clock: Any = time.monotonic) -> None:
-        self.limit = limit
-        self.window = window
-        self.clock = clock
-        self._hits: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def _live(self, key: str, now: float) -> deque[float]:
-        hits = self._hits.setdefault(key, deque())
-        while hits and hits[0] <= now - self.window:
-            hits.popleft()
-        return hits
-
-    def hit(self, key: str) -> float | None:
-        """Count a hit; return ``None`` if allowed, else the seconds until the next hit is allowed."""
-        now = self.clock()
-        with self._lock:
-            hits = self._live(key, now)
-            if len(hits) >= self.limit:
-                return max(1.0, hits[0] + self.window - now)
-            hits.append(now)
-            if len(self._hits) > 50_000:  # bound memory: forget idle clients
-                for k in [k for k, v in self._hits.items() if not v or v[-1] <= now - self.window]:
-                    del self._hits[k]
-            return None
-
-    def is_full(self, key: str) -> bool:
-        """Whether ``key`` has used up its hits (without counting one)."""
-        with self._lock:
-            return len(self._live(key, self.clock())) >= self.limit
-
-    def forget(self, key: str) -> None:
-        with self._lock:
-            self._hits.pop(key, None)
-
-    def forget_matching(self, suffix: str) -> None:
-        with self._lock:
-            for k in [k for k in self._hits if k.endswith(suffix)]:
-                del self._hits[k]
-
-    def reset(self) -> None:
-        with self._lock:
-            self._hits.clear()
-
-
-def parse_rate(text: str) -> tuple[int, float]:
-    count, _, seconds = str(text).partition("/")
-    return int(count), float(seconds or 60)
-
-
-class SignInGuard:
-    """The in-memory limits 1 and 2 of one application."""
-
-    def __init__(self, config: Any) -> None:
-        limit, window = parse_rate(config["WEB_LOGIN_RATE_LIMIT"])
-        self.addresses = SlidingWindowLimiter(limit, window)
-        self.pairs = SlidingWindowLimiter(config["SIGNIN_PAIR_FAILURES"], config["SIGNIN_PAIR_LOCK_MINUTES"] * 60)
-
-    def reset(self) -> None:
-        self.addresses.reset()
-        self.pairs.reset()
-
-
-def _guard() -> SignInGuard:
-    """The application's guard, made on first use (tests call its ``reset``)."""
-    from flask import current_app
-
-    guard = current_app.extensions.get("registry.signin")
-    if guard is None:
-        guard = current_app.extensions["registry.signin"] = SignInGuard(current_app.config)
-    return guard  # type: ignore[no-any-return]
+def _pair_key(address: str, email: str, user: User | None) -> tuple[str, str, str]:
+    """Limit 2's key: the address, the account, and a digest of the account's password hash, so that a
+    new password (``clear_failures``) starts every address's count on the account again."""
+    generation = hashlib.sha256((user.password_hash or "").encode()).hexdigest()[:16] if user is not None else "-"
+    return address, email, generation
 
 
 def _now() -> datetime:
@@ -158,17 +89,17 @@ def sign_in(db: Session, email: str, password: str, *, address: str, device: str
     from flask import current_app
 
     config = current_app.config
-    guard = _guard()
-    retry = guard.addresses.hit(address)
+    limiter = rate_limiter()
+    retry = limiter.hit("signin", limit_item(config, "signin"), address)
     if retry:
         exc = TooManyRequests("too many sign-in attempts from your address: wait a few minutes")
         exc.retry_after = retry  # type: ignore[attr-defined]
         raise exc
     key = email.strip().lower()[:254]
     user = db.scalar(select(User).where(User.email == key)) if key else None
-    pair = f"{address}|{key}"
+    pair, pair_limit = _pair_key(address, key, user), limit_item(config, "signin-pair")
     now = _now()
-    waiting = guard.pairs.is_full(pair) or (
+    waiting = limiter.is_full("signin-pair", pair_limit, *pair) or (
         user is not None
         and user.locked_until is not None
         and user.locked_until > now
@@ -177,12 +108,12 @@ def sign_in(db: Session, email: str, password: str, *, address: str, device: str
     correct = check_password(user, password)  # always: a waiting or unknown account costs the same time
     if waiting or not correct or user is None or not user.is_active:
         if not waiting:
-            guard.pairs.hit(pair)
+            limiter.hit("signin-pair", pair_limit, *pair)
             if user is not None:
                 _count_failure(user, now, config)
                 db.commit()
         raise NotAuthenticated(SIGN_IN_FAILED)
-    guard.pairs.forget(pair)
+    limiter.forget("signin-pair", pair_limit, *pair)
     if needs_rehash(user):
         user.password_hash = hash_password(password)
     return user
@@ -201,8 +132,8 @@ def _count_failure(user: User, now: datetime, config: Any) -> None:
 
 
 def clear_failures(user: User) -> None:
-    """After a password reset: the account's own and its address pairs' failure counts start again."""
+    """After a password reset: the account's own failure counts start again (and its address pairs', as
+    their key holds a digest of the password hash that changed)."""
     user.failed_logins = 0
     user.locked_until = None
     user.last_failed_login_at = None
-    _guard().pairs.forget_matching("|" + user.email)

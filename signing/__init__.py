@@ -99,16 +99,14 @@ def init_app(app: Any) -> None:
     from registry.services import licence_changed
     from signing.cli import signing_cli
     from signing.hooks import register_label_batches, sign_on_licence_change
-    from signing.ratelimits import build_rate_limiter
     from signing.scans import BufferedScanRecorder, build_scan_recorder
     from signing.services import SigningExtension, SigningSettings, configured_key_source
     from signing.views import bp
 
     settings = SigningSettings.from_config(app.config)
     configured_key_source(settings)  # production without SIGNING_KEY_PATH stops here
-    storage = str(app.config.get("RATELIMIT_STORAGE_URL", "") or "")
     database = app.extensions["registry.db"]
-    ext = SigningExtension(settings, build_rate_limiter(storage), lambda: database.session(write=True))
+    ext = SigningExtension(settings, lambda: database.session(write=True))
     ext.scans = build_scan_recorder(settings, database, settings.scan_flush_ms)
     if isinstance(ext.scans, BufferedScanRecorder):
         import atexit

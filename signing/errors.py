@@ -22,6 +22,17 @@ class SigningError(Exception):
         self.errors: list[dict[str, str]] = errors or []
 
 
+class RateLimited(SigningError):
+    """A client went over a public limit (``core.ratelimit``): 429 with Retry-After."""
+
+    status_code = 429
+    title = "Too many requests"
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail, errors=[{"field": "client", "reason": "rate limit exceeded"}])
+        self.retry_after = retry_after
+
+
 class InvalidGTIN(SigningError, ValueError):
     """A GTIN is malformed or its check digit is wrong."""
 

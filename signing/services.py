@@ -1562,18 +1562,13 @@ class KeyringCache:
             self._value = None
 
 
-DEFAULT_LIMITS = {"verify": "300/minute", "report": "10/hour"}
-
-
 class SigningExtension:
     """What ``init_app`` keeps in ``app.extensions["signing"]``: settings, the signer, caches, rate limits."""
 
     def __init__(
-        self, settings: SigningSettings, rate_limiter: Any, open_session: Callable[[], Session]
+        self, settings: SigningSettings, open_session: Callable[[], Session]
     ) -> None:
         self.settings = settings
-        self.rate_limiter = rate_limiter
-        self.default_limits = dict(DEFAULT_LIMITS)
         self._open_session = open_session
         # tests roll every transaction back, so nothing read from the database may outlive a request there
         self._keyrings = KeyringCache(0.0 if settings.env == "testing" else 5.0)

@@ -3,6 +3,7 @@ the status list.  Thin: parsing, access checks and responses; the work is in ``s
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -13,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from core.ratelimit import hit_limit, limit_item
 from registry.audit import record_event
 from registry.auth import Actor, current_actor
 from registry.db import get_db, get_session
@@ -22,10 +24,9 @@ from registry.openapi import PUBLIC, api
 from registry.services import get_product
 from registry.validators import read_text_field
 from signing import recalls, services
-from signing.errors import KeySourceError, LabelURLError
+from signing.errors import KeySourceError, LabelURLError, RateLimited
 from signing.labels import parse_label_url
 from signing.models import ConsumerReport, Recall, SerialBatch, SignedRecordRow, Unit
-from signing.ratelimits import parse_limit
 from signing.services import SigningExtension
 
 bp = Blueprint(
@@ -68,11 +69,13 @@ def client_id() -> str:
 
 
 def limit(bucket: str) -> None:
-    setting = current_app.config.get(
-        f"SIGNING_RATELIMIT_{bucket.upper()}", extension().default_limits[bucket]
-    )
-    if setting:
-        extension().rate_limiter.hit(bucket, client_id(), parse_limit(str(setting)))
+    """Count this request on the public limit ``bucket`` (verify, report) of its client (core.ratelimit)."""
+    retry = hit_limit(bucket, client_id())
+    if retry is not None:
+        raise RateLimited(
+            f"more than {limit_item(current_app.config, bucket)} from this client; try again later",
+            retry_after=math.ceil(retry),
+        )
 
 
 def wants_json() -> bool:

@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.exc import ProgrammingError
 
+from core.ratelimit import rate_limiter
 from registry.migrate import upgrade_database
 
 TEST_DB_URL = os.environ.get("REGISTRY_TEST_DATABASE_URL", "")
@@ -143,14 +144,10 @@ def _app(instance_path: Path, database_url: str) -> Iterator[Any]:
 def app(_app: Any) -> Iterator[Any]:
     """The application, with every database session inside one rolled-back transaction."""
     db = _app.extensions["registry.db"]
-    signing = _app.extensions.get("signing")
-    if signing is not None:  # each test starts with empty rate-limit buckets, like a new client
-        signing.rate_limiter = type(signing.rate_limiter)()
+    rate_limiter(_app).reset()  # each test starts with empty rate-limit buckets, like a new client
     connection = db.engine.connect()
     outer = connection.begin()
     db.bind_to(connection)
-    if "registry.signin" in _app.extensions:
-        _app.extensions["registry.signin"].reset()  # sign-in limits count per test
     try:
         with _app.app_context():
             yield _app

@@ -3,6 +3,7 @@ form-error handling."""
 
 from __future__ import annotations
 
+import math
 import re
 import weakref
 from collections.abc import Callable
@@ -12,6 +13,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app, render_template, request
 from flask_babel import get_locale, get_translations
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from jinja2 import BaseLoader, Environment, Template, pass_context
 from jinja2.runtime import Context
@@ -225,6 +227,12 @@ def safe_next(target: str | None, default: str = "/") -> str:
 
 def render_error(status: int, title: str, detail: str) -> Any:
     return render_template("error.html", status=status, title=title, detail=detail), status
+
+
+def too_many_attempts(retry_after: float) -> Any:
+    """The bilingual 429 page of a rate limit (core.ratelimit), with Retry-After."""
+    page, status = render_error(429, _("Too many attempts"), _("Please wait a few minutes and try again."))
+    return page, status, {"Retry-After": str(math.ceil(retry_after))}
 
 
 def pydantic_errors(exc: Any) -> dict[str, str]:

@@ -3,6 +3,7 @@ sign-in, sign-out and password reset for staff."""
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -14,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app import problem_response
+from core.ratelimit import hit_limit
 from registry import services
 from registry.auth import ANONYMOUS, end_session, start_session
 from registry.data.districts import DISTRICTS
@@ -25,8 +27,14 @@ from registry.openapi import api
 from registry.signin import DEVICE_COOKIE, remember_device, sign_in
 from signing import LabelURLError, parse_label_url
 from web import accounts, catalogue_labels
-from web.helpers import client_address, page_arg, register_error_pages, render_error, safe_next
-from web.ratelimit import check_login_rate
+from web.helpers import (
+    client_address,
+    page_arg,
+    register_error_pages,
+    render_error,
+    safe_next,
+    too_many_attempts,
+)
 
 bp = Blueprint("web_public", __name__)
 register_error_pages(bp)
@@ -259,9 +267,9 @@ def report() -> Any:
     values = {k: form.get(k, "").strip() for k in ("url", "gtin", "serial", "district", "where", "details", "contact")}
     errors: dict[str, str] = {}
     if request.method == "POST":
-        retry = check_login_rate("report:" + client_address())
+        retry = hit_limit("report-form", client_address())
         if retry:
-            return render_error(429, _("Too many attempts"), _("Please wait a few minutes and try again."))
+            return too_many_attempts(retry)
         photo = request.files.get("photo")
         try:
             reports.submit_report(values, photo)
@@ -287,9 +295,10 @@ def login() -> Any:
         try:
             user = sign_in(db, request.form.get("email", ""), request.form.get("password", ""),
                            address=client_address(), device=request.cookies.get(DEVICE_COOKIE))
-        except TooManyRequests:
-            return render_template("public/login.html", error=_("Too many sign-in attempts from your network. "
-                                   "Please wait a few minutes and try again."), next=next_url), 429
+        except TooManyRequests as exc:
+            page = render_template("public/login.html", error=_("Too many sign-in attempts from your network. "
+                                   "Please wait a few minutes and try again."), next=next_url)
+            return page, 429, {"Retry-After": str(math.ceil(exc.retry_after))}
         except NotAuthenticated:
             # one answer for an unknown address, a wrong password, a disabled account and one that must wait
             error = _("Wrong email address or password. After repeated failures, wait a minute before trying "
@@ -314,9 +323,9 @@ def logout() -> Any:
 @bp.route("/password/forgot", methods=["GET", "POST"])
 def forgot_password() -> Any:
     if request.method == "POST":
-        retry = check_login_rate("reset:" + client_address())
+        retry = hit_limit("password-reset", client_address())
         if retry:
-            return render_error(429, _("Too many attempts"), _("Please wait a few minutes and try again."))
+            return too_many_attempts(retry)
         accounts.send_reset_link(get_session(), request.form.get("email", ""))
         # The same answer whether or not the address has an account.
         return render_template("public/forgot_sent.html")

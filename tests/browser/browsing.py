@@ -217,7 +217,7 @@ def start_site() -> Iterator[Site]:
     app = wire_pages(create_app({
         "ENV": "testing", "SECRET_KEY": "browser-test-secret-key-long-enough-0123456789", "INSTANCE_PATH": tmp,
         "DATABASE_URL": f"sqlite:///{tmp}/registry.sqlite3", "SEARCH_SYNC_THREAD": False, "PUBLIC_BASE_URL": base,
-        "WEB_LOGIN_RATE_LIMIT": "1000/60",
+        "WEB_LOGIN_RATE_LIMIT": "1000/minute",
     }))
     upgrade_database(app.extensions["registry.db"].engine)
     data = seed_site(app)

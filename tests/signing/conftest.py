@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from core.ratelimit import rate_limiter
 from signing import KeyRing, PublishedKey, Signer
 
 # RFC 8032 section 7.1 TEST 1 secret key (also RFC 8037 appendix A.1's "d")
@@ -72,7 +73,7 @@ def sapp(_signing_app: Any) -> Iterator[Any]:
     ext = _signing_app.extensions["signing"]
     ext.forget_keys()
     ext._ready = False
-    ext.rate_limiter = type(ext.rate_limiter)()
+    rate_limiter(_signing_app).reset()
     try:
         with _signing_app.app_context():
             yield _signing_app

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from signing import EncryptedPKCS8FileKeySource, KeySourceError, PKCS11KeySource, UnsafeDevelopmentKeySource
-from signing.ratelimits import MemoryRateLimiter, RateLimited, build_rate_limiter, parse_limit
 from signing.services import (
     CloneRules,
     ScanContext,
@@ -115,23 +114,6 @@ def test_one_client_is_one_device_whatever_browser_it_claims() -> None:
     assert hash_device("k", ScanContext("::ffff:203.0.113.9", "Phone")) in same
     assert hash_device("k", ScanContext("203.0.113.10", "Phone")) not in same
     assert hash_device("k", ScanContext("2001:db8:1:3::1", "Phone")) not in v6
-
-
-def test_rate_limits() -> None:
-    assert parse_limit("120/minute") == (120, 60)
-    assert parse_limit("10/hours") == (10, 3600)
-    with pytest.raises(Exception, match="120/minute"):
-        parse_limit("lots")
-    limiter = MemoryRateLimiter()
-    for _ in range(3):
-        limiter.hit("verify", "a", (3, 60))
-    with pytest.raises(RateLimited) as caught:
-        limiter.hit("verify", "a", (3, 60))
-    assert caught.value.status_code == 429 and caught.value.retry_after >= 1
-    limiter.hit("verify", "b", (3, 60))  # another client has its own window
-    assert isinstance(build_rate_limiter(""), MemoryRateLimiter)
-    with pytest.raises(Exception, match="unsupported"):
-        build_rate_limiter("memcached://x")
 
 
 def _replay(rules: CloneRules, scans: list[tuple[float, str, str | None]]) -> set[str]:

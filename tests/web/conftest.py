@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from core.ratelimit import rate_limiter
 from tests.conftest import app_settings
 from tests.web.pages import wire_pages
 
@@ -26,7 +27,7 @@ def _app(instance_path: Path, database_url: str) -> Iterator[Any]:
 
 @pytest.fixture(autouse=True)
 def _fresh_limits(app: Any) -> None:
-    app.extensions["web.login_limiter"].reset()
+    rate_limiter(app).reset()
 
 
 @pytest.fixture()

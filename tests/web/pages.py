@@ -43,7 +43,7 @@ def wire_pages(app: Any) -> Any:
         except ModuleNotFoundError:
             continue
         init = getattr(module, "init_app", None)
-        marker = {"search": "search", "web": "web.login_limiter"}.get(name)
+        marker = {"search": "search", "web": "babel"}.get(name)
         if init is not None and (marker is None or marker not in app.extensions):
             init(app)
     return app
