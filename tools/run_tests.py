@@ -1,9 +1,12 @@
 """What ``make test`` runs: the whole suite twice, against the embedded defaults and against real servers.
 
+    both:   Redis (REGISTRY_TEST_REDIS_URL; database 0 for pass 1, 1 for pass 2), the shared rate-limit store
     pass 1: SQLite, with a real OpenSearch node (REGISTRY_TEST_OPENSEARCH_URL), when cluster tests
             exist or REGISTRY_TEST_CLUSTER=1 a 3-node cluster (REGISTRY_TEST_OPENSEARCH_CLUSTER_URLS), and
             an Elasticsearch 9 node (REGISTRY_TEST_ELASTICSEARCH_URL, tools/es_service.py); the proxy
-            tests (tests/proxy/) start their own nginx (start_nginx) and gunicorn on a seeded SQLite file
+            tests (tests/proxy/) start their own nginx (start_nginx) and gunicorn on a seeded SQLite file;
+            the two-host tests (tests/hosts/) start their own PostgreSQL, Redis, two gunicorns and nginx
+            with deploy/nginx/mib-registry.conf, and use the OpenSearch node
     pass 2: PostgreSQL 15 (REGISTRY_TEST_DATABASE_URL, the application's role; migrations run as the owner
             role of REGISTRY_TEST_DATABASE_OWNER_URL), `-m "not browser and not opensearch and not proxy"`,
             run *beside* pass 1 (one core each; its output is printed whole when it ends)
@@ -40,9 +43,11 @@ SERVICE_VARIABLES = (
     "REGISTRY_TEST_OPENSEARCH_CLUSTER_URLS",
     "REGISTRY_TEST_OPENSEARCH_CLUSTER_STATE",
     "REGISTRY_TEST_ELASTICSEARCH_URL",
+    "REGISTRY_TEST_REDIS_URL",
 )
 CLUSTER_MARKER = "opensearch_cluster"
 PROXY_MARKER = "proxy"  # nginx in front of gunicorn on their own SQLite file: once, in pass 1, is enough
+HOSTS_MARKER = "hosts"  # the two-host deployment (tests/hosts): its own PostgreSQL; once, in pass 1
 PYTEST_DURATION = re.compile(r"\bin \d+(\.\d+)?s\b")
 PYTEST_OUTCOME = re.compile(r"(\d+) (passed|failed|errors?|skipped|xfailed|xpassed|deselected)")
 
@@ -314,6 +319,8 @@ def start_postgres_pass(
     pending = BackgroundPass(PassResult(label="pass 2: PostgreSQL 15"))
     result = pending.result
     env = dict(base_env)
+    if "REGISTRY_TEST_REDIS_URL_PASS2" in env:  # its own Redis database: pass 1 empties its own
+        env["REGISTRY_TEST_REDIS_URL"] = env.pop("REGISTRY_TEST_REDIS_URL_PASS2")
     if "REGISTRY_TEST_DATABASE_URL" in preset:
         env["REGISTRY_TEST_DATABASE_URL"] = preset["REGISTRY_TEST_DATABASE_URL"]
         if "REGISTRY_TEST_DATABASE_OWNER_URL" in preset:
@@ -335,11 +342,29 @@ def start_postgres_pass(
     pending.log.parent.mkdir(parents=True, exist_ok=True)
     pending.began = time.monotonic()
     pending.process = start_pytest_in_background(
-        ["-p", "no:cacheprovider", "-m", f"not browser and not opensearch and not {PROXY_MARKER}", *args],
+        [
+            "-p",
+            "no:cacheprovider",
+            "-m",
+            f"not browser and not opensearch and not {PROXY_MARKER} and not {HOSTS_MARKER}",
+            *args,
+        ],
         env,
         pending.log,
     )
     return pending
+
+
+def start_redis(pool: Services, base_env: dict[str, str], preset: dict[str, str]) -> None:
+    """One Redis for both passes (the shared rate-limit store): database 0 for pass 1, 1 for pass 2 (the
+    PostgreSQL pass reads REGISTRY_TEST_REDIS_URL_PASS2 into its own variable)."""
+    if "REGISTRY_TEST_REDIS_URL" in preset:
+        base_env["REGISTRY_TEST_REDIS_URL"] = preset["REGISTRY_TEST_REDIS_URL"]
+        return
+    redis = pool.start("Redis", lambda: services.start_redis(name=f"test-redis-{os.getpid()}"))
+    if redis is not None:
+        base_env["REGISTRY_TEST_REDIS_URL"] = redis.url + "/0"
+        base_env["REGISTRY_TEST_REDIS_URL_PASS2"] = redis.url + "/1"
 
 
 def raise_keyboard_interrupt(signum: int, frame: object) -> None:
@@ -357,6 +382,7 @@ def main(argv: list[str] | None = None) -> int:
     interrupted = False
     postgres: BackgroundPass | None = None
     try:
+        start_redis(pool, base_env, preset)
         postgres = start_postgres_pass(args, pool, base_env, preset)
         results.append(run_sqlite_pass(args, pool, base_env, preset))
         results.append(postgres.finish())

@@ -1,17 +1,18 @@
-"""Start and stop throwaway PostgreSQL and OpenSearch servers for the test suite.
+"""Start and stop throwaway PostgreSQL, OpenSearch, Redis and nginx servers for the test suite.
 
 Usage (stdlib only; run as root on the CI machine, or as an ordinary user on a laptop)::
 
     python tools/services.py start postgres            # prints the SQLAlchemy URL
     python tools/services.py start opensearch          # prints the node's HTTP URL
     python tools/services.py start opensearch --nodes 3  # prints three comma-separated URLs
+    python tools/services.py start redis               # prints redis://127.0.0.1:<port> (rate limits)
     python tools/services.py status
     python tools/services.py fetch                      # the OpenSearch jars, with Maven (once)
     python tools/services.py stop postgres|opensearch|NAME|all
 
 Every server listens on 127.0.0.1 only, on a free port, with its data in a fresh temporary directory
 that ``stop`` removes. Servers refuse to run as root, so when we are root they run as an unprivileged
-user (``postgres`` for PostgreSQL, ``registry-svc`` for OpenSearch, created on demand).
+user (``postgres`` for PostgreSQL, ``registry-svc`` for OpenSearch, Redis and nginx, created on demand).
 
 What was started is written to a small JSON state file (``instance/services/<name>.json`` unless
 ``REGISTRY_SERVICES_STATE_DIR`` says otherwise), so ``stop`` works from another process. A process is
@@ -42,6 +43,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -1002,24 +1004,49 @@ def nginx_location(upstream: str, *, documented: bool) -> list[str]:
 def start_nginx(upstream: str, *, documented: bool, name: str = "nginx", timeout: float = 15.0) -> Service:
     """nginx on 127.0.0.1:<free port> in front of ``upstream`` (``http://127.0.0.1:<port>``), in the foreground
     of its own session, as the unprivileged service user when we are root; its config and logs in a temp dir."""
+    location = "\n".join(" " * 12 + line for line in nginx_location(upstream, documented=documented))
+    return start_nginx_conf(lambda workdir, port: NGINX_CONF.format(workdir=workdir, port=port, location=location),
+                            name=name, timeout=timeout)
+
+
+def start_nginx_conf(
+    make_conf: Callable[[Path, int], str], *, name: str = "nginx", timeout: float = 15.0
+) -> Service:
+    """nginx running ``make_conf(workdir, port)`` (a whole nginx.conf listening on 127.0.0.1:<port>)."""
     binary = find_nginx()
     if binary is None:
         raise ServiceError("nginx not found (apt-get install nginx-light)")
+
+    def command(workdir: Path, port: int) -> list[str]:
+        conf = workdir / "nginx.conf"
+        conf.write_text(make_conf(workdir, port), encoding="utf-8")
+        return [binary, "-p", str(workdir), "-e", str(workdir / "error.log"), "-c", str(conf)]
+
+    return _start_foreground("nginx", name, command, log="error.log", timeout=timeout)
+
+
+def _start_foreground(
+    kind: str,
+    name: str,
+    command_for: Callable[[Path, int], list[str]],
+    *,
+    log: str,
+    timeout: float,
+) -> Service:
+    """Run ``command_for(workdir, port)`` in its own session as the service user (when root) until it accepts
+    connections on 127.0.0.1:<port>; three tries, as a free port can be taken before it is bound."""
     _refuse_running(name)
     began = time.monotonic()
     account = ensure_service_user()
-    workdir = _make_workdir("registry-nginx-", account)
-    location = "\n".join(" " * 12 + line for line in nginx_location(upstream, documented=documented))
+    workdir = _make_workdir(f"registry-{kind}-", account)
     last_error = ""
     try:
-        for _attempt in range(3):  # a free port can be taken between choosing it and binding it
+        for _attempt in range(3):
             port = find_free_port()
-            conf = workdir / "nginx.conf"
-            conf.write_text(NGINX_CONF.format(workdir=workdir, port=port, location=location), encoding="utf-8")
+            argv = command_for(workdir, port)
             _chown_tree(workdir, account)
-            command = [binary, "-p", str(workdir), "-e", str(workdir / "error.log"), "-c", str(conf)]
             process = subprocess.Popen(  # noqa: S603 - fixed argument list
-                command,
+                argv,
                 cwd=workdir,
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
@@ -1035,10 +1062,10 @@ def start_nginx(upstream: str, *, documented: bool, name: str = "nginx", timeout
                     sock.settimeout(0.2)
                     if sock.connect_ex(("127.0.0.1", port)) == 0:
                         service = Service(
-                            kind="nginx",
+                            kind=kind,
                             name=name,
                             workdir=str(workdir),
-                            urls=[f"http://127.0.0.1:{port}"],
+                            urls=[f"{'redis' if kind == 'redis' else 'http'}://127.0.0.1:{port}"],
                             pid=process.pid,
                             started_at=read_process_start(process.pid) or 0,
                             port=port,
@@ -1047,15 +1074,41 @@ def start_nginx(upstream: str, *, documented: bool, name: str = "nginx", timeout
                         save_service(service)
                         return service
                 time.sleep(0.05)
-            last_error = f"nginx exited with {process.poll()}" if process.poll() is not None else "no answer"
+            last_error = f"{kind} exited with {process.poll()}" if process.poll() is not None else "no answer"
             with contextlib.suppress(ServiceError):
                 terminate_process(process.pid, read_process_start(process.pid) or 0, grace=5.0)
             _reap(process.pid)
-            last_error += "\n" + _tail(workdir / "error.log")
-        raise ServiceError(f"nginx did not start on 127.0.0.1 within {timeout:.0f}s: {last_error}")
+            last_error += "\n" + _tail(workdir / log)
+        raise ServiceError(f"{kind} did not start on 127.0.0.1 within {timeout:.0f}s: {last_error}")
     except BaseException:
         remove_tree(workdir)
         raise
+
+
+# ---------------------------------------------------------------- Redis (the shared rate-limit store)
+
+REDIS_CANDIDATES = ("/usr/bin/redis-server", "/usr/sbin/redis-server")
+
+
+def find_redis() -> str | None:
+    """Debian's ``redis-server``, or None."""
+    return next((path for path in REDIS_CANDIDATES if Path(path).exists()), None)
+
+
+def start_redis(*, name: str = "redis", timeout: float = 15.0) -> Service:
+    """A throwaway Redis on 127.0.0.1:<free port>, no persistence, as the service user when we are root."""
+    binary = find_redis()
+    if binary is None:
+        raise ServiceError("redis-server not found (apt-get install redis-server)")
+
+    def command(workdir: Path, port: int) -> list[str]:
+        return [
+            binary, "--bind", "127.0.0.1", "--port", str(port), "--protected-mode", "yes",
+            "--save", "", "--appendonly", "no", "--dir", str(workdir),
+            "--logfile", str(workdir / "redis.log"), "--daemonize", "no",
+        ]
+
+    return _start_foreground("redis", name, command, log="redis.log", timeout=timeout)
 
 
 # ---------------------------------------------------------------- generic
@@ -1102,7 +1155,7 @@ def stop_service(service: Service | str) -> None:
                 _stop_postgres_dir(Path(service.workdir), bindir, account)
             terminate_process(service.pid, service.started_at)  # only if pg_ctl did not
             remove_tree(service.workdir)
-        elif service.kind == "nginx":
+        elif service.kind in ("nginx", "redis"):
             terminate_process(service.pid, service.started_at, grace=10.0)
             remove_tree(service.workdir)
         else:
@@ -1122,6 +1175,8 @@ def test_environment(service: Service) -> dict[str, str]:
             "REGISTRY_TEST_DATABASE_URL": service.url,
             "REGISTRY_TEST_DATABASE_OWNER_URL": service.owner_url,
         }
+    if service.kind == "redis":
+        return {"REGISTRY_TEST_REDIS_URL": service.url + "/0"}
     search_urls = ",".join(url.replace("http://", "opensearch://", 1) for url in service.urls)
     if len(service.urls) == 1:
         return {"REGISTRY_TEST_OPENSEARCH_URL": search_urls}
@@ -1142,7 +1197,7 @@ def describe_service(service: Service) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Throwaway PostgreSQL / OpenSearch servers for the tests.")
     parser.add_argument("action", choices=["start", "stop", "status", "fetch"])
-    parser.add_argument("service", nargs="?", help="postgres | opensearch | a state name | all (stop)")
+    parser.add_argument("service", nargs="?", help="postgres | opensearch | redis | a state name | all (stop)")
     parser.add_argument("--nodes", type=int, default=1, help="OpenSearch nodes (default 1)")
     parser.add_argument("--name", help="state name (default: postgres, opensearch, opensearch-N)")
     parser.add_argument("--heap", help="JVM heap per OpenSearch JVM (default 512m)")
@@ -1171,6 +1226,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.service == "postgres":
             service = start_postgres(name=args.name or "postgres", timeout=args.timeout)
+        elif args.service == "redis":
+            service = start_redis(name=args.name or "redis", timeout=min(args.timeout, 60.0))
         elif args.service == "opensearch":
             service = start_opensearch(
                 nodes=args.nodes,
@@ -1180,7 +1237,7 @@ def main(argv: list[str] | None = None) -> int:
                 timeout=args.timeout,
             )
         else:
-            parser.error("start needs a service: postgres | opensearch")
+            parser.error("start needs a service: postgres | opensearch | redis")
         print(
             f"started {service.name} in {service.startup_seconds:.1f}s (pids {service.pids}); "
             f"stop with: python tools/services.py stop {service.name}",
