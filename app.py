@@ -18,7 +18,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import load_settings
-from core import ratelimit
+from core import metrics, ratelimit
 from registry.limits import DatabaseIdConverter, check_json_body
 
 log = logging.getLogger("registry")
@@ -48,6 +48,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     import registry
 
     ratelimit.init_app(app)
+    metrics.init_app(app)
     registry.init_app(app)
     for package in WIRED_PACKAGES:
         _init_optional(app, package)

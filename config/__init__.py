@@ -59,7 +59,8 @@ class Settings:
     TOKEN_DEFAULT_DAYS: int = 90
     PAGE_SIZE_DEFAULT: int = 20
     PAGE_SIZE_MAX: int = 200
-    RATELIMIT_STORAGE_URL: str = ""  # empty: in memory; redis://... when configured
+    RATELIMIT_STORAGE_URL: str = ""  # empty: in memory; redis://... shared by every worker and host
+    METRICS_TOKEN: str = ""  # empty: /metrics answers loopback clients only; else also "Bearer <token>"
     # reverse proxies in front of the app that set X-Forwarded-For/-Proto (docs/operations.md); 0: none, and
     # forwarded headers are ignored, so a client cannot choose the address its rate limits and scans use
     TRUSTED_PROXY_HOPS: int = 0

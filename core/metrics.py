@@ -20,11 +20,15 @@ What a scrape shows (docs/operations.md, "What to watch"):
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 import logging
 import os
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from flask import g, request
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -113,8 +117,33 @@ def mark_worker_dead(pid: int) -> None:
         multiprocess.mark_process_dead(pid)
 
 
-def observe_request(method: str, route: str, status: int, seconds: float) -> None:
-    REQUEST_LATENCY.labels(method=method, route=route, status=str(status)).observe(seconds)
+def init_app(app: Any) -> None:
+    """Time every request by its URL rule (``<unmatched>`` for a 404 outside every rule)."""
+
+    @app.before_request
+    def _start_timer() -> None:
+        g.metrics_started = time.perf_counter()
+
+    @app.after_request
+    def _observe(response: Any) -> Any:
+        started = g.get("metrics_started")
+        if started is not None:
+            rule = request.url_rule.rule if request.url_rule is not None else "<unmatched>"
+            REQUEST_LATENCY.labels(method=request.method, route=rule, status=str(response.status_code)).observe(
+                time.perf_counter() - started
+            )
+        return response
+
+
+def may_scrape(remote_addr: str | None, authorization: str | None, token: str) -> bool:
+    """Who may read ``/metrics``: a loopback client (Prometheus on the host, or nginx's ``/metrics`` block,
+    which refuses everyone else), or anyone presenting ``Authorization: Bearer <METRICS_TOKEN>``."""
+    if token and authorization and hmac.compare_digest(authorization.encode(), f"Bearer {token}".encode()):
+        return True
+    try:
+        return bool(remote_addr) and ipaddress.ip_address(remote_addr or "").is_loopback
+    except ValueError:
+        return False
 
 
 __all__ = [
@@ -126,8 +155,9 @@ __all__ = [
     "SCAN_BUFFER",
     "VERDICTS",
     "is_multiprocess",
+    "init_app",
     "mark_worker_dead",
-    "observe_request",
+    "may_scrape",
     "register_scrape_gauge",
     "render_metrics",
 ]

@@ -126,6 +126,16 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def count_jobs(directory: Path) -> dict[str, float]:
+    """Job records by status, as any process of this host sees them (the queue depth of ``/metrics``)."""
+    counts = {"queued": 0.0, "running": 0.0}
+    for path in directory.glob("*.json"):
+        job = LabelJob.load(directory, path.stem)
+        if job is not None and job.status in counts:
+            counts[job.status] += 1
+    return counts
+
+
 class LabelJobs:
     """The in-process job queue (one per app: `app.extensions["labels.jobs"]`)."""
 

@@ -17,8 +17,9 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, request, send_file
 
+from core import metrics
 from labels.errors import BatchNotPrintableError, LabelDataError, LabelSourceNotFoundError
-from labels.jobs import LabelJobs
+from labels.jobs import LabelJobs, count_jobs
 from labels.schemas import LabelItem, get_layout
 from labels.services import (
     FORMATS,
@@ -325,3 +326,7 @@ def init_views(app: Flask) -> None:
         ttl_seconds=float(app.config.get("LABELS_JOB_TTL_SECONDS", 86_400)),
     )
     app.register_blueprint(bp)
+    metrics.register_scrape_gauge(
+        "registry_label_jobs", "Label jobs waiting or running (job queue depth)",
+        lambda app: count_jobs(app.extensions["labels.jobs"].directory), label="status",
+    )

@@ -12,6 +12,7 @@ def init_app(app: Any) -> None:
     from registry import auth, cli, db, views
     from registry.errors import Conflict
     from registry.health import bp as health_bp
+    from registry.health import register_metrics
     from registry.openapi import api
 
     # registered before the database's own teardown, so it runs after it (Flask runs them in reverse)
@@ -21,6 +22,7 @@ def init_app(app: Any) -> None:
     app.register_blueprint(views.bp)
     api.declare_public_pages(health_bp)  # liveness and readiness: anyone, no token
     app.register_blueprint(health_bp)
+    register_metrics()
     app.cli.add_command(cli.db_cli)
     app.cli.add_command(cli.registry_cli)
 

@@ -8,17 +8,26 @@ down makes an instance unready (searches would answer 503), never dead (a restar
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, current_app
-from sqlalchemy import text
+from flask import Blueprint, Response, current_app, request
+from sqlalchemy import func, select, text
 
+from core import metrics
 from registry.db import get_db, get_session
 from registry.errors import RegistryError
 from registry.migrate import latest_version, schema_version
+from registry.models import OutboxEntry
 
 bp = Blueprint("health", __name__)
 log = logging.getLogger(__name__)
+
+
+class MetricsForbidden(RegistryError):
+    status_code = 403
+    title = "Forbidden"
+    slug = "metrics-forbidden"
 
 
 class NotReady(RegistryError):
@@ -51,6 +60,39 @@ def healthz() -> Any:
         "env": current_app.config["ENV"],
     }
     return body, code
+
+
+@bp.get("/metrics")
+def metrics_text() -> Any:
+    """Prometheus text format for every worker of this host (core.metrics); loopback or the bearer token."""
+    config = current_app.config
+    if not metrics.may_scrape(request.remote_addr, request.headers.get("Authorization"), config["METRICS_TOKEN"]):
+        raise MetricsForbidden(
+            "/metrics answers loopback clients, or Authorization: Bearer <REGISTRY_METRICS_TOKEN>",
+            errors=[{"field": "Authorization", "reason": "not a loopback client and no valid metrics token"}],
+        )
+    body, content_type = metrics.render_metrics(current_app)
+    return Response(body, content_type=content_type, headers={"Cache-Control": "no-store"})
+
+
+def read_outbox(app: Any) -> dict[str, float]:
+    """Changes not yet in the search index: how many, and the age of the oldest (0 when none)."""
+    with app.extensions["registry.db"].session() as session:
+        pending, oldest = session.execute(select(func.count(), func.min(OutboxEntry.created_at))).one()
+    if oldest is not None and oldest.tzinfo is None:
+        oldest = oldest.replace(tzinfo=UTC)
+    return {"pending": float(pending), "lag": (datetime.now(UTC) - oldest).total_seconds() if oldest else 0.0}
+
+
+def register_metrics() -> None:
+    metrics.register_scrape_gauge(
+        "registry_search_outbox_pending", "Catalogue changes waiting for the search index",
+        lambda app: {"": read_outbox(app)["pending"]},
+    )
+    metrics.register_scrape_gauge(
+        "registry_search_outbox_lag_seconds", "Age of the oldest change not yet in the search index",
+        lambda app: {"": read_outbox(app)["lag"]},
+    )
 
 
 @bp.get("/readyz")

@@ -35,6 +35,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
+from core import metrics
 from signing.errors import Reason
 from signing.models import Scan, Unit
 from signing.recalls import find_unit_recall
@@ -83,6 +84,7 @@ class ImmediateScanRecorder:
 
     def record(self, session: Session, outcome: Outcome, context: ScanContext, *, now: datetime) -> None:
         record_scan(session, self.settings, outcome, context, now=now)
+        metrics.SCANS_WRITTEN.inc()  # in the request's transaction, committed with it
 
     def flush(self) -> int:
         return 0
@@ -515,6 +517,7 @@ class BufferedScanRecorder:
                 first_seen_at=first_seen, first_district=first_district, scan_count=count
             )
             outcome.flags = sorted(flags)
+        metrics.SCAN_BUFFER.set(waiting)
         if waiting >= self.hard_limit:
             self.flush()  # the writer has been failing: make this request wait rather than grow without end
         elif waiting >= self.max_rows:
@@ -630,6 +633,8 @@ class BufferedScanRecorder:
                         write_buffer(connection, buffer)
                         transaction.commit()
                         self._inflight = None
+                        metrics.SCANS_WRITTEN.inc(len(buffer.scans))
+                        metrics.SCAN_BUFFER.set(len(self._pending))
                     except BaseException:
                         if transaction.is_active:
                             transaction.rollback()

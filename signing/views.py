@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from core import metrics
 from core.ratelimit import hit_limit, limit_item
 from registry.audit import record_event
 from registry.auth import Actor, current_actor
@@ -167,6 +168,7 @@ def verify_and_record(url: str) -> dict[str, Any]:
         context = services.ScanContext(ip=client_id(), user_agent=request.headers.get("User-Agent", "")[:400])
         scans.record(session, outcome, context, now=moment)
         body = services.outcome_to_dict(outcome, today=moment.date(), cache=ext.catalogue)
+        metrics.VERDICTS.labels(verdict=outcome.verdict.value).inc()
         if scans.needs_write_session:
             session.commit()
         return body

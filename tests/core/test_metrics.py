@@ -1,0 +1,50 @@
+"""GET /metrics: Prometheus text, for loopback clients or the bearer token; what operators watch is in it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prometheus_client.parser import text_string_to_metric_families
+
+
+def scrape(client: Any, **kwargs: Any) -> dict[str, Any]:
+    response = client.get("/metrics", **kwargs)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.mimetype == "text/plain" and response.headers["Cache-Control"] == "no-store"
+    return {family.name: family for family in text_string_to_metric_families(response.get_data(as_text=True))}
+
+
+def sample(families: dict[str, Any], name: str, **labels: str) -> float:
+    family = families[name.removesuffix("_total").removesuffix("_bucket").removesuffix("_count")]
+    return sum(
+        s.value for s in family.samples if s.name == name and all(s.labels.get(k) == v for k, v in labels.items())
+    )
+
+
+def test_metrics_count_requests_verdicts_and_read_the_queues(client: Any) -> None:
+    before = scrape(client)
+    for _ in range(2):
+        client.get("/01/09506000134352", headers={"Accept": "application/json"})
+    after = scrape(client)
+    route = {"route": "/01/<gtin>", "method": "GET"}
+    assert sample(after, "registry_request_duration_seconds_count", **route) == (
+        sample(before, "registry_request_duration_seconds_count", **route) + 2
+    )
+    assert sum(s.value for s in after["registry_verdicts"].samples if s.name == "registry_verdicts_total") >= (
+        sum(s.value for s in before["registry_verdicts"].samples if s.name == "registry_verdicts_total") + 2
+    )
+    assert sample(after, "registry_search_outbox_pending") >= 0
+    assert sample(after, "registry_search_outbox_lag_seconds") >= 0
+    assert {s.labels["status"] for s in after["registry_label_jobs"].samples} == {"queued", "running"}
+    assert "registry_ratelimit_refusals" in after and "registry_scan_buffer_size" in after
+
+
+def test_metrics_refuse_remote_clients_without_the_token(app: Any, client: Any, monkeypatch: Any) -> None:
+    remote = {"environ_base": {"REMOTE_ADDR": "203.0.113.5"}}
+    refused = client.get("/metrics", **remote)
+    assert refused.status_code == 403 and refused.mimetype == "application/problem+json"
+    assert refused.get_json()["errors"][0]["field"] == "Authorization"
+    monkeypatch.setitem(app.config, "METRICS_TOKEN", "s3cret-metrics-token-for-tests")
+    wrong = client.get("/metrics", headers={"Authorization": "Bearer nope"}, **remote)
+    assert wrong.status_code == 403
+    scrape(client, headers={"Authorization": "Bearer s3cret-metrics-token-for-tests"}, **remote)
