@@ -18,7 +18,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import load_settings
-from core import metrics, ratelimit
+from core import logs, metrics, ratelimit
 from registry.limits import DatabaseIdConverter, check_json_body
 
 log = logging.getLogger("registry")
@@ -47,6 +47,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     import registry
 
+    logs.configure_logging(settings.LOG_FORMAT)
     ratelimit.init_app(app)
     metrics.init_app(app)
     registry.init_app(app)

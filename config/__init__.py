@@ -60,6 +60,7 @@ class Settings:
     PAGE_SIZE_DEFAULT: int = 20
     PAGE_SIZE_MAX: int = 200
     RATELIMIT_STORAGE_URL: str = ""  # empty: in memory; redis://... shared by every worker and host
+    LOG_FORMAT: str = "text"  # json: one JSON object per line with the request id (core.logs; deploy/ sets it)
     METRICS_TOKEN: str = ""  # empty: /metrics answers loopback clients only; else also "Bearer <token>"
     # reverse proxies in front of the app that set X-Forwarded-For/-Proto (docs/operations.md); 0: none, and
     # forwarded headers are ignored, so a client cannot choose the address its rate limits and scans use
@@ -158,6 +159,8 @@ def load_settings(overrides: dict[str, Any] | None = None, environ: dict[str, st
 def validate_settings(settings: Settings) -> None:
     if settings.ENV not in {"development", "testing", "production"}:
         raise ConfigError(f"{PREFIX}ENV must be development, testing or production, not {settings.ENV!r}")
+    if settings.LOG_FORMAT not in {"text", "json"}:
+        raise ConfigError(f"{PREFIX}LOG_FORMAT must be text or json, not {settings.LOG_FORMAT!r}")
     if not settings.PUBLIC_BASE_URL.startswith(("http://", "https://")):
         raise ConfigError(f"{PREFIX}PUBLIC_BASE_URL must start with http:// or https://")
     if not 0 <= settings.TRUSTED_PROXY_HOPS <= MAX_PROXY_HOPS:
