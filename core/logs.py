@@ -6,7 +6,7 @@
   ``X-Request-ID`` and every problem+json carry; ``null`` outside a request), ``exc_info`` when there is one;
 - gunicorn's access lines (``gunicorn.conf.py`` installs :func:`gunicorn_logconfig`): ``remote_addr`` (the
   client as ProxyFix resolved it), ``method``, ``path``, ``status``, ``bytes``, ``duration_ms``,
-  ``user_agent``, ``request_id``; the query string is left out (it carries label signatures, and reset links
+  ``user_agent``, ``request_id``, ``pid`` (the worker); the query string is left out (it carries label signatures, and reset links
   are already redacted from the path).
 
 ``text`` (the default) leaves logging as it was: plain lines, gunicorn's combined access format.
@@ -54,6 +54,7 @@ class AccessJsonFormatter(JsonFormatter):
                 "duration_ms": round(int(atoms.get("D") or 0) / 1000, 3),
                 "user_agent": atoms.get("a"),
                 "request_id": atoms.get("{x-request-id}o"),
+                "pid": _number(str(atoms.get("p", "")).strip("<>")),
             }
         )
 
@@ -99,6 +100,8 @@ def gunicorn_logconfig() -> dict[str, Any]:
             "error": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"},
             "access": {"class": "logging.StreamHandler", "formatter": "access", "stream": "ext://sys.stdout"},
         },
+        # the application's own JSON handler (configure_logging) serves the root logger
+        "root": {"level": "INFO", "handlers": []},
         "loggers": {
             "gunicorn.error": {"handlers": ["error"], "level": "INFO", "propagate": False},
             "gunicorn.access": {"handlers": ["access"], "level": "INFO", "propagate": False},

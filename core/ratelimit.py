@@ -148,7 +148,7 @@ class RateLimiter:
             self._storage_failed(name)
 
     def reset(self) -> None:
-        """Forget every count (tests; ``flask ratelimit reset``)."""
+        """Forget every count (tests)."""
         self.storage.reset()
 
     def _storage_failed(self, name: str) -> None:
