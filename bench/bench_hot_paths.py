@@ -241,12 +241,18 @@ def main() -> int:
     parser.add_argument("--only", default="verify,create,reindex")
     parser.add_argument("--reindex-products", type=int, default=100_000)
     parser.add_argument("--reference", default=None)
+    parser.add_argument("--ratelimit-storage", default="",
+                        help="REGISTRY_RATELIMIT_STORAGE_URL for the registry, e.g. redis://127.0.0.1:6379/0 "
+                        "(tools/services.py start redis); the result file then ends in _redis")
     args = parser.parse_args()
+    if args.ratelimit_storage:
+        os.environ["REGISTRY_RATELIMIT_STORAGE_URL"] = args.ratelimit_storage
     ref_dir = find_reference(args.reference)
     chosen = set(args.only.split(","))
     data: dict[str, Any] = {
         "configuration": "gunicorn --preload, 2 sync workers, access log to a file; rate limits on, keyed per "
-        "client; a random X-Forwarded-For per request, REGISTRY_TRUSTED_PROXY_HOPS=1; SQLite",
+        "client; a random X-Forwarded-For per request, REGISTRY_TRUSTED_PROXY_HOPS=1; SQLite"
+        + ("; rate limits counted in Redis (core.ratelimit)" if args.ratelimit_storage else ""),
         "reference_dir": os.path.relpath(ref_dir, ROOT),  # relative to the repo: ../shared/reference
         "load_average_at_start": list(os.getloadavg()),
         "rounds": args.rounds,
@@ -270,8 +276,8 @@ def main() -> int:
         "reindex_times_slower": data.get("reindex", {}).get("times_slower"),
     }
     data = {"summary": summary, **data}
-    path = write_result("hot_paths" if chosen == {"verify", "create", "reindex"} else
-                        "hot_paths_" + "_".join(sorted(chosen)), data)
+    name = "hot_paths" if chosen == {"verify", "create", "reindex"} else "hot_paths_" + "_".join(sorted(chosen))
+    path = write_result(name + ("_redis" if args.ratelimit_storage else ""), data)
     print(summary)
     print(f"written to {path}")
     return 0
