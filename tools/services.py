@@ -948,7 +948,7 @@ def _node_of(service: Service, index: int) -> Node:
 NGINX_CANDIDATES = ("/usr/sbin/nginx", "/usr/bin/nginx")
 OPERATIONS_DOC = REPO_ROOT / "docs" / "operations.md"
 DOCUMENTED_UPSTREAM = "http://127.0.0.1:8000"  # where the documented block sends requests: gunicorn
-NGINX_CONF = """\
+NGINX_MAIN = """\
 daemon off;
 worker_processes 1;
 pid {workdir}/nginx.pid;
@@ -961,14 +961,21 @@ http {{
     fastcgi_temp_path {workdir}/fastcgi;
     uwsgi_temp_path {workdir}/uwsgi;
     scgi_temp_path {workdir}/scgi;
+{http}
+}}
+"""
+NGINX_SERVER = """\
     server {{
         listen 127.0.0.1:{port};
         location / {{
 {location}
         }}
-    }}
-}}
-"""
+    }}"""
+
+
+def nginx_main_conf(workdir: Path, http: str) -> str:
+    """A whole nginx.conf for a foreground nginx whose files all sit in ``workdir``; ``http`` goes in http {}."""
+    return NGINX_MAIN.format(workdir=workdir, http=http)
 
 
 def find_nginx() -> str | None:
@@ -1005,8 +1012,10 @@ def start_nginx(upstream: str, *, documented: bool, name: str = "nginx", timeout
     """nginx on 127.0.0.1:<free port> in front of ``upstream`` (``http://127.0.0.1:<port>``), in the foreground
     of its own session, as the unprivileged service user when we are root; its config and logs in a temp dir."""
     location = "\n".join(" " * 12 + line for line in nginx_location(upstream, documented=documented))
-    return start_nginx_conf(lambda workdir, port: NGINX_CONF.format(workdir=workdir, port=port, location=location),
-                            name=name, timeout=timeout)
+    return start_nginx_conf(
+        lambda workdir, port: nginx_main_conf(workdir, NGINX_SERVER.format(port=port, location=location)),
+        name=name, timeout=timeout,
+    )
 
 
 def start_nginx_conf(

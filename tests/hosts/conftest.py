@@ -56,22 +56,6 @@ VERIFY_LIMIT = 12  # per client and minute, counted in Redis for both hosts
 ADMIN_PASSWORD = "two-hosts admin passphrase, 2026"  # noqa: S105 - a test account on a throwaway database
 WALKTHROUGH_MARK = "<!-- production-walkthrough"
 
-NGINX_MAIN = """\
-daemon off;
-worker_processes 1;
-pid {workdir}/nginx.pid;
-error_log {workdir}/error.log warn;
-events {{ worker_connections 256; }}
-http {{
-    access_log {workdir}/access.log;
-    client_body_temp_path {workdir}/client_body;
-    proxy_temp_path {workdir}/proxy;
-    fastcgi_temp_path {workdir}/fastcgi;
-    uwsgi_temp_path {workdir}/uwsgi;
-    scgi_temp_path {workdir}/scgi;
-{site}
-}}
-"""
 
 
 @dataclass
@@ -369,7 +353,7 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
                 (nginx_dir / source.name).write_bytes(source.read_bytes())
             body = site_for_test(site, upstreams=[h.port for h in hosts], https_port=port, http_port=free_port(),
                              cert=nginx_dir / cert.name, key=nginx_dir / key.name)
-            return NGINX_MAIN.format(workdir=nginx_dir, site=body)
+            return services.nginx_main_conf(nginx_dir, body)
 
         nginx = services.start_nginx_conf(nginx_conf, name=f"hosts-nginx-{os.getpid()}")
         started.append(nginx)
