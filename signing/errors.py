@@ -9,48 +9,14 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from core.errors import ProblemError
 
-class SigningError(Exception):
+
+class SigningError(ProblemError):
     """Root of every error the signing package raises."""
 
     status_code: int = 500
     title: str = "Signing error"
-
-    def __init__(self, detail: str, *, errors: list[dict[str, str]] | None = None) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.errors: list[dict[str, str]] = errors or []
-
-
-class RateLimited(SigningError):
-    """A client went over a public limit (``core.ratelimit``): 429 with Retry-After."""
-
-    status_code = 429
-    title = "Too many requests"
-
-    def __init__(self, detail: str, *, retry_after: int) -> None:
-        super().__init__(detail, errors=[{"field": "client", "reason": "rate limit exceeded"}])
-        self.retry_after = retry_after
-
-
-class InvalidGTIN(SigningError, ValueError):
-    """A GTIN is malformed or its check digit is wrong."""
-
-    status_code = 422
-    title = "Invalid GTIN"
-
-    def __init__(self, detail: str, *, field: str = "gtin") -> None:
-        super().__init__(detail, errors=[{"field": field, "reason": detail}])
-
-
-class LabelURLError(SigningError, ValueError):
-    """A label URL cannot be parsed as a GS1 Digital Link of this registry's shape."""
-
-    status_code = 400
-    title = "Malformed label URL"
-
-    def __init__(self, detail: str, *, field: str = "url") -> None:
-        super().__init__(detail, errors=[{"field": field, "reason": detail}])
 
 
 class RecordFormatError(SigningError, ValueError):
@@ -67,6 +33,17 @@ class KeySourceError(SigningError):
     """The issuing key could not be loaded from its key source."""
 
     title = "Signing key unavailable"
+
+
+class RateLimited(SigningError):
+    """A client went over a public limit (``core.ratelimit``): 429 with Retry-After."""
+
+    status_code = 429
+    title = "Too many requests"
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail, errors=[{"field": "client", "reason": "rate limit exceeded"}])
+        self.retry_after = retry_after
 
 
 class Verdict(StrEnum):

@@ -15,22 +15,22 @@ from flask import Blueprint, Response, current_app, request
 from sqlalchemy import func, select, text
 
 from core import metrics
-from registry.db import get_db, get_session
-from registry.errors import RegistryError
-from registry.migrate import latest_version, schema_version
-from registry.models import OutboxEntry
+from core.db import get_db, get_session
+from core.errors import ProblemError
+from core.migrate import latest_version, schema_version
+from core.models import OutboxEntry
 
 bp = Blueprint("health", __name__)
 log = logging.getLogger(__name__)
 
 
-class MetricsForbidden(RegistryError):
+class MetricsForbidden(ProblemError):
     status_code = 403
     title = "Forbidden"
     slug = "metrics-forbidden"
 
 
-class NotReady(RegistryError):
+class NotReady(ProblemError):
     status_code = 503
     title = "Not ready"
     slug = "not-ready"
@@ -77,7 +77,7 @@ def metrics_text() -> Any:
 
 def read_outbox(app: Any) -> dict[str, float]:
     """Changes not yet in the search index: how many, and the age of the oldest (0 when none)."""
-    with app.extensions["registry.db"].session() as session:
+    with app.extensions["core.db"].session() as session:
         pending, oldest = session.execute(select(func.count(), func.min(OutboxEntry.created_at))).one()
     if oldest is not None and oldest.tzinfo is None:
         oldest = oldest.replace(tzinfo=UTC)
