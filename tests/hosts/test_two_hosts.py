@@ -45,10 +45,22 @@ def test_verify_rate_limit_counts_requests_across_both_hosts(deployment: Deploym
 
 
 def _wait_for_lines(deployment: Deployment, path: str, total: int) -> list[int]:
-    deadline = time.monotonic() + 10  # gunicorn writes its access line after the answer
+    """Access lines for ``path`` per host, once there are ``total`` in all (gunicorn writes each after the
+    answer went out)."""
+    deadline = time.monotonic() + 10
     while True:
         served = [sum(1 for line in host.access_lines() if line["path"] == path) for host in deployment.hosts]
         if sum(served) >= total or time.monotonic() > deadline:
+            return served
+        time.sleep(0.1)
+
+
+def _wait_for_host_lines(deployment: Deployment, path: str, count: int, *, host: int) -> int:
+    """Access lines for ``path`` on one host, once there are ``count``."""
+    deadline = time.monotonic() + 10
+    while True:
+        served = sum(1 for line in deployment.host(host).access_lines() if line["path"] == path)
+        if served >= count or time.monotonic() > deadline:
             return served
         time.sleep(0.1)
 
@@ -136,11 +148,12 @@ def test_a_key_rotated_on_one_host_is_current_on_the_other_in_time(deployment: D
 
 def test_metrics_add_up_both_workers_of_a_host_and_stay_inside(deployment: Deployment) -> None:
     assert deployment.front_get("/metrics", source="127.0.0.24").status == 404  # nginx keeps it inside
+    before = _wait_for_host_lines(deployment, "/healthz", 0, host=1)
     with ThreadPoolExecutor(max_workers=8) as pool:  # concurrent: both sync workers of host 1 answer some
         codes = list(pool.map(lambda _: deployment.get("/healthz", host=1).status, range(40)))
     assert codes == [200] * 40
-    logged = _wait_for_lines(deployment, "/healthz", 40)
-    assert logged[1] >= 40
+    logged = _wait_for_host_lines(deployment, "/healthz", before + 40, host=1)
+    assert logged == before + 40
     pids = {line["pid"] for line in deployment.host(1).access_lines() if line["path"] == "/healthz"}
     answer = deployment.get("/metrics", host=1)
     assert answer.status == 200
@@ -149,7 +162,7 @@ def test_metrics_add_up_both_workers_of_a_host_and_stay_inside(deployment: Deplo
         s.value for s in families["registry_request_duration_seconds"].samples
         if s.name == "registry_request_duration_seconds_count" and s.labels["route"] == "/healthz"
     )
-    assert len(pids) == 2 and counted == logged[1]  # one scrape adds up every worker's requests
+    assert len(pids) == 2 and counted == logged  # one scrape adds up every worker's requests
     assert "registry_search_outbox_lag_seconds" in families and "registry_label_jobs" in families
 
 
