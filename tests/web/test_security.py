@@ -89,6 +89,10 @@ def test_sign_in_is_rate_limited_per_client_address(app: Any, client: Any, maker
         assert resp.status_code == 401
     blocked = post_form(client, "/login", {"email": maker.user.email, "password": PASSWORD})
     assert blocked.status_code == 429
+    assert 1 <= int(blocked.headers["Retry-After"]) <= 300  # within the 5-minute window of the limit
+    for path, words in (("/login?lang=en", "Too many sign-in attempts"), ("/login?lang=bn", "অনেক")):
+        page = post_form(client, path, {"email": maker.user.email, "password": PASSWORD})
+        assert page.status_code == 429 and words in page.get_data(as_text=True)
     other_client = client.post("/login", data={"csrf_token": csrf_token(client), "email": maker.user.email,
                                                "password": PASSWORD}, environ_base={"REMOTE_ADDR": "10.1.2.3"})
     assert other_client.status_code == 303
