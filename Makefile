@@ -44,12 +44,13 @@ $(STAMP): $(DEMO_STAMP) $(LOCK_DEV)
 # compiler. One wheel (abi3) serves every Python venv here; its build log is $(VENV)/native-build.log.
 $(NATIVE_STAMP): $(DEMO_STAMP) $(NATIVE)/Cargo.toml $(NATIVE)/Cargo.lock $(NATIVE)/pyproject.toml $(NATIVE)/src/lib.rs $(NATIVE)/mib_ed25519.pyi
 	@rm -rf $(NATIVE_WHEELS)
-	@if $(BIN)/pip wheel --quiet --no-deps -w $(NATIVE_WHEELS) ./$(NATIVE) >$(VENV)/native-build.log 2>&1 \
+	@if command -v cargo >$(VENV)/native-build.log 2>&1 \
+		&& $(BIN)/pip wheel --quiet --no-deps -w $(NATIVE_WHEELS) ./$(NATIVE) >>$(VENV)/native-build.log 2>&1 \
 		&& $(BIN)/pip install --quiet --no-deps --force-reinstall $(NATIVE_WHEELS)/mib_ed25519-*.whl >>$(VENV)/native-build.log 2>&1; then \
 		echo "Ed25519: native module built ($$(cargo --version 2>/dev/null))"; \
 	else \
 		rm -rf $(NATIVE_WHEELS); $(BIN)/pip uninstall --quiet --yes mib-ed25519 >/dev/null 2>&1 || true; \
-		echo "Ed25519: using PyNaCl (native/ed25519 not built: $(VENV)/native-build.log says why)"; \
+		echo "Ed25519: using PyNaCl (native/ed25519 not built$$(command -v cargo >/dev/null || echo ': no cargo'); $(VENV)/native-build.log says more)"; \
 	fi
 	@touch $(NATIVE_STAMP)
 
