@@ -2,7 +2,7 @@
 
 0001_core declared it with ``use_alter=True`` inside ``op.create_table``; Alembic leaves such a constraint out
 of CREATE TABLE (it expects a separate ALTER), so PostgreSQL databases lack it, while SQLite (which has no
-ALTER ... ADD CONSTRAINT) wrote it inline. ``alembic check`` found it (tests/packaging/test_alembic_check.py).
+ALTER ... ADD CONSTRAINT) wrote it inline. ``alembic check`` found it (tests/tools/test_alembic_check.py).
 
 Revision ID: 0008_model_drift
 Revises: 0007_portal
