@@ -4,6 +4,7 @@ runner does without one (tools/run_tests.py): on a developer's machine a warning
 from __future__ import annotations
 
 import os
+import platform
 import subprocess
 import sys
 from pathlib import Path
@@ -65,3 +66,16 @@ def test_without_a_quick_python_the_runner_warns_or_under_ci_fails(ci: bool) -> 
     assert pending.process is None
     assert pending.finish().exit_code is None  # reported as not run, not as passed
     assert pool.problems == ["quick pass on Python 3.13 skipped: no interpreter"]
+
+
+def test_the_quick_pass_runs_pytest_on_the_interpreter_it_is_given_and_reports_its_counts() -> None:
+    run_tests = load_tool("run_tests")
+    pool = run_tests.Services(ci=True)
+    env = {**os.environ, run_tests.QUICK_PYTHON_VARIABLE: sys.executable}
+    pending = run_tests.start_quick_pass(["tests/gs1/test_gtin.py", "-q"], pool, env)
+    try:
+        result = pending.finish()
+    finally:
+        pending.stop()
+    assert result.label == f"pass 3: quick, Python {platform.python_version()}"
+    assert result.exit_code == 0 and result.counts.get("passed", 0) > 0 and not result.failed
