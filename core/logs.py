@@ -38,7 +38,9 @@ class RequestIdFilter(logging.Filter):
 class AccessJsonFormatter(JsonFormatter):
     """gunicorn's access record (``args`` holds its atoms) as named fields instead of the combined line."""
 
-    def add_fields(self, log_data: dict[str, Any], record: logging.LogRecord, message_dict: dict[str, Any]) -> None:
+    def add_fields(
+        self, log_data: dict[str, Any], record: logging.LogRecord, message_dict: dict[str, Any]
+    ) -> None:
         super().add_fields(log_data, record, message_dict)
         atoms = record.args if isinstance(record.args, dict) else None
         if atoms is None:
@@ -93,7 +95,11 @@ def gunicorn_logconfig() -> dict[str, Any]:
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {
-            "json": {"()": "pythonjsonlogger.json.JsonFormatter", "fmt": APP_FIELDS, "rename_fields": RENAMED},
+            "json": {
+                "()": "pythonjsonlogger.json.JsonFormatter",
+                "fmt": APP_FIELDS,
+                "rename_fields": RENAMED,
+            },
             "access": {"()": "core.logs.AccessJsonFormatter", "fmt": "%(asctime)s", "rename_fields": RENAMED},
         },
         "handlers": {

@@ -129,9 +129,9 @@ def init_app(app: Any) -> None:
         started = g.get("metrics_started")
         if started is not None:
             rule = request.url_rule.rule if request.url_rule is not None else "<unmatched>"
-            REQUEST_LATENCY.labels(method=request.method, route=rule, status=str(response.status_code)).observe(
-                time.perf_counter() - started
-            )
+            REQUEST_LATENCY.labels(
+                method=request.method, route=rule, status=str(response.status_code)
+            ).observe(time.perf_counter() - started)
         return response
 
 

@@ -99,7 +99,7 @@ def check_worker_storage(workers: int, *, production: bool, storage_url: str) ->
         return (
             f"refusing to start: {workers} workers would each count rate limits on their own "
             f"(REGISTRY_RATELIMIT_STORAGE_URL is {storage_url or 'empty'!r}); set it to the shared "
-            "Redis, e.g. redis://127.0.0.1:6379/0, or run one worker (docs/operations.md, \"Rate limits\")"
+            'Redis, e.g. redis://127.0.0.1:6379/0, or run one worker (docs/operations.md, "Rate limits")'
         )
     return None
 
@@ -136,7 +136,8 @@ class RateLimiter:
     def __init__(self, storage_url: str = "") -> None:
         self.storage_url = storage_url or "memory://"
         self.storage: Storage = (
-            SweepingMemoryStorage() if self.storage_url == "memory://"
+            SweepingMemoryStorage()
+            if self.storage_url == "memory://"
             else storage_from_string(self.storage_url, wrap_exceptions=True)
         )
         self.strategy = MovingWindowRateLimiter(self.storage)
@@ -183,8 +184,9 @@ class RateLimiter:
 
     def _storage_failed(self, name: str) -> None:
         metrics.RATELIMIT_STORAGE_ERRORS.inc()
-        log.warning("rate-limit storage %s unreachable: limit %r not applied", self.storage_url, name,
-                    exc_info=True)
+        log.warning(
+            "rate-limit storage %s unreachable: limit %r not applied", self.storage_url, name, exc_info=True
+        )
 
 
 def limit_item(config: Mapping[str, Any], name: str) -> RateLimitItem | None:

@@ -10,7 +10,9 @@ settings from ``/etc/mib-registry/registry.env``.
 import os
 import runpy
 
-_repository_config = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "gunicorn.conf.py")
+_repository_config = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "gunicorn.conf.py"
+)
 globals().update({k: v for k, v in runpy.run_path(_repository_config).items() if not k.startswith("__")})
 
 wsgi_app = "app:create_app()"

@@ -37,7 +37,9 @@ def create_first_key(target: str, passphrase: str) -> str:
         parts = dict(item.split("=", 1) for item in target.removeprefix("pkcs11:").split(";") if "=" in item)
         missing = [name for name in ("module", "token", "key") if not parts.get(name)]
         if missing:
-            raise KeySourceError(f"the PKCS#11 URI needs {', '.join(missing)}: pkcs11:module=...;token=...;key=...")
+            raise KeySourceError(
+                f"the PKCS#11 URI needs {', '.join(missing)}: pkcs11:module=...;token=...;key=..."
+            )
         source = PKCS11KeySource(parts["module"], parts["token"], passphrase, parts["key"])
         generate_token_keypair(source)
         private = source.load_private_key()
@@ -46,7 +48,9 @@ def create_first_key(target: str, passphrase: str) -> str:
         finally:
             private.close()  # type: ignore[attr-defined]  # the token's session: the service opens its own
     if os.path.exists(target):
-        raise KeySourceError(f"{target} exists: the first key is never overwritten (rotate with flask signing)")
+        raise KeySourceError(
+            f"{target} exists: the first key is never overwritten (rotate with flask signing)"
+        )
     private_key = Ed25519PrivateKey.generate()
     write_encrypted_pkcs8(private_key, target, passphrase.encode())
     return Signer.from_private_key(private_key).kid
@@ -72,7 +76,9 @@ def generate_token_keypair(source: PKCS11KeySource) -> None:
                 mechanism=pkcs11.Mechanism.EC_EDWARDS_KEY_PAIR_GEN, store=True, label=source.key_label
             )
     except (pkcs11.PKCS11Error, RuntimeError, OSError) as exc:
-        raise KeySourceError(f"cannot create the key on PKCS#11 token {source.token_label!r}: {exc!r}") from exc
+        raise KeySourceError(
+            f"cannot create the key on PKCS#11 token {source.token_label!r}: {exc!r}"
+        ) from exc
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -17,7 +17,9 @@ def scrape(client: Any, **kwargs: Any) -> dict[str, Any]:
 def sample(families: dict[str, Any], name: str, **labels: str) -> float:
     family = families[name.removesuffix("_total").removesuffix("_bucket").removesuffix("_count")]
     return sum(
-        s.value for s in family.samples if s.name == name and all(s.labels.get(k) == v for k, v in labels.items())
+        s.value
+        for s in family.samples
+        if s.name == name and all(s.labels.get(k) == v for k, v in labels.items())
     )
 
 
@@ -30,7 +32,9 @@ def test_metrics_count_requests_verdicts_and_read_the_queues(client: Any) -> Non
     assert sample(after, "registry_request_duration_seconds_count", **route) == (
         sample(before, "registry_request_duration_seconds_count", **route) + 2
     )
-    assert sum(s.value for s in after["registry_verdicts"].samples if s.name == "registry_verdicts_total") >= (
+    assert sum(
+        s.value for s in after["registry_verdicts"].samples if s.name == "registry_verdicts_total"
+    ) >= (
         sum(s.value for s in before["registry_verdicts"].samples if s.name == "registry_verdicts_total") + 2
     )
     assert sample(after, "registry_search_outbox_pending") >= 0

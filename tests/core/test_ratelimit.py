@@ -88,7 +88,9 @@ def test_production_refuses_per_process_counts_with_several_workers() -> None:
     assert check_worker_storage(4, production=False, storage_url="") is None  # make run, tests
 
 
-def test_verification_page_refusal_is_bilingual_with_retry_after(app: Any, client: Any, monkeypatch: Any) -> None:
+def test_verification_page_refusal_is_bilingual_with_retry_after(
+    app: Any, client: Any, monkeypatch: Any
+) -> None:
     monkeypatch.setitem(app.config, "SIGNING_RATELIMIT_VERIFY", "1/minute")
     url = "/01/09506000134352"
     client.get(url, headers={"Accept": "text/html"})

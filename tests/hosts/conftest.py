@@ -57,7 +57,6 @@ ADMIN_PASSWORD = "two-hosts admin passphrase, 2026"  # noqa: S105 - a test accou
 WALKTHROUGH_MARK = "<!-- production-walkthrough"
 
 
-
 @dataclass
 class Walkthrough:
     exported: list[str]  # the settings it exports, each of which this harness gives a value
@@ -88,12 +87,20 @@ def run_line(line: str, env: dict[str, str], *, stdin: str = "") -> subprocess.C
     """One command of the walk-through, as a shell runs it from the repository, with this interpreter."""
     command = line.replace(".venv/bin/", f"{BIN}/", 1)
     return subprocess.run(  # noqa: S603 - the README's own command line
-        ["/bin/bash", "-c", command], cwd=ROOT, env=env, input=stdin, capture_output=True, text=True,
-        timeout=600, check=False,
+        ["/bin/bash", "-c", command],
+        cwd=ROOT,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
 
 
-def site_for_test(site: str, *, upstreams: list[int], https_port: int, http_port: int, cert: Path, key: Path) -> str:
+def site_for_test(
+    site: str, *, upstreams: list[int], https_port: int, http_port: int, cert: Path, key: Path
+) -> str:
     """deploy/nginx/mib-registry.conf with only its CHANGE and listen lines replaced (each must be found)."""
     servers = "\n".join(f"    server 127.0.0.1:{port} max_fails=3 fail_timeout=10s;" for port in upstreams)
     replacements = [
@@ -134,7 +141,9 @@ def make_certificate(directory: Path) -> tuple[Path, Path]:
     cert_path, key_path = directory / "tls.crt", directory / "tls.key"
     cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
     key_path.write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
     )
     return cert_path, key_path
 
@@ -200,10 +209,13 @@ class Deployment:
         assert done.returncode == 0, f"{line}\n{done.stdout}\n{done.stderr}"
         return done.stdout
 
-    def front_get(self, path: str, *, source: str = "127.0.0.1", headers: dict[str, str] | None = None) -> Answer:
+    def front_get(
+        self, path: str, *, source: str = "127.0.0.1", headers: dict[str, str] | None = None
+    ) -> Answer:
         context = ssl.create_default_context(cafile=str(self.cafile))
-        connection = HTTPSConnection("127.0.0.1", self.front_port, context=context, timeout=60,
-                                     source_address=(source, 0))
+        connection = HTTPSConnection(
+            "127.0.0.1", self.front_port, context=context, timeout=60, source_address=(source, 0)
+        )
         return _exchange(connection, path, headers)
 
     def get(self, path: str, *, host: int, headers: dict[str, str] | None = None) -> Answer:
@@ -234,7 +246,11 @@ def _quote(arg: str) -> str:
 
 
 def _exchange(
-    connection: HTTPConnection, path: str, headers: dict[str, str] | None, *, method: str = "GET",
+    connection: HTTPConnection,
+    path: str,
+    headers: dict[str, str] | None,
+    *,
+    method: str = "GET",
     body: bytes | None = None,
 ) -> Answer:
     try:
@@ -249,8 +265,13 @@ def _start_line(line: str, env: dict[str, str], out: Path, err: Path) -> subproc
     command = line.replace(".venv/bin/", f"{BIN}/", 1)
     with out.open("ab") as stdout, err.open("ab") as stderr:
         return subprocess.Popen(  # noqa: S603 - the README's own command line
-            ["/bin/bash", "-c", f"exec {command}"], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
-            stdout=stdout, stderr=stderr, start_new_session=True,
+            ["/bin/bash", "-c", f"exec {command}"],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=stdout,
+            stderr=stderr,
+            start_new_session=True,
         )
 
 
@@ -326,7 +347,9 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
             "REGISTRY_SEARCH_SYNC_THREAD": "false",
             "REGISTRY_LOG_FORMAT": "json",
         }
-        assert sorted(settings) == sorted(set(walk.exported)), "the harness sets what the walk-through exports"
+        assert sorted(settings) == sorted(set(walk.exported)), (
+            "the harness sets what the walk-through exports"
+        )
         env |= settings | {
             "REGISTRY_SIGNING_RATELIMIT_VERIFY": f"{VERIFY_LIMIT}/minute",
             "PYTHONDONTWRITEBYTECODE": "1",
@@ -335,7 +358,9 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
         for index in range(2):
             instance = workdir / f"host{index}"
             instance.mkdir()
-            hosts.append(Host(index, free_port(), instance, instance / "gunicorn.out", instance / "gunicorn.err"))
+            hosts.append(
+                Host(index, free_port(), instance, instance / "gunicorn.out", instance / "gunicorn.err")
+            )
         deployment = Deployment(env, hosts, 0, workdir / "tls.crt", workdir, walk)
         for line in walk.setup:  # first key, schema, first admin, first reindex: on host 0 as the operator
             done = run_line(line, deployment.host_env(0), stdin=f"{ADMIN_PASSWORD}\n{ADMIN_PASSWORD}\n")
@@ -351,8 +376,14 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
         def nginx_conf(nginx_dir: Path, port: int) -> str:
             for source in (cert, key):  # nginx runs as the service user: its own readable copies
                 (nginx_dir / source.name).write_bytes(source.read_bytes())
-            body = site_for_test(site, upstreams=[h.port for h in hosts], https_port=port, http_port=free_port(),
-                             cert=nginx_dir / cert.name, key=nginx_dir / key.name)
+            body = site_for_test(
+                site,
+                upstreams=[h.port for h in hosts],
+                https_port=port,
+                http_port=free_port(),
+                cert=nginx_dir / cert.name,
+                key=nginx_dir / key.name,
+            )
             return services.nginx_main_conf(nginx_dir, body)
 
         nginx = services.start_nginx_conf(nginx_conf, name=f"hosts-nginx-{os.getpid()}")

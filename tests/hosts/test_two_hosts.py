@@ -19,7 +19,7 @@ from tests.hosts.conftest import ADMIN_PASSWORD, BIN, ROOT, VERIFY_LIMIT, Deploy
 pytestmark = [pytest.mark.hosts, pytest.mark.opensearch, pytest.mark.slow]
 
 # A key rotated on one host is current on the other within this time: the keyring cache lives 5 s in
-# production (signing.services.SigningExtension), plus the request that notices.
+# production (signing.extension.SigningExtension), plus the request that notices.
 KEY_PROPAGATION_SECONDS = 7.0
 VERIFY_PATH = "/01/02000000000015"
 CATALOGUE_PAGE = 100  # more than the seeded licensed products: the whole catalogue on one page
@@ -28,7 +28,10 @@ CATALOGUE_PAGE = 100  # more than the seeded licensed products: the whole catalo
 def test_the_walkthrough_is_the_documented_sequence() -> None:
     walk = walkthrough()
     assert [line.split()[1] if "python" in line else " ".join(line.split()[3:5]) for line in walk.setup] == [
-        "-m", "db upgrade", "registry create-user", "search reindex"
+        "-m",
+        "db upgrade",
+        "registry create-user",
+        "search reindex",
     ]
     assert "signing.keygen" in walk.setup[0]
     assert any("gunicorn -c deploy/gunicorn.conf.py" in line for line in walk.serve)
@@ -36,7 +39,9 @@ def test_the_walkthrough_is_the_documented_sequence() -> None:
 
 
 def test_verify_rate_limit_counts_requests_across_both_hosts(deployment: Deployment) -> None:
-    before = [sum(1 for line in host.access_lines() if line["path"] == VERIFY_PATH) for host in deployment.hosts]
+    before = [
+        sum(1 for line in host.access_lines() if line["path"] == VERIFY_PATH) for host in deployment.hosts
+    ]
     codes = [deployment.front_get(VERIFY_PATH, source="127.0.0.21").status for _ in range(VERIFY_LIMIT + 2)]
     assert codes == [200] * VERIFY_LIMIT + [429, 429]
     assert deployment.front_get(VERIFY_PATH, source="127.0.0.22").status == 200  # another phone
@@ -71,7 +76,12 @@ def test_access_logs_are_json_with_the_request_id_nginx_gave(deployment: Deploym
     assert len(request_id) == 32  # nginx's $request_id, passed on by deploy/nginx/mib-registry.conf
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        lines = [line for host in deployment.hosts for line in host.access_lines() if line["request_id"] == request_id]
+        lines = [
+            line
+            for host in deployment.hosts
+            for line in host.access_lines()
+            if line["request_id"] == request_id
+        ]
         if lines:
             break
         time.sleep(0.1)
@@ -90,12 +100,17 @@ def test_keys_status_list_and_catalogue_agree_on_both_hosts(deployment: Deployme
     listed = agreed_catalogue(deployment, lambda body: body["total"] > 0)
     # a change written through host 1 reaches both hosts' answers through the one outbox sync
     basic = base64.b64encode(f"admin@mib.gov.bd:{ADMIN_PASSWORD}".encode()).decode()
-    token = deployment.post("/api/v1/tokens", {"name": "two-hosts"}, host=0,
-                            headers={"Authorization": f"Basic {basic}"})
+    token = deployment.post(
+        "/api/v1/tokens", {"name": "two-hosts"}, host=0, headers={"Authorization": f"Basic {basic}"}
+    )
     assert token.status == 201, token.body
     product = listed["hits"][0]["product"]["id"]
-    suspended = deployment.post(f"/api/v1/products/{product}/suspend", {"reason": "two-host test"}, host=1,
-                                headers={"Authorization": f"Bearer {token.json()['token']}"})
+    suspended = deployment.post(
+        f"/api/v1/products/{product}/suspend",
+        {"reason": "two-host test"},
+        host=1,
+        headers={"Authorization": f"Bearer {token.json()['token']}"},
+    )
     assert suspended.status == 200, suspended.body
     after = agreed_catalogue(deployment, lambda body: body["total"] == listed["total"] - 1)
     assert product not in [hit["product"]["id"] for hit in after["hits"]]
@@ -121,8 +136,23 @@ def catalogue(deployment: Deployment) -> None:
     its accounts' passwords are published), then indexed by a reindex, as after any bulk load."""
     env = deployment.host_env(0) | {"REGISTRY_ENV": "development"}
     done = subprocess.run(  # noqa: S603 - our CLI
-        [str(BIN / "flask"), "--app", "app", "registry", "seed-demo", "--products", "60", "--manufacturers", "6"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False,
+        [
+            str(BIN / "flask"),
+            "--app",
+            "app",
+            "registry",
+            "seed-demo",
+            "--products",
+            "60",
+            "--manufacturers",
+            "6",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     deployment.flask("search", "reindex")
@@ -142,8 +172,10 @@ def test_a_key_rotated_on_one_host_is_current_on_the_other_in_time(deployment: D
         assert time.monotonic() - started < KEY_PROPAGATION_SECONDS, keys
         time.sleep(0.2)
     assert len(keys) == len(before["keys"]) + 1  # the old key stays published
-    assert deployment.get("/.well-known/jwks.json", host=0).body == deployment.get(
-        "/.well-known/jwks.json", host=1).body
+    assert (
+        deployment.get("/.well-known/jwks.json", host=0).body
+        == deployment.get("/.well-known/jwks.json", host=1).body
+    )
 
 
 def test_metrics_add_up_both_workers_of_a_host_and_stay_inside(deployment: Deployment) -> None:
@@ -159,7 +191,8 @@ def test_metrics_add_up_both_workers_of_a_host_and_stay_inside(deployment: Deplo
     assert answer.status == 200
     families = {f.name: f for f in text_string_to_metric_families(answer.body.decode())}
     counted = sum(
-        s.value for s in families["registry_request_duration_seconds"].samples
+        s.value
+        for s in families["registry_request_duration_seconds"].samples
         if s.name == "registry_request_duration_seconds_count" and s.labels["route"] == "/healthz"
     )
     assert len(pids) == 2 and counted == logged  # one scrape adds up every worker's requests
@@ -184,7 +217,12 @@ def test_several_workers_without_shared_limits_refuse_to_start(deployment: Deplo
     }
     done = subprocess.run(  # noqa: S603 - our gunicorn with deploy/'s configuration
         [str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert done.returncode != 0
     assert "refusing to start: 3 workers" in done.stderr and "REGISTRY_RATELIMIT_STORAGE_URL" in done.stderr

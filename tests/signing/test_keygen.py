@@ -21,7 +21,11 @@ def test_the_first_key_is_an_encrypted_file_the_application_opens(tmp_path: Path
     target = tmp_path / "keys" / "issuing.p8"
     env = os.environ | {"REGISTRY_SIGNING_KEY_PASSPHRASE": "a long passphrase for the test"}
     done = subprocess.run(  # noqa: S603 - our interpreter, our module
-        [sys.executable, "-m", "signing.keygen", str(target)], cwd=ROOT, env=env, capture_output=True, text=True
+        [sys.executable, "-m", "signing.keygen", str(target)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert done.returncode == 0, done.stderr
     assert oct(target.stat().st_mode & 0o777) == "0o600"
@@ -29,7 +33,11 @@ def test_the_first_key_is_an_encrypted_file_the_application_opens(tmp_path: Path
     signer = Signer.from_key_source(EncryptedPKCS8FileKeySource(target, b"a long passphrase for the test"))
     assert signer.kid in done.stdout and f"REGISTRY_SIGNING_KEY_PATH={target}" in done.stdout
     again = subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "signing.keygen", str(target)], cwd=ROOT, env=env, capture_output=True, text=True
+        [sys.executable, "-m", "signing.keygen", str(target)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert again.returncode == 1 and "never overwritten" in again.stderr
     with pytest.raises(KeySourceError, match="REGISTRY_SIGNING_KEY_PASSPHRASE"):
