@@ -1,6 +1,7 @@
 """What ``make test`` runs: the whole suite twice, against the embedded defaults and against real servers.
 
-    both:   Redis (REGISTRY_TEST_REDIS_URL; database 0 for pass 1, 1 for pass 2), the shared rate-limit store
+    all:    Redis (REGISTRY_TEST_REDIS_URL; database 0 for pass 1, 1 for pass 2, 2 for pass 3), the shared
+            rate-limit store
     pass 1: SQLite, with a real OpenSearch node (REGISTRY_TEST_OPENSEARCH_URL), when cluster tests
             exist or REGISTRY_TEST_CLUSTER=1 a 3-node cluster (REGISTRY_TEST_OPENSEARCH_CLUSTER_URLS), and
             an Elasticsearch 9 node (REGISTRY_TEST_ELASTICSEARCH_URL, tools/es_service.py); the proxy
@@ -366,8 +367,8 @@ def start_postgres_pass(
 
 
 def start_redis(pool: Services, base_env: dict[str, str], preset: dict[str, str]) -> None:
-    """One Redis for both passes (the shared rate-limit store): database 0 for pass 1, 1 for pass 2 (the
-    PostgreSQL pass reads REGISTRY_TEST_REDIS_URL_PASS2 into its own variable)."""
+    """One Redis for every pass (the shared rate-limit store), a database each, as each pass empties its own:
+    0 for pass 1, 1 for pass 2, 2 for pass 3 (those read REGISTRY_TEST_REDIS_URL_PASS2/3 into the variable)."""
     if "REGISTRY_TEST_REDIS_URL" in preset:
         base_env["REGISTRY_TEST_REDIS_URL"] = preset["REGISTRY_TEST_REDIS_URL"]
         return
@@ -375,6 +376,7 @@ def start_redis(pool: Services, base_env: dict[str, str], preset: dict[str, str]
     if redis is not None:
         base_env["REGISTRY_TEST_REDIS_URL"] = redis.url + "/0"
         base_env["REGISTRY_TEST_REDIS_URL_PASS2"] = redis.url + "/1"
+        base_env["REGISTRY_TEST_REDIS_URL_PASS3"] = redis.url + "/2"
 def start_quick_pass(args: list[str], pool: Services, base_env: dict[str, str]) -> BackgroundPass:
     """Pass 3: the suite's quick part on another Python (SQLite only), beside pass 1."""
     pending = BackgroundPass(PassResult(label="pass 3: quick, newest Python"))
@@ -395,6 +397,8 @@ def start_quick_pass(args: list[str], pool: Services, base_env: dict[str, str]) 
     ).stdout.strip()
     pending.result.label = f"pass 3: quick, Python {version or '?'}"
     env = {name: value for name, value in base_env.items() if name != QUICK_PYTHON_VARIABLE}
+    if "REGISTRY_TEST_REDIS_URL_PASS3" in env:  # its own Redis database: pass 1 empties its own
+        env["REGISTRY_TEST_REDIS_URL"] = env.pop("REGISTRY_TEST_REDIS_URL_PASS3")
     header(f"{pending.result.label} ({python}), SQLite only, started beside pass 1")
     pending.log = REPO_ROOT / "instance" / f"pass3-{os.getpid()}.log"
     pending.log.parent.mkdir(parents=True, exist_ok=True)
