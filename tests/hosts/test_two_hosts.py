@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import json
-import subprocess
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -14,7 +13,7 @@ from typing import Any
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.hosts.conftest import ADMIN_PASSWORD, BIN, ROOT, VERIFY_LIMIT, Deployment, free_port, walkthrough
+from tests.hosts.conftest import ADMIN_PASSWORD, VERIFY_LIMIT, Deployment, free_port, run_line, walkthrough
 
 pytestmark = [pytest.mark.hosts, pytest.mark.opensearch, pytest.mark.slow]
 
@@ -135,25 +134,7 @@ def catalogue(deployment: Deployment) -> None:
     """Licensed products in the deployment's database: seeded as development (seed-demo refuses production:
     its accounts' passwords are published), then indexed by a reindex, as after any bulk load."""
     env = deployment.host_env(0) | {"REGISTRY_ENV": "development"}
-    done = subprocess.run(  # noqa: S603 - our CLI
-        [
-            str(BIN / "flask"),
-            "--app",
-            "app",
-            "registry",
-            "seed-demo",
-            "--products",
-            "60",
-            "--manufacturers",
-            "6",
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    done = run_line(".venv/bin/flask --app app registry seed-demo --products 60 --manufacturers 6", env)
     assert done.returncode == 0, done.stdout + done.stderr
     deployment.flask("search", "reindex")
 
@@ -215,14 +196,6 @@ def test_several_workers_without_shared_limits_refuse_to_start(deployment: Deplo
         "REGISTRY_BIND": f"127.0.0.1:{free_port()}",
         "WEB_CONCURRENCY": "3",
     }
-    done = subprocess.run(  # noqa: S603 - our gunicorn with deploy/'s configuration
-        [str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = run_line(".venv/bin/gunicorn -c deploy/gunicorn.conf.py", env)  # as the web unit starts it
     assert done.returncode != 0
     assert "refusing to start: 3 workers" in done.stderr and "REGISTRY_RATELIMIT_STORAGE_URL" in done.stderr
