@@ -211,6 +211,7 @@ def _csv_stream(docs: Iterator[dict[str, Any]], base_url: str) -> Iterator[str]:
 
 
 def _xlsx_stream(docs: Iterator[dict[str, Any]], base_url: str) -> Iterator[bytes]:
+    # lazy: xlsxwriter loads only for a spreadsheet export
     import xlsxwriter
 
     handle, path = tempfile.mkstemp(suffix=".xlsx", prefix="catalogue-export-")

@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 @cache
 def load_native() -> ModuleType | None:
     """The native module, or ``None`` (logged once) if it is not installed."""
+    # lazy: the optional native module, probed once
     try:
         import mib_ed25519
     except ImportError as exc:
