@@ -42,9 +42,8 @@ node_modules/.package-lock.json: package-lock.json
 
 run: export REGISTRY_PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 run: install ## Set up the embedded database, seed demo data once (labels and index again only when data changed), serve on http://127.0.0.1:$(PORT)
-	$(BIN)/flask prepare-run
 	@echo "demo label URLs: instance/demo-labels.txt   demo accounts: instance/demo-credentials.txt"
-	$(BIN)/flask run --host 127.0.0.1 --port $(PORT) --no-reload
+	$(BIN)/flask prepare-run --serve --host 127.0.0.1 --port $(PORT)
 
 test: install node_modules/.package-lock.json ## Run the whole suite (SQLite, then PostgreSQL and OpenSearch started on 127.0.0.1)
 	$(BIN)/python tools/run_tests.py $(ARGS)
