@@ -36,7 +36,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, select, text  # noqa: E402
+from sqlalchemy import and_, create_engine, select, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from bench._machine import write_result  # noqa: E402
@@ -48,6 +48,7 @@ from search.documents import (  # noqa: E402
     count_public_products,
     iter_public_documents,
     public_clause,
+    public_documents_stmt,
 )
 
 CATALOGUE_TABLES = ("manufacturers", "certificates", "products", "product_certificates")
@@ -123,13 +124,8 @@ def read_documents(engine: Any) -> dict[str, Any]:
 
 
 def _window_query() -> Any:
-    """One window's product query as the reader sends it (for EXPLAIN)."""
-    return (
-        select(Product.id)
-        .join(Manufacturer, Manufacturer.id == Product.manufacturer_id)
-        .where(Product.id > 500_000, Product.id <= 502_000, public_clause(TODAY))
-        .order_by(Product.id)
-    )
+    """One window's document query as the reader sends it (for EXPLAIN)."""
+    return public_documents_stmt(TODAY, lambda column: and_(column > 500_000, column <= 502_000))
 
 
 def read_documents_old_way(engine: Any, limit_seconds: float) -> dict[str, Any]:

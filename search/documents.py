@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from registry.data.districts import DISTRICTS
 from registry.data.taxonomy import CATEGORIES
@@ -40,14 +40,15 @@ def today_utc() -> date:
     return datetime.now(UTC).date()
 
 
-def public_clause(today: date) -> Any:
+def public_clause(today: date, product: Any = Product) -> Any:
     """SQL condition for a product row (joined with its manufacturer) being in the public catalogue.
 
     The same rule as ``Product.licence_state(today) == "licensed"`` plus a manufacturer in good standing.
+    ``product`` is ``Product`` or an alias of it (a window of rows, see ``_product_rows``).
     """
     return and_(
-        Product.status == ProductStatus.LICENSED.value,
-        or_(Product.licence_valid_until.is_(None), Product.licence_valid_until >= today),
+        product.status == ProductStatus.LICENSED.value,
+        or_(product.licence_valid_until.is_(None), product.licence_valid_until >= today),
         Manufacturer.status.not_in(_HIDDEN_MANUFACTURER),
     )
 
@@ -137,29 +138,37 @@ def build_product_document(
     }
 
 
-_PRODUCT_COLUMNS = (
-    Product.id,
-    Product.gtin,
-    Product.name_en,
-    Product.name_bn,
-    Product.brand,
-    Product.model_number,
-    Product.hs_code,
-    Product.manufacturer_id,
-    Product.category,
-    Product.description_en,
-    Product.description_bn,
-    Product.specifications,
-    Product.local_value_addition,
-    Product.launch_date,
-    Product.licence_number,
-    Product.licence_valid_from,
-    Product.licence_valid_until,
-    Product.created_at,
-    Manufacturer.legal_name_en,
-    Manufacturer.legal_name_bn,
-    Manufacturer.district,
+_DOCUMENT_PRODUCT_COLUMNS = (
+    "id",
+    "gtin",
+    "name_en",
+    "name_bn",
+    "brand",
+    "model_number",
+    "hs_code",
+    "manufacturer_id",
+    "category",
+    "description_en",
+    "description_bn",
+    "specifications",
+    "local_value_addition",
+    "launch_date",
+    "licence_number",
+    "licence_valid_from",
+    "licence_valid_until",
+    "created_at",
 )
+_DOCUMENT_MANUFACTURER_COLUMNS = (Manufacturer.legal_name_en, Manufacturer.legal_name_bn, Manufacturer.district)
+
+
+def _product_rows(select_ids: Callable[[Any], Any]) -> Any:
+    """The products whose id ``select_ids(column)`` admits, as an alias of ``Product`` over a MATERIALIZED
+    common table expression: the database reads them by primary key alone and only then applies the public
+    rule. Left to itself, PostgreSQL without table statistics (after a bulk load or a restore, before
+    ANALYZE) takes ``status = 'licensed'`` for rare and ANDs the status index into the scan, reading every
+    licensed product's index entry per batch (issue 21)."""
+    rows = select(Product).where(select_ids(Product.id)).cte("product_rows").prefix_with("MATERIALIZED")
+    return aliased(Product, rows)
 
 
 def _certificates_by_product(session: Session, where: Any) -> dict[int, list[Any]]:
@@ -179,17 +188,22 @@ def _certificates_by_product(session: Session, where: Any) -> dict[int, list[Any
     return out
 
 
-def _public_documents(
-    session: Session, today: date, select_ids: Callable[[Any], Any]
-) -> list[Document]:
+def public_documents_stmt(today: date, select_ids: Callable[[Any], Any]) -> Any:
+    """The query of the document rows, in id order, of the public products whose id ``select_ids(column)``
+    admits."""
+    product = _product_rows(select_ids)
+    return (
+        select(*(getattr(product, c) for c in _DOCUMENT_PRODUCT_COLUMNS), *_DOCUMENT_MANUFACTURER_COLUMNS)
+        .join(Manufacturer, Manufacturer.id == product.manufacturer_id)
+        .where(public_clause(today, product))
+        .order_by(product.id)
+    )
+
+
+def _public_documents(session: Session, today: date, select_ids: Callable[[Any], Any]) -> list[Document]:
     """Documents, in id order, of the public products whose id ``select_ids(column)`` admits; it is applied
     to ``Product.id`` and to ``product_certificates.product_id`` alike."""
-    stmt = (
-        select(*_PRODUCT_COLUMNS)
-        .join(Manufacturer, Manufacturer.id == Product.manufacturer_id)
-        .where(select_ids(Product.id), public_clause(today))
-        .order_by(Product.id)
-    )
+    stmt = public_documents_stmt(today, select_ids)
     rows = session.execute(stmt).mappings().all()
     if not rows:
         return []
@@ -266,11 +280,12 @@ def iter_public_product_ids(
 
     def windows() -> Iterator[list[int]]:
         for window in iter_product_id_windows(session, batch):
+            product = _product_rows(_in_window(window))
             stmt = (
-                select(Product.id)
-                .join(Manufacturer, Manufacturer.id == Product.manufacturer_id)
-                .where(_in_window(window)(Product.id), public_clause(today))
-                .order_by(Product.id)
+                select(product.id)
+                .join(Manufacturer, Manufacturer.id == product.manufacturer_id)
+                .where(public_clause(today, product))
+                .order_by(product.id)
             )
             yield list(session.scalars(stmt))
 
