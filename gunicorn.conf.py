@@ -15,15 +15,26 @@ build, or copy, memory the master could have shared:
 
 import gc
 
-# Read-only requests that touch what most requests need; none writes (no scan, no audit, no outbox row).
-WARM_UP_PATHS = ("/.well-known/jwks.json", "/api/v1/products?per_page=1", "/", "/bn/")
+# Read-only requests that touch what most requests need, in both languages; none writes (no scan, no audit
+# row, no outbox row) and none opens the search index (its connection would cross the fork).
+WARM_UP_REQUESTS = (
+    ("/.well-known/jwks.json", "en"),
+    ("/api/v1/products?per_page=1", "en"),
+    ("/", "en"),
+    ("/", "bn"),
+)
 
 
 def warm_up(app):
+    """The warm-up requests' statuses."""
     client = app.test_client()
-    for path in WARM_UP_PATHS:
-        client.get(path, headers={"X-Forwarded-For": "127.0.0.1"}).close()
+    statuses = []
+    for path, language in WARM_UP_REQUESTS:
+        response = client.get(path, headers={"Accept-Language": language})
+        statuses.append(response.status_code)
+        response.close()
     app.extensions["registry.db"].dispose()
+    return statuses
 
 
 def when_ready(server):
