@@ -33,7 +33,7 @@ def warm_up(app):
         response = client.get(path, headers={"Accept-Language": language})
         statuses.append(response.status_code)
         response.close()
-    app.extensions["registry.db"].dispose()
+    app.extensions["core.db"].dispose()
     return statuses
 
 

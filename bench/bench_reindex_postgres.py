@@ -41,7 +41,7 @@ from sqlalchemy.orm import Session  # noqa: E402
 
 from bench._machine import write_result  # noqa: E402
 from bench.bench_search import TODAY, insert_makers, product_rows  # noqa: E402
-from registry.migrate import upgrade_database  # noqa: E402
+from core.migrate import upgrade_database  # noqa: E402
 from registry.models import Manufacturer, Product  # noqa: E402
 from search.documents import (  # noqa: E402
     build_product_documents,

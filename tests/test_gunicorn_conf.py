@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from registry.models import AuditEvent, OutboxEntry
+from core.models import AuditEvent, OutboxEntry
 from tests.conftest import app_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -17,10 +17,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_warm_up_writes_nothing_and_closes_its_connections(tmp_path: Path) -> None:
     from app import create_app
-    from registry.migrate import upgrade_database
+    from core.migrate import upgrade_database
 
     app = create_app(app_settings(tmp_path, f"sqlite:///{tmp_path / 'warm.sqlite3'}"))
-    db = app.extensions["registry.db"]
+    db = app.extensions["core.db"]
     upgrade_database(db.engine)
     conf: dict[str, Any] = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
 
