@@ -40,7 +40,6 @@ from limits.errors import StorageError
 from limits.storage import MemoryStorage, Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
-from config import ConfigError
 from core import metrics
 
 log = logging.getLogger("registry.ratelimit")
@@ -59,6 +58,10 @@ EXTENSION = "core.ratelimit"
 
 class RateLimitSyntaxError(ValueError):
     """A limit setting is not in ``limits``' syntax."""
+
+
+class RateLimitSettingsError(ValueError):
+    """The limit settings are wrong: the service must not start (raised by :func:`init_app`)."""
 
 
 @functools.lru_cache(maxsize=64)
@@ -204,7 +207,7 @@ def _pair_item(failures: int, minutes: int) -> RateLimitItem:
 def init_app(app: Any) -> None:
     problems = limit_problems(app.config)
     if problems:
-        raise ConfigError("invalid rate limits: " + "; ".join(problems))
+        raise RateLimitSettingsError("invalid rate limits: " + "; ".join(problems))
     app.extensions[EXTENSION] = RateLimiter(str(app.config.get("RATELIMIT_STORAGE_URL", "") or ""))
 
 
@@ -221,6 +224,7 @@ def hit_limit(name: str, key: str) -> float | None:
 
 __all__ = [
     "LIMIT_SETTINGS",
+    "RateLimitSettingsError",
     "RateLimitSyntaxError",
     "RateLimiter",
     "check_worker_storage",

@@ -8,8 +8,13 @@ from typing import Any
 import pytest
 from prometheus_client import REGISTRY
 
-from config import ConfigError
-from core.ratelimit import RateLimiter, RateLimitSyntaxError, check_worker_storage, parse_limit
+from core.ratelimit import (
+    RateLimiter,
+    RateLimitSettingsError,
+    RateLimitSyntaxError,
+    check_worker_storage,
+    parse_limit,
+)
 from tests.needs import need
 
 REDIS_URL = os.environ.get("REGISTRY_TEST_REDIS_URL", "")
@@ -32,9 +37,9 @@ def test_one_syntax_for_every_limit() -> None:
 def test_a_wrong_limit_setting_stops_the_start() -> None:
     from app import create_app
 
-    with pytest.raises(ConfigError, match="WEB_LOGIN_RATE_LIMIT"):
+    with pytest.raises(RateLimitSettingsError, match="WEB_LOGIN_RATE_LIMIT"):
         create_app({"ENV": "testing", "WEB_LOGIN_RATE_LIMIT": "10/300"})
-    with pytest.raises(ConfigError, match="RATELIMIT_STORAGE_URL"):
+    with pytest.raises(RateLimitSettingsError, match="RATELIMIT_STORAGE_URL"):
         create_app({"ENV": "testing", "RATELIMIT_STORAGE_URL": "memcached://127.0.0.1"})
 
 
