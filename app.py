@@ -22,7 +22,7 @@ log = logging.getLogger("registry")
 
 PROBLEM_BASE = "https://registry.mib.gov.bd/problems/"
 # Packages that wire themselves in through init_app(app), in this order.
-WIRED_PACKAGES: tuple[str, ...] = ("search", "signing", "labels", "web")
+WIRED_PACKAGES: tuple[str, ...] = ("search", "signing", "labels", "web", "stats")
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
@@ -73,6 +73,9 @@ def _register_prepare_run(app: Flask) -> None:
         ctx.invoke(seed_demo_command, products=2000, manufacturers=60)
         instance = Path(app.instance_path)
         marker, labels = instance / ".run-ready", instance / "demo-labels.txt"
+        from stats.cli import snapshot_command
+
+        ctx.invoke(snapshot_command, day=None)  # today's open data, once a day
         if marker.is_file() and labels.is_file() and marker.read_text() == data_fingerprint(app):
             click.echo("demo labels and search index are up to date with the data; nothing to do")
             return

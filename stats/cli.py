@@ -1,0 +1,34 @@
+"""``flask stats snapshot``: write and sign the day's open data snapshot (idempotent; run daily)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from stats.opendata import write_snapshot
+from stats.services import StatsExtension
+
+stats_cli = click.Group("stats", help="Statistics and open data.")
+
+
+@stats_cli.command("snapshot")
+@click.option("--day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="The day to write (default: today, UTC). The figures are as of that day.")
+@with_appcontext
+def snapshot_command(day: datetime | None) -> None:
+    """Write today's catalogue and statistics (CSV, JSON) with their signatures, unless already written."""
+    ext: StatsExtension = current_app.extensions["stats"]
+    signing = current_app.extensions["signing"]
+    signing.ready()
+    target: date = day.date() if day else datetime.now(UTC).date()
+    session = current_app.extensions["registry.db"].session()
+    try:
+        result = write_snapshot(session, signing.signer(session), ext.settings.open_data_dir, target)
+        session.commit()  # a fresh database registers its first issuing key
+    finally:
+        session.close()
+    verb = "wrote" if result.created else "already there, unchanged:"
+    click.echo(f"open data {target.isoformat()}: {verb} {result.path}")
