@@ -12,8 +12,9 @@ ROW = 22  # px per bar
 LABEL_W = 120
 BAR_W = 200
 VALUE_W = 60
-# colour-blind-safe series colours (Okabe-Ito), the first the site's green
-SERIES_COLOURS = ("#006a4e", "#e69f00", "#56b4e9", "#cc79a7", "#0072b2", "#d55e00", "#f0e442", "#009e73", "#999999")
+# series n is drawn in class "s<n>" (static/css/site.css: colour-blind-safe Okabe-Ito colours, the first the
+# site's green); text takes its size and colour from ".chart text", so each element carries only positions
+SERIES = 9
 
 
 def bar_chart(
@@ -43,21 +44,18 @@ def stacked_bar_chart(
              f'<title id="{chart_id}-t">{escape(title)}</title>']
     for n, name in enumerate(series if legend else ()):
         x, y = (n % 3) * (width // 3), (n // 3) * 18 + 2
-        parts.append(f'<rect x="{x}" y="{y + 3}" width="10" height="10" '
-                     f'fill="{SERIES_COLOURS[n % len(SERIES_COLOURS)]}"></rect>')
-        parts.append(f'<text x="{x + 14}" y="{y + 12}" font-size="11" fill="currentColor">{escape(name)}</text>')
+        parts.append(f'<rect class="s{n % SERIES}" x="{x}" y="{y + 3}" width="10" height="10"/>')
+        parts.append(f'<text x="{x + 14}" y="{y + 12}">{escape(name)}</text>')
     for i, (label, values) in enumerate(rows):
         y = legend_h + i * ROW + 2
-        parts.append(f'<text x="{LABEL_W - 6}" y="{y + 15}" text-anchor="end" font-size="12" '
-                     f'fill="currentColor">{escape(label)}</text>')
+        parts.append(f'<text class="l" x="{LABEL_W - 6}" y="{y + 15}">{escape(label)}</text>')
         x = float(LABEL_W)
         for n, value in enumerate(values):
             w = round(BAR_W * value / top, 1)
             if w:
-                parts.append(f'<rect x="{round(x, 1)}" y="{y + 3}" width="{w}" height="{ROW - 6}" '
-                             f'fill="{SERIES_COLOURS[n % len(SERIES_COLOURS)]}"></rect>')
+                parts.append(f'<rect class="s{n % SERIES}" x="{round(x, 1):g}" y="{y + 3}" width="{w:g}" '
+                             f'height="{ROW - 6}"/>')
             x += w
-        parts.append(f'<text x="{round(x, 1) + 4}" y="{y + 15}" font-size="12" fill="currentColor">'
-                     f'{escape(number(sum(values)))}</text>')
+        parts.append(f'<text x="{round(x + 4, 1):g}" y="{y + 15}">{escape(number(sum(values)))}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every label and value above is escaped
