@@ -14,7 +14,9 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, send_file, url_for
 from markupsafe import Markup
 
+from registry.auth import ANONYMOUS, Actor, current_actor
 from registry.db import get_session
+from registry.errors import NotAuthenticated
 from registry.openapi import PUBLIC, api
 from stats.figures import Statistics, Table, compute_statistics
 from stats.opendata import (
@@ -53,9 +55,22 @@ def current_statistics() -> Statistics:
     return extension().statistics(day, lambda: compute_statistics(get_session(), day))
 
 
-def _cached(response: Response, *, vary_language: bool = False) -> Response:
+def visitor() -> Actor:
+    """Who is looking at a page: a bad Authorization header on a page is an anonymous visitor, as on web's."""
+    try:
+        return current_actor()
+    except NotAuthenticated:
+        return ANONYMOUS
+
+
+def _cached(response: Response, *, page: bool = False) -> Response:
+    """Cacheable by anyone for as long as a worker keeps the figures; a page varies with the language, and a
+    page for a signed-in visitor (their menu, a sign-out form with its CSRF token) is theirs alone."""
+    if page and visitor().user is not None:
+        response.headers["Cache-Control"] = "private, no-cache"
+        return response
     response.headers["Cache-Control"] = f"public, max-age={int(extension().settings.cache_seconds)}"
-    if vary_language:
+    if page:
         response.headers["Vary"] = "Cookie, Accept-Language"
     return response
 
@@ -81,12 +96,16 @@ def statistics_page() -> Any:
     bangla = current_lang() == "bn"
     charts = {table.id: _chart(table, bangla) for table in statistics.tables}
     days = snapshot_days(extension().settings.open_data_dir)
-    response = Response(
-        render_template(
-            "stats/statistics.html", statistics=statistics, charts=charts, bangla=bangla, latest=days[0] if days else None
-        )
+    page = render_template(
+        "stats/statistics.html",
+        statistics=statistics,
+        charts=charts,
+        bangla=bangla,
+        latest=days[0] if days else None,
+        actor=visitor(),  # the site's menu (web's pages get it from web.helpers)
     )
-    return _cached(response, vary_language=True)
+    response = Response(page)
+    return _cached(response, page=True)
 
 
 @api.describe(

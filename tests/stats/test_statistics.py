@@ -201,3 +201,9 @@ def test_an_empty_registry_still_answers(client: Any) -> None:
     body = client.get("/api/v1/statistics").get_json()
     assert all(all(isinstance(v, int) for row in f["rows"] for v in row["values"]) for f in body["figures"])
     assert client.get("/statistics?lang=en").status_code == 200
+
+
+
+def test_a_bad_token_on_the_page_is_an_anonymous_visitor(client: Any) -> None:
+    resp = client.get("/statistics?lang=en", headers={"Authorization": "Bearer nonsense"})
+    assert resp.status_code == 200 and resp.headers["Cache-Control"].startswith("public")
