@@ -35,13 +35,13 @@ def _header_bytes(headers: Any) -> int:
 
 def build_app(instance: Path) -> Any:
     from app import create_app
+    from core.migrate import upgrade_database
     from registry.data.districts import DISTRICTS
     from registry.demo import seed_demo
-    from registry.migrate import upgrade_database
     from signing.models import ConsumerReport, Scan
 
     app = create_app({"ENV": "testing", "INSTANCE_PATH": str(instance), "SEARCH_SYNC_THREAD": False})
-    database = app.extensions["registry.db"]
+    database = app.extensions["core.db"]
     upgrade_database(database)
     session = database.session(write=True)
     seed_demo(session, products=2000, manufacturers=60)
@@ -95,7 +95,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-stats-") as folder:
         app = build_app(Path(folder))
         pages = measure(app)
-        app.extensions["registry.db"].dispose()
+        app.extensions["core.db"].dispose()
     result = {
         "method": "in-process (Flask test client): the page and every asset it links, headers included",
         "dataset": "make run's demo (2000 products, 60 manufacturers) + scans in all 8 divisions in each of 8 weeks "

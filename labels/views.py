@@ -17,6 +17,8 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, request, send_file
 
+from core.api import api
+from core.validators import read_text_field
 from labels.errors import BatchNotPrintableError, LabelDataError, LabelSourceNotFoundError
 from labels.jobs import LabelJobs
 from labels.schemas import LabelItem, get_layout
@@ -28,8 +30,6 @@ from labels.services import (
     items_from_urls,
     write_labels,
 )
-from registry.openapi import api
-from registry.validators import read_text_field
 
 bp = Blueprint("labels", __name__)
 
@@ -103,7 +103,7 @@ def file_response(items: Iterator[LabelItem], fmt: str, layout: str, stem: str) 
 @bp.post("/api/v1/labels")
 def render_url_labels() -> Response:
     """Labels for a list of label URLs with one product's names (e.g. URLs exported earlier)."""
-    from registry.auth import current_actor
+    from core.auth import current_actor
 
     current_actor().require()
     body = json_body()
@@ -138,8 +138,8 @@ def render_url_labels() -> Response:
 
 def load_printable_batch(batch_id: int) -> tuple[Any, Any]:
     """(SerialBatch, Product) if the current actor may print it: the maker's staff or a reviewer."""
-    from registry.auth import current_actor
-    from registry.db import get_session
+    from core.auth import current_actor
+    from core.db import get_session
     from registry.models import Product
     from signing.models import SerialBatch
 
@@ -180,7 +180,7 @@ def snapshot_batch(batch: Any, product: Any) -> BatchSource:
     On SQLite a write session holds the database lock (BEGIN IMMEDIATE) until it ends; rendering
     thousands of labels must not keep it, and a job runs long after the request anyway.
     """
-    from registry.db import get_session
+    from core.db import get_session
 
     session = get_session()
     ext = current_app.extensions["signing"]
@@ -247,7 +247,7 @@ def unit_range(body: dict[str, Any], count: int) -> tuple[int, int]:
 @bp.post("/api/v1/batches/<int:batch_id>/labels")
 def render_batch_labels(batch_id: int) -> Any:
     """Labels for a serial batch: the file itself when small, else 202 with a job to poll."""
-    from registry.auth import current_actor
+    from core.auth import current_actor
 
     body = json_body()
     fmt, layout = output_options(body)
@@ -282,8 +282,8 @@ def render_batch_labels(batch_id: int) -> Any:
 
 
 def visible_job(job_id: str):
-    from registry.auth import current_actor
-    from registry.models import Role
+    from core.auth import current_actor
+    from core.models import Role
 
     actor = current_actor()
     user = actor.require()

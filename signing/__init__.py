@@ -7,17 +7,7 @@ The public surface is small and named by verbs; everything here is Flask-free (t
 
 from typing import Any
 
-from signing.errors import (
-    InvalidGTIN,
-    KeySourceError,
-    LabelURLError,
-    Reason,
-    RecordFormatError,
-    SigningError,
-    Verdict,
-    VerificationError,
-)
-from signing.gtin import normalize_gtin
+from signing.errors import KeySourceError, Reason, RecordFormatError, SigningError, Verdict, VerificationError
 from signing.keys import (
     EncryptedPKCS8FileKeySource,
     KeyRing,
@@ -54,13 +44,11 @@ __all__ = [
     "init_app",
     "Certificate",
     "EncryptedPKCS8FileKeySource",
-    "InvalidGTIN",
     "KeyRing",
     "KeySource",
     "KeySourceError",
     "KeyStatus",
     "LabelURL",
-    "LabelURLError",
     "LicenceStatus",
     "PKCS11KeySource",
     "PublishedKey",
@@ -85,7 +73,6 @@ __all__ = [
     "issue_product_url",
     "load_status_list",
     "locate_serial",
-    "normalize_gtin",
     "parse_label_url",
     "sign_record",
     "sign_status_list",
@@ -107,7 +94,7 @@ def init_app(app: Any) -> None:
     settings = SigningSettings.from_config(app.config)
     configured_key_source(settings)  # production without SIGNING_KEY_PATH stops here
     storage = str(app.config.get("RATELIMIT_STORAGE_URL", "") or "")
-    database = app.extensions["registry.db"]
+    database = app.extensions["core.db"]
     ext = SigningExtension(settings, build_rate_limiter(storage), lambda: database.session(write=True))
     ext.scans = build_scan_recorder(settings, database, settings.scan_flush_ms)
     if isinstance(ext.scans, BufferedScanRecorder):

@@ -48,8 +48,8 @@ def load_batch_labels(batch_id: str) -> tuple[Iterator[Any], int | None]:
     """
     from flask import current_app
 
+    from core.db import get_session
     from labels.views import batch_items, snapshot_batch
-    from registry.db import get_session
     from registry.models import Product
     from signing import services
     from signing.models import SerialBatch

@@ -28,7 +28,7 @@ def snapshot_command(day: datetime | None) -> None:
         return
     signing = current_app.extensions["signing"]
     signing.ready()
-    session = current_app.extensions["registry.db"].session()
+    session = current_app.extensions["core.db"].session()
     try:
         result = write_snapshot(session, signing.signer(session), ext.settings.open_data_dir, target)
         session.commit()  # a fresh database registers its first issuing key

@@ -33,9 +33,10 @@ from babel.dates import format_date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.models import AuditEvent
 from registry.data.districts import DISTRICTS, DIVISIONS
 from registry.data.taxonomy import CATEGORIES, CERTIFICATE_SCHEMES
-from registry.models import AuditEvent, Certificate, Manufacturer, Product, ProductStatus
+from registry.models import Certificate, Manufacturer, Product, ProductStatus
 from search.documents import public_clause
 from signing.errors import Verdict
 from signing.models import ConsumerReport, Scan

@@ -14,10 +14,10 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, send_file, url_for
 from markupsafe import Markup
 
-from registry.auth import ANONYMOUS, Actor, current_actor
-from registry.db import get_session
-from registry.errors import NotAuthenticated
-from registry.openapi import PUBLIC, api
+from core.api import PUBLIC, api
+from core.auth import ANONYMOUS, Actor, current_actor
+from core.db import get_session
+from core.errors import NotAuthenticated
 from stats.figures import Statistics, Table, compute_statistics
 from stats.opendata import (
     FILES,
