@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from signing.errors import Reason, VerificationError
-from signing.keys import KeyRing, Signer, coerce_keyring, decode_b64url, encode_b64url
+from signing.keys import KeyRing, Signer, coerce_keyring, decode_b64url, encode_b64url, format_time
 from signing.records import canonicalize
 
 __all__ = ["DETACHED_TYPE", "sign_detached", "verify_detached"]
@@ -52,7 +52,10 @@ def verify_detached(
        and a ``name``;
     3. if ``name`` is given, the header must name the same file;
     4. find the key by ``kid`` and check it was trusted at ``iat`` (not retired before, not compromised);
-    5. check the Ed25519 signature over ``header "." BASE64URL(data)``.
+    5. check the Ed25519 signature over ``header "." BASE64URL(data)``;
+    6. a key compromised since proves nothing about the file (whoever holds it can sign with any ``iat``):
+       ``untrusted_key`` / ``key_compromised`` — the registry re-signs its files under the new key
+       (``flask stats resign``), so fetch the signature again.
     """
     # 1.
     text = jws.decode("ascii", "replace") if isinstance(jws, bytes) else jws
@@ -85,4 +88,11 @@ def verify_detached(
         raise _malformed("iat is not a time") from exc
     # 5.
     key.verify_signature(signature, (parts[0] + "." + encode_b64url(data)).encode("ascii"))
+    # 6.
+    if key.compromised_after is not None:
+        raise VerificationError(
+            f"signed by key {kid}, compromised since {format_time(key.compromised_after)}: fetch the file's "
+            "current signature from the registry",
+            reason=Reason.KEY_COMPROMISED,
+        )
     return header

@@ -8,7 +8,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from stats.opendata import write_snapshot
+from stats.opendata import resign_snapshots, write_snapshot
 from stats.services import StatsExtension
 
 stats_cli = click.Group("stats", help="Statistics and open data.")
@@ -36,3 +36,20 @@ def snapshot_command(day: datetime | None) -> None:
         session.close()
     verb = "wrote" if result.created else "already there, unchanged:"
     click.echo(f"open data {target.isoformat()}: {verb} {result.path}")
+
+
+@stats_cli.command("resign")
+@with_appcontext
+def resign_command() -> None:
+    """Sign every published open data file again with the current issuing key (run after a key compromise:
+    what the compromised key signed proves nothing any more). The files do not change, only their .jws."""
+    ext: StatsExtension = current_app.extensions["stats"]
+    signing = current_app.extensions["signing"]
+    signing.ready()
+    session = current_app.extensions["core.db"].session()
+    try:
+        count = resign_snapshots(ext.settings.open_data_dir, signing.signer(session))
+        session.commit()
+    finally:
+        session.close()
+    click.echo(f"signed {count} open data files again under the current key")

@@ -131,6 +131,22 @@ def write_snapshot(
     return SnapshotResult(today, final, created=True)
 
 
+def resign_snapshots(directory: Path, signer: Signer, *, now: datetime | None = None) -> int:
+    """Sign every published file again under ``signer`` (after a key rotation or compromise: a compromised
+    key's signatures prove nothing); the files themselves stay byte for byte. Returns how many were signed."""
+    moment = (now or datetime.now(UTC)).astimezone(UTC)
+    count = 0
+    for day in snapshot_days(directory):
+        for name in FILES:
+            path = directory / day.isoformat() / name
+            signature = sign_detached(path.read_bytes(), signer, name=f"{day.isoformat()}/{name}", now=moment)
+            fresh = path.with_name(f".{name}.jws.{os.getpid()}.tmp")
+            fresh.write_text(signature + "\n", encoding="ascii")
+            fresh.replace(path.with_name(f"{name}.jws"))  # atomic: a reader gets the old or the new one
+            count += 1
+    return count
+
+
 def snapshot_days(directory: Path) -> list[date]:
     """The days with a complete snapshot, newest first."""
     if not directory.is_dir():

@@ -52,6 +52,11 @@ def test_a_day_is_written_once_with_a_signature_per_file(runner: Any, snapshot: 
     assert again.exit_code == 0 and "unchanged" in again.output
     assert {p.name: p.read_bytes() for p in snapshot.iterdir()} == before
     assert [p.name for p in snapshot.parent.iterdir()] == [snapshot.name]  # no temporary folder left
+    resigned = runner.invoke(args=["stats", "resign"])
+    assert resigned.exit_code == 0 and "signed 4 open data files again" in resigned.output
+    assert {p.name: p.read_bytes() for p in snapshot.iterdir() if p.suffix != ".jws"} == {
+        name: data for name, data in before.items() if not name.endswith(".jws")
+    }
 
 
 def test_the_catalogue_is_the_public_catalogue(client: Any, session: Any, demo: Demo, snapshot: Path) -> None:
@@ -161,3 +166,26 @@ def test_missing_or_unknown_files_are_404_problems(client: Any, open_data: Path,
 def test_a_name_outside_the_published_files_is_not_served(client: Any, snapshot: Path) -> None:
     (snapshot / "secret.txt").write_text("not published")
     assert client.get(f"/open-data/{snapshot.name}/secret.txt").status_code == 404
+
+
+def test_after_a_compromise_the_files_are_signed_again_and_verify(client: Any, snapshot: Path) -> None:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from signing import KeyRing, PublishedKey, Signer
+    from stats.opendata import resign_snapshots
+    from tests.signing.conftest import RFC8032_TEST2_SECRET
+
+    jwks = client.get("/.well-known/jwks.json").get_json()
+    old_kid = jwks["keys"][0]["kid"]
+    before = {name: (snapshot / name).read_bytes() for name in FILES}
+    new_key = Ed25519PrivateKey.from_private_bytes(RFC8032_TEST2_SECRET)
+    assert resign_snapshots(snapshot.parent, Signer.from_private_key(new_key)) == len(FILES)
+    ring = KeyRing.from_jwks(jwks)
+    ring = KeyRing((*ring.mark_compromised(old_kid, after=ring.find(old_kid).created_at),
+                    PublishedKey.from_public_key(new_key.public_key())))
+    for name in FILES:
+        assert (snapshot / name).read_bytes() == before[name]  # the data is untouched
+        header = verify_detached(before[name], (snapshot / f"{name}.jws").read_text(), ring,
+                                 name=f"{snapshot.name}/{name}")
+        assert header["kid"] != old_kid
+    assert not list(snapshot.glob(".*.tmp"))
