@@ -200,7 +200,9 @@ def products_by_district(rows: list[Any]) -> Table:
 
 
 def lva_band(value: Decimal | float) -> int:
-    return next(i for i, (low, high) in enumerate(LVA_BANDS) if low <= float(value) < high)
+    """The band of a local value addition (percent; the registry accepts 0 to 100)."""
+    share = min(max(float(value), 0.0), 100.0)
+    return next(i for i, (low, high) in enumerate(LVA_BANDS) if low <= share < high)
 
 
 def lva_by_category(rows: list[Any]) -> Table:
