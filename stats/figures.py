@@ -207,8 +207,8 @@ def lva_band(value: Decimal | float) -> int:
 
 def lva_by_category(rows: list[Any]) -> Table:
     columns = [
-        Label(f"{low}-{min(high, 100)}", f"{low}–{high} %" if high <= 100 else f"{low} % +",
-              bangla_digits(f"{low}–{high} %" if high <= 100 else f"{low} % +"))
+        Label(f"{low}-{min(high, 100)}", f"{low}–{high}\u00a0%" if high <= 100 else f"{low}\u00a0%\u00a0+",
+              bangla_digits(f"{low}–{high}\u00a0%" if high <= 100 else f"{low}\u00a0%\u00a0+"))
         for low, high in LVA_BANDS
     ]
     counts: dict[str, list[int]] = defaultdict(lambda: [0] * len(LVA_BANDS))

@@ -10,6 +10,7 @@ from markupsafe import Markup
 
 ROW = 22  # px per bar
 LABEL_W = 120
+LABEL_W_MAX = 180
 BAR_W = 200
 VALUE_W = 60
 # series n is drawn in class "s<n>" (static/css/site.css: colour-blind-safe Okabe-Ito colours, the first the
@@ -35,10 +36,12 @@ def stacked_bar_chart(
     """Horizontal bars of (label, [value per series]) rows, each bar its series stacked in order, the total
     written after it; a legend names the series when there is more than one."""
     top = max((sum(v) for _, v in rows), default=0) or 1
+    # room for the longest label (about 6.5 px a character at 12 px), within limits a phone can show
+    label_w = min(LABEL_W_MAX, max(LABEL_W, round(6.5 * max((len(label) for label, _ in rows), default=0)) + 8))
     legend = len(series) > 1
     legend_h = ((len(series) + 2) // 3) * 18 + 4 if legend else 0
     height = max(1, len(rows)) * ROW + 4 + legend_h
-    width = LABEL_W + BAR_W + VALUE_W
+    width = label_w + BAR_W + VALUE_W
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" '
              f'width="100%" role="img" aria-labelledby="{chart_id}-t" preserveAspectRatio="xMinYMin meet">',
              f'<title id="{chart_id}-t">{escape(title)}</title>']
@@ -48,8 +51,8 @@ def stacked_bar_chart(
         parts.append(f'<text x="{x + 14}" y="{y + 12}">{escape(name)}</text>')
     for i, (label, values) in enumerate(rows):
         y = legend_h + i * ROW + 2
-        parts.append(f'<text class="l" x="{LABEL_W - 6}" y="{y + 15}">{escape(label)}</text>')
-        x = float(LABEL_W)
+        parts.append(f'<text class="l" x="{label_w - 6}" y="{y + 15}">{escape(label)}</text>')
+        x = float(label_w)
         for n, value in enumerate(values):
             w = round(BAR_W * value / top, 1)
             if w:
