@@ -24,7 +24,7 @@ from core.problems import problem_response
 log = logging.getLogger("registry")
 
 # Packages that wire themselves in through init_app(app), in this order.
-WIRED_PACKAGES: tuple[str, ...] = ("search", "signing", "labels", "web", "stats")
+WIRED_PACKAGES: tuple[str, ...] = ("search", "signing", "web", "stats")
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:

@@ -85,7 +85,9 @@ def init_app(app: Any) -> None:
     """Wire signing into the Flask app: extension, blueprint, ``flask signing`` commands, licence hook."""
     from registry.services import licence_changed
     from signing.cli import signing_cli
-    from signing.hooks import register_label_batches, sign_on_licence_change
+    from signing.hooks import sign_on_licence_change
+    from signing.label_cli import labels_cli
+    from signing.label_views import init_views as init_label_views
     from signing.ratelimits import build_rate_limiter
     from signing.scans import BufferedScanRecorder, build_scan_recorder
     from signing.services import SigningExtension, SigningSettings, configured_key_source
@@ -105,4 +107,5 @@ def init_app(app: Any) -> None:
     app.register_blueprint(bp)
     app.cli.add_command(signing_cli)
     licence_changed.connect(sign_on_licence_change)
-    register_label_batches()
+    init_label_views(app)  # the label API and its job queue
+    app.cli.add_command(labels_cli)

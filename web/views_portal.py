@@ -730,7 +730,7 @@ def download_labels(actor: Actor, batch_id: int, fmt: str) -> Any:
 
     import labels
     from labels.services import download_name
-    from labels.views import batch_items, direct_limit, load_printable_batch, snapshot_batch
+    from signing.label_views import batch_items, direct_limit, load_printable_batch, snapshot_batch
 
     fmt = {"zip": "zip-svg"}.get(fmt, fmt)
     if fmt not in LABEL_FORMATS:
@@ -785,7 +785,7 @@ def check_labels(actor: Actor, batch_id: int) -> Any:
 
     import labels
     from labels.qa import check_pdf
-    from labels.views import batch_items, direct_limit, load_printable_batch, snapshot_batch
+    from signing.label_views import batch_items, direct_limit, load_printable_batch, snapshot_batch
 
     batch, product = load_printable_batch(batch_id)
     if product.manufacturer_id != actor.user.manufacturer_id:  # type: ignore[union-attr]

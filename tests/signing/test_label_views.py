@@ -33,16 +33,10 @@ def _labels_app(_app: Any, instance_path: Path, database_url: str) -> Iterator[A
         yield _app
         _app.config["LABELS_DIRECT_LIMIT"], _app.extensions["labels.jobs"] = saved
         return
-    import labels
-    import signing
     from app import create_app
     from tests.conftest import app_settings
 
     app = create_app(app_settings(instance_path, database_url, LABELS_DIRECT_LIMIT=20, LABELS_JOB_WORKERS=0))
-    if "signing" not in app.extensions:
-        signing.init_app(app)
-    if "labels.jobs" not in app.extensions:
-        labels.init_app(app)
     app.config["LABELS_DIRECT_LIMIT"] = 20
     app.extensions["labels.jobs"] = LabelJobs(instance_path / "label-jobs-test", workers=0)
     yield app
