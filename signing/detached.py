@@ -19,9 +19,9 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from signing.canonical import canonicalize
 from signing.errors import Reason, VerificationError
 from signing.keys import KeyRing, Signer, coerce_keyring, decode_b64url, encode_b64url, format_time
-from signing.records import canonicalize
 
 __all__ = ["DETACHED_TYPE", "sign_detached", "verify_detached"]
 

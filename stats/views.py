@@ -32,7 +32,8 @@ from stats.schemas import CatalogueSnapshot, OpenDataIndex, StatisticsResponse, 
 from stats.services import StatsExtension
 from web.charts import stacked_bar_chart
 from web.guards import public_page
-from web.helpers import current_lang, to_local_digits
+from web.helpers import to_local_digits
+from web.language import current_lang
 
 bp = Blueprint("stats", __name__)
 
