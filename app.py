@@ -5,21 +5,32 @@ Nothing happens at import time. ``flask --app app run`` or ``gunicorn 'app:creat
 
 from __future__ import annotations
 
+import importlib
 import logging
 import secrets
 import time
+from pathlib import Path
 from typing import Any
 
-from flask import Flask, g, request
+import click
+from flask import Flask, g, render_template, request
 from flask.sessions import SecureCookieSessionInterface
+from jinja2 import TemplateNotFound
+from sqlalchemy import func, select
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import core
 import registry
 from config import load_settings
+from core.api import api
+from core.db import Base
 from core.limits import DatabaseIdConverter, check_json_body
+from core.migrate import schema_version
 from core.problems import problem_response
+from registry.cli import db_upgrade, seed_demo_command
+from search.cli import reindex_command
+from signing.cli import demo_labels_command
 
 log = logging.getLogger("registry")
 
@@ -40,7 +51,6 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     # before any blueprint adds a rule: every <int:...> is an id the database can hold, else 404
     app.url_map.converters["int"] = DatabaseIdConverter
 
-    from pathlib import Path
 
     Path(settings.INSTANCE_PATH).mkdir(parents=True, exist_ok=True)
 
@@ -61,14 +71,11 @@ def _register_prepare_run(app: Flask) -> None:
     pays the imports again): migrate, seed the demo data once, and issue the demo labels and rebuild the
     search index only when the data changed since they were last made (a fingerprint in
     ``instance/.run-ready``: per table, its row count and newest change)."""
-    import click
 
     @app.cli.command("prepare-run")
     @click.pass_context
     def prepare_run(ctx: click.Context) -> None:
-        from pathlib import Path
 
-        from registry.cli import db_upgrade, seed_demo_command
 
         ctx.invoke(db_upgrade)
         ctx.invoke(seed_demo_command, products=2000, manufacturers=60)
@@ -80,8 +87,6 @@ def _register_prepare_run(app: Flask) -> None:
         if marker.is_file() and labels.is_file() and marker.read_text() == data_fingerprint(app):
             click.echo("demo labels and search index are up to date with the data; nothing to do")
             return
-        from search.cli import reindex_command
-        from signing.cli import demo_labels_command
 
         ctx.invoke(demo_labels_command, out_path=None)
         ctx.invoke(reindex_command)
@@ -90,10 +95,7 @@ def _register_prepare_run(app: Flask) -> None:
 
 def data_fingerprint(app: Flask) -> str:
     """Every table's row count and newest ``updated_at`` (or highest id), with the schema version."""
-    from sqlalchemy import func, select
 
-    from core.db import Base
-    from core.migrate import schema_version
 
     engine = app.extensions["core.db"].engine
     parts = [f"schema {schema_version(engine)}"]
@@ -111,7 +113,6 @@ def data_fingerprint(app: Flask) -> str:
 def _refuse_undeclared_routes(app: Flask) -> None:
     """Every route says who may call it (core.api: a token scope, a page guard or public): a route
     that says nothing would be open by accident, so the application does not start with one."""
-    from core.api import api
 
     undeclared = api.undeclared(app)
     if undeclared:
@@ -163,7 +164,6 @@ class CachedSerializerSessionInterface(SecureCookieSessionInterface):
 
 def _init_optional(app: Flask, name: str) -> None:
     """Wire a package that provides ``init_app`` (search, signing, labels, web pages)."""
-    import importlib
 
     try:
         module = importlib.import_module(name)
@@ -277,8 +277,6 @@ def _register_error_handlers(app: Flask) -> None:
 
 
 def _html_error(app: Flask, status: int, title: str, detail: str) -> Any:
-    from flask import render_template
-    from jinja2 import TemplateNotFound
 
     try:
         return render_template("error.html", status=status, title=title, detail=detail), status

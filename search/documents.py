@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from registry.data.districts import DISTRICTS
@@ -236,7 +236,6 @@ def iter_public_documents(
 
 
 def count_public_products(session: Session, today: date | None = None) -> int:
-    from sqlalchemy import func
 
     today = today or today_utc()
     stmt = (

@@ -85,6 +85,7 @@ class Target:
 
 def qr_texts(image: Any) -> list[str]:
     """The text of every QR code zxing-cpp finds in a PIL image, in reading order (top to bottom)."""
+    # lazy: image and PDF readers load only for the offline verifier's scans
     import zxingcpp
 
     found = [
@@ -98,6 +99,7 @@ def qr_texts(image: Any) -> list[str]:
 
 def decode_qr_image(path: Path) -> list[str]:
     """The texts of every QR code in an image file."""
+    # lazy: image and PDF readers load only for the offline verifier's scans
     from PIL import Image, UnidentifiedImageError
 
     try:
@@ -113,6 +115,7 @@ def decode_qr_image(path: Path) -> list[str]:
 
 def decode_qr_pdf(path: Path) -> list[tuple[int, str]]:
     """(page number from 1, text) of every QR code on every page of a PDF, rendered at PDF_DPI."""
+    # lazy: image and PDF readers load only for the offline verifier's scans
     try:
         import pypdfium2
     except ImportError as exc:  # pragma: no cover - a runtime dependency
