@@ -31,6 +31,7 @@ from core.problems import problem_response
 from registry.cli import db_upgrade, seed_demo_command
 from search.cli import reindex_command
 from signing.cli import demo_labels_command
+from stats.cli import snapshot_command
 
 log = logging.getLogger("registry")
 
@@ -81,8 +82,6 @@ def _register_prepare_run(app: Flask) -> None:
         ctx.invoke(seed_demo_command, products=2000, manufacturers=60)
         instance = Path(app.instance_path)
         marker, labels = instance / ".run-ready", instance / "demo-labels.txt"
-        from stats.cli import snapshot_command
-
         ctx.invoke(snapshot_command, day=None)  # today's open data, once a day
         if marker.is_file() and labels.is_file() and marker.read_text() == data_fingerprint(app):
             click.echo("demo labels and search index are up to date with the data; nothing to do")

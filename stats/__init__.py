@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from stats.cli import stats_cli
+from stats.services import StatsExtension, StatsSettings
+from stats.views import bp
+
 
 def init_app(app: Any) -> None:
-    from stats.cli import stats_cli
-    from stats.services import StatsExtension, StatsSettings
-    from stats.views import bp
-
     app.extensions["stats"] = StatsExtension(StatsSettings.from_config(app.config))
     app.register_blueprint(bp)
     app.cli.add_command(stats_cli)

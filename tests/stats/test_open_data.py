@@ -5,6 +5,7 @@ and fail when one byte changes or a file is passed off as another day's."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import re
@@ -15,13 +16,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from jsonschema import Draft202012Validator
 from sqlalchemy import select
 
 from registry.models import Product
+from signing import KeyRing, PublishedKey, Signer
 from signing.detached import verify_detached
 from signing.errors import Reason, VerificationError
 from signing.offline import main as verify_main
+from stats.opendata import resign_snapshots
+from tests.signing.conftest import RFC8032_TEST2_SECRET
 from tests.stats.conftest import Demo
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -148,8 +153,6 @@ def test_stable_urls_and_the_latest_link(client: Any, snapshot: Path) -> None:
         assert latest.status_code == 302 and latest.headers["Location"].endswith(f"/open-data/{day}/{name}.jws")
     index = client.get("/api/v1/open-data").get_json()
     assert index["latest"] == day and [f["name"] for f in index["days"][0]["files"]] == list(FILES)
-    import hashlib
-
     for entry in index["days"][0]["files"]:
         assert entry["sha256"] == hashlib.sha256((snapshot / entry["name"]).read_bytes()).hexdigest()
     page = client.get("/statistics?lang=en").get_data(as_text=True)
@@ -169,12 +172,6 @@ def test_a_name_outside_the_published_files_is_not_served(client: Any, snapshot:
 
 
 def test_after_a_compromise_the_files_are_signed_again_and_verify(client: Any, snapshot: Path) -> None:
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-    from signing import KeyRing, PublishedKey, Signer
-    from stats.opendata import resign_snapshots
-    from tests.signing.conftest import RFC8032_TEST2_SECRET
-
     jwks = client.get("/.well-known/jwks.json").get_json()
     old_kid = jwks["keys"][0]["kid"]
     before = {name: (snapshot / name).read_bytes() for name in FILES}
