@@ -9,14 +9,20 @@ def init_app(app: Any) -> None:
     from sqlalchemy.exc import IntegrityError
     from sqlalchemy.orm.exc import StaleDataError
 
+    from core import blobs
+    from core.blobs_cli import register_importer
     from registry import auth, cli, db, views
     from registry.errors import Conflict
+    from registry.evidence import evidence_importer
     from registry.health import bp as health_bp
     from registry.openapi import api
 
     # registered before the database's own teardown, so it runs after it (Flask runs them in reverse)
     app.teardown_request(auth.write_touches)
     db.init_app(app)
+    # files any host serves (evidence, report photos, label outputs) live in the database beside the records
+    store = blobs.init_app(app)
+    register_importer(app, evidence_importer(app.config["INSTANCE_PATH"], store))
     app.before_request(api.enforce_scope)  # every API operation's declared token scope (registry.openapi)
     app.register_blueprint(views.bp)
     api.declare_public_pages(health_bp)  # liveness and readiness: anyone, no token

@@ -96,7 +96,10 @@ __all__ = [
 
 def init_app(app: Any) -> None:
     """Wire signing into the Flask app: extension, blueprint, ``flask signing`` commands, licence hook."""
+    from core.blobs import get_blobs
+    from core.blobs_cli import register_importer
     from registry.services import licence_changed
+    from signing import services
     from signing.cli import signing_cli
     from signing.hooks import register_label_batches, sign_on_licence_change
     from signing.ratelimits import build_rate_limiter
@@ -117,5 +120,6 @@ def init_app(app: Any) -> None:
     app.extensions["signing"] = ext
     app.register_blueprint(bp)
     app.cli.add_command(signing_cli)
+    register_importer(app, services.report_photo_importer(app.extensions["registry.db"], get_blobs(app)))
     licence_changed.connect(sign_on_licence_change)
     register_label_batches()

@@ -29,6 +29,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from core.blobs import DatabaseBlobStore
+from core.blobs_cli import Importer
 from registry.data.districts import DISTRICTS, find_district
 from registry.models import Product, ProductStatus
 from registry.services import PUBLIC_PRODUCT_STATES
@@ -1436,6 +1438,9 @@ def photo_media_type(photo: bytes) -> str | None:
     return found
 
 
+REPORT_PHOTOS = "report-photos"  # blob key prefix
+
+
 def create_report(
     session: Session,
     keyring: KeyRing,
@@ -1445,8 +1450,10 @@ def create_report(
     district: str | None,
     photo: bytes | None,
     now: datetime,
+    blobs: DatabaseBlobStore,
 ) -> ConsumerReport:
-    """A consumer's report of a suspected fake (text, optional label URL, district and photo)."""
+    """A consumer's report of a suspected fake (text, optional label URL, district and photo); the photo goes
+    to the shared blob store (``report-photos/<sha256>``) in the same transaction."""
     text = (text or "").strip()
     if not 3 <= len(text) <= 2000:
         raise ReportError("describe what you saw in 3 to 2,000 characters", field="text")
@@ -1479,7 +1486,9 @@ def create_report(
         verdict=verdict,
         text=text,
         district=code,
-        photo=photo or None,
+        photo_blob=blobs.put_content_addressed(REPORT_PHOTOS, photo, media_type, session).key
+        if photo and media_type
+        else None,
         photo_media_type=media_type,
         status="open",
         created_at=now,
@@ -1487,6 +1496,30 @@ def create_report(
     session.add(report)
     session.flush()
     return report
+
+
+def report_photo_importer(db: Any, blobs: DatabaseBlobStore) -> Importer:
+    """Photos an older release kept in ``consumer_reports.photo`` into the blob store, one report per
+    transaction (the column is emptied in the transaction that names the blob)."""
+
+    def pending() -> list[int]:
+        with db.session(write=False) as s:
+            stmt = select(ConsumerReport.id).where(ConsumerReport.photo.is_not(None)).order_by(ConsumerReport.id)
+            return list(s.scalars(stmt))
+
+    def move(report_id: int) -> int:
+        with db.session() as s:
+            report = s.get(ConsumerReport, report_id)
+            if report is None or report.photo is None:
+                return 0
+            size = len(report.photo)
+            media_type = report.photo_media_type or photo_media_type(report.photo) or "application/octet-stream"
+            report.photo_blob = blobs.put_content_addressed(REPORT_PHOTOS, report.photo, media_type, s).key
+            report.photo = None
+            s.commit()
+        return size
+
+    return Importer("report photos", pending, move)
 
 
 def report_to_dict(report: ConsumerReport) -> dict[str, Any]:
@@ -1499,7 +1532,7 @@ def report_to_dict(report: ConsumerReport) -> dict[str, Any]:
         "verdict": report.verdict,
         "text": report.text,
         "district": report.district,
-        "has_photo": report.photo is not None,
+        "has_photo": report.photo_blob is not None or report.photo is not None,
         "status": report.status,
         "created_at": report.created_at.isoformat(),
     }

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from core.blobs import get_blobs
 from registry.db import get_session
 
 MAX_PHOTO_BYTES = 2 * 1024 * 1024
@@ -60,7 +61,8 @@ def submit_report(values: dict[str, str], photo: Any) -> Any:
     session = get_session()
     try:
         return create_report(session, load_keyring(session), text=text, url=_label_url(values),
-                             district=values.get("district") or None, photo=data, now=datetime.now(UTC))
+                             district=values.get("district") or None, photo=data, now=datetime.now(UTC),
+                             blobs=get_blobs())
     except ReportError as exc:
         field = (exc.errors or [{}])[0].get("field", "details")
         messages = {"photo": _("The photo must be a JPEG, PNG or WebP picture."),

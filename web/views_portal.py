@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from core.blobs import blob_response, get_blobs
 from registry import services
 from registry.audit import record_event
 from registry.auth import start_session
@@ -17,6 +18,7 @@ from registry.data.districts import DISTRICTS
 from registry.data.taxonomy import CATEGORIES, CERTIFICATE_SCHEMES
 from registry.db import get_session
 from registry.errors import RegistryError
+from registry.evidence import evidence_key
 from registry.models import AuditEvent, Certificate, Notice, Product, Role
 from registry.schemas import (
     CertificateCreate,
@@ -130,7 +132,7 @@ def upload_document(actor: Actor) -> Any:
             raise services.ValidationFailed.field("file", "choose a file")
         attach_company_document(db, actor, actor.user.manufacturer_id, request.form.get("kind", ""),  # type: ignore[union-attr,arg-type]
                                 upload.stream.read(limit + 1), upload.filename,
-                                instance_path=current_app.config["INSTANCE_PATH"], limit=limit)
+                                blobs=get_blobs(), limit=limit)
     except RegistryError as exc:
         db.rollback()
         errors = domain_errors(exc)
@@ -149,16 +151,12 @@ def document(actor: Actor, document_id: int) -> Any:
 
 def send_document(document_id: int, manufacturer_id: int | None) -> Any:
     """The stored file of a company document (``manufacturer_id`` None: any company's, for reviewers)."""
-    from flask import send_file
-
-    from registry.evidence import evidence_path
     from registry.models import CompanyDocument
 
     doc = get_session().get(CompanyDocument, document_id)
     if doc is None or (manufacturer_id is not None and doc.manufacturer_id != manufacturer_id):
         raise services.NotFound(f"no document {document_id}")
-    return send_file(evidence_path(current_app.config["INSTANCE_PATH"], doc.sha256), mimetype=doc.media_type,
-                     as_attachment=True, download_name=doc.filename)
+    return blob_response(evidence_key(doc.sha256), media_type=doc.media_type, download_name=doc.filename)
 
 
 def _product_form(actor: Actor, p: Product | None) -> Any:
@@ -331,7 +329,7 @@ def _store_evidence(actor: Actor, c: Certificate, upload: Any) -> None:
 
     limit = current_app.config["MAX_EVIDENCE_BYTES"]
     attach_evidence(get_session(), actor, c, upload.stream.read(limit + 1), upload.filename or "evidence",
-                    instance_path=current_app.config["INSTANCE_PATH"], limit=limit)
+                    blobs=get_blobs(), limit=limit)
 
 
 @bp.post("/certificates/<int:certificate_id>/evidence")
@@ -728,7 +726,7 @@ def download_labels(actor: Actor, batch_id: int, fmt: str) -> Any:
 
     import labels
     from labels.services import download_name
-    from labels.views import batch_items, direct_limit, load_printable_batch, snapshot_batch
+    from labels.views import batch_items, direct_limit, load_printable_batch, snapshot_batch, submit_batch_job
 
     fmt = {"zip": "zip-svg"}.get(fmt, fmt)
     if fmt not in LABEL_FORMATS:
@@ -748,15 +746,7 @@ def download_labels(actor: Actor, batch_id: int, fmt: str) -> Any:
         resp.headers["Content-Disposition"] = f'attachment; filename="{stem}.csv"'
         return resp
     if stop - start > direct_limit():
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
-
-        def in_app_context(work: Any) -> None:
-            with app.app_context():
-                work()
-
-        job = current_app.extensions["labels.jobs"].submit(
-            lambda: batch_items(source, start, stop), owner_id=actor.user.id, fmt=fmt,  # type: ignore[union-attr]
-            layout=layout, total=stop - start, filename=download_name(stem, fmt, layout), run_in_context=in_app_context)
+        job = submit_batch_job(batch_id, start, stop, actor.user.id, fmt, layout, stem)  # type: ignore[union-attr]
         return redirect(url_for("web_portal.label_job", job_id=job.id), 303)
     items, _ = batch_items(source, start, stop)
     spool = tempfile.SpooledTemporaryFile(max_size=32 << 20)  # noqa: SIM115 - closed by _stream_file
