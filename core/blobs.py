@@ -362,7 +362,8 @@ def blob_response(
         return Response(status=304, headers=headers)
     start, stop, status = 0, info.size, 200
     byte_range = request.range
-    if byte_range is not None and (not request.if_range or request.if_range.etag == info.etag):
+    if_range = request.headers.get("If-Range")
+    if byte_range is not None and (if_range is None or if_range.strip('"') == info.etag):
         span = byte_range.range_for_length(info.size)
         if span is None:
             raise RequestedRangeNotSatisfiable(length=info.size)

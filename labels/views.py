@@ -178,6 +178,7 @@ def batch_job_items(app: Flask) -> ItemsMaker:
         from signing.models import SerialBatch
 
         with app.app_context():
+            app.extensions["signing"].ready()  # before our session: on SQLite it may write (first key)
             session = get_session()
             batch = session.get(SerialBatch, source["batch_id"])
             if batch is None:
