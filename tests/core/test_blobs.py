@@ -15,7 +15,7 @@ import pytest
 from core.blobs import DatabaseBlobStore
 from registry.db import Database
 from registry.migrate import upgrade_database
-from tests.conftest import committed_database
+from tests.conftest import as_owner, committed_database
 
 
 def payload(size: int, seed: int = 1) -> bytes:
@@ -136,7 +136,7 @@ class Generated(io.RawIOBase):
 @pytest.fixture()
 def committed_store(tmp_path: Path, database_url: str) -> Iterator[DatabaseBlobStore]:
     for url in committed_database(tmp_path, database_url):
-        db = Database(url)
+        db = Database(url, as_owner(url))  # migrated as the owner role, used as the application's
         upgrade_database(db)
         yield DatabaseBlobStore(db)
         db.dispose()
