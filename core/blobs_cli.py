@@ -22,11 +22,12 @@ blobs_cli = AppGroup("blobs", help="The shared blob store (evidence, report phot
 
 @dataclass(frozen=True)
 class Importer:
-    """``pending()`` lists what still has to move; ``move(item)`` moves one (and returns its size in bytes)."""
+    """``pending()`` lists what still has to move; ``move(item)`` moves one and returns its size in bytes, or
+    None when it leaves the item where it is (and logs why)."""
 
     name: str
     pending: Callable[[], list[Any]]
-    move: Callable[[Any], int]
+    move: Callable[[Any], int | None]
 
 
 def register_importer(app: Any, importer: Importer) -> None:
@@ -38,8 +39,11 @@ def import_files_command() -> None:
     """Move every file still outside the blob store into it (safe to run again; resumes)."""
     for importer in current_app.extensions.get(IMPORTERS, []):
         items = importer.pending()
-        total = 0
+        moved = total = 0
         with click.progressbar(items, label=f"{importer.name}: {len(items)} to move") as bar:
             for item in bar:
-                total += importer.move(item)
-        click.echo(f"{importer.name}: moved {len(items)} ({total / 1e6:.1f} MB)")
+                size = importer.move(item)
+                if size is not None:
+                    moved, total = moved + 1, total + size
+        left = f", {len(items) - moved} left in place (see the log)" if moved < len(items) else ""
+        click.echo(f"{importer.name}: moved {moved} ({total / 1e6:.1f} MB){left}")

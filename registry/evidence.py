@@ -130,7 +130,7 @@ def evidence_importer(instance_path: str | Path, blobs: DatabaseBlobStore) -> Im
             return []
         return sorted(p for p in folder.iterdir() if p.is_file() and SHA256_NAME.fullmatch(p.name))
 
-    def move(path: Path) -> int:
+    def move(path: Path) -> int | None:
         key = evidence_key(path.name)
         if blobs.stat(key) is None:
             with path.open("rb") as fh:
@@ -140,7 +140,7 @@ def evidence_importer(instance_path: str | Path, blobs: DatabaseBlobStore) -> Im
             if info.sha256 != path.name:
                 blobs.delete(key)
                 log.warning("evidence file %s does not match its name; left in place", path)
-                return 0
+                return None
         size = path.stat().st_size
         path.unlink()
         return size

@@ -1507,11 +1507,11 @@ def report_photo_importer(db: Any, blobs: DatabaseBlobStore) -> Importer:
             stmt = select(ConsumerReport.id).where(ConsumerReport.photo.is_not(None)).order_by(ConsumerReport.id)
             return list(s.scalars(stmt))
 
-    def move(report_id: int) -> int:
+    def move(report_id: int) -> int | None:
         with db.session() as s:
             report = s.get(ConsumerReport, report_id)
-            if report is None or report.photo is None:
-                return 0
+            if report is None or report.photo is None:  # moved by another run meanwhile
+                return None
             size = len(report.photo)
             media_type = report.photo_media_type or photo_media_type(report.photo) or "application/octet-stream"
             report.photo_blob = blobs.put_content_addressed(REPORT_PHOTOS, report.photo, media_type, s).key
