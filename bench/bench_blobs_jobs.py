@@ -75,8 +75,8 @@ class Generated:
 
 
 def migrated(url: str) -> Any:
-    from registry.db import Database
-    from registry.migrate import upgrade_database
+    from core.db import Database
+    from core.migrate import upgrade_database
 
     db = Database(url)
     upgrade_database(db)
@@ -130,7 +130,7 @@ sys.path.insert(0, {root!r})
 from core.blobs import DatabaseBlobStore
 from labels import LabelText
 from labels.jobs import JobWorker, LabelJobs
-from registry.db import Database
+from core.db import Database
 
 text = LabelText("Router", "রাউটার", "08901234567890", "S")
 
@@ -159,10 +159,10 @@ def take_over(url: str, lease: int) -> float:
     from sqlalchemy import select
 
     from core.blobs import DatabaseBlobStore
+    from core.db import Database
     from labels import LabelText
     from labels.jobs import JobWorker, LabelJobs
     from labels.models import LabelJobRecord
-    from registry.db import Database
 
     db = Database(url)
     text = LabelText("Router", "রাউটার", "08901234567890", "S")

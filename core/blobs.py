@@ -88,7 +88,7 @@ class BlobInfo:
 
 
 class SessionSource(Protocol):
-    """What ``registry.db.Database`` offers."""
+    """What ``core.db.Database`` offers."""
 
     def session(self, *, write: bool = True) -> Session: ...
 
@@ -335,7 +335,7 @@ def init_app(app: Any) -> DatabaseBlobStore:
     """The blob store on the application's database, and the ``flask blobs`` commands."""
     from core.blobs_cli import blobs_cli
 
-    store = DatabaseBlobStore(app.extensions["registry.db"])
+    store = DatabaseBlobStore(app.extensions["core.db"])
     app.extensions[EXTENSION] = store
     app.cli.add_command(blobs_cli)
     return store

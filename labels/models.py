@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-import registry.models  # noqa: F401 - defines users, which owner_id refers to
-from registry.db import Base
+import core.models  # noqa: F401 - defines users, which owner_id refers to
+from core.db import Base
 
 
 class LabelJobRecord(Base):

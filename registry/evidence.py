@@ -12,25 +12,15 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from core.audit import record_event
 from core.blobs import DatabaseBlobStore
 from core.blobs_cli import Importer
-from registry.audit import record_event
-from registry.errors import PayloadTooLarge, ValidationFailed
+from core.errors import PayloadTooLarge, ValidationFailed
+from core.media import HEAD_BYTES, sniff_media_type
 from registry.models import Certificate, CompanyDocument
 
-EVIDENCE_TYPES = {
-    b"%PDF-": "application/pdf",
-    b"\x89PNG\r\n\x1a\n": "image/png",
-    b"\xff\xd8\xff": "image/jpeg",
-}
+EVIDENCE_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg"})
 SUFFIXES = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}
-
-
-def sniff_media_type(head: bytes) -> str | None:
-    for magic, media_type in EVIDENCE_TYPES.items():
-        if head.startswith(magic):
-            return media_type
-    return None
 
 
 log = logging.getLogger("registry.evidence")
@@ -53,7 +43,7 @@ def store_file(data: bytes, *, session: Session, blobs: DatabaseBlobStore, limit
         )
     if not data:
         raise ValidationFailed.field("file", "the file is empty")
-    media_type = sniff_media_type(data[:16])
+    media_type = sniff_media_type(data[:HEAD_BYTES], EVIDENCE_TYPES)
     if media_type is None:
         raise ValidationFailed(
             "the evidence must be a PDF, JPEG or PNG file",
@@ -134,7 +124,7 @@ def evidence_importer(instance_path: str | Path, blobs: DatabaseBlobStore) -> Im
         key = evidence_key(path.name)
         if blobs.stat(key) is None:
             with path.open("rb") as fh:
-                media_type = sniff_media_type(fh.read(16)) or "application/octet-stream"
+                media_type = sniff_media_type(fh.read(HEAD_BYTES), EVIDENCE_TYPES) or "application/octet-stream"
                 fh.seek(0)
                 info = blobs.put(key, fh, media_type)
             if info.sha256 != path.name:

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from core.blobs import DatabaseBlobStore
-from registry.db import Database
-from registry.migrate import upgrade_database
+from core.db import Database
+from core.migrate import upgrade_database
 from tests.conftest import as_owner, committed_database
 
 
@@ -30,7 +30,7 @@ def payload(size: int, seed: int = 1) -> bytes:
 
 @pytest.fixture()
 def store(app: Any) -> DatabaseBlobStore:
-    return DatabaseBlobStore(app.extensions["registry.db"], chunk_size=7)  # many chunks for small data
+    return DatabaseBlobStore(app.extensions["core.db"], chunk_size=7)  # many chunks for small data
 
 
 @pytest.mark.parametrize("size", [0, 1, 6, 7, 8, 50, 700])

@@ -50,12 +50,12 @@ def wait_for(
 @pytest.fixture()
 def shared_db(tmp_path: Path, database_url: str, _app: Any) -> Iterator[str]:
     from app import create_app
-    from registry.migrate import upgrade_database
+    from core.migrate import upgrade_database
 
     for url in committed_database(tmp_path, database_url):
         app = create_app(app_settings(tmp_path / "migrate", url))
-        upgrade_database(app.extensions["registry.db"])
-        app.extensions["registry.db"].dispose()
+        upgrade_database(app.extensions["core.db"])
+        app.extensions["core.db"].dispose()
         yield url
 
 
@@ -78,7 +78,7 @@ def hosts(tmp_path: Path, shared_db: str) -> Iterator[tuple[Any, Any]]:
     shutil.copytree(tmp_path / "host-a" / "signing", tmp_path / "host-b" / "signing")
     yield made[0], made[1]
     for app in made:
-        app.extensions["registry.db"].dispose()
+        app.extensions["core.db"].dispose()
 
 
 def make_batch(app: Any, count: int) -> tuple[dict[str, str], int]:
@@ -86,7 +86,7 @@ def make_batch(app: Any, count: int) -> tuple[dict[str, str], int]:
     from registry.factories import bind_factories
     from signing import services
 
-    s = app.extensions["registry.db"].session()
+    s = app.extensions["core.db"].session()
     bind_factories(s)
     maker = make_party(s)
     product = ProductFactory(manufacturer_id=maker.manufacturer.id, **licensed())
@@ -99,7 +99,7 @@ def make_batch(app: Any, count: int) -> tuple[dict[str, str], int]:
 
 
 def row(app: Any, job_id: str) -> LabelJobRecord:
-    with app.extensions["registry.db"].session(write=False) as s:
+    with app.extensions["core.db"].session(write=False) as s:
         found = s.get(LabelJobRecord, job_id)
         s.expunge(found)
         return found

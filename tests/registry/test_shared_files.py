@@ -26,13 +26,13 @@ def _host_b(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Iter
 
     app = create_app(app_settings(tmp_path_factory.mktemp("host-b"), database_url))
     yield app
-    app.extensions["registry.db"].dispose()
+    app.extensions["core.db"].dispose()
 
 
 @pytest.fixture()
 def host_b(app: Any, _host_b: Any) -> Iterator[Any]:
     """A second application host inside the test's rolled-back transaction (the `app` fixture's)."""
-    db, own = _host_b.extensions["registry.db"], app.extensions["registry.db"]
+    db, own = _host_b.extensions["core.db"], app.extensions["core.db"]
     db.bind_to(own.write_sessions.kw["bind"])
     try:
         yield _host_b
