@@ -33,34 +33,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench._machine import write_result  # noqa: E402
+from bench._memory import PeakRSS  # noqa: E402
 
 MB = 1024 * 1024
-
-
-def rss() -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) * 1024
-    return 0
-
-
-class Peak:
-    def __enter__(self) -> Peak:
-        self.start = self.peak = rss()
-        self.t0 = time.perf_counter()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-        self._thread.start()
-        return self
-
-    def _sample(self) -> None:
-        while not self._stop.wait(0.005):
-            self.peak = max(self.peak, rss())
-
-    def __exit__(self, *_: Any) -> None:
-        self.seconds = time.perf_counter() - self.t0
-        self._stop.set()
-        self._thread.join()
 
 
 class Generated:
@@ -88,10 +63,10 @@ def blob_rate(url: str, size: int) -> dict[str, Any]:
 
     db = migrated(url)
     store = DatabaseBlobStore(db)
-    with Peak() as put:
+    with PeakRSS() as put:
         info = store.put("bench/big", Generated(size), "application/pdf")  # type: ignore[arg-type]
     read = 0
-    with Peak() as get:
+    with PeakRSS() as get:
         for chunk in store.open("bench/big"):
             read += len(chunk)
     assert read == info.size == size
@@ -100,8 +75,8 @@ def blob_rate(url: str, size: int) -> dict[str, Any]:
     return {
         "write_mb_s": round(size / MB / put.seconds, 1),
         "read_mb_s": round(size / MB / get.seconds, 1),
-        "write_rss_growth_mb": round((put.peak - put.start) / MB, 1),
-        "read_rss_growth_mb": round((get.peak - get.start) / MB, 1),
+        "write_rss_growth_mb": round(put.growth / MB, 1),
+        "read_rss_growth_mb": round(get.growth / MB, 1),
     }
 
 

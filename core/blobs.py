@@ -39,6 +39,8 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from core.errors import NotFound
+
 CHUNK_SIZE = 1 << 20  # 1 MiB: a row PostgreSQL and SQLite store comfortably, few enough rows for 200 MB
 EXTENSION = "blobs"  # app.extensions key
 
@@ -63,16 +65,8 @@ chunks_table = Table(
 )
 
 
-class BlobError(Exception):
-    """Root of the blob store's errors."""
-
-    status_code = 500
-    title = "Blob store error"
-
-
-class BlobNotFound(BlobError):
-    status_code = 404
-    title = "Not found"
+class BlobNotFound(NotFound):
+    """No complete blob under that key (absent, or still being written)."""
 
 
 @dataclass(frozen=True)
@@ -346,12 +340,12 @@ def blob_response(
 ) -> Any:
     """A streamed download of the blob (404 when absent) honouring ``If-None-Match`` and one ``Range``."""
     from flask import Response, request, stream_with_context
-    from werkzeug.exceptions import NotFound, RequestedRangeNotSatisfiable
+    from werkzeug.exceptions import RequestedRangeNotSatisfiable
 
     store = store or get_blobs()
     info = store.stat(key)
     if info is None:
-        raise NotFound("the file is not there")
+        raise BlobNotFound("the file is not there")
     headers = {"ETag": f'"{info.etag}"', "Accept-Ranges": "bytes", "Cache-Control": "private, no-cache"}
     if download_name:
         from werkzeug.utils import secure_filename

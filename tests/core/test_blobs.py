@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import hashlib
 import io
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bench._memory import PeakRSS
 from core.blobs import DatabaseBlobStore
 from core.db import Database
 from core.migrate import upgrade_database
@@ -81,37 +81,6 @@ def test_the_same_content_is_kept_once(store: DatabaseBlobStore, session: Any) -
 
 BIG = 200 * 1024 * 1024
 MAX_GROWTH = 48 * 1024 * 1024  # a few chunks and the driver's buffers; the object itself is 200 MB
-
-
-def rss() -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) * 1024
-    raise AssertionError("no VmRSS")
-
-
-class PeakRSS:
-    """The highest resident set size seen while the block runs (sampled every 5 ms)."""
-
-    def __enter__(self) -> PeakRSS:
-        self.start = self.peak = rss()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-        self._thread.start()
-        return self
-
-    def _sample(self) -> None:
-        while not self._stop.wait(0.005):
-            self.peak = max(self.peak, rss())
-
-    def __exit__(self, *_: Any) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.peak = max(self.peak, rss())
-
-    @property
-    def growth(self) -> int:
-        return self.peak - self.start
 
 
 class Generated(io.RawIOBase):
