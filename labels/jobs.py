@@ -38,7 +38,13 @@ from typing import Any
 from sqlalchemy import and_, delete, or_, select, update
 
 from core.blobs import DatabaseBlobStore, SessionSource
-from labels.errors import LabelError, LabelJobNotFoundError, LabelJobNotReadyError
+from labels.errors import (
+    BatchNotPrintableError,
+    LabelError,
+    LabelJobNotFoundError,
+    LabelJobNotReadyError,
+    LabelSourceNotFoundError,
+)
 from labels.models import LabelJobRecord
 from labels.schemas import LabelItem
 from labels.services import MEDIA_TYPES, write_labels
@@ -51,6 +57,8 @@ ItemsMaker = Callable[[dict[str, Any]], tuple[Iterator[LabelItem], int | None]]
 MAX_ATTEMPTS = 3
 BLOB_PREFIX = "label-jobs"
 FAILED_INTERNAL = "rendering failed; see the server log"
+# why a job failed, as a stable code pages translate (the English `error` says the same for API clients)
+ERROR_CODES = ("batch_not_printable", "label_data", "render_failed", "worker_lost")
 
 
 def _now() -> datetime:
@@ -70,13 +78,14 @@ class LabelJob:
     status: str
     done: int
     error: str | None
+    error_code: str | None
     attempts: int
     blob_key: str | None
 
     @classmethod
     def of(cls, row: LabelJobRecord) -> LabelJob:
         return cls(row.id, row.owner_id, row.fmt, row.layout, row.total, row.filename, row.status, row.done,
-                   row.error, row.attempts, row.blob_key)
+                   row.error, row.error_code, row.attempts, row.blob_key)
 
     def to_dict(self) -> dict[str, Any]:
         links = {"self": f"/api/v1/label-jobs/{self.id}"}
@@ -89,6 +98,7 @@ class LabelJob:
             "layout": self.layout,
             "progress": {"done": self.done, "total": self.total},
             "error": self.error,
+            "error_code": self.error_code,
             "filename": self.filename,
             "links": links,
         }
@@ -200,7 +210,7 @@ class LabelJobs:
                 s.rollback()
                 return None
             if row.attempts >= MAX_ATTEMPTS:
-                row.status, row.finished_at, row.worker = "failed", now, None
+                row.status, row.finished_at, row.worker, row.error_code = "failed", now, None, "worker_lost"
                 row.error = f"the workers rendering this job stopped {row.attempts} times; ask for the labels again"
                 log.error("label job %s failed after %d attempts", row.id, row.attempts)
                 s.commit()
@@ -252,7 +262,8 @@ class LabelJobs:
                 writer.abort()
             beat.stop()
             message = str(exc) if isinstance(exc, LabelError) else FAILED_INTERNAL
-            self._finish(row.id, worker, status="failed", done=progress.done, error=message)
+            self._finish(row.id, worker, status="failed", done=progress.done, error=message,
+                         error_code=_error_code(exc))
         finally:
             beat.stop()
 
@@ -267,6 +278,17 @@ class LabelJobs:
             )
             s.commit()
         return bool(result.rowcount)
+
+    def requeue(self, worker: str) -> int:
+        """Put the jobs ``worker`` is running back in the queue; returns how many."""
+        with self.db.session() as s:
+            result = s.execute(
+                update(LabelJobRecord)
+                .where(LabelJobRecord.worker == worker, LabelJobRecord.status == "running")
+                .values(status="queued", worker=None, lease_until=None, done=0)
+            )
+            s.commit()
+        return int(result.rowcount)
 
     def heartbeat(self, job_id: str, worker: str, done: int, total: int | None) -> bool:
         """Extend our lease and store the progress; False when the job is no longer ours."""
@@ -299,6 +321,12 @@ class LabelJobs:
                 s.execute(delete(LabelJobRecord).where(LabelJobRecord.id == job_id))
                 s.commit()
         return len(old)
+
+
+def _error_code(exc: Exception) -> str:
+    if isinstance(exc, (BatchNotPrintableError, LabelSourceNotFoundError)):
+        return "batch_not_printable"
+    return "label_data" if isinstance(exc, LabelError) else "render_failed"
 
 
 class _Progress:
@@ -385,3 +413,9 @@ class JobWorker:
         self.stopping.set()
         if self.thread is not None:
             self.thread.join(timeout)
+
+    def release(self) -> int:
+        """Hand this worker's running job back to the queue at once (an orderly exit of a web process, whose
+        daemon thread cannot finish it): another worker claims it without waiting for the lease."""
+        self.stopping.set()
+        return self.jobs.requeue(self.name)

@@ -11,6 +11,7 @@ batch's signed URLs in signing.services.
 
 from __future__ import annotations
 
+import atexit
 import io
 import threading
 from collections.abc import Iterator
@@ -367,6 +368,8 @@ def start_worker_thread(app: Flask) -> list[JobWorker]:
                 JobWorker(app.extensions["labels.jobs"], role="thread").start()
                 for _ in range(app.config["LABELS_JOB_WORKERS"])
             )
+            for worker in running:  # gunicorn's SIGTERM: the job in hand goes back to the queue at once
+                atexit.register(worker.release)
     return running
 
 

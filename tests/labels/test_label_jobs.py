@@ -218,6 +218,7 @@ def test_a_failed_job_says_so_without_internals_and_expired_jobs_go_with_their_f
     assert queue.run_next("w1") and queue.run_next("w1") and not queue.run_next("w1")
     seen = queue.get(failed, owner_id=None)
     assert seen.status == "failed" and seen.error == FAILED_INTERNAL  # not the address in the exception
+    assert seen.error_code == "render_failed"
     assert queue.get(done, owner_id=None).status == "done"
     assert queue.blobs.keys("label-jobs/") == [f"label-jobs/{done}/1"]  # nothing of the failed one
     assert queue.expire(datetime.now(UTC) + timedelta(seconds=queue.ttl_seconds + 1)) == 2
@@ -248,6 +249,7 @@ def test_a_job_that_keeps_killing_its_workers_fails_after_the_last_attempt(queue
     assert queue.claim("w-last") is None
     seen = queue.find(job_id)
     assert seen.status == "failed" and "ask for the labels again" in (seen.error or "")
+    assert seen.error_code == "worker_lost"
 
 
 def test_workers_claiming_at_once_never_take_the_same_job(queue: LabelJobs) -> None:
@@ -267,3 +269,13 @@ def test_workers_claiming_at_once_never_take_the_same_job(queue: LabelJobs) -> N
         t.join()
     every = [job_id for jobs in claimed.values() for job_id in jobs]
     assert sorted(every) == sorted(ids)  # each job exactly once
+
+
+def test_a_worker_leaving_in_order_hands_its_job_back_at_once(queue: LabelJobs) -> None:
+    job_id = submit(queue)
+    leaving = JobWorker(queue)
+    assert queue.claim(leaving.name).id == job_id
+    assert leaving.release() == 1 and leaving.stopping.is_set()
+    taken = queue.claim("next")  # no lease to wait for
+    assert taken.id == job_id and taken.attempts == 2
+    assert not queue.heartbeat(job_id, leaving.name, 1, 5)  # the leaver's heartbeat now stops its rendering
