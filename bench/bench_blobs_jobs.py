@@ -105,8 +105,9 @@ sys.path.insert(0, {root!r})
 from core.blobs import DatabaseBlobStore
 from labels import LabelText
 from labels.jobs import JobWorker, LabelJobs
-from core.db import Database
+from core.db import Database, import_all_models
 
+import_all_models()  # as the application does: the job table refers to users, whose mapper needs the rest
 text = LabelText("Router", "রাউটার", "08901234567890", "S")
 
 def slow(source):
@@ -134,11 +135,12 @@ def take_over(url: str, lease: int) -> float:
     from sqlalchemy import select
 
     from core.blobs import DatabaseBlobStore
-    from core.db import Database
+    from core.db import Database, import_all_models
     from labels import LabelText
     from labels.jobs import JobWorker, LabelJobs
     from labels.models import LabelJobRecord
 
+    import_all_models()
     db = Database(url)
     text = LabelText("Router", "রাউটার", "08901234567890", "S")
 
