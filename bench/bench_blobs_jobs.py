@@ -188,7 +188,8 @@ def main() -> None:
         databases["sqlite"] = f"sqlite:///{folder / 'bench.sqlite3'}"
         if os.environ.get("REGISTRY_BENCH_DATABASE_URL"):
             databases["postgresql"] = os.environ["REGISTRY_BENCH_DATABASE_URL"]
-        results: dict[str, Any] = {"object_mb": size // MB, "plain_file": file_rate(folder, size)}
+        results: dict[str, Any] = {"object_mb": size // MB, "load_average_at_start": os.getloadavg(),
+                                   "plain_file": file_rate(folder, size)}
         for name, url in databases.items():
             rates = [blob_rate(url, size) for _ in range(rounds)]
             best = max(rates, key=lambda r: r["write_mb_s"] + r["read_mb_s"])
@@ -197,6 +198,7 @@ def main() -> None:
             results[name] = {"blob_rate_best_of_rounds": best, "blob_rate_rounds": rates,
                              "take_over_seconds": takeovers}
             print(name, best, takeovers, flush=True)
+    results["load_average_at_end"] = os.getloadavg()
     path = write_result("blobs_jobs", results)
     print(f"wrote {path}")
 
