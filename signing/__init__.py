@@ -85,15 +85,17 @@ def init_app(app: Any) -> None:
     """Wire signing into the Flask app: extension, blueprint, ``flask signing`` commands, licence hook."""
     from core.blobs import get_blobs
     from core.blobs_cli import register_importer
-    from registry.services import licence_changed
-    from signing import services
+    from registry.products import licence_changed
+    from signing import reports
     from signing.cli import signing_cli
+    from signing.extension import SigningExtension
     from signing.hooks import sign_on_licence_change
+    from signing.keystore import configured_key_source
     from signing.label_cli import labels_cli
     from signing.label_views import init_views as init_label_views
     from signing.ratelimits import build_rate_limiter
     from signing.scans import BufferedScanRecorder, build_scan_recorder
-    from signing.services import SigningExtension, SigningSettings, configured_key_source
+    from signing.settings import SigningSettings
     from signing.views import bp
 
     settings = SigningSettings.from_config(app.config)
@@ -109,7 +111,7 @@ def init_app(app: Any) -> None:
     app.extensions["signing"] = ext
     app.register_blueprint(bp)
     app.cli.add_command(signing_cli)
-    register_importer(app, services.report_photo_importer(app.extensions["core.db"], get_blobs(app)))
+    register_importer(app, reports.report_photo_importer(app.extensions["core.db"], get_blobs(app)))
     licence_changed.connect(sign_on_licence_change)
     init_label_views(app)  # the label API and its job queue
     app.cli.add_command(labels_cli)
