@@ -84,14 +84,14 @@ def hosts(tmp_path: Path, shared_db: str) -> Iterator[tuple[Any, Any]]:
 def make_batch(app: Any, count: int) -> tuple[dict[str, str], int]:
     """A licensed product with a committed serial batch of ``count``; the maker's headers and the batch id."""
     from registry.factories import bind_factories
-    from signing import services
+    from signing import batches
 
     s = app.extensions["core.db"].session()
     bind_factories(s)
     maker = make_party(s)
     product = ProductFactory(manufacturer_id=maker.manufacturer.id, **licensed())
     product.certificates.append(CertificateFactory(manufacturer_id=maker.manufacturer.id))
-    batch = services.create_batch(s, product, count, user_id=None, now=datetime.now(UTC))
+    batch = batches.create_batch(s, product, count, user_id=None, now=datetime.now(UTC))
     s.commit()
     found = maker.headers, batch.id
     s.close()
