@@ -28,7 +28,6 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     LargeBinary,
-    MetaData,
     String,
     Table,
     delete,
@@ -39,12 +38,13 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from core.db import Base
 from core.errors import NotFound
 
 CHUNK_SIZE = 1 << 20  # 1 MiB: a row PostgreSQL and SQLite store comfortably, few enough rows for 200 MB
 EXTENSION = "blobs"  # app.extensions key
 
-metadata = MetaData()
+metadata = Base.metadata  # with every other table: Alembic's drift check and create_all see these too
 blobs_table = Table(
     "blobs",
     metadata,

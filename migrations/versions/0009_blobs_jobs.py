@@ -1,7 +1,7 @@
 """blobs_jobs: the shared blob store (blobs, blob_chunks), the label job queue, report photos as blobs
 
 Revision ID: 0009_blobs_jobs
-Revises: 0007_portal
+Revises: 0008_model_drift
 Create Date: 2026-12-06 08:00:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_blobs_jobs"
-down_revision = "0007_portal"
+down_revision = "0008_model_drift"
 branch_labels = None
 depends_on = None
 
