@@ -34,11 +34,12 @@ from core.problems import problem_response
 from registry.cli import db_upgrade, seed_demo_command
 from search.cli import reindex_command
 from signing.cli import demo_labels_command
+from stats.cli import snapshot_command
 
 log = logging.getLogger("registry")
 
 # Packages that wire themselves in through init_app(app), in this order.
-WIRED_PACKAGES: tuple[str, ...] = ("search", "signing", "web")
+WIRED_PACKAGES: tuple[str, ...] = ("search", "signing", "web", "stats")
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
@@ -95,6 +96,7 @@ def _register_prepare_run(app: Flask) -> None:
         else:
             _prepare_demo(ctx, up_to_date)
             marker.write_text(data_fingerprint(app))
+        ctx.invoke(snapshot_command, day=None)  # today's open data; a day already written costs a stat()
         if serve:
             run_simple(host, port, app, use_reloader=False, threaded=True)
 

@@ -79,9 +79,9 @@ class Settings:
     SIGNING_IP_DISTRICTS: str = ""  # CSV of cidr,district; empty: INSTANCE_PATH/ip-districts.csv if present
     # labels: small runs answer directly, larger ones become jobs
     LABELS_DIRECT_LIMIT: int = 1000
-    LABELS_JOB_WORKERS: int = 1
+    LABELS_JOB_WORKERS: int = 1  # worker threads per web process; 0: only `flask labels worker` runs jobs
     LABELS_JOB_TTL_SECONDS: int = 86400
-    LABELS_JOB_DIR: str = ""  # empty: INSTANCE_PATH/label-jobs
+    LABELS_JOB_LEASE_SECONDS: int = 30  # a job whose worker is silent this long is taken over by another
     # web pages
     # sign-in attempts per client address on every sign-in path; also reset mails and report forms (each its own
     # count). Every limit is written in limits' syntax: 300/minute, 10/hour, 10/5 minutes (core.ratelimit)
@@ -99,6 +99,9 @@ class Settings:
     SIGNIN_ACCOUNT_MAX_DELAY_SECONDS: int = 60  # ... browsers new to the account wait 2, 4, ... up to this
     WEB_RESET_TOKEN_SECONDS: int = 3600
     MAIL_FROM: str = "registry@localhost"
+    # statistics and open data (docs/operations.md, "Statistics and open data")
+    STATS_CACHE_SECONDS: int = 600  # figures are recomputed at most this often per worker (0: every request)
+    OPEN_DATA_DIR: str = ""  # empty: INSTANCE_PATH/open-data
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

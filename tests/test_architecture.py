@@ -118,3 +118,10 @@ def test_every_package_is_measured(graph) -> None:
     packages = {name.split(".")[0] for name in graph.modules}
     on_disk = {p.parent.name for p in ROOT.glob("*/__init__.py")} - graph_tools.NOT_PACKAGES
     assert on_disk <= packages
+
+
+def test_nothing_depends_on_stats(graph) -> None:
+    """stats reads the domains (registry, search, signing) and web's page helpers; none of them reads it back
+    (only app.py, which wires every package in)."""
+    readers = {package for package, targets in graph.package_edges().items() if "stats" in targets}
+    assert readers <= {"stats", "app"}, sorted(readers - {"stats", "app"})
