@@ -80,6 +80,14 @@ class Settings:
     LABELS_JOB_WORKERS: int = 1
     LABELS_JOB_TTL_SECONDS: int = 86400
     LABELS_JOB_DIR: str = ""  # empty: INSTANCE_PATH/label-jobs
+    # transparency log (docs/operations.md, "Transparency log"): the checkpoint key (encrypted PKCS#8 PEM;
+    # empty: an unsafe development key under INSTANCE_PATH, and in production no checkpoint is signed)
+    TLOG_KEY_PATH: str = ""
+    TLOG_KEY_PASSPHRASE: str = ""
+    TLOG_ORIGIN: str = ""  # the checkpoint's first line and the key name; empty: <PUBLIC_BASE_URL host>/log
+    TLOG_INTEGRATE_THREAD: bool = True  # integrate and sign in a background thread (never under ENV=testing)
+    TLOG_INTEGRATE_MS: int = 2000  # at most one checkpoint this often
+    TLOG_WITNESS_KEYS: str = ""  # witnesses whose cosignatures are kept: note verifier keys, comma-separated
     # web pages
     WEB_LOGIN_RATE_LIMIT: str = "10/300"  # sign-in attempts per seconds, per client IP, on every sign-in path
     # sessions and sign-in (docs/operations.md, "Sessions and sign-in"): the console (reviewers, admins) is
@@ -162,9 +170,17 @@ def validate_settings(settings: Settings) -> None:
             f"{PREFIX}TRUSTED_PROXY_HOPS is the number of reverse proxies in front of the app, 0 to "
             f"{MAX_PROXY_HOPS} (usually 1: nginx), not {settings.TRUSTED_PROXY_HOPS}"
         )
-    for name in ("SESSION_CONSOLE_IDLE_MINUTES", "SESSION_CONSOLE_MAX_HOURS", "SESSION_PORTAL_IDLE_MINUTES",
-                 "SESSION_PORTAL_MAX_HOURS", "SIGNIN_PAIR_FAILURES", "SIGNIN_PAIR_LOCK_MINUTES",
-                 "SIGNIN_ACCOUNT_FAILURES", "SIGNIN_ACCOUNT_WINDOW_MINUTES", "SIGNIN_ACCOUNT_MAX_DELAY_SECONDS"):
+    for name in (
+        "SESSION_CONSOLE_IDLE_MINUTES",
+        "SESSION_CONSOLE_MAX_HOURS",
+        "SESSION_PORTAL_IDLE_MINUTES",
+        "SESSION_PORTAL_MAX_HOURS",
+        "SIGNIN_PAIR_FAILURES",
+        "SIGNIN_PAIR_LOCK_MINUTES",
+        "SIGNIN_ACCOUNT_FAILURES",
+        "SIGNIN_ACCOUNT_WINDOW_MINUTES",
+        "SIGNIN_ACCOUNT_MAX_DELAY_SECONDS",
+    ):
         if getattr(settings, name) < 1:
             raise ConfigError(f"{PREFIX}{name} must be 1 or more, not {getattr(settings, name)}")
     if settings.is_production:
