@@ -170,17 +170,9 @@ def validate_settings(settings: Settings) -> None:
             f"{PREFIX}TRUSTED_PROXY_HOPS is the number of reverse proxies in front of the app, 0 to "
             f"{MAX_PROXY_HOPS} (usually 1: nginx), not {settings.TRUSTED_PROXY_HOPS}"
         )
-    for name in (
-        "SESSION_CONSOLE_IDLE_MINUTES",
-        "SESSION_CONSOLE_MAX_HOURS",
-        "SESSION_PORTAL_IDLE_MINUTES",
-        "SESSION_PORTAL_MAX_HOURS",
-        "SIGNIN_PAIR_FAILURES",
-        "SIGNIN_PAIR_LOCK_MINUTES",
-        "SIGNIN_ACCOUNT_FAILURES",
-        "SIGNIN_ACCOUNT_WINDOW_MINUTES",
-        "SIGNIN_ACCOUNT_MAX_DELAY_SECONDS",
-    ):
+    for name in ("SESSION_CONSOLE_IDLE_MINUTES", "SESSION_CONSOLE_MAX_HOURS", "SESSION_PORTAL_IDLE_MINUTES",
+                 "SESSION_PORTAL_MAX_HOURS", "SIGNIN_PAIR_FAILURES", "SIGNIN_PAIR_LOCK_MINUTES",
+                 "SIGNIN_ACCOUNT_FAILURES", "SIGNIN_ACCOUNT_WINDOW_MINUTES", "SIGNIN_ACCOUNT_MAX_DELAY_SECONDS"):
         if getattr(settings, name) < 1:
             raise ConfigError(f"{PREFIX}{name} must be 1 or more, not {getattr(settings, name)}")
     if settings.is_production:
