@@ -323,11 +323,22 @@ def entry_by_hash(session: Session, leaf_hash: str) -> TlogEntry | None:
     )
 
 
-def entry_proof(session: Session, entry: TlogEntry, cache: ProofCache | None = None) -> dict[str, Any]:
+def entry_proof(
+    session: Session, entry: TlogEntry, cache: ProofCache | None = None, tree_size: int | None = None
+) -> dict[str, Any]:
     """What a verifier needs to check that ``entry`` is in the log: index, leaf hash, the inclusion proof
-    against the newest checkpoint, and that checkpoint (as signed)."""
+    against the newest checkpoint (or the tree of ``tree_size``, for a verifier holding an older
+    checkpoint), and that checkpoint as signed (null for a size that was never checkpointed)."""
     checkpoint = cache.checkpoint(session) if cache else latest_checkpoint(session)
+    if tree_size is not None and checkpoint is not None and tree_size != checkpoint.size:
+        if not 1 <= tree_size <= checkpoint.size:
+            raise ProofError(f"tree_size must be from 1 to {checkpoint.size}", field="tree_size")
+        root = merkle.tree_root(db_nodes(session, tree_size), tree_size).hex()
+        signed = session.get(TlogCheckpoint, tree_size)
+        checkpoint = TlogCheckpoint(size=tree_size, root=root, note=signed.note if signed else None)
     if entry.idx is None or checkpoint is None or entry.idx >= checkpoint.size:
+        if tree_size is not None and entry.idx is not None:
+            raise ProofError(f"entry {entry.idx} is not in a tree of {tree_size} entries", field="tree_size")
         return {"status": "pending", "leaf_hash": entry.leaf_hash}
     return {
         "status": "included",

@@ -25,6 +25,7 @@ pages = Blueprint("tlog_pages", __name__)
 IMMUTABLE = "public, max-age=31536000, immutable"
 SHORT = "public, max-age=2"
 HISTORY_PAGE_SIZE = 50
+TREE_SIZE = {"type": "integer", "minimum": 1, "description": "prove against this tree size (default: newest)"}
 
 
 def extension() -> Any:
@@ -117,6 +118,7 @@ def entry_json(entry: TlogEntry) -> dict[str, Any]:
     query={
         "index": {"type": "integer", "minimum": 0, "description": "the entry's log index"},
         "hash": {"type": "string", "description": "or the entry's leaf hash (hex or base64)"},
+        "tree_size": TREE_SIZE,
     },
     scope=PUBLIC,
 )
@@ -133,7 +135,9 @@ def inclusion_proof() -> Any:
         entry = services.entry_by_hash(session, hash_arg(raw_hash or ""))
     if entry is None or entry.idx is None:
         raise NotFound("no such entry in the log (a new one is integrated within seconds)")
-    proof = services.entry_proof(session, entry, extension().proofs)
+    proof = services.entry_proof(
+        session, entry, extension().proofs, int_arg("tree_size", required=False, low=1)
+    )
     return {**entry_json(entry), **proof}
 
 
@@ -178,6 +182,7 @@ def show_entry(index: int) -> Any:
     "GET",
     summary="The newest log entry about one row (record:12, batch:3, key:<kid>) with its proof",
     tags=["transparency"],
+    query={"tree_size": TREE_SIZE},
     scope=PUBLIC,
 )
 @bp.get("/api/v1/log/entries/by-ref/<ref>")
@@ -186,7 +191,8 @@ def entry_by_ref(ref: str) -> Any:
     entry = services.latest_entry_for(session, ref[:48])
     if entry is None:
         raise NotFound(f"the log has no entry about {ref[:48]}")
-    return {**entry_json(entry), **services.entry_proof(session, entry, extension().proofs)}
+    size = int_arg("tree_size", required=False, low=1)
+    return {**entry_json(entry), **services.entry_proof(session, entry, extension().proofs, size)}
 
 
 @api.describe(

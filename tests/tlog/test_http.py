@@ -14,6 +14,8 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import delete, select, update
 
+from signing.offline import EXIT_LOG_NOT_PROVEN
+from signing.offline import main as offline_main
 from tests.factories import ProductFactory, make_party
 from tlog import entries, merkle, monitor, tiles
 from tlog.models import TlogCheckpoint, TlogCosignature, TlogEntry, TlogTile
@@ -321,3 +323,48 @@ def test_history_page_in_both_languages(client: Any, session: Any, runner: Any) 
 def test_an_empty_log_answers_404_problems(client: Any, path: str) -> None:
     resp = client.get(path)
     assert resp.status_code == 404 and resp.mimetype == "application/problem+json"
+
+
+def test_offline_verify_checks_the_log_proof_against_a_checkpoint(
+    client: Any, session: Any, runner: Any, tmp_path: Path, capsys: Any
+) -> None:
+    [pid] = make_history(client, session, products=1)
+    integrate(runner)
+    held = tmp_path / "checkpoint.txt"
+    held.write_bytes(client.get("/log/checkpoint").data)  # the checkpoint this verifier trusts
+    make_history(client, session, products=1)  # the log grows meanwhile
+    integrate(runner)
+    record = client.get(f"/api/v1/products/{pid}/record")
+    files = {"record.json": record.data, "jwks.json": client.get("/.well-known/jwks.json").data}
+    files["status.jwt"] = client.get("/status/1").data
+    size = int(held.read_text().split("\n")[1])
+    ref = record.headers["Link"].split(">")[0].lstrip("<")
+    files["proof.json"] = client.get(f"{ref}?tree_size={size}").data
+    files["newest.json"] = client.get(ref).data
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    base = ["verify", str(tmp_path / "record.json"), "--jwks", str(tmp_path / "jwks.json")]
+    base += ["--status", str(tmp_path / "status.jwt"), "--checkpoint", str(held), "--json"]
+    assert offline_main([*base, "--log-proof", str(tmp_path / "proof.json")]) == 0
+    assert json.loads(capsys.readouterr().out)["log"].startswith("entry ")
+    # a proof for the newest tree does not fit the held checkpoint; another record's entry does not fit
+    assert offline_main([*base, "--log-proof", str(tmp_path / "newest.json")]) == EXIT_LOG_NOT_PROVEN
+    assert "fetch it with tree_size" in json.loads(capsys.readouterr().out)["log"]
+    other = json.loads(files["proof.json"])
+    other["entry_b64"] = base64.b64encode(
+        json.dumps({**other["entry"], "record_sha256": "0" * 64}, separators=(",", ":")).encode()
+    ).decode()
+    (tmp_path / "other.json").write_text(json.dumps(other))
+    assert offline_main([*base, "--log-proof", str(tmp_path / "other.json")]) == EXIT_LOG_NOT_PROVEN
+    assert "another record" in json.loads(capsys.readouterr().out)["log"]
+    forged = held.read_text().replace("\n\u2014 ", "\n\u2014 x", 1)
+    (tmp_path / "forged.txt").write_text(forged)
+    args = [
+        *base[:-3],
+        "--checkpoint",
+        str(tmp_path / "forged.txt"),
+        "--json",
+        "--log-proof",
+        str(tmp_path / "proof.json"),
+    ]
+    assert offline_main(args) == EXIT_LOG_NOT_PROVEN
