@@ -27,7 +27,8 @@ class LogExtension:
 
         self.settings = settings
         self.database = database
-        self.proofs = ProofCache(checkpoint_ttl=0 if settings.env == "testing" else 1.0)
+        testing = settings.env == "testing"
+        self.proofs = ProofCache(checkpoint_ttl=0 if testing else 1.0, share_tiles=not testing)
         self._signer: Any = None
         self._lock = threading.Lock()
         self.thread: threading.Thread | None = None

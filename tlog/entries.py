@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
 from typing import Any
@@ -25,6 +26,7 @@ from tlog.merkle import hash_leaf
 from tlog.models import TlogEntry
 
 ENTRY_VERSION = 1
+_SURROGATE = re.compile("[\ud800-\udfff]")
 REASON_CHARS = 280  # a recall's reason in an entry (the full text is on the recall); keeps entries small
 LICENCE_KIND = {
     ProductStatus.SUSPENDED: "licence.suspended",
@@ -217,9 +219,26 @@ REFS = {
 }
 
 
+SAFE_INT = 2**53  # RFC 8785 numbers are IEEE doubles: larger integers would be written differently
+
+
+def canonical_entry(entry: dict[str, Any]) -> bytes:
+    """RFC 8785 bytes of a flat entry.  For ASCII keys and values that are strings (without lone
+    surrogates), whole numbers below 2**53, booleans or null, the standard library's compact sorted JSON is
+    byte for byte RFC 8785 (same key order, same escapes: only ``"``, ``\\`` and C0 controls, as
+    ``\\b \\t \\n \\f \\r`` or lower-case ``\\u00xx``) and ten times faster; anything else goes
+    through the ``rfc8785`` library (tests/tlog/test_entries.py compares both)."""
+    for key, value in entry.items():
+        ok = isinstance(value, str) or value is None or isinstance(value, bool)
+        ok = ok or (isinstance(value, int) and -SAFE_INT < value < SAFE_INT)
+        if not ok or not key.isascii() or (isinstance(value, str) and _SURROGATE.search(value)):
+            return canonicalize(entry)
+    return json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
 def entry_row(kind: str, fields: dict[str, Any], ref: str | None) -> dict[str, Any]:
     """The ``tlog_entries`` row for one event (its bytes, leaf hash and search columns)."""
-    data = canonicalize({"v": ENTRY_VERSION, "kind": kind, **fields})
+    data = canonical_entry({"v": ENTRY_VERSION, "kind": kind, **fields})
     return {
         "kind": kind,
         "data": data,

@@ -237,8 +237,12 @@ class ProofCache:
     The verification answer carries an inclusion proof for every scan: a proof changes only when a new
     checkpoint is signed (every few seconds at most), so it is computed once per record and size."""
 
-    def __init__(self, max_entries: int = 20_000, checkpoint_ttl: float = 1.0) -> None:
+    def __init__(
+        self, max_entries: int = 20_000, checkpoint_ttl: float = 1.0, share_tiles: bool = True
+    ) -> None:
         self.max_entries = max_entries
+        # the upper tiles' hashes, shared by every proof (not in tests: their logs are rolled back and rebuilt)
+        self.pyramids = tiles.PyramidCache() if share_tiles else None
         self.checkpoint_ttl = checkpoint_ttl
         self._proofs: OrderedDict[tuple[str, int, int, str], list[str]] = OrderedDict()
         self._checkpoint: tuple[float, TlogCheckpoint | None] | None = None
@@ -253,6 +257,11 @@ class ProofCache:
         row = latest_checkpoint(session)
         if row is not None:
             session.expunge(row)
+            seen = cached[1] if cached is not None else None
+            if seen is not None and (
+                row.size < seen.size or (row.size == seen.size and row.root != seen.root)
+            ):
+                self.clear()  # the log was rewritten (a restored backup): nothing cached may be trusted
         self._checkpoint = (moment + self.checkpoint_ttl, row)
         return row
 
@@ -284,10 +293,13 @@ class ProofCache:
             self._proofs.clear()
             self._answers.clear()
             self._checkpoint = None
+            if self.pyramids is not None:
+                self.pyramids.clear()
 
 
-def db_nodes(session: Session, size: int) -> merkle.NodeReader:
-    return tiles.tile_nodes(lambda lv, ix, w: read_tile(session, lv, ix, w), size)
+def db_nodes(session: Session, size: int, cache: ProofCache | None = None) -> merkle.NodeReader:
+    shared = cache.pyramids if cache is not None else None
+    return tiles.tile_nodes(lambda lv, ix, w: read_tile(session, lv, ix, w), size, shared)
 
 
 def inclusion(
@@ -296,7 +308,7 @@ def inclusion(
     size = checkpoint.size
     if not 0 <= index < size:
         raise ProofError(f"index {index} is not below tree size {size}", field="index")
-    build = lambda: merkle.inclusion_proof(db_nodes(session, size), index, size)  # noqa: E731
+    build = lambda: merkle.inclusion_proof(db_nodes(session, size, cache), index, size)  # noqa: E731
     return cache.proof("i", index, size, checkpoint.root, build) if cache else [b64(p) for p in build()]
 
 
@@ -306,7 +318,7 @@ def consistency(
     second = checkpoint.size
     if not 1 <= first <= second:
         raise ProofError(f"first must be from 1 to the tree size {second}, not {first}", field="first")
-    build = lambda: merkle.consistency_proof(db_nodes(session, second), first, second)  # noqa: E731
+    build = lambda: merkle.consistency_proof(db_nodes(session, second, cache), first, second)  # noqa: E731
     return cache.proof("c", first, second, checkpoint.root, build) if cache else [b64(p) for p in build()]
 
 
@@ -333,7 +345,7 @@ def entry_proof(
     if tree_size is not None and checkpoint is not None and tree_size != checkpoint.size:
         if not 1 <= tree_size <= checkpoint.size:
             raise ProofError(f"tree_size must be from 1 to {checkpoint.size}", field="tree_size")
-        root = merkle.tree_root(db_nodes(session, tree_size), tree_size).hex()
+        root = merkle.tree_root(db_nodes(session, tree_size, cache), tree_size).hex()
         signed = session.get(TlogCheckpoint, tree_size)
         checkpoint = TlogCheckpoint(size=tree_size, root=root, note=signed.note if signed else None)
     if entry.idx is None or checkpoint is None or entry.idx >= checkpoint.size:

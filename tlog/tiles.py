@@ -13,7 +13,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 
 from tlog.errors import TileError
-from tlog.merkle import HASH_SIZE, NodeReader, root_of_leaves
+from tlog.merkle import HASH_SIZE, NodeReader, hash_children
 
 HEIGHT = 8
 WIDTH = 1 << HEIGHT
@@ -101,39 +101,68 @@ def split_hashes(data: bytes) -> list[bytes]:
 TileReader = Callable[[int, int, int], bytes]  # (level, index, width) → the tile's bytes
 
 
-def tile_nodes(read_tile: TileReader, size: int, cache_tiles: int = 4096) -> NodeReader:
-    """A ``node(level, index)`` reader for a tree of ``size`` over tiles, keeping recent tiles in memory.
+def pyramid(data: bytes) -> list[list[bytes]]:
+    """Every complete node inside one tile: row r holds the hashes of the 2**r-wide subtrees."""
+    rows = [split_hashes(data)]
+    while len(rows[-1]) > 1:
+        below = rows[-1]
+        rows.append([hash_children(below[i], below[i + 1]) for i in range(0, len(below) - 1, 2)])
+    return rows
 
-    Node (h, n) lies in tile level h // 8; its 2**(h % 8) hashes there are hashed up to it."""
-    cache: OrderedDict[tuple[int, int], bytes] = OrderedDict()
 
-    def tile(level: int, n: int) -> bytes:
-        key = (level, n)
-        data = cache.get(key)
-        if data is None:
+class PyramidCache:
+    """The pyramids of tiles above level 0, kept in this process: there are few of them (153 at 10,000,000
+    entries) and every proof passes through them.  A tile of a given width never changes in an append-only
+    log; ``clear`` is for a log that was rewritten (tests roll theirs back)."""
+
+    def __init__(self, max_tiles: int = 2048) -> None:
+        self.max_tiles = max_tiles
+        self._rows: OrderedDict[tuple[int, int, int], list[list[bytes]]] = OrderedDict()
+
+    def get(self, key: tuple[int, int, int], build: Callable[[], list[list[bytes]]]) -> list[list[bytes]]:
+        rows = self._rows.get(key)
+        if rows is None:
+            rows = build()
+            self._rows[key] = rows
+            if len(self._rows) > self.max_tiles:
+                self._rows.popitem(last=False)
+        return rows
+
+    def clear(self) -> None:
+        self._rows.clear()
+
+
+def tile_nodes(read_tile: TileReader, size: int, shared: PyramidCache | None = None) -> NodeReader:
+    """A ``node(level, index)`` reader for a tree of ``size`` over tiles.
+
+    Node (h, n) lies in tile level h // 8, row h % 8 of that tile's pyramid; each tile is read and hashed up
+    once per reader, tiles above level 0 once per ``shared`` cache."""
+    local: dict[tuple[int, int], list[list[bytes]]] = {}
+
+    def rows_of(level: int, n: int) -> list[list[bytes]]:
+        found = local.get((level, n))
+        if found is None:
             width = tile_width(level, n, size)
             if width == 0:
                 raise TileError(f"tile {level}/{n} is beyond tree size {size}")
-            data = read_tile(level, n, width)
-            if len(data) != width * HASH_SIZE:
-                raise TileError(f"tile {tile_path(level, n, width)} has {len(data)} bytes")
-            cache[key] = data
-            if len(cache) > cache_tiles:
-                cache.popitem(last=False)
-        else:
-            cache.move_to_end(key)
-        return data
+
+            def build() -> list[list[bytes]]:
+                data = read_tile(level, n, width)
+                if len(data) != width * HASH_SIZE:
+                    raise TileError(f"tile {tile_path(level, n, width)} has {len(data)} bytes")
+                return pyramid(data)
+
+            found = shared.get((level, n, width), build) if shared is not None and level else build()
+            local[(level, n)] = found
+        return found
 
     def node(h: int, n: int) -> bytes:
         level, r = divmod(h, HEIGHT)
         first = n << r
-        data = tile(level, first >> HEIGHT)
-        offset = (first & (WIDTH - 1)) * HASH_SIZE
-        if r == 0:
-            return data[offset : offset + HASH_SIZE]
-        chunk = data[offset : offset + (HASH_SIZE << r)]
-        if len(chunk) != HASH_SIZE << r:
+        rows = rows_of(level, first >> HEIGHT)
+        offset = (first & (WIDTH - 1)) >> r
+        if r >= len(rows) or offset >= len(rows[r]):
             raise TileError(f"node {h}/{n} is not complete in a tree of size {size}")
-        return root_of_leaves(split_hashes(chunk))
+        return rows[r][offset]
 
     return node
