@@ -9,10 +9,11 @@ import json
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
-from sqlalchemy import or_, select
+from sqlalchemy import false, or_, select
 
 from registry.db import get_session
 from registry.errors import NotFound, ValidationFailed
+from registry.limits import MAX_DB_INT
 from registry.models import Product
 from registry.openapi import PUBLIC, api
 from tlog import services, tiles
@@ -238,7 +239,9 @@ def history() -> str:
     stmt = select(TlogEntry).where(TlogEntry.idx.is_not(None)).order_by(TlogEntry.idx.desc())
     if q:
         if q.isdecimal() and len(q) <= 14:
-            stmt = stmt.where(or_(TlogEntry.gtin == q.zfill(14), TlogEntry.manufacturer_id == int(q)))
+            number = int(q)
+            by_maker = TlogEntry.manufacturer_id == number if number <= MAX_DB_INT else false()
+            stmt = stmt.where(or_(TlogEntry.gtin == q.zfill(14), by_maker))
         else:
             like = f"%{q}%"
             products = select(Product.id).where(or_(Product.name_en.ilike(like), Product.name_bn.like(like)))

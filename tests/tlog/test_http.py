@@ -314,6 +314,8 @@ def test_history_page_in_both_languages(client: Any, session: Any, runner: Any) 
     assert "Licence granted" not in bangla
     nothing = client.get("/transparency?q=00000000000000&lang=en").get_data(as_text=True)
     assert "No events found." in nothing
+    for odd in ("99999999999999", "9" * 40, "ক" * 200, "%", "\u202e"):
+        assert client.get("/transparency", query_string={"q": odd}).status_code == 200
 
 
 @pytest.mark.parametrize(
