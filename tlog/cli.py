@@ -9,6 +9,9 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from registry.db import get_db
+from tlog.backfill import backfill
+
 tlog_cli = AppGroup("tlog", help="The public transparency log.")
 
 
@@ -32,3 +35,12 @@ def integrate_command(every: float) -> None:
 def public_key_command() -> None:
     """The log's note verifier key (give it to monitors and witnesses)."""
     click.echo(str(current_app.extensions["tlog"].verifier()))
+
+
+@tlog_cli.command("backfill")
+def backfill_command() -> None:
+    """Log the current state once, after upgrading a database that had history before the log."""
+    session = get_db().session()
+    with session.begin():
+        count = backfill(session)
+    click.echo(f"{count} entries appended; run `flask tlog integrate` (or let the integrator) to sign them")

@@ -370,3 +370,28 @@ def test_offline_verify_checks_the_log_proof_against_a_checkpoint(
         str(tmp_path / "proof.json"),
     ]
     assert offline_main(args) == EXIT_LOG_NOT_PROVEN
+
+
+def test_backfill_logs_the_state_of_a_database_older_than_the_log(
+    client: Any, session: Any, runner: Any, tmp_path: Path, capsys: Any
+) -> None:
+    [pid, _other] = make_history(client, session, products=2)
+    reviewer = make_party(session, "reviewer")
+    session.commit()
+    reason = {"reason": "factory audit"}
+    assert (
+        client.post(f"/api/v1/products/{pid}/suspend", json=reason, headers=reviewer.headers).status_code
+        == 200
+    )
+    session.execute(delete(TlogEntry))  # as if the history predated migration 0008_tlog
+    session.commit()
+    result = runner.invoke(args=["tlog", "backfill"])
+    assert result.exit_code == 0 and "entries appended" in result.output, result.output
+    assert runner.invoke(args=["tlog", "backfill"]).exit_code != 0  # only into an empty log
+    integrate(runner)
+    state = tmp_path / "state.json"
+    assert monitor.main(["audit", "http://test", "--state", str(state)], get=getter(client)) == 0
+    out = capsys.readouterr().out
+    assert "registry rules: all hold" in out
+    for line in ("manufacturer.verified: 2", "licence.granted: 2", "licence.suspended: 1", "batch.issued: 2"):
+        assert line in out
