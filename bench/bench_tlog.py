@@ -13,7 +13,7 @@ and, without a database, inclusion and consistency proofs p50/p99 at 10,000,000 
 over a simulated tile store: leaf i's hash is SHA-256 of i, level-0 tiles are hashed on demand, the higher
 tiles are computed once up front (what the database would hold).
 
-Writes bench/results/tlog.json (not with --quick).  Not a test: figures depend on the machine and its load
+Writes bench/results/tlog.json (not with --quick); with --only, the parts not run keep their previous figures.  Not a test: figures depend on the machine and its load
 (recorded).
 """
 
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import os
 import random
 import statistics
@@ -46,6 +47,7 @@ from tlog.entries import append_rows, entry_row  # noqa: E402
 from tlog.models import TlogEntry  # noqa: E402
 from tlog.note import NoteSigner  # noqa: E402
 
+RESULTS = ROOT / "bench" / "results" / "tlog.json"
 SIGNER = NoteSigner("bench.example/log", Ed25519PrivateKey.from_private_bytes(bytes(range(32))))
 
 
@@ -181,6 +183,7 @@ def run_database(url: str, quick: bool) -> dict[str, Any]:
     times = bench_integrate(engine, 3, batch)
     result["integrate_entries"] = batch
     result["integrate_and_sign_s"] = [round(t, 3) for t in times]
+    result["integrate_and_sign_cpu_s"] = [round(t, 3) for t in CPU[-3:]]  # this process; the database's apart
     result["proofs"] = bench_db_proofs(engine, 200 if quick else 2_000)
     result["storage"] = storage_per_entry(engine)
     engine.dispose()
@@ -256,13 +259,17 @@ def main() -> None:
     parser.add_argument("--postgres", default=os.environ.get("REGISTRY_TEST_DATABASE_OWNER_URL", ""))
     parser.add_argument("--simulated-size", type=int, default=10_000_000)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--only", default="sqlite,postgresql,simulated", help="parts to run (others kept)")
     args = parser.parse_args()
-    load = os.getloadavg()
-    results: dict[str, Any] = {"load_average_at_start": [round(x, 2) for x in load]}
-    with tempfile.TemporaryDirectory(prefix="bench-tlog-") as tmp:
-        results["sqlite"] = run_database(f"sqlite:///{tmp}/tlog.sqlite3", args.quick)
-        print("sqlite", results["sqlite"], flush=True)
-    if args.postgres:
+    parts = set(args.only.split(","))
+    previous = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "{}"
+    results: dict[str, Any] = {k: v for k, v in json.loads(previous).items() if k not in parts | {"machine"}}
+    results[f"load_average_at_start_{'_'.join(sorted(parts))}"] = [round(x, 2) for x in os.getloadavg()]
+    if "sqlite" in parts:
+        with tempfile.TemporaryDirectory(prefix="bench-tlog-") as tmp:
+            results["sqlite"] = run_database(f"sqlite:///{tmp}/tlog.sqlite3", args.quick)
+            print("sqlite", results["sqlite"], flush=True)
+    if args.postgres and "postgresql" in parts:
         engine = create_engine(args.postgres)
         with engine.begin() as conn:
             conn.execute(text("DROP SCHEMA public CASCADE"))
@@ -270,9 +277,10 @@ def main() -> None:
         engine.dispose()
         results["postgresql"] = run_database(args.postgres, args.quick)
         print("postgresql", results["postgresql"], flush=True)
-    size = 100_000 if args.quick else args.simulated_size
-    results["simulated"] = run_simulated(size, 500 if args.quick else 5_000)
-    print("simulated", results["simulated"], flush=True)
+    if "simulated" in parts:
+        size = 100_000 if args.quick else args.simulated_size
+        results["simulated"] = run_simulated(size, 500 if args.quick else 5_000)
+        print("simulated", results["simulated"], flush=True)
     results["targets"] = {
         "append_per_s": ">= 5000",
         "integrate_10000_and_sign_s": "<= 1",

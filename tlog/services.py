@@ -138,16 +138,26 @@ def integrate(
     a checkpoint of the new size; None when there was nothing new.  One transaction (the caller's)."""
     _lock(session)
     size = current_size(session)
-    pending = session.execute(
-        select(TlogEntry.id, TlogEntry.leaf_hash)
+    # one statement numbers the oldest waiting entries and says which it numbered (UPDATE … FROM … RETURNING,
+    # SQLite 3.35+ and PostgreSQL): the tiles are built from exactly the rows that got an index
+    numbered = (
+        select(TlogEntry.id, (func.row_number().over(order_by=TlogEntry.id) + (size - 1)).label("n"))
         .where(TlogEntry.idx.is_(None))
         .order_by(TlogEntry.id)
         .limit(limit)
-    ).all()
+        .subquery()
+    )
+    pending = sorted(
+        session.execute(
+            update(TlogEntry)
+            .where(TlogEntry.id == numbered.c.id)
+            .values(idx=numbered.c.n)
+            .returning(TlogEntry.idx, TlogEntry.leaf_hash),
+            execution_options={"synchronize_session": False},
+        ).all()
+    )
     if not pending and latest_checkpoint(session) is not None:
         return None
-    if pending:  # ORM bulk UPDATE by primary key: one executemany
-        session.execute(update(TlogEntry), [{"id": row.id, "idx": size + i} for i, row in enumerate(pending)])
     written: dict[tuple[int, int], bytes] = {}
 
     def read(level: int, index: int, width: int) -> bytes:
