@@ -229,11 +229,11 @@ PREPARE = r"""
 import sys
 from datetime import UTC, datetime
 from app import create_app
-from registry.migrate import upgrade_database
+from core.migrate import upgrade_database
 from registry.factories import bind_factories, ManufacturerFactory, ProductFactory, CertificateFactory, licensed
 from signing import services
 app = create_app()
-db = app.extensions["registry.db"]
+db = app.extensions["core.db"]
 upgrade_database(db.engine)
 ext = app.extensions["signing"]
 ext.ready()  # before our own write transaction: SQLite has one writer
@@ -256,7 +256,7 @@ from sqlalchemy import func, select
 from app import create_app
 from signing.models import Scan
 app = create_app()
-session = app.extensions["registry.db"].session(write=False)
+session = app.extensions["core.db"].session(write=False)
 print(session.scalar(select(func.count()).select_from(Scan)))
 """
 

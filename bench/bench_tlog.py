@@ -40,8 +40,8 @@ from sqlalchemy import create_engine, func, select, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from bench._machine import write_result  # noqa: E402
-from registry.db import Database  # noqa: E402
-from registry.migrate import upgrade_database  # noqa: E402
+from core.db import Database  # noqa: E402
+from core.migrate import upgrade_database  # noqa: E402
 from tlog import merkle, services, tiles  # noqa: E402
 from tlog.entries import append_rows, entry_row  # noqa: E402
 from tlog.models import TlogEntry  # noqa: E402

@@ -9,8 +9,8 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from registry.db import get_db
-from registry.migrate import latest_version, schema_version, upgrade_database
+from core.db import get_db
+from core.migrate import latest_version, schema_version, upgrade_database
 
 db_cli = AppGroup("db", help="Database schema (Alembic migrations).")
 registry_cli = AppGroup("registry", help="Registry administration.")
@@ -83,9 +83,9 @@ def seed_demo_command(products: int, manufacturers: int) -> None:
 @click.password_option()
 def create_user(email: str, name: str, role: str, password: str) -> None:
     """Create a reviewer or admin account (the password follows the one policy; an empty one is refused)."""
-    from registry.audit import record_event
-    from registry.auth import hash_password, password_problem
-    from registry.models import User
+    from core.audit import record_event
+    from core.models import User
+    from registry.accounts import hash_password, password_problem
 
     problem = password_problem(password, email)
     if problem:

@@ -17,7 +17,8 @@ from typing import Any
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from registry.models import Certificate, Manufacturer, Notice, Product, ProductStatus, User
+from core.models import User
+from registry.models import Certificate, Manufacturer, Notice, Product, ProductStatus
 
 log = logging.getLogger("registry.notices")
 EXPIRY_THRESHOLDS = (60, 30, 7)  # days before the end of a licence or a certificate

@@ -14,28 +14,16 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from core.audit import enqueue_search_update, record_event
+from core.auth import Actor
+from core.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed
+from core.models import Role, User
 from registry import notices
-from registry.audit import enqueue_search_update, record_event
-from registry.auth import Actor, hash_password
+from registry.accounts import hash_password
 from registry.data.districts import DISTRICTS
 from registry.data.taxonomy import CATEGORIES, CERTIFICATE_SCHEMES
-from registry.errors import (
-    Conflict,
-    Forbidden,
-    IllegalTransition,
-    NotFound,
-    PreconditionFailed,
-    ValidationFailed,
-)
-from registry.models import (
-    Certificate,
-    Manufacturer,
-    ManufacturerStatus,
-    Product,
-    ProductStatus,
-    Role,
-    User,
-)
+from registry.errors import IllegalTransition
+from registry.models import Certificate, Manufacturer, ManufacturerStatus, Product, ProductStatus
 from registry.schemas import (
     Approval,
     CertificateCreate,
@@ -642,7 +630,7 @@ def create_product(
     checked: tuple[Manufacturer, list[Certificate]] | None = None,
 ) -> Product:
     """Draft a product. ``checked`` is ``check_new_product``'s answer when the view ran it beforehand in
-    ``registry.db.lookups()``; a GTIN taken since is still refused by the unique constraint (409 gtin)."""
+    ``core.db.lookups()``; a GTIN taken since is still refused by the unique constraint (409 gtin)."""
     if checked is None:
         m, certs = check_new_product(session, actor, data)
     else:  # attach what was read without reading it again

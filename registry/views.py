@@ -9,16 +9,18 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request, send_file
 from sqlalchemy import select
 
+from core.api import PUBLIC, api
+from core.auth import current_actor
+from core.db import get_session, lookups
+from core.errors import NotFound, PayloadTooLarge, ValidationFailed
+from core.models import ApiToken, AuditEvent, Role, User
 from registry import services
-from registry.auth import current_actor, end_session, issue_token, revoke_all_tokens, start_session
+from registry.accounts import end_session, issue_token, revoke_all_tokens, start_session
 from registry.data.districts import DISTRICTS
 from registry.data.taxonomy import CATEGORIES, CERTIFICATE_SCHEMES, GROUPS
-from registry.db import get_session, lookups
-from registry.errors import NotFound, PayloadTooLarge, ValidationFailed
 from registry.evidence import attach_evidence, evidence_path
 from registry.importing import import_products
-from registry.models import ApiToken, AuditEvent, Certificate, Manufacturer, Role, User
-from registry.openapi import PUBLIC, api
+from registry.models import Certificate, Manufacturer
 from registry.schemas import (
     Approval,
     AuditQuery,

@@ -61,7 +61,7 @@ def start_sync_thread(app: Any, interval: float = 0.5) -> Any:
     if worker is not None and worker.thread is not None and worker.thread.is_alive():
         return worker
     worker = SyncWorker(
-        app.extensions["registry.db"],
+        app.extensions["core.db"],
         app.extensions["search"],
         SyncLock(sync_lock_path(app)),
         interval=interval,

@@ -15,7 +15,7 @@ search_cli = AppGroup("search", help="Keep the catalogue search index in step wi
 
 
 def _parts() -> tuple[object, object]:
-    return current_app.extensions["registry.db"], current_app.extensions["search"]
+    return current_app.extensions["core.db"], current_app.extensions["search"]
 
 
 @search_cli.command("sync")

@@ -35,7 +35,7 @@ from typing import Any, Protocol
 from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from registry.models import OutboxEntry
+from core.models import OutboxEntry
 from search.documents import (
     build_product_documents,
     count_public_products,
@@ -57,7 +57,7 @@ SWEEP_DAYS = 30
 
 
 class SessionSource(Protocol):
-    """What ``registry.db.Database`` offers: ``session(write=...)``."""
+    """What ``core.db.Database`` offers: ``session(write=...)``."""
 
     def session(self, *, write: bool = True) -> Session: ...
 

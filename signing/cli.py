@@ -12,8 +12,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from registry.audit import record_event
-from registry.db import get_db
+from core.audit import record_event
+from core.db import get_db
 from signing import services
 from signing.errors import SigningError
 from signing.models import SerialBatch

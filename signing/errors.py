@@ -9,37 +9,14 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from core.errors import ProblemError
 
-class SigningError(Exception):
+
+class SigningError(ProblemError):
     """Root of every error the signing package raises."""
 
     status_code: int = 500
     title: str = "Signing error"
-
-    def __init__(self, detail: str, *, errors: list[dict[str, str]] | None = None) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.errors: list[dict[str, str]] = errors or []
-
-
-class InvalidGTIN(SigningError, ValueError):
-    """A GTIN is malformed or its check digit is wrong."""
-
-    status_code = 422
-    title = "Invalid GTIN"
-
-    def __init__(self, detail: str, *, field: str = "gtin") -> None:
-        super().__init__(detail, errors=[{"field": field, "reason": detail}])
-
-
-class LabelURLError(SigningError, ValueError):
-    """A label URL cannot be parsed as a GS1 Digital Link of this registry's shape."""
-
-    status_code = 400
-    title = "Malformed label URL"
-
-    def __init__(self, detail: str, *, field: str = "url") -> None:
-        super().__init__(detail, errors=[{"field": field, "reason": detail}])
 
 
 class RecordFormatError(SigningError, ValueError):

@@ -1,10 +1,8 @@
-"""Where signing plugs into other packages: the registry's licence-changed signal and the labels printer's
-batch loader.  Called from ``signing.init_app``."""
+"""Where signing plugs into the registry: its licence-changed signal. Connected by ``signing.init_app``."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -36,44 +34,3 @@ def sign_on_licence_change(product: Any, *, session: Any, action: str, **_: Any)
                 services.publish_status_list(sess, signer, ext.settings, now=datetime.now(UTC))
 
         event.listen(session, "before_commit", _publish, once=True)
-
-
-def load_batch_labels(batch_id: str) -> tuple[Iterator[Any], int | None]:
-    """``flask labels print --batch ID``: the batch's (URL, label text) items, computed on demand.
-
-    The issuing key is made ready first, in its own transaction, and the batch is read and detached in
-    a second that ends before rendering: on SQLite a command's session takes the write lock (BEGIN
-    IMMEDIATE) at its first query, and the key's session would then wait for it forever ("database
-    is locked"), as would anything else writing while thousands of labels render.
-    """
-    from flask import current_app
-
-    from labels.views import batch_items, snapshot_batch
-    from registry.db import get_session
-    from registry.models import Product
-    from signing import services
-    from signing.models import SerialBatch
-
-    if not batch_id.isdecimal():
-        raise services.BatchError(
-            f"no batch {batch_id}: batch ids are numbers", field="batch", status_code=404
-        )
-    ext: services.SigningExtension = current_app.extensions["signing"]
-    ext.ready()
-    session = get_session()
-    batch = session.get(SerialBatch, int(batch_id))
-    if batch is None:
-        session.rollback()
-        raise services.BatchError(f"no batch {batch_id}", field="batch", status_code=404)
-    product = session.get(Product, batch.product_id)
-    assert product is not None
-    source = snapshot_batch(batch, product)  # reads the signer, detaches the batch, commits
-    return batch_items(source, 0, batch.count)
-
-
-def register_label_batches() -> None:
-    try:
-        from labels.cli import register_batch_loader
-    except ImportError:
-        return
-    register_batch_loader(load_batch_labels)

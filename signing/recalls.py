@@ -17,10 +17,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.audit import record_event
+from core.validators import check_line, check_text
 from registry import notices
-from registry.audit import record_event
 from registry.models import Product, ProductStatus
-from registry.validators import check_line, check_text
 from signing.errors import SigningError
 from signing.models import Recall, SerialBatch, Unit
 

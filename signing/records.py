@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 import rfc8785
 
-from signing.errors import InvalidGTIN, Reason, RecordFormatError, VerificationError
-from signing.gtin import normalize_gtin
+from gs1.errors import InvalidGTIN
+from gs1.gtin import normalize_gtin
+from signing.errors import Reason, RecordFormatError, VerificationError
 from signing.keys import (
     KeyRing,
     Signer,

@@ -29,10 +29,13 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from core.media import HEAD_BYTES, sniff_media_type
+from gs1.digital_link import normalize_host
+from gs1.errors import LabelURLError
 from registry.data.districts import DISTRICTS, find_district
 from registry.models import Product, ProductStatus
 from registry.services import PUBLIC_PRODUCT_STATES
-from signing.errors import KeySourceError, LabelURLError, Reason, SigningError, Verdict, VerificationError
+from signing.errors import KeySourceError, Reason, SigningError, Verdict, VerificationError
 from signing.keys import (
     EncryptedPKCS8FileKeySource,
     KeyRing,
@@ -48,7 +51,7 @@ from signing.keys import (
     encode_public_key,
     write_encrypted_pkcs8,
 )
-from signing.labels import LabelURL, issue_label_urls, normalize_host, parse_label_url, verify_label_url
+from signing.labels import LabelURL, issue_label_urls, parse_label_url, verify_label_url
 from signing.models import (
     ConsumerReport,
     Recall,
@@ -1420,20 +1423,8 @@ def issue_demo_labels(
 
 # ---------------------------------------------------------------------------------------------- reports
 
-PHOTO_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
-WEBP_CHUNKS = (b"VP8 ", b"VP8L", b"VP8X")  # lossy, lossless, extended: the first chunk of every WebP file
+PHOTO_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
 MAX_PHOTO_BYTES = 2 * 1024 * 1024
-
-
-def photo_media_type(photo: bytes) -> str | None:
-    """The image type the photo's first bytes announce: JPEG, PNG or WebP, else None.
-
-    RIFF is a container (WAV and AVI are RIFF too): a WebP is ``RIFF <size> WEBP`` followed by a VP8,
-    VP8L or VP8X chunk."""
-    found = next((kind for magic, kind in PHOTO_TYPES.items() if photo.startswith(magic)), None)
-    if found is None and photo[:4] == b"RIFF" and photo[8:12] == b"WEBP" and photo[12:16] in WEBP_CHUNKS:
-        found = "image/webp"
-    return found
 
 
 def create_report(
@@ -1454,7 +1445,7 @@ def create_report(
     if photo:
         if len(photo) > MAX_PHOTO_BYTES:
             raise ReportError("the photo is larger than 2 MB", field="photo")
-        media_type = photo_media_type(photo)
+        media_type = sniff_media_type(photo[:HEAD_BYTES], PHOTO_TYPES)
         if media_type is None:
             raise ReportError("the photo must be a JPEG, PNG or WebP image", field="photo")
     code = None

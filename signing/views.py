@@ -13,16 +13,18 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from registry.audit import record_event
-from registry.auth import Actor, current_actor
-from registry.db import get_db, get_session
-from registry.errors import Forbidden, NotFound, ValidationFailed
-from registry.models import Product, Role
-from registry.openapi import PUBLIC, api
+from core.api import PUBLIC, api
+from core.audit import record_event
+from core.auth import Actor, current_actor
+from core.db import get_db, get_session
+from core.errors import Forbidden, NotFound, ValidationFailed
+from core.models import Role
+from core.validators import read_text_field
+from gs1.errors import LabelURLError
+from registry.models import Product
 from registry.services import get_product
-from registry.validators import read_text_field
 from signing import recalls, services
-from signing.errors import KeySourceError, LabelURLError
+from signing.errors import KeySourceError
 from signing.labels import parse_label_url
 from signing.models import ConsumerReport, Recall, SerialBatch, SignedRecordRow, Unit
 from signing.ratelimits import parse_limit

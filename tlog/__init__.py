@@ -80,7 +80,7 @@ def init_app(app: Any) -> None:
     from tlog.views import bp, pages
 
     entries.install()
-    ext = LogExtension(TlogSettings.from_config(app.config), app.extensions["registry.db"])
+    ext = LogExtension(TlogSettings.from_config(app.config), app.extensions["core.db"])
     app.extensions["tlog"] = ext
     app.register_blueprint(bp)
     app.register_blueprint(pages)

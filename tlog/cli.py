@@ -9,7 +9,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from registry.db import get_db
+from core.db import get_db
 from tlog.backfill import backfill
 
 tlog_cli = AppGroup("tlog", help="The public transparency log.")

@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import BigInteger, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from registry.db import Base
-from registry.models import utcnow
+from core.db import Base
+from core.models import utcnow
 
 BIGINT = BigInteger().with_variant(Integer(), "sqlite")  # SQLite's INTEGER PRIMARY KEY is 64-bit already
 

@@ -11,11 +11,11 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 from sqlalchemy import false, or_, select
 
-from registry.db import get_session
-from registry.errors import NotFound, ValidationFailed
-from registry.limits import MAX_DB_INT
+from core.api import PUBLIC, api
+from core.db import get_session
+from core.errors import NotFound, ValidationFailed
+from core.limits import MAX_DB_INT
 from registry.models import Product
-from registry.openapi import PUBLIC, api
 from tlog import services, tiles
 from tlog.errors import NoteError, TileError
 from tlog.models import TlogEntry
@@ -207,7 +207,7 @@ def entry_by_ref(ref: str) -> Any:
 )
 @bp.post("/api/v1/log/cosignatures")
 def add_cosignature() -> Any:
-    from registry.openapi import read_json_body
+    from core.api import read_json_body
 
     body = read_json_body()
     note = body.get("note") if isinstance(body, dict) else None

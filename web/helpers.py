@@ -17,7 +17,8 @@ from jinja2 import BaseLoader, Environment, Template, pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
 
-from registry.limits import MAX_PAGE
+from core.errors import ProblemError
+from core.limits import MAX_PAGE
 from web import LANG_COOKIE, LANGUAGES
 
 BN_DIGITS = str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯")
@@ -274,12 +275,12 @@ def init_app(app: Any) -> None:
     def _page_context() -> dict[str, Any]:
         if request.blueprint not in ("web_public", "web_portal", "web_console"):
             return {}
-        from registry.auth import current_actor
+        from core.auth import current_actor
 
         try:
             actor = current_actor()
         except Exception:  # a bad Authorization header on a page: treat as anonymous
-            from registry.auth import ANONYMOUS
+            from core.auth import ANONYMOUS
 
             actor = ANONYMOUS
         return {"actor": actor, "lang": current_lang()}
@@ -299,11 +300,6 @@ def init_app(app: Any) -> None:
 
 def register_error_pages(bp: Any) -> None:
     """Domain errors raised by a page render as an HTML page with the error's status."""
-    from labels.errors import LabelError
-    from registry.errors import RegistryError
-    from search.errors import SearchError
-    from signing.errors import SigningError
-
     def _page(exc: Any) -> Any:
         from flask_babel import gettext as _
 
@@ -313,8 +309,7 @@ def register_error_pages(bp: Any) -> None:
                   429: _("Too many attempts"), 503: _("Temporarily unavailable")}
         return render_error(status, titles.get(status, _("Something is not right")), getattr(exc, "detail", str(exc)))
 
-    for cls in (RegistryError, SearchError, SigningError, LabelError):
-        bp.register_error_handler(cls, _page)
+    bp.register_error_handler(ProblemError, _page)  # every package's errors derive from it
 
 
 def page_arg() -> int:

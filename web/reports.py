@@ -8,7 +8,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from registry.db import get_session
+from core.db import get_session
 
 MAX_PHOTO_BYTES = 2 * 1024 * 1024
 

@@ -11,12 +11,13 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from core.db import get_session
+from core.errors import NotFound, ProblemError
+from core.models import AuditEvent, Role, User
 from registry import services
 from registry.data.districts import DISTRICTS
 from registry.data.taxonomy import CATEGORIES, CERTIFICATE_SCHEMES
-from registry.db import get_session
-from registry.errors import NotFound, RegistryError
-from registry.models import AuditEvent, Manufacturer, ManufacturerStatus, Product, ProductStatus, Role, User
+from registry.models import Manufacturer, ManufacturerStatus, Product, ProductStatus
 from registry.schemas import Approval, CertificateOverride, Decision
 from web.guards import Actor, signed_in
 from web.helpers import current_lang, domain_errors, format_day, page_arg, register_error_pages
@@ -119,7 +120,7 @@ def decide_manufacturer(actor: Actor, manufacturer_id: int, action: str) -> Any:
     try:
         decision = Decision(reason=(request.form.get("reason") or "").strip() or None)
         services.decide_manufacturer(db, actor, m, action, decision, _version())
-    except RegistryError as exc:
+    except ProblemError as exc:
         db.rollback()
         flash(domain_errors(exc)["form"], "error")
     else:
@@ -163,7 +164,7 @@ def decide_product(actor: Actor, product_id: int, action: str) -> Any:
         else:
             decision = Decision(reason=reason)
         services.decide_product(db, actor, p, action, decision, _version(), current_app.config["LICENCE_YEARS"])
-    except RegistryError as exc:
+    except ProblemError as exc:
         db.rollback()
         missing = exc.extra.get("missing_certificates")
         if missing:

@@ -10,14 +10,15 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from core.audit import record_event
+from core.db import get_session
+from core.errors import ProblemError
+from core.models import AuditEvent, Role
 from registry import services
-from registry.audit import record_event
-from registry.auth import start_session
+from registry.accounts import start_session
 from registry.data.districts import DISTRICTS
 from registry.data.taxonomy import CATEGORIES, CERTIFICATE_SCHEMES
-from registry.db import get_session
-from registry.errors import RegistryError
-from registry.models import AuditEvent, Certificate, Notice, Product, Role
+from registry.models import Certificate, Notice, Product
 from registry.schemas import (
     CertificateCreate,
     ManufacturerRegistration,
@@ -70,7 +71,7 @@ def register() -> Any:
             m, owner = services.register_manufacturer(db, data)
         except forms.FormInvalid as exc:
             errors = exc.fields
-        except RegistryError as exc:
+        except ProblemError as exc:
             db.rollback()
             errors = domain_errors(exc)
         else:
@@ -94,7 +95,7 @@ def profile(actor: Actor) -> Any:
             services.update_manufacturer(db, actor, m, data, forms.expected_version(request.form))
         except forms.FormInvalid as exc:
             errors = exc.fields
-        except RegistryError as exc:
+        except ProblemError as exc:
             db.rollback()
             errors = domain_errors(exc)
         else:
@@ -131,7 +132,7 @@ def upload_document(actor: Actor) -> Any:
         attach_company_document(db, actor, actor.user.manufacturer_id, request.form.get("kind", ""),  # type: ignore[union-attr,arg-type]
                                 upload.stream.read(limit + 1), upload.filename,
                                 instance_path=current_app.config["INSTANCE_PATH"], limit=limit)
-    except RegistryError as exc:
+    except ProblemError as exc:
         db.rollback()
         errors = domain_errors(exc)
         flash(errors.get("file") or errors.get("kind") or errors["form"], "error")
@@ -174,7 +175,7 @@ def _product_form(actor: Actor, p: Product | None) -> Any:
                 services.update_product(db, actor, p, data, forms.expected_version(request.form))
         except forms.FormInvalid as exc:
             errors = exc.fields
-        except RegistryError as exc:
+        except ProblemError as exc:
             db.rollback()
             errors = domain_errors(exc)
         else:
@@ -235,7 +236,7 @@ def _submit(actor: Actor, p: Product) -> Any:
     db = get_session()
     try:
         services.submit_product(db, actor, p, None)
-    except RegistryError as exc:
+    except ProblemError as exc:
         db.rollback()
         flash(domain_errors(exc)["form"], "error")
     else:
@@ -265,7 +266,7 @@ def staff(actor: Actor) -> Any:
             member, _password = services.invite_staff(db, actor, m, data)  # the mailed link replaces the password
         except forms.FormInvalid as exc:
             errors = exc.fields
-        except RegistryError as exc:
+        except ProblemError as exc:
             db.rollback()
             errors = domain_errors(exc)
         else:
@@ -285,7 +286,7 @@ def switch_staff(actor: Actor, user_id: int, action: str) -> Any:
     m = services.get_manufacturer(db, actor, actor.user.manufacturer_id)  # type: ignore[union-attr]
     try:
         member = services.set_staff_active(db, actor, m, user_id, action == "reactivate")
-    except RegistryError as exc:
+    except ProblemError as exc:
         db.rollback()
         flash(domain_errors(exc)["form"], "error")
     else:
@@ -306,7 +307,7 @@ def certificates(actor: Actor) -> Any:
             c = services.create_certificate(db, actor, data)
         except forms.FormInvalid as exc:
             errors = exc.fields
-        except RegistryError as exc:
+        except ProblemError as exc:
             db.rollback()
             errors = domain_errors(exc)
         else:
@@ -314,7 +315,7 @@ def certificates(actor: Actor) -> Any:
             if upload is not None and upload.filename:
                 try:
                     _store_evidence(actor, c, upload)
-                except RegistryError as exc:
+                except ProblemError as exc:
                     db.rollback()
                     errors = domain_errors(exc)
             if not errors:
@@ -346,7 +347,7 @@ def upload_evidence(actor: Actor, certificate_id: int) -> Any:
         if upload is None or not upload.filename:
             raise services.ValidationFailed.field("file", "choose a file")
         _store_evidence(actor, c, upload)
-    except RegistryError as exc:
+    except ProblemError as exc:
         db.rollback()
         flash(domain_errors(exc).get("file") or domain_errors(exc)["form"], "error")
     else:
@@ -435,7 +436,7 @@ def _move(actor: Actor, report: Any) -> None:
     db = get_session()
     try:
         move_report(db, actor, report, request.form.get("status", ""), request.form.get("note", ""))
-    except RegistryError as exc:
+    except ProblemError as exc:
         db.rollback()
         errors = domain_errors(exc)
         flash(errors.get("note") or errors.get("status") or errors["form"], "error")
@@ -453,8 +454,8 @@ TOKEN_DAYS = (30, 90, 180, 365)
 def tokens(actor: Actor) -> Any:
     """API tokens for the company's systems: create one with scopes and a lifetime (its secret is shown on
     this one response and never again), see when each was last used, revoke it."""
-    from registry.auth import issue_token
-    from registry.models import ApiToken
+    from core.models import ApiToken
+    from registry.accounts import issue_token
 
     db = get_session()
     user = actor.user
@@ -493,7 +494,7 @@ def _now() -> Any:
 @bp.post("/tokens/<int:token_id>/revoke")
 @signed_in(*MAKER)
 def revoke_token(actor: Actor, token_id: int) -> Any:
-    from registry.models import ApiToken
+    from core.models import ApiToken
 
     db = get_session()
     token = db.get(ApiToken, token_id)
@@ -536,7 +537,7 @@ def import_products(actor: Actor) -> Any:
             report = run_import(db, actor, upload.stream.read(), media_type,
                                 mode="all-or-nothing" if mode == "check" else mode,
                                 max_rows=current_app.config["MAX_IMPORT_ROWS"], dry_run=mode == "check")
-        except RegistryError as exc:
+        except ProblemError as exc:
             db.rollback()
             errors = domain_errors(exc)
         else:
@@ -626,7 +627,7 @@ def request_batch(actor: Actor, product_id: int) -> Any:
         batch = create_batch(db, p, count, user_id=actor.user.id, now=datetime.now(UTC))  # type: ignore[union-attr]
         record_event(db, actor=actor, action="batch.created", target_type="batch", target_id=batch.id,
                      after={"product_id": p.id, "count": count, "prefix": batch.prefix})
-    except (RegistryError, SigningError) as exc:
+    except (ProblemError, SigningError) as exc:
         db.rollback()
         flash(domain_errors(exc)["form"], "error")
     else:
@@ -658,7 +659,7 @@ def clear_flags(actor: Actor, unit_id: int) -> Any:
         record_event(db, actor=actor, action="unit.flags_cleared", target_type="unit",
                      target_id=f"{unit.gtin}/{unit.serial}", before={"flags": previous}, after={"flags": []},
                      reason=reason)
-    except (RegistryError, SigningError) as exc:
+    except (ProblemError, SigningError) as exc:
         db.rollback()
         flash(domain_errors(exc).get("reason") or domain_errors(exc)["form"], "error")
     else:
@@ -674,8 +675,9 @@ def recall(actor: Actor, product_id: int) -> Any:
     will read on the verification page in both languages."""
     from datetime import UTC, datetime
 
+    from gs1.errors import LabelURLError
     from signing import recalls
-    from signing.errors import LabelURLError, SigningError
+    from signing.errors import SigningError
     from signing.labels import parse_label_url
     from signing.models import SerialBatch
     from signing.services import find_batch, publish_status_list
@@ -708,7 +710,7 @@ def recall(actor: Actor, product_id: int) -> Any:
             raise recalls.RecallError(_("Choose what to recall."), field="scope")
         recalls.audit_recall(db, actor, row)
         publish_status_list(db, _signer(), current_app.extensions["signing"].settings, now=now)
-    except (RegistryError, SigningError) as exc:
+    except (ProblemError, SigningError) as exc:
         db.rollback()
         return _product_page(_my_product(actor, product_id), form, domain_errors(exc))
     db.commit()
@@ -728,7 +730,7 @@ def download_labels(actor: Actor, batch_id: int, fmt: str) -> Any:
 
     import labels
     from labels.services import download_name
-    from labels.views import batch_items, direct_limit, load_printable_batch, snapshot_batch
+    from signing.label_views import batch_items, direct_limit, load_printable_batch, snapshot_batch
 
     fmt = {"zip": "zip-svg"}.get(fmt, fmt)
     if fmt not in LABEL_FORMATS:
@@ -783,7 +785,7 @@ def check_labels(actor: Actor, batch_id: int) -> Any:
 
     import labels
     from labels.qa import check_pdf
-    from labels.views import batch_items, direct_limit, load_printable_batch, snapshot_batch
+    from signing.label_views import batch_items, direct_limit, load_printable_batch, snapshot_batch
 
     batch, product = load_printable_batch(batch_id)
     if product.manufacturer_id != actor.user.manufacturer_id:  # type: ignore[union-attr]

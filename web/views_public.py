@@ -13,17 +13,19 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app import problem_response
+from core.api import api
+from core.auth import ANONYMOUS
+from core.db import get_session
+from core.errors import NotAuthenticated, TooManyRequests, ValidationFailed
+from core.problems import problem_response
+from gs1.errors import LabelURLError
 from registry import services
-from registry.auth import ANONYMOUS, end_session, start_session
+from registry.accounts import end_session, start_session
 from registry.data.districts import DISTRICTS
 from registry.data.taxonomy import CATEGORIES, CERTIFICATE_SCHEMES
-from registry.db import get_session
-from registry.errors import NotAuthenticated, TooManyRequests, ValidationFailed
 from registry.models import Manufacturer, ProductStatus
-from registry.openapi import api
 from registry.signin import DEVICE_COOKIE, remember_device, sign_in
-from signing import LabelURLError, parse_label_url
+from signing import parse_label_url
 from web import accounts, catalogue_labels
 from web.helpers import client_address, page_arg, register_error_pages, render_error, safe_next
 from web.ratelimit import check_login_rate

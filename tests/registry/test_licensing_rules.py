@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from registry.models import AuditEvent
+from core.models import AuditEvent
 from tests.factories import CertificateFactory, ProductFactory, make_party
 
 TODAY = datetime.now(UTC).date()

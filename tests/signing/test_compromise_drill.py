@@ -191,7 +191,7 @@ def test_genuine_labels_survive_the_drill(
 def test_compromise_re_signs_the_records_under_the_current_key_and_audits_it(
     drill: Drill, sclient: Any, ssession: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from registry.models import AuditEvent
+    from core.models import AuditEvent
 
     assert "1 records re-signed" in drill.output
     history = sclient.get(f"/api/v1/products/{drill.product.id}/records").get_json()["items"]
