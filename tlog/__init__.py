@@ -4,6 +4,9 @@ tiles and signed checkpoints, proofs, and a monitor anyone can run (``python -m 
 ``init_app`` hooks the log in at one point: a session ``after_flush`` listener (``tlog.entries``) appends the
 entries in the transaction of the change.  The integrator (``flask tlog integrate``, or a background thread
 in the embedded default) sequences them, extends the tiles and signs a checkpoint.
+
+The database and Flask side is imported inside the functions below on purpose: ``tlog.monitor`` and
+``tlog.offline`` serve signing's command line and must import nothing of the registry through this file.
 """
 
 from __future__ import annotations
@@ -60,9 +63,14 @@ class LogExtension:
             return
 
         def run() -> None:
+            from tlog.services import LogKeyMissing
+
             while not self._stop.wait(self.settings.interval):
                 try:
                     self.integrate_once()
+                except LogKeyMissing as exc:  # production without TLOG_KEY_PATH: entries wait, say so once
+                    log.warning("transparency log: %s", exc.detail)
+                    return
                 except Exception:  # keep integrating after a failed round (database restart, lock)
                     log.exception("transparency log integration failed; retrying")
 
