@@ -50,9 +50,12 @@ class LogExtension:
 
     def integrate_once(self) -> Any:
         """Integrate what is pending in its own transaction; the new checkpoint row or None."""
-        from tlog.services import integrate
+        from tlog.services import integrate, needs_integration
 
         signer = self.signer()
+        with self.database.session(write=False) as reader:  # an idle log takes no write lock (SQLite)
+            if not needs_integration(reader):
+                return None
         with self.database.session(write=True) as session:
             row = integrate(session, signer, now=datetime.now(UTC))
             session.commit()

@@ -126,6 +126,12 @@ def latest_checkpoint(session: Session) -> TlogCheckpoint | None:
     return session.scalar(select(TlogCheckpoint).order_by(TlogCheckpoint.size.desc()).limit(1))
 
 
+def needs_integration(session: Session) -> bool:
+    """Whether an entry waits for an index, or the log has no checkpoint yet (two indexed reads)."""
+    waiting = session.scalar(select(TlogEntry.id).where(TlogEntry.idx.is_(None)).limit(1))
+    return waiting is not None or latest_checkpoint(session) is None
+
+
 def _lock(session: Session) -> None:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ADVISORY_LOCK})
