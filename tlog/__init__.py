@@ -145,7 +145,7 @@ def record_hook(ext: LogExtension) -> Any:
 def jwks_hook(ext: LogExtension) -> Any:
     """Publishes the log's checkpoint key beside the issuing keys, as a JWK Set member of its own (RFC 7517
     lets readers ignore members they do not know; it is not an issuing key, so it is not in ``keys``)."""
-    from signing.keys import encode_b64url
+    import base64
 
     def hook(body: dict[str, Any]) -> None:
         try:
@@ -158,7 +158,7 @@ def jwks_hook(ext: LogExtension) -> Any:
             "jwk": {
                 "kty": "OKP",
                 "crv": "Ed25519",
-                "x": encode_b64url(verifier.public),
+                "x": base64.urlsafe_b64encode(verifier.public).decode().rstrip("="),
                 "use": "sig",
                 "alg": "EdDSA",
                 "kid": verifier.key_hash.hex(),

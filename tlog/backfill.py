@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.db import Base
 from registry.models import Manufacturer, Product, ProductStatus
-from signing.models import Recall, SerialBatch, SignedRecordRow, SigningKey, StatusListToken
 from tlog import entries
 from tlog.errors import TlogError
 from tlog.models import TlogEntry
@@ -27,8 +27,19 @@ LICENCE_STATES = [
 ]
 
 
+def mapped(table: str) -> Any:
+    """The ORM class of ``table`` (signing's rows are read without importing signing: see tlog.entries)."""
+    return next(m.class_ for m in Base.registry.mappers if m.local_table.name == table)
+
+
 def backfill_rows(session: Session) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
+    SigningKey, SignedRecordRow, SerialBatch = (  # noqa: N806 - classes
+        mapped("signing_keys"),
+        mapped("signed_records"),
+        mapped("serial_batches"),
+    )
+    Recall, StatusListToken = mapped("recalls"), mapped("status_list_tokens")  # noqa: N806
 
     def add(found: tuple[str, dict[str, Any]] | None, ref: str) -> None:
         if found is not None:

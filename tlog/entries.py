@@ -16,12 +16,12 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
 from typing import Any
 
+import rfc8785
 from sqlalchemy import event, insert, inspect
 from sqlalchemy.orm import Session
 
 from registry.models import Manufacturer, Product, ProductStatus
-from signing.models import Recall, SerialBatch, SignedRecordRow, SigningKey, StatusListToken
-from signing.records import canonicalize
+from tlog.errors import TlogError
 from tlog.merkle import hash_leaf
 from tlog.models import TlogEntry
 
@@ -116,7 +116,7 @@ def licence_event(p: Product, old: str | None, new: str) -> tuple[str, dict[str,
     }
 
 
-def record_event(r: SignedRecordRow) -> tuple[str, dict[str, Any]]:
+def record_event(r: Any) -> tuple[str, dict[str, Any]]:
     product = json.loads(r.document)["record"]["product"]
     return "record.signed", {
         "record_id": r.id,
@@ -129,7 +129,7 @@ def record_event(r: SignedRecordRow) -> tuple[str, dict[str, Any]]:
     }
 
 
-def batch_event(b: SerialBatch, old: str | None, new: str) -> tuple[str, dict[str, Any]] | None:
+def batch_event(b: Any, old: str | None, new: str) -> tuple[str, dict[str, Any]] | None:
     kind = "batch.issued" if old is None else BATCH_KIND.get(new)
     if kind is None:
         return None
@@ -145,7 +145,7 @@ def batch_event(b: SerialBatch, old: str | None, new: str) -> tuple[str, dict[st
     }
 
 
-def recall_event(r: Recall) -> tuple[str, dict[str, Any]]:
+def recall_event(r: Any) -> tuple[str, dict[str, Any]]:
     return f"recall.{r.scope}", {
         "recall_id": r.id,
         "product_id": r.product_id,
@@ -158,7 +158,7 @@ def recall_event(r: Recall) -> tuple[str, dict[str, Any]]:
     }
 
 
-def key_event(k: SigningKey, old: str | None, new: str) -> tuple[str, dict[str, Any]] | None:
+def key_event(k: Any, old: str | None, new: str) -> tuple[str, dict[str, Any]] | None:
     if old is None:
         kind, at = "key.registered", k.created_at
     elif new == "retired":
@@ -178,7 +178,7 @@ def key_event(k: SigningKey, old: str | None, new: str) -> tuple[str, dict[str, 
     }
 
 
-def status_list_event(t: StatusListToken) -> tuple[str, dict[str, Any]]:
+def status_list_event(t: Any) -> tuple[str, dict[str, Any]]:
     return "status_list.published", {
         "token_id": t.id,
         "kid": t.kid,
@@ -198,25 +198,33 @@ def _with_status(
     return on_row
 
 
-# row type → what it becomes in the log (None: nothing this time)
-EVENTS: dict[type, Callable[[Any], tuple[str, dict[str, Any]] | None]] = {
-    Manufacturer: _with_status(manufacturer_event),
-    Product: _with_status(licence_event),
-    SerialBatch: _with_status(batch_event),
-    SigningKey: _with_status(key_event),
-    SignedRecordRow: lambda r: record_event(r) if r in inspect(r).session.new else None,
-    Recall: lambda r: recall_event(r) if r in inspect(r).session.new else None,
-    StatusListToken: lambda t: status_list_event(t) if t in inspect(t).session.new else None,
+# table → what a row written there becomes in the log (None: nothing this time).  Keyed by table name, so this
+# package needs none of signing's code (signing's command line uses tlog: the import goes one way).
+EVENTS: dict[str, Callable[[Any], tuple[str, dict[str, Any]] | None]] = {
+    "manufacturers": _with_status(manufacturer_event),
+    "products": _with_status(licence_event),
+    "serial_batches": _with_status(batch_event),
+    "signing_keys": _with_status(key_event),
+    "signed_records": lambda r: record_event(r) if r in inspect(r).session.new else None,
+    "recalls": lambda r: recall_event(r) if r in inspect(r).session.new else None,
+    "status_list_tokens": lambda t: status_list_event(t) if t in inspect(t).session.new else None,
 }
 REFS = {
-    Manufacturer: "manufacturer",
-    Product: "product",
-    SerialBatch: "batch",
-    SigningKey: "key",
-    SignedRecordRow: "record",
-    Recall: "recall",
-    StatusListToken: "status_list",
+    "manufacturers": "manufacturer",
+    "products": "product",
+    "serial_batches": "batch",
+    "signing_keys": "key",
+    "signed_records": "record",
+    "recalls": "recall",
+    "status_list_tokens": "status_list",
 }
+
+
+def canonicalize(value: Any) -> bytes:
+    try:
+        return rfc8785.dumps(value)
+    except rfc8785.CanonicalizationError as exc:
+        raise TlogError(f"an entry cannot be canonicalised: {exc}") from exc
 
 
 SAFE_INT = 2**53  # RFC 8785 numbers are IEEE doubles: larger integers would be written differently
@@ -225,7 +233,7 @@ SAFE_INT = 2**53  # RFC 8785 numbers are IEEE doubles: larger integers would be 
 def canonical_entry(entry: dict[str, Any]) -> bytes:
     """RFC 8785 bytes of a flat entry.  For ASCII keys and values that are strings (without lone
     surrogates), whole numbers below 2**53, booleans or null, the standard library's compact sorted JSON is
-    byte for byte RFC 8785 (same key order, same escapes: only ``"``, ``\\`` and C0 controls, as
+    byte for byte RFC 8785 (same key order, same escapes: only ``"``, backslash and C0 controls, as
     ``\\b \\t \\n \\f \\r`` or lower-case ``\\u00xx``) and ten times faster; anything else goes
     through the ``rfc8785`` library (tests/tlog/test_entries.py compares both)."""
     for key, value in entry.items():
@@ -251,17 +259,22 @@ def entry_row(kind: str, fields: dict[str, Any], ref: str | None) -> dict[str, A
     }
 
 
+def table_of(obj: Any) -> str | None:
+    return getattr(type(obj), "__tablename__", None)
+
+
 def rows_for(objects: Iterable[Any]) -> list[dict[str, Any]]:
     rows = []
     for obj in objects:
-        build = EVENTS.get(type(obj))
+        table = table_of(obj)
+        build = EVENTS.get(table) if table else None
         if build is None:
             continue
         found = build(obj)
         if found is not None:
             kind, fields = found
-            key = obj.kid if isinstance(obj, SigningKey) else obj.id
-            rows.append(entry_row(kind, fields, f"{REFS[type(obj)]}:{key}"))
+            key = obj.kid if table == "signing_keys" else obj.id
+            rows.append(entry_row(kind, fields, f"{REFS[table]}:{key}"))
     return rows
 
 
@@ -274,9 +287,8 @@ def append_rows(session: Session, rows: list[dict[str, Any]]) -> None:
 def capture(session: Session, _flush_context: Any) -> None:
     if not session.new and not session.dirty:
         return
-    objects = [
-        o for o in (*session.dirty, *session.new) if type(o) in EVENTS
-    ]  # a retirement before its successor
+    # dirty first: a key's retirement before its successor's registration
+    objects = [o for o in (*session.dirty, *session.new) if table_of(o) in EVENTS]
     if objects:
         append_rows(session, rows_for(objects))
 

@@ -4,6 +4,7 @@ bundles and proofs.  Callers own the transaction; nothing here commits."""
 from __future__ import annotations
 
 import base64
+import os
 import threading
 import time
 import warnings
@@ -14,11 +15,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
-from signing.keys import EncryptedPKCS8FileKeySource, UnsafeDevelopmentKeySource, UnsafeKeyWarning
 from tlog import merkle, tiles
 from tlog.errors import ProofError, TileError, TlogError
 from tlog.models import TlogCheckpoint, TlogCosignature, TlogEntry, TlogTile
@@ -58,22 +59,49 @@ class LogKeyMissing(TlogError):
     slug = "tlog-key"
 
 
+class UnsafeLogKeyWarning(UserWarning):
+    """The log's checkpoints are signed with an unencrypted development key."""
+
+
 def load_log_signer(settings: TlogSettings) -> NoteSigner:
     """The log's checkpoint signer: TLOG_KEY_PATH (encrypted PKCS#8 PEM), else in development an unsafe key
     generated under INSTANCE_PATH.  Its key name is the log's origin."""
     if settings.key_path:
-        private = EncryptedPKCS8FileKeySource(settings.key_path, settings.key_passphrase).load_private_key()
+        if not settings.key_passphrase:
+            raise LogKeyMissing("TLOG_KEY_PATH needs TLOG_KEY_PASSPHRASE")
+        private = read_pem_key(Path(settings.key_path), settings.key_passphrase.encode())
     elif settings.env == "production":
         raise LogKeyMissing("no checkpoints are signed until TLOG_KEY_PATH names the log key")
     else:
-        source = UnsafeDevelopmentKeySource(settings.instance_path / "tlog" / "dev-log-key.pem")
-        with warnings.catch_warnings():
-            if settings.env == "testing":
-                warnings.simplefilter("ignore", UnsafeKeyWarning)
-            private = source.load_private_key()
-    if not isinstance(private, Ed25519PrivateKey):
-        raise LogKeyMissing("the log key must be an Ed25519 key in a PEM file")
+        path = settings.instance_path / "tlog" / "dev-log-key.pem"
+        if settings.env != "testing":
+            warnings.warn(
+                f"UNSAFE: the log's checkpoints are signed with {path}", UnsafeLogKeyWarning, stacklevel=2
+            )
+        if not path.exists():
+            pem = Ed25519PrivateKey.generate().private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                pass  # another worker made it first: use theirs
+            else:
+                with os.fdopen(descriptor, "wb") as handle:
+                    handle.write(pem)
+        private = read_pem_key(path, None)
     return NoteSigner(settings.origin, private)
+
+
+def read_pem_key(path: Path, passphrase: bytes | None) -> Ed25519PrivateKey:
+    try:
+        key = serialization.load_pem_private_key(path.read_bytes(), password=passphrase)
+    except (OSError, ValueError, TypeError) as exc:
+        raise LogKeyMissing(f"cannot read the log key {path}: {exc}") from exc
+    if not isinstance(key, Ed25519PrivateKey):
+        raise LogKeyMissing(f"{path} is not an Ed25519 key")
+    return key
 
 
 # ---------------------------------------------------------------------------------------------- tiles
