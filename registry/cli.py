@@ -111,7 +111,7 @@ def create_user(email: str, name: str, role: str, password: str) -> None:
 @registry_cli.command("expire-licences")
 def expire_licences_command() -> None:
     """Mark licences past their validity as expired (run daily)."""
-    from registry.services import expire_licences
+    from registry.products import expire_licences
 
     session = get_db().session()
     with session.begin():
@@ -128,7 +128,7 @@ def notify_expiring_command(on: object) -> None:
     from datetime import datetime
 
     from registry.notices import notify_expiring
-    from registry.services import today
+    from registry.queries import today
 
     day = on.date() if isinstance(on, datetime) else today()
     session = get_db().session(write=True)

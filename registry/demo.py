@@ -24,7 +24,7 @@ from registry.data.districts import DISTRICTS
 from registry.data.taxonomy import CATEGORIES
 from registry.factories import UserFactory, bind_factories, demo_gtin, licensed
 from registry.models import Certificate, Manufacturer, ManufacturerStatus, Product, ProductStatus, SeedMark
-from registry.services import licence_changed
+from registry.products import licence_changed
 
 SEED_NAME = "demo-v1"
 _BN_DIGITS = str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯")

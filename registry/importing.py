@@ -18,8 +18,8 @@ from core.audit import record_event
 from core.auth import Actor
 from core.errors import ValidationFailed
 from registry.models import Certificate, Product, ProductStatus
+from registry.products import _require_verified_maker
 from registry.schemas import ProductCreate
-from registry.services import _require_verified_maker
 
 CSV_COLUMNS = (
     "name_en",

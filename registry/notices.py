@@ -79,7 +79,7 @@ def product_params(p: Product, **extra: Any) -> dict[str, Any]:
 
 
 def decision_made(session: Session, target: Manufacturer | Product, action: str, reason: str | None) -> None:
-    """Called by ``registry.services`` after a reviewer's decision on a company or a product."""
+    """Called by ``registry.manufacturers`` and ``registry.products`` after a reviewer's decision on a company or a product."""
     if isinstance(target, Manufacturer):
         if action in DECISION_KINDS["manufacturer"]:
             notify(session, target, f"manufacturer.{action}", target_type="manufacturer", target_id=target.id,

@@ -83,14 +83,16 @@ __all__ = [
 
 def init_app(app: Any) -> None:
     """Wire signing into the Flask app: extension, blueprint, ``flask signing`` commands, licence hook."""
-    from registry.services import licence_changed
+    from registry.products import licence_changed
     from signing.cli import signing_cli
+    from signing.extension import SigningExtension
     from signing.hooks import sign_on_licence_change
+    from signing.keystore import configured_key_source
     from signing.label_cli import labels_cli
     from signing.label_views import init_views as init_label_views
     from signing.ratelimits import build_rate_limiter
     from signing.scans import BufferedScanRecorder, build_scan_recorder
-    from signing.services import SigningExtension, SigningSettings, configured_key_source
+    from signing.settings import SigningSettings
     from signing.views import bp
 
     settings = SigningSettings.from_config(app.config)

@@ -114,3 +114,23 @@ class VerificationError(SigningError):
         super().__init__(detail, errors=[{"field": "signature", "reason": reason.value}])
         self.reason = reason
         self.verdict = VERDICT_OF_REASON[reason]
+
+
+class BatchError(SigningError):
+    """A serial batch cannot be created or changed."""
+
+    status_code = 409
+    title = "Serial batch refused"
+
+    def __init__(self, detail: str, *, field: str = "product", status_code: int | None = None) -> None:
+        super().__init__(detail, errors=[{"field": field, "reason": detail}])
+        if status_code is not None:
+            self.status_code = status_code
+
+
+class ReportError(SigningError):
+    status_code = 422
+    title = "The report is not valid"
+
+    def __init__(self, detail: str, *, field: str) -> None:
+        super().__init__(detail, errors=[{"field": field, "reason": detail}])

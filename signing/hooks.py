@@ -6,7 +6,11 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
+from flask import current_app, has_app_context
 from sqlalchemy import event
+
+from signing import record_service
+from signing.extension import SigningExtension
 
 log = logging.getLogger("registry.signing")
 
@@ -14,16 +18,12 @@ log = logging.getLogger("registry.signing")
 def sign_on_licence_change(product: Any, *, session: Any, action: str, **_: Any) -> None:
     """A licence was granted or changed: sign a new authenticity record and republish the status list,
     inside the same transaction as the change (nothing is half-written)."""
-    from flask import current_app, has_app_context
-
-    from signing import services
-
     if not has_app_context() or "signing" not in current_app.extensions:
         return
-    ext: services.SigningExtension = current_app.extensions["signing"]
+    ext: SigningExtension = current_app.extensions["signing"]
     moment = datetime.now(UTC)
     signer = ext.signer(session)
-    services.sign_product_record(session, signer, ext.settings, product, action, now=moment)
+    record_service.sign_product_record(session, signer, ext.settings, product, action, now=moment)
     # The status list covers every licence, so publish it once per transaction, just before commit,
     # not once per change: seeding or a bulk decision would otherwise rebuild it N times.
     if not session.info.get("signing.status_list_pending"):
@@ -31,6 +31,6 @@ def sign_on_licence_change(product: Any, *, session: Any, action: str, **_: Any)
 
         def _publish(sess: Any) -> None:
             if sess.info.pop("signing.status_list_pending", None):
-                services.publish_status_list(sess, signer, ext.settings, now=datetime.now(UTC))
+                record_service.publish_status_list(sess, signer, ext.settings, now=datetime.now(UTC))
 
         event.listen(session, "before_commit", _publish, once=True)

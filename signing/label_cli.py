@@ -19,9 +19,10 @@ from labels.qa import check_pdf
 from labels.schemas import LAYOUTS, LabelItem, get_layout
 from labels.services import EXTENSIONS, FORMATS, items_from_urls, write_labels
 from registry.models import Product
+from signing.errors import BatchError
+from signing.extension import SigningExtension
 from signing.label_views import batch_items, snapshot_batch
 from signing.models import SerialBatch
-from signing.services import BatchError, SigningExtension
 
 labels_cli = AppGroup(
     "labels", help="Print QR labels: PDF sheets and rolls, ZIPs of SVG/PNG, CSV for printers."

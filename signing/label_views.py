@@ -6,7 +6,7 @@
     GET  /api/v1/label-jobs/<job>/download    its file, once done
 
 Thin: parsing, access checks and responses; rendering is in labels.services, jobs in labels.jobs, the
-batch's signed URLs in signing.services.
+batch's signed URLs in signing.batches.
 """
 
 from __future__ import annotations
@@ -36,8 +36,8 @@ from labels.services import (
     write_labels,
 )
 from registry.models import Product
+from signing.batches import iter_batch_urls
 from signing.models import SerialBatch
-from signing.services import iter_batch_urls
 
 bp = Blueprint("labels", __name__)
 
@@ -199,7 +199,7 @@ def snapshot_batch(batch: Any, product: Any) -> BatchSource:
 
 def batch_items(source: BatchSource, start: int, stop: int) -> tuple[Iterator[LabelItem], int]:
     """The batch's (signed URL, label text) items from unit `start` to `stop - 1`, computed lazily
-    by signing.services.iter_batch_urls; no database access."""
+    by signing.batches.iter_batch_urls; no database access."""
     batch = source.batch
     urls = iter_batch_urls(
         batch, source.signer, source.host, start=start, stop=stop, scheme=source.scheme

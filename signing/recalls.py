@@ -197,7 +197,7 @@ def recall_unit(
     now: datetime,
     user_id: int | None,
 ) -> Recall:
-    """Recall one unit of ``batch`` (the batch that issued ``serial``: ``signing.services.find_batch``).  Its row
+    """Recall one unit of ``batch`` (the batch that issued ``serial``: ``signing.batches.find_batch``).  Its row
     is created if it was never scanned, and marked recalled (the scan path reads ``units.recalled_at``)."""
     product = session.get(Product, batch.product_id)
     assert product is not None

@@ -12,13 +12,10 @@ from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("config", "core", "gs1", "registry", "signing", "search", "labels", "web")
+PACKAGES = ("config", "core", "gs1", "registry", "signing", "search", "tlog", "labels", "web")
 
 # package -> packages it imports, for the imports that lie on a cycle today (remove entries as cycles go)
-KNOWN_CYCLIC_EDGES = {
-    ("signing", "web"),
-    ("web", "signing"),
-}
+KNOWN_CYCLIC_EDGES: set[tuple[str, str]] = set()
 
 
 def package_imports() -> dict[str, set[str]]:

@@ -90,7 +90,7 @@ def seed_site(app: Any) -> dict[str, Any]:
     from registry.factories import ManufacturerFactory, bind_factories
     from registry.models import Certificate, Product, ProductStatus
     from search.indexing import reindex_catalogue
-    from signing.services import create_batch, iter_batch_urls
+    from signing.batches import create_batch, iter_batch_urls
 
     db = app.extensions["core.db"]
     app.extensions["signing"].ready()  # registers the issuing key in its own transaction first

@@ -71,7 +71,7 @@ def batch_urls(client: Any, headers: dict[str, str], batch_id: int, stop: int = 
 
 @pytest.fixture()
 def drill(sapp: Any, sclient: Any, ssession: Any, tmp_path: Path) -> Drill:
-    from signing import services
+    from signing import record_service
     from signing.models import SerialBatch
 
     maker = make_party(ssession, "manufacturer")
@@ -83,7 +83,7 @@ def drill(sapp: Any, sclient: Any, ssession: Any, tmp_path: Path) -> Drill:
     now = datetime.now(UTC)
     old_signer = ext.signer(ssession)
     # the product's record, signed by the old key after what will be the compromise time
-    services.sign_product_record(
+    record_service.sign_product_record(
         ssession, old_signer, ext.settings, product, "approve", now=now - timedelta(days=5)
     )
     resp = sclient.post(f"/api/v1/products/{product.id}/batches", json={"count": 50}, headers=maker.headers)

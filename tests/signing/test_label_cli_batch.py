@@ -25,7 +25,7 @@ def batch_db(tmp_path: Path, database_url: str, _app: Any) -> Iterator[tuple[str
     from app import create_app
     from core.migrate import upgrade_database
     from registry.factories import bind_factories
-    from signing.services import create_batch
+    from signing.batches import create_batch
 
     for url in committed_database(tmp_path, database_url):
         app = create_app(app_settings(tmp_path, url))

@@ -80,7 +80,7 @@ def worker(tmp_path: Path, scan_db: str) -> Iterator[Any]:
 def labels(worker: Any) -> dict[str, Any]:
     """A licensed product with a batch (committed), a manufacturer's headers and ten label URLs."""
     from registry.factories import bind_factories
-    from signing import services
+    from signing import batches
 
     db = worker.extensions["core.db"]
     ext = worker.extensions["signing"]
@@ -90,10 +90,10 @@ def labels(worker: Any) -> dict[str, Any]:
     maker = make_party(s)
     product = ProductFactory(manufacturer_id=maker.manufacturer.id, **licensed())
     product.certificates.append(CertificateFactory(manufacturer_id=maker.manufacturer.id))
-    batch = services.create_batch(s, product, 100, user_id=None, now=datetime.now(UTC))
+    batch = batches.create_batch(s, product, 100, user_id=None, now=datetime.now(UTC))
     s.commit()
     urls = [
-        url for url, _ in services.iter_batch_urls(batch, ext.signer(s), ext.settings.public_host, stop=10)
+        url for url, _ in batches.iter_batch_urls(batch, ext.signer(s), ext.settings.public_host, stop=10)
     ]
     found = {"urls": urls, "headers": maker.headers, "product_id": product.id}
     s.close()
