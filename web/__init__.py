@@ -11,15 +11,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import Babel
+
+from registry.notices import set_mailer
+from web import accounts, csrf, helpers, ratelimit
+from web.language import select_locale
+from web.notices import mail_notice
+from web.views_console import bp as console_bp
+from web.views_portal import bp as portal_bp
+from web.views_public import bp as public_bp
+
 
 def init_app(app: Any) -> None:
-    from flask_babel import Babel
 
-    from web import accounts, csrf, helpers, ratelimit
-    from web.language import select_locale
-    from web.views_console import bp as console_bp
-    from web.views_portal import bp as portal_bp
-    from web.views_public import bp as public_bp
 
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "bn")
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Asia/Dhaka")
@@ -32,8 +36,6 @@ def init_app(app: Any) -> None:
     if not isinstance(app.wsgi_app, accounts.RedactResetLinks):
         app.wsgi_app = accounts.RedactResetLinks(app.wsgi_app)  # no reset token in the access log
     helpers.init_app(app)
-    from registry.notices import set_mailer
-    from web.notices import mail_notice
 
     set_mailer(mail_notice)
     for bp in (public_bp, portal_bp, console_bp):

@@ -13,6 +13,9 @@ import secrets
 from typing import Any
 
 from flask import request, session
+from flask_babel import gettext as _
+
+from web.helpers import render_error
 
 FIELD = "csrf_token"
 HEADER = "X-CSRF-Token"
@@ -36,7 +39,6 @@ def is_valid_csrf_token(sent: str | None) -> bool:
 
 
 def init_app(app: Any) -> None:
-    from web.helpers import render_error
 
     @app.before_request
     def _check_csrf() -> Any:
@@ -44,7 +46,6 @@ def init_app(app: Any) -> None:
             return None
         sent = request.form.get(FIELD) or request.headers.get(HEADER)
         if not is_valid_csrf_token(sent):
-            from flask_babel import gettext as _
 
             return render_error(
                 400,
