@@ -5,18 +5,31 @@ tiles and signed checkpoints, proofs, and a monitor anyone can run (``python -m 
 entries in the transaction of the change.  The integrator (``flask tlog integrate``, or a background thread
 in the embedded default) sequences them, extends the tiles and signs a checkpoint.
 
-The database and Flask side is imported inside the functions below on purpose: ``tlog.monitor`` and
-``tlog.offline`` serve signing's command line and must import nothing of the registry through this file.
 """
 
 from __future__ import annotations
 
+import base64
 import logging
 import threading
 from datetime import UTC, datetime
 from typing import Any
 
+from tlog import entries
+from tlog.cli import tlog_cli
 from tlog.errors import TlogError
+from tlog.services import (
+    LogKeyMissing,
+    ProofCache,
+    TlogSettings,
+    entry_proof,
+    integrate,
+    latest_entry_for,
+    load_log_signer,
+    needs_integration,
+    transparency_of_gtin,
+)
+from tlog.views import bp, pages
 
 __all__ = ["TlogError", "init_app"]
 log = logging.getLogger("registry.tlog")
@@ -26,7 +39,6 @@ class LogExtension:
     """The app's log: settings, the (lazily loaded) checkpoint signer, the proof cache, the integrator."""
 
     def __init__(self, settings: Any, database: Any) -> None:
-        from tlog.services import ProofCache
 
         self.settings = settings
         self.database = database
@@ -38,7 +50,6 @@ class LogExtension:
         self._stop = threading.Event()
 
     def signer(self) -> Any:
-        from tlog.services import load_log_signer
 
         with self._lock:
             if self._signer is None:
@@ -50,7 +61,6 @@ class LogExtension:
 
     def integrate_once(self) -> Any:
         """Integrate what is pending in its own transaction; the new checkpoint row or None."""
-        from tlog.services import integrate, needs_integration
 
         signer = self.signer()
         with self.database.session(write=False) as reader:  # an idle log takes no write lock (SQLite)
@@ -66,7 +76,6 @@ class LogExtension:
             return
 
         def run() -> None:
-            from tlog.services import LogKeyMissing
 
             while not self._stop.wait(self.settings.interval):
                 try:
@@ -85,10 +94,6 @@ class LogExtension:
 
 
 def init_app(app: Any) -> None:
-    from tlog import entries
-    from tlog.cli import tlog_cli
-    from tlog.services import TlogSettings
-    from tlog.views import bp, pages
 
     entries.install()
     ext = LogExtension(TlogSettings.from_config(app.config), app.extensions["core.db"])
@@ -112,7 +117,6 @@ def init_app(app: Any) -> None:
 def answer_hook(ext: LogExtension) -> Any:
     """Adds ``transparency`` (log index and inclusion proof of the product's newest record) to a
     verification answer."""
-    from tlog.services import transparency_of_gtin
 
     def hook(body: dict[str, Any], session: Any) -> None:
         gtin = body.get("gtin")
@@ -125,7 +129,6 @@ def answer_hook(ext: LogExtension) -> Any:
 def record_hook(ext: LogExtension) -> Any:
     """Adds the record's log index and inclusion proof to a record download as headers (the body is the
     signed record, byte for byte)."""
-    from tlog.services import entry_proof, latest_entry_for
 
     def hook(row: Any, session: Any, response: Any) -> None:
         entry = latest_entry_for(session, f"record:{row.id}")
@@ -145,7 +148,6 @@ def record_hook(ext: LogExtension) -> Any:
 def jwks_hook(ext: LogExtension) -> Any:
     """Publishes the log's checkpoint key beside the issuing keys, as a JWK Set member of its own (RFC 7517
     lets readers ignore members they do not know; it is not an issuing key, so it is not in ``keys``)."""
-    import base64
 
     def hook(body: dict[str, Any]) -> None:
         try:

@@ -11,7 +11,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 from sqlalchemy import false, or_, select
 
-from core.api import PUBLIC, api
+from core.api import PUBLIC, api, read_json_body
 from core.db import get_session
 from core.errors import NotFound, ValidationFailed
 from core.limits import MAX_DB_INT
@@ -207,8 +207,6 @@ def entry_by_ref(ref: str) -> Any:
 )
 @bp.post("/api/v1/log/cosignatures")
 def add_cosignature() -> Any:
-    from core.api import read_json_body
-
     body = read_json_body()
     note = body.get("note") if isinstance(body, dict) else None
     if not isinstance(note, str) or len(note) > 20_000:

@@ -1,7 +1,7 @@
 """transparency log: entries (appended with each trust-changing change), tiles, checkpoints, cosignatures
 
 Revision ID: 0008_tlog
-Revises: 0008_model_drift
+Revises: 0009_blobs_jobs
 Create Date: 2026-12-06 08:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008_tlog"
-down_revision = "0008_model_drift"  # re-chained after main's 0008 (was 0007_portal)
+down_revision = "0009_blobs_jobs"  # re-chained after main's 0008 and 0009 (was 0007_portal)
 branch_labels = None
 depends_on = None
 
