@@ -82,6 +82,14 @@ class Settings:
     LABELS_JOB_WORKERS: int = 1  # worker threads per web process; 0: only `flask labels worker` runs jobs
     LABELS_JOB_TTL_SECONDS: int = 86400
     LABELS_JOB_LEASE_SECONDS: int = 30  # a job whose worker is silent this long is taken over by another
+    # transparency log (docs/operations.md, "Transparency log"): the checkpoint key (encrypted PKCS#8 PEM;
+    # empty: an unsafe development key under INSTANCE_PATH, and in production no checkpoint is signed)
+    TLOG_KEY_PATH: str = ""
+    TLOG_KEY_PASSPHRASE: str = ""
+    TLOG_ORIGIN: str = ""  # the checkpoint's first line and the key name; empty: <PUBLIC_BASE_URL host>/log
+    TLOG_INTEGRATE_THREAD: bool = True  # integrate and sign in a background thread (never under ENV=testing)
+    TLOG_INTEGRATE_MS: int = 2000  # at most one checkpoint this often
+    TLOG_WITNESS_KEYS: str = ""  # witnesses whose cosignatures are kept: note verifier keys, comma-separated
     # web pages
     # sign-in attempts per client address on every sign-in path; also reset mails and report forms (each its own
     # count). Every limit is written in limits' syntax: 300/minute, 10/hour, 10/5 minutes (core.ratelimit)

@@ -37,6 +37,8 @@ from signing.keys import KeyRing, coerce_keyring
 from signing.labels import LabelURL, parse_label_url, verify_label_url, verify_label_urls
 from signing.records import SignedRecord, verify_record
 from signing.status import RecalledError, StatusSnapshot, load_status_list
+from tlog.errors import TlogError
+from tlog.offline import check_log_proof
 
 __all__ = [
     "EXIT_CODES",
@@ -60,6 +62,7 @@ EXIT_CODES: dict[Verdict, int] = {
     Verdict.RECALLED: 16,
 }
 EXIT_STATUS_NOT_CHECKED = 17
+EXIT_LOG_NOT_PROVEN = 18  # --checkpoint given, and the log proof does not hold
 EXIT_INPUT_ERROR = 3
 _IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".tif", ".tiff"}
 PDF_DPI = 300  # label modules are >= 0.25 mm: 3 pixels at 300 dpi
@@ -333,6 +336,12 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--status", type=Path, help="a Status List Token file for offline revocation")
     verify.add_argument("--json", action="store_true", help="print the verdict as JSON")
     verify.add_argument(
+        "--checkpoint", type=Path, help="a transparency-log checkpoint to check the entry against"
+    )
+    verify.add_argument(
+        "--log-proof", type=Path, help="the log entry and its inclusion proof (JSON), with --checkpoint"
+    )
+    verify.add_argument(
         "--each-line",
         action="store_true",
         help="the target is a text file of label URLs, one per line: print one verdict per line (JSON lines "
@@ -445,11 +454,36 @@ def print_report(report: dict[str, Any]) -> None:
             print(f"{name}: {value}")
 
 
+def with_log_proof(
+    result: tuple[dict[str, Any], int], target: Target, jwks: Any, args: argparse.Namespace
+) -> tuple[dict[str, Any], int]:
+    """``--checkpoint``: add whether the target's log entry is in that checkpoint's tree (tlog.offline)."""
+    report, code = result
+    item = target.item
+    gtin = item.record.gtin if isinstance(item, SignedRecord) else getattr(item, "gtin", "")
+    try:
+        if args.log_proof is None:
+            raise InputError("--checkpoint needs --log-proof: the log entry and proof of this record")
+        proven = check_log_proof(
+            gtin,
+            item.to_bytes() if isinstance(item, SignedRecord) else None,
+            json.loads(args.log_proof.read_text(encoding="utf-8")),
+            args.checkpoint.read_text(encoding="utf-8"),
+            jwks,
+        )
+    except (OSError, ValueError, TlogError, SigningError) as exc:
+        return report | {"log": f"not proven: {exc}"}, code or EXIT_LOG_NOT_PROVEN
+    return report | {
+        "log": f"entry {proven['log_index']} of {proven['origin']} at size {proven['tree_size']}"
+    }, code
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the offline verifier; returns the process exit code."""
     args = build_parser().parse_args(argv)
     try:
-        keyring = KeyRing.from_jwks(json.loads(args.jwks.read_text(encoding="utf-8")))
+        jwks = json.loads(args.jwks.read_text(encoding="utf-8"))
+        keyring = KeyRing.from_jwks(jwks)
         if args.signature is not None:
             return verify_detached_file(Path(args.target), args.signature, keyring, args.name, as_json=args.json)
         status = args.status.read_text(encoding="utf-8").strip() if args.status else None
@@ -463,6 +497,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.each_line:
         return verify_url_lines(lines, keyring, status, as_json=args.json)
     results = [report_of(target, keyring, status) for target in targets]
+    if args.checkpoint:
+        results = [
+            with_log_proof(result, target, jwks, args)
+            for result, target in zip(results, targets, strict=True)
+        ]
     reports = [report for report, _ in results]
     exit_code = next((code for _, code in results if code != EXIT_CODES[Verdict.GENUINE]), 0)
     if args.json:  # one code: its report, as always; several: every report, in reading order

@@ -120,7 +120,10 @@ def json_body() -> dict[str, Any]:
 @bp.get("/.well-known/jwks.json")
 def jwks() -> Response:
     keyring = extension().keyring(get_session())
-    response = jsonify(keyring.to_jwks())
+    body: dict[str, Any] = keyring.to_jwks()
+    for extend in current_app.extensions.get("signing.jwks_hooks", ()):  # e.g. the log's key (tlog)
+        extend(body)
+    response = jsonify(body)
     response.headers["Cache-Control"] = f"public, max-age={JWKS_CACHE_SECONDS}"
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
@@ -173,6 +176,8 @@ def verify_and_record(url: str) -> dict[str, Any]:
         scans.record(session, outcome, context, now=moment)
         body = verification.outcome_to_dict(outcome, today=moment.date(), cache=ext.catalogue)
         metrics.VERDICTS.labels(verdict=outcome.verdict.value).inc()
+        for extend in current_app.extensions.get("signing.answer_hooks", ()):  # e.g. the log's proof (tlog)
+            extend(body, session)
         if scans.needs_write_session:
             session.commit()
         return body
@@ -237,6 +242,8 @@ def verify_api() -> Response:
 def record_response(row: SignedRecordRow) -> Response:
     response = Response(row.document, mimetype="application/json")
     response.headers["Content-Disposition"] = f'attachment; filename="record-{row.product_id}-{row.id}.json"'
+    for extend in current_app.extensions.get("signing.record_hooks", ()):  # e.g. the log's proof (tlog)
+        extend(row, get_session(), response)
     return response
 
 
