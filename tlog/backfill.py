@@ -1,4 +1,4 @@
-"""``flask tlog backfill``: a database that had history before the log existed (migration 0008_tlog) gets one
+"""``flask tlog backfill``: a database that had history before the log existed (migration 0010_tlog) gets one
 entry per fact a verifier relies on today, so the monitor's rules hold from the first entry on.
 
 Only into an empty log.  Order: verified manufacturers, keys, granted licences, records, batches, then the

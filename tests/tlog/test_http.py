@@ -383,7 +383,7 @@ def test_backfill_logs_the_state_of_a_database_older_than_the_log(
         client.post(f"/api/v1/products/{pid}/suspend", json=reason, headers=reviewer.headers).status_code
         == 200
     )
-    session.execute(delete(TlogEntry))  # as if the history predated migration 0008_tlog
+    session.execute(delete(TlogEntry))  # as if the history predated migration 0010_tlog
     session.commit()
     result = runner.invoke(args=["tlog", "backfill"])
     assert result.exit_code == 0 and "entries appended" in result.output, result.output

@@ -1,6 +1,6 @@
 """transparency log: entries (appended with each trust-changing change), tiles, checkpoints, cosignatures
 
-Revision ID: 0008_tlog
+Revision ID: 0010_tlog
 Revises: 0009_blobs_jobs
 Create Date: 2026-12-06 08:00:00
 """
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_tlog"
-down_revision = "0009_blobs_jobs"  # re-chained after main's 0008 and 0009 (was 0007_portal)
+revision = "0010_tlog"
+down_revision = "0009_blobs_jobs"
 branch_labels = None
 depends_on = None
 
