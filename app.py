@@ -22,7 +22,7 @@ log = logging.getLogger("registry")
 
 PROBLEM_BASE = "https://registry.mib.gov.bd/problems/"
 # Packages that wire themselves in through init_app(app), in this order.
-WIRED_PACKAGES: tuple[str, ...] = ("search", "signing", "labels", "web")
+WIRED_PACKAGES: tuple[str, ...] = ("search", "signing", "labels", "web", "procurement")
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:

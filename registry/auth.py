@@ -47,7 +47,9 @@ COMMON_PASSWORDS = frozenset(
 ROLE_SCOPES = {
     Role.MANUFACTURER: {"read", "write"},
     Role.REVIEWER: {"read", "review"},
-    Role.ADMIN: {"read", "write", "review", "admin"},
+    Role.ADMIN: {"read", "write", "review", "admin", "procure"},
+    # a procurement officer: shortlists and signed compliance statements (procurement/), nothing else
+    Role.OFFICER: {"read", "procure"},
 }
 
 

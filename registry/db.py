@@ -280,7 +280,7 @@ def get_session() -> Session:
 
 # Packages whose ORM models share ``Base``; each is imported if present so that Alembic and
 # ``create_all`` see every table.
-MODEL_MODULES = ("registry.models", "signing.models", "search.models", "labels.models")
+MODEL_MODULES = ("registry.models", "signing.models", "search.models", "labels.models", "procurement.models")
 
 
 def import_all_models() -> None:

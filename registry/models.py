@@ -53,6 +53,7 @@ class Role(enum.StrEnum):
     MANUFACTURER = "manufacturer"
     REVIEWER = "reviewer"
     ADMIN = "admin"
+    OFFICER = "officer"  # a procurement officer: shortlists and signed compliance statements (procurement/)
 
 
 class Manufacturer(Base):

@@ -13,6 +13,16 @@ from typing import Any
 
 LANGUAGES = ("bn", "en")
 LANG_COOKIE = "lang"
+# Blueprints of pages: CSRF-checked forms, the signed-in actor and language in every template. Another
+# package's pages join with ``register_pages`` (procurement's tender check and shortlists do).
+PAGE_BLUEPRINTS: set[str] = {"web_public", "web_portal", "web_console"}
+
+
+def register_pages(app: Any, bp: Any) -> None:
+    """Register ``bp`` as a blueprint of pages, treated as web's own are."""
+    PAGE_BLUEPRINTS.add(bp.name)
+    if bp.name not in app.blueprints:
+        app.register_blueprint(bp)
 
 
 def init_app(app: Any) -> None:

@@ -14,10 +14,12 @@ from typing import Any
 
 from flask import request, session
 
+from web import PAGE_BLUEPRINTS
+
 FIELD = "csrf_token"
 HEADER = "X-CSRF-Token"
 SESSION_KEY = "_csrf"
-PROTECTED_BLUEPRINTS = frozenset({"web_public", "web_portal", "web_console"})
+PROTECTED_BLUEPRINTS = PAGE_BLUEPRINTS
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 

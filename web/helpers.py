@@ -18,7 +18,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup
 
 from registry.limits import MAX_PAGE
-from web import LANG_COOKIE, LANGUAGES
+from web import LANG_COOKIE, LANGUAGES, PAGE_BLUEPRINTS
 
 BN_DIGITS = str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯")
 
@@ -272,7 +272,7 @@ def init_app(app: Any) -> None:
 
     @app.context_processor
     def _page_context() -> dict[str, Any]:
-        if request.blueprint not in ("web_public", "web_portal", "web_console"):
+        if request.blueprint not in PAGE_BLUEPRINTS:
             return {}
         from registry.auth import current_actor
 
@@ -292,7 +292,7 @@ def init_app(app: Any) -> None:
                             secure=app.config["SETTINGS"].is_production)
         if request.blueprint in ("web_portal", "web_console"):
             resp.headers.setdefault("Cache-Control", "no-store")
-        if request.blueprint in ("web_public", "web_portal", "web_console"):
+        if request.blueprint in PAGE_BLUEPRINTS:
             resp.headers.setdefault("Vary", "Cookie, Accept-Language")
         return resp
 

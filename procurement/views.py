@@ -1,0 +1,238 @@
+"""HTTP for procurement: the tender check and compliance statements, as API operations and as pages.
+
+Who may do what: checking a list is public (it reads the public catalogue and changes nothing); issuing a
+signed statement needs a signed-in procurement officer (or reviewer, admin) on the page, or an API token with
+the ``procure`` scope; a statement's page, JSON and PDF are open to whoever has its (unguessable) address.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, url_for
+
+from procurement.checks import DHAKA, TenderCheck, TenderRules, check_tender
+from procurement.errors import ProcurementError, TenderFileError
+from procurement.importing import MAX_BYTES, read_tender_file
+from procurement.pdf import render_statement_pdf
+from procurement.statements import ISSUERS, get_statement, issue_statement, later_changes, signed_statement
+from procurement.words import licence_text, method_text, reason_text, status_now_text, verdict_text
+from registry.auth import current_actor
+from registry.data.taxonomy import CATEGORIES, CERTIFICATE_SCHEMES
+from registry.db import get_db, get_session
+from registry.errors import ValidationFailed
+from registry.openapi import PUBLIC, api
+from web.guards import public_page
+from web.helpers import register_error_pages
+
+api_bp = Blueprint("procurement_api", __name__, url_prefix="/api/v1")
+pages = Blueprint("procurement_pages", __name__)
+register_error_pages(pages)
+pages.register_error_handler(ProcurementError, lambda exc: _page_error(exc))
+
+_FORM_SCHEMA = {
+    "type": "object",
+    "required": ["file", "bid_date"],
+    "properties": {
+        "file": {"type": "string", "format": "binary", "description": "the bidder's list, CSV (UTF-8) or XLSX"},
+        "bid_date": {"type": "string", "format": "date"},
+        "min_lva": {"type": "number", "minimum": 0, "maximum": 100},
+        "schemes": {"type": "string", "description": "required certificate schemes, comma-separated"},
+        "categories": {"type": "string", "description": "allowed categories, comma-separated"},
+        "reference": {"type": "string", "maxLength": 200, "description": "the tender's reference (statements)"},
+    },
+}
+_MULTIPART = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": _FORM_SCHEMA}}}}
+
+
+def _page_error(exc: ProcurementError) -> Any:
+    from web.helpers import render_error
+
+    return render_error(exc.status_code, exc.title, exc.detail)
+
+
+def _field_error(field: str, reason: str) -> ValidationFailed:
+    return ValidationFailed(f"{field}: {reason}", errors=[{"field": field, "reason": reason}])
+
+
+def _list_arg(form: Any, name: str) -> tuple[str, ...]:
+    values = [part.strip() for value in form.getlist(name) for part in value.split(",")]
+    return tuple(dict.fromkeys(v for v in values if v))
+
+
+def read_check_request() -> tuple[list[Any], date, TenderRules]:
+    """The uploaded list, bid date and rules of a tender-check form (API or page); raises a problem naming
+    the field."""
+    if request.content_length is not None and request.content_length > MAX_BYTES + 64 * 1024:
+        raise TenderFileError(f"the file is larger than {MAX_BYTES // 1024 // 1024} MB",
+                              errors=[{"field": "file", "reason": f"larger than {MAX_BYTES} bytes"}])
+    if request.mimetype != "multipart/form-data":
+        raise _field_error("Content-Type", "send a multipart/form-data form with the fields file and bid_date")
+    form = request.form
+    text = form.get("bid_date", "").strip()
+    if not text:
+        raise _field_error("bid_date", "required")
+    try:
+        bid_date = date.fromisoformat(text)
+    except ValueError as exc:
+        raise _field_error("bid_date", "must be a date as YYYY-MM-DD") from exc
+    today = datetime.now(DHAKA).date()
+    if not date(2000, 1, 1) <= bid_date <= today + timedelta(days=366):
+        raise _field_error("bid_date", "must be between 2000-01-01 and a year from today")
+    min_lva = None
+    if form.get("min_lva", "").strip():
+        try:
+            min_lva = Decimal(form["min_lva"].strip())
+        except InvalidOperation as exc:
+            raise _field_error("min_lva", "must be a number from 0 to 100") from exc
+        if not min_lva.is_finite():
+            raise _field_error("min_lva", "must be a number from 0 to 100")
+    schemes, categories = _list_arg(form, "schemes"), _list_arg(form, "categories")
+    try:
+        rules = TenderRules(min_lva=min_lva, schemes=schemes, categories=categories)
+    except ValueError as exc:
+        field = "schemes" if "scheme" in str(exc) else "categories" if "category" in str(exc) else "min_lva"
+        raise _field_error(field, str(exc)) from exc
+    upload = request.files.get("file")
+    if upload is None or not upload.filename and not upload.content_length:
+        raise _field_error("file", "send the bidder's list (CSV or XLSX) in the field 'file'")
+    lines = read_tender_file(upload.stream.read(MAX_BYTES + 1), upload.filename or "")
+    return lines, bid_date, rules
+
+
+def run_check(lines: list[Any], bid_date: date, rules: TenderRules) -> TenderCheck:
+    """Check on a read session (on SQLite it does not take the write lock)."""
+    with get_db().session(write=False) as session:
+        return check_tender(session, lines, bid_date, rules)
+
+
+def _reference() -> str | None:
+    reference = " ".join(request.form.get("reference", "").split()) or None
+    if reference is not None and len(reference) > 200:
+        raise _field_error("reference", "at most 200 characters")
+    return reference
+
+
+def _issue(check: TenderCheck) -> Any:
+    session = get_session()
+    ext = current_app.extensions["signing"]
+    base = str(current_app.config.get("PUBLIC_BASE_URL") or request.host_url).rstrip("/")
+    row = issue_statement(session, current_actor(), check, ext.signer(session), base_url=base,
+                          reference=_reference())
+    session.commit()
+    return row
+
+
+def statement_json(row: Any) -> dict[str, Any]:
+    changes = later_changes(get_session(), row)
+    return {
+        "id": row.id,
+        "link": row.link,
+        "pdf": url_for("procurement_pages.statement_pdf", statement_id=row.id, _external=True),
+        "signed": row.document,
+        "later_changes": [{"product_id": pid, "status_now": c.status_now,
+                           "since": c.since.isoformat() if c.since else None} for pid, c in sorted(changes.items())],
+    }
+
+
+# ---------------------------------------------------------------- API
+
+
+@api.describe(api_bp, "/tender-checks", "POST", summary="Check a bidder's list against a tender's rules on its "
+              "bid date (CSV or XLSX; changes nothing)", tags=["procurement"], scope=PUBLIC)
+@api_bp.post("/tender-checks")
+def tender_check_api() -> Any:
+    lines, bid_date, rules = read_check_request()
+    return jsonify(run_check(lines, bid_date, rules).to_json())
+
+
+@api.describe(api_bp, "/compliance-statements", "POST", status=201, summary="Check a bidder's list and issue "
+              "the result as a signed compliance statement", tags=["procurement"], scope="procure")
+@api_bp.post("/compliance-statements")
+def issue_statement_api() -> Any:
+    current_actor().require(roles=ISSUERS)
+    lines, bid_date, rules = read_check_request()
+    row = _issue(run_check(lines, bid_date, rules))
+    resp = jsonify(statement_json(row))
+    resp.status_code = 201
+    resp.headers["Location"] = url_for("procurement_api.show_statement_api", statement_id=row.id)
+    return resp
+
+
+@api.describe(api_bp, "/compliance-statements/<statement_id>", summary="A signed compliance statement and what "
+              "has happened to its products since", tags=["procurement"], scope=PUBLIC)
+@api_bp.get("/compliance-statements/<statement_id>")
+def show_statement_api(statement_id: str) -> Any:
+    return jsonify(statement_json(get_statement(get_session(), statement_id)))
+
+
+def _declare_form_body(*views: str) -> None:
+    """``api.describe`` documents JSON bodies only: these operations take the multipart form."""
+    for op in api.operations:
+        if op.view in views and op.rule.startswith(api_bp.url_prefix or ""):
+            op.extra["openapi"].update(_MULTIPART)
+
+
+_declare_form_body("tender_check_api", "issue_statement_api")
+
+
+# ---------------------------------------------------------------- pages
+
+
+def _page_context() -> dict[str, Any]:
+    return {"schemes": CERTIFICATE_SCHEMES, "categories": CATEGORIES, "verdict_text": verdict_text,
+            "reason_text": reason_text, "method_text": method_text, "licence_text": licence_text,
+            "status_now_text": status_now_text}
+
+
+def _can_issue() -> bool:
+    actor = current_actor()
+    return actor.user is not None and actor.via == "session" and actor.user.role in ISSUERS
+
+
+@pages.route("/tender-check", methods=["GET", "POST"])
+@public_page
+def tender_check_page() -> Any:
+    context = {**_page_context(), "can_issue": _can_issue(), "form": request.form, "errors": []}
+    if request.method == "GET":
+        return render_template("procurement/tender_check.html", result=None, **context)
+    try:
+        lines, bid_date, rules = read_check_request()
+    except (ProcurementError, ValidationFailed) as exc:
+        return render_template("procurement/tender_check.html", result=None, problem=exc, **context), exc.status_code
+    check = run_check(lines, bid_date, rules)
+    if request.form.get("action") == "issue":
+        if not _can_issue():
+            return redirect(url_for("web_public.login", next=url_for("procurement_pages.tender_check_page")), 303)
+        row = _issue(check)
+        return redirect(url_for("procurement_pages.statement_page", statement_id=row.id), 303)
+    return render_template("procurement/tender_check.html", result=check.to_json(), **context)
+
+
+@pages.get("/statements/<statement_id>")
+@public_page
+def statement_page(statement_id: str) -> Any:
+    session = get_session()
+    row = get_statement(session, statement_id)
+    statement = row.document["statement"]
+    return render_template("procurement/statement.html", row=row, statement=statement,
+                           changes=later_changes(session, row), **_page_context())
+
+
+@pages.get("/statements/<statement_id>.json")
+@public_page
+def statement_file(statement_id: str) -> Any:
+    row = get_statement(get_session(), statement_id)
+    return Response(signed_statement(row).to_bytes(), mimetype="application/json", headers={
+        "Content-Disposition": f'attachment; filename="{row.id}.json"'})
+
+
+@pages.get("/statements/<statement_id>.pdf")
+@public_page
+def statement_pdf(statement_id: str) -> Any:
+    row = get_statement(get_session(), statement_id)
+    pdf = render_statement_pdf(row.document["statement"], row.link)
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="{row.id}.pdf"'})
