@@ -29,7 +29,12 @@ from registry.models import AuditEvent, Product, ProductStatus
 
 DHAKA = ZoneInfo("Asia/Dhaka")
 CHUNK = 500
-PUBLIC_STATES = (ProductStatus.LICENSED, ProductStatus.SUSPENDED, ProductStatus.REVOKED, ProductStatus.EXPIRED)
+PUBLIC_STATES = (
+    ProductStatus.LICENSED,
+    ProductStatus.SUSPENDED,
+    ProductStatus.REVOKED,
+    ProductStatus.EXPIRED,
+)
 MAX_CANDIDATES = 10
 
 # verdicts
@@ -62,7 +67,9 @@ class TenderRules:
     def __post_init__(self) -> None:
         unknown = [s for s in self.schemes if s not in CERTIFICATE_SCHEMES]
         if unknown:
-            raise ValueError(f"unknown certificate scheme {unknown[0]}: one of {', '.join(CERTIFICATE_SCHEMES)}")
+            raise ValueError(
+                f"unknown certificate scheme {unknown[0]}: one of {', '.join(CERTIFICATE_SCHEMES)}"
+            )
         unknown = [c for c in self.categories if c not in CATEGORIES]
         if unknown:
             raise ValueError(f"unknown category {unknown[0]}")
@@ -116,8 +123,12 @@ def product_json(p: Product, today: date) -> dict[str, Any]:
         "category": p.category,
         "licence_number": p.licence_number,
         "local_value_addition": str(p.local_value_addition),
-        "manufacturer": {"id": p.manufacturer_id, "name_en": p.manufacturer.legal_name_en,
-                         "name_bn": p.manufacturer.legal_name_bn, "bin": p.manufacturer.bin},
+        "manufacturer": {
+            "id": p.manufacturer_id,
+            "name_en": p.manufacturer.legal_name_en,
+            "name_bn": p.manufacturer.legal_name_bn,
+            "bin": p.manufacturer.bin,
+        },
         "licence_status_now": str(p.licence_state(today)),
     }
 
@@ -178,9 +189,13 @@ class _Catalogue:
         if any(line.brand and line.model for line in lines):
             # brand + model are compared folded, which SQL's lower() does not do for Bangla: read the
             # three short columns of every public product once and load only the ones asked for
-            wanted = {(brand_key(line.brand), model_key(line.model)) for line in lines if line.brand and line.model}
+            wanted = {
+                (brand_key(line.brand), model_key(line.model)) for line in lines if line.brand and line.model
+            }
             rows = session.execute(
-                select(Product.id, Product.brand, Product.model_number).where(Product.status.in_(PUBLIC_STATES))
+                select(Product.id, Product.brand, Product.model_number).where(
+                    Product.status.in_(PUBLIC_STATES)
+                )
             )
             ids = []
             for pid, brand, model in rows:
@@ -265,7 +280,9 @@ _LICENCE_REASONS = {
 }
 
 
-def _match(line: TenderLine, catalogue: _Catalogue) -> tuple[str | None, Product | None, list[Product], list[Product]]:
+def _match(
+    line: TenderLine, catalogue: _Catalogue
+) -> tuple[str | None, Product | None, list[Product], list[Product]]:
     """(method, product, candidates when ambiguous, other products the line's identifiers name)."""
     named: list[tuple[str, Product | None]] = []
     if line.gtin:
@@ -294,35 +311,59 @@ def judge_line(line: TenderLine, catalogue: _Catalogue, rules: TenderRules, bid_
     method, product, candidates, others = _match(line, catalogue)
     if product is None:
         if candidates:
-            return LineResult(line, AMBIGUOUS, method, None, candidates,
-                              [{"code": "ambiguous", "candidates": len(candidates)}])
+            return LineResult(
+                line,
+                AMBIGUOUS,
+                method,
+                None,
+                candidates,
+                [{"code": "ambiguous", "candidates": len(candidates)}],
+            )
         return LineResult(line, NO_MATCH, None, reasons=[{"code": "no_match"}])
     result = LineResult(line, COMPLIANT, method, product)
     reasons = result.reasons
     for other in others:
-        reasons.append({"code": "identifiers_disagree", "other_product_id": other.id, "other_gtin": other.gtin})
+        reasons.append(
+            {"code": "identifiers_disagree", "other_product_id": other.id, "other_gtin": other.gtin}
+        )
     state = licence_on(product, catalogue.history.get(product.id, []), bid_date)
     result.licence_on_bid_date = state
     if state != "valid":
-        reasons.append({
-            "code": _LICENCE_REASONS[state],
-            "valid_from": product.licence_valid_from.isoformat() if product.licence_valid_from else None,
-            "valid_until": product.licence_valid_until.isoformat() if product.licence_valid_until else None,
-        })
+        reasons.append(
+            {
+                "code": _LICENCE_REASONS[state],
+                "valid_from": product.licence_valid_from.isoformat() if product.licence_valid_from else None,
+                "valid_until": product.licence_valid_until.isoformat()
+                if product.licence_valid_until
+                else None,
+            }
+        )
     by_scheme: dict[str, list[Any]] = defaultdict(list)
     for c in sorted(product.certificates, key=lambda c: (c.scheme, c.valid_until)):
         valid = c.valid_from <= bid_date <= c.valid_until
         by_scheme[c.scheme].append(valid)
-        result.certificates.append({"scheme": c.scheme, "number": c.number, "valid_from": c.valid_from.isoformat(),
-                                    "valid_until": c.valid_until.isoformat(), "valid_on_bid_date": valid})
+        result.certificates.append(
+            {
+                "scheme": c.scheme,
+                "number": c.number,
+                "valid_from": c.valid_from.isoformat(),
+                "valid_until": c.valid_until.isoformat(),
+                "valid_on_bid_date": valid,
+            }
+        )
     for scheme in rules.schemes:
         if scheme not in by_scheme:
             reasons.append({"code": "certificate_missing", "scheme": scheme})
         elif not any(by_scheme[scheme]):
             reasons.append({"code": "certificate_not_valid", "scheme": scheme})
     if rules.min_lva is not None and product.local_value_addition < rules.min_lva:
-        reasons.append({"code": "lva_below_minimum", "lva": str(product.local_value_addition),
-                        "minimum": str(rules.min_lva)})
+        reasons.append(
+            {
+                "code": "lva_below_minimum",
+                "lva": str(product.local_value_addition),
+                "minimum": str(rules.min_lva),
+            }
+        )
     if rules.categories and product.category not in rules.categories:
         reasons.append({"code": "category_not_allowed", "category": product.category})
     if reasons:
@@ -331,8 +372,12 @@ def judge_line(line: TenderLine, catalogue: _Catalogue, rules: TenderRules, bid_
 
 
 def check_tender(
-    session: Session, lines: Sequence[TenderLine], bid_date: date, rules: TenderRules,
-    *, now: datetime | None = None,
+    session: Session,
+    lines: Sequence[TenderLine],
+    bid_date: date,
+    rules: TenderRules,
+    *,
+    now: datetime | None = None,
 ) -> TenderCheck:
     """Judge every line; reads only."""
     catalogue = _Catalogue(session, lines)

@@ -152,7 +152,9 @@ def parse_rows(rows: Iterator[list[Any]] | list[list[Any]]) -> list[TenderLine]:
     while header is not None and not any(_cell_text(v) for v in header):
         header = next(iterator, None)
     if header is None:
-        raise TenderFileError("the file has no header line", errors=[{"field": "file", "reason": "no header"}])
+        raise TenderFileError(
+            "the file has no header line", errors=[{"field": "file", "reason": "no header"}]
+        )
     positions: dict[str, int] = {}
     errors: list[dict[str, str]] = []
     for index, value in enumerate(header):
@@ -168,7 +170,10 @@ def parse_rows(rows: Iterator[list[Any]] | list[list[Any]]) -> list[TenderLine]:
         errors.append({"field": "lines[1].quantity", "reason": "the quantity column is missing"})
     if not {"gtin", "licence_number", "model"} & set(positions):
         errors.append(
-            {"field": "lines[1]", "reason": "no identifying column: give gtin, licence_number, or brand and model"}
+            {
+                "field": "lines[1]",
+                "reason": "no identifying column: give gtin, licence_number, or brand and model",
+            }
         )
     if "model" in positions and "brand" not in positions and not {"gtin", "licence_number"} & set(positions):
         errors.append({"field": "lines[1].brand", "reason": "a model needs its brand column"})
@@ -192,7 +197,9 @@ def parse_rows(rows: Iterator[list[Any]] | list[list[Any]]) -> list[TenderLine]:
     if errors:
         raise _refuse(errors)
     if not lines:
-        raise TenderFileError("the file has no lines under its header", errors=[{"field": "file", "reason": "no lines"}])
+        raise TenderFileError(
+            "the file has no lines under its header", errors=[{"field": "file", "reason": "no lines"}]
+        )
     return lines
 
 
@@ -226,7 +233,11 @@ def _parse_line(number: int, cells: dict[str, str], errors: list[dict[str, str]]
     quantity = 0
     if not quantity_text:
         bad("quantity", "required")
-    elif not quantity_text.isascii() or not quantity_text.isdigit() or not 0 < int(quantity_text) <= MAX_QUANTITY:
+    elif (
+        not quantity_text.isascii()
+        or not quantity_text.isdigit()
+        or not 0 < int(quantity_text) <= MAX_QUANTITY
+    ):
         bad("quantity", f"must be a whole number from 1 to {MAX_QUANTITY}")
     else:
         quantity = int(quantity_text)

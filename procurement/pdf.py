@@ -30,7 +30,10 @@ def render_statement_pdf(statement: dict[str, Any], link: str) -> bytes:
     words_en, words_bn = in_both(pdf_words)
 
     def word(key: str, sep: str = " · ", **params: Any) -> str:
-        en, bn = words_en[key] % params if params else words_en[key], words_bn[key] % params if params else words_bn[key]
+        en, bn = (
+            words_en[key] % params if params else words_en[key],
+            words_bn[key] % params if params else words_bn[key],
+        )
         return f"{en}{sep}{bn}"
 
     pdf = FPDF(unit="mm", format="A4")
@@ -53,29 +56,55 @@ def render_statement_pdf(statement: dict[str, Any], link: str) -> bytes:
     pdf.multi_cell(text_width, 5, statement["id"])
     if statement.get("reference"):
         pdf.multi_cell(text_width, 5, f"{word('reference')}: {statement['reference']}")
-    pdf.multi_cell(text_width, 5, f"{word('issued_by')}: {statement['issuer']['en']} · {statement['issuer']['bn']}"
-                   f" ({statement.get('issued_by') or ''})")
+    pdf.multi_cell(
+        text_width,
+        5,
+        f"{word('issued_by')}: {statement['issuer']['en']} · {statement['issuer']['bn']}"
+        f" ({statement.get('issued_by') or ''})",
+    )
     rules = statement["rules"]
     none = word("none", " / ")
-    pdf.multi_cell(text_width, 5, f"{word('min_lva')}: {rules['min_lva'] + '%' if rules['min_lva'] else none}")
+    pdf.multi_cell(
+        text_width, 5, f"{word('min_lva')}: {rules['min_lva'] + '%' if rules['min_lva'] else none}"
+    )
     pdf.multi_cell(text_width, 5, f"{word('schemes')}: {', '.join(rules['schemes']) or none}")
     pdf.multi_cell(text_width, 5, f"{word('categories')}: {', '.join(rules['categories']) or none}")
     summary = statement["summary"]
     pdf.set_font("sans", "B", 10)
-    pdf.multi_cell(text_width, 5, word("summary", " · ", compliant=summary["compliant"], lines=summary["lines"]))
+    pdf.multi_cell(
+        text_width, 5, word("summary", " · ", compliant=summary["compliant"], lines=summary["lines"])
+    )
     pdf.set_y(max(pdf.get_y(), MARGIN + QR_SIDE) + 3)
     pdf.set_font("sans", "", 8)
     pdf.multi_cell(0, 4, f"{word('scan', chr(10))}\n{word('later', chr(10))}")
     pdf.ln(2)
     pdf.set_font("sans", "", 7.5)
     heading = FontFace(emphasis="BOLD", fill_color=(230, 240, 236))
-    with pdf.table(col_widths=(9, 58, 14, 30, 75), headings_style=heading, line_height=3.6,
-                   text_align=("RIGHT", "LEFT", "RIGHT", "LEFT", "LEFT")) as table:
-        table.row([word("line", "\n"), word("product", "\n"), word("quantity", "\n"), word("verdict", "\n"),
-                   word("reasons", "\n")])
+    with pdf.table(
+        col_widths=(9, 58, 14, 30, 75),
+        headings_style=heading,
+        line_height=3.6,
+        text_align=("RIGHT", "LEFT", "RIGHT", "LEFT", "LEFT"),
+    ) as table:
+        table.row(
+            [
+                word("line", "\n"),
+                word("product", "\n"),
+                word("quantity", "\n"),
+                word("verdict", "\n"),
+                word("reasons", "\n"),
+            ]
+        )
         for line in statement["lines"]:
-            table.row([str(line["line"]), _product_cell(line), str(line["input"]["quantity"]),
-                       _both(lambda v=line["verdict"]: verdict_text(v), "\n"), _reasons_cell(line)])
+            table.row(
+                [
+                    str(line["line"]),
+                    _product_cell(line),
+                    str(line["input"]["quantity"]),
+                    _both(lambda v=line["verdict"]: verdict_text(v), "\n"),
+                    _reasons_cell(line),
+                ]
+            )
     return bytes(pdf.output())
 
 
@@ -83,7 +112,9 @@ def _product_cell(line: dict[str, Any]) -> str:
     p = line.get("product")
     asked = line["input"]
     if p is None:
-        named = asked.get("gtin") or asked.get("licence_number") or f"{asked.get('brand')} {asked.get('model')}"
+        named = (
+            asked.get("gtin") or asked.get("licence_number") or f"{asked.get('brand')} {asked.get('model')}"
+        )
         return str(named)
     return f"{p['brand']} {p['model']}\n{p['name_bn']}\nGTIN {p['gtin']}\n{p.get('licence_number') or ''}"
 

@@ -44,22 +44,30 @@ def statement_lines(check: TenderCheck) -> list[dict[str, Any]]:
         if product is not None:
             product = {k: v for k, v in product.items() if k != "licence_status_now"}
             product["licence_status_at_check"] = data["match"]["product"]["licence_status_now"]
-        out.append({
-            "line": data["line"],
-            "input": data["input"],
-            "verdict": data["verdict"],
-            "match_method": data["match"]["method"],
-            "product": product,
-            "candidates": [{"id": c["id"], "gtin": c["gtin"]} for c in data["match"]["candidates"]],
-            "licence_on_bid_date": data["licence_on_bid_date"],
-            "certificates": data["certificates"],
-            "reasons": data["reasons"],
-        })
+        out.append(
+            {
+                "line": data["line"],
+                "input": data["input"],
+                "verdict": data["verdict"],
+                "match_method": data["match"]["method"],
+                "product": product,
+                "candidates": [{"id": c["id"], "gtin": c["gtin"]} for c in data["match"]["candidates"]],
+                "licence_on_bid_date": data["licence_on_bid_date"],
+                "certificates": data["certificates"],
+                "reasons": data["reasons"],
+            }
+        )
     return out
 
 
 def issue_statement(
-    session: Session, actor: Actor, check: TenderCheck, signer: Signer, *, base_url: str, reference: str | None,
+    session: Session,
+    actor: Actor,
+    check: TenderCheck,
+    signer: Signer,
+    *,
+    base_url: str,
+    reference: str | None,
 ) -> ComplianceStatement:
     """Sign and store ``check`` as a statement (audited), in the caller's transaction."""
     user = actor.require(roles=ISSUERS)
@@ -86,14 +94,26 @@ def issue_statement(
     signed = sign_statement(content, signer, issued_at=check.checked_at)
     link = statement_link(signed, signer)
     row = ComplianceStatement(
-        id=statement_id, issued_by_id=user.id, issued_at=signed.issued_at, bid_date=check.bid_date,
-        reference=reference, line_count=len(check.results), compliant_count=checked["summary"]["compliant"],
-        document=signed.to_json(), link=link.to_url(),
+        id=statement_id,
+        issued_by_id=user.id,
+        issued_at=signed.issued_at,
+        bid_date=check.bid_date,
+        reference=reference,
+        line_count=len(check.results),
+        compliant_count=checked["summary"]["compliant"],
+        document=signed.to_json(),
+        link=link.to_url(),
     )
     session.add(row)
     session.flush()
-    record_event(session, actor=actor, action="statement.issued", target_type="statement", target_id=statement_id,
-                 after={"bid_date": checked["bid_date"], "lines": len(check.results), "sha256": signed.digest})
+    record_event(
+        session,
+        actor=actor,
+        action="statement.issued",
+        target_type="statement",
+        target_id=statement_id,
+        after={"bid_date": checked["bid_date"], "lines": len(check.results), "sha256": signed.digest},
+    )
     return row
 
 
@@ -116,7 +136,9 @@ class LaterChange:
     since: date | None
 
 
-def later_changes(session: Session, row: ComplianceStatement, today: date | None = None) -> dict[int, LaterChange]:
+def later_changes(
+    session: Session, row: ComplianceStatement, today: date | None = None
+) -> dict[int, LaterChange]:
     """Per listed product whose licence reads differently now than when the statement was issued: its
     status now and the day of the change (Bangladesh date).  What the statement says stays as signed."""
     statement = row.document["statement"]
@@ -129,9 +151,14 @@ def later_changes(session: Session, row: ComplianceStatement, today: date | None
     first_change: dict[int, datetime] = {}
     for target_id, occurred_at in session.execute(
         select(AuditEvent.target_id, AuditEvent.occurred_at)
-        .where(AuditEvent.target_type == "product", AuditEvent.target_id.in_([str(i) for i in ids]),
-               AuditEvent.occurred_at > issued_at,
-               AuditEvent.action.in_(("product.suspend", "product.revoke", "product.reinstate", "product.expire")))
+        .where(
+            AuditEvent.target_type == "product",
+            AuditEvent.target_id.in_([str(i) for i in ids]),
+            AuditEvent.occurred_at > issued_at,
+            AuditEvent.action.in_(
+                ("product.suspend", "product.revoke", "product.reinstate", "product.expire")
+            ),
+        )
         .order_by(AuditEvent.id)
     ):
         first_change.setdefault(int(target_id), occurred_at)

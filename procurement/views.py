@@ -36,12 +36,20 @@ _FORM_SCHEMA = {
     "type": "object",
     "required": ["file", "bid_date"],
     "properties": {
-        "file": {"type": "string", "format": "binary", "description": "the bidder's list, CSV (UTF-8) or XLSX"},
+        "file": {
+            "type": "string",
+            "format": "binary",
+            "description": "the bidder's list, CSV (UTF-8) or XLSX",
+        },
         "bid_date": {"type": "string", "format": "date"},
         "min_lva": {"type": "number", "minimum": 0, "maximum": 100},
         "schemes": {"type": "string", "description": "required certificate schemes, comma-separated"},
         "categories": {"type": "string", "description": "allowed categories, comma-separated"},
-        "reference": {"type": "string", "maxLength": 200, "description": "the tender's reference (statements)"},
+        "reference": {
+            "type": "string",
+            "maxLength": 200,
+            "description": "the tender's reference (statements)",
+        },
     },
 }
 _MULTIPART = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": _FORM_SCHEMA}}}}
@@ -66,10 +74,14 @@ def read_check_request() -> tuple[list[Any], date, TenderRules]:
     """The uploaded list, bid date and rules of a tender-check form (API or page); raises a problem naming
     the field."""
     if request.content_length is not None and request.content_length > MAX_BYTES + 64 * 1024:
-        raise TenderFileError(f"the file is larger than {MAX_BYTES // 1024 // 1024} MB",
-                              errors=[{"field": "file", "reason": f"larger than {MAX_BYTES} bytes"}])
+        raise TenderFileError(
+            f"the file is larger than {MAX_BYTES // 1024 // 1024} MB",
+            errors=[{"field": "file", "reason": f"larger than {MAX_BYTES} bytes"}],
+        )
     if request.mimetype != "multipart/form-data":
-        raise _field_error("Content-Type", "send a multipart/form-data form with the fields file and bid_date")
+        raise _field_error(
+            "Content-Type", "send a multipart/form-data form with the fields file and bid_date"
+        )
     form = request.form
     text = form.get("bid_date", "").strip()
     if not text:
@@ -119,8 +131,9 @@ def _issue(check: TenderCheck) -> Any:
     session = get_session()
     ext = current_app.extensions["signing"]
     base = str(current_app.config.get("PUBLIC_BASE_URL") or request.host_url).rstrip("/")
-    row = issue_statement(session, current_actor(), check, ext.signer(session), base_url=base,
-                          reference=_reference())
+    row = issue_statement(
+        session, current_actor(), check, ext.signer(session), base_url=base, reference=_reference()
+    )
     session.commit()
     return row
 
@@ -132,24 +145,39 @@ def statement_json(row: Any) -> dict[str, Any]:
         "link": row.link,
         "pdf": url_for("procurement_pages.statement_pdf", statement_id=row.id, _external=True),
         "signed": row.document,
-        "later_changes": [{"product_id": pid, "status_now": c.status_now,
-                           "since": c.since.isoformat() if c.since else None} for pid, c in sorted(changes.items())],
+        "later_changes": [
+            {"product_id": pid, "status_now": c.status_now, "since": c.since.isoformat() if c.since else None}
+            for pid, c in sorted(changes.items())
+        ],
     }
 
 
 # ---------------------------------------------------------------- API
 
 
-@api.describe(api_bp, "/tender-checks", "POST", summary="Check a bidder's list against a tender's rules on its "
-              "bid date (CSV or XLSX; changes nothing)", tags=["procurement"], scope=PUBLIC)
+@api.describe(
+    api_bp,
+    "/tender-checks",
+    "POST",
+    summary="Check a bidder's list against a tender's rules on its bid date (CSV or XLSX; changes nothing)",
+    tags=["procurement"],
+    scope=PUBLIC,
+)
 @api_bp.post("/tender-checks")
 def tender_check_api() -> Any:
     lines, bid_date, rules = read_check_request()
     return jsonify(run_check(lines, bid_date, rules).to_json())
 
 
-@api.describe(api_bp, "/compliance-statements", "POST", status=201, summary="Check a bidder's list and issue "
-              "the result as a signed compliance statement", tags=["procurement"], scope="procure")
+@api.describe(
+    api_bp,
+    "/compliance-statements",
+    "POST",
+    status=201,
+    summary="Check a bidder's list and issue the result as a signed compliance statement",
+    tags=["procurement"],
+    scope="procure",
+)
 @api_bp.post("/compliance-statements")
 def issue_statement_api() -> Any:
     current_actor().require(roles=ISSUERS)
@@ -161,8 +189,13 @@ def issue_statement_api() -> Any:
     return resp
 
 
-@api.describe(api_bp, "/compliance-statements/<statement_id>", summary="A signed compliance statement and what "
-              "has happened to its products since", tags=["procurement"], scope=PUBLIC)
+@api.describe(
+    api_bp,
+    "/compliance-statements/<statement_id>",
+    summary="A signed compliance statement and what has happened to its products since",
+    tags=["procurement"],
+    scope=PUBLIC,
+)
 @api_bp.get("/compliance-statements/<statement_id>")
 def show_statement_api(statement_id: str) -> Any:
     return jsonify(statement_json(get_statement(get_session(), statement_id)))
@@ -182,9 +215,15 @@ _declare_form_body("tender_check_api", "issue_statement_api")
 
 
 def _page_context() -> dict[str, Any]:
-    return {"schemes": CERTIFICATE_SCHEMES, "categories": CATEGORIES, "verdict_text": verdict_text,
-            "reason_text": reason_text, "method_text": method_text, "licence_text": licence_text,
-            "status_now_text": status_now_text}
+    return {
+        "schemes": CERTIFICATE_SCHEMES,
+        "categories": CATEGORIES,
+        "verdict_text": verdict_text,
+        "reason_text": reason_text,
+        "method_text": method_text,
+        "licence_text": licence_text,
+        "status_now_text": status_now_text,
+    }
 
 
 def _can_issue() -> bool:
@@ -201,11 +240,15 @@ def tender_check_page() -> Any:
     try:
         lines, bid_date, rules = read_check_request()
     except (ProcurementError, ValidationFailed) as exc:
-        return render_template("procurement/tender_check.html", result=None, problem=exc, **context), exc.status_code
+        return render_template(
+            "procurement/tender_check.html", result=None, problem=exc, **context
+        ), exc.status_code
     check = run_check(lines, bid_date, rules)
     if request.form.get("action") == "issue":
         if not _can_issue():
-            return redirect(url_for("web_public.login", next=url_for("procurement_pages.tender_check_page")), 303)
+            return redirect(
+                url_for("web_public.login", next=url_for("procurement_pages.tender_check_page")), 303
+            )
         row = _issue(check)
         return redirect(url_for("procurement_pages.statement_page", statement_id=row.id), 303)
     return render_template("procurement/tender_check.html", result=check.to_json(), **context)
@@ -217,16 +260,24 @@ def statement_page(statement_id: str) -> Any:
     session = get_session()
     row = get_statement(session, statement_id)
     statement = row.document["statement"]
-    return render_template("procurement/statement.html", row=row, statement=statement,
-                           changes=later_changes(session, row), **_page_context())
+    return render_template(
+        "procurement/statement.html",
+        row=row,
+        statement=statement,
+        changes=later_changes(session, row),
+        **_page_context(),
+    )
 
 
 @pages.get("/statements/<statement_id>.json")
 @public_page
 def statement_file(statement_id: str) -> Any:
     row = get_statement(get_session(), statement_id)
-    return Response(signed_statement(row).to_bytes(), mimetype="application/json", headers={
-        "Content-Disposition": f'attachment; filename="{row.id}.json"'})
+    return Response(
+        signed_statement(row).to_bytes(),
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{row.id}.json"'},
+    )
 
 
 @pages.get("/statements/<statement_id>.pdf")
@@ -234,5 +285,6 @@ def statement_file(statement_id: str) -> Any:
 def statement_pdf(statement_id: str) -> Any:
     row = get_statement(get_session(), statement_id)
     pdf = render_statement_pdf(row.document["statement"], row.link)
-    return Response(pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="{row.id}.pdf"'})
+    return Response(
+        pdf, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{row.id}.pdf"'}
+    )

@@ -51,22 +51,34 @@ def reason_text(reason: dict[str, Any]) -> str:
     code = reason.get("code", "")
     texts: dict[str, Callable[[], str]] = {
         "no_match": lambda: _("No registered product has this GTIN, licence number, or brand and model."),
-        "ambiguous": lambda: _("%(n)s products have this brand and model: give the GTIN.", n=reason.get("candidates")),
-        "identifiers_disagree": lambda: _("The line's identifiers name different products (also GTIN %(gtin)s).",
-                                          gtin=reason.get("other_gtin")),
-        "licence_not_yet_valid": lambda: _("The licence is valid only from %(day)s.", day=reason.get("valid_from")),
+        "ambiguous": lambda: _(
+            "%(n)s products have this brand and model: give the GTIN.", n=reason.get("candidates")
+        ),
+        "identifiers_disagree": lambda: _(
+            "The line's identifiers name different products (also GTIN %(gtin)s).",
+            gtin=reason.get("other_gtin"),
+        ),
+        "licence_not_yet_valid": lambda: _(
+            "The licence is valid only from %(day)s.", day=reason.get("valid_from")
+        ),
         "licence_expired": lambda: _("The licence ended on %(day)s.", day=reason.get("valid_until")),
         "licence_suspended": lambda: _("The licence was suspended on the bid date."),
         "licence_revoked": lambda: _("The licence was revoked by the bid date."),
         "not_licensed": lambda: _("The product was not licensed on the bid date."),
-        "certificate_missing": lambda: _("No %(scheme)s certificate is linked to the product.",
-                                         scheme=reason.get("scheme")),
-        "certificate_not_valid": lambda: _("No %(scheme)s certificate of the product is valid on the bid date.",
-                                           scheme=reason.get("scheme")),
-        "lva_below_minimum": lambda: _("Local value addition %(lva)s%% is below the tender's minimum of %(min)s%%.",
-                                       lva=reason.get("lva"), min=reason.get("minimum")),
-        "category_not_allowed": lambda: _("Its category (%(category)s) is not one the tender asks for.",
-                                          category=reason.get("category")),
+        "certificate_missing": lambda: _(
+            "No %(scheme)s certificate is linked to the product.", scheme=reason.get("scheme")
+        ),
+        "certificate_not_valid": lambda: _(
+            "No %(scheme)s certificate of the product is valid on the bid date.", scheme=reason.get("scheme")
+        ),
+        "lva_below_minimum": lambda: _(
+            "Local value addition %(lva)s%% is below the tender's minimum of %(min)s%%.",
+            lva=reason.get("lva"),
+            min=reason.get("minimum"),
+        ),
+        "category_not_allowed": lambda: _(
+            "Its category (%(category)s) is not one the tender asks for.", category=reason.get("category")
+        ),
     }
     text = texts.get(code)
     return text() if text else str(code)
@@ -90,7 +102,9 @@ def pdf_words() -> dict[str, str]:
         "reasons": _("Reasons"),
         "summary": _("%(compliant)s of %(lines)s lines compliant"),
         "scan": _("Scan for the live status; the QR code also proves this statement offline."),
-        "later": _("Later changes to a listed product's licence do not change what was true on the bid date."),
+        "later": _(
+            "Later changes to a listed product's licence do not change what was true on the bid date."
+        ),
     }
 
 

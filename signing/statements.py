@@ -18,7 +18,6 @@ that the registry issued the statement with that digest (``python -m signing ver
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -35,7 +34,15 @@ from signing.keys import (
     encode_b64url,
     format_time,
 )
-from signing.records import canonicalize, parse_day, parse_instant, require, require_text
+from signing.records import (
+    canonicalize,
+    load_signed_json,
+    parse_day,
+    parse_instant,
+    parse_signature,
+    require,
+    require_text,
+)
 
 STATEMENT_TYPE = "mib.compliance-statement"
 STATEMENT_VERSION = 1
@@ -84,22 +91,10 @@ class SignedStatement:
     @classmethod
     def from_json(cls, data: Any) -> SignedStatement:
         """Parse a signed statement (mapping, JSON text or bytes); checks its envelope, not its signature."""
-        if isinstance(data, str | bytes):
-            try:
-                data = json.loads(data)
-            except ValueError as exc:
-                raise RecordFormatError(f"not JSON: {exc}") from exc
-        if not isinstance(data, Mapping) or set(data) != {"statement", "signature"}:
-            raise RecordFormatError("a signed statement has exactly the members 'statement' and 'signature'")
+        data = load_signed_json(data, "statement")
         statement = data["statement"]
         check_envelope(statement)
-        text = data["signature"]
-        try:
-            signature = decode_b64url(text)
-        except ValueError as exc:
-            raise RecordFormatError("signature is not base64url", field="signature") from exc
-        if len(signature) != 64 or encode_b64url(signature) != text:
-            raise RecordFormatError("signature is not a canonical 64-byte Ed25519 signature", field="signature")
+        signature = parse_signature(data["signature"])
         return cls(dict(statement), signature)
 
 
@@ -127,12 +122,19 @@ def check_envelope(statement: Any) -> None:
     require(statement, "lines", list, "statement.")
 
 
-def sign_statement(content: Mapping[str, Any], signer: Signer, *, issued_at: datetime | None = None) -> SignedStatement:
+def sign_statement(
+    content: Mapping[str, Any], signer: Signer, *, issued_at: datetime | None = None
+) -> SignedStatement:
     """Stamp ``content`` (``id``, ``url``, ``bid_date``, ``checked_at``, ``lines``, anything else) with the
     type, version, key id and issue time, and sign its canonical bytes."""
     moment = (issued_at or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
-    statement = {**content, "type": STATEMENT_TYPE, "version": STATEMENT_VERSION, "kid": signer.kid,
-                 "issued_at": format_time(moment)}
+    statement = {
+        **content,
+        "type": STATEMENT_TYPE,
+        "version": STATEMENT_VERSION,
+        "kid": signer.kid,
+        "issued_at": format_time(moment),
+    }
     check_envelope(statement)
     return SignedStatement(statement, signer.sign(canonicalize(statement)))
 
@@ -154,7 +156,9 @@ def verify_statement(
         try:
             signed = SignedStatement.from_json(signed)
         except RecordFormatError as exc:
-            raise VerificationError(f"not a well-formed signed statement: {exc}", reason=Reason.MALFORMED) from exc
+            raise VerificationError(
+                f"not a well-formed signed statement: {exc}", reason=Reason.MALFORMED
+            ) from exc
     # 2.
     key = coerce_keyring(jwks).find(signed.kid)
     # 3.
@@ -183,18 +187,28 @@ class StatementLink:
     signature: bytes
 
     def payload(self) -> bytes:
-        return canonicalize({"d": self.digest, "t": self.issued_on.isoformat(), "type": LINK_TYPE, "url": self.url})
+        return canonicalize(
+            {"d": self.digest, "t": self.issued_on.isoformat(), "type": LINK_TYPE, "url": self.url}
+        )
 
     def to_url(self) -> str:
-        query = urlencode({"t": self.issued_on.isoformat(), "k": encode_b64url(self.key_tag), "d": self.digest,
-                           "s": encode_b64url(self.signature)})
+        query = urlencode(
+            {
+                "t": self.issued_on.isoformat(),
+                "k": encode_b64url(self.key_tag),
+                "d": self.digest,
+                "s": encode_b64url(self.signature),
+            }
+        )
         return f"{self.url}?{query}"
 
 
 def statement_link(signed: SignedStatement, signer: Signer) -> StatementLink:
     url = str(signed.statement["url"])
     unsigned = StatementLink(url, signed.issued_at.date(), signer.key_tag, signed.digest, b"")
-    return StatementLink(url, unsigned.issued_on, signer.key_tag, signed.digest, signer.sign(unsigned.payload()))
+    return StatementLink(
+        url, unsigned.issued_on, signer.key_tag, signed.digest, signer.sign(unsigned.payload())
+    )
 
 
 def parse_statement_link(text: str) -> StatementLink:

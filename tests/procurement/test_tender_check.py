@@ -66,14 +66,21 @@ def test_an_unknown_gtin_or_a_draft_product_matches_nothing(check: Any, shop: An
     resp = check([["4006381333931", 1], [shop["draft"].gtin, 1]])
     for line in resp.get_json()["lines"]:
         assert line["verdict"] == "no_match" and codes(line) == ["no_match"]
-    assert resp.get_json()["summary"] == {"lines": 2, "compliant": 0, "not_compliant": 0, "ambiguous": 0,
-                                          "no_match": 2}
+    assert resp.get_json()["summary"] == {
+        "lines": 2,
+        "compliant": 0,
+        "not_compliant": 0,
+        "ambiguous": 0,
+        "no_match": 2,
+    }
 
 
 def test_identifiers_naming_different_products_are_not_compliant(check: Any, shop: Any, session: Any) -> None:
     shop["twin_a"].licence_number = "MIB-2025-0000099"
     session.flush()
-    line = only_line(check([[shop["good"].gtin, "MIB-2025-0000099", 1]], ("gtin", "licence_number", "quantity")))
+    line = only_line(
+        check([[shop["good"].gtin, "MIB-2025-0000099", 1]], ("gtin", "licence_number", "quantity"))
+    )
     assert line["verdict"] == "not_compliant" and codes(line) == ["identifiers_disagree"]
     assert line["reasons"][0]["other_product_id"] == shop["twin_a"].id
 
@@ -82,8 +89,7 @@ def test_identifiers_naming_different_products_are_not_compliant(check: Any, sho
 
 
 def test_each_rule_gives_its_reason(check: Any, shop: Any) -> None:
-    line = only_line(check([[shop["good"].gtin, 1]], min_lva="70", schemes="BSTI,BTRC",
-                           categories="laptops"))
+    line = only_line(check([[shop["good"].gtin, 1]], min_lva="70", schemes="BSTI,BTRC", categories="laptops"))
     assert line["verdict"] == "not_compliant"
     assert codes(line) == ["certificate_not_valid", "lva_below_minimum", "category_not_allowed"]
     assert line["reasons"][0]["scheme"] == "BTRC"  # expired 100 days ago; BSTI is valid
@@ -127,7 +133,9 @@ def test_suspended_now_but_licensed_on_the_bid_date_is_compliant(check: Any, sho
     reviewer = make_party(session, Role.REVIEWER)
     from registry.auth import actor_from_user
 
-    decide_product(session, actor_from_user(reviewer.user), shop["good"], "suspend", Decision(reason="test"), None)
+    decide_product(
+        session, actor_from_user(reviewer.user), shop["good"], "suspend", Decision(reason="test"), None
+    )
     session.flush()
     before = only_line(check([[shop["good"].gtin, 1]], bid_date=TODAY - timedelta(days=30)))
     assert before["verdict"] == "compliant"
@@ -136,7 +144,9 @@ def test_suspended_now_but_licensed_on_the_bid_date_is_compliant(check: Any, sho
     assert codes(today) == ["licence_suspended"]
 
 
-def test_suspended_on_the_bid_date_and_reinstated_since_is_not_compliant(check: Any, shop: Any, session: Any) -> None:
+def test_suspended_on_the_bid_date_and_reinstated_since_is_not_compliant(
+    check: Any, shop: Any, session: Any
+) -> None:
     p = shop["good"]
     record_history(session, p, TODAY - timedelta(days=60), "licensed", "suspended")
     record_history(session, p, TODAY - timedelta(days=40), "suspended", "licensed")
@@ -169,8 +179,11 @@ def test_an_xlsx_list_is_read_like_a_csv(client: Any, shop: Any) -> None:
     sheet.write_row(2, 0, [int(shop["twin_a"].gtin), 7])  # a GTIN typed as a number
     book.close()
     buffer.seek(0)
-    resp = client.post("/api/v1/tender-checks", data={"file": (buffer, "list.xlsx"), "bid_date": TODAY.isoformat()},
-                       content_type="multipart/form-data")
+    resp = client.post(
+        "/api/v1/tender-checks",
+        data={"file": (buffer, "list.xlsx"), "bid_date": TODAY.isoformat()},
+        content_type="multipart/form-data",
+    )
     assert resp.status_code == 200, resp.get_data(as_text=True)
     lines = resp.get_json()["lines"]
     assert [line["verdict"] for line in lines] == ["compliant", "compliant"]
@@ -196,9 +209,11 @@ def test_a_list_without_a_quantity_column_is_refused(check: Any, shop: Any) -> N
 
 def test_files_that_are_not_lists_are_refused(client: Any) -> None:
     for content in (b"\xff\xfe\x00garbage\n", b"PK\x03\x04not really a zip", b"   \n"):
-        resp = client.post("/api/v1/tender-checks", data={"file": (io.BytesIO(content), "x.csv"),
-                                                           "bid_date": TODAY.isoformat()},
-                           content_type="multipart/form-data")
+        resp = client.post(
+            "/api/v1/tender-checks",
+            data={"file": (io.BytesIO(content), "x.csv"), "bid_date": TODAY.isoformat()},
+            content_type="multipart/form-data",
+        )
         assert resp.status_code == 422, content
         assert problem_fields(resp)
 
@@ -217,8 +232,11 @@ def test_bad_form_fields_are_named(check: Any, shop: Any, client: Any) -> None:
     assert problem_fields(check(row, categories="toasters")) == ["categories"]
     assert problem_fields(check(row, min_lva="lots")) == ["min_lva"]
     assert problem_fields(check(row, min_lva="101")) == ["min_lva"]
-    resp = client.post("/api/v1/tender-checks", data={"file": csv_file(row), "bid_date": "06/12/2026"},
-                       content_type="multipart/form-data")
+    resp = client.post(
+        "/api/v1/tender-checks",
+        data={"file": csv_file(row), "bid_date": "06/12/2026"},
+        content_type="multipart/form-data",
+    )
     assert resp.status_code == 422 and problem_fields(resp) == ["bid_date"]
     resp = client.post("/api/v1/tender-checks", json={"bid_date": "2026-01-01"})
     assert resp.status_code == 422 and problem_fields(resp) == ["Content-Type"]
