@@ -25,6 +25,8 @@ BENCHES = {
     "clone-rules": ["bench/bench_clone_rules.py"],
     # issue 21: verification page and JSON, product creation, worker memory, reindex, beside ../shared/reference
     "hot-paths": ["bench/bench_hot_paths.py"],
+    # issue 22: a 10,000-line bidder's list through the tender compliance check (budget 10 s)
+    "tender": ["bench/bench_tender.py"],
 }
 
 

@@ -95,7 +95,16 @@ class LineResult:
     licence_on_bid_date: str | None = None
     certificates: list[dict[str, Any]] = field(default_factory=list)
 
-    def to_json(self, today: date) -> dict[str, Any]:
+    def to_json(self, today: date, products: dict[int, dict[str, Any]] | None = None) -> dict[str, Any]:
+        """``products`` memoises each product's JSON across the lines of one check."""
+        memo = {} if products is None else products
+
+        def product_of(p: Product) -> dict[str, Any]:
+            found = memo.get(p.id)
+            if found is None:
+                found = memo[p.id] = product_json(p, today)
+            return found
+
         p = self.product
         return {
             "line": self.line.line,
@@ -103,8 +112,8 @@ class LineResult:
             "verdict": self.verdict,
             "match": {
                 "method": self.method,
-                "product": product_json(p, today) if p is not None else None,
-                "candidates": [product_json(c, today) for c in self.candidates],
+                "product": product_of(p) if p is not None else None,
+                "candidates": [product_of(c) for c in self.candidates],
             },
             "licence_on_bid_date": self.licence_on_bid_date,
             "certificates": self.certificates,
@@ -148,12 +157,13 @@ class TenderCheck:
 
     def to_json(self) -> dict[str, Any]:
         today = self.checked_at.astimezone(DHAKA).date()
+        memo: dict[int, dict[str, Any]] = {}
         return {
             "bid_date": self.bid_date.isoformat(),
             "checked_at": self.checked_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "rules": self.rules.to_json(),
             "summary": self.summary(),
-            "lines": [r.to_json(today) for r in self.results],
+            "lines": [r.to_json(today, memo) for r in self.results],
         }
 
 
@@ -180,6 +190,7 @@ class _Catalogue:
         self.by_gtin: dict[str, Product] = {}
         self.by_licence: dict[str, Product] = {}
         self.by_brand_model: dict[tuple[str, str], list[int]] = defaultdict(list)
+        self._certificates: dict[int, tuple[list[dict[str, Any]], dict[str, bool]]] = {}
         gtins = {line.gtin for line in lines if line.gtin}
         licences = {line.licence_number.upper() for line in lines if line.licence_number}
         for chunk in _chunks(gtins):
@@ -236,6 +247,28 @@ class _Catalogue:
                 moment = occurred_at if occurred_at.tzinfo else occurred_at.replace(tzinfo=UTC)
                 history[int(target_id)].append((moment.astimezone(DHAKA).date(), before_status, after_status))
         return history
+
+    def certificates_on(self, p: Product, day: date) -> tuple[list[dict[str, Any]], dict[str, bool]]:
+        """The product's certificates (each marked valid on ``day`` or not) and, per scheme, whether one is
+        valid; worked out once per product (a list names the same product on many lines)."""
+        cached = self._certificates.get(p.id)
+        if cached is None:
+            listed: list[dict[str, Any]] = []
+            valid: dict[str, bool] = {}
+            for c in sorted(p.certificates, key=lambda c: (c.scheme, c.valid_until)):
+                ok = c.valid_from <= day <= c.valid_until
+                valid[c.scheme] = valid.get(c.scheme, False) or ok
+                listed.append(
+                    {
+                        "scheme": c.scheme,
+                        "number": c.number,
+                        "valid_from": c.valid_from.isoformat(),
+                        "valid_until": c.valid_until.isoformat(),
+                        "valid_on_bid_date": ok,
+                    }
+                )
+            cached = self._certificates[p.id] = (listed, valid)
+        return cached
 
     def brand_model(self, line: TenderLine) -> list[Product]:
         assert line.brand and line.model
@@ -338,23 +371,11 @@ def judge_line(line: TenderLine, catalogue: _Catalogue, rules: TenderRules, bid_
                 else None,
             }
         )
-    by_scheme: dict[str, list[Any]] = defaultdict(list)
-    for c in sorted(product.certificates, key=lambda c: (c.scheme, c.valid_until)):
-        valid = c.valid_from <= bid_date <= c.valid_until
-        by_scheme[c.scheme].append(valid)
-        result.certificates.append(
-            {
-                "scheme": c.scheme,
-                "number": c.number,
-                "valid_from": c.valid_from.isoformat(),
-                "valid_until": c.valid_until.isoformat(),
-                "valid_on_bid_date": valid,
-            }
-        )
+    result.certificates, valid_schemes = catalogue.certificates_on(product, bid_date)
     for scheme in rules.schemes:
-        if scheme not in by_scheme:
+        if scheme not in valid_schemes:
             reasons.append({"code": "certificate_missing", "scheme": scheme})
-        elif not any(by_scheme[scheme]):
+        elif not valid_schemes[scheme]:
             reasons.append({"code": "certificate_not_valid", "scheme": scheme})
     if rules.min_lva is not None and product.local_value_addition < rules.min_lva:
         reasons.append(

@@ -37,6 +37,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "quantity": ("quantity", "qty"),
     "unit_price": ("unit_price", "price"),
 }
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 _ALIASES = {alias: name for name, aliases in COLUMNS.items() for alias in aliases}
 
 
@@ -217,7 +218,7 @@ def _parse_line(number: int, cells: dict[str, str], errors: list[dict[str, str]]
     for column, text in cells.items():
         if len(text) > MAX_TEXT:
             bad(column, f"longer than {MAX_TEXT} characters")
-        elif any(unicodedata.category(c) in ("Cc", "Cs") for c in text):
+        elif _CONTROL.search(text):
             bad(column, "control characters are not allowed")
     gtin = cells.get("gtin") or None
     if gtin is not None and len(errors) == before:

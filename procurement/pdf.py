@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from fpdf import FPDF
+from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
 from labels.pdf import FONT_DIR, FONTS, qr_symbol_ops
@@ -36,7 +37,7 @@ def render_statement_pdf(statement: dict[str, Any], link: str) -> bytes:
         )
         return f"{en}{sep}{bn}"
 
-    pdf = FPDF(unit="mm", format="A4")
+    pdf = _StatementPDF(unit="mm", format="A4")
     pdf.set_creator("Made in Bangladesh ICT registry")
     pdf.set_title(f"{words_en['title']} {statement['id']}")
     pdf.set_margins(MARGIN, MARGIN, MARGIN)
@@ -106,6 +107,13 @@ def render_statement_pdf(statement: dict[str, Any], link: str) -> bytes:
                 ]
             )
     return bytes(pdf.output())
+
+
+class _StatementPDF(FPDF):
+    def multi_cell(self, *args: Any, **kwargs: Any) -> Any:  # every paragraph starts at the left margin
+        kwargs.setdefault("new_x", XPos.LMARGIN)
+        kwargs.setdefault("new_y", YPos.NEXT)
+        return super().multi_cell(*args, **kwargs)
 
 
 def _product_cell(line: dict[str, Any]) -> str:

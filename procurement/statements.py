@@ -38,8 +38,9 @@ def statement_lines(check: TenderCheck) -> list[dict[str, Any]]:
     """The lines as the statement states them: what was asked, what matched, the verdict and its reasons."""
     today = check.checked_at.astimezone(DHAKA).date()
     out = []
+    memo: dict[int, dict[str, Any]] = {}
     for result in check.results:
-        data = result.to_json(today)
+        data = result.to_json(today, memo)
         product = data["match"]["product"]
         if product is not None:
             product = {k: v for k, v in product.items() if k != "licence_status_now"}

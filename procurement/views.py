@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import orjson
 from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, url_for
 
 from procurement.checks import DHAKA, TenderCheck, TenderRules, check_tender
@@ -166,7 +167,8 @@ def statement_json(row: Any) -> dict[str, Any]:
 @api_bp.post("/tender-checks")
 def tender_check_api() -> Any:
     lines, bid_date, rules = read_check_request()
-    return jsonify(run_check(lines, bid_date, rules).to_json())
+    # orjson: a 10,000-line answer is several MB, which Flask's json module takes a second to write
+    return Response(orjson.dumps(run_check(lines, bid_date, rules).to_json()), mimetype="application/json")
 
 
 @api.describe(
