@@ -114,6 +114,7 @@ def build_product_document(
         "manufacturer_id": row["manufacturer_id"],
         "manufacturer_name_en": row["legal_name_en"],
         "manufacturer_name_bn": row["legal_name_bn"],
+        "manufacturer_bin": row.get("bin"),
         "district": row["district"],
         "district_name_en": district.name_en if district else row["district"],
         "district_name_bn": district.name_bn if district else row["district"],
@@ -159,6 +160,7 @@ _PRODUCT_COLUMNS = (
     Manufacturer.legal_name_en,
     Manufacturer.legal_name_bn,
     Manufacturer.district,
+    Manufacturer.bin,
 )
 
 
