@@ -1,7 +1,8 @@
 """Procurement: the tender compliance check, signed compliance statements, officers' shortlists.
 
 Depends on registry, signing, search, labels and web; nothing depends on it.  ``init_app(app)`` registers the
-API blueprint, the pages (through ``web.register_pages``) and the ``flask procurement`` commands.
+API blueprint, the pages (through ``web.register_pages``), the ``flask procurement`` commands, the
+shortlists' e-mail on ``registry.services.licence_changed``.
 """
 
 from __future__ import annotations
@@ -10,8 +11,17 @@ from typing import Any
 
 
 def init_app(app: Any) -> None:
+    from procurement import shortlists
+    from procurement.cli import procurement_cli
     from procurement.views import api_bp, pages
+    from procurement.words import mail_update
+    from registry.services import licence_changed
     from web import register_pages
+
+    shortlists.set_mailer(mail_update)
+    licence_changed.connect(shortlists.on_licence_changed)
+    if "procurement" not in app.cli.commands:
+        app.cli.add_command(procurement_cli)
 
     if api_bp.name not in app.blueprints:
         app.register_blueprint(api_bp)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Integer, String, Table
+from sqlalchemy import JSON, Column, ForeignKey, Integer, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.db import Base, UTCDateTime
@@ -50,3 +50,15 @@ class Shortlist(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     products: Mapped[list[Product]] = relationship(secondary=shortlist_items, order_by=Product.id)
+
+
+class ShortlistMail(Base):
+    """An e-mail about a shortlisted product that went out once (``dedupe_key``: what it announced)."""
+
+    __tablename__ = "shortlist_mails"
+    __table_args__ = (UniqueConstraint("shortlist_id", "dedupe_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shortlist_id: Mapped[int] = mapped_column(ForeignKey("shortlists.id", ondelete="CASCADE"))
+    dedupe_key: Mapped[str] = mapped_column(String(128))
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -7,25 +7,35 @@ the ``procure`` scope; a statement's page, JSON and PDF are open to whoever has 
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from xml.etree.ElementTree import Element, SubElement, tostring
 
 import orjson
 from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, url_for
 
+from procurement import shortlists
 from procurement.checks import DHAKA, TenderCheck, TenderRules, check_tender
 from procurement.errors import ProcurementError, TenderFileError
 from procurement.importing import MAX_BYTES, read_tender_file
 from procurement.pdf import render_statement_pdf
 from procurement.statements import ISSUERS, get_statement, issue_statement, later_changes, signed_statement
-from procurement.words import licence_text, method_text, reason_text, status_now_text, verdict_text
+from procurement.words import (
+    in_both,
+    licence_text,
+    method_text,
+    reason_text,
+    status_now_text,
+    update_text,
+    verdict_text,
+)
 from registry.auth import current_actor
 from registry.data.taxonomy import CATEGORIES, CERTIFICATE_SCHEMES
 from registry.db import get_db, get_session
 from registry.errors import ValidationFailed
 from registry.openapi import PUBLIC, api
-from web.guards import public_page
+from web.guards import public_page, signed_in
 from web.helpers import register_error_pages
 
 api_bp = Blueprint("procurement_api", __name__, url_prefix="/api/v1")
@@ -290,3 +300,117 @@ def statement_pdf(statement_id: str) -> Any:
     return Response(
         pdf, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{row.id}.pdf"'}
     )
+
+
+# ---------------------------------------------------------------- shortlists (signed-in officers)
+
+
+@pages.route("/shortlists", methods=["GET", "POST"])
+@signed_in(*shortlists.OWNERS)
+def shortlists_page(actor: Any) -> Any:
+    session = get_session()
+    problem = None
+    if request.method == "POST":
+        try:
+            created = shortlists.create_shortlist(session, actor, request.form.get("name", ""))
+        except ProcurementError as exc:
+            session.rollback()
+            problem = exc
+        else:
+            session.commit()
+            return redirect(url_for("procurement_pages.shortlist_page", shortlist_id=created.id), 303)
+    return render_template(
+        "procurement/shortlists.html", lists=shortlists.own_shortlists(session, actor), problem=problem
+    ), 422 if problem else 200
+
+
+@pages.route("/shortlists/<int:shortlist_id>", methods=["GET", "POST"])
+@signed_in(*shortlists.OWNERS)
+def shortlist_page(actor: Any, shortlist_id: int) -> Any:
+    session = get_session()
+    shortlist = shortlists.get_shortlist(session, actor, shortlist_id)
+    problem = None
+    if request.method == "POST":
+        action = request.form.get("action", "")
+        try:
+            if action == "add":
+                shortlists.add_product(
+                    session,
+                    shortlist,
+                    shortlists.find_public_product(session, request.form.get("product", "")),
+                )
+            elif action == "remove" and request.form.get("product_id", "").isdigit():
+                shortlists.remove_product(session, shortlist, int(request.form["product_id"]))
+            elif action == "email":
+                shortlist.email_updates = request.form.get("email_updates") == "on"
+        except ProcurementError as exc:
+            session.rollback()
+            problem = exc
+        else:
+            session.commit()
+            return redirect(url_for("procurement_pages.shortlist_page", shortlist_id=shortlist.id), 303)
+    today = datetime.now(DHAKA).date()
+    return render_template(
+        "procurement/shortlist.html",
+        shortlist=shortlist,
+        problem=problem,
+        today=today,
+        entries=[
+            (e, *update_text(e.kind, _entry_params(e, shortlist)))
+            for e in shortlists.feed_entries(session, shortlist, today)
+        ],
+        status_now_text=status_now_text,
+        feed_url=url_for("procurement_pages.shortlist_feed", feed_key=shortlist.feed_key, _external=True),
+    ), 422 if problem else 200
+
+
+@pages.get("/shortlists/feed/<feed_key>.atom")
+@public_page
+def shortlist_feed(feed_key: str) -> Any:
+    """The shortlist's changes as Atom (RFC 4287); the secret key in the address is the credential, so a
+    feed reader needs no sign-in."""
+    session = get_session()
+    shortlist = shortlists.shortlist_by_feed_key(session, feed_key)
+    entries = shortlists.feed_entries(session, shortlist)
+    base = str(current_app.config.get("PUBLIC_BASE_URL") or request.host_url).rstrip("/")
+    body = render_atom(shortlist, entries, base, request.url)
+    return Response(body, mimetype="application/atom+xml")
+
+
+def render_atom(shortlist: Any, entries: list[Any], base: str, self_url: str) -> bytes:
+    host = base.split("://", 1)[-1].split("/", 1)[0]
+    feed = Element("feed", xmlns="http://www.w3.org/2005/Atom")
+    SubElement(feed, "id").text = f"tag:{host},2026:shortlist-{shortlist.id}"
+    SubElement(feed, "title").text = shortlist.name
+    SubElement(feed, "updated").text = _atom_time(entries[0].at if entries else shortlist.created_at)
+    SubElement(feed, "link", rel="self", href=self_url)
+    SubElement(SubElement(feed, "author"), "name").text = "Made in Bangladesh ICT registry"
+    for item in entries:
+        params = _entry_params(item, shortlist)
+        (title_en, body_en), (title_bn, body_bn) = in_both(lambda i=item, p=params: update_text(i.kind, p))
+        entry = SubElement(feed, "entry")
+        SubElement(entry, "id").text = f"tag:{host},2026:shortlist-{shortlist.id}/{item.key}"
+        SubElement(entry, "title").text = f"{title_en} / {title_bn}"
+        SubElement(entry, "updated").text = _atom_time(item.at)
+        SubElement(entry, "link", href=f"{base}/products/{item.product.id}")
+        lines = [body_en, body_bn, f"GTIN {item.product.gtin}"]
+        if item.params.get("reason"):
+            lines.append(str(item.params["reason"]))
+        SubElement(entry, "content", type="text").text = "\n".join(line for line in lines if line)
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + tostring(
+        feed, encoding="utf-8", xml_declaration=False
+    )
+
+
+def _entry_params(entry: Any, shortlist: Any) -> dict[str, Any]:
+    return {
+        **entry.params,
+        "name_en": entry.product.name_en,
+        "name_bn": entry.product.name_bn,
+        "shortlist": shortlist.name,
+    }
+
+
+def _atom_time(moment: datetime) -> str:
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

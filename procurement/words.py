@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 
 
@@ -115,3 +115,63 @@ def in_both(make: Callable[[], Any]) -> tuple[Any, Any]:
     with force_locale("bn"):
         bangla = make()
     return english, bangla
+
+
+def update_text(kind: str, params: dict[str, Any]) -> tuple[str, str]:
+    """(title, body) of a shortlist update (feed entry or e-mail) in the current locale."""
+    name = params.get("name_bn" if str(get_locale()) == "bn" else "name_en") or ""
+    texts: dict[str, Callable[[], tuple[str, str]]] = {
+        "licence.approve": lambda: (_("Licence granted: %(name)s", name=name), ""),
+        "licence.suspend": lambda: (
+            _("Licence suspended: %(name)s", name=name),
+            _(
+                "The registry suspended the licence of this product on your shortlist “%(list)s”.",
+                list=params.get("shortlist", ""),
+            ),
+        ),
+        "licence.reinstate": lambda: (
+            _("Licence reinstated: %(name)s", name=name),
+            _(
+                "The licence of this product on your shortlist “%(list)s” is valid again.",
+                list=params.get("shortlist", ""),
+            ),
+        ),
+        "licence.revoke": lambda: (
+            _("Licence revoked: %(name)s", name=name),
+            _(
+                "The registry revoked the licence of this product on your shortlist “%(list)s”.",
+                list=params.get("shortlist", ""),
+            ),
+        ),
+        "licence.expire": lambda: (
+            _("Licence expired: %(name)s", name=name),
+            _(
+                "The licence of this product on your shortlist “%(list)s” has ended.",
+                list=params.get("shortlist", ""),
+            ),
+        ),
+        "certificate.ended": lambda: (
+            _(
+                "Certificate ended: %(scheme)s %(number)s",
+                scheme=params.get("scheme", ""),
+                number=params.get("number", ""),
+            ),
+            _("The certificate of %(name)s ended on %(day)s.", name=name, day=params.get("valid_until", "")),
+        ),
+    }
+    make = texts.get(kind)
+    return make() if make else (kind, "")
+
+
+def mail_update(message: dict[str, Any]) -> None:
+    """Write one shortlist update to the mail outbox: English, then Bangla (an officer's account has no
+    language of its own)."""
+    from web.accounts import deliver_mail
+
+    params = message["params"]
+    (title_en, body_en), (title_bn, body_bn) = in_both(lambda: update_text(message["kind"], params))
+    lines = [f"GTIN {params.get('gtin', '')} · {params.get('licence_number') or ''}"]
+    if params.get("reason"):
+        lines.append(str(params["reason"]))
+    text = "\n".join([title_en, body_en, *lines, "", title_bn, body_bn, *lines])
+    deliver_mail(message["to"], f"{title_en} / {title_bn}", text)

@@ -315,7 +315,9 @@ def login() -> Any:
         else:
             start_session(db, user)  # a new session id: the cookie from before sign-in signs no one in
             db.commit()
-            default = url_for("web_console.queues") if user.role in ("reviewer", "admin") else url_for("web_portal.dashboard")
+            default = (url_for("web_console.queues") if user.role in ("reviewer", "admin")
+                       else url_for("procurement_pages.shortlists_page") if user.role == "officer"
+                       else url_for("web_portal.dashboard"))
             return remember_device(redirect(next_url or default, 303), user)
     return render_template("public/login.html", error=error, next=next_url), status
 

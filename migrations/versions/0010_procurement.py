@@ -1,4 +1,4 @@
-"""procurement: issued compliance statements, officers' shortlists
+"""procurement: issued compliance statements, officers' shortlists and the e-mails sent about them
 
 Revision ID: 0010_procurement
 Revises: 0007_portal
@@ -55,9 +55,20 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("shortlist_id", "product_id"),
     )
     op.create_index("ix_shortlist_items_product_id", "shortlist_items", ["product_id"])
+    op.create_table(
+        "shortlist_mails",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("shortlist_id", sa.Integer(), nullable=False),
+        sa.Column("dedupe_key", sa.String(length=128), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["shortlist_id"], ["shortlists.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("shortlist_id", "dedupe_key"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("shortlist_mails")
     op.drop_index("ix_shortlist_items_product_id", table_name="shortlist_items")
     op.drop_table("shortlist_items")
     op.drop_index("ix_shortlists_user_id", table_name="shortlists")
