@@ -10,19 +10,21 @@ import secrets
 import time
 from typing import Any
 
-from flask import Flask, g, jsonify, request
+from flask import Flask, g, request
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+import core
+import registry
 from config import load_settings
-from registry.limits import DatabaseIdConverter, check_json_body
+from core.limits import DatabaseIdConverter, check_json_body
+from core.problems import problem_response
 
 log = logging.getLogger("registry")
 
-PROBLEM_BASE = "https://registry.mib.gov.bd/problems/"
 # Packages that wire themselves in through init_app(app), in this order.
-WIRED_PACKAGES: tuple[str, ...] = ("search", "signing", "labels", "web", "procurement")
+WIRED_PACKAGES: tuple[str, ...] = ("search", "signing", "web", "procurement")
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
@@ -42,8 +44,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     Path(settings.INSTANCE_PATH).mkdir(parents=True, exist_ok=True)
 
-    import registry
-
+    core.init_app(app)
     registry.init_app(app)
     for package in WIRED_PACKAGES:
         _init_optional(app, package)
@@ -88,10 +89,10 @@ def data_fingerprint(app: Flask) -> str:
     """Every table's row count and newest ``updated_at`` (or highest id), with the schema version."""
     from sqlalchemy import func, select
 
-    from registry.db import Base
-    from registry.migrate import schema_version
+    from core.db import Base
+    from core.migrate import schema_version
 
-    engine = app.extensions["registry.db"].engine
+    engine = app.extensions["core.db"].engine
     parts = [f"schema {schema_version(engine)}"]
     with engine.connect() as conn:
         for table in Base.metadata.sorted_tables:
@@ -105,9 +106,9 @@ def data_fingerprint(app: Flask) -> str:
 
 
 def _refuse_undeclared_routes(app: Flask) -> None:
-    """Every route says who may call it (registry.openapi: a token scope, a page guard or public): a route
+    """Every route says who may call it (core.api: a token scope, a page guard or public): a route
     that says nothing would be open by accident, so the application does not start with one."""
-    from registry.openapi import api
+    from core.api import api
 
     undeclared = api.undeclared(app)
     if undeclared:
@@ -211,32 +212,6 @@ def _register_request_hooks(app: Flask) -> None:
             if lower not in present:
                 resp.headers.add(name, value)
         return resp
-
-
-def problem_response(
-    status: int,
-    title: str,
-    detail: str,
-    *,
-    slug: str | None = None,
-    errors: list[dict[str, Any]] | None = None,
-    extra: dict[str, Any] | None = None,
-) -> Any:
-    body: dict[str, Any] = {
-        "type": PROBLEM_BASE + slug if slug else "about:blank",
-        "title": title,
-        "status": status,
-        "detail": detail,
-        "instance": request.path,
-        "errors": errors or [],
-        "request_id": g.get("request_id"),
-    }
-    if extra:
-        body.update(extra)
-    resp = jsonify(body)
-    resp.status_code = status
-    resp.mimetype = "application/problem+json"
-    return resp
 
 
 def _wants_html() -> bool:

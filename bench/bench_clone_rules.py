@@ -4,7 +4,7 @@
 
 Not a speed benchmark: it measures the rules' false-flag rate (genuine units that get a copy warning) and their
 detection (copied serials that get one, and how many holders of a copy see it), with the rules' own code
-(``signing.services.clone_flags``, shared by both scan recorders), the real mapping from an address to a client
+(``signing.verification.clone_flags``, shared by both scan recorders), the real mapping from an address to a client
 (``hash_device``) and to a district (``locate_district`` over an IP-range table). Writes
 bench/results/clone_rules.json; docs/formats.md quotes the figures.
 
@@ -43,14 +43,8 @@ sys.path.insert(0, str(ROOT))
 
 from bench._machine import write_result  # noqa: E402
 from registry.data.districts import DISTRICTS  # noqa: E402
-from signing.services import (  # noqa: E402
-    CloneRules,
-    ScanContext,
-    SigningSettings,
-    clone_flags,
-    hash_device,
-    locate_district,
-)
+from signing.settings import CloneRules, SigningSettings  # noqa: E402
+from signing.verification import ScanContext, clone_flags, hash_device, locate_district  # noqa: E402
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 CODES = sorted(DISTRICTS)

@@ -204,11 +204,11 @@ def bench_reindex(ref_dir: Path, products: int) -> dict[str, Any]:
 import json, sys, time
 sys.path.insert(0, sys.argv[2])
 from app import create_app
-from registry.migrate import upgrade_database
+from core.migrate import upgrade_database
 from bench.bench_search import load_database, TODAY
 from search.indexing import reindex_catalogue
 app = create_app()
-db = app.extensions["registry.db"]
+db = app.extensions["core.db"]
 upgrade_database(db.engine)
 load_database(db, int(sys.argv[1]))
 started = time.perf_counter(); cpu = time.process_time()

@@ -160,7 +160,7 @@ def prepare_database(path: Path, n: int) -> dict[str, Any]:
     from sqlalchemy import func, select
 
     from bench.bench_search import load_database
-    from registry.db import Base, Database, import_all_models
+    from core.db import Base, Database, import_all_models
     from registry.models import Product
 
     import_all_models()
@@ -373,7 +373,7 @@ def load(backend: OpenSearchBackend, args: argparse.Namespace, results: dict[str
     load_before = os.getloadavg()
     began, cpu0, engine0 = time.perf_counter(), time.process_time(), engine_cpu_seconds(backend)
     if args.database:
-        from registry.db import Database
+        from core.db import Database
         from search.indexing import reindex_catalogue
 
         db = Database(f"sqlite:///{args.database}")

@@ -114,7 +114,7 @@ def add_filler_products(app: Any, count: int = 60) -> None:
     from registry.factories import ManufacturerFactory, ProductFactory, bind_factories, licensed
     from search.indexing import reindex_catalogue
 
-    db = app.extensions["registry.db"]
+    db = app.extensions["core.db"]
     session = db.session()
     bind_factories(session)
     makers = [ManufacturerFactory(district=d) for d in ("dhaka", "gazipur", "chattogram", "khulna", "rajshahi")]

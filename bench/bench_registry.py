@@ -27,11 +27,11 @@ def prepare(env: dict[str, str]) -> str:
     code = r"""
 import sys
 from app import create_app
-from registry.migrate import upgrade_database
+from core.migrate import upgrade_database
 from registry.factories import bind_factories, ManufacturerFactory, UserFactory
-from registry.auth import issue_token
+from registry.accounts import issue_token
 app = create_app()
-db = app.extensions["registry.db"]
+db = app.extensions["core.db"]
 upgrade_database(db.engine)
 s = db.session()
 bind_factories(s)

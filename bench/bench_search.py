@@ -256,7 +256,8 @@ def bench_sync_lag(
     """Steady product changes (each with its outbox row) while the background worker drains."""
     from sqlalchemy import func, select
 
-    from registry.models import OutboxEntry, Product
+    from core.models import OutboxEntry
+    from registry.models import Product
     from search.indexing import SyncLock, SyncWorker
     from search.queries import parse_catalogue_query
 
@@ -332,7 +333,7 @@ def main() -> None:
     args = parser.parse_args()
     n = args.products or (10_000 if args.quick else 100_000)
 
-    from registry.db import Base, Database, import_all_models
+    from core.db import Base, Database, import_all_models
     from search.backends.embedded import EmbeddedSearchBackend
     from search.indexing import reindex_catalogue
 

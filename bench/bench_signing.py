@@ -229,11 +229,11 @@ PREPARE = r"""
 import sys
 from datetime import UTC, datetime
 from app import create_app
-from registry.migrate import upgrade_database
+from core.migrate import upgrade_database
 from registry.factories import bind_factories, ManufacturerFactory, ProductFactory, CertificateFactory, licensed
-from signing import services
+from signing import batches
 app = create_app()
-db = app.extensions["registry.db"]
+db = app.extensions["core.db"]
 upgrade_database(db.engine)
 ext = app.extensions["signing"]
 ext.ready()  # before our own write transaction: SQLite has one writer
@@ -242,11 +242,11 @@ bind_factories(s)
 m = ManufacturerFactory(status="verified")
 p = ProductFactory(manufacturer_id=m.id, **licensed())
 p.certificates.append(CertificateFactory(manufacturer_id=m.id))
-batch = services.create_batch(s, p, 100000, user_id=None, now=datetime.now(UTC))
+batch = batches.create_batch(s, p, 100000, user_id=None, now=datetime.now(UTC))
 s.commit()
 signer = ext.signer(s)
 with open(sys.argv[1], "w") as out:
-    for url, _ in services.iter_batch_urls(batch, signer, ext.settings.public_host, stop=int(sys.argv[2])):
+    for url, _ in batches.iter_batch_urls(batch, signer, ext.settings.public_host, stop=int(sys.argv[2])):
         out.write("/" + url.split("://", 1)[1].split("/", 1)[1] + "\n")
 """
 
@@ -256,7 +256,7 @@ from sqlalchemy import func, select
 from app import create_app
 from signing.models import Scan
 app = create_app()
-session = app.extensions["registry.db"].session(write=False)
+session = app.extensions["core.db"].session(write=False)
 print(session.scalar(select(func.count()).select_from(Scan)))
 """
 

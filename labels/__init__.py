@@ -1,8 +1,9 @@
 """QR labels: print-ready, scannable, bilingual labels for products and whole serial batches.
 
 Public API: render_svg / render_png (one QR code), write_pdf_sheet (A4 grids and label rolls),
-write_zip / iter_csv (bulk), write_labels (any format), and init_app(app) which registers
-`flask labels ...`.
+write_zip / iter_csv (bulk), write_labels (any format), and the in-process job queue (labels.jobs).
+A leaf: it imports neither registry nor signing. The label API and `flask labels print` that read serial
+batches are the signing package's (signing.label_views, signing.label_cli).
 """
 
 from __future__ import annotations
@@ -37,8 +38,6 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:
-    from flask import Flask
-
     from labels.pdf import iter_pdf_parts, write_pdf_sheet
     from labels.qr import QRMatrix, encode_matrix
     from labels.render import render_label_svg, render_mark_svg, render_png, render_svg
@@ -54,7 +53,6 @@ __all__ = [
     "UnknownLayoutError",
     "encode_matrix",
     "get_layout",
-    "init_app",
     "items_from_batch",
     "items_from_urls",
     "iter_csv",
@@ -68,17 +66,3 @@ __all__ = [
     "write_pdf_sheet",
     "write_zip",
 ]
-
-
-def init_app(app: Flask) -> None:
-    """Register the `flask labels` CLI group, the label API blueprint and its in-process job queue.
-
-    Settings (all optional): LABELS_DIRECT_LIMIT (labels answered in the request, default 1000),
-    LABELS_JOB_WORKERS (default 1), LABELS_JOB_TTL_SECONDS (default 86400), LABELS_JOB_DIR
-    (default <instance>/label-jobs).
-    """
-    from labels.cli import labels_cli
-    from labels.views import init_views
-
-    app.cli.add_command(labels_cli)
-    init_views(app)

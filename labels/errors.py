@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+from core.errors import ProblemError
 
-class LabelError(Exception):
+
+class LabelError(ProblemError):
     """Root of every error the labels package raises."""
 
     status_code: int = 422
     title: str = "Label cannot be produced"
 
     def __init__(self, detail: str, errors: list[dict[str, str]] | None = None) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.errors = errors or []
+        super().__init__(detail, errors=errors)
 
 
 class LabelDataError(LabelError):

@@ -14,6 +14,8 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from typing import BinaryIO
 
+from gs1.digital_link import parse_digital_link
+from gs1.errors import GS1Error
 from labels.errors import LabelDataError, UnknownLayoutError
 from labels.schemas import LabelItem, LabelText, Layout, Progress, get_layout
 
@@ -181,12 +183,9 @@ def _take_at_most(items: Iterable[LabelItem], n: int) -> Iterator[LabelItem]:
 
 def parse_label_url(url: str) -> tuple[str, str | None]:
     """Return (GTIN-14, serial or None) read from a GS1 Digital Link label URL (no signature check)."""
-    from signing.errors import SigningError
-    from signing.labels import parse_label_url as parse_signed_url
-
     try:
-        parsed = parse_signed_url(url)
-    except SigningError as exc:
+        parsed = parse_digital_link(url)
+    except GS1Error as exc:
         raise LabelDataError(
             f"not a label URL: {exc}",
             [{"field": "url", "reason": "expected https://<host>/01/<GTIN-14>[/21/<serial>]"}],

@@ -15,7 +15,7 @@ def init_app(app: Any) -> None:
     from procurement.cli import procurement_cli
     from procurement.views import api_bp, pages
     from procurement.words import mail_update
-    from registry.services import licence_changed
+    from registry.products import licence_changed
     from web import register_pages
 
     shortlists.set_mailer(mail_update)

@@ -23,9 +23,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from core.models import AuditEvent
 from procurement.importing import TenderLine
 from registry.data.taxonomy import CATEGORIES, CERTIFICATE_SCHEMES
-from registry.models import AuditEvent, Product, ProductStatus
+from registry.models import Product, ProductStatus
 
 DHAKA = ZoneInfo("Asia/Dhaka")
 CHUNK = 500

@@ -7,9 +7,9 @@ from datetime import date, datetime
 import click
 from flask.cli import AppGroup
 
+from core.db import get_db
 from procurement.checks import DHAKA
 from procurement.shortlists import notify_ended_certificates
-from registry.db import get_db
 
 procurement_cli = AppGroup("procurement", help="Procurement: shortlists and compliance statements.")
 

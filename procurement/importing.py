@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from gs1.errors import InvalidGTIN
+from gs1.gtin import normalize_gtin
 from procurement.errors import TenderFileError, TenderFileTooLarge
-from signing.errors import InvalidGTIN
-from signing.gtin import normalize_gtin
 
 MAX_BYTES = 5 * 1024 * 1024  # the uploaded file
 MAX_XLSX_UNPACKED = 50 * 1024 * 1024  # what an XLSX may inflate to (a zip bomb is refused unread)

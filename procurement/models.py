@@ -8,8 +8,9 @@ from typing import Any
 from sqlalchemy import JSON, Column, ForeignKey, Integer, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from registry.db import Base, UTCDateTime
-from registry.models import Product, utcnow
+from core.db import Base, UTCDateTime
+from core.models import utcnow
+from registry.models import Product
 
 
 class ComplianceStatement(Base):

@@ -18,13 +18,14 @@ from typing import Any
 from sqlalchemy import delete, event, insert, select
 from sqlalchemy.orm import Session, selectinload
 
+from core.auth import Actor
+from core.models import AuditEvent, Role, User
+from gs1.errors import InvalidGTIN
+from gs1.gtin import normalize_gtin
 from procurement.checks import DHAKA, PUBLIC_STATES
 from procurement.errors import ProcurementError
 from procurement.models import Shortlist, ShortlistMail, shortlist_items
-from registry.auth import Actor
-from registry.models import AuditEvent, Product, Role, User
-from signing.errors import InvalidGTIN
-from signing.gtin import normalize_gtin
+from registry.models import Product
 
 log = logging.getLogger("registry.procurement")
 OWNERS = (Role.OFFICER, Role.ADMIN)

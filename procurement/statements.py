@@ -14,12 +14,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.audit import record_event
+from core.auth import Actor
+from core.models import AuditEvent, Role
 from procurement.checks import DHAKA, TenderCheck
 from procurement.errors import ProcurementError, StatementNotFound
 from procurement.models import ComplianceStatement
-from registry.audit import record_event
-from registry.auth import Actor
-from registry.models import AuditEvent, Product, Role
+from registry.models import Product
 from signing.keys import Signer
 from signing.statements import SignedStatement, sign_statement, statement_link
 

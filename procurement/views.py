@@ -15,6 +15,10 @@ from xml.etree.ElementTree import Element, SubElement, tostring
 import orjson
 from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, url_for
 
+from core.api import PUBLIC, api
+from core.auth import current_actor
+from core.db import get_db, get_session
+from core.errors import ValidationFailed
 from procurement import shortlists
 from procurement.checks import DHAKA, TenderCheck, TenderRules, check_tender
 from procurement.errors import ProcurementError, TenderFileError
@@ -30,11 +34,7 @@ from procurement.words import (
     update_text,
     verdict_text,
 )
-from registry.auth import current_actor
 from registry.data.taxonomy import CATEGORIES, CERTIFICATE_SCHEMES
-from registry.db import get_db, get_session
-from registry.errors import ValidationFailed
-from registry.openapi import PUBLIC, api
 from web.guards import public_page, signed_in
 from web.helpers import register_error_pages
 

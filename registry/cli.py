@@ -9,8 +9,8 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from registry.db import get_db
-from registry.migrate import latest_version, schema_version, upgrade_database
+from core.db import get_db
+from core.migrate import latest_version, schema_version, upgrade_database
 
 db_cli = AppGroup("db", help="Database schema (Alembic migrations).")
 registry_cli = AppGroup("registry", help="Registry administration.")
@@ -83,9 +83,9 @@ def seed_demo_command(products: int, manufacturers: int) -> None:
 @click.password_option()
 def create_user(email: str, name: str, role: str, password: str) -> None:
     """Create a reviewer, admin or procurement officer account (the password follows the one policy; an empty one is refused)."""
-    from registry.audit import record_event
-    from registry.auth import hash_password, password_problem
-    from registry.models import User
+    from core.audit import record_event
+    from core.models import User
+    from registry.accounts import hash_password, password_problem
 
     problem = password_problem(password, email)
     if problem:
@@ -111,7 +111,7 @@ def create_user(email: str, name: str, role: str, password: str) -> None:
 @registry_cli.command("expire-licences")
 def expire_licences_command() -> None:
     """Mark licences past their validity as expired (run daily)."""
-    from registry.services import expire_licences
+    from registry.products import expire_licences
 
     session = get_db().session()
     with session.begin():
@@ -128,7 +128,7 @@ def notify_expiring_command(on: object) -> None:
     from datetime import datetime
 
     from registry.notices import notify_expiring
-    from registry.services import today
+    from registry.queries import today
 
     day = on.date() if isinstance(on, datetime) else today()
     session = get_db().session(write=True)

@@ -17,21 +17,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.audit import AUDIT_INSERT, record_event
-from registry.auth import hash_password
+from core.audit import AUDIT_INSERT, record_event
+from core.models import Role
+from registry.accounts import hash_password
 from registry.data.districts import DISTRICTS
 from registry.data.taxonomy import CATEGORIES
 from registry.factories import UserFactory, bind_factories, demo_gtin, licensed
-from registry.models import (
-    Certificate,
-    Manufacturer,
-    ManufacturerStatus,
-    Product,
-    ProductStatus,
-    Role,
-    SeedMark,
-)
-from registry.services import licence_changed
+from registry.models import Certificate, Manufacturer, ManufacturerStatus, Product, ProductStatus, SeedMark
+from registry.products import licence_changed
 
 SEED_NAME = "demo-v1"
 _BN_DIGITS = str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯")

@@ -11,23 +11,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from registry.audit import record_event
-from registry.errors import PayloadTooLarge, ValidationFailed
+from core.audit import record_event
+from core.errors import PayloadTooLarge, ValidationFailed
+from core.media import HEAD_BYTES, sniff_media_type
 from registry.models import Certificate, CompanyDocument
 
-EVIDENCE_TYPES = {
-    b"%PDF-": "application/pdf",
-    b"\x89PNG\r\n\x1a\n": "image/png",
-    b"\xff\xd8\xff": "image/jpeg",
-}
+EVIDENCE_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg"})
 SUFFIXES = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}
-
-
-def sniff_media_type(head: bytes) -> str | None:
-    for magic, media_type in EVIDENCE_TYPES.items():
-        if head.startswith(magic):
-            return media_type
-    return None
 
 
 def evidence_path(instance_path: str | Path, digest: str) -> Path:
@@ -44,7 +34,7 @@ def store_file(data: bytes, *, instance_path: str | Path, limit: int) -> tuple[s
         )
     if not data:
         raise ValidationFailed.field("file", "the file is empty")
-    media_type = sniff_media_type(data[:16])
+    media_type = sniff_media_type(data[:HEAD_BYTES], EVIDENCE_TYPES)
     if media_type is None:
         raise ValidationFailed(
             "the evidence must be a PDF, JPEG or PNG file",

@@ -13,11 +13,12 @@ import factory
 from factory.alchemy import SQLAlchemyModelFactory
 from faker import Faker
 
-from registry.auth import hash_password
+from core.models import Role, User
+from gs1.gtin import compute_check_digit
+from registry.accounts import hash_password
 from registry.data.districts import DISTRICTS
 from registry.data.taxonomy import CATEGORIES
-from registry.models import Certificate, Manufacturer, ManufacturerStatus, Product, ProductStatus, Role, User
-from signing.gtin import compute_check_digit
+from registry.models import Certificate, Manufacturer, ManufacturerStatus, Product, ProductStatus
 
 fake_bn = Faker("bn_BD")
 fake_en = Faker("en_US")

@@ -13,13 +13,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.audit import record_event
-from registry.auth import Actor
-from registry.errors import ValidationFailed
+from core.api import errors_from_pydantic
+from core.audit import record_event
+from core.auth import Actor
+from core.errors import ValidationFailed
 from registry.models import Certificate, Product, ProductStatus
-from registry.openapi import errors_from_pydantic
+from registry.products import _require_verified_maker
 from registry.schemas import ProductCreate
-from registry.services import _require_verified_maker
 
 CSV_COLUMNS = (
     "name_en",

@@ -17,7 +17,8 @@ from typing import Any
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from registry.models import Certificate, Manufacturer, Notice, Product, ProductStatus, User
+from core.models import User
+from registry.models import Certificate, Manufacturer, Notice, Product, ProductStatus
 
 log = logging.getLogger("registry.notices")
 EXPIRY_THRESHOLDS = (60, 30, 7)  # days before the end of a licence or a certificate
@@ -78,7 +79,7 @@ def product_params(p: Product, **extra: Any) -> dict[str, Any]:
 
 
 def decision_made(session: Session, target: Manufacturer | Product, action: str, reason: str | None) -> None:
-    """Called by ``registry.services`` after a reviewer's decision on a company or a product."""
+    """Called by ``registry.manufacturers`` and ``registry.products`` after a reviewer's decision on a company or a product."""
     if isinstance(target, Manufacturer):
         if action in DECISION_KINDS["manufacturer"]:
             notify(session, target, f"manufacturer.{action}", target_type="manufacturer", target_id=target.id,

@@ -17,10 +17,12 @@ from pydantic import (
     model_validator,
 )
 
+from core import validators as text_checks
+from core.limits import MAX_DB_INT, MAX_PAGE
+from core.problems import ProblemField
 from registry import validators
 from registry.data.districts import find_district
 from registry.data.taxonomy import CATEGORIES, CERTIFICATE_SCHEMES
-from registry.limits import MAX_DB_INT, MAX_PAGE
 
 
 def _wrap(check: Any) -> Any:
@@ -52,13 +54,13 @@ def _scheme(value: str) -> str:
 
 
 def Line(max_length: int, min_length: int = 1) -> Any:  # noqa: N802 - a type, named like one
-    """A single line of text, such as a name: see ``validators.check_line`` for what it refuses."""
+    """A single line of text, such as a name: see ``text_checks.check_line`` for what it refuses."""
     return Annotated[
-        str, Field(min_length=min_length, max_length=max_length), AfterValidator(validators.check_line)
+        str, Field(min_length=min_length, max_length=max_length), AfterValidator(text_checks.check_line)
     ]
 
 
-# Every string of a Strict model is checked by validators.check_text (no control characters); a Line
+# Every string of a Strict model is checked by text_checks.check_text (no control characters); a Line
 # besides refuses line breaks and invisible formatting characters.
 Text = Line(200)
 ShortText = Line(100)
@@ -96,7 +98,7 @@ class Strict(BaseModel):
     @field_validator("*", mode="after")
     @classmethod
     def _no_control_characters(cls, value: Any) -> Any:
-        return validators.check_strings(value)
+        return text_checks.check_strings(value)
 
 
 class FactoryLocation(Strict):
@@ -105,8 +107,8 @@ class FactoryLocation(Strict):
 
 
 def _password_policy(password: str, info: ValidationInfo) -> str:
-    """The one password policy (registry.auth.password_problem), reported on the ``password`` field."""
-    from registry.auth import password_problem
+    """The one password policy (registry.accounts.password_problem), reported on the ``password`` field."""
+    from registry.accounts import password_problem
 
     problem = password_problem(password, str(info.data.get("email") or ""))
     if problem:
@@ -323,23 +325,6 @@ class ImportQuery(Strict):
 
 
 # ---- responses (documentation of what the API returns) ----
-
-
-class ProblemField(BaseModel):
-    field: str
-    reason: str
-
-
-class Problem(BaseModel):
-    """RFC 9457 problem details."""
-
-    type: str
-    title: str
-    status: int
-    detail: str
-    instance: str
-    errors: list[ProblemField] = []
-    request_id: str | None = None
 
 
 class CertificateOut(BaseModel):

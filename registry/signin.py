@@ -31,9 +31,16 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.auth import check_password, hash_password, needs_rehash
-from registry.errors import NotAuthenticated, TooManyRequests
-from registry.models import User
+from core.errors import NotAuthenticated, TooManyRequests, ValidationFailed
+from core.models import User
+from registry.accounts import (
+    check_password,
+    end_all_sessions,
+    hash_password,
+    needs_rehash,
+    password_problem,
+    revoke_all_tokens,
+)
 
 # The one answer to a failed sign-in, whatever the reason (the pages show their own translation of it).
 SIGN_IN_FAILED = "wrong email address or password (after repeated failures, wait a minute before trying again)"
@@ -206,3 +213,15 @@ def clear_failures(user: User) -> None:
     user.locked_until = None
     user.last_failed_login_at = None
     _guard().pairs.forget_matching("|" + user.email)
+
+
+def set_password(db: Session, user: User, password: str) -> None:
+    """Change ``user``'s password (after the policy check): every session and API token of the user ends,
+    and the sign-in failure counts start again. Raises ``ValidationFailed`` naming the field ``password``."""
+    problem = password_problem(password, user.email)
+    if problem:
+        raise ValidationFailed.field("password", problem)
+    user.password_hash = hash_password(password)
+    clear_failures(user)
+    end_all_sessions(db, user)
+    revoke_all_tokens(db, user)

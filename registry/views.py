@@ -9,16 +9,19 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request, send_file
 from sqlalchemy import select
 
-from registry import services
-from registry.auth import current_actor, end_session, issue_token, revoke_all_tokens, start_session
+from core.api import PUBLIC, api
+from core.audit import record_event
+from core.auth import current_actor
+from core.db import get_session, lookups
+from core.errors import Conflict, NotFound, PayloadTooLarge, ValidationFailed
+from core.models import ApiToken, AuditEvent, Role, User
+from registry import certificates, manufacturers, products, queries, serialization
+from registry.accounts import end_session, hash_password, issue_token, revoke_all_tokens, start_session
 from registry.data.districts import DISTRICTS
 from registry.data.taxonomy import CATEGORIES, CERTIFICATE_SCHEMES, GROUPS
-from registry.db import get_session, lookups
-from registry.errors import NotFound, PayloadTooLarge, ValidationFailed
 from registry.evidence import attach_evidence, evidence_path
 from registry.importing import import_products
-from registry.models import ApiToken, AuditEvent, Certificate, Manufacturer, Role, User
-from registry.openapi import PUBLIC, api
+from registry.models import Certificate, Manufacturer
 from registry.schemas import (
     Approval,
     AuditQuery,
@@ -171,7 +174,7 @@ def create_token(body: TokenCreate) -> Any:
                 )
     days = body.expires_in_days or current_app.config["TOKEN_DEFAULT_DAYS"]
     token, plaintext = issue_token(db, user, body.name, body.scopes, days)
-    services.record_event(
+    record_event(
         db,
         actor=user,
         action="token.created",
@@ -219,7 +222,7 @@ def revoke_token(token_id: int) -> Any:
         raise NotFound(f"no token {token_id}")
     if token.revoked_at is None:
         token.revoked_at = datetime.now(UTC)
-        services.record_event(db, actor=user, action="token.revoked", target_type="token", target_id=token.id)
+        record_event(db, actor=user, action="token.revoked", target_type="token", target_id=token.id)
         db.commit()
     return "", 204
 
@@ -240,16 +243,16 @@ def create_user(body: UserCreate) -> Any:
     db = get_session()
     email = str(body.email).lower()
     if db.scalar(select(User.id).where(User.email == email)):
-        raise services.Conflict(
+        raise Conflict(
             "this email address already has an account",
             errors=[{"field": "email", "reason": "already registered"}],
         )
     user = User(
-        email=email, name=body.name, role=body.role, password_hash=services.hash_password(body.password)
+        email=email, name=body.name, role=body.role, password_hash=hash_password(body.password)
     )
     db.add(user)
     db.flush()
-    services.record_event(
+    record_event(
         db,
         actor=actor,
         action="user.created",
@@ -277,7 +280,7 @@ def revoke_user_tokens(user_id: int) -> Any:
     if user is None:
         raise NotFound(f"no user {user_id}")
     revoked = revoke_all_tokens(db, user)
-    services.record_event(
+    record_event(
         db, actor=actor, action="user.tokens_revoked", target_type="user", target_id=user.id,
         after={"revoked": revoked},
     )
@@ -301,8 +304,8 @@ def revoke_user_tokens(user_id: int) -> Any:
 )
 def register_manufacturer(body: ManufacturerRegistration) -> Any:
     db = get_session()
-    m, owner = services.register_manufacturer(db, body)
-    out = services.manufacturer_to_dict(m, private=True) | {"owner": _user_dict(owner)}
+    m, owner = manufacturers.register_manufacturer(db, body)
+    out = serialization.manufacturer_to_dict(m, private=True) | {"owner": _user_dict(owner)}
     db.commit()
     resp = _with_etag(out, 201)
     resp.headers["Location"] = f"/api/v1/manufacturers/{m.id}"
@@ -327,10 +330,10 @@ def list_manufacturers(query: ManufacturerListQuery) -> Any:
         stmt = stmt.where(Manufacturer.status == query.status)
     if query.district:
         stmt = stmt.where(Manufacturer.district == query.district)
-    items, total = services.paginate(get_session(), stmt, query.page, query.per_page)
+    items, total = queries.paginate(get_session(), stmt, query.page, query.per_page)
     private = actor.is_reviewer
     return _page(
-        [services.manufacturer_to_dict(m, private=private) for m in items], total, query.page, query.per_page
+        [serialization.manufacturer_to_dict(m, private=private) for m in items], total, query.page, query.per_page
     )
 
 
@@ -344,8 +347,8 @@ def list_manufacturers(query: ManufacturerListQuery) -> Any:
 )
 def show_manufacturer(manufacturer_id: int) -> Any:
     actor = current_actor()
-    m = services.get_manufacturer(get_session(), actor, manufacturer_id)
-    return _with_etag(services.manufacturer_to_dict(m, private=actor.is_reviewer or actor.is_staff_of(m.id)))
+    m = queries.get_manufacturer(get_session(), actor, manufacturer_id)
+    return _with_etag(serialization.manufacturer_to_dict(m, private=actor.is_reviewer or actor.is_staff_of(m.id)))
 
 
 @api.route(
@@ -362,10 +365,10 @@ def update_manufacturer(manufacturer_id: int, body: ManufacturerUpdate) -> Any:
     actor = current_actor()
     actor.require()
     db = get_session()
-    m = services.get_manufacturer(db, actor, manufacturer_id)
-    services.update_manufacturer(db, actor, m, body, _expected_version())
+    m = queries.get_manufacturer(db, actor, manufacturer_id)
+    manufacturers.update_manufacturer(db, actor, m, body, _expected_version())
     # serialised inside the transaction: no lazy load after commit
-    payload = services.manufacturer_to_dict(m, private=True)
+    payload = serialization.manufacturer_to_dict(m, private=True)
     db.commit()
     return _with_etag(payload)
 
@@ -375,10 +378,10 @@ def _manufacturer_decision(action: str) -> Any:
         actor = current_actor()
         actor.require(roles=(Role.REVIEWER, Role.ADMIN), scope="review")
         db = get_session()
-        m = services.get_manufacturer(db, actor, manufacturer_id)
-        services.decide_manufacturer(db, actor, m, action, body, _expected_version())
+        m = queries.get_manufacturer(db, actor, manufacturer_id)
+        manufacturers.decide_manufacturer(db, actor, m, action, body, _expected_version())
         # serialised inside the transaction: no lazy load after commit
-        payload = services.manufacturer_to_dict(m, private=True)
+        payload = serialization.manufacturer_to_dict(m, private=True)
         db.commit()
         return _with_etag(payload)
 
@@ -395,7 +398,7 @@ def _manufacturer_decision(action: str) -> Any:
     )(view)
 
 
-for _action in services.MANUFACTURER_TRANSITIONS:
+for _action in queries.MANUFACTURER_TRANSITIONS:
     _manufacturer_decision(_action)
 
 
@@ -413,8 +416,8 @@ def invite_staff(manufacturer_id: int, body: StaffInvite) -> Any:
     actor = current_actor()
     actor.require()
     db = get_session()
-    m = services.get_manufacturer(db, actor, manufacturer_id)
-    user, password = services.invite_staff(db, actor, m, body)
+    m = queries.get_manufacturer(db, actor, manufacturer_id)
+    user, password = manufacturers.invite_staff(db, actor, m, body)
     db.commit()
     return {"user": _user_dict(user), "one_time_password": password}, 201
 
@@ -429,16 +432,16 @@ def invite_staff(manufacturer_id: int, body: StaffInvite) -> Any:
 def list_staff(manufacturer_id: int) -> Any:
     actor = current_actor()
     db = get_session()
-    m = services.get_manufacturer(db, actor, manufacturer_id)
-    return {"items": [_user_dict(u) | {"is_active": u.is_active} for u in services.list_staff(db, actor, m)]}
+    m = queries.get_manufacturer(db, actor, manufacturer_id)
+    return {"items": [_user_dict(u) | {"is_active": u.is_active} for u in manufacturers.list_staff(db, actor, m)]}
 
 
 def _staff_switch(action: str, active: bool) -> None:
     def view(manufacturer_id: int, user_id: int) -> Any:
         actor = current_actor()
         db = get_session()
-        m = services.get_manufacturer(db, actor, manufacturer_id)
-        staff = services.set_staff_active(db, actor, m, user_id, active)
+        m = queries.get_manufacturer(db, actor, manufacturer_id)
+        staff = manufacturers.set_staff_active(db, actor, m, user_id, active)
         payload = _user_dict(staff) | {"is_active": staff.is_active}
         db.commit()
         return payload
@@ -474,8 +477,8 @@ _staff_switch("reactivate", True)
 )
 def create_certificate(body: CertificateCreate) -> Any:
     db = get_session()
-    c = services.create_certificate(db, current_actor(), body)
-    payload = services.certificate_to_dict(c)
+    c = certificates.create_certificate(db, current_actor(), body)
+    payload = serialization.certificate_to_dict(c)
     db.commit()
     return payload, 201
 
@@ -495,8 +498,8 @@ def list_certificates(query: Page) -> Any:
     stmt = select(Certificate).order_by(Certificate.id)
     if not actor.is_reviewer:
         stmt = stmt.where(Certificate.manufacturer_id == user.manufacturer_id)
-    items, total = services.paginate(get_session(), stmt, query.page, query.per_page)
-    return _page([services.certificate_to_dict(c) for c in items], total, query.page, query.per_page)
+    items, total = queries.paginate(get_session(), stmt, query.page, query.per_page)
+    return _page([serialization.certificate_to_dict(c) for c in items], total, query.page, query.per_page)
 
 
 @api.route(
@@ -508,8 +511,8 @@ def list_certificates(query: Page) -> Any:
     scope=PUBLIC,
 )
 def show_certificate(certificate_id: int) -> Any:
-    return services.certificate_to_dict(
-        services.get_certificate(get_session(), current_actor(), certificate_id)
+    return serialization.certificate_to_dict(
+        certificates.get_certificate(get_session(), current_actor(), certificate_id)
     )
 
 
@@ -563,7 +566,7 @@ def upload_evidence(certificate_id: int) -> Any:
     attach_evidence(
         db, actor, c, data, filename, instance_path=current_app.config["INSTANCE_PATH"], limit=limit
     )
-    payload = services.certificate_to_dict(c)
+    payload = serialization.certificate_to_dict(c)
     db.commit()
     return payload
 
@@ -607,11 +610,11 @@ def download_evidence(certificate_id: int) -> Any:
 def create_product(body: ProductCreate) -> Any:
     with lookups() as reader:  # on SQLite, before the write lock is taken
         actor = current_actor()
-        checked = services.check_new_product(reader, actor, body)
+        checked = products.check_new_product(reader, actor, body)
     db = get_session()
-    p = services.create_product(db, actor, body, checked)
+    p = products.create_product(db, actor, body, checked)
     db.commit()  # commit first: the write lock is held no longer than the write needs
-    payload = services.product_to_dict(p)  # everything it reads was loaded by create_product: no query
+    payload = serialization.product_to_dict(p)  # everything it reads was loaded by create_product: no query
     resp = _with_etag(payload, 201)
     resp.headers["Location"] = f"/api/v1/products/{p.id}"
     return resp
@@ -627,17 +630,17 @@ def create_product(body: ProductCreate) -> Any:
     scope=PUBLIC,
 )
 def list_products(query: ProductListQuery) -> Any:
-    stmt = services.list_products_stmt(
+    stmt = queries.list_products_stmt(
         current_actor(), status=query.status, manufacturer_id=query.manufacturer_id, category=query.category
     )
-    items, total = services.paginate(get_session(), stmt, query.page, query.per_page)
-    return _page([services.product_to_dict(p) for p in items], total, query.page, query.per_page)
+    items, total = queries.paginate(get_session(), stmt, query.page, query.per_page)
+    return _page([serialization.product_to_dict(p) for p in items], total, query.page, query.per_page)
 
 
 @api.route(bp, "/products/<int:product_id>", response=ProductOut, summary="A product", tags=["products"], scope=PUBLIC)
 def show_product(product_id: int) -> Any:
     return _with_etag(
-        services.product_to_dict(services.get_product(get_session(), current_actor(), product_id))
+        serialization.product_to_dict(queries.get_product(get_session(), current_actor(), product_id))
     )
 
 
@@ -655,9 +658,9 @@ def update_product(product_id: int, body: ProductUpdate) -> Any:
     actor = current_actor()
     actor.require()
     db = get_session()
-    p = services.get_product(db, actor, product_id)
-    services.update_product(db, actor, p, body, _expected_version())
-    payload = services.product_to_dict(p)  # serialised inside the transaction: no lazy load after commit
+    p = queries.get_product(db, actor, product_id)
+    products.update_product(db, actor, p, body, _expected_version())
+    payload = serialization.product_to_dict(p)  # serialised inside the transaction: no lazy load after commit
     db.commit()
     return _with_etag(payload)
 
@@ -675,9 +678,9 @@ def submit_product(product_id: int) -> Any:
     actor = current_actor()
     actor.require()
     db = get_session()
-    p = services.get_product(db, actor, product_id)
-    services.submit_product(db, actor, p, _expected_version())
-    payload = services.product_to_dict(p)  # serialised inside the transaction: no lazy load after commit
+    p = queries.get_product(db, actor, product_id)
+    products.submit_product(db, actor, p, _expected_version())
+    payload = serialization.product_to_dict(p)  # serialised inside the transaction: no lazy load after commit
     db.commit()
     return _with_etag(payload)
 
@@ -689,11 +692,11 @@ def _product_decision(action: str) -> Any:
         actor = current_actor()
         actor.require(roles=(Role.REVIEWER, Role.ADMIN), scope="review")
         db = get_session()
-        p = services.get_product(db, actor, product_id)
-        services.decide_product(
+        p = queries.get_product(db, actor, product_id)
+        products.decide_product(
             db, actor, p, action, body, _expected_version(), current_app.config["LICENCE_YEARS"]
         )
-        payload = services.product_to_dict(p)  # serialised inside the transaction: no lazy load after commit
+        payload = serialization.product_to_dict(p)  # serialised inside the transaction: no lazy load after commit
         db.commit()
         return _with_etag(payload)
 
@@ -710,7 +713,7 @@ def _product_decision(action: str) -> Any:
     )(view)
 
 
-for _action in services.PRODUCT_DECISIONS:
+for _action in queries.PRODUCT_DECISIONS:
     _product_decision(_action)
 
 
@@ -788,7 +791,7 @@ def list_audit(query: AuditQuery) -> Any:
         stmt = stmt.where(AuditEvent.occurred_at >= query.since)
     if query.until:
         stmt = stmt.where(AuditEvent.occurred_at < query.until)
-    items, total = services.paginate(get_session(), stmt, query.page, query.per_page)
+    items, total = queries.paginate(get_session(), stmt, query.page, query.per_page)
     return _page([_audit_dict(e) for e in items], total, query.page, query.per_page)
 
 

@@ -9,7 +9,6 @@ stores it in ``app.extensions["search"]``, registers the ``/api/v1/catalogue`` b
 
 from __future__ import annotations
 
-import os
 import threading
 from typing import Any
 
@@ -49,19 +48,15 @@ def get_backend(app: Any = None) -> Any:
     return app.extensions["search"]
 
 
-def sync_lock_path(app: Any) -> str:
-    return os.path.join(app.config["INSTANCE_PATH"], "search-sync.lock")
-
-
 def start_sync_thread(app: Any, interval: float = 0.5) -> Any:
     """Start (once per app) the background thread that drains the search outbox; returns the worker."""
-    from search.indexing import SyncLock, SyncWorker
+    from search.indexing import SyncLock, SyncWorker, sync_lock_path
 
     worker = app.extensions.get("search.worker")
     if worker is not None and worker.thread is not None and worker.thread.is_alive():
         return worker
     worker = SyncWorker(
-        app.extensions["registry.db"],
+        app.extensions["core.db"],
         app.extensions["search"],
         SyncLock(sync_lock_path(app)),
         interval=interval,

@@ -15,7 +15,7 @@ search_cli = AppGroup("search", help="Keep the catalogue search index in step wi
 
 
 def _parts() -> tuple[object, object]:
-    return current_app.extensions["registry.db"], current_app.extensions["search"]
+    return current_app.extensions["core.db"], current_app.extensions["search"]
 
 
 @search_cli.command("sync")
@@ -24,8 +24,7 @@ def _parts() -> tuple[object, object]:
 @click.option("--batch-size", default=500, show_default=True, help="Outbox rows per batch.")
 def sync_command(watch: bool, interval: float, batch_size: int) -> None:
     """Apply pending outbox rows to the index (once, or continuously with --watch)."""
-    from search import sync_lock_path
-    from search.indexing import SyncLock, drain_outbox, sweep_expired
+    from search.indexing import SyncLock, drain_outbox, sweep_expired, sync_lock_path
 
     db, backend = _parts()
     lock = SyncLock(sync_lock_path(current_app))

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.errors import ProblemError
 
-class SearchError(Exception):
+
+class SearchError(ProblemError):
     """Root of every error the search layer raises."""
 
     status_code: int = 500
     title: str = "Search failed"
 
     def __init__(self, detail: str = "", errors: list[dict[str, Any]] | None = None) -> None:
-        super().__init__(detail or self.title)
-        self.detail = detail or self.title
-        self.errors: list[dict[str, Any]] = list(errors or [])
+        super().__init__(detail, errors=errors)
 
 
 class InvalidQuery(SearchError):

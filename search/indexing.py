@@ -35,7 +35,7 @@ from typing import Any, Protocol
 from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from registry.models import OutboxEntry
+from core.models import OutboxEntry
 from search.documents import (
     build_product_documents,
     count_public_products,
@@ -57,7 +57,7 @@ SWEEP_DAYS = 30
 
 
 class SessionSource(Protocol):
-    """What ``registry.db.Database`` offers: ``session(write=...)``."""
+    """What ``core.db.Database`` offers: ``session(write=...)``."""
 
     def session(self, *, write: bool = True) -> Session: ...
 
@@ -85,6 +85,11 @@ def backoff_seconds(attempts: int) -> int:
     """Delay before the next try after ``attempts`` failures: 1, 2, 4, … capped at 5 minutes."""
     return int(min(2 ** max(attempts - 1, 0), MAX_BACKOFF_SECONDS))
 
+
+
+def sync_lock_path(app: Any) -> str:
+    """The lock file that lets one process at a time drain the outbox (beside the instance's data)."""
+    return os.path.join(app.config["INSTANCE_PATH"], "search-sync.lock")
 
 class SyncLock:
     """One draining worker at a time: a thread lock plus an flock on a file shared by processes."""

@@ -18,9 +18,9 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, request, stream_with_context
 
+from core.api import PUBLIC, api
 from registry.data.districts import DISTRICTS
 from registry.data.taxonomy import CATEGORIES, CERTIFICATE_SCHEMES
-from registry.openapi import PUBLIC, api
 from search.errors import ProductsNotFound
 from search.interfaces import SearchBackend, SearchResult
 from search.queries import page_count, parse_catalogue_query, parse_compare_ids, parse_suggest_prefix
@@ -90,7 +90,7 @@ def public_document(doc: dict[str, Any]) -> dict[str, Any]:
 def _manufacturer_labels(ids: Iterable[str]) -> dict[str, tuple[str, str]]:
     from sqlalchemy import select
 
-    from registry.db import get_session
+    from core.db import get_session
     from registry.models import Manufacturer
 
     wanted = [int(i) for i in ids if str(i).isdigit()]
@@ -282,7 +282,7 @@ def export_catalogue(query: Any = None) -> Any:
     scope=PUBLIC,
 )
 def compare_products(query: Any = None) -> Any:
-    from registry.db import get_session
+    from core.db import get_session
     from search.documents import build_product_documents
 
     ids = parse_compare_ids(_args())

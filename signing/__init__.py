@@ -7,17 +7,7 @@ The public surface is small and named by verbs; everything here is Flask-free (t
 
 from typing import Any
 
-from signing.errors import (
-    InvalidGTIN,
-    KeySourceError,
-    LabelURLError,
-    Reason,
-    RecordFormatError,
-    SigningError,
-    Verdict,
-    VerificationError,
-)
-from signing.gtin import normalize_gtin
+from signing.errors import KeySourceError, Reason, RecordFormatError, SigningError, Verdict, VerificationError
 from signing.keys import (
     EncryptedPKCS8FileKeySource,
     KeyRing,
@@ -54,13 +44,11 @@ __all__ = [
     "init_app",
     "Certificate",
     "EncryptedPKCS8FileKeySource",
-    "InvalidGTIN",
     "KeyRing",
     "KeySource",
     "KeySourceError",
     "KeyStatus",
     "LabelURL",
-    "LabelURLError",
     "LicenceStatus",
     "PKCS11KeySource",
     "PublishedKey",
@@ -85,7 +73,6 @@ __all__ = [
     "issue_product_url",
     "load_status_list",
     "locate_serial",
-    "normalize_gtin",
     "parse_label_url",
     "sign_record",
     "sign_status_list",
@@ -96,18 +83,22 @@ __all__ = [
 
 def init_app(app: Any) -> None:
     """Wire signing into the Flask app: extension, blueprint, ``flask signing`` commands, licence hook."""
-    from registry.services import licence_changed
+    from registry.products import licence_changed
     from signing.cli import signing_cli
-    from signing.hooks import register_label_batches, sign_on_licence_change
+    from signing.extension import SigningExtension
+    from signing.hooks import sign_on_licence_change
+    from signing.keystore import configured_key_source
+    from signing.label_cli import labels_cli
+    from signing.label_views import init_views as init_label_views
     from signing.ratelimits import build_rate_limiter
     from signing.scans import BufferedScanRecorder, build_scan_recorder
-    from signing.services import SigningExtension, SigningSettings, configured_key_source
+    from signing.settings import SigningSettings
     from signing.views import bp
 
     settings = SigningSettings.from_config(app.config)
     configured_key_source(settings)  # production without SIGNING_KEY_PATH stops here
     storage = str(app.config.get("RATELIMIT_STORAGE_URL", "") or "")
-    database = app.extensions["registry.db"]
+    database = app.extensions["core.db"]
     ext = SigningExtension(settings, build_rate_limiter(storage), lambda: database.session(write=True))
     ext.scans = build_scan_recorder(settings, database, settings.scan_flush_ms)
     if isinstance(ext.scans, BufferedScanRecorder):
@@ -118,4 +109,5 @@ def init_app(app: Any) -> None:
     app.register_blueprint(bp)
     app.cli.add_command(signing_cli)
     licence_changed.connect(sign_on_licence_change)
-    register_label_batches()
+    init_label_views(app)  # the label API and its job queue
+    app.cli.add_command(labels_cli)

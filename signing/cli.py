@@ -12,17 +12,18 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from registry.audit import record_event
-from registry.db import get_db
-from signing import services
+from core.audit import record_event
+from core.db import get_db
+from signing import batches, demo, keystore, record_service
 from signing.errors import SigningError
+from signing.extension import SigningExtension
 from signing.models import SerialBatch
 
 signing_cli = AppGroup("signing", help="Issuing keys, status list, batches and demo labels.")
 
 
-def extension() -> services.SigningExtension:
-    ext: services.SigningExtension = current_app.extensions["signing"]
+def signing_extension() -> SigningExtension:
+    ext: SigningExtension = current_app.extensions["signing"]
     ext.ready()
     return ext
 
@@ -44,12 +45,12 @@ def parse_when(text: str) -> datetime:
 @click.option("--pkcs11-key-label", help="Use this key pair, already generated on the current PKCS#11 token.")
 def rotate_key_command(out_path: Path | None, pkcs11_key_label: str | None) -> None:
     """Make a new issuing key current; old keys stay published and keep verifying."""
-    ext = extension()
+    ext = signing_extension()
     session = get_db().session()
     try:
         now = datetime.now(UTC)
-        old = services.current_key_row(session)
-        signer = services.rotate_key(
+        old = keystore.current_key_row(session)
+        signer = keystore.rotate_key(
             session, ext.settings, now=now, out_path=out_path, pkcs11_key_label=pkcs11_key_label
         )
         record_event(
@@ -61,7 +62,7 @@ def rotate_key_command(out_path: Path | None, pkcs11_key_label: str | None) -> N
             before={"current": old.kid if old else None},
             after={"current": signer.kid},
         )
-        services.publish_status_list(session, signer, ext.settings, now=now)
+        record_service.publish_status_list(session, signer, ext.settings, now=now)
         session.commit()
     except SigningError as exc:
         session.rollback()
@@ -87,11 +88,11 @@ def compromise_command(kid: str, after: str, reason: str) -> None:
     A key id can start with '-': put the options first and '--' before it, e.g.
     flask signing compromise --after 2026-05-10T15:30:00Z -- -Q3x...
     """
-    ext = extension()
+    ext = signing_extension()
     moment = parse_when(after)
     session = get_db().session()
     try:
-        row = services.compromise_key(session, kid, after=moment)
+        row = keystore.compromise_key(session, kid, after=moment)
         record_event(
             session,
             actor="cli",
@@ -103,9 +104,9 @@ def compromise_command(kid: str, after: str, reason: str) -> None:
         )
         now = datetime.now(UTC)
         signer = ext.signer(session)
-        affected = services.find_records_to_resign(session, services.load_keyring(session))
+        affected = record_service.find_records_to_resign(session, keystore.load_keyring(session))
         with click.progressbar(length=len(affected), label="re-signing records", file=sys.stderr) as bar:
-            resigned = services.resign_records(
+            resigned = record_service.resign_records(
                 session, signer, ext.settings, affected, now=now, progress=bar.update
             )
         record_event(
@@ -117,7 +118,7 @@ def compromise_command(kid: str, after: str, reason: str) -> None:
             after={"records": resigned, "products_affected": len(affected)},
             reason=f"key {kid} compromised after {moment.isoformat()}",
         )
-        services.publish_status_list(session, signer, ext.settings, now=now)
+        record_service.publish_status_list(session, signer, ext.settings, now=now)
         session.commit()
     except SigningError as exc:
         session.rollback()
@@ -132,10 +133,10 @@ def compromise_command(kid: str, after: str, reason: str) -> None:
 @signing_cli.command("publish-status")
 def publish_status_command() -> None:
     """Sign and publish the status list now."""
-    ext = extension()
+    ext = signing_extension()
     session = get_db().session()
     try:
-        row = services.publish_status_list(session, ext.signer(session), ext.settings, now=datetime.now(UTC))
+        row = record_service.publish_status_list(session, ext.signer(session), ext.settings, now=datetime.now(UTC))
         session.commit()
         click.echo(f"status list published, valid until {row.expires_at.isoformat()}")
     finally:
@@ -148,7 +149,7 @@ def export_jwks_command(out_path: Path | None) -> None:
     """Write the published JWKS (for offline verification with python -m signing verify)."""
     session = get_db().session(write=False)
     try:
-        text = json.dumps(services.load_keyring(session).to_jwks(), indent=2)
+        text = json.dumps(keystore.load_keyring(session).to_jwks(), indent=2)
     finally:
         session.close()
     if out_path:
@@ -164,7 +165,7 @@ def export_jwks_command(out_path: Path | None) -> None:
 @click.option("--stop", default=None, type=int)
 def batch_urls_command(batch_id: int, out_path: Path, start: int, stop: int | None) -> None:
     """Write a batch's label URLs, one per line."""
-    ext = extension()
+    ext = signing_extension()
     session = get_db().session(write=False)
     try:
         batch = session.get(SerialBatch, batch_id)
@@ -173,7 +174,7 @@ def batch_urls_command(batch_id: int, out_path: Path, start: int, stop: int | No
         signer = ext.signer(session)
         with out_path.open("w", encoding="ascii") as handle:
             count = 0
-            for url, _serial in services.iter_batch_urls(
+            for url, _serial in batches.iter_batch_urls(
                 batch,
                 signer,
                 ext.settings.public_host,
@@ -192,15 +193,15 @@ def batch_urls_command(batch_id: int, out_path: Path, start: int, stop: int | No
 @click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), default=None)
 def demo_labels_command(out_path: Path | None) -> None:
     """Issue demo batches and write '<expected verdict> <URL>' lines to instance/demo-labels.txt."""
-    ext = extension()
+    ext = signing_extension()
     path = out_path or Path(current_app.instance_path) / "demo-labels.txt"
     session = get_db().session()
     try:
         now = datetime.now(UTC)
         signer = ext.signer(session)
-        services.sign_missing_records(session, signer, ext.settings, now=now)
-        lines = services.issue_demo_labels(session, signer, ext.settings, now=now)
-        services.publish_status_list(session, signer, ext.settings, now=now)
+        record_service.sign_missing_records(session, signer, ext.settings, now=now)
+        lines = demo.issue_demo_labels(session, signer, ext.settings, now=now)
+        record_service.publish_status_list(session, signer, ext.settings, now=now)
         session.commit()
     finally:
         session.close()

@@ -9,37 +9,14 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from core.errors import ProblemError
 
-class SigningError(Exception):
+
+class SigningError(ProblemError):
     """Root of every error the signing package raises."""
 
     status_code: int = 500
     title: str = "Signing error"
-
-    def __init__(self, detail: str, *, errors: list[dict[str, str]] | None = None) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.errors: list[dict[str, str]] = errors or []
-
-
-class InvalidGTIN(SigningError, ValueError):
-    """A GTIN is malformed or its check digit is wrong."""
-
-    status_code = 422
-    title = "Invalid GTIN"
-
-    def __init__(self, detail: str, *, field: str = "gtin") -> None:
-        super().__init__(detail, errors=[{"field": field, "reason": detail}])
-
-
-class LabelURLError(SigningError, ValueError):
-    """A label URL cannot be parsed as a GS1 Digital Link of this registry's shape."""
-
-    status_code = 400
-    title = "Malformed label URL"
-
-    def __init__(self, detail: str, *, field: str = "url") -> None:
-        super().__init__(detail, errors=[{"field": field, "reason": detail}])
 
 
 class RecordFormatError(SigningError, ValueError):
@@ -137,3 +114,23 @@ class VerificationError(SigningError):
         super().__init__(detail, errors=[{"field": "signature", "reason": reason.value}])
         self.reason = reason
         self.verdict = VERDICT_OF_REASON[reason]
+
+
+class BatchError(SigningError):
+    """A serial batch cannot be created or changed."""
+
+    status_code = 409
+    title = "Serial batch refused"
+
+    def __init__(self, detail: str, *, field: str = "product", status_code: int | None = None) -> None:
+        super().__init__(detail, errors=[{"field": field, "reason": detail}])
+        if status_code is not None:
+            self.status_code = status_code
+
+
+class ReportError(SigningError):
+    status_code = 422
+    title = "The report is not valid"
+
+    def __init__(self, detail: str, *, field: str) -> None:
+        super().__init__(detail, errors=[{"field": field, "reason": detail}])

@@ -19,15 +19,15 @@ The scheme is not signed, so ``http`` and ``https`` spellings verify alike.  See
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote
 
-from signing.errors import InvalidGTIN, LabelURLError, Reason, VerificationError
-from signing.gtin import normalize_gtin
+from gs1.digital_link import check_serial, format_digital_link, normalize_host, parse_digital_link
+from gs1.errors import LabelURLError
+from gs1.gtin import normalize_gtin
+from signing.errors import Reason, VerificationError
 from signing.keys import (
     KEY_TAG_BYTES,
     KeyRing,
@@ -54,15 +54,10 @@ __all__ = [
 ]
 
 SIGNATURE_PARAMETER = "s"
-SERIAL_PATTERN = re.compile(r"[0-9A-Z-]{1,20}")
-_HOST_PATTERN = re.compile(r"[a-z0-9.-]+(:[0-9]{1,5})?|\[[0-9a-f:.]+\](:[0-9]{1,5})?")
-_QUALIFIERS = {"22": "cpv", "10": "lot", "21": "serial"}
 _EPOCH = date(1970, 1, 1)
 _PARAMETER_BYTES = KEY_TAG_BYTES + 2 + 64
 _PARAMETER_DIGITS = len(str(1 << 8 * _PARAMETER_BYTES))
 _PARAMETER_LIMIT = 1 << 8 * _PARAMETER_BYTES
-_URL_PATTERN = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://([^/?#]*)([^?#]*)(?:\?([^#]*))?(?:#.*)?", re.DOTALL)
-_WHITESPACE = re.compile(r"\s")
 
 
 # ---------------------------------------------------------------------------------------------- CBOR
@@ -118,17 +113,6 @@ def encode_to_be_signed(host: str, gtin: str, serial: str | None, issued_on: dat
 # ---------------------------------------------------------------------------------------------- model
 
 
-def normalize_host(host: str) -> str:
-    """Lower-case the host and drop a default port; raise :class:`LabelURLError` for anything odd."""
-    text = host.strip().lower()
-    for default in (":443", ":80"):
-        if text.endswith(default):
-            text = text[: -len(default)]
-    if not text.isascii() or not _HOST_PATTERN.fullmatch(text):
-        raise LabelURLError(f"not a host name: {host!r}", field="host")
-    return text
-
-
 def encode_day(issued_on: date) -> bytes:
     days = (issued_on - _EPOCH).days
     if not 0 <= days < 0x10000:
@@ -168,9 +152,7 @@ class LabelURL:
 
     def to_url(self) -> str:
         """The canonical spelling, as :func:`issue_label_url` prints it."""
-        url = f"https://{self.host.upper()}/01/{self.gtin}"
-        if self.serial is not None:
-            url += f"/21/{self.serial}"
+        url = format_digital_link(self.host, self.gtin, self.serial)
         if self.signature is not None:
             assert self.key_tag is not None and self.issued_on is not None
             url += f"?{SIGNATURE_PARAMETER}=" + encode_signature_parameter(
@@ -192,55 +174,11 @@ def decode_signature_parameter(value: str) -> tuple[bytes, date, bytes]:
 
 
 def parse_label_url(url: str) -> LabelURL:
-    """Parse any GS1 Digital Link spelling of a label URL; raise :class:`LabelURLError` if it is malformed.
-
-    Accepted: ``http`` or ``https``; any host case; a path prefix before ``/01/``; GTIN-8/12/13/14; the key
-    qualifiers ``/22/`` (CPV), ``/10/`` (lot), ``/21/`` (serial) in any order; other query parameters
-    (GS1 data attributes) are ignored.
+    """Parse any GS1 Digital Link spelling of a label URL (``gs1.digital_link``) and its signature parameter;
+    raise :class:`LabelURLError` if it is malformed. Other query parameters (GS1 data attributes) are ignored.
     """
-    text = url.strip() if isinstance(url, str) else ""
-    if not text.isascii() or _WHITESPACE.search(text):
-        raise LabelURLError("a label URL is a single line of ASCII")
-    parts = _URL_PATTERN.fullmatch(text)
-    if parts is None:
-        raise LabelURLError("not an absolute URL")
-    scheme, netloc, path, query = parts.groups()
-    if scheme.lower() not in ("http", "https"):
-        raise LabelURLError("a label URL starts with https:// or http://", field="scheme")
-    if "@" in netloc:
-        raise LabelURLError("a label URL has no user information", field="host")
-    host = normalize_host(netloc)
-    segments = path.split("/")[1:]
-    if "%" in path:
-        segments = [unquote(segment) for segment in segments]
-    if segments and segments[-1] == "":
-        segments.pop()
-    start = next(
-        (i for i, segment in enumerate(segments) if segment == "01" and (len(segments) - i) % 2 == 0),
-        None,
-    )
-    if start is None:
-        raise LabelURLError("a label URL path contains /01/<GTIN>", field="path")
-    try:
-        gtin = normalize_gtin(segments[start + 1])
-    except InvalidGTIN as exc:
-        raise LabelURLError(str(exc), field="gtin") from exc
-    qualifiers: dict[str, str] = {}
-    for ai, value in zip(segments[start + 2 :: 2], segments[start + 3 :: 2], strict=True):
-        name = _QUALIFIERS.get(ai)
-        if name is None:
-            raise LabelURLError(f"/{ai}/ is not a key qualifier of a GTIN", field="path")
-        if name in qualifiers:
-            raise LabelURLError(f"/{ai}/ appears twice", field="path")
-        if not value or len(value) > 20:
-            raise LabelURLError(f"/{ai}/ needs a value of 1 to 20 characters", field=name)
-        qualifiers[name] = value
-    serial = qualifiers.get("serial")
-    if serial is not None:
-        serial = serial.upper()
-        if not SERIAL_PATTERN.fullmatch(serial):
-            raise LabelURLError("a serial is 1 to 20 of 0-9 A-Z -", field="serial")
-    signature_values = [pair[2:] for pair in (query or "").split("&") if pair[:2] in ("s=", "S=")]
+    link = parse_digital_link(url)
+    signature_values = [pair[2:] for pair in link.query.split("&") if pair[:2] in ("s=", "S=")]
     if len(signature_values) > 1:
         raise LabelURLError("the signature parameter appears twice", field="s")
     key_tag: bytes | None = None
@@ -249,10 +187,10 @@ def parse_label_url(url: str) -> LabelURL:
     if signature_values:
         key_tag, issued_on, signature = decode_signature_parameter(signature_values[0])
     return LabelURL(
-        host=host,
-        gtin=gtin,
-        serial=serial,
-        lot=qualifiers.get("lot"),
+        host=link.host,
+        gtin=link.gtin,
+        serial=link.serial,
+        lot=link.lot,
         key_tag=key_tag,
         issued_on=issued_on,
         signature=signature,
@@ -288,15 +226,14 @@ def issue_label_urls(
     key_tag = signer.key_tag
     if scheme not in ("https", "http"):
         raise LabelURLError("a label URL's scheme is https (or http for a local demo)", field="scheme")
-    prefix = f"{scheme}://{host.upper()}/01/{gtin}"
     head = key_tag + encode_day(issued_on)
     paths = []
     messages = []
     for serial in serials:
-        if serial is not None and not SERIAL_PATTERN.fullmatch(serial):
-            raise LabelURLError(f"serial {serial!r} is not 1 to 20 of 0-9 A-Z -", field="serial")
+        if serial is not None:
+            check_serial(serial)
         messages.append(encode_to_be_signed(host, gtin, serial, issued_on, key_tag))
-        paths.append(prefix if serial is None else f"{prefix}/21/{serial}")
+        paths.append(format_digital_link(host, gtin, serial, scheme=scheme))
     signatures = signer.sign_many(messages)  # all at once: one native call when the key is in memory
     return [
         f"{path}?{SIGNATURE_PARAMETER}={str(int.from_bytes(head + signature, 'big')).zfill(_PARAMETER_DIGITS)}"
@@ -306,7 +243,7 @@ def issue_label_urls(
 
 def issue_product_url(host: str, gtin14: str, *, scheme: str = "https") -> str:
     """The unsigned product-level URL ``https://<HOST>/01/<GTIN-14>`` (no unit authenticity)."""
-    return f"{scheme}://{normalize_host(host).upper()}/01/{normalize_gtin(gtin14)}"
+    return format_digital_link(normalize_host(host), normalize_gtin(gtin14), scheme=scheme)
 
 
 # ---------------------------------------------------------------------------------------------- verify

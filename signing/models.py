@@ -12,8 +12,9 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from registry.db import Base
-from registry.models import Product, utcnow
+from core.db import Base
+from core.models import utcnow
+from registry.models import Product
 
 
 class SigningKey(Base):

@@ -32,7 +32,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from signing.errors import LabelURLError, Reason, RecordFormatError, SigningError, Verdict, VerificationError
+from gs1.errors import LabelURLError
+from signing.errors import Reason, RecordFormatError, SigningError, Verdict, VerificationError
 from signing.keys import KeyRing, coerce_keyring
 from signing.labels import LabelURL, parse_label_url, verify_label_url, verify_label_urls
 from signing.records import SignedRecord, verify_record

@@ -17,10 +17,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.audit import record_event
+from core.validators import check_line, check_text
 from registry import notices
-from registry.audit import record_event
 from registry.models import Product, ProductStatus
-from registry.validators import check_line, check_text
 from signing.errors import SigningError
 from signing.models import Recall, SerialBatch, Unit
 
@@ -197,7 +197,7 @@ def recall_unit(
     now: datetime,
     user_id: int | None,
 ) -> Recall:
-    """Recall one unit of ``batch`` (the batch that issued ``serial``: ``signing.services.find_batch``).  Its row
+    """Recall one unit of ``batch`` (the batch that issued ``serial``: ``signing.batches.find_batch``).  Its row
     is created if it was never scanned, and marked recalled (the scan path reads ``units.recalled_at``)."""
     product = session.get(Product, batch.product_id)
     assert product is not None

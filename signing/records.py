@@ -15,10 +15,10 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-import rfc8785
-
-from signing.errors import InvalidGTIN, Reason, RecordFormatError, VerificationError
-from signing.gtin import normalize_gtin
+from gs1.errors import InvalidGTIN
+from gs1.gtin import normalize_gtin
+from signing.canonical import canonicalize
+from signing.errors import Reason, RecordFormatError, VerificationError
 from signing.keys import (
     KeyRing,
     Signer,
@@ -39,7 +39,6 @@ __all__ = [
     "Certificate",
     "LicenceStatus",
     "SignedRecord",
-    "canonicalize",
     "sign_record",
     "verify_record",
 ]
@@ -54,14 +53,6 @@ class LicenceStatus(StrEnum):
     SUSPENDED = "suspended"
     REVOKED = "revoked"
     EXPIRED = "expired"
-
-
-def canonicalize(value: Any) -> bytes:
-    """RFC 8785 (JCS) canonical bytes of a JSON value."""
-    try:
-        return rfc8785.dumps(value)
-    except rfc8785.CanonicalizationError as exc:
-        raise RecordFormatError(f"value cannot be canonicalised: {exc}") from exc
 
 
 def require(mapping: Mapping[str, Any], name: str, kind: type, where: str) -> Any:

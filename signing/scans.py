@@ -13,7 +13,7 @@ Two implementations of one small interface, chosen by ``SIGNING_SCAN_FLUSH_MS`` 
   the scans of its last ``flush_ms``.  Scans of one unit in *another* worker's unwritten buffer are not seen
   until that worker writes them: a count or a clone flag can show that much later.
 
-Flask-free, like ``signing.services``.
+Flask-free, like ``signing.verification``.
 """
 
 from __future__ import annotations
@@ -38,13 +38,11 @@ from sqlalchemy.orm import Session
 from signing.errors import Reason
 from signing.models import Scan, Unit
 from signing.recalls import find_unit_recall
-from signing.services import (
-    EPOCH,
+from signing.settings import EPOCH, CloneRules, SigningSettings
+from signing.verification import (
     UNIT_INSERT_COLUMNS,
-    CloneRules,
     Outcome,
     ScanContext,
-    SigningSettings,
     UnitSighting,
     classify_device,
     clone_flags,

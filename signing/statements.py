@@ -24,7 +24,9 @@ from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from signing.errors import LabelURLError, Reason, RecordFormatError, VerificationError
+from gs1.errors import LabelURLError
+from signing.canonical import canonicalize
+from signing.errors import Reason, RecordFormatError, VerificationError
 from signing.keys import (
     KeyRing,
     Signer,
@@ -35,7 +37,6 @@ from signing.keys import (
     format_time,
 )
 from signing.records import (
-    canonicalize,
     load_signed_json,
     parse_day,
     parse_instant,

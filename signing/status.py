@@ -31,6 +31,7 @@ from datetime import UTC, date, datetime, timedelta
 from enum import IntEnum
 from typing import Any
 
+from signing.canonical import canonicalize
 from signing.errors import Reason, RecordFormatError, VerificationError
 from signing.keys import (
     KeyRing,
@@ -41,7 +42,6 @@ from signing.keys import (
     end_of_day,
     format_time,
 )
-from signing.records import canonicalize
 
 __all__ = [
     "STATUS_LIST_TYPE",

@@ -1,5 +1,5 @@
 """HTTP side of signing: JWKS, label URL verification (HTML and JSON), records, batches, units, reports,
-the status list.  Thin: parsing, access checks and responses; the work is in ``signing.services``."""
+the status list.  Thin: parsing, access checks and responses; the work is in the role modules (``signing.batches``, ``signing.verification``, ...)."""
 
 from __future__ import annotations
 
@@ -13,20 +13,23 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from registry.audit import record_event
-from registry.auth import Actor, current_actor
-from registry.db import get_db, get_session
-from registry.errors import Forbidden, NotFound, ValidationFailed
-from registry.models import Product, Role
-from registry.openapi import PUBLIC, api
-from registry.services import get_product
-from registry.validators import read_text_field
-from signing import recalls, services
-from signing.errors import KeySourceError, LabelURLError
+from core.api import PUBLIC, api
+from core.audit import record_event
+from core.auth import Actor, current_actor
+from core.db import get_db, get_session
+from core.errors import Forbidden, NotFound, ValidationFailed
+from core.models import Role
+from core.templates import translated_template
+from core.validators import read_text_field
+from gs1.errors import LabelURLError
+from registry.models import Product
+from registry.queries import get_product
+from signing import batches, recalls, record_service, reports, verification
+from signing.errors import KeySourceError
+from signing.extension import SigningExtension
 from signing.labels import parse_label_url
 from signing.models import ConsumerReport, Recall, SerialBatch, SignedRecordRow, Unit
 from signing.ratelimits import parse_limit
-from signing.services import SigningExtension
 
 bp = Blueprint(
     "signing",
@@ -123,9 +126,9 @@ def status_list() -> Response:
     """The newest Status List Token (published to anyone, like the keys)."""
     session = get_db().session(write=True)
     try:
-        row = services.latest_status_token(session)
+        row = record_service.latest_status_token(session)
         if row is None or row.expires_at <= now():
-            row = services.publish_status_list(
+            row = record_service.publish_status_list(
                 session, extension().signer(session), extension().settings, now=now()
             )
             session.commit()
@@ -160,10 +163,10 @@ def verify_and_record(url: str) -> dict[str, Any]:
     session = get_db().session(write=scans.needs_write_session)
     try:
         moment = now()
-        outcome = services.verify_online(session, ext.keyring(session), url, now=moment, cache=ext.catalogue)
-        context = services.ScanContext(ip=client_id(), user_agent=request.headers.get("User-Agent", "")[:400])
+        outcome = verification.verify_online(session, ext.keyring(session), url, now=moment, cache=ext.catalogue)
+        context = verification.ScanContext(ip=client_id(), user_agent=request.headers.get("User-Agent", "")[:400])
         scans.record(session, outcome, context, now=moment)
-        body = services.outcome_to_dict(outcome, today=moment.date(), cache=ext.catalogue)
+        body = verification.outcome_to_dict(outcome, today=moment.date(), cache=ext.catalogue)
         if scans.needs_write_session:
             session.commit()
         return body
@@ -178,8 +181,6 @@ def render_verdict(body: dict[str, Any]) -> Response:
     else:
         html = None
         if "web_public" in current_app.blueprints:
-            from web.helpers import translated_template
-
             try:  # compiled per language: its fixed words are literals, not sixty gettext calls
                 html = render_template(translated_template("verify.html"), v=body)
             except TemplateNotFound:
@@ -245,7 +246,7 @@ def record_response(row: SignedRecordRow) -> Response:
 def latest_product_record(product_id: int) -> Response:
     session = get_session()
     product = get_product(session, current_actor(), product_id)
-    row = services.latest_record(session, product.id)
+    row = record_service.latest_record(session, product.id)
     if row is None:
         raise NotFound(f"product {product_id} has no signed record yet (it has never been licensed)")
     return record_response(row)
@@ -336,7 +337,7 @@ def create_batch(product_id: int) -> Any:
             raise NotFound(f"no product {product.id}")
         raise Forbidden("only the manufacturer's staff may request serials for its products")
     count = json_body().get("count")
-    batch = services.create_batch(session, product, count, user_id=user.id, now=now())  # type: ignore[arg-type]
+    batch = batches.create_batch(session, product, count, user_id=user.id, now=now())  # type: ignore[arg-type]
     record_event(
         session,
         actor=actor,
@@ -346,9 +347,9 @@ def create_batch(product_id: int) -> Any:
         after={"product_id": product.id, "count": batch.count, "prefix": batch.prefix},
     )
     ext = extension()
-    services.publish_status_list(session, ext.signer(session), ext.settings, now=now())
+    record_service.publish_status_list(session, ext.signer(session), ext.settings, now=now())
     session.commit()
-    return services.batch_to_dict(batch) | {"links": batch_links(batch)}, 201
+    return batches.batch_to_dict(batch) | {"links": batch_links(batch)}, 201
 
 
 @api.describe(
@@ -365,10 +366,10 @@ def list_batches(product_id: int) -> Any:
     session = get_session()
     product = get_product(session, actor, product_id)
     require_staff_or_reviewer(actor, product)
-    batches = session.scalars(
+    rows = session.scalars(
         select(SerialBatch).where(SerialBatch.product_id == product.id).order_by(SerialBatch.id)
     )
-    return {"items": [services.batch_to_dict(b) | {"links": batch_links(b)} for b in batches]}
+    return {"items": [batches.batch_to_dict(b) | {"links": batch_links(b)} for b in rows]}
 
 
 @api.describe(
@@ -379,7 +380,7 @@ def show_batch(batch_id: int) -> Any:
     actor = current_actor()
     actor.require()
     batch = load_batch(get_session(), actor, batch_id)
-    return services.batch_to_dict(batch) | {"links": batch_links(batch)}
+    return batches.batch_to_dict(batch) | {"links": batch_links(batch)}
 
 
 @api.describe(
@@ -419,7 +420,7 @@ def batch_urls(batch_id: int) -> Response:
     def lines() -> Iterator[str]:
         if csv:
             yield "serial,url\n"
-        for url, serial in services.iter_batch_urls(
+        for url, serial in batches.iter_batch_urls(
             batch, signer, host, start=start, stop=stop, scheme=ext.settings.public_scheme
         ):
             yield f"{serial},{url}\n" if csv else url + "\n"
@@ -458,7 +459,7 @@ def change_batch_status(batch_id: int) -> Any:
     if not reason:
         raise ValidationFailed.field("reason", "say why the batch is withdrawn")
     before = {"status": batch.status}
-    services.set_batch_status(session, batch, read_text_field(body, "status", single_line=True), reason)
+    batches.set_batch_status(session, batch, read_text_field(body, "status", single_line=True), reason)
     extension().catalogue.clear()  # this worker shows the change at once, the others within seconds
     record_event(
         session,
@@ -471,9 +472,9 @@ def change_batch_status(batch_id: int) -> Any:
         reason=reason,
     )
     ext = extension()
-    services.publish_status_list(session, ext.signer(session), ext.settings, now=now())
+    record_service.publish_status_list(session, ext.signer(session), ext.settings, now=now())
     session.commit()
-    return services.batch_to_dict(batch)
+    return batches.batch_to_dict(batch)
 
 
 # ---------------------------------------------------------------------------------------------- units
@@ -496,7 +497,7 @@ def announce_recall(session: Session, actor: Actor, row: Recall) -> Any:
     """Audit the recall, republish the status list, commit, and answer it (201)."""
     recalls.audit_recall(session, actor, row)
     ext = extension()
-    services.publish_status_list(session, ext.signer(session), ext.settings, now=now())
+    record_service.publish_status_list(session, ext.signer(session), ext.settings, now=now())
     session.commit()
     ext.catalogue.clear()  # this worker shows the recall at once, the others within seconds
     return recalls.recall_to_dict(row), 201
@@ -535,7 +536,7 @@ def recall_unit() -> Any:
     body = json_body()
     product, serial = parse_unit_url(session, actor, body)
     text = recalls.RecallText.from_json(body)
-    batch = services.find_batch(session, product.gtin, serial)
+    batch = batches.find_batch(session, product.gtin, serial)
     if batch is None:
         raise NotFound("no batch of this product issued that serial")
     row = recalls.recall_unit(session, batch, serial, text, now=now(), user_id=user.id)
@@ -631,7 +632,7 @@ def clear_unit_flags() -> Any:
         raise ValidationFailed.field("reason", "say what was checked and why the flag is false")
     if len(reason) > 500:
         raise ValidationFailed.field("reason", "at most 500 characters")
-    unit, previous = services.clear_unit_flags(session, product.gtin, serial, now=now())
+    unit, previous = batches.clear_unit_flags(session, product.gtin, serial, now=now())
     record_event(
         session,
         actor=actor,
@@ -643,7 +644,7 @@ def clear_unit_flags() -> Any:
         reason=reason.strip(),
     )
     session.commit()
-    return services.unit_to_dict(unit)
+    return batches.unit_to_dict(unit)
 
 
 @api.describe(
@@ -666,7 +667,7 @@ def list_units(product_id: int) -> Any:
     if request.args.get("flagged") in ("1", "true", "yes"):
         stmt = stmt.where(Unit.flagged_at.is_not(None))
     units = session.scalars(stmt.order_by(Unit.id.desc()).limit(500))
-    return {"items": [services.unit_to_dict(u) for u in units]}
+    return {"items": [batches.unit_to_dict(u) for u in units]}
 
 
 # ---------------------------------------------------------------------------------------------- reports
@@ -697,9 +698,9 @@ def create_report() -> Any:
     else:
         body = request.form.to_dict()
         upload = request.files.get("photo")
-        photo = upload.read(services.MAX_PHOTO_BYTES + 1) if upload else None
+        photo = upload.read(reports.MAX_PHOTO_BYTES + 1) if upload else None
     session = get_session()
-    report = services.create_report(
+    report = reports.create_report(
         session,
         extension().keyring(session),
         text=read_text_field(body, "text"),
@@ -732,7 +733,7 @@ def list_reports() -> Any:
             raise Forbidden("only reviewers and manufacturers see reports")
         owned = select(Product.id).where(Product.manufacturer_id == user.manufacturer_id)
         stmt = stmt.where(ConsumerReport.product_id.in_(owned))
-    return {"items": [services.report_to_dict(r) for r in session.scalars(stmt)]}
+    return {"items": [reports.report_to_dict(r) for r in session.scalars(stmt)]}
 
 
 @api.describe(

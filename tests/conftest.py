@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.exc import ProgrammingError
 
-from registry.migrate import upgrade_database
+from core.migrate import upgrade_database
 
 TEST_DB_URL = os.environ.get("REGISTRY_TEST_DATABASE_URL", "")
 TEST_DB_OWNER_URL = os.environ.get("REGISTRY_TEST_DATABASE_OWNER_URL", "") or TEST_DB_URL
@@ -134,15 +134,15 @@ def _app(instance_path: Path, database_url: str) -> Iterator[Any]:
     from app import create_app
 
     app = create_app(app_settings(instance_path, database_url))
-    upgrade_database(app.extensions["registry.db"])  # as the owner role
+    upgrade_database(app.extensions["core.db"])  # as the owner role
     yield app
-    app.extensions["registry.db"].dispose()
+    app.extensions["core.db"].dispose()
 
 
 @pytest.fixture()
 def app(_app: Any) -> Iterator[Any]:
     """The application, with every database session inside one rolled-back transaction."""
-    db = _app.extensions["registry.db"]
+    db = _app.extensions["core.db"]
     signing = _app.extensions.get("signing")
     if signing is not None:  # each test starts with empty rate-limit buckets, like a new client
         signing.rate_limiter = type(signing.rate_limiter)()
@@ -175,7 +175,7 @@ def runner(app: Any) -> Any:
 def session(app: Any) -> Iterator[Any]:
     from registry.factories import bind_factories
 
-    s = app.extensions["registry.db"].session()
+    s = app.extensions["core.db"].session()
     bind_factories(s)
     yield s
     s.close()

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from registry.auth import issue_token
+from core.models import Role, User
+from registry.accounts import issue_token
 from registry.factories import (  # noqa: F401 - re-exported for tests
     CertificateFactory,
     ManufacturerFactory,
@@ -13,7 +14,7 @@ from registry.factories import (  # noqa: F401 - re-exported for tests
     UserFactory,
     licensed,
 )
-from registry.models import Manufacturer, Role, User
+from registry.models import Manufacturer
 
 
 @dataclass

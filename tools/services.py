@@ -55,7 +55,7 @@ POSTGRES_USER = "postgres"
 POSTGRES_DATABASE = "registry_test"
 # Two roles, as in production (docs/operations.md, "Database roles and the audit trail"): the owner runs the
 # migrations and owns every table; the application connects as POSTGRES_ROLE, which may only INSERT and
-# SELECT the audit trail (registry/migrate.py grants it the rest after each upgrade). The cluster's
+# SELECT the audit trail (core/migrate.py grants it the rest after each upgrade). The cluster's
 # superuser is only reachable over the Unix socket in the work directory.
 POSTGRES_ROLE = "registry"
 POSTGRES_OWNER_ROLE = "registry_owner"

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-LANGUAGES = ("bn", "en")
-LANG_COOKIE = "lang"
 # Blueprints of pages: CSRF-checked forms, the signed-in actor and language in every template. Another
 # package's pages join with ``register_pages`` (procurement's tender check and shortlists do).
 PAGE_BLUEPRINTS: set[str] = {"web_public", "web_portal", "web_console"}
@@ -29,6 +27,7 @@ def init_app(app: Any) -> None:
     from flask_babel import Babel
 
     from web import accounts, csrf, helpers, ratelimit
+    from web.language import select_locale
     from web.views_console import bp as console_bp
     from web.views_portal import bp as portal_bp
     from web.views_public import bp as public_bp
@@ -38,7 +37,7 @@ def init_app(app: Any) -> None:
     app.config.setdefault("WEB_LOGIN_RATE_LIMIT", "10/300")  # attempts per seconds, per client IP
     app.config.setdefault("WEB_RESET_TOKEN_SECONDS", 3600)
     if "babel" not in app.extensions:
-        Babel(app, locale_selector=helpers.select_locale, timezone_selector=lambda: "Asia/Dhaka")
+        Babel(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Dhaka")
     csrf.init_app(app)
     ratelimit.init_app(app)
     if not isinstance(app.wsgi_app, accounts.RedactResetLinks):

@@ -2,7 +2,7 @@
 
 A reset link carries a signed, expiring token naming the user and a fingerprint of the current
 password hash, so it works once: after the password changes the fingerprint no longer matches. A new
-password ends every session of the user and revokes the user's API tokens (``registry.auth.set_password``).
+password ends every session of the user and revokes the user's API tokens (``registry.signin.set_password``).
 
 The token is in one request only: the link's page keeps it in the session cookie and redirects to
 ``/password/reset``; :class:`RedactResetLinks` replaces it in that request's access-log line (gunicorn's
@@ -26,10 +26,10 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry import auth
-from registry.audit import record_event
-from registry.auth import check_password
-from registry.models import User
+from core.audit import record_event
+from core.models import User
+from registry import signin
+from registry.accounts import check_password
 
 log = logging.getLogger("registry.web")
 SALT = "web.password-reset"
@@ -100,13 +100,13 @@ def send_invitation(user: User, inviter: User, company: str) -> None:
 def set_password(session: Session, user: User, password: str) -> None:
     """Set a new password by the one policy (``ValidationFailed`` on the field ``password``); every session and
     API token of the user ends."""
-    auth.set_password(session, user, password)
+    signin.set_password(session, user, password)
     record_event(session, actor=user, action="user.password_reset", target_type="user", target_id=user.id,
                  after={"sessions_ended": True, "tokens_revoked": True})
 
 
 def password_error(reason: str) -> str:
-    """The policy's English reason (registry.auth.password_problem) in the reader's language."""
+    """The policy's English reason (registry.accounts.password_problem) in the reader's language."""
     from web.field_errors import from_text
 
     return from_text(reason)

@@ -11,7 +11,8 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
 from registry.data.taxonomy import CERTIFICATE_SCHEMES
-from web.helpers import current_lang, to_local_digits
+from web.helpers import to_local_digits
+from web.language import current_lang
 
 # The bodies that issue the certificates the taxonomy knows, by the names manufacturers type.
 ISSUERS = {

@@ -126,7 +126,7 @@ UNTRANSLATED = N_("This value is not accepted")
 
 
 def _in_english() -> bool:
-    from web.helpers import current_lang
+    from web.language import current_lang
 
     return current_lang() != "bn"
 

@@ -1,7 +1,7 @@
 """HTML form data → the registry's pydantic schemas (the same ones that validate the API).
 
 Forms only reshape what a browser sends (empty fields, "key: value" lines, checkboxes); every rule
-stays in ``registry.schemas`` and ``registry.services``.
+stays in ``registry.schemas`` and the registry workflows (``registry.manufacturers``, ``registry.products``, ...).
 """
 
 from __future__ import annotations

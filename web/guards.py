@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import redirect, request, url_for
 
-from registry.auth import Actor, current_actor
+from core.auth import Actor, current_actor
 
 
 def signed_in(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

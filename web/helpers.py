@@ -3,22 +3,22 @@ form-error handling."""
 
 from __future__ import annotations
 
-import re
 import weakref
-from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import current_app, render_template, request
-from flask_babel import get_locale, get_translations
+from flask import render_template, request
+from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
-from jinja2 import BaseLoader, Environment, Template, pass_context
+from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
 
-from registry.limits import MAX_PAGE
-from web import LANG_COOKIE, LANGUAGES, PAGE_BLUEPRINTS
+from core.errors import ProblemError
+from core.limits import MAX_PAGE
+from web import PAGE_BLUEPRINTS
+from web.language import LANG_COOKIE, LANGUAGES, current_lang
 
 BN_DIGITS = str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯")
 
@@ -41,19 +41,6 @@ ACTION_LABELS = {
     "reinstate": _l("Reinstate"),
     "revoke": _l("Revoke"),
 }
-
-
-def select_locale() -> str:
-    """``?lang=`` (remembered by the language links), then the ``lang`` cookie, then Accept-Language."""
-    wanted = request.args.get("lang") or request.cookies.get(LANG_COOKIE)
-    if wanted in LANGUAGES:
-        return wanted
-    best = request.accept_languages.best_match(LANGUAGES)
-    return best or "bn"
-
-
-def current_lang() -> str:
-    return str(get_locale() or "bn")
 
 
 # A template's ``_()`` through Flask-Babel looks the request's locale and translations up again for every
@@ -105,53 +92,6 @@ def template_i18n() -> dict[str, Any]:
     if bound is None:
         bound = _BOUND[translations] = _bind_gettext(translations, current_lang())
     return bound
-
-
-# Precompiled per language: a page's constant ``_('...')`` calls (no variables) replaced by their translation
-# in the template source, so a page renders its fixed words as literals. The output is what ``_()`` returns
-# (the translation as Markup, %-formatted with no variables); strings with variables stay calls.
-_CONSTANT_GETTEXT = re.compile(r"""\b_\(\s*(?P<q>['"])(?P<s>(?:\\.|(?!(?P=q)).)*)(?P=q)\s*\)""", re.DOTALL)
-_TRANSLATED_ENVS: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
-
-
-def _jinja_literal(text: str) -> str:
-    return '"' + text.encode("unicode-escape").decode("ascii").replace('"', '\\"') + '"'
-
-
-def fold_constant_gettext(source: str, ugettext: Callable[[str], str]) -> str:
-    """``source`` with every ``_('constant')`` replaced by its translation, as Jinja's newstyle gettext
-    returns it in an autoescaped template."""
-
-    def replace(match: re.Match[str]) -> str:
-        msgid = match.group("s").encode("ascii", "backslashreplace").decode("unicode-escape")  # Jinja's lexer
-        done = Markup(ugettext(msgid)) % {}  # noqa: S704 - our catalogue, as Jinja's own gettext does
-        return f"({_jinja_literal(str(done))}|safe)"
-
-    return _CONSTANT_GETTEXT.sub(replace, source)
-
-
-class _TranslatedLoader(BaseLoader):
-    def __init__(self, inner: BaseLoader, ugettext: Callable[[str], str]) -> None:
-        self.inner = inner
-        self.ugettext = ugettext
-
-    def get_source(self, environment: Environment, template: str) -> tuple[str, str | None, Any]:
-        source, filename, uptodate = self.inner.get_source(environment, template)
-        if template.endswith(".html"):  # autoescaped, where the folded Markup is what _() returns
-            source = fold_constant_gettext(source, self.ugettext)
-        return source, filename, uptodate
-
-
-def translated_template(name: str) -> Template:
-    """The template ``name`` compiled for the request's language (a Jinja overlay per language, sharing the
-    app's globals and filters; its own template cache)."""
-    app_env = current_app.jinja_env
-    translations = get_translations()
-    env = _TRANSLATED_ENVS.get(translations)
-    if env is None or env.globals is not app_env.globals:
-        env = app_env.overlay(loader=_TranslatedLoader(app_env.loader, translations.ugettext))
-        _TRANSLATED_ENVS[translations] = env
-    return env.get_template(name)
 
 
 def to_local_digits(value: Any) -> str:
@@ -274,12 +214,12 @@ def init_app(app: Any) -> None:
     def _page_context() -> dict[str, Any]:
         if request.blueprint not in PAGE_BLUEPRINTS:
             return {}
-        from registry.auth import current_actor
+        from core.auth import current_actor
 
         try:
             actor = current_actor()
         except Exception:  # a bad Authorization header on a page: treat as anonymous
-            from registry.auth import ANONYMOUS
+            from core.auth import ANONYMOUS
 
             actor = ANONYMOUS
         return {"actor": actor, "lang": current_lang()}
@@ -299,11 +239,6 @@ def init_app(app: Any) -> None:
 
 def register_error_pages(bp: Any) -> None:
     """Domain errors raised by a page render as an HTML page with the error's status."""
-    from labels.errors import LabelError
-    from registry.errors import RegistryError
-    from search.errors import SearchError
-    from signing.errors import SigningError
-
     def _page(exc: Any) -> Any:
         from flask_babel import gettext as _
 
@@ -313,8 +248,7 @@ def register_error_pages(bp: Any) -> None:
                   429: _("Too many attempts"), 503: _("Temporarily unavailable")}
         return render_error(status, titles.get(status, _("Something is not right")), getattr(exc, "detail", str(exc)))
 
-    for cls in (RegistryError, SearchError, SigningError, LabelError):
-        bp.register_error_handler(cls, _page)
+    bp.register_error_handler(ProblemError, _page)  # every package's errors derive from it
 
 
 def page_arg() -> int:

@@ -10,9 +10,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.audit import record_event
-from registry.errors import IllegalTransition, ValidationFailed
-from registry.models import AuditEvent
+from core.audit import record_event
+from core.errors import ValidationFailed
+from core.models import AuditEvent
+from registry.errors import IllegalTransition
 
 REPORT_MOVES = {
     "open": ("investigating", "closed"),

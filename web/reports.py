@@ -1,5 +1,5 @@
 """Consumer reports of suspected fakes, from the public form, stored by the signing package
-(``signing.services.create_report``) for the manufacturer and the reviewers."""
+(``signing.reports.create_report``) for the manufacturer and the reviewers."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from registry.db import get_session
+from core.db import get_session
 
 MAX_PHOTO_BYTES = 2 * 1024 * 1024
 
@@ -34,7 +34,9 @@ def _label_url(values: dict[str, str]) -> str | None:
 
 
 def submit_report(values: dict[str, str], photo: Any) -> Any:
-    from signing.services import ReportError, create_report, load_keyring
+    from signing.errors import ReportError
+    from signing.keystore import load_keyring
+    from signing.reports import create_report
 
     errors: dict[str, str] = {}
     details = values.get("details", "")

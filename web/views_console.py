@@ -11,15 +11,18 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from registry import services
+from core.db import get_session
+from core.errors import NotFound, ProblemError
+from core.models import AuditEvent, Role, User
+from registry import manufacturers, queries, serialization
+from registry import products as product_workflow
 from registry.data.districts import DISTRICTS
 from registry.data.taxonomy import CATEGORIES, CERTIFICATE_SCHEMES
-from registry.db import get_session
-from registry.errors import NotFound, RegistryError
-from registry.models import AuditEvent, Manufacturer, ManufacturerStatus, Product, ProductStatus, Role, User
+from registry.models import Manufacturer, ManufacturerStatus, Product, ProductStatus
 from registry.schemas import Approval, CertificateOverride, Decision
 from web.guards import Actor, signed_in
-from web.helpers import current_lang, domain_errors, format_day, page_arg, register_error_pages
+from web.helpers import domain_errors, format_day, page_arg, register_error_pages
+from web.language import current_lang
 from web.report_status import REPORT_MOVES, REPORT_STATUS_LABELS, report_histories
 
 bp = Blueprint("web_console", __name__, url_prefix="/console")
@@ -49,14 +52,14 @@ def queues(actor: Actor) -> Any:
                                .options(selectinload(Product.certificates), selectinload(Product.manufacturer))
                                .order_by(Product.submitted_at).limit(100)))
     counts = dict(db.execute(select(Product.status, func.count()).group_by(Product.status)).all())
-    on = services.today()
-    problems = {p.id: explain_certificates(services.missing_required_certificates(p, on), on) for p in products}
+    on = queries.today()
+    problems = {p.id: explain_certificates(queries.missing_required_certificates(p, on), on) for p in products}
     return render_template("console/queues.html", makers=makers, products=products, counts=counts,
                            districts=DISTRICTS, categories=CATEGORIES, problems=problems)
 
 
 def explain_certificates(missing: dict[str, str], on: Any) -> list[str]:
-    """``services.missing_required_certificates`` in words, in the page's language."""
+    """``queries.missing_required_certificates`` in words, in the page's language."""
     out = []
     for scheme, problem in missing.items():
         en, bn = CERTIFICATE_SCHEMES.get(scheme, (scheme, scheme))
@@ -77,8 +80,8 @@ def products(actor: Actor) -> Any:
     if status not in (None, *[s.value for s in ProductStatus]):
         status = None
     page = page_arg()
-    stmt = services.list_products_stmt(actor, status=status, manufacturer_id=None, category=None)
-    items, total = services.paginate(get_session(), stmt, page, PER_PAGE)
+    stmt = queries.list_products_stmt(actor, status=status, manufacturer_id=None, category=None)
+    items, total = queries.paginate(get_session(), stmt, page, PER_PAGE)
     return render_template("console/products.html", items=items, total=total, page=page, status=status,
                            pages=(total + PER_PAGE - 1) // PER_PAGE, statuses=[s.value for s in ProductStatus],
                            categories=CATEGORIES)
@@ -88,7 +91,7 @@ def products(actor: Actor) -> Any:
 @signed_in(*STAFF)
 def manufacturer(actor: Actor, manufacturer_id: int) -> Any:
     db = get_session()
-    m = services.get_manufacturer(db, actor, manufacturer_id)
+    m = queries.get_manufacturer(db, actor, manufacturer_id)
     products = list(db.scalars(select(Product).where(Product.manufacturer_id == m.id).order_by(Product.id)))
     staff = list(db.scalars(select(User).where(User.manufacturer_id == m.id)))
     history = _history("manufacturer", m.id)
@@ -112,14 +115,14 @@ def document(actor: Actor, document_id: int) -> Any:
 @bp.post("/manufacturers/<int:manufacturer_id>/<action>")
 @signed_in(*STAFF)
 def decide_manufacturer(actor: Actor, manufacturer_id: int, action: str) -> Any:
-    if action not in services.MANUFACTURER_TRANSITIONS:
+    if action not in queries.MANUFACTURER_TRANSITIONS:
         raise NotFound(f"no action {action}")
     db = get_session()
-    m = services.get_manufacturer(db, actor, manufacturer_id)
+    m = queries.get_manufacturer(db, actor, manufacturer_id)
     try:
         decision = Decision(reason=(request.form.get("reason") or "").strip() or None)
-        services.decide_manufacturer(db, actor, m, action, decision, _version())
-    except RegistryError as exc:
+        manufacturers.decide_manufacturer(db, actor, m, action, decision, _version())
+    except ProblemError as exc:
         db.rollback()
         flash(domain_errors(exc)["form"], "error")
     else:
@@ -131,10 +134,10 @@ def decide_manufacturer(actor: Actor, manufacturer_id: int, action: str) -> Any:
 @bp.get("/products/<int:product_id>")
 @signed_in(*STAFF)
 def product(actor: Actor, product_id: int) -> Any:
-    p = services.get_product(get_session(), actor, product_id)
-    data = services.product_to_dict(p)
-    on = services.today()
-    missing = services.missing_required_certificates(p, on)
+    p = queries.get_product(get_session(), actor, product_id)
+    data = serialization.product_to_dict(p)
+    on = queries.today()
+    missing = queries.missing_required_certificates(p, on)
     return render_template("console/product.html", p=data, product=p, maker=p.manufacturer,
                            certificate_problems=explain_certificates(missing, on), missing_certificates=missing,
                            licence_expired="licence_expired" in data["flags"],
@@ -146,10 +149,10 @@ def product(actor: Actor, product_id: int) -> Any:
 @bp.post("/products/<int:product_id>/<action>")
 @signed_in(*STAFF)
 def decide_product(actor: Actor, product_id: int, action: str) -> Any:
-    if action not in services.PRODUCT_DECISIONS:
+    if action not in queries.PRODUCT_DECISIONS:
         raise NotFound(f"no action {action}")
     db = get_session()
-    p = services.get_product(db, actor, product_id)
+    p = queries.get_product(db, actor, product_id)
     reason = (request.form.get("reason") or "").strip() or None
     override_reason = (request.form.get("override_reason") or "").strip()
     if action == "approve" and request.form.get("override") and not override_reason:
@@ -162,12 +165,12 @@ def decide_product(actor: Actor, product_id: int, action: str) -> Any:
             decision: Decision = Approval(reason=reason, valid_years=years, override_missing_certificates=override)
         else:
             decision = Decision(reason=reason)
-        services.decide_product(db, actor, p, action, decision, _version(), current_app.config["LICENCE_YEARS"])
-    except RegistryError as exc:
+        product_workflow.decide_product(db, actor, p, action, decision, _version(), current_app.config["LICENCE_YEARS"])
+    except ProblemError as exc:
         db.rollback()
         missing = exc.extra.get("missing_certificates")
         if missing:
-            on = services.today()
+            on = queries.today()
             flash(_("Not approved: every certificate the category requires must be valid on the approval day."),
                   "error")
             for line in explain_certificates({m["scheme"]: m["problem"] for m in missing}, on):
@@ -228,7 +231,7 @@ def audit(actor: Actor) -> Any:
                 moment = moment.replace(tzinfo=ZoneInfo("Asia/Dhaka"))
             stmt = stmt.where(AuditEvent.occurred_at >= moment if op == "ge" else AuditEvent.occurred_at < moment)
     page = page_arg()
-    items, total = services.paginate(get_session(), stmt, page, PER_PAGE)
+    items, total = queries.paginate(get_session(), stmt, page, PER_PAGE)
     pages = (total + PER_PAGE - 1) // PER_PAGE
     base = {k: v for k, v in f.items() if v}
     return render_template("console/audit.html", items=items, total=total, page=page, pages=pages, f=f,
@@ -245,7 +248,7 @@ def reports(actor: Actor) -> Any:
 
     page = page_arg()
     stmt = select(ConsumerReport).order_by(ConsumerReport.id.desc())
-    items, total = services.paginate(get_session(), stmt, page, PER_PAGE)
+    items, total = queries.paginate(get_session(), stmt, page, PER_PAGE)
     ids = {r.product_id for r in items if r.product_id}
     names = dict(get_session().execute(select(Product.id, Product.name_en).where(Product.id.in_(ids))).all()) if ids else {}
     return render_template("console/reports.html", items=items, total=total, page=page, names=names,

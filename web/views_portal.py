@@ -10,14 +10,17 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from registry import services
-from registry.audit import record_event
-from registry.auth import start_session
+from core.audit import record_event
+from core.db import get_session
+from core.errors import NotFound, ProblemError, ValidationFailed
+from core.models import AuditEvent, Role
+from registry import manufacturers, queries, serialization
+from registry import products as product_workflow
+from registry.accounts import start_session
+from registry.certificates import create_certificate
 from registry.data.districts import DISTRICTS
 from registry.data.taxonomy import CATEGORIES, CERTIFICATE_SCHEMES
-from registry.db import get_session
-from registry.errors import RegistryError
-from registry.models import AuditEvent, Certificate, Notice, Product, Role
+from registry.models import Certificate, Notice, Product
 from registry.schemas import (
     CertificateCreate,
     ManufacturerRegistration,
@@ -37,9 +40,9 @@ MAKER = (Role.MANUFACTURER,)
 
 
 def _my_product(actor: Actor, product_id: int) -> Product:
-    p = services.get_product(get_session(), actor, product_id)
+    p = queries.get_product(get_session(), actor, product_id)
     if p.manufacturer_id != actor.user.manufacturer_id:  # type: ignore[union-attr]
-        raise services.NotFound(f"no product {product_id}")
+        raise NotFound(f"no product {product_id}")
     return p
 
 
@@ -52,7 +55,7 @@ def _my_certificates(actor: Actor) -> list[Certificate]:
 @signed_in(*MAKER)
 def dashboard(actor: Actor) -> Any:
     db = get_session()
-    m = services.get_manufacturer(db, actor, actor.user.manufacturer_id)  # type: ignore[union-attr]
+    m = queries.get_manufacturer(db, actor, actor.user.manufacturer_id)  # type: ignore[union-attr]
     products = list(db.scalars(select(Product).where(Product.manufacturer_id == m.id).order_by(Product.id.desc())))
     return render_template("portal/dashboard.html", m=m, products=products, categories=CATEGORIES,
                            signing_ready=_batches_available())
@@ -67,10 +70,10 @@ def register() -> Any:
         db = get_session()
         try:
             data = forms.validate(ManufacturerRegistration, forms.registration_data(request.form))
-            m, owner = services.register_manufacturer(db, data)
+            m, owner = manufacturers.register_manufacturer(db, data)
         except forms.FormInvalid as exc:
             errors = exc.fields
-        except RegistryError as exc:
+        except ProblemError as exc:
             db.rollback()
             errors = domain_errors(exc)
         else:
@@ -86,15 +89,15 @@ def register() -> Any:
 @signed_in(*MAKER)
 def profile(actor: Actor) -> Any:
     db = get_session()
-    m = services.get_manufacturer(db, actor, actor.user.manufacturer_id)  # type: ignore[union-attr]
+    m = queries.get_manufacturer(db, actor, actor.user.manufacturer_id)  # type: ignore[union-attr]
     errors: dict[str, str] = {}
     if request.method == "POST":
         try:
             data = forms.validate(ManufacturerUpdate, forms.profile_data(request.form))
-            services.update_manufacturer(db, actor, m, data, forms.expected_version(request.form))
+            manufacturers.update_manufacturer(db, actor, m, data, forms.expected_version(request.form))
         except forms.FormInvalid as exc:
             errors = exc.fields
-        except RegistryError as exc:
+        except ProblemError as exc:
             db.rollback()
             errors = domain_errors(exc)
         else:
@@ -127,11 +130,11 @@ def upload_document(actor: Actor) -> Any:
     limit = current_app.config["MAX_EVIDENCE_BYTES"]
     try:
         if upload is None or not upload.filename:
-            raise services.ValidationFailed.field("file", "choose a file")
+            raise ValidationFailed.field("file", "choose a file")
         attach_company_document(db, actor, actor.user.manufacturer_id, request.form.get("kind", ""),  # type: ignore[union-attr,arg-type]
                                 upload.stream.read(limit + 1), upload.filename,
                                 instance_path=current_app.config["INSTANCE_PATH"], limit=limit)
-    except RegistryError as exc:
+    except ProblemError as exc:
         db.rollback()
         errors = domain_errors(exc)
         flash(errors.get("file") or errors.get("kind") or errors["form"], "error")
@@ -156,7 +159,7 @@ def send_document(document_id: int, manufacturer_id: int | None) -> Any:
 
     doc = get_session().get(CompanyDocument, document_id)
     if doc is None or (manufacturer_id is not None and doc.manufacturer_id != manufacturer_id):
-        raise services.NotFound(f"no document {document_id}")
+        raise NotFound(f"no document {document_id}")
     return send_file(evidence_path(current_app.config["INSTANCE_PATH"], doc.sha256), mimetype=doc.media_type,
                      as_attachment=True, download_name=doc.filename)
 
@@ -168,13 +171,13 @@ def _product_form(actor: Actor, p: Product | None) -> Any:
         try:
             if p is None:
                 data = forms.validate(ProductCreate, forms.product_data(request.form))
-                p = services.create_product(db, actor, data)
+                p = product_workflow.create_product(db, actor, data)
             else:
                 data = forms.validate(ProductUpdate, forms.product_data(request.form, for_update=True))
-                services.update_product(db, actor, p, data, forms.expected_version(request.form))
+                product_workflow.update_product(db, actor, p, data, forms.expected_version(request.form))
         except forms.FormInvalid as exc:
             errors = exc.fields
-        except RegistryError as exc:
+        except ProblemError as exc:
             db.rollback()
             errors = domain_errors(exc)
         else:
@@ -187,7 +190,7 @@ def _product_form(actor: Actor, p: Product | None) -> Any:
         values: dict[str, Any] = dict(request.form)
         values["certificate_ids"] = [int(i) for i in request.form.getlist("certificate_ids") if i.isdigit()]
     elif p is not None:
-        values = services.product_to_dict(p)
+        values = serialization.product_to_dict(p)
         values["specifications"] = forms.format_specifications(p.specifications)
         values["certificate_ids"] = [c.id for c in p.certificates]
     else:
@@ -217,7 +220,7 @@ def product(actor: Actor, product_id: int) -> Any:
 def _product_page(p: Product, recall_values: Any = None, recall_errors: dict[str, str] | None = None) -> Any:
     history = list(get_session().scalars(select(AuditEvent).where(
         AuditEvent.target_type == "product", AuditEvent.target_id == str(p.id)).order_by(AuditEvent.id.desc())))
-    return render_template("portal/product.html", p=services.product_to_dict(p), product=p, history=history,
+    return render_template("portal/product.html", p=serialization.product_to_dict(p), product=p, history=history,
                            categories=CATEGORIES, batches=_batches_of(p), signing_ready=_batches_available(),
                            recalls=_recalls_of(p), recall_values=recall_values or {},
                            recall_errors=recall_errors or {}), 422 if recall_errors else 200
@@ -234,8 +237,8 @@ def _recalls_of(p: Product) -> list[Any]:
 def _submit(actor: Actor, p: Product) -> Any:
     db = get_session()
     try:
-        services.submit_product(db, actor, p, None)
-    except RegistryError as exc:
+        product_workflow.submit_product(db, actor, p, None)
+    except ProblemError as exc:
         db.rollback()
         flash(domain_errors(exc)["form"], "error")
     else:
@@ -257,15 +260,15 @@ def staff(actor: Actor) -> Any:
     from web import accounts
 
     db = get_session()
-    m = services.get_manufacturer(db, actor, actor.user.manufacturer_id)  # type: ignore[union-attr]
+    m = queries.get_manufacturer(db, actor, actor.user.manufacturer_id)  # type: ignore[union-attr]
     errors: dict[str, str] = {}
     if request.method == "POST":
         try:
             data = forms.validate(StaffInvite, forms.staff_data(request.form))
-            member, _password = services.invite_staff(db, actor, m, data)  # the mailed link replaces the password
+            member, _password = manufacturers.invite_staff(db, actor, m, data)  # the mailed link replaces the password
         except forms.FormInvalid as exc:
             errors = exc.fields
-        except RegistryError as exc:
+        except ProblemError as exc:
             db.rollback()
             errors = domain_errors(exc)
         else:
@@ -273,7 +276,7 @@ def staff(actor: Actor) -> Any:
             accounts.send_invitation(member, actor.user, m.legal_name_en)  # type: ignore[arg-type]
             flash(_("%(email)s was added and has an e-mail to choose a password.", email=member.email))
             return redirect(url_for("web_portal.staff"), 303)
-    return render_template("portal/staff.html", m=m, people=services.list_staff(db, actor, m), errors=errors,
+    return render_template("portal/staff.html", m=m, people=manufacturers.list_staff(db, actor, m), errors=errors,
                            values=request.form, is_owner=actor.user.is_owner), (422 if errors else 200)  # type: ignore[union-attr]
 
 
@@ -282,10 +285,10 @@ def staff(actor: Actor) -> Any:
 @signed_in(*MAKER)
 def switch_staff(actor: Actor, user_id: int, action: str) -> Any:
     db = get_session()
-    m = services.get_manufacturer(db, actor, actor.user.manufacturer_id)  # type: ignore[union-attr]
+    m = queries.get_manufacturer(db, actor, actor.user.manufacturer_id)  # type: ignore[union-attr]
     try:
-        member = services.set_staff_active(db, actor, m, user_id, action == "reactivate")
-    except RegistryError as exc:
+        member = manufacturers.set_staff_active(db, actor, m, user_id, action == "reactivate")
+    except ProblemError as exc:
         db.rollback()
         flash(domain_errors(exc)["form"], "error")
     else:
@@ -303,10 +306,10 @@ def certificates(actor: Actor) -> Any:
     if request.method == "POST":
         try:
             data = forms.validate(CertificateCreate, forms.certificate_data(request.form))
-            c = services.create_certificate(db, actor, data)
+            c = create_certificate(db, actor, data)
         except forms.FormInvalid as exc:
             errors = exc.fields
-        except RegistryError as exc:
+        except ProblemError as exc:
             db.rollback()
             errors = domain_errors(exc)
         else:
@@ -314,7 +317,7 @@ def certificates(actor: Actor) -> Any:
             if upload is not None and upload.filename:
                 try:
                     _store_evidence(actor, c, upload)
-                except RegistryError as exc:
+                except ProblemError as exc:
                     db.rollback()
                     errors = domain_errors(exc)
             if not errors:
@@ -340,13 +343,13 @@ def upload_evidence(actor: Actor, certificate_id: int) -> Any:
     db = get_session()
     c = db.get(Certificate, certificate_id)
     if c is None or c.manufacturer_id != actor.user.manufacturer_id:  # type: ignore[union-attr]
-        raise services.NotFound(f"no certificate {certificate_id}")
+        raise NotFound(f"no certificate {certificate_id}")
     upload = request.files.get("file")
     try:
         if upload is None or not upload.filename:
-            raise services.ValidationFailed.field("file", "choose a file")
+            raise ValidationFailed.field("file", "choose a file")
         _store_evidence(actor, c, upload)
-    except RegistryError as exc:
+    except ProblemError as exc:
         db.rollback()
         flash(domain_errors(exc).get("file") or domain_errors(exc)["form"], "error")
     else:
@@ -425,7 +428,7 @@ def move_report_status(actor: Actor, report_id: int) -> Any:
     db = get_session()
     report = db.get(ConsumerReport, report_id)
     if report is None or report.product_id is None:
-        raise services.NotFound(f"no report {report_id}")
+        raise NotFound(f"no report {report_id}")
     _my_product(actor, report.product_id)
     _move(actor, report)
     return redirect(url_for("web_portal.reports"), 303)
@@ -435,7 +438,7 @@ def _move(actor: Actor, report: Any) -> None:
     db = get_session()
     try:
         move_report(db, actor, report, request.form.get("status", ""), request.form.get("note", ""))
-    except RegistryError as exc:
+    except ProblemError as exc:
         db.rollback()
         errors = domain_errors(exc)
         flash(errors.get("note") or errors.get("status") or errors["form"], "error")
@@ -453,8 +456,8 @@ TOKEN_DAYS = (30, 90, 180, 365)
 def tokens(actor: Actor) -> Any:
     """API tokens for the company's systems: create one with scopes and a lifetime (its secret is shown on
     this one response and never again), see when each was last used, revoke it."""
-    from registry.auth import issue_token
-    from registry.models import ApiToken
+    from core.models import ApiToken
+    from registry.accounts import issue_token
 
     db = get_session()
     user = actor.user
@@ -493,12 +496,12 @@ def _now() -> Any:
 @bp.post("/tokens/<int:token_id>/revoke")
 @signed_in(*MAKER)
 def revoke_token(actor: Actor, token_id: int) -> Any:
-    from registry.models import ApiToken
+    from core.models import ApiToken
 
     db = get_session()
     token = db.get(ApiToken, token_id)
     if token is None or token.user_id != actor.user.id:  # type: ignore[union-attr]
-        raise services.NotFound(f"no token {token_id}")
+        raise NotFound(f"no token {token_id}")
     if token.revoked_at is None:
         token.revoked_at = _now()
         record_event(db, actor=actor, action="token.revoked", target_type="token", target_id=token.id)
@@ -528,15 +531,15 @@ def import_products(actor: Actor) -> Any:
         media_type = next((t for suffix, t in IMPORT_TYPES.items() if name.endswith(suffix)), None)
         try:
             if upload is None or not name:
-                raise services.ValidationFailed.field("file", _("Choose a CSV or JSON Lines file."))
+                raise ValidationFailed.field("file", _("Choose a CSV or JSON Lines file."))
             if media_type is None:
-                raise services.ValidationFailed.field("file", _("The file must end in .csv, .jsonl or .ndjson."))
+                raise ValidationFailed.field("file", _("The file must end in .csv, .jsonl or .ndjson."))
             if mode not in ("all-or-nothing", "valid-only", "check"):
                 mode = "all-or-nothing"
             report = run_import(db, actor, upload.stream.read(), media_type,
                                 mode="all-or-nothing" if mode == "check" else mode,
                                 max_rows=current_app.config["MAX_IMPORT_ROWS"], dry_run=mode == "check")
-        except RegistryError as exc:
+        except ProblemError as exc:
             db.rollback()
             errors = domain_errors(exc)
         else:
@@ -550,7 +553,7 @@ def import_products(actor: Actor) -> Any:
 @signed_in(*MAKER)
 def notices(actor: Actor) -> Any:
     """The company's decisions and reminders, newest first, as they were also mailed to it."""
-    from web.helpers import current_lang
+    from web.language import current_lang
     from web.notices import notice_text
 
     db = get_session()
@@ -583,7 +586,7 @@ LABEL_FORMATS = ("pdf", "zip-svg", "zip-png", "csv")
 def _batches_available() -> bool:
     try:
         import labels  # noqa: F401
-        import signing.services  # noqa: F401
+        import signing.batches  # noqa: F401
     except ModuleNotFoundError:
         return False
     return True
@@ -604,7 +607,8 @@ def _signer() -> Any:
     if ext is not None:
         ext.ready()
         return ext.signer(get_session())
-    from signing.services import SigningSettings, ensure_current_signer
+    from signing.keystore import ensure_current_signer
+    from signing.settings import SigningSettings
 
     return ensure_current_signer(get_session(), SigningSettings.from_config(current_app.config))
 
@@ -614,19 +618,19 @@ def _signer() -> Any:
 def request_batch(actor: Actor, product_id: int) -> Any:
     from datetime import UTC, datetime
 
+    from signing.batches import create_batch
     from signing.errors import SigningError
-    from signing.services import create_batch
 
     p = _my_product(actor, product_id)
     db = get_session()
     count = request.form.get("count", type=int)
     try:
         if count is None:
-            raise services.ValidationFailed.field("count", "give the number of serials")
+            raise ValidationFailed.field("count", "give the number of serials")
         batch = create_batch(db, p, count, user_id=actor.user.id, now=datetime.now(UTC))  # type: ignore[union-attr]
         record_event(db, actor=actor, action="batch.created", target_type="batch", target_id=batch.id,
                      after={"product_id": p.id, "count": count, "prefix": batch.prefix})
-    except (RegistryError, SigningError) as exc:
+    except (ProblemError, SigningError) as exc:
         db.rollback()
         flash(domain_errors(exc)["form"], "error")
     else:
@@ -641,24 +645,24 @@ def clear_flags(actor: Actor, unit_id: int) -> Any:
     """Clear a copy flag the manufacturer has checked and found false, with what was checked (audited)."""
     from datetime import UTC, datetime
 
+    from signing.batches import clear_unit_flags
     from signing.errors import SigningError
     from signing.models import Unit
-    from signing.services import clear_unit_flags
 
     db = get_session()
     unit = db.get(Unit, unit_id)
     if unit is None or unit.product_id is None:
-        raise services.NotFound(f"no unit {unit_id}")
+        raise NotFound(f"no unit {unit_id}")
     _my_product(actor, unit.product_id)
     reason = (request.form.get("reason") or "").strip()[:500]
     try:
         if not reason:
-            raise services.ValidationFailed.field("reason", "say what was checked")
+            raise ValidationFailed.field("reason", "say what was checked")
         unit, previous = clear_unit_flags(db, unit.gtin, unit.serial, now=datetime.now(UTC))
         record_event(db, actor=actor, action="unit.flags_cleared", target_type="unit",
                      target_id=f"{unit.gtin}/{unit.serial}", before={"flags": previous}, after={"flags": []},
                      reason=reason)
-    except (RegistryError, SigningError) as exc:
+    except (ProblemError, SigningError) as exc:
         db.rollback()
         flash(domain_errors(exc).get("reason") or domain_errors(exc)["form"], "error")
     else:
@@ -674,11 +678,13 @@ def recall(actor: Actor, product_id: int) -> Any:
     will read on the verification page in both languages."""
     from datetime import UTC, datetime
 
+    from gs1.errors import LabelURLError
     from signing import recalls
-    from signing.errors import LabelURLError, SigningError
+    from signing.batches import find_batch
+    from signing.errors import SigningError
     from signing.labels import parse_label_url
     from signing.models import SerialBatch
-    from signing.services import find_batch, publish_status_list
+    from signing.record_service import publish_status_list
 
     p = _my_product(actor, product_id)
     db = get_session()
@@ -708,7 +714,7 @@ def recall(actor: Actor, product_id: int) -> Any:
             raise recalls.RecallError(_("Choose what to recall."), field="scope")
         recalls.audit_recall(db, actor, row)
         publish_status_list(db, _signer(), current_app.extensions["signing"].settings, now=now)
-    except (RegistryError, SigningError) as exc:
+    except (ProblemError, SigningError) as exc:
         db.rollback()
         return _product_page(_my_product(actor, product_id), form, domain_errors(exc))
     db.commit()
@@ -728,14 +734,14 @@ def download_labels(actor: Actor, batch_id: int, fmt: str) -> Any:
 
     import labels
     from labels.services import download_name
-    from labels.views import batch_items, direct_limit, load_printable_batch, snapshot_batch
+    from signing.label_views import batch_items, direct_limit, load_printable_batch, snapshot_batch
 
     fmt = {"zip": "zip-svg"}.get(fmt, fmt)
     if fmt not in LABEL_FORMATS:
-        raise services.NotFound(f"no labels {batch_id}.{fmt}")
+        raise NotFound(f"no labels {batch_id}.{fmt}")
     batch, product = load_printable_batch(batch_id)
     if product.manufacturer_id != actor.user.manufacturer_id:  # type: ignore[union-attr]
-        raise services.NotFound(f"no batch {batch_id}")
+        raise NotFound(f"no batch {batch_id}")
     start = min(max(0, request.args.get("start", 0, type=int) or 0), batch.count - 1)
     stop = min(batch.count, max(start + 1, request.args.get("stop", batch.count, type=int) or batch.count))
     layout = request.args.get("layout", "a4")
@@ -783,11 +789,11 @@ def check_labels(actor: Actor, batch_id: int) -> Any:
 
     import labels
     from labels.qa import check_pdf
-    from labels.views import batch_items, direct_limit, load_printable_batch, snapshot_batch
+    from signing.label_views import batch_items, direct_limit, load_printable_batch, snapshot_batch
 
     batch, product = load_printable_batch(batch_id)
     if product.manufacturer_id != actor.user.manufacturer_id:  # type: ignore[union-attr]
-        raise services.NotFound(f"no batch {batch_id}")
+        raise NotFound(f"no batch {batch_id}")
     layout = request.args.get("layout", "a4")
     if layout not in LABEL_LAYOUTS:
         layout = "a4"

@@ -13,17 +13,19 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app import problem_response
-from registry import services
-from registry.auth import ANONYMOUS, end_session, start_session
+from core.api import api
+from core.auth import ANONYMOUS
+from core.db import get_session
+from core.errors import NotAuthenticated, TooManyRequests, ValidationFailed
+from core.problems import problem_response
+from gs1.errors import LabelURLError
+from registry import queries, serialization
+from registry.accounts import end_session, start_session
 from registry.data.districts import DISTRICTS
 from registry.data.taxonomy import CATEGORIES, CERTIFICATE_SCHEMES
-from registry.db import get_session
-from registry.errors import NotAuthenticated, TooManyRequests, ValidationFailed
 from registry.models import Manufacturer, ProductStatus
-from registry.openapi import api
 from registry.signin import DEVICE_COOKIE, remember_device, sign_in
-from signing import LabelURLError, parse_label_url
+from signing import parse_label_url
 from web import accounts, catalogue_labels
 from web.helpers import client_address, page_arg, register_error_pages, render_error, safe_next
 from web.ratelimit import check_login_rate
@@ -169,8 +171,8 @@ def search() -> Any:
 @bp.get("/products/<int:product_id>")
 def product(product_id: int) -> Any:
     # Public pages always look as the public: a signed-in manufacturer sees its drafts in the portal.
-    p = services.get_product(get_session(), ANONYMOUS, product_id)
-    data = services.product_to_dict(p)
+    p = queries.get_product(get_session(), ANONYMOUS, product_id)
+    data = serialization.product_to_dict(p)
     base = str(current_app.config.get("PUBLIC_BASE_URL", "")).rstrip("/")
     return render_template("public/product.html", p=data, maker=p.manufacturer, category=CATEGORIES.get(p.category),
                            district=DISTRICTS.get(p.manufacturer.district), product_url=f"{base}/01/{p.gtin}")
@@ -179,10 +181,10 @@ def product(product_id: int) -> Any:
 @bp.get("/manufacturers/<int:manufacturer_id>")
 def manufacturer(manufacturer_id: int) -> Any:
     db = get_session()
-    m = services.get_manufacturer(db, ANONYMOUS, manufacturer_id)
+    m = queries.get_manufacturer(db, ANONYMOUS, manufacturer_id)
     page = page_arg()
-    stmt = services.list_products_stmt(ANONYMOUS, status=ProductStatus.LICENSED, manufacturer_id=m.id, category=None)
-    items, total = services.paginate(db, stmt, page, PER_PAGE)
+    stmt = queries.list_products_stmt(ANONYMOUS, status=ProductStatus.LICENSED, manufacturer_id=m.id, category=None)
+    items, total = queries.paginate(db, stmt, page, PER_PAGE)
     return render_template("public/manufacturer.html", m=m, district=DISTRICTS.get(m.district), products=items,
                            total=total, page=page, pages=(total + PER_PAGE - 1) // PER_PAGE, categories=CATEGORIES)
 

@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from signing.gtin import compute_check_digit
+from gs1.gtin import compute_check_digit
 
 TODAY = date(2026, 6, 1)  # the catalogue's "today": licences and certificates are judged on it
 

@@ -286,7 +286,7 @@ def evaluate(backend: Any, docs: list[Doc], today: date) -> dict[str, Any]:
 def demo_documents(directory: Path, *, products: int = 2000, manufacturers: int = 60,
                    today: date = date(2026, 6, 1)) -> list[Doc]:
     """Seed the demo into a SQLite file under ``directory`` and return its public catalogue documents."""
-    from registry.db import Base, Database, import_all_models
+    from core.db import Base, Database, import_all_models
     from registry.demo import seed_demo
     from search.documents import iter_public_documents
 

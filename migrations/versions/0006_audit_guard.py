@@ -12,7 +12,7 @@ that is already stored, which also stops ``ON CONFLICT (id) DO UPDATE`` before i
 PostgreSQL: the triggers of 0001 stay as a second line; the first line is that the application's role
 neither owns the table (only an owner may disable triggers, alter or drop it) nor holds UPDATE, DELETE,
 TRUNCATE, TRIGGER or REFERENCES on it. This migration takes those from PUBLIC and from every role other
-than the owner; ``registry.migrate.grant_app_role`` grants the application's role the rest
+than the owner; ``core.migrate.grant_app_role`` grants the application's role the rest
 (docs/operations.md, "Database roles and the audit trail").
 """
 

@@ -85,13 +85,14 @@ def _free_port() -> int:
 
 def seed_site(app: Any) -> dict[str, Any]:
     """A small fixed bilingual catalogue: two manufacturers, laptops, phones and UPSes with certificates."""
-    from registry.auth import hash_password
+    from core.models import Role, User
+    from registry.accounts import hash_password
     from registry.factories import ManufacturerFactory, bind_factories
-    from registry.models import Certificate, Product, ProductStatus, Role, User
+    from registry.models import Certificate, Product, ProductStatus
     from search.indexing import reindex_catalogue
-    from signing.services import create_batch, iter_batch_urls
+    from signing.batches import create_batch, iter_batch_urls
 
-    db = app.extensions["registry.db"]
+    db = app.extensions["core.db"]
     app.extensions["signing"].ready()  # registers the issuing key in its own transaction first
     s = db.session()
     bind_factories(s)
@@ -208,7 +209,7 @@ def start_site() -> Iterator[Site]:
     from werkzeug.serving import make_server
 
     from app import create_app
-    from registry.migrate import upgrade_database
+    from core.migrate import upgrade_database
     from tests.web.pages import wire_pages
 
     tmp = tempfile.mkdtemp(prefix="registry-browser-")
@@ -219,7 +220,7 @@ def start_site() -> Iterator[Site]:
         "DATABASE_URL": f"sqlite:///{tmp}/registry.sqlite3", "SEARCH_SYNC_THREAD": False, "PUBLIC_BASE_URL": base,
         "WEB_LOGIN_RATE_LIMIT": "1000/60",
     }))
-    upgrade_database(app.extensions["registry.db"].engine)
+    upgrade_database(app.extensions["core.db"].engine)
     data = seed_site(app)
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -229,5 +230,5 @@ def start_site() -> Iterator[Site]:
     finally:
         server.shutdown()
         thread.join(5)
-        app.extensions["registry.db"].dispose()
+        app.extensions["core.db"].dispose()
         shutil.rmtree(tmp, ignore_errors=True)

@@ -22,7 +22,7 @@ def _decode_pdf_qr_codes(data: bytes) -> list[str]:
 
 
 def test_register_submit_approve_print_and_verify(site: Any, page_factory: Any) -> None:
-    from signing.gtin import compute_check_digit
+    from gs1.gtin import compute_check_digit
 
     maker = page_factory(lang="en-GB", width="phone")
     maker.goto("/portal/register")

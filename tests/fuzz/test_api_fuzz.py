@@ -24,7 +24,7 @@ from schemathesis.core.failures import Failure, FailureGroup
 from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
-from registry.models import Role
+from core.models import Role
 from tests.factories import CertificateFactory, ProductFactory, licensed, make_party
 from tests.fuzz.figures import FIGURES
 

@@ -12,6 +12,7 @@ from flask import Flask
 import labels
 from labels import get_layout, write_pdf_sheet
 from labels.qa import SAMPLE_PAGES, check_pdf, pages_to_check
+from signing.label_cli import labels_cli
 from tests.labels.label_helpers import make_text, make_url
 
 pytest.importorskip("pypdfium2")
@@ -58,7 +59,7 @@ def test_a_code_that_is_not_its_labels_is_reported_with_its_page() -> None:
 
 def test_the_print_command_checks_its_own_output(tmp_path: Path) -> None:
     app = Flask(__name__)
-    labels.init_app(app)
+    app.cli.add_command(labels_cli)
     source = tmp_path / "urls.txt"
     source.write_text("\n".join(url for url, _ in items(12)), encoding="utf-8")
     out = tmp_path / "labels.pdf"

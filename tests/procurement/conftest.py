@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from registry.audit import AUDIT_INSERT
-from registry.models import Product, Role
+from core.audit import AUDIT_INSERT
+from core.models import Role
+from registry.models import Product
 from tests.factories import CertificateFactory, ManufacturerFactory, ProductFactory, licensed, make_party
 
 TODAY = datetime.now(UTC).date()

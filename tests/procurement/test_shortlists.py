@@ -10,10 +10,10 @@ from xml.etree import ElementTree
 
 import pytest
 
-from registry.auth import actor_from_user
-from registry.models import Role
+from core.auth import actor_from_user
+from core.models import Role
+from registry.products import decide_product
 from registry.schemas import Decision
-from registry.services import decide_product
 from tests.factories import make_party
 from tests.procurement.conftest import TODAY
 from tests.web.pages import post_form, sign_in

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from registry.auth import actor_from_user
-from registry.models import Role
+from core.auth import actor_from_user
+from core.models import Role
+from registry.products import decide_product
 from registry.schemas import Decision
-from registry.services import decide_product
 from signing.offline import main as verify_main
 from signing.statements import SignedStatement
 from tests.factories import make_party

@@ -9,10 +9,10 @@ from typing import Any
 
 import xlsxwriter
 
+from core.models import AuditEvent, Role
 from procurement.models import ComplianceStatement
-from registry.models import AuditEvent, Role
+from registry.products import decide_product
 from registry.schemas import Decision
-from registry.services import decide_product
 from tests.factories import make_party
 from tests.procurement.conftest import TODAY, csv_file, record_history
 
@@ -131,7 +131,7 @@ def test_a_bid_date_after_the_licence_ended_is_expired(check: Any, shop: Any, se
 
 def test_suspended_now_but_licensed_on_the_bid_date_is_compliant(check: Any, shop: Any, session: Any) -> None:
     reviewer = make_party(session, Role.REVIEWER)
-    from registry.auth import actor_from_user
+    from core.auth import actor_from_user
 
     decide_product(
         session, actor_from_user(reviewer.user), shop["good"], "suspend", Decision(reason="test"), None

@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.exc import DBAPIError
 
-from registry.audit import record_event
-from registry.models import AuditEvent
+from core.audit import record_event
+from core.models import AuditEvent
 from tests.conftest import TEST_DB_OWNER_URL, TEST_DB_URL
 
 REFUSED = r"append-only|permission denied|must be owner"

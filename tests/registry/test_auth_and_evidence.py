@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from registry.models import ApiToken, AuditEvent, User
+from core.models import ApiToken, AuditEvent, User
 from tests.factories import CertificateFactory, UserFactory, make_party
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from registry.models import AuditEvent, Manufacturer, Product
+from core.models import AuditEvent
+from registry.models import Manufacturer, Product
 from tests.factories import make_party
 from tests.registry.test_workflow import PRODUCT, REGISTRATION
 

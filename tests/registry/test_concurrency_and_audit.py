@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
+from core.models import AuditEvent
 from registry.factories import bind_factories
-from registry.models import AuditEvent
 from tests.conftest import app_settings, as_owner
 from tests.factories import ProductFactory, make_party
 
@@ -25,7 +25,7 @@ def committed_app(tmp_path: Path, database_url: str, _app):
     from sqlalchemy import create_engine
 
     from app import create_app
-    from registry.migrate import upgrade_database
+    from core.migrate import upgrade_database
 
     schema = None
     if database_url.startswith("postgresql"):
@@ -38,9 +38,9 @@ def committed_app(tmp_path: Path, database_url: str, _app):
     else:
         url = f"sqlite:///{tmp_path / 'race.sqlite3'}"
     app = create_app(app_settings(tmp_path, url))
-    upgrade_database(app.extensions["registry.db"])
+    upgrade_database(app.extensions["core.db"])
     yield app
-    app.extensions["registry.db"].dispose()
+    app.extensions["core.db"].dispose()
     if schema:
         with admin.begin() as conn:
             conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
@@ -48,7 +48,7 @@ def committed_app(tmp_path: Path, database_url: str, _app):
 
 
 def test_concurrent_decisions_exactly_one_wins(committed_app):
-    db = committed_app.extensions["registry.db"]
+    db = committed_app.extensions["core.db"]
     s = db.session()
     bind_factories(s)
     suffix = uuid.uuid4().int % 10**8
@@ -100,7 +100,7 @@ def test_one_gtin_raced_by_several_creators_is_registered_once(committed_app):
     from registry.factories import demo_gtin
     from registry.models import Product
 
-    db = committed_app.extensions["registry.db"]
+    db = committed_app.extensions["core.db"]
     s = db.session()
     bind_factories(s)
     suffix = uuid.uuid4().int % 10**8

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import text
 
-from registry import db as registry_db
+from core import db as registry_db
 from tests.conftest import TEST_DB_URL
 
 pytestmark = pytest.mark.postgres

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from core.models import User
 from registry.data.taxonomy import CATEGORIES
 from registry.demo import seed_demo
-from registry.models import Certificate, Manufacturer, Product, User
+from registry.models import Certificate, Manufacturer, Product
 
 
 def test_demo_seed_covers_what_a_new_user_needs(session):

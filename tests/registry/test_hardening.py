@@ -67,7 +67,7 @@ def demo_passwords(app: Any) -> list[str]:
 
 
 def test_seed_demo_refuses_production(runner: Any, app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from registry.db import get_session
+    from core.db import get_session
     from registry.demo import is_seeded
 
     monkeypatch.setitem(app.config, "ENV", "production")
@@ -149,8 +149,8 @@ def test_readyz_names_a_signing_key_that_cannot_be_loaded(
 
 
 def test_readyz_names_a_database_behind_the_code(client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    import registry.health
+    import core.health
 
-    monkeypatch.setattr(registry.health, "latest_version", lambda: "9999_future")
+    monkeypatch.setattr(core.health, "latest_version", lambda: "9999_future")
     body = not_ready(client, "database", alive=False)  # /healthz says so too
     assert "flask db upgrade" in body["errors"][0]["reason"]

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from registry.models import AuditEvent
+from core.models import AuditEvent
 from tests.factories import CertificateFactory, ProductFactory, make_party
 
 TODAY = datetime.now(UTC).date()
@@ -150,7 +150,7 @@ def test_every_demo_licence_was_granted_while_its_required_certificates_were_val
     from registry.data.taxonomy import CATEGORIES
     from registry.demo import seed_demo
     from registry.models import Product
-    from registry.services import missing_required_certificates
+    from registry.queries import missing_required_certificates
 
     seed_demo(session, manufacturers=55, products=400)
     session.flush()

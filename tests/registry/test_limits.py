@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from registry.limits import MAX_DB_INT, MAX_JSON_BYTES, MAX_JSON_DEPTH, digits_at_most, json_deeper_than
+from core.limits import MAX_DB_INT, MAX_JSON_BYTES, MAX_JSON_DEPTH, digits_at_most, json_deeper_than
 from tests.factories import make_party
 from tests.registry.test_workflow import PRODUCT
 

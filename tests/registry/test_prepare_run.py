@@ -24,7 +24,7 @@ def fresh_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     monkeypatch.setattr(demo, "seed_demo", lambda s, **kw: real(s, **(kw | {"products": 40, "manufacturers": 8})))
     app = create_app(app_settings(tmp_path, f"sqlite:///{tmp_path / 'run.sqlite3'}"))
     yield app
-    app.extensions["registry.db"].dispose()
+    app.extensions["core.db"].dispose()
 
 
 UP_TO_DATE = "demo labels and search index are up to date with the data"
@@ -51,7 +51,7 @@ def test_second_run_skips_labels_and_reindex(fresh_app):
 
 def test_a_data_change_runs_them_again(fresh_app):
     prepare(fresh_app)
-    db = fresh_app.extensions["registry.db"]
+    db = fresh_app.extensions["core.db"]
     with db.session() as s:
         first = s.scalar(select(Product.id).order_by(Product.id).limit(1))
         s.execute(update(Product).where(Product.id == first).values(name_en="Renamed Router"))

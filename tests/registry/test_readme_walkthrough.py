@@ -10,9 +10,9 @@ from pathlib import Path
 
 from werkzeug.serving import make_server
 
-from registry.auth import hash_password
+from core.migrate import upgrade_database
+from registry.accounts import hash_password
 from registry.factories import UserFactory, bind_factories
-from registry.migrate import upgrade_database
 from tests.conftest import app_settings
 from tests.needs import need
 
@@ -35,7 +35,7 @@ def test_readme_curl_walkthrough(tmp_path):
             instance, f"sqlite:///{tmp_path / 'walk.sqlite3'}", PUBLIC_BASE_URL="http://127.0.0.1:5000"
         )
     )
-    db = app.extensions["registry.db"]
+    db = app.extensions["core.db"]
     upgrade_database(db.engine)
     s = db.session()
     bind_factories(s)

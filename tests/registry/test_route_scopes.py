@@ -12,9 +12,10 @@ from typing import Any
 
 import pytest
 
-from registry.auth import ROLE_SCOPES, issue_token
-from registry.models import Role
-from registry.openapi import SCOPES, api
+from core.api import SCOPES, api
+from core.auth import ROLE_SCOPES
+from core.models import Role
+from registry.accounts import issue_token
 from tests.factories import UserFactory, make_party
 
 SCOPE_REFUSAL = "lacks the scope"

@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from registry.auth import password_problem, set_password
-from registry.models import ApiToken, AuditEvent, User, UserSession
+from core.models import ApiToken, AuditEvent, User, UserSession
+from registry.accounts import password_problem
+from registry.signin import set_password
 from tests.conftest import from_address
 from tests.factories import UserFactory, make_party
 

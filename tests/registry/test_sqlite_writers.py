@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import event, text
 
-from registry.db import Database
+from core.db import Database
 
 
 def _lock_is_free(path: str) -> bool:

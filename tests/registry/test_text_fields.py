@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from registry.validators import check_line, check_text
+from core.validators import check_line, check_text
 from tests.factories import make_party
 from tests.registry.test_workflow import PRODUCT, REGISTRATION
 

@@ -6,7 +6,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from registry.models import AuditEvent, OutboxEntry
+from core.models import AuditEvent, OutboxEntry
 from tests.factories import CertificateFactory, make_party
 
 REGISTRATION = {

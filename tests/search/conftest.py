@@ -149,7 +149,7 @@ class StoppableBackend(SearchBackend):
 @pytest.fixture()
 def fresh_db(tmp_path: Path) -> Iterator[Any]:
     """A database of its own (a SQLite file with every table), for sync tests that use threads."""
-    from registry.db import Base, Database, import_all_models
+    from core.db import Base, Database, import_all_models
 
     import_all_models()
     db = Database(f"sqlite:///{tmp_path / 'registry.sqlite3'}")
@@ -171,7 +171,7 @@ def _search_app(_app: Any, instance_path: Path, database_url: str) -> Iterator[A
     app = create_app(app_settings(instance_path / "search-app", database_url))
     search.init_app(app)
     yield app
-    app.extensions["registry.db"].dispose()
+    app.extensions["core.db"].dispose()
 
 
 @pytest.fixture()
@@ -180,7 +180,7 @@ def search_app(_search_app: Any, tmp_path: Path) -> Iterator[Any]:
     from search.backends.embedded import EmbeddedSearchBackend
 
     app = _search_app
-    db = app.extensions["registry.db"]
+    db = app.extensions["core.db"]
     connection = db.engine.connect()
     outer = connection.begin()
     db.bind_to(connection)

@@ -6,11 +6,11 @@ import json
 from typing import Any
 
 from bench.relevance.dataset import PRODUCTS, seed_database
-from registry.models import OutboxEntry
+from core.models import OutboxEntry
 
 
 def test_sync_status_and_reindex(search_app: Any) -> None:
-    db = search_app.extensions["registry.db"]
+    db = search_app.extensions["core.db"]
     with db.session() as session:
         ids = seed_database(session)
         session.add_all(OutboxEntry(entity_type="product", entity_id=i) for i in ids.values())

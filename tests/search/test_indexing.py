@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import func, select, update
 
 from bench.relevance.dataset import TODAY, seed_database
-from registry.models import Manufacturer, OutboxEntry, Product
+from core.models import OutboxEntry
+from registry.models import Manufacturer, Product
 from search.documents import count_public_products, iter_public_product_ids
 from search.indexing import (
     SyncLock,

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from bench.relevance.dataset import seed_database
-from registry.models import OutboxEntry
+from core.models import OutboxEntry
 from search.indexing import SyncLock, drain_outbox
 
 API = "/api/v1/catalogue"
@@ -19,7 +19,7 @@ API = "/api/v1/catalogue"
 @pytest.fixture()
 def catalogue(search_app: Any, tmp_path: Any) -> dict[str, int]:
     """The judged dataset in the (rolled-back) database, drained into the app's fresh index."""
-    db = search_app.extensions["registry.db"]
+    db = search_app.extensions["core.db"]
     with db.session() as session:
         ids = seed_database(session)
         session.add_all(OutboxEntry(entity_type="product", entity_id=i) for i in ids.values())
@@ -184,7 +184,7 @@ def test_compare_problems(client: Any, catalogue: dict[str, int]) -> None:
 
 
 def test_the_openapi_document_describes_the_catalogue(client: Any) -> None:
-    from registry.openapi import api
+    from core.api import api
 
     document = api.document()
     for path in ("search", "suggest", "export", "compare"):

@@ -16,7 +16,8 @@ import pytest
 from sqlalchemy import func, select, update
 
 from bench.relevance.dataset import seed_database
-from registry.models import OutboxEntry, Product
+from core.models import OutboxEntry
+from registry.models import Product
 from search.backends.cluster import ClusterSearchBackend
 from search.documents import iter_public_product_ids
 from search.indexing import SyncLock, drain_outbox

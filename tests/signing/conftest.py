@@ -59,13 +59,13 @@ def _signing_app(_app: Any, instance_path: Path, database_url: str) -> Iterator[
     app = create_app(app_settings(instance_path, database_url))
     signing.init_app(app)
     yield app
-    app.extensions["registry.db"].dispose()
+    app.extensions["core.db"].dispose()
 
 
 @pytest.fixture()
 def sapp(_signing_app: Any) -> Iterator[Any]:
     """Like the ``app`` fixture: every session inside one rolled-back transaction."""
-    db = _signing_app.extensions["registry.db"]
+    db = _signing_app.extensions["core.db"]
     connection = db.engine.connect()
     outer = connection.begin()
     db.bind_to(connection)
@@ -94,7 +94,7 @@ def sclient(sapp: Any) -> Any:
 def ssession(sapp: Any) -> Iterator[Any]:
     from registry.factories import bind_factories
 
-    s = sapp.extensions["registry.db"].session()
+    s = sapp.extensions["core.db"].session()
     bind_factories(s)
     yield s
     s.close()

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from gs1.gtin import compute_check_digit
 from signing import (
     KeyRing,
     LabelURL,
@@ -31,7 +32,6 @@ from signing import (
     verify_label_url,
 )
 from signing.errors import Reason, Verdict
-from signing.gtin import compute_check_digit
 from signing.labels import encode_to_be_signed, verify_label_urls
 from signing.offline import EXIT_STATUS_NOT_CHECKED, main
 

@@ -71,7 +71,7 @@ def batch_urls(client: Any, headers: dict[str, str], batch_id: int, stop: int = 
 
 @pytest.fixture()
 def drill(sapp: Any, sclient: Any, ssession: Any, tmp_path: Path) -> Drill:
-    from signing import services
+    from signing import record_service
     from signing.models import SerialBatch
 
     maker = make_party(ssession, "manufacturer")
@@ -83,7 +83,7 @@ def drill(sapp: Any, sclient: Any, ssession: Any, tmp_path: Path) -> Drill:
     now = datetime.now(UTC)
     old_signer = ext.signer(ssession)
     # the product's record, signed by the old key after what will be the compromise time
-    services.sign_product_record(
+    record_service.sign_product_record(
         ssession, old_signer, ext.settings, product, "approve", now=now - timedelta(days=5)
     )
     resp = sclient.post(f"/api/v1/products/{product.id}/batches", json={"count": 50}, headers=maker.headers)
@@ -191,7 +191,7 @@ def test_genuine_labels_survive_the_drill(
 def test_compromise_re_signs_the_records_under_the_current_key_and_audits_it(
     drill: Drill, sclient: Any, ssession: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from registry.models import AuditEvent
+    from core.models import AuditEvent
 
     assert "1 records re-signed" in drill.output
     history = sclient.get(f"/api/v1/products/{drill.product.id}/records").get_json()["items"]

@@ -137,4 +137,4 @@ def test_a_wrong_key_passphrase_or_a_missing_key_file_stops_the_start(tmp_path: 
         start(tmp_path / "missing.p8", "the right passphrase")
     app = start(key, "the right passphrase")
     assert "signing" in app.extensions
-    app.extensions["registry.db"].dispose()
+    app.extensions["core.db"].dispose()

@@ -10,9 +10,9 @@ import zxingcpp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gs1.errors import LabelURLError
 from signing import (
     KeyRing,
-    LabelURLError,
     Signer,
     Verdict,
     VerificationError,

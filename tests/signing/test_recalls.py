@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from registry.models import AuditEvent
+from core.models import AuditEvent
 from signing import parse_label_url
 from tests.conftest import ADDRESS_IN
 from tests.factories import RECALL_WORDS

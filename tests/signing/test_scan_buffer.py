@@ -49,12 +49,12 @@ def committed_database(tmp_path: Path, database_url: str) -> Iterator[str]:
 @pytest.fixture()
 def scan_db(tmp_path: Path, database_url: str, _app: Any) -> Iterator[str]:
     from app import create_app
-    from registry.migrate import upgrade_database
+    from core.migrate import upgrade_database
 
     for url in committed_database(tmp_path, database_url):
         app = create_app(app_settings(tmp_path, url))
-        upgrade_database(app.extensions["registry.db"])
-        app.extensions["registry.db"].dispose()
+        upgrade_database(app.extensions["core.db"])
+        app.extensions["core.db"].dispose()
         yield url
 
 
@@ -73,16 +73,16 @@ def worker(tmp_path: Path, scan_db: str) -> Iterator[Any]:
     app = make_worker(tmp_path, scan_db)
     yield app
     app.extensions["signing"].scans.close()
-    app.extensions["registry.db"].dispose()
+    app.extensions["core.db"].dispose()
 
 
 @pytest.fixture()
 def labels(worker: Any) -> dict[str, Any]:
     """A licensed product with a batch (committed), a manufacturer's headers and ten label URLs."""
     from registry.factories import bind_factories
-    from signing import services
+    from signing import batches
 
-    db = worker.extensions["registry.db"]
+    db = worker.extensions["core.db"]
     ext = worker.extensions["signing"]
     ext.ready()
     s = db.session()
@@ -90,10 +90,10 @@ def labels(worker: Any) -> dict[str, Any]:
     maker = make_party(s)
     product = ProductFactory(manufacturer_id=maker.manufacturer.id, **licensed())
     product.certificates.append(CertificateFactory(manufacturer_id=maker.manufacturer.id))
-    batch = services.create_batch(s, product, 100, user_id=None, now=datetime.now(UTC))
+    batch = batches.create_batch(s, product, 100, user_id=None, now=datetime.now(UTC))
     s.commit()
     urls = [
-        url for url, _ in services.iter_batch_urls(batch, ext.signer(s), ext.settings.public_host, stop=10)
+        url for url, _ in batches.iter_batch_urls(batch, ext.signer(s), ext.settings.public_host, stop=10)
     ]
     found = {"urls": urls, "headers": maker.headers, "product_id": product.id}
     s.close()
@@ -112,7 +112,7 @@ def verdict(client: Any, url: str, *, address: str = "127.0.0.1", agent: str | N
 def stored(app: Any, url: str) -> tuple[int | None, int]:
     """(the unit's scan count, how many scan rows it has) in the database."""
     label = parse_label_url(url)
-    s = app.extensions["registry.db"].session()
+    s = app.extensions["core.db"].session()
     try:
         unit = s.scalar(select(Unit).where(Unit.gtin == label.gtin, Unit.serial == label.serial))
         if unit is None:
@@ -153,7 +153,7 @@ def test_product_addresses_and_forged_serials_are_recorded_without_a_unit(
     tampered = labels["urls"][0].replace(f"/21/{label.serial}", f"/21/{label.serial[:-1]}{other}")
     assert verdict(client, tampered)["verdict"] == "not_genuine"
     assert worker.extensions["signing"].scans.flush() == 2
-    s = worker.extensions["registry.db"].session()
+    s = worker.extensions["core.db"].session()
     rows = s.execute(select(Scan.verdict, Scan.unit_id).order_by(Scan.id)).all()
     s.close()
     assert [tuple(r) for r in rows] == [("unknown", None), ("not_genuine", None)]
@@ -256,7 +256,7 @@ def test_concurrent_scans_each_get_their_own_count_and_all_are_written(
     for url in urls:
         assert sorted(counts[url]) == list(range(1, 61)), url
         assert stored(app, url) == (60, 60)
-    app.extensions["registry.db"].dispose()
+    app.extensions["core.db"].dispose()
 
 
 def test_two_workers_add_up_and_the_earliest_first_sighting_wins(
@@ -275,7 +275,7 @@ def test_two_workers_add_up_and_the_earliest_first_sighting_wins(
     other.extensions["signing"].scans.flush()
     assert verdict(a, url)["scan_count"] == 4
     other.extensions["signing"].scans.close()
-    other.extensions["registry.db"].dispose()
+    other.extensions["core.db"].dispose()
 
 
 def test_a_failed_write_keeps_the_scans_and_the_next_write_stores_them(
@@ -333,7 +333,7 @@ def test_an_orderly_exit_writes_the_buffered_scans(
 
     app = create_app(app_settings(tmp_path, scan_db))
     assert [stored(app, url) for url in urls] == [(2, 2), (2, 2), (1, 1), (1, 1), (1, 1)]
-    app.extensions["registry.db"].dispose()
+    app.extensions["core.db"].dispose()
 
 
 def test_a_dropped_read_connection_is_replaced_without_failing_the_scan(

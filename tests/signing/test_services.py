@@ -8,20 +8,10 @@ from pathlib import Path
 import pytest
 
 from signing import EncryptedPKCS8FileKeySource, KeySourceError, PKCS11KeySource, UnsafeDevelopmentKeySource
+from signing.keystore import configured_key_source, describe_source, parse_source
 from signing.ratelimits import MemoryRateLimiter, RateLimited, build_rate_limiter, parse_limit
-from signing.services import (
-    CloneRules,
-    ScanContext,
-    SigningSettings,
-    classify_device,
-    clone_flags,
-    configured_key_source,
-    describe_source,
-    hash_device,
-    load_ip_districts,
-    locate_district,
-    parse_source,
-)
+from signing.settings import CloneRules, SigningSettings, load_ip_districts
+from signing.verification import ScanContext, classify_device, clone_flags, hash_device, locate_district
 
 
 @pytest.mark.parametrize(

@@ -11,8 +11,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from signing import KeyRing, PublishedKey, Signer, VerificationError, compute_key_id
+from signing.canonical import canonicalize
 from signing.labels import encode_to_be_signed
-from signing.records import canonicalize
 
 VECTORS = Path(__file__).parent / "vectors"
 

@@ -358,7 +358,7 @@ def test_batch_and_recall_changes_are_audited(
 ) -> None:
     from sqlalchemy import select
 
-    from registry.models import AuditEvent
+    from core.models import AuditEvent
 
     batch = new_batch(sclient, maker, product)
     url = batch_urls(sclient, maker, batch)[0]
@@ -395,11 +395,11 @@ def test_a_product_under_review_is_not_shown_to_the_public(sclient: Any, ssessio
 def test_printed_labels_use_the_public_scheme_so_demo_labels_open_on_the_demo_server(
     sapp: Any, sclient: Any, maker: Any, product: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The portal and the labels API print batches through labels.views.snapshot_batch/batch_items."""
+    """The portal and the labels API print batches through signing.label_views.snapshot_batch/batch_items."""
     from dataclasses import replace
 
-    from labels.views import batch_items, snapshot_batch
-    from registry.db import get_session
+    from core.db import get_session
+    from signing.label_views import batch_items, snapshot_batch
     from signing.models import SerialBatch
 
     ext = sapp.extensions["signing"]

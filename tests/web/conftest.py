@@ -16,12 +16,12 @@ from tests.web.pages import wire_pages
 @pytest.fixture(scope="session")
 def _app(instance_path: Path, database_url: str) -> Iterator[Any]:
     from app import create_app
-    from registry.migrate import upgrade_database
+    from core.migrate import upgrade_database
 
     app = wire_pages(create_app(app_settings(instance_path, database_url)))
-    upgrade_database(app.extensions["registry.db"])  # as the owner role
+    upgrade_database(app.extensions["core.db"])  # as the owner role
     yield app
-    app.extensions["registry.db"].dispose()
+    app.extensions["core.db"].dispose()
 
 
 @pytest.fixture(autouse=True)

@@ -8,7 +8,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from registry.models import AuditEvent, CompanyDocument
+from core.models import AuditEvent
+from registry.models import CompanyDocument
 from tests.factories import make_party
 from tests.web.pages import csrf_token, sign_in
 

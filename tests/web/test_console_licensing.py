@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from registry.models import AuditEvent, Product
+from core.models import AuditEvent
+from registry.models import Product
 from tests.factories import CertificateFactory, ProductFactory
 from tests.web.pages import post_form, sign_in
 

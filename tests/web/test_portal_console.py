@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from registry.models import Manufacturer, Product, User
+from core.models import User
+from registry.models import Manufacturer, Product
 from tests.factories import ProductFactory, licensed, make_party
 from tests.web.pages import PASSWORD, post_form, sign_in
 
@@ -83,8 +84,7 @@ def test_the_whole_workflow_through_the_pages(app: Any, client: Any, session: An
                     "category": "phones", "gtin": "8901234567890"[:-1] + "8", "local_value_addition": "42.5",
                     "lva_basis": "ex-factory price less imports", "specifications": "RAM: 4 GB\nStorage: 64 GB",
                     "certificate_ids": cert_id, "and_submit": "1"}
-    from signing import normalize_gtin
-    from signing.gtin import compute_check_digit
+    from gs1.gtin import compute_check_digit, normalize_gtin
 
     product_form["gtin"] = "200000000001" + compute_check_digit("200000000001")
     resp = post_form(client, "/portal/products/new", product_form, form_page="/portal/products/new")

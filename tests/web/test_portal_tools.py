@@ -9,7 +9,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from registry.models import ApiToken, AuditEvent, Product
+from core.models import ApiToken, AuditEvent
+from registry.models import Product
 from tests.web.pages import post_form, sign_in
 
 HEADER = "name_en,name_bn,brand,model_number,category,gtin,local_value_addition,lva_basis,specifications,certificate_ids\n"

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from registry.models import AuditEvent
+from core.models import AuditEvent
 from signing.models import ConsumerReport
 from tests.factories import ProductFactory, make_party
 from tests.web.pages import post_form, sign_in

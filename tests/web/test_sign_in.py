@@ -11,7 +11,7 @@ from typing import Any
 
 from werkzeug.test import EnvironBuilder
 
-from registry.models import User
+from core.models import User
 from tests.conftest import from_address
 from tests.web.pages import PASSWORD, csrf_token, post_form, sign_in
 from web.accounts import read_outbox

@@ -24,7 +24,7 @@ VERDICTS = {
 
 
 def _label_url(app: Any, session: Any, product: Any) -> str:
-    from signing.services import create_batch, iter_batch_urls
+    from signing.batches import create_batch, iter_batch_urls
 
     ext = app.extensions["signing"]
     batch = create_batch(session, product, 3, user_id=None, now=datetime.now(UTC))
@@ -135,7 +135,7 @@ def test_the_page_compiled_per_language_reads_exactly_as_the_template(
 ) -> None:
     """The verification page is served from the template compiled per language (its fixed words folded in
     as literals): what it shows is, byte for byte, what the template renders through gettext."""
-    from web.helpers import translated_template
+    from core.templates import translated_template
 
     body = {"verdict": verdict, "clone_warning": clone_warning, "serial": "ABC", "product_only": True,
             "reasons": [{"code": "bad_signature", "detail": "x"}, "plain <reason>"],
@@ -160,7 +160,7 @@ def test_the_page_compiled_per_language_reads_exactly_as_the_template(
 def test_folding_keeps_quotes_escapes_and_percent_signs() -> None:
     from markupsafe import Markup
 
-    from web.helpers import fold_constant_gettext
+    from core.templates import fold_constant_gettext
 
     table = {"It's 100%% sure": 'এটা "১০০%%" নিশ্চিত', "Plain": "সাধারণ"}
     source = """{{ _('It\\'s 100%% sure') }}|{{ _("Plain") }}|{{ _("Left %(n)s", n=1) }}|{{ x_("Plain") }}"""

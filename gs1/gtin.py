@@ -1,10 +1,8 @@
-"""GTIN check digits and normalisation to GTIN-14 (pure; the registry core imports it)."""
+"""GTIN check digits and normalisation to GTIN-14 (pure)."""
 
 from __future__ import annotations
 
-from signing.errors import InvalidGTIN
-
-__all__ = ["InvalidGTIN", "compute_check_digit", "normalize_gtin"]
+from gs1.errors import InvalidGTIN
 
 _LENGTHS = (8, 12, 13, 14)
 

@@ -23,16 +23,16 @@ pdfium = pytest.importorskip("pypdfium2")
 def batch_db(tmp_path: Path, database_url: str, _app: Any) -> Iterator[tuple[str, int, int]]:
     """(database URL, batch id, units): a licensed product with a committed batch of 5 serials."""
     from app import create_app
+    from core.migrate import upgrade_database
     from registry.factories import bind_factories
-    from registry.migrate import upgrade_database
-    from signing.services import create_batch
+    from signing.batches import create_batch
 
     for url in committed_database(tmp_path, database_url):
         app = create_app(app_settings(tmp_path, url))
-        upgrade_database(app.extensions["registry.db"])  # as the owner role, then grants (PostgreSQL)
+        upgrade_database(app.extensions["core.db"])  # as the owner role, then grants (PostgreSQL)
         with app.app_context():
             app.extensions["signing"].ready()
-            session = app.extensions["registry.db"].session()
+            session = app.extensions["core.db"].session()
             bind_factories(session)
             maker = make_party(session, "manufacturer")
             product = ProductFactory(manufacturer_id=maker.manufacturer.id, **licensed())
@@ -42,7 +42,7 @@ def batch_db(tmp_path: Path, database_url: str, _app: Any) -> Iterator[tuple[str
             session.commit()
             batch_id = batch.id
             session.close()
-        app.extensions["registry.db"].dispose()
+        app.extensions["core.db"].dispose()
         yield url, batch_id, 5
 
 
@@ -74,7 +74,7 @@ def test_print_a_batch_from_a_fresh_process(tmp_path: Path, batch_db: tuple[str,
             ]
         )
     finally:
-        app.extensions["registry.db"].dispose()
+        app.extensions["core.db"].dispose()
     assert result.exit_code == 0, result.output
     assert f"{units} label(s) written" in result.output
     if fmt == "csv":
@@ -93,6 +93,6 @@ def test_an_unknown_batch_is_an_error_without_a_traceback(
     try:
         result = app.test_cli_runner().invoke(args=["labels", "print", "--batch", batch_id, "--out", "x.pdf"])
     finally:
-        app.extensions["registry.db"].dispose()
+        app.extensions["core.db"].dispose()
     assert result.exit_code == 1
     assert f"no batch {batch_id}" in result.output

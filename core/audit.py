@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from registry.models import AuditEvent, OutboxEntry, utcnow
+from core.models import AuditEvent, OutboxEntry, utcnow
 
 
 def request_id() -> str | None:

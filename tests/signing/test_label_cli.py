@@ -1,4 +1,5 @@
-"""`flask labels print`: one URL or a file of URLs into any format, with a progress bar."""
+"""`flask labels print`: one URL or a file of URLs into any format, with a progress bar (a serial batch:
+test_label_cli_batch.py, against a committed database)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,7 @@ import pytest
 from flask import Flask
 from PIL import Image
 
-import labels
-import labels.cli
+from signing.label_cli import labels_cli
 from tests.labels.label_helpers import decode_all, make_url
 
 # pypdfium2 (PyPI, pinned in the dev extras) renders PDF pages for zxing-cpp and reads their text.
@@ -24,9 +24,10 @@ NAMES = ["--name-en", "Secure Wi-Fi Router", "--name-bn", "সুরক্ষি
 
 @pytest.fixture()
 def runner():
-    """A bare Flask app with the labels package wired the way app.py wires it (labels.init_app)."""
+    """A bare Flask app with the `flask labels` group (signing.init_app adds it to the real app); printing
+    URLs needs no database."""
     app = Flask(__name__)
-    labels.init_app(app)
+    app.cli.add_command(labels_cli)
     return app.test_cli_runner()
 
 
@@ -103,11 +104,9 @@ def test_bad_url_fails_cleanly_and_leaves_no_file(runner, tmp_path: Path) -> Non
         [],  # no source
         ["--url", "https://X/01/1", "--batch", "7"],  # two sources
         ["--url", "https://VERIFY.MIB.GOV.BD/01/08901234567890"],  # names missing
-        ["--batch", "7"],  # no batch loader registered
     ],
 )
-def test_usage_errors(runner, args: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(labels.cli, "_batch_loader", None)  # signing.init_app may have registered one
+def test_usage_errors(runner, args: list[str]) -> None:
     result = runner.invoke(args=["labels", "print", *args])
     assert result.exit_code == 2
 
@@ -119,44 +118,3 @@ def test_unknown_layout_is_reported(runner, tmp_path: Path) -> None:
     )
     assert result.exit_code == 1
     assert "unknown layout" in result.output
-
-
-def test_print_a_batch_through_the_registered_loader(
-    runner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from labels import LabelText
-
-    rng = random.Random(5)
-    urls = [make_url(rng, serial=f"SER{i}") for i in range(3)]
-
-    def loader(batch_id: str):
-        assert batch_id == "42"
-        items = (
-            (u, LabelText("Router", "রাউটার", u.split("/01/")[1][:14], f"SER{i}")) for i, u in enumerate(urls)
-        )
-        return items, 3
-
-    monkeypatch.setattr(labels.cli, "_batch_loader", None)
-    labels.cli.register_batch_loader(loader)
-    out = tmp_path / "batch.csv"
-    result = runner.invoke(args=["labels", "print", "--batch", "42", "--format", "csv", "--out", str(out)])
-    assert result.exit_code == 0, result.output
-    assert [r["serial"] for r in csv.DictReader(io.StringIO(out.read_text(encoding="utf-8")))] == [
-        "SER0",
-        "SER1",
-        "SER2",
-    ]
-
-
-def test_loader_errors_are_reported_without_a_traceback(runner, monkeypatch: pytest.MonkeyPatch) -> None:
-    class BatchMissing(Exception):
-        status_code = 404
-        title = "Not found"
-
-    def loader(batch_id: str):
-        raise BatchMissing(f"no batch {batch_id}")
-
-    monkeypatch.setattr(labels.cli, "_batch_loader", loader)
-    result = runner.invoke(args=["labels", "print", "--batch", "7", "--out", "x.pdf"])
-    assert result.exit_code == 1
-    assert "Not found: no batch 7" in result.output

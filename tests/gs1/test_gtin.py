@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from signing import InvalidGTIN, normalize_gtin
-from signing.gtin import compute_check_digit
+from gs1.errors import InvalidGTIN
+from gs1.gtin import compute_check_digit, normalize_gtin
 
 
 @pytest.mark.parametrize(

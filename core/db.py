@@ -212,7 +212,7 @@ def init_app(app: Any) -> Database:
     from flask import g
 
     db = Database(app.config["DATABASE_URL"], app.config["DATABASE_MIGRATION_URL"] or None)
-    app.extensions["registry.db"] = db
+    app.extensions["core.db"] = db
 
     def _close_session(exc: BaseException | None) -> None:
         session = g.pop("db_session", None)
@@ -236,7 +236,7 @@ def init_app(app: Any) -> Database:
 def get_db() -> Database:
     from flask import current_app
 
-    return current_app.extensions["registry.db"]
+    return current_app.extensions["core.db"]
 
 
 @contextmanager
@@ -280,7 +280,14 @@ def get_session() -> Session:
 
 # Packages whose ORM models share ``Base``; each is imported if present so that Alembic and
 # ``create_all`` see every table.
-MODEL_MODULES = ("registry.models", "signing.models", "search.models", "labels.models", "procurement.models")
+MODEL_MODULES = (
+    "core.models",
+    "registry.models",
+    "signing.models",
+    "search.models",
+    "labels.models",
+    "procurement.models",
+)
 
 
 def import_all_models() -> None:

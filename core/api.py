@@ -22,7 +22,8 @@ from flask import Blueprint, request
 from pydantic import BaseModel, ValidationError
 from pydantic.json_schema import models_json_schema
 
-from registry.errors import UnsupportedMediaType, ValidationFailed
+from core.errors import UnsupportedMediaType, ValidationFailed
+from core.problems import Problem
 
 PUBLIC = "public"
 SCOPES = ("read", "write", "review", "admin", "procure")
@@ -146,7 +147,7 @@ class ApiSpec:
 
         needed = self.scopes.get(request.endpoint or "")
         if needed:
-            from registry.auth import current_actor
+            from core.auth import current_actor
 
             current_actor().require_any(needed)
 
@@ -274,7 +275,7 @@ class ApiSpec:
         return decorator
 
     def document(self, server_url: str = "/") -> dict[str, Any]:
-        models: set[type[BaseModel]] = {_Problem()}
+        models: set[type[BaseModel]] = {Problem}
         for op in self.operations:
             for m in (op.body, op.response):
                 if isinstance(m, type) and issubclass(m, BaseModel):
@@ -338,12 +339,6 @@ _PROBLEM_RESPONSE = {
     "description": "an RFC 9457 problem",
     "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
 }
-
-
-def _Problem() -> type[BaseModel]:
-    from registry.schemas import Problem
-
-    return Problem
 
 
 def _openapi_path(rule: str) -> str:

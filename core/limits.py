@@ -13,7 +13,7 @@ from typing import Any
 
 from werkzeug.routing import IntegerConverter, Map
 
-from registry.errors import PayloadTooLarge, ValidationFailed
+from core.errors import PayloadTooLarge, ValidationFailed
 
 # Ids are PostgreSQL `integer` columns (SQLite's INTEGER holds 2**63 - 1): the smaller bound, on both databases,
 # so that an id answers the same everywhere.

@@ -1,31 +1,57 @@
-"""`flask labels print ...`: labels for one URL, a file of URLs, or (once wired) a serial batch."""
+"""`flask labels print ...`: labels for one URL, a file of URLs, or a serial batch (registered by
+``signing.init_app``: printing a batch needs its signing key and the registry's product names; the
+rendering is the labels package's)."""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
+from core.db import get_session
+from core.errors import ProblemError
 from labels.errors import LabelError
+from labels.qa import check_pdf
 from labels.schemas import LAYOUTS, LabelItem, get_layout
 from labels.services import EXTENSIONS, FORMATS, items_from_urls, write_labels
+from registry.models import Product
+from signing.errors import BatchError
+from signing.extension import SigningExtension
+from signing.label_views import batch_items, snapshot_batch
+from signing.models import SerialBatch
 
 labels_cli = AppGroup(
     "labels", help="Print QR labels: PDF sheets and rolls, ZIPs of SVG/PNG, CSV for printers."
 )
 
-# The signing/registry side plugs a batch in here: (batch id) -> (label items, number of labels).
-BatchLoader = Callable[[str], tuple[Iterator[LabelItem], int | None]]
-_batch_loader: BatchLoader | None = None
 
+def load_batch_labels(batch_id: str) -> tuple[Iterator[LabelItem], int | None]:
+    """``flask labels print --batch ID``: the batch's (URL, label text) items, computed on demand.
 
-def register_batch_loader(loader: BatchLoader) -> None:
-    """Let `--batch ID` print a serial batch: `loader(batch_id)` returns (items, count or None)."""
-    global _batch_loader
-    _batch_loader = loader
+    The issuing key is made ready first, in its own transaction, and the batch is read and detached in
+    a second that ends before rendering: on SQLite a command's session takes the write lock (BEGIN
+    IMMEDIATE) at its first query, and the key's session would then wait for it forever ("database
+    is locked"), as would anything else writing while thousands of labels render.
+    """
+    if not batch_id.isdecimal():
+        raise BatchError(
+            f"no batch {batch_id}: batch ids are numbers", field="batch", status_code=404
+        )
+    ext: SigningExtension = current_app.extensions["signing"]
+    ext.ready()
+    session = get_session()
+    batch = session.get(SerialBatch, int(batch_id))
+    if batch is None:
+        session.rollback()
+        raise BatchError(f"no batch {batch_id}", field="batch", status_code=404)
+    product = session.get(Product, batch.product_id)
+    assert product is not None
+    source = snapshot_batch(batch, product)  # reads the signer, detaches the batch, commits
+    return batch_items(source, 0, batch.count)
 
 
 def _count_lines(path: Path) -> int:
@@ -41,7 +67,7 @@ def _count_lines(path: Path) -> int:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="A text file with one label URL per line.",
 )
-@click.option("--batch", "batch_id", help="A serial batch id (needs the registry's batch loader).")
+@click.option("--batch", "batch_id", help="A serial batch id.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="pdf", show_default=True)
 @click.option(
     "--layout",
@@ -98,11 +124,7 @@ def print_labels(
         chosen_layout = get_layout(layout)
         total: int | None
         if batch_id:
-            if _batch_loader is None:
-                raise click.UsageError(
-                    "--batch needs the registry's batch loader (labels.cli.register_batch_loader)"
-                )
-            items, total = _batch_loader(batch_id)
+            items, total = load_batch_labels(batch_id)
             _print(items, total, fmt, chosen_layout, out_path, workers, check)
             return
         if not (name_en and name_bn):
@@ -127,11 +149,8 @@ def print_labels(
     except LabelError as exc:
         reasons = "; ".join(f"{e['field']}: {e['reason']}" for e in exc.errors)
         raise click.ClickException(f"{exc}" + (f" ({reasons})" if reasons else "")) from exc
-    except Exception as exc:
-        # another package's domain error (e.g. the batch loader's "no batch 7"): report it, no traceback
-        if hasattr(exc, "status_code") and hasattr(exc, "title"):
-            raise click.ClickException(f"{exc.title}: {exc}") from exc
-        raise
+    except ProblemError as exc:  # another package's domain error (e.g. "no batch 7"): no traceback
+        raise click.ClickException(f"{exc.title}: {exc}") from exc
 
 
 def _print(
@@ -165,8 +184,6 @@ def _print(
 
 
 def _check(path: Path, urls: list[str], layout, pages: str) -> None:
-    from labels.qa import check_pdf
-
     report = check_pdf(path.read_bytes(), urls, layout, pages)
     checked = ", ".join(map(str, report.pages_checked))
     click.echo(

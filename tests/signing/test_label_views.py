@@ -33,26 +33,20 @@ def _labels_app(_app: Any, instance_path: Path, database_url: str) -> Iterator[A
         yield _app
         _app.config["LABELS_DIRECT_LIMIT"], _app.extensions["labels.jobs"] = saved
         return
-    import labels
-    import signing
     from app import create_app
     from tests.conftest import app_settings
 
     app = create_app(app_settings(instance_path, database_url, LABELS_DIRECT_LIMIT=20, LABELS_JOB_WORKERS=0))
-    if "signing" not in app.extensions:
-        signing.init_app(app)
-    if "labels.jobs" not in app.extensions:
-        labels.init_app(app)
     app.config["LABELS_DIRECT_LIMIT"] = 20
     app.extensions["labels.jobs"] = LabelJobs(instance_path / "label-jobs-test", workers=0)
     yield app
-    app.extensions["registry.db"].dispose()
+    app.extensions["core.db"].dispose()
 
 
 @pytest.fixture()
 def lapp(_labels_app: Any) -> Iterator[Any]:
     """Every database session inside one rolled-back transaction (as the shared `app` fixture does)."""
-    db = _labels_app.extensions["registry.db"]
+    db = _labels_app.extensions["core.db"]
     connection = db.engine.connect()
     outer = connection.begin()
     db.bind_to(connection)
@@ -80,7 +74,7 @@ def client(lapp: Any) -> Any:
 def session(lapp: Any) -> Iterator[Any]:
     from registry.factories import bind_factories
 
-    s = lapp.extensions["registry.db"].session()
+    s = lapp.extensions["core.db"].session()
     bind_factories(s)
     yield s
     s.close()

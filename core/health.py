@@ -13,15 +13,15 @@ from typing import Any
 from flask import Blueprint, current_app
 from sqlalchemy import text
 
-from registry.db import get_db, get_session
-from registry.errors import RegistryError
-from registry.migrate import latest_version, schema_version
+from core.db import get_db, get_session
+from core.errors import ProblemError
+from core.migrate import latest_version, schema_version
 
 bp = Blueprint("health", __name__)
 log = logging.getLogger(__name__)
 
 
-class NotReady(RegistryError):
+class NotReady(ProblemError):
     status_code = 503
     title = "Not ready"
     slug = "not-ready"

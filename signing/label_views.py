@@ -1,11 +1,12 @@
-"""HTTP side of labels: render labels for URLs or a serial batch; big batches become jobs.
+"""HTTP side of label printing: render labels for URLs or a serial batch; big batches become jobs.
 
     POST /api/v1/labels                       labels for up to LABELS_DIRECT_LIMIT given URLs (answered directly)
     POST /api/v1/batches/<id>/labels          a batch (or a slice): directly when small, else 202 + a job
     GET  /api/v1/label-jobs/<job>             the job's status and progress
     GET  /api/v1/label-jobs/<job>/download    its file, once done
 
-Thin: parsing, access checks and responses; rendering is in labels.services, jobs in labels.jobs.
+Thin: parsing, access checks and responses; rendering is in labels.services, jobs in labels.jobs, the
+batch's signed URLs in signing.batches.
 """
 
 from __future__ import annotations
@@ -13,10 +14,16 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, request, send_file
 
+from core.api import api
+from core.auth import current_actor
+from core.db import get_session
+from core.models import Role
+from core.validators import read_text_field
 from labels.errors import BatchNotPrintableError, LabelDataError, LabelSourceNotFoundError
 from labels.jobs import LabelJobs
 from labels.schemas import LabelItem, get_layout
@@ -28,8 +35,9 @@ from labels.services import (
     items_from_urls,
     write_labels,
 )
-from registry.openapi import api
-from registry.validators import read_text_field
+from registry.models import Product
+from signing.batches import iter_batch_urls
+from signing.models import SerialBatch
 
 bp = Blueprint("labels", __name__)
 
@@ -103,8 +111,6 @@ def file_response(items: Iterator[LabelItem], fmt: str, layout: str, stem: str) 
 @bp.post("/api/v1/labels")
 def render_url_labels() -> Response:
     """Labels for a list of label URLs with one product's names (e.g. URLs exported earlier)."""
-    from registry.auth import current_actor
-
     current_actor().require()
     body = json_body()
     fmt, layout = output_options(body)
@@ -138,11 +144,6 @@ def render_url_labels() -> Response:
 
 def load_printable_batch(batch_id: int) -> tuple[Any, Any]:
     """(SerialBatch, Product) if the current actor may print it: the maker's staff or a reviewer."""
-    from registry.auth import current_actor
-    from registry.db import get_session
-    from registry.models import Product
-    from signing.models import SerialBatch
-
     actor = current_actor()
     actor.require()
     session = get_session()
@@ -180,8 +181,6 @@ def snapshot_batch(batch: Any, product: Any) -> BatchSource:
     On SQLite a write session holds the database lock (BEGIN IMMEDIATE) until it ends; rendering
     thousands of labels must not keep it, and a job runs long after the request anyway.
     """
-    from registry.db import get_session
-
     session = get_session()
     ext = current_app.extensions["signing"]
     ext.ready()
@@ -200,11 +199,9 @@ def snapshot_batch(batch: Any, product: Any) -> BatchSource:
 
 def batch_items(source: BatchSource, start: int, stop: int) -> tuple[Iterator[LabelItem], int]:
     """The batch's (signed URL, label text) items from unit `start` to `stop - 1`, computed lazily
-    by signing.services.iter_batch_urls; no database access."""
-    from signing import services
-
+    by signing.batches.iter_batch_urls; no database access."""
     batch = source.batch
-    urls = services.iter_batch_urls(
+    urls = iter_batch_urls(
         batch, source.signer, source.host, start=start, stop=stop, scheme=source.scheme
     )
     return items_from_batch(urls, batch.gtin, source.name_en, source.name_bn, batch.prefix), stop - start
@@ -247,8 +244,6 @@ def unit_range(body: dict[str, Any], count: int) -> tuple[int, int]:
 @bp.post("/api/v1/batches/<int:batch_id>/labels")
 def render_batch_labels(batch_id: int) -> Any:
     """Labels for a serial batch: the file itself when small, else 202 with a job to poll."""
-    from registry.auth import current_actor
-
     body = json_body()
     fmt, layout = output_options(body)
     batch, product = load_printable_batch(batch_id)
@@ -282,9 +277,6 @@ def render_batch_labels(batch_id: int) -> Any:
 
 
 def visible_job(job_id: str):
-    from registry.auth import current_actor
-    from registry.models import Role
-
     actor = current_actor()
     user = actor.require()
     return jobs().get(job_id, user.id, is_admin=user.role == Role.ADMIN)
@@ -315,9 +307,7 @@ def download_label_job(job_id: str) -> Response:
 
 
 def init_views(app: Flask) -> None:
-    """Register the blueprint and the job queue (called from labels.init_app)."""
-    from pathlib import Path
-
+    """Register the blueprint and the label job queue (called from signing.init_app)."""
     directory = Path(app.config.get("LABELS_JOB_DIR") or Path(app.instance_path) / "label-jobs")
     app.extensions["labels.jobs"] = LabelJobs(
         directory,

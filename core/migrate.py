@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Engine, create_engine, make_url, pool, text
 if TYPE_CHECKING:
     from alembic.config import Config
 
-    from registry.db import Database
+    from core.db import Database
 
 # Alembic (and Mako under it) is imported where a function needs it: a web worker or a `flask` command that
 # does not migrate never loads it.

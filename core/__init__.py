@@ -1,0 +1,44 @@
+"""Plumbing every domain package uses, and that imports none of them: the database and its sessions, request
+authentication, the API decorator and OpenAPI document, the audit writer, problem+json errors, request
+limits and text validators, media sniffing, health checks and Alembic's schema version."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from core import auth, db
+from core.api import api
+from core.errors import Conflict
+from core.health import bp as health_bp
+
+
+def init_app(app: Any) -> None:
+    # registered before the database's own teardown, so it runs after it (Flask runs them in reverse)
+    app.teardown_request(auth.write_touches)
+    db.init_app(app)
+    app.before_request(api.enforce_scope)  # every API operation's declared token scope (core.api)
+    api.declare_public_pages(health_bp)  # liveness and readiness: anyone, no token
+    app.register_blueprint(health_bp)
+
+    @app.errorhandler(StaleDataError)
+    def _stale(exc: StaleDataError) -> Any:
+        # Optimistic concurrency: someone else changed the row between our read and our write.
+        conflict = Conflict(
+            "this record was changed by someone else at the same moment; reload it and decide again",
+            errors=[{"field": "version", "reason": "changed concurrently"}],
+        )
+        return app.handle_user_exception(conflict)
+
+    @app.errorhandler(IntegrityError)
+    def _integrity(exc: IntegrityError) -> Any:
+        # Two requests racing for the same unique value (GTIN, BIN, email): the loser gets 409.
+        text = str(exc.orig).lower()
+        field = next((f for f in ("gtin", "bin", "email", "number", "prefix") if f in text), "body")
+        conflict = Conflict(
+            "a value that must be unique is already taken",
+            errors=[{"field": field, "reason": "already registered"}],
+        )
+        return app.handle_user_exception(conflict)

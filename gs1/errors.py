@@ -1,0 +1,34 @@
+"""Errors of GS1 syntax (one root, ``GS1Error``). They are ``ValueError`` too, so a parser's caller may
+treat them as bad input without knowing this package."""
+
+from __future__ import annotations
+
+from core.errors import ProblemError
+
+
+class GS1Error(ProblemError, ValueError):
+    """Root of every error the gs1 package raises."""
+
+    status_code = 422
+    title = "Invalid GS1 identifier"
+
+
+class InvalidGTIN(GS1Error):
+    """A GTIN is malformed or its check digit is wrong."""
+
+    status_code = 422
+    title = "Invalid GTIN"
+
+    def __init__(self, detail: str, *, field: str = "gtin") -> None:
+        super().__init__(detail, errors=[{"field": field, "reason": detail}])
+
+
+class LabelURLError(GS1Error):
+    """A label URL cannot be parsed as a GS1 Digital Link of this registry's shape (or its signature
+    parameter, which the signing package reads, is malformed)."""
+
+    status_code = 400
+    title = "Malformed label URL"
+
+    def __init__(self, detail: str, *, field: str = "url") -> None:
+        super().__init__(detail, errors=[{"field": field, "reason": detail}])

@@ -1,0 +1,91 @@
+"""Consumer reports of a suspected copy: text, an optional photo (typed by its bytes), the scanned URL."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from core.media import HEAD_BYTES, sniff_media_type
+from registry.data.districts import find_district
+from signing.errors import ReportError
+from signing.keys import (
+    KeyRing,
+)
+from signing.models import (
+    ConsumerReport,
+)
+from signing.verification import verify_online
+
+PHOTO_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
+MAX_PHOTO_BYTES = 2 * 1024 * 1024
+
+
+def create_report(
+    session: Session,
+    keyring: KeyRing,
+    *,
+    text: str,
+    url: str | None,
+    district: str | None,
+    photo: bytes | None,
+    now: datetime,
+) -> ConsumerReport:
+    """A consumer's report of a suspected fake (text, optional label URL, district and photo)."""
+    text = (text or "").strip()
+    if not 3 <= len(text) <= 2000:
+        raise ReportError("describe what you saw in 3 to 2,000 characters", field="text")
+    media_type = None
+    if photo:
+        if len(photo) > MAX_PHOTO_BYTES:
+            raise ReportError("the photo is larger than 2 MB", field="photo")
+        media_type = sniff_media_type(photo[:HEAD_BYTES], PHOTO_TYPES)
+        if media_type is None:
+            raise ReportError("the photo must be a JPEG, PNG or WebP image", field="photo")
+    code = None
+    if district:
+        found = find_district(district)
+        if found is None:
+            raise ReportError("unknown district", field="district")
+        code = found.code
+    gtin = serial = verdict = None
+    product_id = None
+    if url:
+        outcome = verify_online(session, keyring, url, now=now)
+        verdict = outcome.verdict.value
+        if outcome.label is not None:
+            gtin, serial = outcome.label.gtin, outcome.label.serial
+        product_id = outcome.product.id if outcome.product is not None else None
+    report = ConsumerReport(
+        gtin=gtin,
+        serial=serial,
+        product_id=product_id,
+        label_url=url,
+        verdict=verdict,
+        text=text,
+        district=code,
+        photo=photo or None,
+        photo_media_type=media_type,
+        status="open",
+        created_at=now,
+    )
+    session.add(report)
+    session.flush()
+    return report
+
+
+def report_to_dict(report: ConsumerReport) -> dict[str, Any]:
+    return {
+        "id": report.id,
+        "gtin": report.gtin,
+        "serial": report.serial,
+        "product_id": report.product_id,
+        "label_url": report.label_url,
+        "verdict": report.verdict,
+        "text": report.text,
+        "district": report.district,
+        "has_photo": report.photo is not None,
+        "status": report.status,
+        "created_at": report.created_at.isoformat(),
+    }
