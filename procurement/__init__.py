@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+ANONYMOUS_CHECKS = 30
+CHECK_WINDOW_SECONDS = 600
+
 
 def init_app(app: Any) -> None:
     from procurement import shortlists
@@ -16,8 +19,11 @@ def init_app(app: Any) -> None:
     from procurement.views import api_bp, pages
     from procurement.words import mail_update
     from registry.products import licence_changed
+    from registry.signin import SlidingWindowLimiter
     from web import register_pages
 
+    # anonymous tender checks per client address and window (a 10,000-line list costs seconds of CPU)
+    app.extensions["procurement.check_limiter"] = SlidingWindowLimiter(ANONYMOUS_CHECKS, CHECK_WINDOW_SECONDS)
     shortlists.set_mailer(mail_update)
     licence_changed.connect(shortlists.on_licence_changed)
     if "procurement" not in app.cli.commands:

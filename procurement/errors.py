@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from core.errors import ProblemError
 
 
-class ProcurementError(Exception):
+class ProcurementError(ProblemError):
+    """Root of the procurement package's errors (problem+json through ``app.py``)."""
+
     status_code = 400
     title = "Bad request"
     slug = "procurement"
-
-    def __init__(self, detail: str, *, errors: list[dict[str, Any]] | None = None) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.errors = errors or []
-        self.extra: dict[str, Any] = {}
 
 
 class TenderFileError(ProcurementError):

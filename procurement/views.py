@@ -18,7 +18,7 @@ from flask import Blueprint, Response, current_app, jsonify, redirect, render_te
 from core.api import PUBLIC, api
 from core.auth import current_actor
 from core.db import get_db, get_session
-from core.errors import ValidationFailed
+from core.errors import TooManyRequests, ValidationFailed
 from procurement import shortlists
 from procurement.checks import DHAKA, TenderCheck, TenderRules, check_tender
 from procurement.errors import ProcurementError, TenderFileError
@@ -125,6 +125,21 @@ def read_check_request() -> tuple[list[Any], date, TenderRules]:
     return lines, bid_date, rules
 
 
+def limit_anonymous_checks() -> None:
+    """A check of a long list costs seconds of CPU: anonymous callers get ``ANONYMOUS_CHECKS`` per window per
+    client address (signed-in officers and token holders are not limited)."""
+    if current_actor().user is not None:
+        return
+    wait = current_app.extensions["procurement.check_limiter"].hit(request.remote_addr or "unknown")
+    if wait:
+        error = TooManyRequests(
+            f"too many checks from your address: try again in {int(wait) + 1} s, or sign in",
+            errors=[{"field": "file", "reason": "rate limited"}],
+        )
+        error.retry_after = wait + 1
+        raise error
+
+
 def run_check(lines: list[Any], bid_date: date, rules: TenderRules) -> TenderCheck:
     """Check on a read session (on SQLite it does not take the write lock)."""
     with get_db().session(write=False) as session:
@@ -176,6 +191,7 @@ def statement_json(row: Any) -> dict[str, Any]:
 )
 @api_bp.post("/tender-checks")
 def tender_check_api() -> Any:
+    limit_anonymous_checks()
     lines, bid_date, rules = read_check_request()
     # orjson: a 10,000-line answer is several MB, which Flask's json module takes a second to write
     return Response(orjson.dumps(run_check(lines, bid_date, rules).to_json()), mimetype="application/json")
@@ -250,8 +266,9 @@ def tender_check_page() -> Any:
     if request.method == "GET":
         return render_template("procurement/tender_check.html", result=None, **context)
     try:
+        limit_anonymous_checks()
         lines, bid_date, rules = read_check_request()
-    except (ProcurementError, ValidationFailed) as exc:
+    except (ProcurementError, ValidationFailed, TooManyRequests) as exc:
         return render_template(
             "procurement/tender_check.html", result=None, problem=exc, **context
         ), exc.status_code

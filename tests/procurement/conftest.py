@@ -41,6 +41,13 @@ def record_history(session: Any, p: Product, day: date, before: str, after: str)
     )
 
 
+@pytest.fixture(autouse=True)
+def _fresh_check_limit(app: Any) -> None:
+    from registry.signin import SlidingWindowLimiter
+
+    app.extensions["procurement.check_limiter"] = SlidingWindowLimiter(30, 600)  # per test, like a new client
+
+
 @pytest.fixture()
 def shop(session: Any) -> dict[str, Any]:
     """Products with known licences, certificates and values (licences from 400 days ago, three years)."""

@@ -250,3 +250,14 @@ def test_a_check_writes_nothing(check: Any, shop: Any, session: Any) -> None:
     check([[shop["good"].gtin, "x"]])
     assert session.scalar(select(func.count()).select_from(AuditEvent)) == events
     assert session.scalar(select(func.count()).select_from(ComplianceStatement)) == 0
+
+
+def test_anonymous_checks_are_rate_limited_per_address(check: Any, shop: Any, app: Any, officer: Any) -> None:
+    from registry.signin import SlidingWindowLimiter
+
+    app.extensions["procurement.check_limiter"] = SlidingWindowLimiter(2, 600)
+    row = [[shop["good"].gtin, 1]]
+    assert [check(row).status_code for _ in range(3)] == [200, 200, 429]
+    refused = check(row)
+    assert refused.headers["Retry-After"] and refused.mimetype == "application/problem+json"
+    assert check(row, headers=officer.headers).status_code == 200  # a signed-in officer is not limited
