@@ -10,8 +10,8 @@ Measures, with a fixed test key (RFC 8032 TEST 1):
 * the raw Ed25519 sign/verify rate on this machine (the ceiling for the numbers above), and batch
   verification;
 * all one-core figures twice: with the native module `mib_ed25519` (ed25519-dalek, what signing uses when it
-  is installed) under "one_core", and with `cryptography` alone (the fallback) under
-  "one_core_cryptography";
+  is installed) under "one_core", and with libsodium through PyNaCl (the path without a compiler) under
+  "one_core_pynacl" (bench/bench_ed25519.py adds cryptography and alternates rounds);
 * online JSON verification of label URLs with scans recorded: 2 gunicorn workers started as the README's
   production command starts them (sync workers, access log), wrk on loopback, on SQLite
   and PostgreSQL (target >= 1,500 requests/s, p99 <= 25 ms).
@@ -26,7 +26,6 @@ busy shared machine distorts less).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import multiprocessing
 import os
@@ -36,8 +35,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
-from datetime import date
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -49,14 +47,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey 
 import signing.ed25519  # noqa: E402
 from bench._load import CpuMeter, free_port, gunicorn, wrk  # noqa: E402
 from bench._machine import write_result  # noqa: E402
+from bench.bench_ed25519 import GTIN, HOST, ISSUED_ON, SECRET_KEY, use_ed25519  # noqa: E402
 from signing import KeyRing, PublishedKey, Signer, issue_label_urls, verify_label_url  # noqa: E402
 from signing.labels import verify_label_urls  # noqa: E402
 from signing.serials import SerialPermutation  # noqa: E402
 
-SECRET_KEY = bytes.fromhex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")
-HOST = "verify.mib.gov.bd"
-GTIN = "04006381333931"
-ISSUED_ON = date(2026, 11, 28)
 BATCH_SECRET = bytes(range(32))
 WRK_SCRIPT = """
 local paths = {}
@@ -91,29 +86,11 @@ def best_rate(
     return max(rates)
 
 
-@contextlib.contextmanager
-def ed25519_backend(name: str) -> Iterator[None]:
-    """Run the signing core on ``name``: "mib_ed25519" (the native module) or "cryptography" (its fallback).
-
-    Keys choose their implementation when first used, so build Signer and KeyRing objects inside.
-    """
-    if name == "mib_ed25519" and signing.ed25519.load_native() is None:
-        raise SystemExit("the native module mib_ed25519 is not installed: `make install` (needs cargo)")
-    original = signing.ed25519.load_native
-    if name == "cryptography":
-        signing.ed25519.load_native = lambda: None  # type: ignore[assignment]  # the fallback path, as without the build
-    try:
-        assert signing.ed25519.backend_name() == name
-        yield
-    finally:
-        signing.ed25519.load_native = original  # type: ignore[assignment]
-
-
 def measure_one_core(
     backend: str, serials: list[str], verify_count: int, sign_count: int
 ) -> dict[str, object]:
     """The one-core rates of one Ed25519 backend (the caller pins the process to one core)."""
-    with ed25519_backend(backend):
+    with use_ed25519(backend):
         private = Ed25519PrivateKey.from_private_bytes(SECRET_KEY)
         signer = Signer.from_private_key(private)
         ring = KeyRing((PublishedKey.from_public_key(private.public_key()),))
@@ -163,7 +140,7 @@ def measure_one_core(
 
 
 def verify_signatures_or_fail(triples: list[tuple[PublishedKey, bytes, bytes]]) -> None:
-    """Batch verification where the backend has it (cryptography: one by one), as verify_label_urls does."""
+    """Batch verification where the backend has it (PyNaCl: one by one), as verify_label_urls does."""
     from signing.keys import verify_signatures
 
     if not all(verify_signatures(triples)):
@@ -190,7 +167,7 @@ def run_offline(quick: bool) -> dict[str, object]:
     if everything:
         os.sched_setaffinity(0, {min(everything)})  # one core for the one-core numbers
     backends = (
-        ["mib_ed25519", "cryptography"] if signing.ed25519.load_native() is not None else ["cryptography"]
+        ["mib_ed25519", "pynacl"] if signing.ed25519.load_native() is not None else ["pynacl"]
     )
     one_core = {backend: measure_one_core(backend, serials, verify_count, sign_count) for backend in backends}
     if everything:
@@ -205,11 +182,9 @@ def run_offline(quick: bool) -> dict[str, object]:
         written = sum(1 for path in Path(directory).iterdir() for _ in path.open())
     fastest = one_core[backends[0]]
     return {
-        # what signing uses here (the native module when installed), then the cryptography fallback
+        # what signing uses here (the native module when installed), then the PyNaCl path without it
         "one_core": {key: value for key, value in fastest.items() if key != "sample_url"},
-        "one_core_cryptography": {
-            key: value for key, value in one_core["cryptography"].items() if key != "sample_url"
-        },
+        "one_core_pynacl": {key: value for key, value in one_core["pynacl"].items() if key != "sample_url"},
         "batch_two_workers": {
             "ed25519_backend": signing.ed25519.backend_name(),
             "serials": total,

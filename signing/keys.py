@@ -17,18 +17,16 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from signing import ed25519
+from signing.ed25519 import SigningKey as NativeSigningKey
+from signing.ed25519 import VerifyingKey as NativeVerifyingKey
 from signing.errors import KeySourceError, Reason, RecordFormatError, VerificationError
-
-if TYPE_CHECKING:
-    from mib_ed25519 import SigningKey as NativeSigningKey
-    from mib_ed25519 import VerifyingKey as NativeVerifyingKey
 
 __all__ = [
     "CLOCK_TOLERANCE",
@@ -524,7 +522,7 @@ def verify_signatures(items: Sequence[tuple[PublishedKey, bytes, bytes]]) -> lis
     batch: list[tuple[NativeVerifyingKey, bytes, bytes]] = []
     for key, signature, data in items:
         native = key._native_key
-        if native is None:  # no native module: one by one with cryptography
+        if native is None:  # a key only cryptography accepts: one by one
             return [key.check_signature(signature, data) for key, signature, data in items]
         batch.append((native, data, signature))
     return ed25519.verify_many(batch) if batch else []

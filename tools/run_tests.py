@@ -7,6 +7,10 @@
     pass 2: PostgreSQL 15 (REGISTRY_TEST_DATABASE_URL, the application's role; migrations run as the owner
             role of REGISTRY_TEST_DATABASE_OWNER_URL), `-m "not browser and not opensearch and not proxy"`,
             run *beside* pass 1 (one core each; its output is printed whole when it ends)
+    pass 3: the quick pass on the newest supported Python (REGISTRY_TEST_QUICK_PYTHON, the interpreter of
+            `make test`'s .venv-3.13): SQLite only, without servers, browser, proxy or slow tests
+            (QUICK_MARKERS), also beside pass 1; without that variable it is skipped with a
+            warning, and with CI=true that fails the run
 
 Extra arguments go to pytest on both passes (``make test ARGS="-x -k label"``). Every server started here
 is stopped at the end, also on failure, Ctrl-C or SIGTERM.
@@ -43,6 +47,10 @@ SERVICE_VARIABLES = (
 )
 CLUSTER_MARKER = "opensearch_cluster"
 PROXY_MARKER = "proxy"  # nginx in front of gunicorn on their own SQLite file: once, in pass 1, is enough
+QUICK_PYTHON_VARIABLE = "REGISTRY_TEST_QUICK_PYTHON"
+QUICK_MARKERS = (
+    "not postgres and not opensearch and not opensearch_cluster and not browser and not proxy and not slow"
+)
 PYTEST_DURATION = re.compile(r"\bin \d+(\.\d+)?s\b")
 PYTEST_OUTCOME = re.compile(r"(\d+) (passed|failed|errors?|skipped|xfailed|xpassed|deselected)")
 
@@ -169,9 +177,11 @@ def run_pytest(args: list[str], env: dict[str, str]) -> tuple[int, dict[str, int
     return exit_code, count_outcomes(last_summary), time.monotonic() - began
 
 
-def start_pytest_in_background(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+def start_pytest_in_background(
+    args: list[str], env: dict[str, str], log: Path, python: str = sys.executable
+) -> subprocess.Popen[bytes]:
     """Start pytest with its output going to ``log`` (printed whole when it ends: see ``finish_pytest``)."""
-    command = [sys.executable, "-m", "pytest", *args]
+    command = [python, "-m", "pytest", *args]
     print("$ " + shlex.join(command) + "   (in the background; its output follows when it ends)", flush=True)
     with log.open("wb") as sink:
         return subprocess.Popen(  # noqa: S603 - our interpreter running pytest
@@ -342,6 +352,36 @@ def start_postgres_pass(
     return pending
 
 
+def start_quick_pass(args: list[str], pool: Services, base_env: dict[str, str]) -> BackgroundPass:
+    """Pass 3: the suite's quick part on another Python (SQLite only), beside pass 1."""
+    pending = BackgroundPass(PassResult(label="pass 3: quick, newest Python"))
+    python = base_env.get(QUICK_PYTHON_VARIABLE, "").strip()
+    if not python or not Path(python).exists():
+        message = f"no Python 3.13 venv ({QUICK_PYTHON_VARIABLE} unset or missing): the quick pass is skipped"
+        if pool.ci:
+            raise SystemExit(f"error: {message}\n(CI=true: the suite must run on 3.13 too)")
+        warn(message)
+        pool.problems.append("quick pass on Python 3.13 skipped: no interpreter")
+        pending.result.note = "no Python 3.13"
+        return pending
+    version = subprocess.run(  # noqa: S603 - the interpreter make test chose
+        [python, "-c", "import platform; print(platform.python_version())"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    pending.result.label = f"pass 3: quick, Python {version or '?'}"
+    env = {name: value for name, value in base_env.items() if name != QUICK_PYTHON_VARIABLE}
+    header(f"{pending.result.label} ({python}), SQLite only, started beside pass 1")
+    pending.log = REPO_ROOT / "instance" / f"pass3-{os.getpid()}.log"
+    pending.log.parent.mkdir(parents=True, exist_ok=True)
+    pending.began = time.monotonic()
+    pending.process = start_pytest_in_background(
+        ["-p", "no:cacheprovider", "-m", QUICK_MARKERS, *args], env, pending.log, python=python
+    )
+    return pending
+
+
 def raise_keyboard_interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
@@ -356,10 +396,13 @@ def main(argv: list[str] | None = None) -> int:
     results: list[PassResult] = []
     interrupted = False
     postgres: BackgroundPass | None = None
+    quick: BackgroundPass | None = None
     try:
         postgres = start_postgres_pass(args, pool, base_env, preset)
+        quick = start_quick_pass(args, pool, base_env)
         results.append(run_sqlite_pass(args, pool, base_env, preset))
         results.append(postgres.finish())
+        results.append(quick.finish())
     except KeyboardInterrupt:
         interrupted = True
         print("\ninterrupted: stopping the servers", file=sys.stderr, flush=True)
@@ -367,8 +410,9 @@ def main(argv: list[str] | None = None) -> int:
         print(exc.code, file=sys.stderr, flush=True)
         results.append(PassResult(label="services", exit_code=1, note=str(exc.code).splitlines()[0]))
     finally:
-        if postgres is not None:
-            postgres.stop()
+        for background in (postgres, quick):
+            if background is not None:
+                background.stop()
         pool.stop_all()
     header("summary")
     for result in results:

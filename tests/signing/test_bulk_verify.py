@@ -1,6 +1,6 @@
 """Many label URLs at once: ``verify_label_urls`` and ``python -m signing verify --each-line``.
 
-Each test runs with the native Ed25519 module (batch verification) and with cryptography alone; on both paths
+Each test runs with the native Ed25519 module (batch verification) and with libsodium (PyNaCl) alone; on both paths
 every URL gets exactly the verdict, reason and message that ``verify_label_url`` gives it on its own.
 """
 
@@ -43,12 +43,12 @@ OTHER_GTIN = "0950600013435" + compute_check_digit("0950600013435")
 L = 2**252 + 27742317777372353535851937790883648493
 
 
-@pytest.fixture(params=["mib_ed25519", "cryptography"])
+@pytest.fixture(params=["mib_ed25519", "pynacl"])
 def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    if request.param == "cryptography":
+    if request.param == "pynacl":
         monkeypatch.setattr(ed25519, "load_native", lambda: None)
     elif ed25519.load_native() is None:
-        pytest.skip("the native module is not built here (test_native_ed25519 fails in CI instead)")
+        pytest.skip("the native module is not built here (in CI with cargo test_native_ed25519 fails instead)")
     assert ed25519.backend_name() == request.param
     return str(request.param)
 
