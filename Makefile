@@ -73,9 +73,8 @@ node_modules/.package-lock.json: package-lock.json
 
 run: export REGISTRY_PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 run: $(DEMO_STAMP) $(NATIVE_STAMP) ## Install runtime + demo from the lock file, set up the embedded database, seed demo data once (labels and index again only when data changed), serve on http://127.0.0.1:$(PORT)
-	$(BIN)/flask prepare-run
 	@echo "demo label URLs: instance/demo-labels.txt   demo accounts: instance/demo-credentials.txt"
-	$(BIN)/flask run --host 127.0.0.1 --port $(PORT) --no-reload
+	$(BIN)/flask prepare-run --serve --host 127.0.0.1 --port $(PORT)
 
 # Without Python 3.13 the quick pass is skipped with a warning (with CI=true run_tests.py fails instead).
 test: install node_modules/.package-lock.json ## Run the whole suite on 3.11 (SQLite, then PostgreSQL and OpenSearch on 127.0.0.1) and a quick pass on 3.13

@@ -5,26 +5,39 @@ Nothing happens at import time. ``flask --app app run`` or ``gunicorn 'app:creat
 
 from __future__ import annotations
 
+import importlib
 import logging
 import secrets
 import time
+from pathlib import Path
 from typing import Any
 
-from flask import Flask, g, request
+import click
+from flask import Flask, g, render_template, request
 from flask.sessions import SecureCookieSessionInterface
+from jinja2 import TemplateNotFound
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.serving import run_simple
 
 import core
 import registry
 from config import load_settings
+from core.api import api
+from core.db import Base
 from core.limits import DatabaseIdConverter, check_json_body
 from core.problems import problem_response
+from registry.cli import db_upgrade, seed_demo_command
+from search.cli import reindex_command
+from signing.cli import demo_labels_command
+from stats.cli import snapshot_command
 
 log = logging.getLogger("registry")
 
 # Packages that wire themselves in through init_app(app), in this order.
-WIRED_PACKAGES: tuple[str, ...] = ("search", "signing", "web", "procurement")
+WIRED_PACKAGES: tuple[str, ...] = ("search", "signing", "web", "stats", "procurement")
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
@@ -40,7 +53,6 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     # before any blueprint adds a rule: every <int:...> is an id the database can hold, else 404
     app.url_map.converters["int"] = DatabaseIdConverter
 
-    from pathlib import Path
 
     Path(settings.INSTANCE_PATH).mkdir(parents=True, exist_ok=True)
 
@@ -57,44 +69,62 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
 
 def _register_prepare_run(app: Flask) -> None:
-    """``flask prepare-run``: what ``make run`` does before serving, in one process (each ``flask`` command
-    pays the imports again): migrate, seed the demo data once, and issue the demo labels and rebuild the
-    search index only when the data changed since they were last made (a fingerprint in
-    ``instance/.run-ready``: per table, its row count and newest change)."""
-    import click
+    """``flask prepare-run [--serve]``: what ``make run`` does, in one process (each ``flask`` command pays the
+    imports again): migrate, seed the demo data once, and issue the demo labels and rebuild the search index
+    only when the data changed since they were last made (a fingerprint in ``instance/.run-ready``: the schema
+    version, the migration files, per table its row count and newest change); then, with ``--serve``, serve.
+
+    When the fingerprint still matches, nothing else runs (not even Alembic's import: the fingerprint reads
+    the schema version with plain SQL and names the migration files, so a new migration is still applied)."""
 
     @app.cli.command("prepare-run")
+    @click.option("--serve", is_flag=True, help="Then serve the application from this process (no reloader).")
+    @click.option("--host", default="127.0.0.1", show_default=True, help="With --serve: the address to bind.")
+    @click.option("--port", default=5000, show_default=True, help="With --serve: the port.")
     @click.pass_context
-    def prepare_run(ctx: click.Context) -> None:
-        from pathlib import Path
-
-        from registry.cli import db_upgrade, seed_demo_command
-
-        ctx.invoke(db_upgrade)
-        ctx.invoke(seed_demo_command, products=2000, manufacturers=60)
+    def prepare_run(ctx: click.Context, serve: bool, host: str, port: int) -> None:
         instance = Path(app.instance_path)
         marker, labels = instance / ".run-ready", instance / "demo-labels.txt"
-        if marker.is_file() and labels.is_file() and marker.read_text() == data_fingerprint(app):
-            click.echo("demo labels and search index are up to date with the data; nothing to do")
-            return
-        from search.cli import reindex_command
-        from signing.cli import demo_labels_command
 
-        ctx.invoke(demo_labels_command, out_path=None)
-        ctx.invoke(reindex_command)
-        marker.write_text(data_fingerprint(app))
+        def up_to_date() -> bool:
+            return marker.is_file() and labels.is_file() and marker.read_text() == data_fingerprint(app)
+
+        if up_to_date():
+            click.echo("demo labels and search index are up to date with the data; nothing to do")
+        else:
+            _prepare_demo(ctx, up_to_date)
+            marker.write_text(data_fingerprint(app))
+        ctx.invoke(snapshot_command, day=None)  # today's open data; a day already written costs a stat()
+        if serve:
+            run_simple(host, port, app, use_reloader=False, threaded=True)
+
+
+def _prepare_demo(ctx: Any, up_to_date: Any) -> None:
+    """Migrate and seed (both do nothing when done already); then labels and reindex if the data changed."""
+    ctx.invoke(db_upgrade)
+    ctx.invoke(seed_demo_command, products=2000, manufacturers=60)
+    if up_to_date():
+        click.echo("demo labels and search index are up to date with the data; nothing to do")
+        return
+    ctx.invoke(demo_labels_command, out_path=None)
+    ctx.invoke(reindex_command)
+
+
+def migration_files(app: Flask) -> list[str]:
+    return sorted(p.name for p in (Path(app.root_path) / "migrations" / "versions").glob("*.py"))
 
 
 def data_fingerprint(app: Flask) -> str:
-    """Every table's row count and newest ``updated_at`` (or highest id), with the schema version."""
-    from sqlalchemy import func, select
-
-    from core.db import Base
-    from core.migrate import schema_version
-
+    """The schema version and the migration files; every table's row count and newest ``updated_at`` (or
+    highest id). Plain SQL: no Alembic import."""
     engine = app.extensions["core.db"].engine
-    parts = [f"schema {schema_version(engine)}"]
+    migrations = migration_files(app)
     with engine.connect() as conn:
+        try:
+            versions = sorted(conn.scalars(text("SELECT version_num FROM alembic_version")))
+        except DBAPIError:  # no schema yet
+            return "no schema\n"
+        parts = [f"schema {','.join(versions)}", f"migrations {' '.join(migrations)}"]
         for table in Base.metadata.sorted_tables:
             newest = table.c.get("updated_at")
             if newest is None:
@@ -108,7 +138,6 @@ def data_fingerprint(app: Flask) -> str:
 def _refuse_undeclared_routes(app: Flask) -> None:
     """Every route says who may call it (core.api: a token scope, a page guard or public): a route
     that says nothing would be open by accident, so the application does not start with one."""
-    from core.api import api
 
     undeclared = api.undeclared(app)
     if undeclared:
@@ -160,7 +189,6 @@ class CachedSerializerSessionInterface(SecureCookieSessionInterface):
 
 def _init_optional(app: Flask, name: str) -> None:
     """Wire a package that provides ``init_app`` (search, signing, labels, web pages)."""
-    import importlib
 
     try:
         module = importlib.import_module(name)
@@ -274,8 +302,6 @@ def _register_error_handlers(app: Flask) -> None:
 
 
 def _html_error(app: Flask, status: int, title: str, detail: str) -> Any:
-    from flask import render_template
-    from jinja2 import TemplateNotFound
 
     try:
         return render_template("error.html", status=status, title=title, detail=detail), status

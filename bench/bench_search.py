@@ -28,6 +28,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -37,7 +38,13 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench._machine import write_result  # noqa: E402
-from bench.relevance.dataset import MAKERS, SERIES, TODAY, catalogue_documents, synthetic_products  # noqa: E402
+from bench.relevance.dataset import (  # noqa: E402
+    MAKERS,
+    SERIES,
+    TODAY,
+    catalogue_documents,
+    iter_synthetic_products,
+)
 from bench.relevance.evaluate import evaluate_backend  # noqa: E402
 from bench.relevance.judgements import QUERIES  # noqa: E402
 
@@ -84,90 +91,103 @@ def bench_relevance() -> dict[str, Any]:
 # ------------------------------------------------------------------------------- data
 
 
+def insert_makers(conn: Any) -> tuple[dict[str, int], dict[tuple[str, str], int]]:
+    """The dataset's manufacturers (verified) and their certificates; their ids by maker key (and scheme)."""
+    from sqlalchemy import insert
+
+    from registry.models import Certificate, Manufacturer
+
+    now = datetime.now(UTC)
+    maker_ids = {}
+    for i, m in enumerate(MAKERS, 1):
+        maker_ids[m.key] = conn.execute(
+            insert(Manufacturer).values(
+                legal_name_en=m.legal_name_en,
+                legal_name_bn=m.legal_name_bn,
+                trade_licence_no=f"T/{i}",
+                bin=f"{900000000000 + i:013d}",
+                tin=f"{700000000000 + i:012d}",
+                address=m.district,
+                district=m.district,
+                factory_locations=[],
+                contact_name="c",
+                contact_email=f"c{i}@x.bd",
+                contact_phone="+8801700000000",
+                status="verified",
+                created_at=now,
+                updated_at=now,
+                version=1,
+            )
+        ).inserted_primary_key[0]
+    cert_ids: dict[tuple[str, str], int] = {}
+    for m in MAKERS:
+        for scheme in sorted({s for series in SERIES if series.maker == m.key for s in series.schemes}):
+            cert_ids[(m.key, scheme)] = conn.execute(
+                insert(Certificate).values(
+                    manufacturer_id=maker_ids[m.key],
+                    scheme=scheme,
+                    number=f"{m.key}-{scheme}",
+                    issuer="i",
+                    valid_from=TODAY - timedelta(days=400),
+                    valid_until=TODAY + timedelta(days=700),
+                    created_at=now,
+                )
+            ).inserted_primary_key[0]
+    return maker_ids, cert_ids
+
+
+def product_rows(
+    n: int, maker_ids: dict[str, int], cert_ids: dict[tuple[str, str], int]
+) -> Iterator[tuple[dict[str, Any], list[int]]]:
+    """``n`` product rows (ids 1..n, 97 % public: every 33rd suspended), each with its certificate ids."""
+    schemes_of = {s.key: s.schemes for s in SERIES}
+    for i, p in enumerate(iter_synthetic_products(n), 1):
+        public = i % 33 != 0
+        row = {
+            "id": i,
+            "manufacturer_id": maker_ids[p["maker"]],
+            "name_en": p["name_en"],
+            "name_bn": p["name_bn"],
+            "brand": p["brand"],
+            "model_number": p["model_number"],
+            "category": p["category"],
+            "gtin": p["gtin"],
+            "hs_code": None,
+            "description_en": p["description_en"],
+            "description_bn": p["description_bn"],
+            "specifications": p["specifications"],
+            "local_value_addition": p["local_value_addition"],
+            "lva_basis": "b",
+            "launch_date": p["launch_date"],
+            "images": [],
+            "status": "licensed" if public else "suspended",
+            "licence_number": f"MIB-{i:07d}",
+            "licence_valid_from": TODAY - timedelta(days=100),
+            "licence_valid_until": TODAY + timedelta(days=900),
+            "created_at": p["created_at"],
+            "updated_at": p["created_at"],
+            "version": 1,
+        }
+        series = (
+            p["series"].rstrip("0123456789").removesuffix("g") if p["series"] not in schemes_of else p["series"]
+        )
+        yield row, [cert_ids[(p["maker"], scheme)] for scheme in schemes_of.get(series, ())]
+
+
 def load_database(db: Any, n: int) -> dict[str, int]:
     """``n`` products (97 % public) through SQLAlchemy Core, with makers and their certificates."""
     from sqlalchemy import insert
 
-    from registry.models import Certificate, Manufacturer, Product, product_certificates
+    from registry.models import Product, product_certificates
 
     started = time.perf_counter()
-    schemes_of = {s.key: s.schemes for s in SERIES}
-    now = datetime.now(UTC)
     with db.engine.begin() as conn:
-        maker_ids = {}
-        for i, m in enumerate(MAKERS, 1):
-            maker_ids[m.key] = conn.execute(
-                insert(Manufacturer).values(
-                    legal_name_en=m.legal_name_en,
-                    legal_name_bn=m.legal_name_bn,
-                    trade_licence_no=f"T/{i}",
-                    bin=f"{900000000000 + i:013d}",
-                    tin=f"{700000000000 + i:012d}",
-                    address=m.district,
-                    district=m.district,
-                    factory_locations=[],
-                    contact_name="c",
-                    contact_email=f"c{i}@x.bd",
-                    contact_phone="+8801700000000",
-                    status="verified",
-                    created_at=now,
-                    updated_at=now,
-                    version=1,
-                )
-            ).inserted_primary_key[0]
-        cert_ids: dict[tuple[str, str], int] = {}
-        for m in MAKERS:
-            for scheme in sorted({s for series in SERIES if series.maker == m.key for s in series.schemes}):
-                cert_ids[(m.key, scheme)] = conn.execute(
-                    insert(Certificate).values(
-                        manufacturer_id=maker_ids[m.key],
-                        scheme=scheme,
-                        number=f"{m.key}-{scheme}",
-                        issuer="i",
-                        valid_from=TODAY - timedelta(days=400),
-                        valid_until=TODAY + timedelta(days=700),
-                        created_at=now,
-                    )
-                ).inserted_primary_key[0]
-        products = synthetic_products(n)
+        maker_ids, cert_ids = insert_makers(conn)
         rows = []
         links = []
-        for i, p in enumerate(products, 1):
-            public = i % 33 != 0
-            rows.append(
-                {
-                    "id": i,
-                    "manufacturer_id": maker_ids[p["maker"]],
-                    "name_en": p["name_en"],
-                    "name_bn": p["name_bn"],
-                    "brand": p["brand"],
-                    "model_number": p["model_number"],
-                    "category": p["category"],
-                    "gtin": p["gtin"],
-                    "hs_code": None,
-                    "description_en": p["description_en"],
-                    "description_bn": p["description_bn"],
-                    "specifications": p["specifications"],
-                    "local_value_addition": p["local_value_addition"],
-                    "lva_basis": "b",
-                    "launch_date": p["launch_date"],
-                    "images": [],
-                    "status": "licensed" if public else "suspended",
-                    "licence_number": f"MIB-{i:07d}",
-                    "licence_valid_from": TODAY - timedelta(days=100),
-                    "licence_valid_until": TODAY + timedelta(days=900),
-                    "created_at": p["created_at"],
-                    "updated_at": p["created_at"],
-                    "version": 1,
-                }
-            )
-            series = (
-                p["series"].rstrip("0123456789").removesuffix("g")
-                if p["series"] not in schemes_of
-                else p["series"]
-            )
-            for scheme in schemes_of.get(series, ()):
-                links.append({"product_id": i, "certificate_id": cert_ids[(p["maker"], scheme)]})
+        for row, certificates in product_rows(n, maker_ids, cert_ids):
+            rows.append(row)
+            links += [{"product_id": row["id"], "certificate_id": c} for c in certificates]
             if len(rows) >= 5000:
                 conn.execute(insert(Product), rows)
                 rows = []

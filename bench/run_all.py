@@ -25,6 +25,10 @@ BENCHES = {
     "clone-rules": ["bench/bench_clone_rules.py"],
     # issue 21: verification page and JSON, product creation, worker memory, reindex, beside ../shared/reference
     "hot-paths": ["bench/bench_hot_paths.py"],
+    "make-run": ["bench/bench_make_run.py"],  # issue 21: make run when set up, to /healthz
+    # issue 21: the reindex's document query on PostgreSQL before and after ANALYZE, 100,000 and 1,000,000
+    # products (starts its own server; the 1,000,000 case takes most of its 10-25 minutes)
+    "reindex-postgres": ["bench/bench_reindex_postgres.py"],
     # issue 22: a 10,000-line bidder's list through the tender compliance check (budget 10 s)
     "tender": ["bench/bench_tender.py"],
 }

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -22,6 +23,7 @@ from flask import Blueprint, request
 from pydantic import BaseModel, ValidationError
 from pydantic.json_schema import models_json_schema
 
+from core.auth import current_actor
 from core.errors import UnsupportedMediaType, ValidationFailed
 from core.problems import Problem
 
@@ -143,11 +145,9 @@ class ApiSpec:
 
     def enforce_scope(self) -> None:
         """Before-request hook: the declared scope of the matched operation, or nothing for other routes."""
-        from flask import request
 
         needed = self.scopes.get(request.endpoint or "")
         if needed:
-            from core.auth import current_actor
 
             current_actor().require_any(needed)
 
@@ -342,13 +342,11 @@ _PROBLEM_RESPONSE = {
 
 
 def _openapi_path(rule: str) -> str:
-    import re
 
     return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule)
 
 
 def _path_params(rule: str) -> list[dict[str, Any]]:
-    import re
 
     params = []
     for conv, name in re.findall(r"<(?:([a-z]+):)?([a-z_]+)>", rule):

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import g, has_request_context
 from sqlalchemy.orm import Session
 
 from core.models import AuditEvent, OutboxEntry, utcnow
 
 
 def request_id() -> str | None:
-    from flask import g, has_request_context
 
     return g.get("request_id") if has_request_context() else None
 

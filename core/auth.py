@@ -130,7 +130,9 @@ def _actor_from_request(db: Session) -> Actor:
     key = session.get(SESSION_KEY)
     if key:
         row = db.scalar(
-            select(UserSession).options(joinedload(UserSession.user)).where(UserSession.key_hash == digest_secret(key))
+            select(UserSession)
+            .options(joinedload(UserSession.user))
+            .where(UserSession.key_hash == digest_secret(key))
         )
         if row is not None and row.ended_at is None and row.user.is_active:
             now = datetime.now(UTC)
@@ -147,8 +149,14 @@ def session_limits(user: User) -> tuple[timedelta, timedelta]:
     are shorter than the portal's (manufacturers)."""
     c = current_app.config
     if user.role in (Role.REVIEWER, Role.ADMIN):
-        return (timedelta(minutes=c["SESSION_CONSOLE_IDLE_MINUTES"]), timedelta(hours=c["SESSION_CONSOLE_MAX_HOURS"]))
-    return (timedelta(minutes=c["SESSION_PORTAL_IDLE_MINUTES"]), timedelta(hours=c["SESSION_PORTAL_MAX_HOURS"]))
+        return (
+            timedelta(minutes=c["SESSION_CONSOLE_IDLE_MINUTES"]),
+            timedelta(hours=c["SESSION_CONSOLE_MAX_HOURS"]),
+        )
+    return (
+        timedelta(minutes=c["SESSION_PORTAL_IDLE_MINUTES"]),
+        timedelta(hours=c["SESSION_PORTAL_MAX_HOURS"]),
+    )
 
 
 def _touch(model: Any, row_id: int, column: str, now: datetime) -> None:

@@ -8,12 +8,16 @@ lock upgrade; reads use deferred transactions and WAL so they never wait for wri
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import importlib
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 
+from flask import current_app, g, has_request_context, request
 from sqlalchemy import JSON, Date, DateTime, Engine, create_engine, event
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -127,8 +131,6 @@ def _writer_lock_path(engine: Engine) -> str | None:
 
 
 def _acquire_writer_lock(conn: Any, path: str, wait_seconds: float = 30.0) -> None:
-    import fcntl
-    import os
 
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     deadline = time.monotonic() + wait_seconds
@@ -149,8 +151,6 @@ def _acquire_writer_lock(conn: Any, path: str, wait_seconds: float = 30.0) -> No
 
 
 def _release_writer_lock(conn: Any) -> None:
-    import fcntl
-    import os
 
     fd = conn.info.pop("writer_lock_fd", None)
     if fd is not None:
@@ -209,7 +209,6 @@ class Database:
 
 
 def init_app(app: Any) -> Database:
-    from flask import g
 
     db = Database(app.config["DATABASE_URL"], app.config["DATABASE_MIGRATION_URL"] or None)
     app.extensions["core.db"] = db
@@ -234,7 +233,6 @@ def init_app(app: Any) -> Database:
 
 
 def get_db() -> Database:
-    from flask import current_app
 
     return current_app.extensions["core.db"]
 
@@ -248,7 +246,6 @@ def lookups() -> Iterator[Session]:
     it (what they found is still guarded at write time by constraints and version columns). Elsewhere
     it is the request's own session, left open. Nested blocks share the outer block's session.
     """
-    from flask import g
 
     database = get_db()
     if not database.is_sqlite:
@@ -268,7 +265,6 @@ def lookups() -> Iterator[Session]:
 
 def get_session() -> Session:
     """The session of the current request or app context (created on first use)."""
-    from flask import g, has_request_context, request
 
     session = g.get("db_session")
     if session is None:
@@ -291,7 +287,6 @@ MODEL_MODULES = (
 
 
 def import_all_models() -> None:
-    import importlib
 
     for name in MODEL_MODULES:
         try:

@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def alembic_config(url: str) -> Config:
+    # lazy: Alembic loads only when migrating (create_app and `flask --help` skip it)
     from alembic.config import Config
 
     cfg = Config(str(ROOT / "alembic.ini"))
@@ -58,6 +59,7 @@ def upgrade_database(target: Engine | Database, revision: str = "heads") -> None
 
 
 def _upgrade(engine: Engine, revision: str, *, app_role: str | None) -> None:
+    # lazy: Alembic loads only when migrating (create_app and `flask --help` skip it)
     from alembic import command
 
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
@@ -102,6 +104,7 @@ def schema_version(bind: Engine | Connection) -> str | None:
     if isinstance(bind, Engine):
         with bind.connect() as connection:
             return schema_version(connection)
+    # lazy: Alembic loads only when migrating (create_app and `flask --help` skip it)
     from alembic.runtime.migration import MigrationContext
 
     heads = MigrationContext.configure(bind).get_current_heads()
@@ -109,6 +112,7 @@ def schema_version(bind: Engine | Connection) -> str | None:
 
 
 def latest_version() -> str:
+    # lazy: Alembic loads only when migrating (create_app and `flask --help` skip it)
     from alembic.script import ScriptDirectory
 
     script = ScriptDirectory.from_config(alembic_config("sqlite://"))

@@ -8,6 +8,7 @@ batches are the signing package's (signing.label_views, signing.label_cli).
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 from labels.errors import LabelDataError, LabelError, UnknownLayoutError
@@ -32,7 +33,6 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'labels' has no attribute {name!r}")
-    import importlib
 
     return getattr(importlib.import_module(module), name)
 

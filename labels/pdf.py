@@ -10,6 +10,7 @@ then one `re` per dark run and a single fill. That is what keeps 10,000 labels i
 
 from __future__ import annotations
 
+import multiprocessing
 import re
 from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
@@ -404,7 +405,6 @@ def _with_symbols(
         for url, text in labels:
             yield url, text, None
         return
-    import multiprocessing
 
     iterator = iter(labels)
     chunk = max(50, window // (4 * workers))

@@ -60,6 +60,7 @@ def pages_to_check(pages: int, which: str) -> list[int]:
 
 def check_pdf(data: bytes, urls: Sequence[str], layout: Layout, pages: str = "sample") -> QAReport:
     """Decode the PDF `data` (labels drawn for `urls`, in order, on `layout`) and compare, page by page."""
+    # lazy: the PDF reader and QR decoder load only for a print check
     import pypdfium2
     import zxingcpp
 

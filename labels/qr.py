@@ -21,6 +21,7 @@ tests check this against `qrcode` on random inputs.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import cache
 from operator import itemgetter
@@ -270,7 +271,6 @@ def _payload_bits(segments: list[util.QRData], version: int) -> int:
 
 def _fit_version(segments: list[util.QRData], start: int = 1) -> int:
     """Smallest version that holds the segments (qrcode.QRCode.best_fit, without the bit buffer)."""
-    from bisect import bisect_left
 
     needed = _payload_bits(segments, start)
     version = bisect_left(util.BIT_LIMIT_TABLE[ERROR_CORRECTION], needed, start)

@@ -62,6 +62,7 @@ def write_zip(
         raise UnknownLayoutError(
             f"ZIP entries are svg or png, not {fmt!r}", [{"field": "format", "reason": fmt}]
         )
+    # lazy: the renderers (Pillow, qrcode, fpdf) load on first use
     from labels.qr import encode_matrix
     from labels.render import render_png, render_svg
 
@@ -167,6 +168,7 @@ def write_labels(
             [{"field": "format", "reason": f"{fmt} is a single QR code"}],
         )
     url, _ = items[0]
+    # lazy: the renderers (Pillow, qrcode, fpdf) load on first use
     from labels.render import render_png, render_svg
 
     out.write(render_svg(url).encode("utf-8") if fmt == "svg" else render_png(url))

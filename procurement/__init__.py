@@ -20,7 +20,7 @@ def init_app(app: Any) -> None:
     from procurement.words import mail_update
     from registry.products import licence_changed
     from registry.signin import SlidingWindowLimiter
-    from web import register_pages
+    from web.pages import register_pages
 
     # anonymous tender checks per client address and window (a 10,000-line list costs seconds of CPU)
     app.extensions["procurement.check_limiter"] = SlidingWindowLimiter(ANONYMOUS_CHECKS, CHECK_WINDOW_SECONDS)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from registry import cli, views
+
 
 def init_app(app: Any) -> None:
-    from registry import cli, views
 
     app.register_blueprint(views.bp)
     app.cli.add_command(cli.db_cli)

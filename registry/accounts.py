@@ -113,6 +113,7 @@ def issue_token(
 
 # ---------------------------------------------------------------- server-side sessions
 
+
 def start_session(db: Session, user: User) -> None:
     """Sign ``user`` in on this browser: a new random session id (never the one from before sign-in) whose
     hash is stored. The caller commits."""
@@ -124,7 +125,8 @@ def start_session(db: Session, user: User) -> None:
     oldest = now - max(session_limits(user)[1], timedelta(hours=24))
     db.execute(
         UserSession.__table__.delete().where(
-            UserSession.user_id == user.id, (UserSession.ended_at.is_not(None)) | (UserSession.created_at < oldest)
+            UserSession.user_id == user.id,
+            (UserSession.ended_at.is_not(None)) | (UserSession.created_at < oldest),
         )
     )
     session[SESSION_KEY] = key

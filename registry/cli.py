@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -9,8 +10,14 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from core.audit import record_event
 from core.db import get_db
 from core.migrate import latest_version, schema_version, upgrade_database
+from core.models import User
+from registry.accounts import hash_password, password_problem
+from registry.notices import notify_expiring
+from registry.products import expire_licences
+from registry.queries import today
 
 db_cli = AppGroup("db", help="Database schema (Alembic migrations).")
 registry_cli = AppGroup("registry", help="Registry administration.")
@@ -39,13 +46,16 @@ def seed_demo_command(products: int, manufacturers: int) -> None:
 
     The demo accounts' passwords go to instance/demo-credentials.txt (mode 0600); they are printed too only
     under ENV=development, so that no other environment's log ever holds them."""
-    from registry.demo import is_seeded, seed_demo
 
     env = current_app.config["ENV"]
     if env == "production":
         raise click.ClickException(
             "seed-demo refuses to run in production: the demo accounts have published passwords"
         )
+    # The demo data comes from factory_boy and Faker, demo libraries no request path and no other command
+    # needs: they load only here.
+    from registry.demo import is_seeded, seed_demo
+
     session = get_db().session()
     try:
         if is_seeded(session):
@@ -83,9 +93,6 @@ def seed_demo_command(products: int, manufacturers: int) -> None:
 @click.password_option()
 def create_user(email: str, name: str, role: str, password: str) -> None:
     """Create a reviewer, admin or procurement officer account (the password follows the one policy; an empty one is refused)."""
-    from core.audit import record_event
-    from core.models import User
-    from registry.accounts import hash_password, password_problem
 
     problem = password_problem(password, email)
     if problem:
@@ -111,7 +118,6 @@ def create_user(email: str, name: str, role: str, password: str) -> None:
 @registry_cli.command("expire-licences")
 def expire_licences_command() -> None:
     """Mark licences past their validity as expired (run daily)."""
-    from registry.products import expire_licences
 
     session = get_db().session()
     with session.begin():
@@ -125,10 +131,7 @@ def expire_licences_command() -> None:
 def notify_expiring_command(on: object) -> None:
     """Remind companies of licences and certificates ending in 60, 30 or 7 days: a portal notice and an e-mail
     in the company's language, once per threshold (run daily; running it again the same day sends nothing)."""
-    from datetime import datetime
 
-    from registry.notices import notify_expiring
-    from registry.queries import today
 
     day = on.date() if isinstance(on, datetime) else today()
     session = get_db().session(write=True)

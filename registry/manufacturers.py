@@ -186,7 +186,9 @@ def list_staff(session: Session, actor: Actor, m: Manufacturer) -> list[User]:
         raise NotFound(f"no manufacturer {m.id}")
     return list(
         session.scalars(
-            select(User).where(User.manufacturer_id == m.id).order_by(User.is_owner.desc(), User.name, User.id)
+            select(User)
+            .where(User.manufacturer_id == m.id)
+            .order_by(User.is_owner.desc(), User.name, User.id)
         )
     )
 

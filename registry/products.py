@@ -43,7 +43,6 @@ signals = Namespace()
 licence_changed = signals.signal("licence-changed")
 
 
-
 def _loaded_manufacturer(user: User) -> Manufacturer | None:
     """The user's manufacturer when it came with the user (an API token loads both at once): no query."""
     loaded = sa_inspect(user).attrs.manufacturer.loaded_value
@@ -55,7 +54,9 @@ def _require_verified_maker(session: Session, actor: Actor) -> tuple[User, Manuf
     m = _loaded_manufacturer(user)
     if m is None:
         m = session.get(Manufacturer, user.manufacturer_id)
-    elif sa_inspect(m).session is not session:  # read in another session (SQLite's look-ups): attach, no query
+    elif (
+        sa_inspect(m).session is not session
+    ):  # read in another session (SQLite's look-ups): attach, no query
         m = session.merge(m, load=False)
     if m is None or m.status != ManufacturerStatus.VERIFIED:
         raise Forbidden(

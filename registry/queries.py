@@ -48,6 +48,7 @@ PUBLIC_PRODUCT_STATES = {
 def today() -> date:
     return datetime.now(UTC).date()
 
+
 def missing_required_certificates(p: Product, on: date) -> dict[str, str]:
     """Each scheme ``p``'s category requires that has no linked certificate valid on ``on``, in the
     category's order: ``"missing"`` when none of the scheme is linked, ``"not_valid"`` when those linked
@@ -75,7 +76,6 @@ def product_flags(p: Product, on: date | None = None) -> list[str]:
     if p.licence_state(on) == ProductStatus.EXPIRED:
         flags.append("licence_expired")
     return flags
-
 
 
 def paginate(session: Session, stmt: Select[Any], page: int, per_page: int) -> tuple[list[Any], int]:

@@ -21,6 +21,7 @@ from core import validators as text_checks
 from core.limits import MAX_DB_INT, MAX_PAGE
 from core.problems import ProblemField
 from registry import validators
+from registry.accounts import password_problem
 from registry.data.districts import find_district
 from registry.data.taxonomy import CATEGORIES, CERTIFICATE_SCHEMES
 
@@ -108,7 +109,6 @@ class FactoryLocation(Strict):
 
 def _password_policy(password: str, info: ValidationInfo) -> str:
     """The one password policy (registry.accounts.password_problem), reported on the ``password`` field."""
-    from registry.accounts import password_problem
 
     problem = password_problem(password, str(info.data.get("email") or ""))
     if problem:

@@ -57,6 +57,7 @@ def manufacturer_to_dict(m: Manufacturer, *, private: bool = False) -> dict[str,
         )
     return out
 
+
 def product_to_dict(p: Product) -> dict[str, Any]:
     on = today()
     return {

@@ -27,6 +27,7 @@ from collections import deque
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -117,7 +118,6 @@ class SignInGuard:
 
 def _guard() -> SignInGuard:
     """The application's guard, made on first use (tests call its ``reset``)."""
-    from flask import current_app
 
     guard = current_app.extensions.get("registry.signin")
     if guard is None:
@@ -130,7 +130,6 @@ def _now() -> datetime:
 
 
 def _device_serializer() -> URLSafeTimedSerializer:
-    from flask import current_app
 
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=DEVICE_SALT)
 
@@ -150,7 +149,6 @@ def is_known_device(cookie: str | None, user: User) -> bool:
 
 def remember_device(response: Any, user: User) -> Any:
     """Set the device cookie on ``response`` after a successful sign-in (it holds no secret of the user)."""
-    from flask import current_app
 
     response.set_cookie(
         DEVICE_COOKIE, device_cookie_value(user), max_age=DEVICE_DAYS * 86400, httponly=True,
@@ -162,7 +160,6 @@ def remember_device(response: Any, user: User) -> Any:
 def sign_in(db: Session, email: str, password: str, *, address: str, device: str | None = None) -> User:
     """The user whose password this is, or ``NotAuthenticated(SIGN_IN_FAILED)`` (``TooManyRequests`` when
     ``address`` is over its limit). Commits the failure counts of a known account."""
-    from flask import current_app
 
     config = current_app.config
     guard = _guard()

@@ -12,15 +12,18 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from flask import current_app
+
+from search.backends import create_backend
+from search.cli import search_cli
 from search.errors import SearchError, SearchUnavailable
+from search.indexing import SyncLock, SyncWorker, sync_lock_path
+from search.views import bp
 
 __all__ = ["SearchError", "SearchUnavailable", "get_backend", "init_app", "start_sync_thread"]
 
 
 def init_app(app: Any) -> None:
-    from search.backends import create_backend
-    from search.cli import search_cli
-    from search.views import bp
 
     backend = create_backend(
         app.config.get("SEARCH_URL", ""), app.config["INSTANCE_PATH"], app.config.get("ENV", "development")
@@ -42,7 +45,6 @@ def init_app(app: Any) -> None:
 def get_backend(app: Any = None) -> Any:
     """The application's search backend (``app.extensions["search"]``)."""
     if app is None:
-        from flask import current_app
 
         app = current_app
     return app.extensions["search"]
@@ -50,7 +52,6 @@ def get_backend(app: Any = None) -> Any:
 
 def start_sync_thread(app: Any, interval: float = 0.5) -> Any:
     """Start (once per app) the background thread that drains the search outbox; returns the worker."""
-    from search.indexing import SyncLock, SyncWorker, sync_lock_path
 
     worker = app.extensions.get("search.worker")
     if worker is not None and worker.thread is not None and worker.thread.is_alive():

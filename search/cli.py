@@ -10,6 +10,14 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from search.errors import SearchError
+from search.indexing import (
+    SyncLock,
+    drain_outbox,
+    reindex_catalogue,
+    sweep_expired,
+    sync_lock_path,
+    sync_status,
+)
 
 search_cli = AppGroup("search", help="Keep the catalogue search index in step with the database.")
 
@@ -24,7 +32,6 @@ def _parts() -> tuple[object, object]:
 @click.option("--batch-size", default=500, show_default=True, help="Outbox rows per batch.")
 def sync_command(watch: bool, interval: float, batch_size: int) -> None:
     """Apply pending outbox rows to the index (once, or continuously with --watch)."""
-    from search.indexing import SyncLock, drain_outbox, sweep_expired, sync_lock_path
 
     db, backend = _parts()
     lock = SyncLock(sync_lock_path(current_app))
@@ -53,7 +60,6 @@ def sync_command(watch: bool, interval: float, batch_size: int) -> None:
 @search_cli.command("reindex")
 def reindex_command() -> None:
     """Build a fresh index from the database; switch to it only if its document count checks out."""
-    from search.indexing import reindex_catalogue
 
     db, backend = _parts()
     started = time.perf_counter()
@@ -70,7 +76,6 @@ def reindex_command() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def status_command(as_json: bool) -> None:
     """Lag (age of the oldest pending outbox row), failures, index age and size."""
-    from search.indexing import sync_status
 
     db, backend = _parts()
     status = sync_status(db, backend)  # type: ignore[arg-type]

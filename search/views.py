@@ -17,11 +17,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request, stream_with_context
+from sqlalchemy import select
 
 from core.api import PUBLIC, api
+from core.db import get_session
 from registry.data.districts import DISTRICTS
 from registry.data.taxonomy import CATEGORIES, CERTIFICATE_SCHEMES
-from search.errors import ProductsNotFound
+from registry.models import Manufacturer
+from search.documents import build_product_documents
+from search.errors import InvalidQuery, ProductsNotFound
 from search.interfaces import SearchBackend, SearchResult
 from search.queries import page_count, parse_catalogue_query, parse_compare_ids, parse_suggest_prefix
 from search.schemas import (
@@ -88,10 +92,7 @@ def public_document(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def _manufacturer_labels(ids: Iterable[str]) -> dict[str, tuple[str, str]]:
-    from sqlalchemy import select
 
-    from core.db import get_session
-    from registry.models import Manufacturer
 
     wanted = [int(i) for i in ids if str(i).isdigit()]
     if not wanted:
@@ -210,6 +211,7 @@ def _csv_stream(docs: Iterator[dict[str, Any]], base_url: str) -> Iterator[str]:
 
 
 def _xlsx_stream(docs: Iterator[dict[str, Any]], base_url: str) -> Iterator[bytes]:
+    # lazy: xlsxwriter loads only for a spreadsheet export
     import xlsxwriter
 
     handle, path = tempfile.mkstemp(suffix=".xlsx", prefix="catalogue-export-")
@@ -245,7 +247,6 @@ def _xlsx_stream(docs: Iterator[dict[str, Any]], base_url: str) -> Iterator[byte
     scope=PUBLIC,
 )
 def export_catalogue(query: Any = None) -> Any:
-    from search.errors import InvalidQuery
 
     args = _args()
     fmt = (args.pop("format", None) or ["csv"])[0].lower()
@@ -282,8 +283,6 @@ def export_catalogue(query: Any = None) -> Any:
     scope=PUBLIC,
 )
 def compare_products(query: Any = None) -> Any:
-    from core.db import get_session
-    from search.documents import build_product_documents
 
     ids = parse_compare_ids(_args())
     docs, missing = build_product_documents(get_session(), ids)

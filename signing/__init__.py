@@ -5,9 +5,14 @@ The public surface is small and named by verbs; everything here is Flask-free (t
 :class:`VerificationError`.
 """
 
+import atexit
 from typing import Any
 
+from registry.products import licence_changed
+from signing.cli import signing_cli
 from signing.errors import KeySourceError, Reason, RecordFormatError, SigningError, Verdict, VerificationError
+from signing.extension import SigningExtension
+from signing.hooks import sign_on_licence_change
 from signing.keys import (
     EncryptedPKCS8FileKeySource,
     KeyRing,
@@ -20,6 +25,9 @@ from signing.keys import (
     UnsafeKeyWarning,
     compute_key_id,
 )
+from signing.keystore import configured_key_source
+from signing.label_cli import labels_cli
+from signing.label_views import init_views as init_label_views
 from signing.labels import (
     LabelURL,
     issue_label_url,
@@ -28,6 +36,7 @@ from signing.labels import (
     parse_label_url,
     verify_label_url,
 )
+from signing.ratelimits import build_rate_limiter
 from signing.records import (
     AuthenticityRecord,
     Certificate,
@@ -36,8 +45,11 @@ from signing.records import (
     sign_record,
     verify_record,
 )
+from signing.scans import BufferedScanRecorder, build_scan_recorder
 from signing.serials import SerialPermutation, derive_serial, encode_batch_prefix, locate_serial
+from signing.settings import SigningSettings
 from signing.status import StatusList, StatusSnapshot, StatusValue, load_status_list, sign_status_list
+from signing.views import bp
 
 __all__ = [
     "AuthenticityRecord",
@@ -83,17 +95,6 @@ __all__ = [
 
 def init_app(app: Any) -> None:
     """Wire signing into the Flask app: extension, blueprint, ``flask signing`` commands, licence hook."""
-    from registry.products import licence_changed
-    from signing.cli import signing_cli
-    from signing.extension import SigningExtension
-    from signing.hooks import sign_on_licence_change
-    from signing.keystore import configured_key_source
-    from signing.label_cli import labels_cli
-    from signing.label_views import init_views as init_label_views
-    from signing.ratelimits import build_rate_limiter
-    from signing.scans import BufferedScanRecorder, build_scan_recorder
-    from signing.settings import SigningSettings
-    from signing.views import bp
 
     settings = SigningSettings.from_config(app.config)
     configured_key_source(settings)  # production without SIGNING_KEY_PATH stops here
@@ -102,7 +103,6 @@ def init_app(app: Any) -> None:
     ext = SigningExtension(settings, build_rate_limiter(storage), lambda: database.session(write=True))
     ext.scans = build_scan_recorder(settings, database, settings.scan_flush_ms)
     if isinstance(ext.scans, BufferedScanRecorder):
-        import atexit
 
         atexit.register(ext.scans.close)  # an orderly worker exit writes the buffered scans
     app.extensions["signing"] = ext

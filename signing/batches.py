@@ -40,7 +40,6 @@ from signing.serials import (
 MAX_BATCH = 1_000_000
 
 
-
 def create_batch(
     session: Session,
     product: Product,
@@ -254,6 +253,7 @@ def clear_unit_flags(session: Session, gtin: str, serial: str, *, now: datetime)
     unit.flagged_at = None
     unit.flags_cleared_at = now
     return unit, previous
+
 
 def batch_to_dict(batch: SerialBatch) -> dict[str, Any]:
     return {

@@ -72,7 +72,9 @@ def issue_demo_labels(
         (
             p
             for p in session.scalars(
-                select(Product).where(Product.status == ProductStatus.LICENSED.value).order_by(Product.id.desc())
+                select(Product)
+                .where(Product.status == ProductStatus.LICENSED.value)
+                .order_by(Product.id.desc())
             )
             if p.licence_state(now.date()) == ProductStatus.LICENSED
         ),

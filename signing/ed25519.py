@@ -94,6 +94,7 @@ class SodiumVerifyingKey:
 @cache
 def load_native() -> ModuleType | None:
     """The native module, or ``None`` (logged once, at INFO: PyNaCl is a supported path) if not installed."""
+    # lazy: the optional native module, probed once
     try:
         import mib_ed25519
     except ImportError as exc:

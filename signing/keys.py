@@ -199,6 +199,7 @@ class PKCS11PrivateKey:
         self._public_key = public_key
 
     def sign(self, data: bytes) -> bytes:
+        # lazy: PKCS#11 loads only when the key lives in an HSM
         import pkcs11
 
         try:
@@ -223,6 +224,7 @@ class PKCS11KeySource:
     key_label: str
 
     def load_private_key(self) -> PrivateKey:
+        # lazy: PKCS#11 loads only when the key lives in an HSM
         import pkcs11
         from asn1crypto.core import OctetString
 

@@ -190,6 +190,7 @@ def compromise_key(session: Session, kid: str, *, after: datetime) -> SigningKey
     row.compromised_after = after
     return row
 
+
 class KeyringCache:
     """The keyring read from the database, kept for a few seconds (rotation reaches every worker soon)."""
 

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from gs1.errors import LabelURLError
+from signing.detached import verify_detached
 from signing.errors import Reason, RecordFormatError, SigningError, Verdict, VerificationError
 from signing.keys import KeyRing, coerce_keyring
 from signing.labels import LabelURL, parse_label_url, verify_label_url, verify_label_urls
@@ -94,6 +95,7 @@ class Target:
 
 def qr_texts(image: Any) -> list[str]:
     """The text of every QR code zxing-cpp finds in a PIL image, in reading order (top to bottom)."""
+    # lazy: image and PDF readers load only for the offline verifier's scans
     import zxingcpp
 
     found = [
@@ -107,6 +109,7 @@ def qr_texts(image: Any) -> list[str]:
 
 def decode_qr_image(path: Path) -> list[str]:
     """The texts of every QR code in an image file."""
+    # lazy: image and PDF readers load only for the offline verifier's scans
     from PIL import Image, UnidentifiedImageError
 
     try:
@@ -122,6 +125,7 @@ def decode_qr_image(path: Path) -> list[str]:
 
 def decode_qr_pdf(path: Path) -> list[tuple[int, str]]:
     """(page number from 1, text) of every QR code on every page of a PDF, rendered at PDF_DPI."""
+    # lazy: image and PDF readers load only for the offline verifier's scans
     try:
         import pypdfium2
     except ImportError as exc:  # pragma: no cover - a runtime dependency
@@ -388,7 +392,46 @@ def build_parser() -> argparse.ArgumentParser:
         help="the target is a text file of label URLs, one per line: print one verdict per line (JSON lines "
         "with --json); the exit code is that of the first line that is not genuine, 0 if all are",
     )
+    verify.add_argument(
+        "--signature",
+        type=Path,
+        help="a detached signature (.jws) of the target file, e.g. an open data snapshot file: genuine when "
+        "the registry signed exactly these bytes under this file's published name (see --name)",
+    )
+    verify.add_argument(
+        "--name",
+        help="with --signature: the file's published name, DAY/FILE (default: the target's folder and name)",
+    )
     return parser
+
+
+def verify_detached_file(target: Path, signature: Path, keyring: KeyRing, name: str | None, *, as_json: bool) -> int:
+    """``--signature``: check a file against its detached signature; report like a label or a record."""
+    try:
+        data, jws = target.read_bytes(), signature.read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INPUT_ERROR
+    expected = name or f"{target.parent.name}/{target.name}"
+    error: VerificationError | None = None
+    header: dict[str, Any] = {}
+    try:
+        header = verify_detached(data, jws, keyring, name=expected)
+    except VerificationError as exc:
+        error = exc
+    report = {
+        "verdict": error.verdict.value if error else Verdict.GENUINE.value,
+        "reason": error.reason.value if error else None,
+        "detail": error.detail if error else f"the registry signed exactly these bytes as {expected}",
+        "file": str(target),
+        "kid": header.get("kid"),
+        "name": header.get("name"),
+    }
+    if as_json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        print_report(report)
+    return exit_code_of(error)
 
 
 def verify_url_lines(
@@ -466,6 +509,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         keyring = KeyRing.from_jwks(json.loads(args.jwks.read_text(encoding="utf-8")))
+        if args.signature is not None:
+            return verify_detached_file(Path(args.target), args.signature, keyring, args.name, as_json=args.json)
         status = args.status.read_text(encoding="utf-8").strip() if args.status else None
         if args.each_line:
             lines = Path(args.target).read_text(encoding="utf-8").splitlines()

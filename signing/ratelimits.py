@@ -75,6 +75,7 @@ class RedisRateLimiter:
     """Fixed windows shared by every worker through Redis (``INCR`` + ``EXPIRE``)."""
 
     def __init__(self, url: str) -> None:
+        # lazy: redis loads only when RATELIMIT_STORAGE_URL names it
         try:
             import redis  # type: ignore[import-not-found, unused-ignore]
         except ImportError as exc:

@@ -153,8 +153,6 @@ def resign_records(
     return count
 
 
-
-
 def allocate_status_index(session: Session, kind: str, ref_id: int) -> int:
     entry = session.scalar(
         select(StatusListEntry).where(StatusListEntry.kind == kind, StatusListEntry.ref_id == ref_id)
@@ -269,6 +267,7 @@ def publish_status_list(
 
 def latest_status_token(session: Session) -> StatusListToken | None:
     return session.scalar(select(StatusListToken).order_by(StatusListToken.id.desc()).limit(1))
+
 
 def sign_missing_records(
     session: Session, signer: Signer, settings: SigningSettings, *, now: datetime

@@ -18,7 +18,6 @@ STATUS_LIST_PATH = "/status/1"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-
 @dataclass(frozen=True)
 class CloneRules:
     """When a serial counts as possibly copied (documented in docs/formats.md, configurable)."""

@@ -174,7 +174,9 @@ def apply_clone_rules(
         ),
         recent=lambda: {
             (row[0], row[1])
-            for row in connection.execute(RECENT_UNIT_DISTRICTS, {"unit_id": unit.id, "since": districts_since})
+            for row in connection.execute(
+                RECENT_UNIT_DISTRICTS, {"unit_id": unit.id, "since": districts_since}
+            )
         },
     )
     if flags != before:

@@ -22,7 +22,9 @@ def project_packages(root: Path = ROOT) -> list[str]:
     return sorted(
         path.name
         for path in root.iterdir()
-        if path.is_dir() and (path / "__init__.py").is_file() and path.name not in NOT_PACKAGES
+        if path.is_dir()
+        and (path / "__init__.py").is_file()
+        and path.name not in NOT_PACKAGES
         and not path.name.startswith(".")
     )
 
@@ -181,7 +183,9 @@ def function_import_share(graph: Graph) -> dict[str, tuple[int, int]]:
 
 
 def largest_modules(graph: Graph, count: int = 12) -> list[tuple[int, str]]:
-    sizes = [(len(path.read_text(encoding="utf-8").splitlines()), name) for name, path in graph.modules.items()]
+    sizes = [
+        (len(path.read_text(encoding="utf-8").splitlines()), name) for name, path in graph.modules.items()
+    ]
     return sorted(sizes, reverse=True)[:count]
 
 

@@ -11,26 +11,19 @@ from __future__ import annotations
 
 from typing import Any
 
-# Blueprints of pages: CSRF-checked forms, the signed-in actor and language in every template. Another
-# package's pages join with ``register_pages`` (procurement's tender check and shortlists do).
-PAGE_BLUEPRINTS: set[str] = {"web_public", "web_portal", "web_console"}
+from flask_babel import Babel
 
-
-def register_pages(app: Any, bp: Any) -> None:
-    """Register ``bp`` as a blueprint of pages, treated as web's own are."""
-    PAGE_BLUEPRINTS.add(bp.name)
-    if bp.name not in app.blueprints:
-        app.register_blueprint(bp)
+from registry.notices import set_mailer
+from web import accounts, csrf, helpers, ratelimit
+from web.language import select_locale
+from web.notices import mail_notice
+from web.views_console import bp as console_bp
+from web.views_portal import bp as portal_bp
+from web.views_public import bp as public_bp
 
 
 def init_app(app: Any) -> None:
-    from flask_babel import Babel
 
-    from web import accounts, csrf, helpers, ratelimit
-    from web.language import select_locale
-    from web.views_console import bp as console_bp
-    from web.views_portal import bp as portal_bp
-    from web.views_public import bp as public_bp
 
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "bn")
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Asia/Dhaka")
@@ -43,8 +36,6 @@ def init_app(app: Any) -> None:
     if not isinstance(app.wsgi_app, accounts.RedactResetLinks):
         app.wsgi_app = accounts.RedactResetLinks(app.wsgi_app)  # no reset token in the access log
     helpers.init_app(app)
-    from registry.notices import set_mailer
-    from web.notices import mail_notice
 
     set_mailer(mail_notice)
     for bp in (public_bp, portal_bp, console_bp):

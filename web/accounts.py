@@ -17,6 +17,7 @@ import logging
 import re
 import secrets
 from datetime import UTC, datetime
+from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ from core.audit import record_event
 from core.models import User
 from registry import signin
 from registry.accounts import check_password
+from web.field_errors import from_text
 
 log = logging.getLogger("registry.web")
 SALT = "web.password-reset"
@@ -107,7 +109,6 @@ def set_password(session: Session, user: User, password: str) -> None:
 
 def password_error(reason: str) -> str:
     """The policy's English reason (registry.accounts.password_problem) in the reader's language."""
-    from web.field_errors import from_text
 
     return from_text(reason)
 
@@ -150,7 +151,6 @@ def deliver_mail(to: str, subject: str, body: str) -> Path:
 
 def read_outbox(instance_path: str) -> list[Any]:
     """The messages in the outbox, oldest first (for tests and the demo)."""
-    from email import message_from_bytes, policy
 
     folder = Path(instance_path) / "outbox"
     return [message_from_bytes(p.read_bytes(), policy=policy.default) for p in sorted(folder.glob("*.eml"))]

@@ -13,8 +13,10 @@ import secrets
 from typing import Any
 
 from flask import request, session
+from flask_babel import gettext as _
 
-from web import PAGE_BLUEPRINTS
+from web.helpers import render_error
+from web.pages import PAGE_BLUEPRINTS
 
 FIELD = "csrf_token"
 HEADER = "X-CSRF-Token"
@@ -38,7 +40,6 @@ def is_valid_csrf_token(sent: str | None) -> bool:
 
 
 def init_app(app: Any) -> None:
-    from web.helpers import render_error
 
     @app.before_request
     def _check_csrf() -> Any:
@@ -46,7 +47,6 @@ def init_app(app: Any) -> None:
             return None
         sent = request.form.get(FIELD) or request.headers.get(HEADER)
         if not is_valid_csrf_token(sent):
-            from flask_babel import gettext as _
 
             return render_error(
                 400,

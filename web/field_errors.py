@@ -14,6 +14,8 @@ from typing import Any
 
 from flask_babel import gettext
 
+from web.language import current_lang
+
 
 def N_(message: str) -> str:  # noqa: N802 - the usual name: marks a message for extraction only
     return message
@@ -126,7 +128,6 @@ UNTRANSLATED = N_("This value is not accepted")
 
 
 def _in_english() -> bool:
-    from web.language import current_lang
 
     return current_lang() != "bn"
 

@@ -7,8 +7,10 @@ from functools import wraps
 from typing import Any
 
 from flask import redirect, request, url_for
+from flask_babel import gettext as _
 
 from core.auth import Actor, current_actor
+from web.helpers import render_error
 
 
 def signed_in(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -21,9 +23,7 @@ def signed_in(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]
             if actor.user is None or actor.via != "session":
                 return redirect(url_for("web_public.login", next=request.full_path.rstrip("?")), 303)
             if roles and actor.user.role not in roles:
-                from flask_babel import gettext as _
 
-                from web.helpers import render_error
 
                 return render_error(403, _("Not allowed"), _("Your account cannot open this page."))
             return view(actor, *args, **kwargs)

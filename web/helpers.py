@@ -6,19 +6,24 @@ from __future__ import annotations
 import weakref
 from datetime import date, datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
+from babel.dates import format_date
 from flask import render_template, request
-from flask_babel import get_translations
+from flask_babel import format_datetime, get_translations, refresh
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
+from werkzeug.urls import iri_to_uri
 
+from core.auth import ANONYMOUS, current_actor
 from core.errors import ProblemError
 from core.limits import MAX_PAGE
-from web import PAGE_BLUEPRINTS
+from web.field_errors import from_pydantic, from_text
 from web.language import LANG_COOKIE, LANGUAGES, current_lang
+from web.pages import PAGE_BLUEPRINTS
 
 BN_DIGITS = str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯")
 
@@ -111,7 +116,6 @@ def format_day(value: Any) -> str:
             return value
     if isinstance(value, datetime):
         value = value.date()
-    from babel.dates import format_date
 
     return to_local_digits(format_date(value, "d MMMM y", locale=current_lang()))
 
@@ -125,7 +129,6 @@ def format_moment(value: Any) -> str:
             value = datetime.fromisoformat(value)
         except ValueError:
             return value
-    from flask_babel import format_datetime
 
     return to_local_digits(format_datetime(value, "d MMMM y, HH:mm"))
 
@@ -144,11 +147,9 @@ def status_label(status: Any) -> str:
 
 def url_with_lang(code: str) -> str:
     """The current page in another language (the choice is then remembered in a cookie)."""
-    from werkzeug.urls import iri_to_uri
 
     args = request.args.to_dict(flat=False)
     args["lang"] = [code]
-    from urllib.parse import urlencode
 
     return iri_to_uri(request.path + "?" + urlencode(args, doseq=True))
 
@@ -169,7 +170,6 @@ def render_error(status: int, title: str, detail: str) -> Any:
 
 def pydantic_errors(exc: Any) -> dict[str, str]:
     """A pydantic ValidationError as {dotted field: message}."""
-    from web.field_errors import from_pydantic
 
     out: dict[str, str] = {}
     for err in exc.errors():
@@ -180,7 +180,6 @@ def pydantic_errors(exc: Any) -> dict[str, str]:
 
 def domain_errors(exc: Any) -> dict[str, str]:
     """A registry/search/signing error as {field: reason} (``form`` for a general message)."""
-    from web.field_errors import from_text
 
     out = {e.get("field", "form"): from_text(e.get("reason", "")) for e in getattr(exc, "errors", []) or []}
     out.setdefault("form", from_text(getattr(exc, "detail", None) or str(exc)))
@@ -206,7 +205,6 @@ def init_app(app: Any) -> None:
     @app.before_request
     def _fresh_locale() -> None:
         # An app context can outlive one request (tests, CLI): the language is chosen per request.
-        from flask_babel import refresh
 
         refresh()
 
@@ -214,12 +212,10 @@ def init_app(app: Any) -> None:
     def _page_context() -> dict[str, Any]:
         if request.blueprint not in PAGE_BLUEPRINTS:
             return {}
-        from core.auth import current_actor
 
         try:
             actor = current_actor()
         except Exception:  # a bad Authorization header on a page: treat as anonymous
-            from core.auth import ANONYMOUS
 
             actor = ANONYMOUS
         return {"actor": actor, "lang": current_lang()}
@@ -240,7 +236,6 @@ def init_app(app: Any) -> None:
 def register_error_pages(bp: Any) -> None:
     """Domain errors raised by a page render as an HTML page with the error's status."""
     def _page(exc: Any) -> Any:
-        from flask_babel import gettext as _
 
         status = int(getattr(exc, "status_code", 400))
         titles = {401: _("Please sign in"), 403: _("Not allowed"), 404: _("Not found"),

@@ -9,6 +9,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from web.accounts import deliver_mail
 from web.helpers import format_day, to_local_digits
 
 
@@ -75,7 +76,6 @@ def notice_text(kind: str, params: dict[str, Any], lang: str) -> tuple[str, str]
 
 def mail_notice(message: dict[str, Any]) -> None:
     """Render one notice in the company's language and write it to the mail outbox."""
-    from web.accounts import deliver_mail
 
     lang = message["language"] if message["language"] in ("bn", "en") else "bn"
     if not message["to"]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
+
 from registry.signin import SlidingWindowLimiter, parse_rate
 
 __all__ = ["SlidingWindowLimiter", "parse_rate", "init_app", "check_login_rate"]
@@ -21,7 +23,6 @@ def init_app(app: Any) -> None:
 
 def check_login_rate(client: str) -> float | None:
     """Count a reset or report attempt from ``client``; the seconds to wait when over the limit."""
-    from flask import current_app
 
     limiter: SlidingWindowLimiter = current_app.extensions["web.login_limiter"]
     return limiter.hit(client)

@@ -6,9 +6,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from flask import current_app
 from flask_babel import gettext as _
 
 from core.db import get_session
+from signing.errors import ReportError
+from signing.keystore import load_keyring
+from signing.reports import create_report
 
 MAX_PHOTO_BYTES = 2 * 1024 * 1024
 
@@ -26,7 +30,6 @@ def _label_url(values: dict[str, str]) -> str | None:
     gtin = values.get("gtin", "").replace(" ", "")
     if not gtin:
         return None
-    from flask import current_app
 
     base = str(current_app.config.get("PUBLIC_BASE_URL", "")).rstrip("/")
     serial = values.get("serial", "").strip().upper()
@@ -34,9 +37,6 @@ def _label_url(values: dict[str, str]) -> str | None:
 
 
 def submit_report(values: dict[str, str], photo: Any) -> Any:
-    from signing.errors import ReportError
-    from signing.keystore import load_keyring
-    from signing.reports import create_report
 
     errors: dict[str, str] = {}
     details = values.get("details", "")

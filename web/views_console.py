@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -20,10 +21,12 @@ from registry.data.districts import DISTRICTS
 from registry.data.taxonomy import CATEGORIES, CERTIFICATE_SCHEMES
 from registry.models import Manufacturer, ManufacturerStatus, Product, ProductStatus
 from registry.schemas import Approval, CertificateOverride, Decision
+from signing.models import ConsumerReport, SigningKey
 from web.guards import Actor, signed_in
 from web.helpers import domain_errors, format_day, page_arg, register_error_pages
 from web.language import current_lang
 from web.report_status import REPORT_MOVES, REPORT_STATUS_LABELS, report_histories
+from web.views_portal import DOCUMENT_KINDS, _move, company_documents, send_document
 
 bp = Blueprint("web_console", __name__, url_prefix="/console")
 register_error_pages(bp)
@@ -95,7 +98,6 @@ def manufacturer(actor: Actor, manufacturer_id: int) -> Any:
     products = list(db.scalars(select(Product).where(Product.manufacturer_id == m.id).order_by(Product.id)))
     staff = list(db.scalars(select(User).where(User.manufacturer_id == m.id)))
     history = _history("manufacturer", m.id)
-    from web.views_portal import DOCUMENT_KINDS, company_documents
 
     return render_template("console/manufacturer.html", m=m, products=products, staff=staff, history=history,
                            documents=company_documents(m.id), kinds=DOCUMENT_KINDS,
@@ -107,7 +109,6 @@ def manufacturer(actor: Actor, manufacturer_id: int) -> Any:
 @signed_in(*STAFF)
 def document(actor: Actor, document_id: int) -> Any:
     """A company's own document (trade licence, BIN or TIN certificate), for the reviewer."""
-    from web.views_portal import send_document
 
     return send_document(document_id, None)
 
@@ -226,7 +227,6 @@ def audit(actor: Actor) -> Any:
                 errors[key] = _("Use a date like 2026-03-05.")
                 continue
             if moment.tzinfo is None:
-                from zoneinfo import ZoneInfo
 
                 moment = moment.replace(tzinfo=ZoneInfo("Asia/Dhaka"))
             stmt = stmt.where(AuditEvent.occurred_at >= moment if op == "ge" else AuditEvent.occurred_at < moment)
@@ -244,7 +244,6 @@ def audit(actor: Actor) -> Any:
 @signed_in(*STAFF)
 def reports(actor: Actor) -> Any:
     """Consumer reports of suspected fakes, newest first, with the product and the verdict the label had."""
-    from signing.models import ConsumerReport
 
     page = page_arg()
     stmt = select(ConsumerReport).order_by(ConsumerReport.id.desc())
@@ -261,8 +260,6 @@ def reports(actor: Actor) -> Any:
 @signed_in(*STAFF)
 def move_report_status(actor: Actor, report_id: int) -> Any:
     """A reviewer moves a report (open, investigating, closed) with a note."""
-    from signing.models import ConsumerReport
-    from web.views_portal import _move
 
     report = get_session().get(ConsumerReport, report_id)
     if report is None:
@@ -275,12 +272,7 @@ def move_report_status(actor: Actor, report_id: int) -> Any:
 @signed_in(*STAFF)
 def keys(actor: Actor) -> Any:
     """Issuing keys (current, retired, compromised) and their rotation history."""
-    try:
-        from signing.models import SigningKey
-    except ModuleNotFoundError:
-        rows: list[Any] = []
-    else:
-        rows = list(get_session().scalars(select(SigningKey).order_by(SigningKey.created_at.desc())))
+    rows = list(get_session().scalars(select(SigningKey).order_by(SigningKey.created_at.desc())))
     history = list(get_session().scalars(select(AuditEvent).where(AuditEvent.target_type == "key")
                                          .order_by(AuditEvent.id.desc()).limit(100)))
     return render_template("console/keys.html", keys=rows, history=history,

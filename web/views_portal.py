@@ -3,24 +3,45 @@ evidence, serial batches and labels (when signing provides them), consumer repor
 
 from __future__ import annotations
 
+import io
+import tempfile
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    stream_with_context,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
+import labels
 from core.audit import record_event
 from core.db import get_session
 from core.errors import NotFound, ProblemError, ValidationFailed
-from core.models import AuditEvent, Role
+from core.models import ApiToken, AuditEvent, Role
+from gs1.errors import LabelURLError
+from labels.qa import check_pdf
+from labels.services import download_name
 from registry import manufacturers, queries, serialization
 from registry import products as product_workflow
-from registry.accounts import start_session
+from registry.accounts import issue_token, start_session
 from registry.certificates import create_certificate
 from registry.data.districts import DISTRICTS
 from registry.data.taxonomy import CATEGORIES, CERTIFICATE_SCHEMES
-from registry.models import Certificate, Notice, Product
+from registry.evidence import attach_company_document, attach_evidence, evidence_path
+from registry.importing import CSV_COLUMNS
+from registry.importing import import_products as run_import
+from registry.models import Certificate, CompanyDocument, Notice, Product
 from registry.schemas import (
     CertificateCreate,
     ManufacturerRegistration,
@@ -29,9 +50,21 @@ from registry.schemas import (
     ProductUpdate,
     StaffInvite,
 )
-from web import forms
+from signing import recalls
+from signing.batches import clear_unit_flags, create_batch, find_batch
+from signing.errors import SigningError
+from signing.keystore import ensure_current_signer
+from signing.label_views import batch_items, direct_limit, load_printable_batch, snapshot_batch
+from signing.labels import parse_label_url
+from signing.models import ConsumerReport, Recall, Scan, SerialBatch, Unit
+from signing.record_service import publish_status_list
+from signing.settings import SigningSettings
+from web import accounts, forms
+from web.charts import bar_chart
 from web.guards import Actor, public_page, signed_in
-from web.helpers import domain_errors, register_error_pages
+from web.helpers import domain_errors, format_day, pick_language, register_error_pages, to_local_digits
+from web.language import current_lang
+from web.notices import notice_text
 from web.report_status import REPORT_MOVES, REPORT_STATUS_LABELS, move_report, report_histories
 
 bp = Blueprint("web_portal", __name__, url_prefix="/portal")
@@ -109,7 +142,6 @@ def profile(actor: Actor) -> Any:
 
 
 def company_documents(manufacturer_id: int) -> list[Any]:
-    from registry.models import CompanyDocument
 
     return list(get_session().scalars(select(CompanyDocument).where(
         CompanyDocument.manufacturer_id == manufacturer_id).order_by(CompanyDocument.id.desc())))
@@ -123,7 +155,6 @@ DOCUMENT_KINDS = {"trade_licence": _l("Trade licence"), "bin_certificate": _l("B
 @signed_in(*MAKER)
 def upload_document(actor: Actor) -> Any:
     """The company's own papers (trade licence, BIN and TIN certificates) for the reviewer."""
-    from registry.evidence import attach_company_document
 
     db = get_session()
     upload = request.files.get("file")
@@ -152,10 +183,7 @@ def document(actor: Actor, document_id: int) -> Any:
 
 def send_document(document_id: int, manufacturer_id: int | None) -> Any:
     """The stored file of a company document (``manufacturer_id`` None: any company's, for reviewers)."""
-    from flask import send_file
 
-    from registry.evidence import evidence_path
-    from registry.models import CompanyDocument
 
     doc = get_session().get(CompanyDocument, document_id)
     if doc is None or (manufacturer_id is not None and doc.manufacturer_id != manufacturer_id):
@@ -229,7 +257,6 @@ def _product_page(p: Product, recall_values: Any = None, recall_errors: dict[str
 def _recalls_of(p: Product) -> list[Any]:
     if not _batches_available():
         return []
-    from signing.models import Recall
 
     return list(get_session().scalars(select(Recall).where(Recall.product_id == p.id).order_by(Recall.id.desc())))
 
@@ -257,7 +284,6 @@ def submit_product(actor: Actor, product_id: int) -> Any:
 @signed_in(*MAKER)
 def staff(actor: Actor) -> Any:
     """The company's accounts; its owner invites colleagues (they get a link to choose a password)."""
-    from web import accounts
 
     db = get_session()
     m = queries.get_manufacturer(db, actor, actor.user.manufacturer_id)  # type: ignore[union-attr]
@@ -330,7 +356,6 @@ def certificates(actor: Actor) -> Any:
 
 def _store_evidence(actor: Actor, c: Certificate, upload: Any) -> None:
     """Keep an evidence file exactly as the API does (one service: type by content, size limit, audit)."""
-    from registry.evidence import attach_evidence
 
     limit = current_app.config["MAX_EVIDENCE_BYTES"]
     attach_evidence(get_session(), actor, c, upload.stream.read(limit + 1), upload.filename or "evidence",
@@ -362,7 +387,6 @@ def upload_evidence(actor: Actor, certificate_id: int) -> Any:
 @signed_in(*MAKER)
 def reports(actor: Actor) -> Any:
     """Consumer reports about the company's products and serials flagged as possibly copied."""
-    from signing.models import ConsumerReport, Unit
 
     db = get_session()
     mine = select(Product.id).where(Product.manufacturer_id == actor.user.manufacturer_id)  # type: ignore[union-attr]
@@ -384,13 +408,8 @@ ANALYTICS_DAYS = 30
 def analytics(actor: Actor) -> Any:
     """Scans of the company's labels over the last 30 days: per day and per district, first and repeat scans,
     and units flagged as possibly copied, as charts drawn on the server with their tables."""
-    from datetime import UTC, datetime, timedelta
 
-    from sqlalchemy import func
 
-    from signing.models import Scan, Unit
-    from web.charts import bar_chart
-    from web.helpers import format_day, pick_language, to_local_digits
 
     db = get_session()
     mine = select(Product.gtin).where(Product.manufacturer_id == actor.user.manufacturer_id)  # type: ignore[union-attr]
@@ -423,7 +442,6 @@ def analytics(actor: Actor) -> Any:
 @signed_in(*MAKER)
 def move_report_status(actor: Actor, report_id: int) -> Any:
     """Move a report about one of the company's products (open, investigating, closed) with a note."""
-    from signing.models import ConsumerReport
 
     db = get_session()
     report = db.get(ConsumerReport, report_id)
@@ -456,8 +474,6 @@ TOKEN_DAYS = (30, 90, 180, 365)
 def tokens(actor: Actor) -> Any:
     """API tokens for the company's systems: create one with scopes and a lifetime (its secret is shown on
     this one response and never again), see when each was last used, revoke it."""
-    from core.models import ApiToken
-    from registry.accounts import issue_token
 
     db = get_session()
     user = actor.user
@@ -488,7 +504,6 @@ def tokens(actor: Actor) -> Any:
 
 
 def _now() -> Any:
-    from datetime import UTC, datetime
 
     return datetime.now(UTC)
 
@@ -496,7 +511,6 @@ def _now() -> Any:
 @bp.post("/tokens/<int:token_id>/revoke")
 @signed_in(*MAKER)
 def revoke_token(actor: Actor, token_id: int) -> Any:
-    from core.models import ApiToken
 
     db = get_session()
     token = db.get(ApiToken, token_id)
@@ -518,8 +532,6 @@ IMPORT_TYPES = {".csv": "text/csv", ".jsonl": "application/x-ndjson", ".ndjson":
 def import_products(actor: Actor) -> Any:
     """Bulk import of draft products from CSV or JSON Lines, with the API's per-row report: a check only, all
     or nothing, or the valid rows only."""
-    from registry.importing import CSV_COLUMNS
-    from registry.importing import import_products as run_import
 
     db = get_session()
     errors: dict[str, str] = {}
@@ -553,8 +565,6 @@ def import_products(actor: Actor) -> Any:
 @signed_in(*MAKER)
 def notices(actor: Actor) -> Any:
     """The company's decisions and reminders, newest first, as they were also mailed to it."""
-    from web.language import current_lang
-    from web.notices import notice_text
 
     db = get_session()
     rows = list(db.scalars(select(Notice).where(Notice.manufacturer_id == actor.user.manufacturer_id)  # type: ignore[union-attr]
@@ -567,9 +577,7 @@ def notices(actor: Actor) -> Any:
 @bp.post("/notices/read")
 @signed_in(*MAKER)
 def read_notices(actor: Actor) -> Any:
-    from datetime import UTC, datetime
 
-    from sqlalchemy import update
 
     db = get_session()
     db.execute(update(Notice).where(Notice.manufacturer_id == actor.user.manufacturer_id,  # type: ignore[union-attr]
@@ -584,18 +592,13 @@ LABEL_FORMATS = ("pdf", "zip-svg", "zip-png", "csv")
 
 
 def _batches_available() -> bool:
-    try:
-        import labels  # noqa: F401
-        import signing.batches  # noqa: F401
-    except ModuleNotFoundError:
-        return False
-    return True
+    """Serial batches need the signing package wired into the app (its extension holds the key)."""
+    return "signing" in current_app.extensions
 
 
 def _batches_of(p: Product) -> list[Any]:
     if not _batches_available():
         return []
-    from signing.models import SerialBatch
 
     return list(get_session().scalars(select(SerialBatch).where(SerialBatch.product_id == p.id)
                                       .order_by(SerialBatch.id.desc())))
@@ -607,8 +610,6 @@ def _signer() -> Any:
     if ext is not None:
         ext.ready()
         return ext.signer(get_session())
-    from signing.keystore import ensure_current_signer
-    from signing.settings import SigningSettings
 
     return ensure_current_signer(get_session(), SigningSettings.from_config(current_app.config))
 
@@ -616,10 +617,7 @@ def _signer() -> Any:
 @bp.post("/products/<int:product_id>/batches")
 @signed_in(*MAKER)
 def request_batch(actor: Actor, product_id: int) -> Any:
-    from datetime import UTC, datetime
 
-    from signing.batches import create_batch
-    from signing.errors import SigningError
 
     p = _my_product(actor, product_id)
     db = get_session()
@@ -643,11 +641,7 @@ def request_batch(actor: Actor, product_id: int) -> Any:
 @signed_in(*MAKER)
 def clear_flags(actor: Actor, unit_id: int) -> Any:
     """Clear a copy flag the manufacturer has checked and found false, with what was checked (audited)."""
-    from datetime import UTC, datetime
 
-    from signing.batches import clear_unit_flags
-    from signing.errors import SigningError
-    from signing.models import Unit
 
     db = get_session()
     unit = db.get(Unit, unit_id)
@@ -676,15 +670,7 @@ def clear_flags(actor: Actor, unit_id: int) -> Any:
 def recall(actor: Actor, product_id: int) -> Any:
     """Recall the whole product, one of its batches or one unit (by its label URL), with the words consumers
     will read on the verification page in both languages."""
-    from datetime import UTC, datetime
 
-    from gs1.errors import LabelURLError
-    from signing import recalls
-    from signing.batches import find_batch
-    from signing.errors import SigningError
-    from signing.labels import parse_label_url
-    from signing.models import SerialBatch
-    from signing.record_service import publish_status_list
 
     p = _my_product(actor, product_id)
     db = get_session()
@@ -728,13 +714,8 @@ def recall(actor: Actor, product_id: int) -> Any:
 def download_labels(actor: Actor, batch_id: int, fmt: str) -> Any:
     """The batch's labels as a PDF sheet (A4 or roll), a ZIP of SVG/PNG files, or a CSV of URLs: small runs
     directly, big ones as a label job whose progress page refreshes until the file is ready."""
-    import tempfile
 
-    from flask import Response, stream_with_context
 
-    import labels
-    from labels.services import download_name
-    from signing.label_views import batch_items, direct_limit, load_printable_batch, snapshot_batch
 
     fmt = {"zip": "zip-svg"}.get(fmt, fmt)
     if fmt not in LABEL_FORMATS:
@@ -785,11 +766,7 @@ LABEL_LAYOUTS = ("a4", "roll-40x30", "roll-25x25")
 def check_labels(actor: Actor, batch_id: int) -> Any:
     """Printing QA before download: render the PDF of a range of the batch, read it back as a 300 dpi printer
     and a scanner would (a sample of pages, or all), and show whether every code decodes to its own label."""
-    import io
 
-    import labels
-    from labels.qa import check_pdf
-    from signing.label_views import batch_items, direct_limit, load_printable_batch, snapshot_batch
 
     batch, product = load_printable_batch(batch_id)
     if product.manufacturer_id != actor.user.manufacturer_id:  # type: ignore[union-attr]

@@ -25,8 +25,11 @@ from registry.data.districts import DISTRICTS
 from registry.data.taxonomy import CATEGORIES, CERTIFICATE_SCHEMES
 from registry.models import Manufacturer, ProductStatus
 from registry.signin import DEVICE_COOKIE, remember_device, sign_in
+from search.documents import build_product_documents
+from search.errors import InvalidQuery, SearchUnavailable
+from search.queries import MAX_COMPARE, page_count, parse_catalogue_query, parse_compare_ids
 from signing import parse_label_url
-from web import accounts, catalogue_labels
+from web import accounts, catalogue_labels, reports
 from web.helpers import client_address, page_arg, register_error_pages, render_error, safe_next
 from web.ratelimit import check_login_rate
 
@@ -132,8 +135,6 @@ def _with_bid_date(args: dict[str, list[str]]) -> dict[str, list[str]]:
 
 @bp.get("/search")
 def search() -> Any:
-    from search.errors import InvalidQuery, SearchUnavailable
-    from search.queries import page_count, parse_catalogue_query
 
     args = _filter_args()
     page_arg = request.args.get("page", "1")
@@ -191,9 +192,6 @@ def manufacturer(manufacturer_id: int) -> Any:
 
 @bp.get("/compare")
 def compare() -> Any:
-    from search.documents import build_product_documents
-    from search.errors import InvalidQuery
-    from search.queries import MAX_COMPARE, parse_compare_ids
 
     args = request.args.to_dict(flat=False)
     wanted = list(dict.fromkeys(v.strip() for raw in args.get("ids", []) for v in raw.split(",") if v.strip()))
@@ -272,7 +270,6 @@ def own_label_path(raw: str, public_host: str) -> str | None:
 @bp.route("/report", methods=["GET", "POST"])
 def report() -> Any:
     """Report a suspected fake: where it was bought, what looks wrong, the label URL or GTIN/serial."""
-    from web import reports
 
     form = request.form if request.method == "POST" else request.args
     values = {k: form.get(k, "").strip() for k in ("url", "gtin", "serial", "district", "where", "details", "contact")}

@@ -14,6 +14,7 @@ product), specifications, certificates and licence states — a handful delibera
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -751,8 +752,12 @@ def seed_database(session: Any) -> dict[str, int]:
 
 def synthetic_products(n: int, seed: int = 7) -> list[dict[str, Any]]:
     """``n`` products built from the same vocabulary (for the 100,000-product benchmark)."""
+    return list(iter_synthetic_products(n, seed))
+
+
+def iter_synthetic_products(n: int, seed: int = 7) -> Iterator[dict[str, Any]]:
+    """``synthetic_products`` one at a time (a million of them do not need to sit in memory at once)."""
     rng = random.Random(seed)
-    out = []
     base = build_products()
     for i in range(n):
         p = dict(base[i % len(base)])
@@ -765,5 +770,4 @@ def synthetic_products(n: int, seed: int = 7) -> list[dict[str, Any]]:
         p["gtin"] = gtin_for(100000 + i)
         p["local_value_addition"] = Decimal(rng.randint(5, 95))
         p["created_at"] = datetime(2024, 1, 1, tzinfo=UTC) + timedelta(minutes=i)
-        out.append(p)
-    return out
+        yield p

@@ -98,3 +98,17 @@ def find_district(value: str) -> District | None:
         if key.lower() == d.name_en.lower() or key == d.name_bn:
             return d
     return None
+
+
+# The eight divisions (bibhag), English name as in ``District.division`` -> Bangla name.
+DIVISIONS: dict[str, str] = {
+    "Dhaka": "ঢাকা",
+    "Chattogram": "চট্টগ্রাম",
+    "Rajshahi": "রাজশাহী",
+    "Khulna": "খুলনা",
+    "Barishal": "বরিশাল",
+    "Sylhet": "সিলেট",
+    "Rangpur": "রংপুর",
+    "Mymensingh": "ময়মনসিংহ",
+}
+assert set(DIVISIONS) == {d.division for d in DISTRICTS.values()}  # noqa: S101 - guards the shipped data

@@ -15,6 +15,8 @@ import importlib
 import os
 from urllib.parse import urlsplit
 
+from search.backends.embedded import EmbeddedSearchBackend
+from search.backends.null import NullSearchBackend
 from search.errors import SearchError
 from search.interfaces import SearchBackend
 
@@ -35,17 +37,14 @@ def create_backend(url: str, instance_path: str, env: str = "development") -> Se
     """The backend named by ``url`` (see the module docstring)."""
     url = (url or "").strip()
     if not url:
-        from search.backends.embedded import EmbeddedSearchBackend
 
         return EmbeddedSearchBackend(os.path.join(instance_path, "search"))
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme in ("embedded", "sqlite", "fts5"):
-        from search.backends.embedded import EmbeddedSearchBackend
 
         return EmbeddedSearchBackend(parts.path or os.path.join(instance_path, "search"))
     if scheme == "null":
-        from search.backends.null import NullSearchBackend
 
         return NullSearchBackend(env=env)
     if scheme in CLUSTER_BACKENDS:

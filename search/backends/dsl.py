@@ -40,7 +40,8 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from registry.data.taxonomy import CERTIFICATE_SCHEMES
+from registry.data.districts import DISTRICTS
+from registry.data.taxonomy import CATEGORIES, CERTIFICATE_SCHEMES
 from search.fields import FACETS, FIELDS, LVA_BANDS, Field, code_fields, text_fields
 from search.interfaces import Document, FacetCount, SearchHit, SearchResult, Suggestion
 from search.matching import (
@@ -664,9 +665,6 @@ def build_entities_body() -> dict[str, Any]:
 
 def read_entities(response: dict[str, Any]) -> list[dict[str, Any]]:
     """Suggestion entries (text, kind, value, count, folded words and skeletons) from the entity aggregations."""
-    from registry.data.districts import DISTRICTS
-    from registry.data.taxonomy import CATEGORIES
-    from search.text import skeletonise
 
     aggs = response.get("aggregations") or {}
     entries: list[dict[str, Any]] = []

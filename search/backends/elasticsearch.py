@@ -28,6 +28,7 @@ class ElasticsearchBackend(ClusterSearchBackend):
         return self.client.options(request_timeout=ADMIN_TIMEOUT)
 
     def create_client(self) -> Any:
+        # lazy: the engine's client loads only when this backend is configured
         from elasticsearch import Elasticsearch
 
         s = self.settings
@@ -52,6 +53,7 @@ class ElasticsearchBackend(ClusterSearchBackend):
         return dict(client.cluster.health(index=index))
 
     def status_of(self, exc: Exception) -> int | None:
+        # lazy: the engine's client loads only when this backend is configured
         from elasticsearch import ApiError
 
         if isinstance(exc, ApiError):
@@ -59,6 +61,7 @@ class ElasticsearchBackend(ClusterSearchBackend):
         return None
 
     def translate_error(self, exc: Exception) -> SearchError | None:
+        # lazy: the engine's client loads only when this backend is configured
         from elastic_transport import ConnectionError as TransportConnectionError
         from elastic_transport import ConnectionTimeout, TransportError
         from elasticsearch import ApiError

@@ -40,6 +40,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from registry.data.districts import DISTRICTS
+from registry.data.taxonomy import CATEGORIES
 from search.backends.bitsets import DocFacts, FacetIndex, Membership, bits_from_ids, ids_from_bits
 from search.errors import ReindexFailed, SearchError, SearchUnavailable
 from search.fields import LVA_BANDS, Field, code_fields, lva_band, text_fields
@@ -867,8 +869,6 @@ class EmbeddedSearchBackend(SearchBackend):
         with self._entities_lock:
             if self._entities is not None and self._entities[0] == key:
                 return self._entities[1]
-        from registry.data.districts import DISTRICTS
-        from registry.data.taxonomy import CATEGORIES
 
         entries: list[dict[str, Any]] = []
         self._manufacturer_names = {}

@@ -32,6 +32,7 @@ class OpenSearchBackend(ClusterSearchBackend):
         return self._admin
 
     def create_client(self, timeout: float | None = None) -> Any:
+        # lazy: the engine's client loads only when this backend is configured
         from opensearchpy import OpenSearch
 
         s = self.settings
@@ -87,6 +88,7 @@ class OpenSearchBackend(ClusterSearchBackend):
         super().close()
 
     def status_of(self, exc: Exception) -> int | None:
+        # lazy: the engine's client loads only when this backend is configured
         from opensearchpy.exceptions import TransportError
 
         if isinstance(exc, TransportError) and isinstance(exc.status_code, int):
@@ -94,6 +96,7 @@ class OpenSearchBackend(ClusterSearchBackend):
         return None
 
     def translate_error(self, exc: Exception) -> SearchError | None:
+        # lazy: the engine's client loads only when this backend is configured
         from opensearchpy.exceptions import ConnectionError as ClientConnectionError
         from opensearchpy.exceptions import OpenSearchException, TransportError
 

@@ -31,6 +31,7 @@ PUBLIC_PAGES = {
     "verify-not-genuine": "@not-genuine",
     "verify-untrusted": "@untrusted",
     "verify-unknown": "@product-address",
+    "statistics": "/statistics",
     "not-found": "/products/999999",
 }
 

@@ -72,3 +72,24 @@ def test_missing_labels_file_runs_them_again(fresh_app):
 
     assert "demo labels written" in again
     assert (Path(fresh_app.instance_path) / "demo-labels.txt").is_file()
+
+
+def test_a_new_migration_file_runs_the_upgrade_again(fresh_app, monkeypatch):
+    """The quick check reads no Alembic: a migration file it has not seen must still send it the slow way."""
+    prepare(fresh_app)
+    from registry import cli
+
+    upgraded = []
+    real = cli.upgrade_database
+    monkeypatch.setattr(cli, "upgrade_database", lambda db: upgraded.append(db) or real(db))
+    assert UP_TO_DATE in prepare(fresh_app) and not upgraded  # nothing changed: no migration run
+
+    import app as app_module
+
+    names = app_module.migration_files(fresh_app)
+    assert "0001_core.py" in names
+    monkeypatch.setattr(app_module, "migration_files", lambda app: [*names, "9999_later.py"])
+
+    again = prepare(fresh_app)
+
+    assert upgraded and "database sqlite at schema" in again

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from tests.web.pages import PASSWORD, csrf_token, post_form, sign_in
-from web import PAGE_BLUEPRINTS
 from web.accounts import read_outbox
+from web.pages import PAGE_BLUEPRINTS
 
 WEB_BLUEPRINTS = PAGE_BLUEPRINTS  # web's own and other packages' pages (procurement), filled by create_app
 

@@ -1,0 +1,20 @@
+"""Public statistics and open data: the programme's figures as a bilingual page with server-drawn charts, in
+the API and as CSV; a daily signed snapshot of the public catalogue and the figures.
+
+Depends on registry, search and signing (never the other way round). ``init_app(app)`` registers the
+blueprint and the ``flask stats`` commands.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from stats.cli import stats_cli
+from stats.services import StatsExtension, StatsSettings
+from stats.views import bp
+
+
+def init_app(app: Any) -> None:
+    app.extensions["stats"] = StatsExtension(StatsSettings.from_config(app.config))
+    app.register_blueprint(bp)
+    app.cli.add_command(stats_cli)

@@ -1,0 +1,55 @@
+"""``flask stats snapshot``: write and sign the day's open data snapshot (idempotent; run daily)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from stats.opendata import resign_snapshots, write_snapshot
+from stats.services import StatsExtension
+
+stats_cli = click.Group("stats", help="Statistics and open data.")
+
+
+@stats_cli.command("snapshot")
+@click.option("--day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="The day to write (default: today, UTC). The figures are as of that day.")
+@with_appcontext
+def snapshot_command(day: datetime | None) -> None:
+    """Write today's catalogue and statistics (CSV, JSON) with their signatures, unless already written."""
+    ext: StatsExtension = current_app.extensions["stats"]
+    target: date = day.date() if day else datetime.now(UTC).date()
+    written = ext.settings.open_data_dir / target.isoformat()
+    if written.is_dir():  # the usual case on make run: no key to load, nothing to compute
+        click.echo(f"open data {target.isoformat()}: already there, unchanged: {written}")
+        return
+    signing = current_app.extensions["signing"]
+    signing.ready()
+    session = current_app.extensions["core.db"].session()
+    try:
+        result = write_snapshot(session, signing.signer(session), ext.settings.open_data_dir, target)
+        session.commit()  # a fresh database registers its first issuing key
+    finally:
+        session.close()
+    verb = "wrote" if result.created else "already there, unchanged:"
+    click.echo(f"open data {target.isoformat()}: {verb} {result.path}")
+
+
+@stats_cli.command("resign")
+@with_appcontext
+def resign_command() -> None:
+    """Sign every published open data file again with the current issuing key (run after a key compromise:
+    what the compromised key signed proves nothing any more). The files do not change, only their .jws."""
+    ext: StatsExtension = current_app.extensions["stats"]
+    signing = current_app.extensions["signing"]
+    signing.ready()
+    session = current_app.extensions["core.db"].session()
+    try:
+        count = resign_snapshots(ext.settings.open_data_dir, signing.signer(session))
+        session.commit()
+    finally:
+        session.close()
+    click.echo(f"signed {count} open data files again under the current key")
