@@ -77,9 +77,9 @@ class Settings:
     SIGNING_IP_DISTRICTS: str = ""  # CSV of cidr,district; empty: INSTANCE_PATH/ip-districts.csv if present
     # labels: small runs answer directly, larger ones become jobs
     LABELS_DIRECT_LIMIT: int = 1000
-    LABELS_JOB_WORKERS: int = 1
+    LABELS_JOB_WORKERS: int = 1  # worker threads per web process; 0: only `flask labels worker` runs jobs
     LABELS_JOB_TTL_SECONDS: int = 86400
-    LABELS_JOB_DIR: str = ""  # empty: INSTANCE_PATH/label-jobs
+    LABELS_JOB_LEASE_SECONDS: int = 30  # a job whose worker is silent this long is taken over by another
     # web pages
     WEB_LOGIN_RATE_LIMIT: str = "10/300"  # sign-in attempts per seconds, per client IP, on every sign-in path
     # sessions and sign-in (docs/operations.md, "Sessions and sign-in"): the console (reviewers, admins) is

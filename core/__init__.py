@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from core import auth, db
+from core import auth, blobs, db
 from core.api import api
 from core.errors import Conflict
 from core.health import bp as health_bp
@@ -19,6 +19,8 @@ def init_app(app: Any) -> None:
     # registered before the database's own teardown, so it runs after it (Flask runs them in reverse)
     app.teardown_request(auth.write_touches)
     db.init_app(app)
+    # files any host serves (evidence, report photos, label outputs): in the database, beside the records
+    blobs.init_app(app)
     app.before_request(api.enforce_scope)  # every API operation's declared token scope (core.api)
     api.declare_public_pages(health_bp)  # liveness and readiness: anyone, no token
     app.register_blueprint(health_bp)

@@ -278,6 +278,7 @@ def get_session() -> Session:
 # ``create_all`` see every table.
 MODEL_MODULES = (
     "core.models",
+    "core.blobs",
     "registry.models",
     "signing.models",
     "search.models",

@@ -9,19 +9,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from procurement import shortlists
+from procurement.cli import procurement_cli
+from procurement.views import api_bp, pages
+from procurement.words import mail_update
+from registry.products import licence_changed
+from registry.signin import SlidingWindowLimiter
+from web.pages import register_pages
+
 ANONYMOUS_CHECKS = 30
 CHECK_WINDOW_SECONDS = 600
 
 
 def init_app(app: Any) -> None:
-    from procurement import shortlists
-    from procurement.cli import procurement_cli
-    from procurement.views import api_bp, pages
-    from procurement.words import mail_update
-    from registry.products import licence_changed
-    from registry.signin import SlidingWindowLimiter
-    from web.pages import register_pages
-
     # anonymous tender checks per client address and window (a 10,000-line list costs seconds of CPU)
     app.extensions["procurement.check_limiter"] = SlidingWindowLimiter(ANONYMOUS_CHECKS, CHECK_WINDOW_SECONDS)
     shortlists.set_mailer(mail_update)

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from openpyxl import load_workbook
+
 from gs1.errors import InvalidGTIN
 from gs1.gtin import normalize_gtin
 from procurement.errors import TenderFileError, TenderFileTooLarge
@@ -98,8 +100,6 @@ def _csv_rows(data: bytes) -> Iterator[list[Any]]:
 
 
 def _xlsx_rows(data: bytes) -> Iterator[list[Any]]:
-    from openpyxl import load_workbook
-
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())

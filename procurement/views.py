@@ -36,7 +36,7 @@ from procurement.words import (
 )
 from registry.data.taxonomy import CATEGORIES, CERTIFICATE_SCHEMES
 from web.guards import public_page, signed_in
-from web.helpers import register_error_pages
+from web.helpers import register_error_pages, render_error
 
 api_bp = Blueprint("procurement_api", __name__, url_prefix="/api/v1")
 pages = Blueprint("procurement_pages", __name__)
@@ -67,8 +67,6 @@ _MULTIPART = {"requestBody": {"required": True, "content": {"multipart/form-data
 
 
 def _page_error(exc: ProcurementError) -> Any:
-    from web.helpers import render_error
-
     return render_error(exc.status_code, exc.title, exc.detail)
 
 

@@ -9,6 +9,8 @@ from typing import Any
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 
+from web.accounts import deliver_mail
+
 
 def verdict_text(verdict: str) -> str:
     return {
@@ -166,8 +168,6 @@ def update_text(kind: str, params: dict[str, Any]) -> tuple[str, str]:
 def mail_update(message: dict[str, Any]) -> None:
     """Write one shortlist update to the mail outbox: English, then Bangla (an officer's account has no
     language of its own)."""
-    from web.accounts import deliver_mail
-
     params = message["params"]
     (title_en, body_en), (title_bn, body_bn) = in_both(lambda: update_text(message["kind"], params))
     lines = [f"GTIN {params.get('gtin', '')} · {params.get('licence_number') or ''}"]

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.blobs import get_blobs
+from core.blobs_cli import register_importer
 from registry import cli, views
+from registry.evidence import evidence_importer
 
 
 def init_app(app: Any) -> None:
 
     app.register_blueprint(views.bp)
+    register_importer(app, evidence_importer(app.config["INSTANCE_PATH"], get_blobs(app)))
     app.cli.add_command(cli.db_cli)
     app.cli.add_command(cli.registry_cli)

@@ -6,12 +6,13 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request, send_file
+from flask import Blueprint, Response, current_app, jsonify, request
 from sqlalchemy import select
 
 from core.api import PUBLIC, api
 from core.audit import record_event
 from core.auth import current_actor
+from core.blobs import blob_response, get_blobs
 from core.db import get_session, lookups
 from core.errors import Conflict, NotFound, PayloadTooLarge, ValidationFailed
 from core.models import ApiToken, AuditEvent, Role, User
@@ -19,7 +20,7 @@ from registry import certificates, manufacturers, products, queries, serializati
 from registry.accounts import end_session, hash_password, issue_token, revoke_all_tokens, start_session
 from registry.data.districts import DISTRICTS
 from registry.data.taxonomy import CATEGORIES, CERTIFICATE_SCHEMES, GROUPS
-from registry.evidence import attach_evidence, evidence_path
+from registry.evidence import attach_evidence, evidence_key
 from registry.importing import import_products
 from registry.models import Certificate, Manufacturer
 from registry.schemas import (
@@ -564,7 +565,7 @@ def upload_evidence(certificate_id: int) -> Any:
         data = request.get_data(cache=False)[: limit + 1]
         filename = "evidence"
     attach_evidence(
-        db, actor, c, data, filename, instance_path=current_app.config["INSTANCE_PATH"], limit=limit
+        db, actor, c, data, filename, blobs=get_blobs(), limit=limit
     )
     payload = serialization.certificate_to_dict(c)
     db.commit()
@@ -584,10 +585,9 @@ def download_evidence(certificate_id: int) -> Any:
     c = get_session().get(Certificate, certificate_id)
     if c is None or not (actor.is_reviewer or actor.is_staff_of(c.manufacturer_id)) or not c.evidence_sha256:
         raise NotFound(f"no evidence for certificate {certificate_id}")
-    return send_file(
-        evidence_path(current_app.config["INSTANCE_PATH"], c.evidence_sha256),
-        mimetype=c.evidence_media_type,
-        as_attachment=True,
+    return blob_response(
+        evidence_key(c.evidence_sha256),
+        media_type=c.evidence_media_type,
         download_name=f"certificate-{c.id}"
         + {"application/pdf": ".pdf", "image/png": ".png"}.get(c.evidence_media_type or "", ".jpg"),
     )

@@ -8,7 +8,10 @@ The public surface is small and named by verbs; everything here is Flask-free (t
 import atexit
 from typing import Any
 
+from core.blobs import get_blobs
+from core.blobs_cli import register_importer
 from registry.products import licence_changed
+from signing import reports
 from signing.cli import signing_cli
 from signing.errors import KeySourceError, Reason, RecordFormatError, SigningError, Verdict, VerificationError
 from signing.extension import SigningExtension
@@ -108,6 +111,7 @@ def init_app(app: Any) -> None:
     app.extensions["signing"] = ext
     app.register_blueprint(bp)
     app.cli.add_command(signing_cli)
+    register_importer(app, reports.report_photo_importer(app.extensions["core.db"], get_blobs(app)))
     licence_changed.connect(sign_on_licence_change)
     init_label_views(app)  # the label API and its job queue
     app.cli.add_command(labels_cli)

@@ -199,3 +199,25 @@ def _check(path: Path, urls: list[str], layout, pages: str) -> None:
         )
     if not report.ok:
         raise click.ClickException(f"{path} did not pass the print check; do not print it")
+
+
+@labels_cli.command("worker")
+@click.option("--poll", "poll_seconds", type=float, default=1.0, show_default=True,
+              help="Seconds between looks at the queue when it is empty.")
+@click.option("--max-jobs", type=int, default=None, help="Stop after this many jobs (default: run until stopped).")
+def worker_command(poll_seconds: float, max_jobs: int | None) -> None:
+    """Run label jobs from the shared queue until stopped (SIGTERM/Ctrl-C); any number, on any host."""
+    import signal
+
+    from flask import current_app
+
+    from labels.jobs import JobWorker
+
+    worker = JobWorker(current_app.extensions["labels.jobs"], poll_seconds=poll_seconds, role="cli")
+    signal.signal(signal.SIGTERM, lambda *_: worker.stopping.set())  # finish the job in hand, then stop
+    click.echo(f"label worker {worker.name}: waiting for jobs", err=True)
+    try:
+        ran = worker.run_forever(max_jobs)
+    except KeyboardInterrupt:
+        ran = 0
+    click.echo(f"label worker {worker.name}: stopped after {ran} jobs", err=True)

@@ -11,21 +11,23 @@ batch's signed URLs in signing.batches.
 
 from __future__ import annotations
 
+import atexit
 import io
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, request, send_file
 
 from core.api import api
 from core.auth import current_actor
+from core.blobs import blob_response, get_blobs
 from core.db import get_session
 from core.models import Role
 from core.validators import read_text_field
 from labels.errors import BatchNotPrintableError, LabelDataError, LabelSourceNotFoundError
-from labels.jobs import LabelJobs
+from labels.jobs import ItemsMaker, JobWorker, LabelJobs
 from labels.schemas import LabelItem, get_layout
 from labels.services import (
     FORMATS,
@@ -155,12 +157,39 @@ def load_printable_batch(batch_id: int) -> tuple[Any, Any]:
         or not (actor.is_reviewer or actor.is_staff_of(product.manufacturer_id))
     ):
         raise LabelSourceNotFoundError(f"no batch {batch_id}", [{"field": "batch", "reason": "not found"}])
+    return require_active(batch), product
+
+
+def require_active(batch: Any) -> Any:
     if batch.status != "active":
         raise BatchNotPrintableError(
-            f"batch {batch_id} is {batch.status}; labels are printed only for active batches",
+            f"batch {batch.id} is {batch.status}; labels are printed only for active batches",
             [{"field": "batch", "reason": batch.status}],
         )
-    return batch, product
+    return batch
+
+
+def batch_job_items(app: Flask) -> ItemsMaker:
+    """How a worker (any host, any process) reads a batch job's labels: the batch as it is now (a batch
+    withdrawn since the job was queued fails the job), signed with the current key, rendered lazily."""
+
+    def items(source: dict[str, Any]) -> tuple[Iterator[LabelItem], int]:
+        from core.db import get_session
+        from registry.models import Product
+        from signing.models import SerialBatch
+
+        with app.app_context():
+            app.extensions["signing"].ready()  # before our session: on SQLite it may write (first key)
+            session = get_session()
+            batch = session.get(SerialBatch, source["batch_id"])
+            if batch is None:
+                raise LabelSourceNotFoundError(f"no batch {source['batch_id']}", [{"field": "batch",
+                                                                                   "reason": "not found"}])
+            product = session.get(Product, batch.product_id)
+            snapshot = snapshot_batch(require_active(batch), product)
+        return batch_items(snapshot, source["start"], source["stop"])
+
+    return items
 
 
 @dataclass(frozen=True)
@@ -255,25 +284,28 @@ def render_batch_labels(batch_id: int) -> Any:
         items, _ = batch_items(source, start, stop)
         return file_response(items, fmt, layout, stem)
 
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-
-    def in_app_context(work: Any) -> None:
-        with app.app_context():
-            work()
-
-    job = jobs().submit(
-        lambda: batch_items(source, start, stop),
-        owner_id=user.id if user else None,
-        fmt=fmt,
-        layout=layout,
-        total=stop - start,
-        filename=download_name(stem, fmt, layout),
-        run_in_context=in_app_context,
-    )
+    job = submit_batch_job(batch_id, start, stop, user.id if user else None, fmt, layout, stem)
     return job.to_dict(), 202, {"Location": f"/api/v1/label-jobs/{job.id}"}
 
 
 # ---------------------------------------------------------------------------------------------- jobs
+
+
+def submit_batch_job(
+    batch_id: int, start: int, stop: int, owner_id: int | None, fmt: str, layout: str, stem: str
+) -> Any:
+    """Queue a batch's labels as a job any worker may run (the caller checked the batch and the access)."""
+    job = jobs().submit(
+        "batch",
+        {"batch_id": batch_id, "start": start, "stop": stop},
+        owner_id=owner_id,
+        fmt=fmt,
+        layout=layout,
+        total=stop - start,
+        filename=download_name(stem, fmt, layout),
+    )
+    start_worker_thread(current_app)
+    return job
 
 
 def visible_job(job_id: str):
@@ -302,16 +334,43 @@ def show_label_job(job_id: str) -> Any:
 @bp.get("/api/v1/label-jobs/<job_id>/download")
 def download_label_job(job_id: str) -> Response:
     job = visible_job(job_id)
-    path = jobs().download_path(job)
-    return send_file(path, mimetype=job.media_type, as_attachment=True, download_name=job.filename)
+    key = jobs().download_key(job)
+    return blob_response(key, media_type=job.media_type, download_name=job.filename)
 
 
 def init_views(app: Flask) -> None:
     """Register the blueprint and the label job queue (called from signing.init_app)."""
-    directory = Path(app.config.get("LABELS_JOB_DIR") or Path(app.instance_path) / "label-jobs")
     app.extensions["labels.jobs"] = LabelJobs(
-        directory,
-        workers=int(app.config.get("LABELS_JOB_WORKERS", 1)),
-        ttl_seconds=float(app.config.get("LABELS_JOB_TTL_SECONDS", 86_400)),
+        app.extensions["core.db"],
+        get_blobs(app),
+        {"batch": batch_job_items(app)},
+        lease_seconds=float(app.config["LABELS_JOB_LEASE_SECONDS"]),
+        ttl_seconds=float(app.config["LABELS_JOB_TTL_SECONDS"]),
+        inline=bool(app.config.get("TESTING")),  # tests start no workers: a job runs in its request
     )
     app.register_blueprint(bp)
+    if app.config["LABELS_JOB_WORKERS"] > 0 and not app.config.get("TESTING"):
+
+        @app.before_request
+        def _start_label_workers() -> None:
+            start_worker_thread(app)
+
+
+def start_worker_thread(app: Flask) -> list[JobWorker]:
+    """The in-process workers of this process (LABELS_JOB_WORKERS threads), started once, after any fork
+    (gunicorn --preload forks after create_app: threads started before would not exist in the workers)."""
+    running = app.extensions.setdefault("labels.workers", [])
+    if running or app.config.get("TESTING") or app.config["LABELS_JOB_WORKERS"] <= 0:
+        return running
+    with WORKER_START:
+        if not running:
+            running.extend(
+                JobWorker(app.extensions["labels.jobs"], role="thread").start()
+                for _ in range(app.config["LABELS_JOB_WORKERS"])
+            )
+            for worker in running:  # gunicorn's SIGTERM: the job in hand goes back to the queue at once
+                atexit.register(worker.release)
+    return running
+
+
+WORKER_START = threading.Lock()

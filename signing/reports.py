@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.blobs import DatabaseBlobStore
+from core.blobs_cli import Importer
 from core.media import HEAD_BYTES, sniff_media_type
 from registry.data.districts import find_district
 from signing.errors import ReportError
@@ -20,6 +23,7 @@ from signing.verification import verify_online
 
 PHOTO_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
 MAX_PHOTO_BYTES = 2 * 1024 * 1024
+REPORT_PHOTOS = "report-photos"  # blob key prefix
 
 
 def create_report(
@@ -31,8 +35,10 @@ def create_report(
     district: str | None,
     photo: bytes | None,
     now: datetime,
+    blobs: DatabaseBlobStore,
 ) -> ConsumerReport:
-    """A consumer's report of a suspected fake (text, optional label URL, district and photo)."""
+    """A consumer's report of a suspected fake (text, optional label URL, district and photo); the photo goes
+    to the shared blob store (``report-photos/<sha256>``) in the same transaction."""
     text = (text or "").strip()
     if not 3 <= len(text) <= 2000:
         raise ReportError("describe what you saw in 3 to 2,000 characters", field="text")
@@ -65,7 +71,9 @@ def create_report(
         verdict=verdict,
         text=text,
         district=code,
-        photo=photo or None,
+        photo_blob=blobs.put_content_addressed(REPORT_PHOTOS, photo, media_type, session).key
+        if photo and media_type
+        else None,
         photo_media_type=media_type,
         status="open",
         created_at=now,
@@ -73,6 +81,31 @@ def create_report(
     session.add(report)
     session.flush()
     return report
+
+
+def report_photo_importer(db: Any, blobs: DatabaseBlobStore) -> Importer:
+    """Photos an older release kept in ``consumer_reports.photo`` into the blob store, one report per
+    transaction (the column is emptied in the transaction that names the blob)."""
+
+    def pending() -> list[int]:
+        with db.session(write=False) as s:
+            stmt = select(ConsumerReport.id).where(ConsumerReport.photo.is_not(None)).order_by(ConsumerReport.id)
+            return list(s.scalars(stmt))
+
+    def move(report_id: int) -> int | None:
+        with db.session() as s:
+            report = s.get(ConsumerReport, report_id)
+            if report is None or report.photo is None:  # moved by another run meanwhile
+                return None
+            size = len(report.photo)
+            media_type = (report.photo_media_type or sniff_media_type(report.photo[:HEAD_BYTES], PHOTO_TYPES)
+                          or "application/octet-stream")
+            report.photo_blob = blobs.put_content_addressed(REPORT_PHOTOS, report.photo, media_type, s).key
+            report.photo = None
+            s.commit()
+        return size
+
+    return Importer("report photos", pending, move)
 
 
 def report_to_dict(report: ConsumerReport) -> dict[str, Any]:
@@ -85,7 +118,7 @@ def report_to_dict(report: ConsumerReport) -> dict[str, Any]:
         "verdict": report.verdict,
         "text": report.text,
         "district": report.district,
-        "has_photo": report.photo is not None,
+        "has_photo": report.photo_blob is not None or report.photo is not None,
         "status": report.status,
         "created_at": report.created_at.isoformat(),
     }

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from core.api import PUBLIC, api
 from core.audit import record_event
 from core.auth import Actor, current_actor
+from core.blobs import blob_response, get_blobs
 from core.db import get_db, get_session
 from core.errors import Forbidden, NotFound, ValidationFailed
 from core.models import Role
@@ -708,6 +709,7 @@ def create_report() -> Any:
         district=read_text_field(body, "district", single_line=True) or None,
         photo=photo,
         now=now(),
+        blobs=get_blobs(),
     )
     session.commit()
     return {"id": report.id, "status": report.status, "verdict": report.verdict}, 201
@@ -751,10 +753,12 @@ def report_photo(report_id: int) -> Response:
     user = actor.require()
     session = get_session()
     report = session.get(ConsumerReport, report_id)
-    if report is None or report.photo is None:
+    if report is None or (report.photo_blob is None and report.photo is None):
         raise NotFound(f"report {report_id} has no photo")
     if not actor.is_reviewer:
         product = session.get(Product, report.product_id) if report.product_id else None
         if product is None or product.manufacturer_id != user.manufacturer_id:
             raise NotFound(f"report {report_id} has no photo")
+    if report.photo_blob is not None:
+        return blob_response(report.photo_blob, media_type=report.photo_media_type)
     return Response(report.photo, mimetype=report.photo_media_type or "application/octet-stream")

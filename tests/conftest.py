@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -127,6 +128,24 @@ def app_settings(instance_path: Path, database_url: str, **extra: Any) -> dict[s
         "SIGNING_IP_DISTRICTS": str(IP_DISTRICTS),
         **extra,
     }
+
+
+def committed_database(tmp_path: Path, database_url: str) -> Iterator[str]:
+    """A database URL of this test's own: a SQLite file, or a PostgreSQL schema dropped afterwards."""
+    if not database_url.startswith("postgresql"):
+        yield f"sqlite:///{tmp_path / 'committed.sqlite3'}"
+        return
+    schema = f"committed_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(as_owner(database_url))  # only the owner creates schemas
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    sep = "&" if "?" in database_url else "?"
+    try:
+        yield f"{database_url}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
 
 
 @pytest.fixture(scope="session")

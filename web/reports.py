@@ -9,6 +9,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import gettext as _
 
+from core.blobs import get_blobs
 from core.db import get_session
 from signing.errors import ReportError
 from signing.keystore import load_keyring
@@ -62,7 +63,8 @@ def submit_report(values: dict[str, str], photo: Any) -> Any:
     session = get_session()
     try:
         return create_report(session, load_keyring(session), text=text, url=_label_url(values),
-                             district=values.get("district") or None, photo=data, now=datetime.now(UTC))
+                             district=values.get("district") or None, photo=data, now=datetime.now(UTC),
+                             blobs=get_blobs())
     except ReportError as exc:
         field = (exc.errors or [{}])[0].get("field", "details")
         messages = {"photo": _("The photo must be a JPEG, PNG or WebP picture."),

@@ -16,7 +16,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     stream_with_context,
     url_for,
 )
@@ -26,6 +25,7 @@ from sqlalchemy import func, select, update
 
 import labels
 from core.audit import record_event
+from core.blobs import blob_response, get_blobs
 from core.db import get_session
 from core.errors import NotFound, ProblemError, ValidationFailed
 from core.models import ApiToken, AuditEvent, Role
@@ -38,7 +38,7 @@ from registry.accounts import issue_token, start_session
 from registry.certificates import create_certificate
 from registry.data.districts import DISTRICTS
 from registry.data.taxonomy import CATEGORIES, CERTIFICATE_SCHEMES
-from registry.evidence import attach_company_document, attach_evidence, evidence_path
+from registry.evidence import attach_company_document, attach_evidence, evidence_key
 from registry.importing import CSV_COLUMNS
 from registry.importing import import_products as run_import
 from registry.models import Certificate, CompanyDocument, Notice, Product
@@ -54,7 +54,13 @@ from signing import recalls
 from signing.batches import clear_unit_flags, create_batch, find_batch
 from signing.errors import SigningError
 from signing.keystore import ensure_current_signer
-from signing.label_views import batch_items, direct_limit, load_printable_batch, snapshot_batch
+from signing.label_views import (
+    batch_items,
+    direct_limit,
+    load_printable_batch,
+    snapshot_batch,
+    submit_batch_job,
+)
 from signing.labels import parse_label_url
 from signing.models import ConsumerReport, Recall, Scan, SerialBatch, Unit
 from signing.record_service import publish_status_list
@@ -164,7 +170,7 @@ def upload_document(actor: Actor) -> Any:
             raise ValidationFailed.field("file", "choose a file")
         attach_company_document(db, actor, actor.user.manufacturer_id, request.form.get("kind", ""),  # type: ignore[union-attr,arg-type]
                                 upload.stream.read(limit + 1), upload.filename,
-                                instance_path=current_app.config["INSTANCE_PATH"], limit=limit)
+                                blobs=get_blobs(), limit=limit)
     except ProblemError as exc:
         db.rollback()
         errors = domain_errors(exc)
@@ -184,12 +190,10 @@ def document(actor: Actor, document_id: int) -> Any:
 def send_document(document_id: int, manufacturer_id: int | None) -> Any:
     """The stored file of a company document (``manufacturer_id`` None: any company's, for reviewers)."""
 
-
     doc = get_session().get(CompanyDocument, document_id)
     if doc is None or (manufacturer_id is not None and doc.manufacturer_id != manufacturer_id):
         raise NotFound(f"no document {document_id}")
-    return send_file(evidence_path(current_app.config["INSTANCE_PATH"], doc.sha256), mimetype=doc.media_type,
-                     as_attachment=True, download_name=doc.filename)
+    return blob_response(evidence_key(doc.sha256), media_type=doc.media_type, download_name=doc.filename)
 
 
 def _product_form(actor: Actor, p: Product | None) -> Any:
@@ -359,7 +363,7 @@ def _store_evidence(actor: Actor, c: Certificate, upload: Any) -> None:
 
     limit = current_app.config["MAX_EVIDENCE_BYTES"]
     attach_evidence(get_session(), actor, c, upload.stream.read(limit + 1), upload.filename or "evidence",
-                    instance_path=current_app.config["INSTANCE_PATH"], limit=limit)
+                    blobs=get_blobs(), limit=limit)
 
 
 @bp.post("/certificates/<int:certificate_id>/evidence")
@@ -735,15 +739,7 @@ def download_labels(actor: Actor, batch_id: int, fmt: str) -> Any:
         resp.headers["Content-Disposition"] = f'attachment; filename="{stem}.csv"'
         return resp
     if stop - start > direct_limit():
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
-
-        def in_app_context(work: Any) -> None:
-            with app.app_context():
-                work()
-
-        job = current_app.extensions["labels.jobs"].submit(
-            lambda: batch_items(source, start, stop), owner_id=actor.user.id, fmt=fmt,  # type: ignore[union-attr]
-            layout=layout, total=stop - start, filename=download_name(stem, fmt, layout), run_in_context=in_app_context)
+        job = submit_batch_job(batch_id, start, stop, actor.user.id, fmt, layout, stem)  # type: ignore[union-attr]
         return redirect(url_for("web_portal.label_job", job_id=job.id), 303)
     items, _ = batch_items(source, start, stop)
     spool = tempfile.SpooledTemporaryFile(max_size=32 << 20)  # noqa: SIM115 - closed by _stream_file

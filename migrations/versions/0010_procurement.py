@@ -1,7 +1,7 @@
 """procurement: issued compliance statements, officers' shortlists and the e-mails sent about them
 
 Revision ID: 0010_procurement
-Revises: 0008_model_drift
+Revises: 0009_blobs_jobs
 Create Date: 2026-12-06 08:00:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010_procurement"
-down_revision = "0008_model_drift"  # chained after main's head so the tree has one head (the lead re-chains at merge)
+down_revision = "0009_blobs_jobs"  # chained after main's head so the tree has one head (the lead re-chains at merge)
 branch_labels = None
 depends_on = None
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import io
-import threading
-import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,11 +10,8 @@ from typing import Any
 
 import pytest
 
-from labels import LabelText
-from labels.errors import LabelJobNotFoundError, LabelJobNotReadyError
-from labels.jobs import LabelJob, LabelJobs
 from tests.factories import CertificateFactory, ProductFactory, licensed, make_party
-from tests.labels.label_helpers import GTIN, decode_all, make_url
+from tests.labels.label_helpers import decode_all, make_url
 from tests.labels.test_labels_scan import pdf_pages_at_300_dpi
 
 # pypdfium2 (PyPI, pinned in the dev extras) renders PDF pages for zxing-cpp and reads their text.
@@ -27,18 +22,16 @@ pdfium = pytest.importorskip("pypdfium2")
 def _labels_app(_app: Any, instance_path: Path, database_url: str) -> Iterator[Any]:
     """The application with signing and labels wired (app.py's own once the lead wires them)."""
     if "signing" in _app.extensions and "labels.jobs" in _app.extensions:
-        saved = _app.config.get("LABELS_DIRECT_LIMIT"), _app.extensions["labels.jobs"]
+        saved = _app.config.get("LABELS_DIRECT_LIMIT")
         _app.config["LABELS_DIRECT_LIMIT"] = 20
-        _app.extensions["labels.jobs"] = LabelJobs(instance_path / "label-jobs-test", workers=0)
-        yield _app
-        _app.config["LABELS_DIRECT_LIMIT"], _app.extensions["labels.jobs"] = saved
+        yield _app  # its job queue runs each job inline, in the request (ENV=testing starts no workers)
+        _app.config["LABELS_DIRECT_LIMIT"] = saved
         return
     from app import create_app
     from tests.conftest import app_settings
 
     app = create_app(app_settings(instance_path, database_url, LABELS_DIRECT_LIMIT=20, LABELS_JOB_WORKERS=0))
     app.config["LABELS_DIRECT_LIMIT"] = 20
-    app.extensions["labels.jobs"] = LabelJobs(instance_path / "label-jobs-test", workers=0)
     yield app
     app.extensions["core.db"].dispose()
 
@@ -221,133 +214,3 @@ def test_labels_for_given_urls(client: Any, maker: Any) -> None:
     assert too_many.status_code == 422
     missing = client.post("/api/v1/labels", json={"urls": urls}, headers=maker.headers)
     assert {e["field"] for e in missing.get_json()["errors"]} == {"name_en", "name_bn"}
-
-
-# ---------------------------------------------------------------------------------------------- the job queue
-
-
-def test_job_queue_runs_in_a_worker_thread_and_reports_progress(tmp_path: Path) -> None:
-    jobs = LabelJobs(tmp_path, workers=1)
-    release = threading.Event()
-    text = LabelText("Router", "রাউটার", GTIN, "S1")
-
-    def items():
-        def gen():
-            for i in range(30):
-                if i == 10:
-                    release.wait(5)
-                yield f"https://VERIFY.MIB.GOV.BD/01/{GTIN}/21/S{i}", text
-
-        return gen(), 30
-
-    job = jobs.submit(
-        items,
-        owner_id=1,
-        fmt="zip-svg",
-        layout="a4",
-        total=None,
-        filename="x.zip",
-        run_in_context=lambda work: work(),
-    )
-    deadline = time.monotonic() + 5
-    while job.done < 10 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert job.status == "running" and job.done == 10 and job.total == 30
-    with pytest.raises(LabelJobNotReadyError):
-        jobs.download_path(job)
-    release.set()
-    jobs.shutdown()
-    assert job.status == "done" and job.done == 30
-    with zipfile.ZipFile(jobs.download_path(job)) as archive:
-        assert len(archive.namelist()) == 31
-    with pytest.raises(LabelJobNotFoundError):
-        jobs.get(job.id, owner_id=2)
-    assert jobs.get(job.id, owner_id=2, is_admin=True) is job
-
-
-def test_failed_jobs_say_so_and_expired_jobs_disappear(tmp_path: Path) -> None:
-    jobs = LabelJobs(tmp_path, workers=0, ttl_seconds=60)
-
-    def broken():
-        raise RuntimeError("database went away")
-
-    job = jobs.submit(
-        broken,
-        owner_id=1,
-        fmt="pdf",
-        layout="a4",
-        total=5,
-        filename="x.pdf",
-        run_in_context=lambda work: work(),
-    )
-    assert job.status == "failed"
-    assert job.error == "rendering failed; see the server log"  # internals are not leaked
-    assert [p.name for p in tmp_path.iterdir()] == [f"{job.id}.json"]  # its record; no half-written file
-    jobs.expire(now=time.time() + 61)
-    with pytest.raises(LabelJobNotFoundError):
-        jobs.get(job.id, owner_id=1)
-    assert list(tmp_path.iterdir()) == []
-
-
-def test_any_worker_of_the_host_answers_for_a_job(tmp_path: Path) -> None:
-    """gunicorn runs several workers: the poll for a job may reach another one than the one rendering it."""
-    rendering, polled = LabelJobs(tmp_path, workers=1), LabelJobs(tmp_path, workers=0)
-    release = threading.Event()
-    text = LabelText("Router", "রাউটার", GTIN, "S1")
-
-    def items():
-        def gen():
-            for i in range(20):
-                if i == 5:
-                    release.wait(5)
-                yield f"https://VERIFY.MIB.GOV.BD/01/{GTIN}/21/S{i}", text
-
-        return gen(), 20
-
-    job = rendering.submit(
-        items,
-        owner_id=7,
-        fmt="csv",
-        layout="a4",
-        total=None,
-        filename="x.csv",
-        run_in_context=lambda work: work(),
-    )
-    deadline = time.monotonic() + 5
-    while polled.get(job.id, owner_id=7).status != "running" and time.monotonic() < deadline:
-        time.sleep(0.01)
-    seen = polled.get(job.id, owner_id=7)
-    assert seen.status == "running" and seen.total == 20
-    with pytest.raises(LabelJobNotReadyError):
-        polled.download_path(seen)
-    with pytest.raises(LabelJobNotFoundError):
-        polled.get(job.id, owner_id=8)
-    release.set()
-    rendering.shutdown()
-    done = polled.get(job.id, owner_id=7)
-    assert done.status == "done" and done.done == 20
-    assert polled.download_path(done).read_text().count("/21/S") == 20
-    with pytest.raises(LabelJobNotFoundError):
-        polled.get("../../etc/passwd", owner_id=7)
-
-
-def test_a_job_whose_process_is_gone_reads_as_failed(tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
-    gone = subprocess.run(
-        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
-    )
-    job = LabelJob(
-        id="a" * 22,
-        owner_id=1,
-        fmt="pdf",
-        layout="a4",
-        total=10,
-        filename="x.pdf",
-        status="running",
-        pid=int(gone.stdout),
-    )
-    job.save(tmp_path)
-    seen = LabelJobs(tmp_path, workers=0).get(job.id, owner_id=1)
-    assert seen.status == "failed" and "ask for the labels again" in (seen.error or "")

@@ -8,42 +8,23 @@ import os
 import subprocess
 import sys
 import threading
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
 from signing import parse_label_url
 from signing.models import Scan, Unit
 from signing.scans import BufferedScanRecorder
-from tests.conftest import ADDRESS_IN, app_settings, as_owner, from_address
+from tests.conftest import ADDRESS_IN, app_settings, committed_database, from_address
 from tests.factories import RECALL_WORDS, CertificateFactory, ProductFactory, licensed, make_party
 
 ROOT = Path(__file__).resolve().parents[2]
 JSON = {"Accept": "application/json"}
 NEVER = 3_600_000  # ms: the writer thread stays idle; the test says when the buffer is written
-
-
-def committed_database(tmp_path: Path, database_url: str) -> Iterator[str]:
-    """A database URL of this test's own: a SQLite file, or a PostgreSQL schema dropped afterwards."""
-    if not database_url.startswith("postgresql"):
-        yield f"sqlite:///{tmp_path / 'scans.sqlite3'}"
-        return
-    schema = f"scans_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(as_owner(database_url))  # only the owner creates schemas
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    sep = "&" if "?" in database_url else "?"
-    try:
-        yield f"{database_url}{sep}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
 
 
 @pytest.fixture()

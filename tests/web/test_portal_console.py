@@ -194,10 +194,7 @@ def test_staff_of_the_company_sign_in_to_the_portal(client: Any, session: Any, m
 
 def test_big_label_runs_become_a_job_with_a_progress_page(app: Any, client: Any, session: Any, maker: Any,
                                                           tmp_path: Any, monkeypatch: Any) -> None:
-    from labels.jobs import LabelJobs
-
-    monkeypatch.setitem(app.config, "LABELS_DIRECT_LIMIT", 4)
-    monkeypatch.setitem(app.extensions, "labels.jobs", LabelJobs(tmp_path, workers=0))  # run jobs inline
+    monkeypatch.setitem(app.config, "LABELS_DIRECT_LIMIT", 4)  # the test app runs jobs inline
     product = ProductFactory(manufacturer=maker.manufacturer, category="cables", **licensed())
     session.flush()
     sign_in(client, maker.user)
