@@ -29,6 +29,8 @@ BENCHES = {
     # issue 21: the reindex's document query on PostgreSQL before and after ANALYZE, 100,000 and 1,000,000
     # products (starts its own server; the 1,000,000 case takes most of its 10-25 minutes)
     "reindex-postgres": ["bench/bench_reindex_postgres.py"],
+    # issue 22: a 10,000-line bidder's list through the tender compliance check (budget 10 s)
+    "tender": ["bench/bench_tender.py"],
 }
 
 

@@ -68,6 +68,7 @@ class Settings:
     # signing: public verification limits and clone-detection rules (docs/formats.md)
     SIGNING_RATELIMIT_VERIFY: str = "300/minute"  # per client
     SIGNING_RATELIMIT_REPORT: str = "10/hour"  # consumer reports of suspected fakes, per client
+    PROCUREMENT_RATELIMIT_CHECK: str = "30/10 minutes"  # anonymous tender checks per client (seconds of CPU each)
     # values chosen on the simulated scan stream of bench/bench_clone_rules.py (docs/formats.md, "Copied labels")
     SIGNING_CLONE_MAX_DEVICES: int = 6  # distinct clients (addresses) per serial before it is flagged ...
     SIGNING_CLONE_DEVICE_WINDOW_DAYS: int = 14  # ... within this many days (0: ever)

@@ -5,7 +5,7 @@ Any package can declare routes on its own blueprint with ``api.route(bp, ...)``.
 
 Every operation declares, in the same place, the token scope it needs: ``scope=PUBLIC`` (anyone; what a
 caller may see is still decided by the services), one scope (``"read"``, ``"write"``, ``"review"``,
-``"admin"``), or a tuple of scopes any one of which will do.  ``ApiSpec.enforce_scope`` (a before-request
+``"admin"``, ``"procure"``: a procurement officer's shortlists and statements), or a tuple of scopes any one of which will do.  ``ApiSpec.enforce_scope`` (a before-request
 hook) refuses a request whose credential lacks it, before the view or its validation runs, and
 ``ApiSpec.undeclared`` lists the routes of an app that declare nothing (the application refuses to start with
 one, and a test walks every route × scope × role).
@@ -28,7 +28,7 @@ from core.errors import UnsupportedMediaType, ValidationFailed
 from core.problems import Problem
 
 PUBLIC = "public"
-SCOPES = ("read", "write", "review", "admin")
+SCOPES = ("read", "write", "review", "admin", "procure")
 Scope = str | tuple[str, ...]
 
 

@@ -26,7 +26,9 @@ TOUCH_SECONDS = 60  # last_used_at / last_seen_at are written at most once a min
 ROLE_SCOPES = {
     Role.MANUFACTURER: {"read", "write"},
     Role.REVIEWER: {"read", "review"},
-    Role.ADMIN: {"read", "write", "review", "admin"},
+    Role.ADMIN: {"read", "write", "review", "admin", "procure"},
+    # a procurement officer: shortlists and signed compliance statements (procurement/), nothing else
+    Role.OFFICER: {"read", "procure"},
 }
 SESSION_KEY = "sid"  # the cookie's only credential: a random id; the database keeps its SHA-256
 

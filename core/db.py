@@ -277,7 +277,14 @@ def get_session() -> Session:
 # Packages whose ORM models share ``Base``; each is imported if present so that Alembic and
 # ``create_all`` see every table.
 MODEL_MODULES = (
-    "core.models", "core.blobs", "registry.models", "signing.models", "search.models", "labels.models", "tlog.models"
+    "core.models",
+    "core.blobs",
+    "registry.models",
+    "signing.models",
+    "search.models",
+    "labels.models",
+    "tlog.models",
+    "procurement.models",
 )
 
 

@@ -25,6 +25,7 @@ class Role(enum.StrEnum):
     MANUFACTURER = "manufacturer"
     REVIEWER = "reviewer"
     ADMIN = "admin"
+    OFFICER = "officer"  # a procurement officer: shortlists and signed compliance statements (procurement/)
 
 
 class User(Base):

@@ -14,6 +14,8 @@ reset``
 ``report-form`` ``WEB_LOGIN_RATE_LIMIT``         fake reports filed through the page
 ``signin-pair`` ``SIGNIN_PAIR_FAILURES`` per      failed sign-ins of one address on one account
                 ``SIGNIN_PAIR_LOCK_MINUTES``
+``tender-      ``PROCUREMENT_RATELIMIT_CHECK``  anonymous tender compliance checks (signed-in officers and
+check``                                          token holders are not limited)
 =============== ================================ ===================================================
 
 Counting is a moving window (a hit is forgotten exactly one period after it happened). Storage is
@@ -51,6 +53,7 @@ LIMIT_SETTINGS: dict[str, str] = {
     "signin": "WEB_LOGIN_RATE_LIMIT",
     "password-reset": "WEB_LOGIN_RATE_LIMIT",
     "report-form": "WEB_LOGIN_RATE_LIMIT",
+    "tender-check": "PROCUREMENT_RATELIMIT_CHECK",
 }
 SHARED_SCHEMES = ("redis://", "rediss://", "redis+unix://", "redis+sentinel://", "redis+cluster://")
 EXTENSION = "core.ratelimit"

@@ -89,10 +89,10 @@ def seed_demo_command(products: int, manufacturers: int) -> None:
 @registry_cli.command("create-user")
 @click.option("--email", required=True)
 @click.option("--name", required=True)
-@click.option("--role", type=click.Choice(["reviewer", "admin"]), required=True)
+@click.option("--role", type=click.Choice(["reviewer", "admin", "officer"]), required=True)
 @click.password_option()
 def create_user(email: str, name: str, role: str, password: str) -> None:
-    """Create a reviewer or admin account (the password follows the one policy; an empty one is refused)."""
+    """Create a reviewer, admin or procurement officer account (the password follows the one policy; an empty one is refused)."""
 
     problem = password_problem(password, email)
     if problem:

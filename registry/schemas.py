@@ -274,7 +274,7 @@ class CertificateCreate(Strict):
 
 class TokenCreate(Strict):
     name: ShortText
-    scopes: list[Literal["read", "write", "review", "admin"]] | None = None
+    scopes: list[Literal["read", "write", "review", "admin", "procure"]] | None = None
     expires_in_days: Annotated[int, Field(ge=1, le=365)] | None = None
 
 

@@ -115,6 +115,7 @@ def build_product_document(
         "manufacturer_id": row["manufacturer_id"],
         "manufacturer_name_en": row["legal_name_en"],
         "manufacturer_name_bn": row["legal_name_bn"],
+        "manufacturer_bin": row.get("bin"),
         "district": row["district"],
         "district_name_en": district.name_en if district else row["district"],
         "district_name_bn": district.name_bn if district else row["district"],
@@ -158,7 +159,12 @@ _DOCUMENT_PRODUCT_COLUMNS = (
     "licence_valid_until",
     "created_at",
 )
-_DOCUMENT_MANUFACTURER_COLUMNS = (Manufacturer.legal_name_en, Manufacturer.legal_name_bn, Manufacturer.district)
+_DOCUMENT_MANUFACTURER_COLUMNS = (
+    Manufacturer.legal_name_en,
+    Manufacturer.legal_name_bn,
+    Manufacturer.district,
+    Manufacturer.bin,
+)
 
 
 def _product_rows(select_ids: Callable[[Any], Any]) -> Any:

@@ -41,6 +41,9 @@ FIELDS: tuple[Field, ...] = (
     Field("id", "keyword"),
     Field("gtin", "code", boost=8.0),
     Field("model_number", "code", boost=6.0),
+    # procurement officers search by the licence number on a bid and by the bidder's BIN (issue 22)
+    Field("licence_number", "code", boost=8.0),
+    Field("manufacturer_bin", "code", boost=4.0),
     Field("name_en", "text_en", boost=6.0, languages=("en",), banglish=True, sortable=True),
     Field("name_bn", "text_bn", boost=6.0, languages=("bn",), banglish=True),
     Field("brand", "text_en", boost=5.0, languages=("en", "bn"), banglish=True),

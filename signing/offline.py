@@ -1,7 +1,9 @@
 """The offline verifier: a label URL, a photo of a label, or a downloaded record, checked with the published
 keys alone (and, if given, a signed status list).
 
-``python -m signing verify <label URL | image file | PDF | record.json> --jwks FILE [--status FILE]``
+``python -m signing verify <label URL | image file | PDF | record.json | statement.json> --jwks FILE [--status FILE]``
+A compliance statement (its JSON file, or the QR link on its PDF) is genuine when the registry signed it with a
+key trusted at the time: it attests the bid date, so no status list is needed (``signing.statements``).
 ``python -m signing verify --each-line urls.txt --jwks FILE [--status FILE]`` (one label URL per line, checked
 together with batch signature verification; one verdict per line)
 
@@ -36,6 +38,14 @@ from signing.errors import Reason, RecordFormatError, SigningError, Verdict, Ver
 from signing.keys import KeyRing, coerce_keyring
 from signing.labels import LabelURL, parse_label_url, verify_label_url, verify_label_urls
 from signing.records import SignedRecord, verify_record
+from signing.statements import (
+    SignedStatement,
+    StatementLink,
+    is_statement,
+    parse_statement_link,
+    verify_statement,
+    verify_statement_link,
+)
 from signing.status import RecalledError, StatusSnapshot, load_status_list
 from tlog.errors import TlogError
 from tlog.offline import check_log_proof
@@ -80,7 +90,7 @@ class Target:
     """What was read: the text found and what it parsed to (a label URL or a signed record)."""
 
     source: str
-    item: LabelURL | SignedRecord | None
+    item: LabelURL | SignedRecord | SignedStatement | StatementLink | None
     text: str
     parse_error: SigningError | None = None
     where: str | None = None  # "page 2, code 3" when the file held more than one code
@@ -197,7 +207,24 @@ def _parse_text(source: str, text: str, where: str | None = None) -> Target:
     try:
         return Target(source=source, item=parse_label_url(text), text=text, where=where)
     except LabelURLError as exc:
-        return Target(source=source, item=None, text=text, parse_error=exc, where=where)
+        try:  # the QR code of a compliance statement's PDF
+            return Target(source=source, item=parse_statement_link(text), text=text, where=where)
+        except LabelURLError:
+            return Target(source=source, item=None, text=text, parse_error=exc, where=where)
+
+
+def _parse_document(source: str, content: str) -> Target:
+    """A signed record or a signed compliance statement (told apart by their members)."""
+    try:
+        parsed = json.loads(content)
+    except ValueError:
+        parsed = None
+    try:
+        if is_statement(parsed):
+            return Target(source=source, item=SignedStatement.from_json(parsed), text=content)
+        return Target(source=source, item=SignedRecord.from_json(content), text=content)
+    except RecordFormatError as exc:
+        return Target(source=source, item=None, text=content, parse_error=exc)
 
 
 def load_target(target: str | Path) -> Target:
@@ -217,10 +244,7 @@ def load_target(target: str | Path) -> Target:
             except (OSError, UnicodeDecodeError) as exc:
                 raise InputError(f"cannot read {path}: {exc}") from exc
             if content.lstrip().startswith("{"):
-                try:
-                    return Target(source=str(target), item=SignedRecord.from_json(content), text=content)
-                except RecordFormatError as exc:
-                    return Target(source=str(target), item=None, text=content, parse_error=exc)
+                return _parse_document(str(target), content)
             text = content.strip()
     return _parse_text(str(target), text)
 
@@ -242,6 +266,13 @@ def verify_target(
     loaded = target if isinstance(target, Target) else load_target(target)
     keyring = coerce_keyring(jwks)
     moment = now or datetime.now(UTC)
+    # a compliance statement attests what was true on its bid date: no status list changes that
+    if isinstance(loaded.item, SignedStatement):
+        verify_statement(loaded.item, keyring, now=moment)
+        return
+    if isinstance(loaded.item, StatementLink):
+        verify_statement_link(loaded.item, keyring, now=moment)
+        return
     found = read_status(status, keyring, moment)
     snapshot = found if isinstance(found, StatusSnapshot) else None
     if loaded.item is None:
@@ -324,6 +355,25 @@ def describe(target: Target) -> dict[str, Any]:
             "valid_until": record.valid_until.isoformat() if record.valid_until else None,
             "kid": record.kid,
         }
+    if isinstance(item, SignedStatement):
+        statement = item.statement
+        return {
+            "kind": "compliance-statement",
+            "id": item.id,
+            "bid_date": statement["bid_date"],
+            "checked_at": statement["checked_at"],
+            "lines": len(statement["lines"]),
+            "live_status": statement["url"],
+            "sha256": item.digest,
+            "kid": item.kid,
+        }
+    if isinstance(item, StatementLink):
+        return {
+            "kind": "compliance-statement-link",
+            "live_status": item.url,
+            "issued_on": item.issued_on.isoformat(),
+            "sha256": item.digest,
+        }
     return {"kind": "unreadable", "text": target.text[:200]}
 
 
@@ -331,7 +381,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m signing", description="Verify registry labels offline.")
     commands = parser.add_subparsers(dest="command", required=True)
     verify = commands.add_parser("verify", help="verify a label URL, a label image or a signed record")
-    verify.add_argument("target", help="a label URL, an image file with its QR code, or a record .json file")
+    verify.add_argument(
+        "target",
+        help="a label URL, an image or PDF with QR codes, a record or compliance statement .json file, or a "
+        "statement's QR link",
+    )
     verify.add_argument("--jwks", required=True, type=Path, help="the registry's published JWKS (jwks.json)")
     verify.add_argument("--status", type=Path, help="a Status List Token file for offline revocation")
     verify.add_argument("--json", action="store_true", help="print the verdict as JSON")
@@ -420,11 +474,16 @@ def verify_url_lines(
 
 
 GENUINE_DETAIL = "signed by the registry, and the status list vouches for it"
+STATEMENT_DETAIL = (
+    "signed by the registry: the statement says what was true on its bid date; later changes to a listed "
+    "product's licence are on its live status page"
+)
 
 
 def report_of(target: Target, keyring: KeyRing, status: str | None) -> tuple[dict[str, Any], int]:
     """The verdict report of one label or record and its exit code."""
-    verdict, reason, detail = Verdict.GENUINE, None, GENUINE_DETAIL
+    statement = isinstance(target.item, SignedStatement | StatementLink)
+    verdict, reason, detail = Verdict.GENUINE, None, STATEMENT_DETAIL if statement else GENUINE_DETAIL
     error: VerificationError | None = None
     try:
         verify_target(target, keyring, status)

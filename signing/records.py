@@ -265,28 +265,37 @@ class SignedRecord:
     @classmethod
     def from_json(cls, data: Any) -> SignedRecord:
         """Parse a signed record from a mapping, JSON text or bytes; checks structure, not the signature."""
-        if isinstance(data, str | bytes):
-            try:
-                data = json.loads(data)
-            except ValueError as exc:
-                raise RecordFormatError(f"not JSON: {exc}") from exc
-        if not isinstance(data, Mapping) or set(data) != {"record", "signature"}:
-            raise RecordFormatError("a signed record has exactly the members 'record' and 'signature'")
-        signature_text = data["signature"]
-        try:
-            signature = decode_b64url(signature_text)
-        except ValueError as exc:
-            raise RecordFormatError("signature is not base64url", field="signature") from exc
-        if len(signature) != 64 or encode_b64url(signature) != signature_text:
-            raise RecordFormatError(
-                "signature is not a canonical 64-byte Ed25519 signature", field="signature"
-            )
+        data = load_signed_json(data, "record")
+        signature = parse_signature(data["signature"])
         record_json = data["record"]
         return cls(
             record=AuthenticityRecord.from_json(record_json),
             record_json=dict(record_json),
             signature=signature,
         )
+
+
+def load_signed_json(data: Any, member: str) -> Mapping[str, Any]:
+    """A signed document (mapping, JSON text or bytes) with exactly the members ``member`` and ``signature``."""
+    if isinstance(data, str | bytes):
+        try:
+            data = json.loads(data)
+        except ValueError as exc:
+            raise RecordFormatError(f"not JSON: {exc}") from exc
+    if not isinstance(data, Mapping) or set(data) != {member, "signature"}:
+        raise RecordFormatError(f"a signed {member} has exactly the members {member!r} and 'signature'")
+    return data
+
+
+def parse_signature(text: Any) -> bytes:
+    """A canonical base64url 64-byte Ed25519 signature."""
+    try:
+        signature = decode_b64url(text)
+    except ValueError as exc:
+        raise RecordFormatError("signature is not base64url", field="signature") from exc
+    if len(signature) != 64 or encode_b64url(signature) != text:
+        raise RecordFormatError("signature is not a canonical 64-byte Ed25519 signature", field="signature")
+    return signature
 
 
 def sign_record(

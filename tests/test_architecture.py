@@ -120,6 +120,12 @@ def test_every_package_is_measured(graph) -> None:
     assert on_disk <= packages
 
 
+def test_nothing_depends_on_procurement(graph) -> None:
+    """procurement reads the domains (registry, signing, labels) and web's page helpers; none reads it back."""
+    readers = {package for package, targets in graph.package_edges().items() if "procurement" in targets}
+    assert readers <= {"procurement", "app"}, sorted(readers - {"procurement", "app"})
+
+
 def test_nothing_depends_on_stats(graph) -> None:
     """stats reads the domains (registry, search, signing) and web's page helpers; none of them reads it back
     (only app.py, which wires every package in)."""

@@ -16,11 +16,12 @@ from flask import request, session
 from flask_babel import gettext as _
 
 from web.helpers import render_error
+from web.pages import PAGE_BLUEPRINTS
 
 FIELD = "csrf_token"
 HEADER = "X-CSRF-Token"
 SESSION_KEY = "_csrf"
-PROTECTED_BLUEPRINTS = frozenset({"web_public", "web_portal", "web_console"})
+PROTECTED_BLUEPRINTS = PAGE_BLUEPRINTS
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 

@@ -24,6 +24,7 @@ from core.errors import ProblemError
 from core.limits import MAX_PAGE
 from web.field_errors import from_pydantic, from_text
 from web.language import LANG_COOKIE, LANGUAGES, current_lang
+from web.pages import PAGE_BLUEPRINTS
 
 BN_DIGITS = str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯")
 
@@ -216,7 +217,7 @@ def init_app(app: Any) -> None:
 
     @app.context_processor
     def _page_context() -> dict[str, Any]:
-        if request.blueprint not in ("web_public", "web_portal", "web_console"):
+        if request.blueprint not in PAGE_BLUEPRINTS:
             return {}
 
         try:
@@ -234,7 +235,7 @@ def init_app(app: Any) -> None:
                             secure=app.config["SETTINGS"].is_production)
         if request.blueprint in ("web_portal", "web_console"):
             resp.headers.setdefault("Cache-Control", "no-store")
-        if request.blueprint in ("web_public", "web_portal", "web_console"):
+        if request.blueprint in PAGE_BLUEPRINTS:
             resp.headers.setdefault("Vary", "Cookie, Accept-Language")
         return resp
 

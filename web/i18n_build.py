@@ -26,11 +26,12 @@ JINJA_OPTIONS = {"extensions": "jinja2.ext.do", "silent": "false"}
 
 
 def extract_messages(root: Path = ROOT, templates_only: tuple[str, ...] = ()) -> Catalog:
-    """Every message of web/*.py and templates/ (or only the named template folders)."""
+    """Every message of web/*.py, procurement/*.py and templates/ (or only the named template folders)."""
     catalog = Catalog(project="mib-registry", charset="utf-8")
     sources: list[tuple[str, list[tuple[str, str]]]] = []
     if not templates_only:
         sources.append(("web", [("**.py", "python")]))
+        sources.append(("procurement", [("**.py", "python")]))  # its pages' and PDF's words
         sources.append(("templates", [("**.html", JINJA)]))
     else:
         sources += [(f"templates/{folder}" if folder else "templates", [("*.html", JINJA)]) for folder in templates_only]

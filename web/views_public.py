@@ -49,7 +49,7 @@ bp.record_once(lambda state: catalogue_labels.init_app(state.app))
 SORT_LABELS = {"relevance": _l("Best match"), "newest": _l("Newest"), "name": _l("Name"),
                "lva": _l("Local value addition")}
 FILTER_KEYS = ("q", "category", "district", "manufacturer", "certificate", "lva_min", "licence_valid_on",
-               "certificate_valid_on", "sort")
+               "certificate_valid_on", "bid_date", "sort")
 PER_PAGE = 20
 
 
@@ -128,24 +128,41 @@ def _facet_view(facets: dict[str, Any], args: dict[str, list[str]]) -> list[dict
     return out
 
 
+_BID_DATE_FIELDS = ("licence_valid_on", "certificate_valid_on")
+
+
+def _with_bid_date(args: dict[str, list[str]]) -> dict[str, list[str]]:
+    """A procurement officer's bid date: the licence and the certificates must be valid on that day (unless
+    the two days are given apart, as the API takes them)."""
+    out = {k: v for k, v in args.items() if k != "bid_date"}
+    if "bid_date" in args:
+        for key in _BID_DATE_FIELDS:
+            out.setdefault(key, args["bid_date"][:1])
+    return out
+
+
 @bp.get("/search")
 def search() -> Any:
 
     args = _filter_args()
     page_arg = request.args.get("page", "1")
     backend = _search_backend()
+    searched = _with_bid_date(args)
     context: dict[str, Any] = {
         "args": args, "q": request.args.get("q", ""), "categories": CATEGORIES, "districts": DISTRICTS,
         "schemes": CERTIFICATE_SCHEMES, "sort_labels": SORT_LABELS, "errors": [],
-        "export_csv": "/api/v1/catalogue/export?" + _query_string(args, format="csv"),
-        "export_xlsx": "/api/v1/catalogue/export?" + _query_string(args, format="xlsx"),
+        "export_csv": "/api/v1/catalogue/export?" + _query_string(searched, format="csv"),
+        "export_xlsx": "/api/v1/catalogue/export?" + _query_string(searched, format="xlsx"),
     }
     if backend is None:
         return render_template("public/results.html", unavailable=True, **context), 503
     try:
-        query = parse_catalogue_query({**args, "page": [page_arg], "per_page": [str(PER_PAGE)]}, _today())
+        query = parse_catalogue_query({**searched, "page": [page_arg], "per_page": [str(PER_PAGE)]}, _today())
     except InvalidQuery as exc:
-        context["errors"] = exc.errors
+        context["errors"] = [
+            {**e, "field": "bid_date"} if "bid_date" in args and e.get("field") in _BID_DATE_FIELDS else e
+            for e in exc.errors
+        ]
         return render_template("public/results.html", result=None, **context), 422
     try:
         result = backend.search(query)
@@ -306,7 +323,9 @@ def login() -> Any:
         else:
             start_session(db, user)  # a new session id: the cookie from before sign-in signs no one in
             db.commit()
-            default = url_for("web_console.queues") if user.role in ("reviewer", "admin") else url_for("web_portal.dashboard")
+            default = (url_for("web_console.queues") if user.role in ("reviewer", "admin")
+                       else url_for("procurement_pages.shortlists_page") if user.role == "officer"
+                       else url_for("web_portal.dashboard"))
             return remember_device(redirect(next_url or default, 303), user)
     return render_template("public/login.html", error=error, next=next_url), status
 

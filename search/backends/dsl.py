@@ -93,7 +93,7 @@ SOURCE_EXCLUDES: dict[str, list[str]] = {"excludes": [DERIVED]}  # what a hit's 
 
 # Raised whenever a change to the mapping below needs the index rebuilt (queries rely on its fields): an
 # index built by an older release is refused with "run flask search reindex" instead of answering wrongly.
-MAPPING_VERSION = 3
+MAPPING_VERSION = 4  # 4: licence_number and manufacturer_bin are codes (issue 22)
 
 
 def _folded_groups() -> dict[str, tuple[Field, ...]]:

@@ -54,6 +54,7 @@ def make_doc(doc_id: int, **overrides: Any) -> dict[str, Any]:
         "manufacturer_id": 1,
         "manufacturer_name_en": "Ekota Electronics Ltd.",
         "manufacturer_name_bn": "একতা ইলেকট্রনিক্স লিমিটেড",
+        "manufacturer_bin": f"00{doc_id:011d}",
         "district": "dhaka",
         "district_name_en": "Dhaka",
         "district_name_bn": "ঢাকা",

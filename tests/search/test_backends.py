@@ -186,6 +186,16 @@ def test_full_and_partial_codes(catalogue: SearchBackend, q: str) -> None:
     assert ids(find(catalogue, q=q))[:1] == [1]
 
 
+@pytest.mark.parametrize("q", ["MIB-000001", "mib000001", "mib-000001"])
+def test_a_licence_number_finds_its_product(catalogue: SearchBackend, q: str) -> None:
+    assert ids(find(catalogue, q=q))[:1] == [1]
+
+
+def test_a_manufacturer_bin_finds_its_products(catalogue: SearchBackend) -> None:
+    found = ids(find(catalogue, q="0000000000002"))
+    assert found[:1] == [2] and 1 not in found
+
+
 @pytest.mark.parametrize(
     "q", ['"', "*", "()", "^", '"*():^-', "a OR b", "NEAR(x y)", "-x", "name_en:x", "\\"]
 )
