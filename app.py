@@ -55,7 +55,6 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     # before any blueprint adds a rule: every <int:...> is an id the database can hold, else 404
     app.url_map.converters["int"] = DatabaseIdConverter
 
-
     Path(settings.INSTANCE_PATH).mkdir(parents=True, exist_ok=True)
 
     core.init_app(app)

@@ -122,8 +122,11 @@ def memory_mb(pid: int) -> dict[str, float]:
             if rest.strip().endswith("kB"):
                 values[name] = int(rest.split()[0]) / 1024
     private = values.get("Private_Clean", 0.0) + values.get("Private_Dirty", 0.0)
-    return {"rss_mb": round(values.get("Rss", 0.0), 1), "pss_mb": round(values.get("Pss", 0.0), 1),
-            "uss_mb": round(private, 1)}
+    return {
+        "rss_mb": round(values.get("Rss", 0.0), 1),
+        "pss_mb": round(values.get("Pss", 0.0), 1),
+        "uss_mb": round(private, 1),
+    }
 
 
 @dataclass

@@ -145,10 +145,14 @@ def take_over(url: str, lease: int) -> float:
     text = LabelText("Router", "রাউটার", "08901234567890", "S")
 
     def fast(source: dict[str, Any]) -> Any:
-        return ((f"https://verify.example.gov.bd/01/08901234567890/21/S{i}", text) for i in range(source["n"])), None
+        return (
+            (f"https://verify.example.gov.bd/01/08901234567890/21/S{i}", text) for i in range(source["n"])
+        ), None
 
     jobs = LabelJobs(db, DatabaseBlobStore(db), {"bench": fast}, lease_seconds=lease)
-    job = jobs.submit("bench", {"n": 100_000}, owner_id=None, fmt="csv", layout="a4", total=None, filename="b.csv")
+    job = jobs.submit(
+        "bench", {"n": 100_000}, owner_id=None, fmt="csv", layout="a4", total=None, filename="b.csv"
+    )
     child = subprocess.Popen([sys.executable, "-c", CHILD.format(root=str(ROOT), url=url, lease=lease)])
 
     def attempts() -> tuple[int, str]:
@@ -176,7 +180,9 @@ def take_over(url: str, lease: int) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
     size = (20 if args.quick else 200) * MB
@@ -188,15 +194,23 @@ def main() -> None:
         databases["sqlite"] = f"sqlite:///{folder / 'bench.sqlite3'}"
         if os.environ.get("REGISTRY_BENCH_DATABASE_URL"):
             databases["postgresql"] = os.environ["REGISTRY_BENCH_DATABASE_URL"]
-        results: dict[str, Any] = {"object_mb": size // MB, "load_average_at_start": os.getloadavg(),
-                                   "plain_file": file_rate(folder, size)}
+        results: dict[str, Any] = {
+            "object_mb": size // MB,
+            "load_average_at_start": os.getloadavg(),
+            "plain_file": file_rate(folder, size),
+        }
         for name, url in databases.items():
             rates = [blob_rate(url, size) for _ in range(rounds)]
             best = max(rates, key=lambda r: r["write_mb_s"] + r["read_mb_s"])
-            takeovers = {f"lease_{lease}s": [take_over(url, lease) for _ in range(rounds if lease < 30 else 1)]
-                         for lease in leases}
-            results[name] = {"blob_rate_best_of_rounds": best, "blob_rate_rounds": rates,
-                             "take_over_seconds": takeovers}
+            takeovers = {
+                f"lease_{lease}s": [take_over(url, lease) for _ in range(rounds if lease < 30 else 1)]
+                for lease in leases
+            }
+            results[name] = {
+                "blob_rate_best_of_rounds": best,
+                "blob_rate_rounds": rates,
+                "take_over_seconds": takeovers,
+            }
             print(name, best, takeovers, flush=True)
     results["load_average_at_end"] = os.getloadavg()
     path = write_result("blobs_jobs", results)

@@ -55,7 +55,9 @@ def production_env(tmp: str, port: int) -> dict[str, str]:
     return env
 
 
-def one_run(server: Server, script: Path, env: dict[str, str], duration: int, connections: int) -> dict[str, Any]:
+def one_run(
+    server: Server, script: Path, env: dict[str, str], duration: int, connections: int
+) -> dict[str, Any]:
     with CpuMeter(server.process.pid) as cpu:
         run = wrk(server.url, duration=duration, connections=connections, script=script, env=env)
     return {
@@ -108,21 +110,41 @@ def bench_verify(ref_dir: Path, rounds: int, duration: int, connections: int) ->
     out: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
         ref_data = Path(tmp) / "ref"
-        subprocess.run([sys.executable, str(ref_dir / "seed_ref_units.py"), str(ref_data)], check=True,
-                       capture_output=True)
+        subprocess.run(
+            [sys.executable, str(ref_dir / "seed_ref_units.py"), str(ref_data)],
+            check=True,
+            capture_output=True,
+        )
         (ref_data / "ref_verify_app.py").write_text((ref_dir / "ref_verify_app.py").read_text())
         port = free_port()
         env = production_env(str(Path(tmp) / "instance"), port)
         paths = Path(tmp) / "paths.txt"
-        subprocess.run([sys.executable, "-c", PREPARE, str(paths), "20000"], env=env, cwd=ROOT, check=True,
-                       capture_output=True)
+        subprocess.run(
+            [sys.executable, "-c", PREPARE, str(paths), "20000"],
+            env=env,
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
         answered = 0
         runs: dict[str, list[dict[str, Any]]] = {k: [] for k in ("html", "html_ref", "json", "json_ref")}
         with (
-            gunicorn("app:create_app()", env, port=port, ready_path="/.well-known/jwks.json", preload=True,
-                     access_log=Path(tmp) / "access.log") as registry,
-            gunicorn("ref_verify_app:app", env, chdir=ref_data, ready_path="/ping", preload=False,
-                     access_log=Path(tmp) / "ref-access.log") as reference,
+            gunicorn(
+                "app:create_app()",
+                env,
+                port=port,
+                ready_path="/.well-known/jwks.json",
+                preload=True,
+                access_log=Path(tmp) / "access.log",
+            ) as registry,
+            gunicorn(
+                "ref_verify_app:app",
+                env,
+                chdir=ref_data,
+                ready_path="/ping",
+                preload=False,
+                access_log=Path(tmp) / "ref-access.log",
+            ) as reference,
         ):
             cases = {
                 "html": (registry, paths, "text/html"),
@@ -131,29 +153,56 @@ def bench_verify(ref_dir: Path, rounds: int, duration: int, connections: int) ->
                 "json_ref": (reference, ref_data / "paths_vs.txt", "application/json"),
             }
             for server, lines, accept in cases.values():  # warm-up: caches, pages compiled
-                warm = wrk(server.url, duration=2, connections=connections, script=script,
-                           env={**env, "PATHS": str(lines), "ACCEPT": accept, "XFF": "1"})
+                warm = wrk(
+                    server.url,
+                    duration=2,
+                    connections=connections,
+                    script=script,
+                    env={**env, "PATHS": str(lines), "ACCEPT": accept, "XFF": "1"},
+                )
                 answered += warm.requests if server is registry else 0
             for n in range(rounds):
                 for name, (server, lines, accept) in cases.items():
-                    run = one_run(server, script, {**env, "PATHS": str(lines), "ACCEPT": accept, "XFF": "1"},
-                                  duration, connections)
+                    run = one_run(
+                        server,
+                        script,
+                        {**env, "PATHS": str(lines), "ACCEPT": accept, "XFF": "1"},
+                        duration,
+                        connections,
+                    )
                     runs[name].append(run)
                     answered += run["requests"] if server is registry else 0
-                    print(f"round {n + 1} {name:9} {run['requests_per_s']:8.1f} req/s "
-                          f"{run['server_cpu_ms_per_request']:.3f} ms CPU  load {run['load_average_1min_before']}",
-                          flush=True)
-            out["memory_after_load"] = {"registry": workers_memory(registry), "reference": workers_memory(reference)}
+                    print(
+                        f"round {n + 1} {name:9} {run['requests_per_s']:8.1f} req/s "
+                        f"{run['server_cpu_ms_per_request']:.3f} ms CPU  load {run['load_average_1min_before']}",
+                        flush=True,
+                    )
+            out["memory_after_load"] = {
+                "registry": workers_memory(registry),
+                "reference": workers_memory(reference),
+            }
         scans = count_scans(env)
-    out["html"] = {**ratios(runs["html"], runs["html_ref"]), "registry": runs["html"], "reference": runs["html_ref"]}
-    out["json"] = {**ratios(runs["json"], runs["json_ref"]), "registry": runs["json"], "reference": runs["json_ref"]}
+    out["html"] = {
+        **ratios(runs["html"], runs["html_ref"]),
+        "registry": runs["html"],
+        "reference": runs["html_ref"],
+    }
+    out["json"] = {
+        **ratios(runs["json"], runs["json_ref"]),
+        "registry": runs["json"],
+        "reference": runs["json_ref"],
+    }
     # every verification wrk saw answered is a scan in the database after the orderly stop (a few more is
     # expected: wrk does not count the requests in flight when it stops)
     out["scans"] = {"answered": answered, "in_database_after_stop": scans, "lost": max(answered - scans, 0)}
     memory = out["memory_after_load"]
     if memory["reference"]["worker_rss_mb_mean"]:
-        memory["ratio_rss"] = round(memory["registry"]["worker_rss_mb_mean"] / memory["reference"]["worker_rss_mb_mean"], 2)
-        memory["ratio_pss"] = round(memory["registry"]["worker_pss_mb_mean"] / memory["reference"]["worker_pss_mb_mean"], 2)
+        memory["ratio_rss"] = round(
+            memory["registry"]["worker_rss_mb_mean"] / memory["reference"]["worker_rss_mb_mean"], 2
+        )
+        memory["ratio_pss"] = round(
+            memory["registry"]["worker_pss_mb_mean"] / memory["reference"]["worker_pss_mb_mean"], 2
+        )
     return out
 
 
@@ -172,28 +221,57 @@ def bench_create(ref_dir: Path, rounds: int, duration: int, connections: int) ->
         ref_data.mkdir()
         (ref_data / "ref_create_app.py").write_text((ref_dir / "ref_create_app.py").read_text())
         ref_env = {**env, "REF_DB": str(ref_data / "ref.sqlite3"), "REF_AUDIT": "1"}
-        ref_token = subprocess.run([sys.executable, "ref_create_app.py", "seed"], env=ref_env, cwd=ref_data,
-                                   check=True, capture_output=True, text=True).stdout.split()[-1]
+        ref_token = subprocess.run(
+            [sys.executable, "ref_create_app.py", "seed"],
+            env=ref_env,
+            cwd=ref_data,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.split()[-1]
         with (
             gunicorn("app:create_app()", env, preload=True, access_log=Path(tmp) / "access.log") as registry,
-            gunicorn("ref_create_app:app", ref_env, chdir=ref_data, ready_path="/healthz", preload=False,
-                     access_log=Path(tmp) / "ref-access.log") as reference,
+            gunicorn(
+                "ref_create_app:app",
+                ref_env,
+                chdir=ref_data,
+                ready_path="/healthz",
+                preload=False,
+                access_log=Path(tmp) / "ref-access.log",
+            ) as reference,
         ):
             sides = {"registry": (registry, token), "reference": (reference, ref_token)}
             run_id = 1
             for server, key in sides.values():
-                wrk(server.url, duration=2, connections=connections, script=script,
-                    env={**env, "BENCH_TOKEN": key, "BENCH_RUN": str(run_id)})
+                wrk(
+                    server.url,
+                    duration=2,
+                    connections=connections,
+                    script=script,
+                    env={**env, "BENCH_TOKEN": key, "BENCH_RUN": str(run_id)},
+                )
             for n in range(rounds):
                 run_id += 1  # distinct GTINs in every run
                 for name, (server, key) in sides.items():
-                    run = one_run(server, script, {**env, "BENCH_TOKEN": key, "BENCH_RUN": str(run_id)},
-                                  duration, connections)
+                    run = one_run(
+                        server,
+                        script,
+                        {**env, "BENCH_TOKEN": key, "BENCH_RUN": str(run_id)},
+                        duration,
+                        connections,
+                    )
                     runs[name].append(run)
-                    print(f"round {n + 1} create {name:9} {run['requests_per_s']:8.1f} req/s "
-                          f"{run['server_cpu_ms_per_request']:.3f} ms CPU non-2xx {run['non_2xx']}", flush=True)
-    return {**ratios(runs["registry"], runs["reference"]), **runs,
-            "reference_writes_audit_row": True, "backend": "sqlite"}
+                    print(
+                        f"round {n + 1} create {name:9} {run['requests_per_s']:8.1f} req/s "
+                        f"{run['server_cpu_ms_per_request']:.3f} ms CPU non-2xx {run['non_2xx']}",
+                        flush=True,
+                    )
+    return {
+        **ratios(runs["registry"], runs["reference"]),
+        **runs,
+        "reference_writes_audit_row": True,
+        "backend": "sqlite",
+    }
 
 
 # ------------------------------------------------------------------------------------------------ reindex
@@ -216,34 +294,54 @@ info = reindex_catalogue(db, app.extensions["search"], today=TODAY)
 print("JSON", json.dumps({"seconds": round(time.perf_counter() - started, 2),
       "cpu_seconds": round(time.process_time() - cpu, 2), "documents": info.documents}))
 """
-    ref = subprocess.run([sys.executable, str(ref_dir / "ref_fts5.py")], capture_output=True, text=True,
-                         check=True, cwd=tempfile.gettempdir()).stdout
+    ref = subprocess.run(
+        [sys.executable, str(ref_dir / "ref_fts5.py")],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tempfile.gettempdir(),
+    ).stdout
     with tempfile.TemporaryDirectory() as tmp:
         env = production_env(tmp, free_port())
-        done = subprocess.run([sys.executable, "-c", code, str(products), str(ROOT)], env=env, cwd=ROOT,
-                              check=True, capture_output=True, text=True).stdout
+        done = subprocess.run(
+            [sys.executable, "-c", code, str(products), str(ROOT)],
+            env=env,
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
     import json
     import re
 
     registry = json.loads(done.split("JSON", 1)[1])
     found = re.search(r"index \d+ docs: ([\d.]+)s", ref)
     ref_seconds = float(found.group(1)) if found else None
-    return {"products": products, "registry": registry, "reference_output": ref.strip()[-600:],
-            "reference_fts5_build_s": ref_seconds,
-            "times_slower": round(registry["seconds"] / ref_seconds, 1) if ref_seconds else None}
+    return {
+        "products": products,
+        "registry": registry,
+        "reference_output": ref.strip()[-600:],
+        "reference_fts5_build_s": ref_seconds,
+        "times_slower": round(registry["seconds"] / ref_seconds, 1) if ref_seconds else None,
+    }
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--duration", type=int, default=8)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--only", default="verify,create,reindex")
     parser.add_argument("--reindex-products", type=int, default=100_000)
     parser.add_argument("--reference", default=None)
-    parser.add_argument("--ratelimit-storage", default="",
-                        help="REGISTRY_RATELIMIT_STORAGE_URL for the registry, e.g. redis://127.0.0.1:6379/0 "
-                        "(tools/services.py start redis); the result file then ends in _redis")
+    parser.add_argument(
+        "--ratelimit-storage",
+        default="",
+        help="REGISTRY_RATELIMIT_STORAGE_URL for the registry, e.g. redis://127.0.0.1:6379/0 "
+        "(tools/services.py start redis); the result file then ends in _redis",
+    )
     args = parser.parse_args()
     if args.ratelimit_storage:
         os.environ["REGISTRY_RATELIMIT_STORAGE_URL"] = args.ratelimit_storage
@@ -276,7 +374,9 @@ def main() -> int:
         "reindex_times_slower": data.get("reindex", {}).get("times_slower"),
     }
     data = {"summary": summary, **data}
-    name = "hot_paths" if chosen == {"verify", "create", "reindex"} else "hot_paths_" + "_".join(sorted(chosen))
+    name = (
+        "hot_paths" if chosen == {"verify", "create", "reindex"} else "hot_paths_" + "_".join(sorted(chosen))
+    )
     path = write_result(name + ("_redis" if args.ratelimit_storage else ""), data)
     print(summary)
     print(f"written to {path}")

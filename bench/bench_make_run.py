@@ -47,8 +47,13 @@ def group_cpu_seconds(group: int) -> float:
 def one_start(port: int, timeout: float = 120.0) -> dict[str, Any]:
     started = time.perf_counter()
     load = os.getloadavg()[0]
-    process = subprocess.Popen(["make", "run", f"PORT={port}"], cwd=ROOT, start_new_session=True,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        ["make", "run", f"PORT={port}"],
+        cwd=ROOT,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         while time.perf_counter() - started < timeout:
             try:
@@ -68,7 +73,9 @@ def one_start(port: int, timeout: float = 120.0) -> dict[str, Any]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     port = free_port()

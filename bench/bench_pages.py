@@ -66,16 +66,25 @@ def measure_with_chromium(site: Any) -> dict[str, Any]:
                 items = []
                 for r in responses:
                     body = r.body() if r.status < 300 else b""
-                    items.append({"url": r.url.split("/", 3)[-1][:80], "type": r.request.resource_type,
-                                  "bytes": len(body) + _header_bytes(r.headers),
-                                  "gzip_bytes": len(gzip.compress(body, 6)) + _header_bytes(r.headers)})
+                    items.append(
+                        {
+                            "url": r.url.split("/", 3)[-1][:80],
+                            "type": r.request.resource_type,
+                            "bytes": len(body) + _header_bytes(r.headers),
+                            "gzip_bytes": len(gzip.compress(body, 6)) + _header_bytes(r.headers),
+                        }
+                    )
                 context.close()
                 total = sum(i["bytes"] for i in items)
                 out[f"{name}.{lang[:2]}"] = {
-                    "path": template, "limit_kb": limit_kb, "transferred_bytes": total,
-                    "transferred_kb": round(total / 1024, 1), "within_limit": total <= limit_kb * 1024,
+                    "path": template,
+                    "limit_kb": limit_kb,
+                    "transferred_bytes": total,
+                    "transferred_kb": round(total / 1024, 1),
+                    "within_limit": total <= limit_kb * 1024,
                     "gzip_estimate_kb": round(sum(i["gzip_bytes"] for i in items) / 1024, 1),
-                    "by_type": _by_type(items), "responses": items,
+                    "by_type": _by_type(items),
+                    "responses": items,
                 }
         browser.close()
     return out
@@ -104,8 +113,13 @@ def measure_with_http(site: Any) -> dict[str, Any]:
                     with urllib.request.urlopen(asset) as r:  # noqa: S310
                         seen[asset] = len(r.read()) + _header_bytes(dict(r.headers))
             total = sum(seen.values())
-            out[f"{name}.{lang}"] = {"path": template, "limit_kb": limit_kb, "transferred_bytes": total,
-                                    "transferred_kb": round(total / 1024, 1), "within_limit": total <= limit_kb * 1024}
+            out[f"{name}.{lang}"] = {
+                "path": template,
+                "limit_kb": limit_kb,
+                "transferred_bytes": total,
+                "transferred_kb": round(total / 1024, 1),
+                "within_limit": total <= limit_kb * 1024,
+            }
     return out
 
 
@@ -117,10 +131,13 @@ def add_filler_products(app: Any, count: int = 60) -> None:
     db = app.extensions["core.db"]
     session = db.session()
     bind_factories(session)
-    makers = [ManufacturerFactory(district=d) for d in ("dhaka", "gazipur", "chattogram", "khulna", "rajshahi")]
+    makers = [
+        ManufacturerFactory(district=d) for d in ("dhaka", "gazipur", "chattogram", "khulna", "rajshahi")
+    ]
     for n in range(count):
-        ProductFactory(manufacturer=makers[n % len(makers)], category="phones", gtin=_gtin(70_000 + n),
-                       **licensed())
+        ProductFactory(
+            manufacturer=makers[n % len(makers)], category="phones", gtin=_gtin(70_000 + n), **licensed()
+        )
     session.commit()
     session.close()
     reindex_catalogue(db, app.extensions["search"])
@@ -142,15 +159,18 @@ def main() -> int:
         else:
             method, pages = "http (no chromium)", measure_with_http(site)
     summary = {k: v["transferred_kb"] for k, v in pages.items()}
-    path = write_result("pages", {
-        "method": method,
-        "viewport": "360x740",
-        "dataset": "the browser tests' fixed catalogue plus 60 licensed phones from 5 districts (a full page of 20 hits)",
-        "compression": "none (the app sends identity bodies; gzip_estimate_kb is what a compressing proxy would send)",
-        "summary_kb": summary,
-        "all_within_limits": all(v["within_limit"] for v in pages.values()),
-        "pages": pages,
-    })
+    path = write_result(
+        "pages",
+        {
+            "method": method,
+            "viewport": "360x740",
+            "dataset": "the browser tests' fixed catalogue plus 60 licensed phones from 5 districts (a full page of 20 hits)",
+            "compression": "none (the app sends identity bodies; gzip_estimate_kb is what a compressing proxy would send)",
+            "summary_kb": summary,
+            "all_within_limits": all(v["within_limit"] for v in pages.values()),
+            "pages": pages,
+        },
+    )
     for key, kb in summary.items():
         limit = pages[key]["limit_kb"]
         print(f"{key:24} {kb:7.1f} KB  (limit {limit} KB){'' if pages[key]['within_limit'] else '  OVER'}")

@@ -100,7 +100,8 @@ def statistics_state(engine: Any) -> dict[str, Any]:
             {"names": list(CATALOGUE_TABLES)},
         ).all()
     return {
-        r.relname: {"reltuples": r.reltuples, "analysed": bool(r.last_analyze or r.last_autoanalyze)} for r in rows
+        r.relname: {"reltuples": r.reltuples, "analysed": bool(r.last_analyze or r.last_autoanalyze)}
+        for r in rows
     }
 
 
@@ -114,13 +115,23 @@ def read_documents(engine: Any) -> dict[str, Any]:
             documents += len(docs)
             batches += 1
         expected = count_public_products(session, TODAY)
-        plan = session.execute(
-            text("EXPLAIN " + str(_window_query().compile(engine, compile_kwargs={"literal_binds": True})))
-        ).scalars().all()
+        plan = (
+            session.execute(
+                text(
+                    "EXPLAIN " + str(_window_query().compile(engine, compile_kwargs={"literal_binds": True}))
+                )
+            )
+            .scalars()
+            .all()
+        )
     if documents != expected:
         raise SystemExit(f"read {documents} documents but {expected} products are public")
-    return {"seconds": round(time.perf_counter() - started, 2), "documents": documents, "batches": batches,
-            "window_plan": plan}
+    return {
+        "seconds": round(time.perf_counter() - started, 2),
+        "documents": documents,
+        "batches": batches,
+        "window_plan": plan,
+    }
 
 
 def _window_query() -> Any:
@@ -136,13 +147,15 @@ def read_documents_old_way(engine: Any, limit_seconds: float) -> dict[str, Any]:
     with Session(engine) as session:
         last = 0
         while time.perf_counter() - started < limit_seconds:
-            ids = list(session.scalars(
-                select(Product.id)
-                .join(Manufacturer, Manufacturer.id == Product.manufacturer_id)
-                .where(Product.id > last, public_clause(TODAY))
-                .order_by(Product.id)
-                .limit(2000)
-            ))
+            ids = list(
+                session.scalars(
+                    select(Product.id)
+                    .join(Manufacturer, Manufacturer.id == Product.manufacturer_id)
+                    .where(Product.id > last, public_clause(TODAY))
+                    .order_by(Product.id)
+                    .limit(2000)
+                )
+            )
             if not ids:
                 break
             docs, _ = build_product_documents(session, ids, TODAY)
@@ -150,8 +163,12 @@ def read_documents_old_way(engine: Any, limit_seconds: float) -> dict[str, Any]:
             last = ids[-1]
         total = count_public_products(session, TODAY)
     seconds = time.perf_counter() - started
-    return {"seconds": round(seconds, 2), "documents": documents, "finished": documents == total,
-            "extrapolated_seconds_for_all": round(seconds * total / max(documents, 1), 1)}
+    return {
+        "seconds": round(seconds, 2),
+        "documents": documents,
+        "finished": documents == total,
+        "extrapolated_seconds_for_all": round(seconds * total / max(documents, 1), 1),
+    }
 
 
 def bench_size(engine: Any, n: int, old_seconds: float) -> dict[str, Any]:
@@ -187,7 +204,9 @@ def start_server() -> tuple[str, Any]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", default="100000,1000000")
     parser.add_argument("--old-seconds", type=float, default=60.0, help="0: do not run the previous reader")
     args = parser.parse_args()

@@ -169,7 +169,9 @@ def product_rows(
             "version": 1,
         }
         series = (
-            p["series"].rstrip("0123456789").removesuffix("g") if p["series"] not in schemes_of else p["series"]
+            p["series"].rstrip("0123456789").removesuffix("g")
+            if p["series"] not in schemes_of
+            else p["series"]
         )
         yield row, [cert_ids[(p["maker"], scheme)] for scheme in schemes_of.get(series, ())]
 

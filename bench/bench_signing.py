@@ -166,9 +166,7 @@ def run_offline(quick: bool) -> dict[str, object]:
     everything = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else set()
     if everything:
         os.sched_setaffinity(0, {min(everything)})  # one core for the one-core numbers
-    backends = (
-        ["mib_ed25519", "pynacl"] if signing.ed25519.load_native() is not None else ["pynacl"]
-    )
+    backends = ["mib_ed25519", "pynacl"] if signing.ed25519.load_native() is not None else ["pynacl"]
     one_core = {backend: measure_one_core(backend, serials, verify_count, sign_count) for backend in backends}
     if everything:
         os.sched_setaffinity(0, everything)

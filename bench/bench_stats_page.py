@@ -50,11 +50,21 @@ def build_app(instance: Path) -> Any:
     for week in range(8):
         for n, district in enumerate(one_per_division.values()):
             for k in range(3 + n):
-                session.add(Scan(gtin="08901234567893", serial=f"W{week}{n}{k}", verdict="genuine",
-                                 scanned_at=now - timedelta(weeks=week, hours=k), district=district,
-                                 device_class="phone", device_hash=f"{week:04d}{n:04d}{k:08d}"))
+                session.add(
+                    Scan(
+                        gtin="08901234567893",
+                        serial=f"W{week}{n}{k}",
+                        verdict="genuine",
+                        scanned_at=now - timedelta(weeks=week, hours=k),
+                        district=district,
+                        device_class="phone",
+                        device_hash=f"{week:04d}{n:04d}{k:08d}",
+                    )
+                )
     for month in range(12):
-        session.add(ConsumerReport(text="fake?", created_at=now - timedelta(days=30 * month), district="dhaka"))
+        session.add(
+            ConsumerReport(text="fake?", created_at=now - timedelta(days=30 * month), district="dhaka")
+        )
     session.commit()
     session.close()
     return app
@@ -76,8 +86,15 @@ def measure(app: Any) -> dict[str, Any]:
         items = []
         for path, resp in responses:
             body = resp.get_data()
-            items.append({"path": path, "status": resp.status_code, "body_bytes": len(body),
-                          "header_bytes": _header_bytes(resp.headers), "gzip_bytes": len(gzip.compress(body))})
+            items.append(
+                {
+                    "path": path,
+                    "status": resp.status_code,
+                    "body_bytes": len(body),
+                    "header_bytes": _header_bytes(resp.headers),
+                    "gzip_bytes": len(gzip.compress(body)),
+                }
+            )
         total = sum(i["body_bytes"] + i["header_bytes"] for i in items)
         pages[lang] = {
             "transferred_bytes": total,
@@ -99,7 +116,7 @@ def main() -> int:
     result = {
         "method": "in-process (Flask test client): the page and every asset it links, headers included",
         "dataset": "make run's demo (2000 products, 60 manufacturers) + scans in all 8 divisions in each of 8 weeks "
-                   "+ a fake report in each of 12 months",
+        "+ a fake report in each of 12 months",
         "compression": "none (the app sends identity bodies; gzip_estimate_kb is what a compressing proxy would send)",
         "limit_kb": LIMIT_KB,
         "summary_kb": {lang: page["transferred_kb"] for lang, page in pages.items()},
@@ -108,8 +125,10 @@ def main() -> int:
     }
     path = write_result("stats_page", result)
     for lang, page in pages.items():
-        print(f"/statistics ({lang}): {page['transferred_kb']} KB ({page['gzip_estimate_kb']} KB gzip), "
-              f"{page['svg_charts']} charts, {page['scripts']} scripts, limit {LIMIT_KB} KB")
+        print(
+            f"/statistics ({lang}): {page['transferred_kb']} KB ({page['gzip_estimate_kb']} KB gzip), "
+            f"{page['svg_charts']} charts, {page['scripts']} scripts, limit {LIMIT_KB} KB"
+        )
     print(f"written to {path}")
     return 0 if result["all_within_limits"] else 1
 

@@ -71,22 +71,28 @@ def as_xlsx(rows: list[list[str]]) -> bytes:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--lines", type=int, default=10_000)
     parser.add_argument("--products", type=int, default=2000)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-tender-") as tmp:
-        os.environ.update({
-            "REGISTRY_ENV": "testing", "REGISTRY_SECRET_KEY": "bench-secret-key-long-enough-for-the-checks",
-            "REGISTRY_INSTANCE_PATH": tmp, "REGISTRY_DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3",
-            "REGISTRY_SEARCH_SYNC_THREAD": "0",
-        })
+        os.environ.update(
+            {
+                "REGISTRY_ENV": "testing",
+                "REGISTRY_SECRET_KEY": "bench-secret-key-long-enough-for-the-checks",
+                "REGISTRY_INSTANCE_PATH": tmp,
+                "REGISTRY_DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3",
+                "REGISTRY_SEARCH_SYNC_THREAD": "0",
+            }
+        )
+        from registry.migrate import upgrade_database
         from sqlalchemy import select
 
         from app import create_app
         from registry.demo import seed_demo
-        from registry.migrate import upgrade_database
         from registry.models import Product, ProductStatus
 
         app = create_app()
@@ -97,9 +103,14 @@ def main() -> int:
             session = db.session()
             seed_demo(session, products=args.products, manufacturers=max(10, args.products // 40))
             session.commit()
-            products = [tuple(row) for row in session.execute(
-                select(Product.gtin, Product.licence_number, Product.brand, Product.model_number)
-                .where(Product.status == ProductStatus.LICENSED))]
+            products = [
+                tuple(row)
+                for row in session.execute(
+                    select(Product.gtin, Product.licence_number, Product.brand, Product.model_number).where(
+                        Product.status == ProductStatus.LICENSED
+                    )
+                )
+            ]
             session.close()
         seeded = time.perf_counter() - started
         rows = bidder_rows(products, args.lines)  # type: ignore[arg-type]
@@ -111,24 +122,44 @@ def main() -> int:
             summary = None
             for _ in range(args.repeat + 1):  # the first run warms caches and is not counted
                 t0 = time.perf_counter()
-                resp = client.post("/api/v1/tender-checks", content_type="multipart/form-data", data={
-                    "file": (io.BytesIO(data), f"bidders.{kind}"), "bid_date": "2026-11-01", "min_lva": "40",
-                    "schemes": "BSTI"})
+                resp = client.post(
+                    "/api/v1/tender-checks",
+                    content_type="multipart/form-data",
+                    data={
+                        "file": (io.BytesIO(data), f"bidders.{kind}"),
+                        "bid_date": "2026-11-01",
+                        "min_lva": "40",
+                        "schemes": "BSTI",
+                    },
+                )
                 body = resp.get_json()
                 timings.append(time.perf_counter() - t0)
                 assert resp.status_code == 200, resp.get_data(as_text=True)[:500]
                 summary = body["summary"]
             measured = timings[1:]
             median = statistics.median(measured)
-            figures[kind] = {"bytes": len(data), "seconds_median": round(median, 3),
-                             "seconds_runs": [round(t, 3) for t in measured], "lines_per_second": round(args.lines / median),
-                             "within_budget": median <= BUDGET_SECONDS, "summary": summary}
+            figures[kind] = {
+                "bytes": len(data),
+                "seconds_median": round(median, 3),
+                "seconds_runs": [round(t, 3) for t in measured],
+                "lines_per_second": round(args.lines / median),
+                "within_budget": median <= BUDGET_SECONDS,
+                "summary": summary,
+            }
             print(f"{kind}: {args.lines} lines in {median:.2f} s (median of {len(measured)}), {summary}")
-    path = write_result("tender", {
-        "benchmark": "tender compliance check, POST /api/v1/tender-checks in process (Flask test client), SQLite",
-        "lines": args.lines, "catalogue_products": args.products, "licensed_products": len(products),
-        "seed_seconds": round(seeded, 1), "budget_seconds": BUDGET_SECONDS, "reference": None, **figures,
-    })
+    path = write_result(
+        "tender",
+        {
+            "benchmark": "tender compliance check, POST /api/v1/tender-checks in process (Flask test client), SQLite",
+            "lines": args.lines,
+            "catalogue_products": args.products,
+            "licensed_products": len(products),
+            "seed_seconds": round(seeded, 1),
+            "budget_seconds": BUDGET_SECONDS,
+            "reference": None,
+            **figures,
+        },
+    )
     print(f"written {path.relative_to(ROOT)}")
     return 0
 

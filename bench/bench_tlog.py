@@ -292,7 +292,9 @@ def main() -> None:
         "proof_p99_ms_at_10M": "<= 5",
     }
     if not args.quick:
-        sys.argv = [re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", a) for a in sys.argv]  # no password in results
+        sys.argv = [
+            re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", a) for a in sys.argv
+        ]  # no password in results
         print(write_result("tlog", results))
 
 

@@ -35,7 +35,9 @@ BENCHES = {
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--only", default="", help="comma-separated subset of: " + ", ".join(BENCHES))
     parser.add_argument("--with-opensearch", action="store_true")
     args = parser.parse_args()
@@ -54,7 +56,9 @@ def main() -> int:
         print(f"\n== [{i}/{len(runs)}] {name}: {' '.join(command)} ==", flush=True)
         started = time.perf_counter()
         code = subprocess.call([sys.executable, *command], cwd=ROOT)
-        print(f"== {name}: {'ok' if code == 0 else f'FAILED (exit {code})'} in {time.perf_counter() - started:.0f}s ==")
+        print(
+            f"== {name}: {'ok' if code == 0 else f'FAILED (exit {code})'} in {time.perf_counter() - started:.0f}s =="
+        )
         if code:
             failed.append(name)
     print(f"\nresults in {ROOT / 'bench/results'}; failed: {', '.join(failed) or 'none'}")

@@ -60,7 +60,9 @@ class Settings:
     PAGE_SIZE_DEFAULT: int = 20
     PAGE_SIZE_MAX: int = 200
     RATELIMIT_STORAGE_URL: str = ""  # empty: in memory; redis://... shared by every worker and host
-    LOG_FORMAT: str = "text"  # json: one JSON object per line with the request id (core.logs; deploy/ sets it)
+    LOG_FORMAT: str = (
+        "text"  # json: one JSON object per line with the request id (core.logs; deploy/ sets it)
+    )
     METRICS_TOKEN: str = ""  # empty: /metrics answers loopback clients only; else also "Bearer <token>"
     # reverse proxies in front of the app that set X-Forwarded-For/-Proto (docs/operations.md); 0: none, and
     # forwarded headers are ignored, so a client cannot choose the address its rate limits and scans use
@@ -68,7 +70,9 @@ class Settings:
     # signing: public verification limits and clone-detection rules (docs/formats.md)
     SIGNING_RATELIMIT_VERIFY: str = "300/minute"  # per client
     SIGNING_RATELIMIT_REPORT: str = "10/hour"  # consumer reports of suspected fakes, per client
-    PROCUREMENT_RATELIMIT_CHECK: str = "30/10 minutes"  # anonymous tender checks per client (seconds of CPU each)
+    PROCUREMENT_RATELIMIT_CHECK: str = (
+        "30/10 minutes"  # anonymous tender checks per client (seconds of CPU each)
+    )
     # values chosen on the simulated scan stream of bench/bench_clone_rules.py (docs/formats.md, "Copied labels")
     SIGNING_CLONE_MAX_DEVICES: int = 6  # distinct clients (addresses) per serial before it is flagged ...
     SIGNING_CLONE_DEVICE_WINDOW_DAYS: int = 14  # ... within this many days (0: ever)
@@ -180,9 +184,17 @@ def validate_settings(settings: Settings) -> None:
             f"{PREFIX}TRUSTED_PROXY_HOPS is the number of reverse proxies in front of the app, 0 to "
             f"{MAX_PROXY_HOPS} (usually 1: nginx), not {settings.TRUSTED_PROXY_HOPS}"
         )
-    for name in ("SESSION_CONSOLE_IDLE_MINUTES", "SESSION_CONSOLE_MAX_HOURS", "SESSION_PORTAL_IDLE_MINUTES",
-                 "SESSION_PORTAL_MAX_HOURS", "SIGNIN_PAIR_FAILURES", "SIGNIN_PAIR_LOCK_MINUTES",
-                 "SIGNIN_ACCOUNT_FAILURES", "SIGNIN_ACCOUNT_WINDOW_MINUTES", "SIGNIN_ACCOUNT_MAX_DELAY_SECONDS"):
+    for name in (
+        "SESSION_CONSOLE_IDLE_MINUTES",
+        "SESSION_CONSOLE_MAX_HOURS",
+        "SESSION_PORTAL_IDLE_MINUTES",
+        "SESSION_PORTAL_MAX_HOURS",
+        "SIGNIN_PAIR_FAILURES",
+        "SIGNIN_PAIR_LOCK_MINUTES",
+        "SIGNIN_ACCOUNT_FAILURES",
+        "SIGNIN_ACCOUNT_WINDOW_MINUTES",
+        "SIGNIN_ACCOUNT_MAX_DELAY_SECONDS",
+    ):
         if getattr(settings, name) < 1:
             raise ConfigError(f"{PREFIX}{name} must be 1 or more, not {getattr(settings, name)}")
     if settings.is_production:

@@ -148,7 +148,6 @@ class ApiSpec:
 
         needed = self.scopes.get(request.endpoint or "")
         if needed:
-
             current_actor().require_any(needed)
 
     def undeclared(self, app: Any) -> list[str]:
@@ -308,7 +307,9 @@ class ApiSpec:
             if op.auth:
                 item["security"] = [{"bearer": []}, {"session": []}]
                 item["x-scopes"] = list(op.scopes)  # any one of these (bearer tokens carry scopes)
-                item["description"] = "Needs a token with the scope " + " or ".join(repr(s) for s in op.scopes)
+                item["description"] = "Needs a token with the scope " + " or ".join(
+                    repr(s) for s in op.scopes
+                )
             item.update(op.extra.get("openapi", {}))
             paths.setdefault(path, {})[op.method.lower()] = item
         return {

@@ -90,7 +90,9 @@ class SessionSource(Protocol):
 class BlobStore(Protocol):
     def writer(self, key: str, media_type: str, session: Session | None = None) -> BlobWriter: ...
 
-    def put(self, key: str, stream: BinaryIO, media_type: str, session: Session | None = None) -> BlobInfo: ...
+    def put(
+        self, key: str, stream: BinaryIO, media_type: str, session: Session | None = None
+    ) -> BlobInfo: ...
 
     def stat(self, key: str, session: Session | None = None) -> BlobInfo | None: ...
 
@@ -120,7 +122,11 @@ class BlobWriter:
             s.execute(delete(chunks_table).where(chunks_table.c.blob_key == key))  # (SQLite: no cascade)
             s.execute(
                 insert(blobs_table).values(
-                    key=key, size=0, media_type=media_type, chunk_size=store.chunk_size, complete=False,
+                    key=key,
+                    size=0,
+                    media_type=media_type,
+                    chunk_size=store.chunk_size,
+                    complete=False,
                     created_at=datetime.now(UTC),
                 )
             )
@@ -248,8 +254,13 @@ class DatabaseBlobStore:
                     s.execute(delete(blobs_table).where(blobs_table.c.key == key))
                     s.execute(
                         insert(blobs_table).values(
-                            key=key, size=len(data), sha256=digest, media_type=media_type,
-                            chunk_size=self.chunk_size, complete=True, created_at=datetime.now(UTC),
+                            key=key,
+                            size=len(data),
+                            sha256=digest,
+                            media_type=media_type,
+                            chunk_size=self.chunk_size,
+                            complete=True,
+                            created_at=datetime.now(UTC),
                         )
                     )
                     for seq, offset in enumerate(range(0, len(data), self.chunk_size)):
@@ -290,7 +301,9 @@ class DatabaseBlobStore:
             position = seq * size
             while position < stop:
                 data = s.execute(
-                    select(chunks_table.c.data).where(chunks_table.c.blob_key == key, chunks_table.c.seq == seq)
+                    select(chunks_table.c.data).where(
+                        chunks_table.c.blob_key == key, chunks_table.c.seq == seq
+                    )
                 ).scalar_one()
                 s.rollback()  # end the read transaction between chunks: no snapshot held for minutes
                 lo, hi = max(start - position, 0), min(stop - position, len(data))
@@ -310,7 +323,8 @@ class DatabaseBlobStore:
             return list(
                 s.scalars(
                     select(blobs_table.c.key).where(
-                        blobs_table.c.key.startswith(prefix, autoescape=True), blobs_table.c.complete.is_(True)
+                        blobs_table.c.key.startswith(prefix, autoescape=True),
+                        blobs_table.c.complete.is_(True),
                     )
                 )
             )

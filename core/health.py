@@ -66,7 +66,9 @@ def healthz() -> Any:
 def metrics_text() -> Any:
     """Prometheus text format for every worker of this host (core.metrics); loopback or the bearer token."""
     config = current_app.config
-    if not metrics.may_scrape(request.remote_addr, request.headers.get("Authorization"), config["METRICS_TOKEN"]):
+    if not metrics.may_scrape(
+        request.remote_addr, request.headers.get("Authorization"), config["METRICS_TOKEN"]
+    ):
         raise MetricsForbidden(
             "/metrics answers loopback clients, or Authorization: Bearer <REGISTRY_METRICS_TOKEN>",
             errors=[{"field": "Authorization", "reason": "not a loopback client and no valid metrics token"}],
@@ -86,11 +88,13 @@ def read_outbox(app: Any) -> dict[str, float]:
 
 def register_metrics() -> None:
     metrics.register_scrape_gauge(
-        "registry_search_outbox_pending", "Catalogue changes waiting for the search index",
+        "registry_search_outbox_pending",
+        "Catalogue changes waiting for the search index",
         lambda app: {"": read_outbox(app)["pending"]},
     )
     metrics.register_scrape_gauge(
-        "registry_search_outbox_lag_seconds", "Age of the oldest change not yet in the search index",
+        "registry_search_outbox_lag_seconds",
+        "Age of the oldest change not yet in the search index",
         lambda app: {"": read_outbox(app)["lag"]},
     )
 

@@ -84,8 +84,20 @@ class LabelJob:
 
     @classmethod
     def of(cls, row: LabelJobRecord) -> LabelJob:
-        return cls(row.id, row.owner_id, row.fmt, row.layout, row.total, row.filename, row.status, row.done,
-                   row.error, row.error_code, row.attempts, row.blob_key)
+        return cls(
+            row.id,
+            row.owner_id,
+            row.fmt,
+            row.layout,
+            row.total,
+            row.filename,
+            row.status,
+            row.done,
+            row.error,
+            row.error_code,
+            row.attempts,
+            row.blob_key,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         links = {"self": f"/api/v1/label-jobs/{self.id}"}
@@ -148,15 +160,32 @@ class LabelJobs:
     # ------------------------------------------------------------------------------------------ clients
 
     def submit(
-        self, kind: str, source: dict[str, Any], *, owner_id: int | None, fmt: str, layout: str,
-        total: int | None, filename: str,
+        self,
+        kind: str,
+        source: dict[str, Any],
+        *,
+        owner_id: int | None,
+        fmt: str,
+        layout: str,
+        total: int | None,
+        filename: str,
     ) -> LabelJob:
         """Queue a job (committed at once, so any worker can claim it); inline queues run it now."""
         if kind not in self.makers:
             raise ValueError(f"no label job kind {kind!r}")
         row = LabelJobRecord(
-            id=secrets.token_urlsafe(16), owner_id=owner_id, kind=kind, source=source, fmt=fmt, layout=layout,
-            filename=filename, status="queued", done=0, total=total, attempts=0, created_at=_now(),
+            id=secrets.token_urlsafe(16),
+            owner_id=owner_id,
+            kind=kind,
+            source=source,
+            fmt=fmt,
+            layout=layout,
+            filename=filename,
+            status="queued",
+            done=0,
+            total=total,
+            attempts=0,
+            created_at=_now(),
         )
         with self.db.session() as s:
             s.add(row)
@@ -194,8 +223,10 @@ class LabelJobs:
         """Jobs waiting or running (for metrics and the operator)."""
 
         with self.db.session(write=False) as s:
-            stmt = select(func.count()).select_from(LabelJobRecord).where(
-                LabelJobRecord.status.in_(("queued", "running"))
+            stmt = (
+                select(func.count())
+                .select_from(LabelJobRecord)
+                .where(LabelJobRecord.status.in_(("queued", "running")))
             )
             return int(s.execute(stmt).scalar_one())
 
@@ -222,7 +253,9 @@ class LabelJobs:
                 return None
             if row.attempts >= MAX_ATTEMPTS:
                 row.status, row.finished_at, row.worker, row.error_code = "failed", now, None, "worker_lost"
-                row.error = f"the workers rendering this job stopped {row.attempts} times; ask for the labels again"
+                row.error = (
+                    f"the workers rendering this job stopped {row.attempts} times; ask for the labels again"
+                )
                 log.error("label job %s failed after %d attempts", row.id, row.attempts)
                 s.commit()
                 return self.claim(worker)
@@ -273,8 +306,14 @@ class LabelJobs:
                 writer.abort()
             beat.stop()
             message = str(exc) if isinstance(exc, LabelError) else FAILED_INTERNAL
-            self._finish(row.id, worker, status="failed", done=progress.done, error=message,
-                         error_code=_error_code(exc))
+            self._finish(
+                row.id,
+                worker,
+                status="failed",
+                done=progress.done,
+                error=message,
+                error_code=_error_code(exc),
+            )
         finally:
             beat.stop()
 
@@ -283,8 +322,11 @@ class LabelJobs:
         with self.db.session() as s:
             result = s.execute(
                 update(LabelJobRecord)
-                .where(LabelJobRecord.id == job_id, LabelJobRecord.worker == worker,
-                       LabelJobRecord.status == "running")
+                .where(
+                    LabelJobRecord.id == job_id,
+                    LabelJobRecord.worker == worker,
+                    LabelJobRecord.status == "running",
+                )
                 .values(finished_at=_now(), lease_until=None, **values)
             )
             s.commit()
@@ -309,8 +351,11 @@ class LabelJobs:
         with self.db.session() as s:
             result = s.execute(
                 update(LabelJobRecord)
-                .where(LabelJobRecord.id == job_id, LabelJobRecord.worker == worker,
-                       LabelJobRecord.status == "running")
+                .where(
+                    LabelJobRecord.id == job_id,
+                    LabelJobRecord.worker == worker,
+                    LabelJobRecord.status == "running",
+                )
                 .values(**values)
             )
             s.commit()
@@ -320,10 +365,13 @@ class LabelJobs:
         """Delete finished jobs older than the TTL, with their files; returns how many."""
         cutoff = (now or _now()) - timedelta(seconds=self.ttl_seconds)
         with self.db.session() as s:
-            old = list(s.execute(
-                select(LabelJobRecord.id, LabelJobRecord.attempts)
-                .where(LabelJobRecord.status.in_(("done", "failed")), LabelJobRecord.finished_at < cutoff)
-            ))
+            old = list(
+                s.execute(
+                    select(LabelJobRecord.id, LabelJobRecord.attempts).where(
+                        LabelJobRecord.status.in_(("done", "failed")), LabelJobRecord.finished_at < cutoff
+                    )
+                )
+            )
             s.rollback()
         for job_id, attempts in old:
             for attempt in range(1, attempts + 1):

@@ -33,7 +33,9 @@ class LabelJobRecord(Base):
     done: Mapped[int] = mapped_column(default=0)
     total: Mapped[int | None]
     error: Mapped[str | None] = mapped_column(Text)
-    error_code: Mapped[str | None] = mapped_column(String(32))  # stable, for translated messages (ERROR_CODES)
+    error_code: Mapped[str | None] = mapped_column(
+        String(32)
+    )  # stable, for translated messages (ERROR_CODES)
     attempts: Mapped[int] = mapped_column(default=0)
     worker: Mapped[str | None] = mapped_column(String(200))
     lease_until: Mapped[datetime | None]

@@ -278,9 +278,13 @@ class _LabelPainter:
             for words in made_in:
                 top += self.shaped_line(words, "sans", "", 3.4 * s, tx, top - 0.2 * s, tw, leading=1.1)
             top = y + inset + side + 0.1 * s
-            top += self.shaped_line(text.name_bn, "bn", "B", 6.2 * s, x + pad, top, w - 2 * pad, MIN_NAME_PT, 1.1)
+            top += self.shaped_line(
+                text.name_bn, "bn", "B", 6.2 * s, x + pad, top, w - 2 * pad, MIN_NAME_PT, 1.1
+            )
             self.shaped_line(text.name_en, "sans", "B", 5.2 * s, x + pad, top, w - 2 * pad, MIN_NAME_PT, 1.1)
-            self._scan_line(5.0 * s, x + pad, y + h - pad - max(5.0 * s, MIN_TEXT_PT) / PT_PER_MM * 1.2, w - 2 * pad)
+            self._scan_line(
+                5.0 * s, x + pad, y + h - pad - max(5.0 * s, MIN_TEXT_PT) / PT_PER_MM * 1.2, w - 2 * pad
+            )
 
         self.replay(("wide", text.name_bn, text.name_en), x, y, static)
         top = y + pad + (3.0 + 2.2 * len(made_in)) * s

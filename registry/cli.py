@@ -126,12 +126,16 @@ def expire_licences_command() -> None:
 
 
 @registry_cli.command("notify-expiring")
-@click.option("--on", "on", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="The day to count from (default: today, UTC).")
+@click.option(
+    "--on",
+    "on",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="The day to count from (default: today, UTC).",
+)
 def notify_expiring_command(on: object) -> None:
     """Remind companies of licences and certificates ending in 60, 30 or 7 days: a portal notice and an e-mail
     in the company's language, once per threshold (run daily; running it again the same day sends nothing)."""
-
 
     day = on.date() if isinstance(on, datetime) else today()
     session = get_db().session(write=True)

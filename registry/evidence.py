@@ -99,14 +99,31 @@ def attach_company_document(
     if kind not in COMPANY_DOCUMENT_KINDS:
         raise ValidationFailed.field("kind", f"one of {', '.join(COMPANY_DOCUMENT_KINDS)}")
     digest, media_type = store_file(data, session=session, blobs=blobs, limit=limit)
-    doc = CompanyDocument(manufacturer_id=manufacturer_id, kind=kind, sha256=digest, media_type=media_type,
-                          size=len(data), filename=(filename or kind)[:255],
-                          uploaded_by_id=getattr(getattr(actor, "user", None), "id", None))
+    doc = CompanyDocument(
+        manufacturer_id=manufacturer_id,
+        kind=kind,
+        sha256=digest,
+        media_type=media_type,
+        size=len(data),
+        filename=(filename or kind)[:255],
+        uploaded_by_id=getattr(getattr(actor, "user", None), "id", None),
+    )
     session.add(doc)
     session.flush()
-    record_event(session, actor=actor, action="manufacturer.document", target_type="manufacturer",
-                 target_id=manufacturer_id, after={"kind": kind, "sha256": digest, "media_type": media_type,
-                                                   "size": len(data), "document_id": doc.id})
+    record_event(
+        session,
+        actor=actor,
+        action="manufacturer.document",
+        target_type="manufacturer",
+        target_id=manufacturer_id,
+        after={
+            "kind": kind,
+            "sha256": digest,
+            "media_type": media_type,
+            "size": len(data),
+            "document_id": doc.id,
+        },
+    )
     return doc
 
 
@@ -124,7 +141,9 @@ def evidence_importer(instance_path: str | Path, blobs: DatabaseBlobStore) -> Im
         key = evidence_key(path.name)
         if blobs.stat(key) is None:
             with path.open("rb") as fh:
-                media_type = sniff_media_type(fh.read(HEAD_BYTES), EVIDENCE_TYPES) or "application/octet-stream"
+                media_type = (
+                    sniff_media_type(fh.read(HEAD_BYTES), EVIDENCE_TYPES) or "application/octet-stream"
+                )
                 fh.seek(0)
                 info = blobs.put(key, fh, media_type)
             if info.sha256 != path.name:

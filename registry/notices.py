@@ -39,8 +39,11 @@ def set_mailer(mailer: Mailer) -> None:
 
 def recipients(session: Session, m: Manufacturer) -> list[str]:
     """The company's contact address and its active owners' addresses, each once."""
-    owners = session.scalars(select(User.email).where(
-        User.manufacturer_id == m.id, User.is_owner.is_(True), User.is_active.is_(True)).order_by(User.id))
+    owners = session.scalars(
+        select(User.email)
+        .where(User.manufacturer_id == m.id, User.is_owner.is_(True), User.is_active.is_(True))
+        .order_by(User.id)
+    )
     out: list[str] = []
     for address in (m.contact_email, *owners):
         if address and address.lower() not in out:
@@ -62,39 +65,82 @@ def notify(
     notice already sent under that key is not sent again (returns None)."""
     if dedupe_key is not None and session.scalar(select(Notice.id).where(Notice.dedupe_key == dedupe_key)):
         return None
-    notice = Notice(manufacturer_id=m.id, kind=kind, target_type=target_type, target_id=str(target_id),
-                    params=params, dedupe_key=dedupe_key)
+    notice = Notice(
+        manufacturer_id=m.id,
+        kind=kind,
+        target_type=target_type,
+        target_id=str(target_id),
+        params=params,
+        dedupe_key=dedupe_key,
+    )
     session.add(notice)
     session.flush()
-    session.info.setdefault(PENDING, []).append({
-        "kind": kind, "params": params, "language": m.language or "bn", "to": recipients(session, m),
-        "manufacturer_id": m.id,
-    })
+    session.info.setdefault(PENDING, []).append(
+        {
+            "kind": kind,
+            "params": params,
+            "language": m.language or "bn",
+            "to": recipients(session, m),
+            "manufacturer_id": m.id,
+        }
+    )
     return notice
 
 
 def product_params(p: Product, **extra: Any) -> dict[str, Any]:
-    return {"product_id": p.id, "name_en": p.name_en, "name_bn": p.name_bn, "licence_number": p.licence_number,
-            "valid_until": p.licence_valid_until.isoformat() if p.licence_valid_until else None, **extra}
+    return {
+        "product_id": p.id,
+        "name_en": p.name_en,
+        "name_bn": p.name_bn,
+        "licence_number": p.licence_number,
+        "valid_until": p.licence_valid_until.isoformat() if p.licence_valid_until else None,
+        **extra,
+    }
 
 
 def decision_made(session: Session, target: Manufacturer | Product, action: str, reason: str | None) -> None:
     """Called by ``registry.manufacturers`` and ``registry.products`` after a reviewer's decision on a company or a product."""
     if isinstance(target, Manufacturer):
         if action in DECISION_KINDS["manufacturer"]:
-            notify(session, target, f"manufacturer.{action}", target_type="manufacturer", target_id=target.id,
-                   params={"name_en": target.legal_name_en, "name_bn": target.legal_name_bn, "reason": reason})
+            notify(
+                session,
+                target,
+                f"manufacturer.{action}",
+                target_type="manufacturer",
+                target_id=target.id,
+                params={"name_en": target.legal_name_en, "name_bn": target.legal_name_bn, "reason": reason},
+            )
     elif action in DECISION_KINDS["product"]:
-        notify(session, target.manufacturer, f"product.{action}", target_type="product", target_id=target.id,
-               params=product_params(target, reason=reason))
+        notify(
+            session,
+            target.manufacturer,
+            f"product.{action}",
+            target_type="product",
+            target_id=target.id,
+            params=product_params(target, reason=reason),
+        )
 
 
-def recall_published(session: Session, product: Product, scope: str, reason_en: str, reason_bn: str,
-                     serial: str | None, batch_prefix: str | None) -> None:
+def recall_published(
+    session: Session,
+    product: Product,
+    scope: str,
+    reason_en: str,
+    reason_bn: str,
+    serial: str | None,
+    batch_prefix: str | None,
+) -> None:
     """Called by ``signing.recalls`` for every recall of a product, one of its batches or one unit."""
-    notify(session, product.manufacturer, "recall", target_type="product", target_id=product.id,
-           params=product_params(product, scope=scope, reason_en=reason_en, reason_bn=reason_bn, serial=serial,
-                                 batch=batch_prefix))
+    notify(
+        session,
+        product.manufacturer,
+        "recall",
+        target_type="product",
+        target_id=product.id,
+        params=product_params(
+            product, scope=scope, reason_en=reason_en, reason_bn=reason_bn, serial=serial, batch=batch_prefix
+        ),
+    )
 
 
 def notify_expiring(session: Session, on: date) -> list[Notice]:
@@ -102,29 +148,57 @@ def notify_expiring(session: Session, on: date) -> list[Notice]:
     per item, validity end and threshold (the tightest threshold reached; running it again sends nothing)."""
     sent: list[Notice] = []
     horizon = on + timedelta(days=max(EXPIRY_THRESHOLDS))
-    products = session.scalars(select(Product).where(
-        Product.status == ProductStatus.LICENSED, Product.licence_valid_until.is_not(None),
-        Product.licence_valid_until >= on, Product.licence_valid_until <= horizon).order_by(Product.id))
+    products = session.scalars(
+        select(Product)
+        .where(
+            Product.status == ProductStatus.LICENSED,
+            Product.licence_valid_until.is_not(None),
+            Product.licence_valid_until >= on,
+            Product.licence_valid_until <= horizon,
+        )
+        .order_by(Product.id)
+    )
     for p in products:
         assert p.licence_valid_until is not None
         days = (p.licence_valid_until - on).days
         threshold = _threshold(days)
-        notice = notify(session, p.manufacturer, "expiring.licence", target_type="product", target_id=p.id,
-                        params=product_params(p, days=days, threshold=threshold),
-                        dedupe_key=f"licence:{p.id}:{p.licence_valid_until.isoformat()}:{threshold}")
+        notice = notify(
+            session,
+            p.manufacturer,
+            "expiring.licence",
+            target_type="product",
+            target_id=p.id,
+            params=product_params(p, days=days, threshold=threshold),
+            dedupe_key=f"licence:{p.id}:{p.licence_valid_until.isoformat()}:{threshold}",
+        )
         if notice is not None:
             sent.append(notice)
-    certificates = session.scalars(select(Certificate).where(
-        Certificate.valid_until >= on, Certificate.valid_until <= horizon).order_by(Certificate.id))
+    certificates = session.scalars(
+        select(Certificate)
+        .where(Certificate.valid_until >= on, Certificate.valid_until <= horizon)
+        .order_by(Certificate.id)
+    )
     for c in certificates:
         m = session.get(Manufacturer, c.manufacturer_id)
         assert m is not None
         days = (c.valid_until - on).days
         threshold = _threshold(days)
-        notice = notify(session, m, "expiring.certificate", target_type="certificate", target_id=c.id,
-                        params={"certificate_id": c.id, "scheme": c.scheme, "number": c.number,
-                                "valid_until": c.valid_until.isoformat(), "days": days, "threshold": threshold},
-                        dedupe_key=f"certificate:{c.id}:{c.valid_until.isoformat()}:{threshold}")
+        notice = notify(
+            session,
+            m,
+            "expiring.certificate",
+            target_type="certificate",
+            target_id=c.id,
+            params={
+                "certificate_id": c.id,
+                "scheme": c.scheme,
+                "number": c.number,
+                "valid_until": c.valid_until.isoformat(),
+                "days": days,
+                "threshold": threshold,
+            },
+            dedupe_key=f"certificate:{c.id}:{c.valid_until.isoformat()}:{threshold}",
+        )
         if notice is not None:
             sent.append(notice)
     return sent
@@ -144,7 +218,9 @@ def _mail_after_commit(session: Session) -> None:
         try:
             _mailer[0](message)
         except Exception:  # the decision stands; the notice is in the portal
-            log.exception("could not mail notice %s to company %s", message["kind"], message["manufacturer_id"])
+            log.exception(
+                "could not mail notice %s to company %s", message["kind"], message["manufacturer_id"]
+            )
 
 
 @event.listens_for(Session, "after_rollback")

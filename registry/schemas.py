@@ -116,7 +116,9 @@ def _password_policy(password: str, info: ValidationInfo) -> str:
     return password
 
 
-PASSWORD_DESCRIPTION = "at least 12 characters, not one character repeated, not a common password, not the email"  # noqa: S105,E501
+PASSWORD_DESCRIPTION = (
+    "at least 12 characters, not one character repeated, not a common password, not the email"  # noqa: S105,E501
+)
 
 
 class OwnerAccount(Strict):

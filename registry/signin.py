@@ -44,7 +44,9 @@ from registry.accounts import (
 )
 
 # The one answer to a failed sign-in, whatever the reason (the pages show their own translation of it).
-SIGN_IN_FAILED = "wrong email address or password (after repeated failures, wait a minute before trying again)"
+SIGN_IN_FAILED = (
+    "wrong email address or password (after repeated failures, wait a minute before trying again)"
+)
 DEVICE_COOKIE = "mib_device"
 DEVICE_SALT = "registry.signin-device"
 DEVICE_DAYS = 180
@@ -53,7 +55,9 @@ DEVICE_DAYS = 180
 def _pair_key(address: str, email: str, user: User | None) -> tuple[str, str, str]:
     """Limit 2's key: the address, the account, and a digest of the account's password hash, so that a
     new password (``clear_failures``) starts every address's count on the account again."""
-    generation = hashlib.sha256((user.password_hash or "").encode()).hexdigest()[:16] if user is not None else "-"
+    generation = (
+        hashlib.sha256((user.password_hash or "").encode()).hexdigest()[:16] if user is not None else "-"
+    )
     return address, email, generation
 
 
@@ -83,8 +87,12 @@ def remember_device(response: Any, user: User) -> Any:
     """Set the device cookie on ``response`` after a successful sign-in (it holds no secret of the user)."""
 
     response.set_cookie(
-        DEVICE_COOKIE, device_cookie_value(user), max_age=DEVICE_DAYS * 86400, httponly=True,
-        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")), samesite="Lax",
+        DEVICE_COOKIE,
+        device_cookie_value(user),
+        max_age=DEVICE_DAYS * 86400,
+        httponly=True,
+        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
+        samesite="Lax",
     )
     return response
 

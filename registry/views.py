@@ -106,7 +106,9 @@ def list_schemes() -> Any:
 # ---------------------------------------------------------------- sessions, tokens, users
 
 
-@api.route(bp, "/session", "POST", body=Login, summary="Sign in (web session cookie)", tags=["auth"], scope=PUBLIC)
+@api.route(
+    bp, "/session", "POST", body=Login, summary="Sign in (web session cookie)", tags=["auth"], scope=PUBLIC
+)
 def create_session(body: Login) -> Any:
     db = get_session()
     user = _sign_in(db, str(body.email), body.password)
@@ -117,12 +119,24 @@ def create_session(body: Login) -> Any:
 
 def _sign_in(db: Any, email: str, password: str) -> User:
     """Every API sign-in path: limits per address, per address and account, per account (registry.signin)."""
-    return sign_in(db, email, password, address=request.remote_addr or "unknown",
-                   device=request.cookies.get(DEVICE_COOKIE))
+    return sign_in(
+        db,
+        email,
+        password,
+        address=request.remote_addr or "unknown",
+        device=request.cookies.get(DEVICE_COOKIE),
+    )
 
 
-@api.route(bp, "/session", "DELETE", summary="Sign out (the session ends on the server too)", tags=["auth"],
-           status=204, scope=PUBLIC)
+@api.route(
+    bp,
+    "/session",
+    "DELETE",
+    summary="Sign out (the session ends on the server too)",
+    tags=["auth"],
+    status=204,
+    scope=PUBLIC,
+)
 def delete_session() -> Any:
     db = get_session()
     end_session(db)
@@ -248,9 +262,7 @@ def create_user(body: UserCreate) -> Any:
             "this email address already has an account",
             errors=[{"field": "email", "reason": "already registered"}],
         )
-    user = User(
-        email=email, name=body.name, role=body.role, password_hash=hash_password(body.password)
-    )
+    user = User(email=email, name=body.name, role=body.role, password_hash=hash_password(body.password))
     db.add(user)
     db.flush()
     record_event(
@@ -282,7 +294,11 @@ def revoke_user_tokens(user_id: int) -> Any:
         raise NotFound(f"no user {user_id}")
     revoked = revoke_all_tokens(db, user)
     record_event(
-        db, actor=actor, action="user.tokens_revoked", target_type="user", target_id=user.id,
+        db,
+        actor=actor,
+        action="user.tokens_revoked",
+        target_type="user",
+        target_id=user.id,
         after={"revoked": revoked},
     )
     db.commit()
@@ -334,7 +350,10 @@ def list_manufacturers(query: ManufacturerListQuery) -> Any:
     items, total = queries.paginate(get_session(), stmt, query.page, query.per_page)
     private = actor.is_reviewer
     return _page(
-        [serialization.manufacturer_to_dict(m, private=private) for m in items], total, query.page, query.per_page
+        [serialization.manufacturer_to_dict(m, private=private) for m in items],
+        total,
+        query.page,
+        query.per_page,
     )
 
 
@@ -349,7 +368,9 @@ def list_manufacturers(query: ManufacturerListQuery) -> Any:
 def show_manufacturer(manufacturer_id: int) -> Any:
     actor = current_actor()
     m = queries.get_manufacturer(get_session(), actor, manufacturer_id)
-    return _with_etag(serialization.manufacturer_to_dict(m, private=actor.is_reviewer or actor.is_staff_of(m.id)))
+    return _with_etag(
+        serialization.manufacturer_to_dict(m, private=actor.is_reviewer or actor.is_staff_of(m.id))
+    )
 
 
 @api.route(
@@ -434,7 +455,9 @@ def list_staff(manufacturer_id: int) -> Any:
     actor = current_actor()
     db = get_session()
     m = queries.get_manufacturer(db, actor, manufacturer_id)
-    return {"items": [_user_dict(u) | {"is_active": u.is_active} for u in manufacturers.list_staff(db, actor, m)]}
+    return {
+        "items": [_user_dict(u) | {"is_active": u.is_active} for u in manufacturers.list_staff(db, actor, m)]
+    }
 
 
 def _staff_switch(action: str, active: bool) -> None:
@@ -564,9 +587,7 @@ def upload_evidence(certificate_id: int) -> Any:
     else:
         data = request.get_data(cache=False)[: limit + 1]
         filename = "evidence"
-    attach_evidence(
-        db, actor, c, data, filename, blobs=get_blobs(), limit=limit
-    )
+    attach_evidence(db, actor, c, data, filename, blobs=get_blobs(), limit=limit)
     payload = serialization.certificate_to_dict(c)
     db.commit()
     return payload
@@ -637,7 +658,14 @@ def list_products(query: ProductListQuery) -> Any:
     return _page([serialization.product_to_dict(p) for p in items], total, query.page, query.per_page)
 
 
-@api.route(bp, "/products/<int:product_id>", response=ProductOut, summary="A product", tags=["products"], scope=PUBLIC)
+@api.route(
+    bp,
+    "/products/<int:product_id>",
+    response=ProductOut,
+    summary="A product",
+    tags=["products"],
+    scope=PUBLIC,
+)
 def show_product(product_id: int) -> Any:
     return _with_etag(
         serialization.product_to_dict(queries.get_product(get_session(), current_actor(), product_id))
@@ -696,7 +724,9 @@ def _product_decision(action: str) -> Any:
         products.decide_product(
             db, actor, p, action, body, _expected_version(), current_app.config["LICENCE_YEARS"]
         )
-        payload = serialization.product_to_dict(p)  # serialised inside the transaction: no lazy load after commit
+        payload = serialization.product_to_dict(
+            p
+        )  # serialised inside the transaction: no lazy load after commit
         db.commit()
         return _with_etag(payload)
 

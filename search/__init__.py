@@ -45,7 +45,6 @@ def init_app(app: Any) -> None:
 def get_backend(app: Any = None) -> Any:
     """The application's search backend (``app.extensions["search"]``)."""
     if app is None:
-
         app = current_app
     return app.extensions["search"]
 

@@ -304,7 +304,9 @@ def iter_public_documents(
     """Documents of every public product in ascending batches (what a full reindex loads): one query for
     the products and one for their certificates per window of the primary key."""
     today = today or today_utc()
-    windows = (_public_documents(session, today, _in_window(w)) for w in iter_product_id_windows(session, batch))
+    windows = (
+        _public_documents(session, today, _in_window(w)) for w in iter_product_id_windows(session, batch)
+    )
     return _rebatched(windows, batch)
 
 

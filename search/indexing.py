@@ -86,10 +86,10 @@ def backoff_seconds(attempts: int) -> int:
     return int(min(2 ** max(attempts - 1, 0), MAX_BACKOFF_SECONDS))
 
 
-
 def sync_lock_path(app: Any) -> str:
     """The lock file that lets one process at a time drain the outbox (beside the instance's data)."""
     return os.path.join(app.config["INSTANCE_PATH"], "search-sync.lock")
+
 
 class SyncLock:
     """One draining worker at a time: a thread lock plus an flock on a file shared by processes."""

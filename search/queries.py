@@ -286,10 +286,29 @@ def query_skeleton(token: str) -> str:
 
 # Words that say nothing about a product: dropped from a query that has other words; a query of nothing
 # else asks for nothing and finds nothing (``AND`` alone would otherwise match every description).
-STOPWORDS = frozenset({
-    "and", "or", "not", "the", "a", "an", "of", "for", "with", "in", "on", "to", "by",
-    "ও", "এবং", "বা", "আর", "জন্য", "সহ",
-})
+STOPWORDS = frozenset(
+    {
+        "and",
+        "or",
+        "not",
+        "the",
+        "a",
+        "an",
+        "of",
+        "for",
+        "with",
+        "in",
+        "on",
+        "to",
+        "by",
+        "ও",
+        "এবং",
+        "বা",
+        "আর",
+        "জন্য",
+        "সহ",
+    }
+)
 STOP_WORDS_ONLY = "stop_words_only"  # SearchResult.hint: the query had only words like these
 
 
@@ -307,7 +326,8 @@ def join_spelled_letters(words: list[str]) -> list[str]:
 
     def spelled(word: str) -> bool:
         return (len(word) == 1 and word.isascii() and word.isalpha()) or (
-            has_bangla(word) and len(word) <= 3 and not any(ch.isdigit() for ch in word))
+            has_bangla(word) and len(word) <= 3 and not any(ch.isdigit() for ch in word)
+        )
 
     out: list[str] = []
     run: list[str] = []

@@ -93,7 +93,6 @@ def public_document(doc: dict[str, Any]) -> dict[str, Any]:
 
 def _manufacturer_labels(ids: Iterable[str]) -> dict[str, tuple[str, str]]:
 
-
     wanted = [int(i) for i in ids if str(i).isdigit()]
     if not wanted:
         return {}

@@ -104,7 +104,6 @@ def init_app(app: Any) -> None:
     ext = SigningExtension(settings, lambda: database.session(write=True))
     ext.scans = build_scan_recorder(settings, database, settings.scan_flush_ms)
     if isinstance(ext.scans, BufferedScanRecorder):
-
         atexit.register(ext.scans.close)  # an orderly worker exit writes the buffered scans
     app.extensions["signing"] = ext
     app.register_blueprint(bp)

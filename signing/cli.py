@@ -136,7 +136,9 @@ def publish_status_command() -> None:
     ext = signing_extension()
     session = get_db().session()
     try:
-        row = record_service.publish_status_list(session, ext.signer(session), ext.settings, now=datetime.now(UTC))
+        row = record_service.publish_status_list(
+            session, ext.signer(session), ext.settings, now=datetime.now(UTC)
+        )
         session.commit()
         click.echo(f"status list published, valid until {row.expires_at.isoformat()}")
     finally:

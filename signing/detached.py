@@ -30,7 +30,13 @@ DETACHED_TYPE = "mib-open-data+jws"
 
 def sign_detached(data: bytes, signer: Signer, *, name: str, now: datetime) -> str:
     """The detached JWS of ``data`` published as ``name``."""
-    header = {"alg": "EdDSA", "iat": int(now.timestamp()), "kid": signer.kid, "name": name, "typ": DETACHED_TYPE}
+    header = {
+        "alg": "EdDSA",
+        "iat": int(now.timestamp()),
+        "kid": signer.kid,
+        "name": name,
+        "typ": DETACHED_TYPE,
+    }
     protected = encode_b64url(canonicalize(header))
     signing_input = (protected + "." + encode_b64url(data)).encode("ascii")
     return protected + ".." + encode_b64url(signer.sign(signing_input))

@@ -26,9 +26,7 @@ from signing.settings import SigningSettings
 class SigningExtension:
     """What ``init_app`` keeps in ``app.extensions["signing"]``: settings, the signer, caches, rate limits."""
 
-    def __init__(
-        self, settings: SigningSettings, open_session: Callable[[], Session]
-    ) -> None:
+    def __init__(self, settings: SigningSettings, open_session: Callable[[], Session]) -> None:
         self.settings = settings
         self._open_session = open_session
         # tests roll every transaction back, so nothing read from the database may outlive a request there

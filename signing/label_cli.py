@@ -38,9 +38,7 @@ def load_batch_labels(batch_id: str) -> tuple[Iterator[LabelItem], int | None]:
     is locked"), as would anything else writing while thousands of labels render.
     """
     if not batch_id.isdecimal():
-        raise BatchError(
-            f"no batch {batch_id}: batch ids are numbers", field="batch", status_code=404
-        )
+        raise BatchError(f"no batch {batch_id}: batch ids are numbers", field="batch", status_code=404)
     ext: SigningExtension = current_app.extensions["signing"]
     ext.ready()
     session = get_session()
@@ -202,9 +200,17 @@ def _check(path: Path, urls: list[str], layout, pages: str) -> None:
 
 
 @labels_cli.command("worker")
-@click.option("--poll", "poll_seconds", type=float, default=1.0, show_default=True,
-              help="Seconds between looks at the queue when it is empty.")
-@click.option("--max-jobs", type=int, default=None, help="Stop after this many jobs (default: run until stopped).")
+@click.option(
+    "--poll",
+    "poll_seconds",
+    type=float,
+    default=1.0,
+    show_default=True,
+    help="Seconds between looks at the queue when it is empty.",
+)
+@click.option(
+    "--max-jobs", type=int, default=None, help="Stop after this many jobs (default: run until stopped)."
+)
 def worker_command(poll_seconds: float, max_jobs: int | None) -> None:
     """Run label jobs from the shared queue until stopped (SIGTERM/Ctrl-C); any number, on any host."""
     import signal

@@ -184,8 +184,9 @@ def batch_job_items(app: Flask) -> ItemsMaker:
             session = get_session()
             batch = session.get(SerialBatch, source["batch_id"])
             if batch is None:
-                raise LabelSourceNotFoundError(f"no batch {source['batch_id']}", [{"field": "batch",
-                                                                                   "reason": "not found"}])
+                raise LabelSourceNotFoundError(
+                    f"no batch {source['batch_id']}", [{"field": "batch", "reason": "not found"}]
+                )
             product = session.get(Product, batch.product_id)
             snapshot = snapshot_batch(require_active(batch), product)
         return batch_items(snapshot, source["start"], source["stop"])
@@ -231,9 +232,7 @@ def batch_items(source: BatchSource, start: int, stop: int) -> tuple[Iterator[La
     """The batch's (signed URL, label text) items from unit `start` to `stop - 1`, computed lazily
     by signing.batches.iter_batch_urls; no database access."""
     batch = source.batch
-    urls = iter_batch_urls(
-        batch, source.signer, source.host, start=start, stop=stop, scheme=source.scheme
-    )
+    urls = iter_batch_urls(batch, source.signer, source.host, start=start, stop=stop, scheme=source.scheme)
     return items_from_batch(urls, batch.gtin, source.name_en, source.name_bn, batch.prefix), stop - start
 
 

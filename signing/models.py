@@ -147,7 +147,9 @@ class ConsumerReport(Base):
     verdict: Mapped[str | None] = mapped_column(String(16))
     text: Mapped[str] = mapped_column(Text)
     district: Mapped[str | None] = mapped_column(String(32))
-    photo: Mapped[bytes | None] = mapped_column(LargeBinary)  # before 0009; `flask blobs import-files` moves it
+    photo: Mapped[bytes | None] = mapped_column(
+        LargeBinary
+    )  # before 0009; `flask blobs import-files` moves it
     photo_blob: Mapped[str | None] = mapped_column(String(200))  # the photo's key in the blob store
     photo_media_type: Mapped[str | None] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16), default="open")

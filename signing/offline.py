@@ -414,7 +414,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def verify_detached_file(target: Path, signature: Path, keyring: KeyRing, name: str | None, *, as_json: bool) -> int:
+def verify_detached_file(
+    target: Path, signature: Path, keyring: KeyRing, name: str | None, *, as_json: bool
+) -> int:
     """``--signature``: check a file against its detached signature; report like a label or a record."""
     try:
         data, jws = target.read_bytes(), signature.read_text(encoding="ascii")
@@ -544,7 +546,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         jwks = json.loads(args.jwks.read_text(encoding="utf-8"))
         keyring = KeyRing.from_jwks(jwks)
         if args.signature is not None:
-            return verify_detached_file(Path(args.target), args.signature, keyring, args.name, as_json=args.json)
+            return verify_detached_file(
+                Path(args.target), args.signature, keyring, args.name, as_json=args.json
+            )
         status = args.status.read_text(encoding="utf-8").strip() if args.status else None
         if args.each_line:
             lines = Path(args.target).read_text(encoding="utf-8").splitlines()

@@ -39,7 +39,12 @@ __all__ = [
 ]
 
 SCOPES = ("product", "batch", "unit")
-EVER_LICENSED = {ProductStatus.LICENSED, ProductStatus.SUSPENDED, ProductStatus.EXPIRED, ProductStatus.REVOKED}
+EVER_LICENSED = {
+    ProductStatus.LICENSED,
+    ProductStatus.SUSPENDED,
+    ProductStatus.EXPIRED,
+    ProductStatus.REVOKED,
+}
 TEXT_LIMITS = {"reason": 500, "instructions": 1000, "contact": 200}
 
 
@@ -165,8 +170,15 @@ def _new_recall(
     )
     session.add(row)
     session.flush()
-    notices.recall_published(session, product, scope, text.reason_en, text.reason_bn, serial,
-                             batch.prefix if batch is not None else None)
+    notices.recall_published(
+        session,
+        product,
+        scope,
+        text.reason_en,
+        text.reason_bn,
+        serial,
+        batch.prefix if batch is not None else None,
+    )
     return row
 
 

@@ -89,7 +89,9 @@ def report_photo_importer(db: Any, blobs: DatabaseBlobStore) -> Importer:
 
     def pending() -> list[int]:
         with db.session(write=False) as s:
-            stmt = select(ConsumerReport.id).where(ConsumerReport.photo.is_not(None)).order_by(ConsumerReport.id)
+            stmt = (
+                select(ConsumerReport.id).where(ConsumerReport.photo.is_not(None)).order_by(ConsumerReport.id)
+            )
             return list(s.scalars(stmt))
 
     def move(report_id: int) -> int | None:
@@ -98,8 +100,11 @@ def report_photo_importer(db: Any, blobs: DatabaseBlobStore) -> Importer:
             if report is None or report.photo is None:  # moved by another run meanwhile
                 return None
             size = len(report.photo)
-            media_type = (report.photo_media_type or sniff_media_type(report.photo[:HEAD_BYTES], PHOTO_TYPES)
-                          or "application/octet-stream")
+            media_type = (
+                report.photo_media_type
+                or sniff_media_type(report.photo[:HEAD_BYTES], PHOTO_TYPES)
+                or "application/octet-stream"
+            )
             report.photo_blob = blobs.put_content_addressed(REPORT_PHOTOS, report.photo, media_type, s).key
             report.photo = None
             s.commit()

@@ -171,8 +171,12 @@ def verify_and_record(url: str) -> dict[str, Any]:
     session = get_db().session(write=scans.needs_write_session)
     try:
         moment = now()
-        outcome = verification.verify_online(session, ext.keyring(session), url, now=moment, cache=ext.catalogue)
-        context = verification.ScanContext(ip=client_id(), user_agent=request.headers.get("User-Agent", "")[:400])
+        outcome = verification.verify_online(
+            session, ext.keyring(session), url, now=moment, cache=ext.catalogue
+        )
+        context = verification.ScanContext(
+            ip=client_id(), user_agent=request.headers.get("User-Agent", "")[:400]
+        )
         scans.record(session, outcome, context, now=moment)
         body = verification.outcome_to_dict(outcome, today=moment.date(), cache=ext.catalogue)
         metrics.VERDICTS.labels(verdict=outcome.verdict.value).inc()
@@ -499,8 +503,16 @@ RECALL_BODY: dict[str, Any] = {
     "properties": {
         "reason_en": {"type": "string", "maxLength": 500, "description": "why, in English"},
         "reason_bn": {"type": "string", "maxLength": 500, "description": "why, in Bangla"},
-        "instructions_en": {"type": "string", "maxLength": 1000, "description": "what owners should do (English)"},
-        "instructions_bn": {"type": "string", "maxLength": 1000, "description": "what owners should do (Bangla)"},
+        "instructions_en": {
+            "type": "string",
+            "maxLength": 1000,
+            "description": "what owners should do (English)",
+        },
+        "instructions_bn": {
+            "type": "string",
+            "maxLength": 1000,
+            "description": "what owners should do (Bangla)",
+        },
         "contact": {"type": "string", "maxLength": 200, "description": "phone, e-mail or address for owners"},
     },
 }
@@ -538,8 +550,11 @@ def parse_unit_url(session: Session, actor: Actor, body: dict[str, Any]) -> tupl
     tags=["recalls"],
     status=201,
     scope=("write", "review"),
-    body={**RECALL_BODY, "required": ["url", *RECALL_BODY["required"]],
-          "properties": {"url": {"type": "string"}, **RECALL_BODY["properties"]}},
+    body={
+        **RECALL_BODY,
+        "required": ["url", *RECALL_BODY["required"]],
+        "properties": {"url": {"type": "string"}, **RECALL_BODY["properties"]},
+    },
 )
 @bp.post("/api/v1/units/recall")
 def recall_unit() -> Any:

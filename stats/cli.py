@@ -15,8 +15,12 @@ stats_cli = click.Group("stats", help="Statistics and open data.")
 
 
 @stats_cli.command("snapshot")
-@click.option("--day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="The day to write (default: today, UTC). The figures are as of that day.")
+@click.option(
+    "--day",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="The day to write (default: today, UTC). The figures are as of that day.",
+)
 @with_appcontext
 def snapshot_command(day: datetime | None) -> None:
     """Write today's catalogue and statistics (CSV, JSON) with their signatures, unless already written."""

@@ -46,7 +46,11 @@ WEEKS = 8
 EXPIRING_DAYS = 90
 # local value addition bands, percent: [low, high)
 LVA_BANDS: tuple[tuple[int, int], ...] = ((0, 20), (20, 30), (30, 40), (40, 50), (50, 101))
-LICENCE_ACTIONS = (("approve", "Granted", "মঞ্জুর"), ("suspend", "Suspended", "স্থগিত"), ("revoke", "Revoked", "বাতিল"))
+LICENCE_ACTIONS = (
+    ("approve", "Granted", "মঞ্জুর"),
+    ("suspend", "Suspended", "স্থগিত"),
+    ("revoke", "Revoked", "বাতিল"),
+)
 _BN_DIGITS = str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯")
 
 
@@ -172,8 +176,14 @@ def _public_rows(session: Session, today: date) -> list[Any]:
 
 def products_by_category(rows: list[Any]) -> Table:
     counts = Counter(row.category for row in rows)
-    table = Table("products_by_category", "Licensed products by category", "ক্যাটাগরি অনুযায়ী লাইসেন্সপ্রাপ্ত পণ্য",
-                  "Category", "ক্যাটাগরি", PRODUCTS)
+    table = Table(
+        "products_by_category",
+        "Licensed products by category",
+        "ক্যাটাগরি অনুযায়ী লাইসেন্সপ্রাপ্ত পণ্য",
+        "Category",
+        "ক্যাটাগরি",
+        PRODUCTS,
+    )
     for code, category in CATEGORIES.items():
         table.add(Label(code, category.name_en, category.name_bn), [counts.get(code, 0)])
     return table
@@ -181,8 +191,14 @@ def products_by_category(rows: list[Any]) -> Table:
 
 def products_by_division(rows: list[Any]) -> Table:
     counts = Counter(DISTRICTS[row.district].division if row.district in DISTRICTS else "" for row in rows)
-    table = Table("products_by_division", "Licensed products by division", "বিভাগ অনুযায়ী লাইসেন্সপ্রাপ্ত পণ্য",
-                  "Division", "বিভাগ", PRODUCTS)
+    table = Table(
+        "products_by_division",
+        "Licensed products by division",
+        "বিভাগ অনুযায়ী লাইসেন্সপ্রাপ্ত পণ্য",
+        "Division",
+        "বিভাগ",
+        PRODUCTS,
+    )
     for name, name_bn in DIVISIONS.items():
         table.add(Label(name.lower(), name, name_bn), [counts.get(name, 0)])
     return table
@@ -191,11 +207,19 @@ def products_by_division(rows: list[Any]) -> Table:
 def products_by_district(rows: list[Any]) -> Table:
     """Districts with at least one licensed product, most first (then by name)."""
     counts = Counter(row.district for row in rows)
-    table = Table("products_by_district", "Licensed products by district", "জেলা অনুযায়ী লাইসেন্সপ্রাপ্ত পণ্য",
-                  "District", "জেলা", PRODUCTS)
+    table = Table(
+        "products_by_district",
+        "Licensed products by district",
+        "জেলা অনুযায়ী লাইসেন্সপ্রাপ্ত পণ্য",
+        "District",
+        "জেলা",
+        PRODUCTS,
+    )
     for code, n in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
         district = DISTRICTS.get(code)
-        table.add(Label(code, district.name_en if district else code, district.name_bn if district else code), [n])
+        table.add(
+            Label(code, district.name_en if district else code, district.name_bn if district else code), [n]
+        )
     return table
 
 
@@ -207,15 +231,24 @@ def lva_band(value: Decimal | float) -> int:
 
 def lva_by_category(rows: list[Any]) -> Table:
     columns = [
-        Label(f"{low}-{min(high, 100)}", f"{low}–{high}\u00a0%" if high <= 100 else f"{low}\u00a0%\u00a0+",
-              bangla_digits(f"{low}–{high}\u00a0%" if high <= 100 else f"{low}\u00a0%\u00a0+"))
+        Label(
+            f"{low}-{min(high, 100)}",
+            f"{low}–{high}\u00a0%" if high <= 100 else f"{low}\u00a0%\u00a0+",
+            bangla_digits(f"{low}–{high}\u00a0%" if high <= 100 else f"{low}\u00a0%\u00a0+"),
+        )
         for low, high in LVA_BANDS
     ]
     counts: dict[str, list[int]] = defaultdict(lambda: [0] * len(LVA_BANDS))
     for row in rows:
         counts[row.category][lva_band(row.local_value_addition)] += 1
-    table = Table("lva_by_category", "Local value addition by category", "ক্যাটাগরি অনুযায়ী স্থানীয় মূল্য সংযোজন",
-                  "Category", "ক্যাটাগরি", columns)
+    table = Table(
+        "lva_by_category",
+        "Local value addition by category",
+        "ক্যাটাগরি অনুযায়ী স্থানীয় মূল্য সংযোজন",
+        "Category",
+        "ক্যাটাগরি",
+        columns,
+    )
     for code, category in CATEGORIES.items():
         table.add(Label(code, category.name_en, category.name_bn), counts[code])
     return table
@@ -225,7 +258,9 @@ def _stopped_at(session: Session) -> dict[int, datetime]:
     """Product id -> when its current suspension or revocation began (the latest such audit event)."""
     stmt = (
         select(AuditEvent.target_id, func.max(AuditEvent.occurred_at))
-        .where(AuditEvent.target_type == "product", AuditEvent.action.in_(["product.suspend", "product.revoke"]))
+        .where(
+            AuditEvent.target_type == "product", AuditEvent.action.in_(["product.suspend", "product.revoke"])
+        )
         .group_by(AuditEvent.target_id)
     )
     return {int(target): _utc(when) for target, when in session.execute(stmt) if target.isdigit()}
@@ -238,14 +273,23 @@ def products_over_time(session: Session, today: date) -> Table:
     )
     licences = list(session.execute(stmt))
     stopped = _stopped_at(session)
-    table = Table("products_over_time", "Licensed products over time", "সময়ের সাথে লাইসেন্সপ্রাপ্ত পণ্য",
-                  "Month", "মাস", PRODUCTS)
+    table = Table(
+        "products_over_time",
+        "Licensed products over time",
+        "সময়ের সাথে লাইসেন্সপ্রাপ্ত পণ্য",
+        "Month",
+        "মাস",
+        PRODUCTS,
+    )
     for start in months:
         end = min(next_month(start) - timedelta(days=1), today)
         end_moment = _moment(end + timedelta(days=1))
         n = 0
         for row in licences:
-            if not (row.licence_valid_from <= end and (row.licence_valid_until is None or row.licence_valid_until >= end)):
+            if not (
+                row.licence_valid_from <= end
+                and (row.licence_valid_until is None or row.licence_valid_until >= end)
+            ):
                 continue
             if row.status in (ProductStatus.SUSPENDED, ProductStatus.REVOKED):
                 began = stopped.get(row.id)
@@ -275,8 +319,14 @@ def licence_actions(session: Session, today: date) -> Table:
     for action, when in session.execute(stmt):
         by_action[action.split(".", 1)[1]].append(_utc(when))
     per_column = [_per_month(by_action[c.key], months) for c in columns]
-    table = Table("licence_actions", "Licences granted, suspended and revoked per month",
-                  "প্রতি মাসে মঞ্জুর, স্থগিত ও বাতিল লাইসেন্স", "Month", "মাস", columns)
+    table = Table(
+        "licence_actions",
+        "Licences granted, suspended and revoked per month",
+        "প্রতি মাসে মঞ্জুর, স্থগিত ও বাতিল লাইসেন্স",
+        "Month",
+        "মাস",
+        columns,
+    )
     for i, start in enumerate(months):
         table.add(month_label(start), [counts[i] for counts in per_column])
     return table
@@ -285,13 +335,20 @@ def licence_actions(session: Session, today: date) -> Table:
 def certificates_expiring(session: Session, today: date) -> Table:
     stmt = (
         select(Certificate.scheme, func.count())
-        .where(Certificate.valid_until >= today, Certificate.valid_until <= today + timedelta(days=EXPIRING_DAYS))
+        .where(
+            Certificate.valid_until >= today, Certificate.valid_until <= today + timedelta(days=EXPIRING_DAYS)
+        )
         .group_by(Certificate.scheme)
     )
     counts = {scheme: int(n) for scheme, n in session.execute(stmt)}
-    table = Table("certificates_expiring", "Certificates expiring in the next 90 days",
-                  "আগামী ৯০ দিনে মেয়াদ শেষ হবে এমন সনদ", "Scheme", "সনদের ধরন",
-                  _one_column("certificates", "Certificates", "সনদ"))
+    table = Table(
+        "certificates_expiring",
+        "Certificates expiring in the next 90 days",
+        "আগামী ৯০ দিনে মেয়াদ শেষ হবে এমন সনদ",
+        "Scheme",
+        "সনদের ধরন",
+        _one_column("certificates", "Certificates", "সনদ"),
+    )
     for scheme in sorted(set(CERTIFICATE_SCHEMES) | set(counts)):
         en, bn = CERTIFICATE_SCHEMES.get(scheme, (scheme, scheme))
         table.add(Label(scheme, en, bn), [int(counts.get(scheme, 0))])
@@ -302,21 +359,24 @@ def scans_by_division(session: Session, today: date) -> Table:
     weeks = week_starts(today)
     columns = [Label(name.lower(), name, bn) for name, bn in DIVISIONS.items()]
     columns.append(Label("unknown", "Unknown", "অজানা"))
-    stmt = (
-        select(Scan.district, Scan.scanned_at)
-        .where(
-            Scan.verdict == Verdict.GENUINE.value,
-            Scan.scanned_at >= _moment(weeks[0]),
-            Scan.scanned_at < _moment(today + timedelta(days=1)),
-        )
+    stmt = select(Scan.district, Scan.scanned_at).where(
+        Scan.verdict == Verdict.GENUINE.value,
+        Scan.scanned_at >= _moment(weeks[0]),
+        Scan.scanned_at < _moment(today + timedelta(days=1)),
     )
     counts: Counter[tuple[date, str]] = Counter()
     for district, when in session.execute(stmt):
         day = _utc(when).date()
         division = DISTRICTS[district].division.lower() if district in DISTRICTS else "unknown"
         counts[(day - timedelta(days=day.weekday()), division)] += 1
-    table = Table("scans_by_division", "Verified scans per division per week",
-                  "প্রতি সপ্তাহে বিভাগ অনুযায়ী যাচাই করা স্ক্যান", "Week from", "সপ্তাহ শুরু", columns)
+    table = Table(
+        "scans_by_division",
+        "Verified scans per division per week",
+        "প্রতি সপ্তাহে বিভাগ অনুযায়ী যাচাই করা স্ক্যান",
+        "Week from",
+        "সপ্তাহ শুরু",
+        columns,
+    )
     for start in weeks:
         table.add(week_label(start), [counts.get((start, c.key), 0) for c in columns])
     return table
@@ -329,8 +389,14 @@ def fake_reports(session: Session, today: date) -> Table:
         ConsumerReport.created_at < _moment(today + timedelta(days=1)),
     )
     moments = [_utc(when) for when in session.scalars(stmt)]
-    table = Table("fake_reports", "Reports of suspected fakes per month", "প্রতি মাসে নকল পণ্যের অভিযোগ",
-                  "Month", "মাস", _one_column("reports", "Reports", "অভিযোগ"))
+    table = Table(
+        "fake_reports",
+        "Reports of suspected fakes per month",
+        "প্রতি মাসে নকল পণ্যের অভিযোগ",
+        "Month",
+        "মাস",
+        _one_column("reports", "Reports", "অভিযোগ"),
+    )
     for start, n in zip(months, _per_month(moments, months), strict=True):
         table.add(month_label(start), [n])
     return table

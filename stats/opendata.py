@@ -30,9 +30,23 @@ from signing.keys import Signer
 from stats.figures import Statistics, compute_statistics
 
 CATALOGUE_COLUMNS = (
-    "id", "gtin", "name_en", "name_bn", "brand", "model_number", "category", "manufacturer_id",
-    "manufacturer_name_en", "manufacturer_name_bn", "district", "local_value_addition", "certificates",
-    "licence_number", "licence_valid_from", "licence_valid_until", "launch_date",
+    "id",
+    "gtin",
+    "name_en",
+    "name_bn",
+    "brand",
+    "model_number",
+    "category",
+    "manufacturer_id",
+    "manufacturer_name_en",
+    "manufacturer_name_bn",
+    "district",
+    "local_value_addition",
+    "certificates",
+    "licence_number",
+    "licence_valid_from",
+    "licence_valid_until",
+    "launch_date",
 )
 STATISTICS_COLUMNS = ("figure", "row", "row_label_en", "row_label_bn", "column", "value")
 FILES = ("catalogue.csv", "catalogue.json", "statistics.csv", "statistics.json")
@@ -99,7 +113,9 @@ def statistics_files(statistics: Statistics) -> dict[str, bytes]:
 def build_snapshot(session: Session, today: date, now: datetime) -> dict[str, bytes]:
     """The day's files (not signed yet)."""
     moment = now.astimezone(UTC).replace(microsecond=0)
-    return catalogue_files(session, today, moment) | statistics_files(compute_statistics(session, today, now=moment))
+    return catalogue_files(session, today, moment) | statistics_files(
+        compute_statistics(session, today, now=moment)
+    )
 
 
 def write_snapshot(

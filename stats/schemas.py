@@ -16,22 +16,28 @@ class _Strict(BaseModel):
 
 
 class FigureColumn(_Strict):
-    key: str = Field(description="Stable machine name of the column (a series: an action, a division, a band).")
+    key: str = Field(
+        description="Stable machine name of the column (a series: an action, a division, a band)."
+    )
     label_en: str
     label_bn: str
 
 
 class FigureRow(_Strict):
-    key: str = Field(description="Stable machine name of the row (a category code, district code, YYYY-MM, ...).")
+    key: str = Field(
+        description="Stable machine name of the row (a category code, district code, YYYY-MM, ...)."
+    )
     label_en: str
     label_bn: str
     values: list[int] = Field(description="One count per column, in the columns' order.")
 
 
 class Figure(_Strict):
-    id: str = Field(description="products_by_category, products_over_time, products_by_division, "
-                    "products_by_district, lva_by_category, licence_actions, certificates_expiring, "
-                    "scans_by_division or fake_reports (docs/formats.md, \"Statistics\").")
+    id: str = Field(
+        description="products_by_category, products_over_time, products_by_division, "
+        "products_by_district, lva_by_category, licence_actions, certificates_expiring, "
+        'scans_by_division or fake_reports (docs/formats.md, "Statistics").'
+    )
     title_en: str
     title_bn: str
     row_heading_en: str

@@ -22,7 +22,9 @@ class StatsSettings:
     def from_config(cls, config: Mapping[str, Any]) -> StatsSettings:
         testing = config["ENV"] == "testing"  # tests roll every transaction back: nothing may outlive one
         folder = config["OPEN_DATA_DIR"] or str(Path(config["INSTANCE_PATH"]) / "open-data")
-        return cls(cache_seconds=0.0 if testing else float(config["STATS_CACHE_SECONDS"]), open_data_dir=Path(folder))
+        return cls(
+            cache_seconds=0.0 if testing else float(config["STATS_CACHE_SECONDS"]), open_data_dir=Path(folder)
+        )
 
 
 class StatsExtension:
@@ -36,7 +38,11 @@ class StatsExtension:
 
     def statistics(self, today: date, compute: Callable[[], Statistics]) -> Statistics:
         cached = self._cached
-        if cached is not None and cached[0] == today and time.monotonic() - cached[1] < self.settings.cache_seconds:
+        if (
+            cached is not None
+            and cached[0] == today
+            and time.monotonic() - cached[1] < self.settings.cache_seconds
+        ):
             return cached[2]
         with self._lock:
             figures = compute()

@@ -84,7 +84,9 @@ def figure_csv(table: Table) -> bytes:
 
 
 def _chart(table: Table, bangla: bool) -> Markup:
-    rows = [(row.bn if bangla else row.en, values) for row, values in zip(table.rows, table.values, strict=True)]
+    rows = [
+        (row.bn if bangla else row.en, values) for row, values in zip(table.rows, table.values, strict=True)
+    ]
     series = [column.bn if bangla else column.en for column in table.columns]
     title = table.title_bn if bangla else table.title_en
     return stacked_bar_chart(rows, series, title, f"c-{table.id}", to_local_digits)
@@ -170,7 +172,9 @@ def list_open_data() -> Any:
     days = snapshot_days(extension().settings.open_data_dir)
     body = {
         "latest": days[0].isoformat() if days else None,
-        "days": [{"day": day.isoformat(), "files": [_file_entry(day, name) for name in FILES]} for day in days],
+        "days": [
+            {"day": day.isoformat(), "files": [_file_entry(day, name) for name in FILES]} for day in days
+        ],
     }
     response = current_app.json.response(body)
     response.headers["Cache-Control"] = f"public, max-age={LATEST_CACHE_SECONDS}"

@@ -26,8 +26,10 @@ def test_warm_up_writes_nothing_and_closes_its_connections(tmp_path: Path) -> No
 
     def rows() -> tuple[int, int]:
         with db.engine.connect() as conn:
-            return (conn.scalar(select(func.count()).select_from(AuditEvent)),
-                    conn.scalar(select(func.count()).select_from(OutboxEntry)))
+            return (
+                conn.scalar(select(func.count()).select_from(AuditEvent)),
+                conn.scalar(select(func.count()).select_from(OutboxEntry)),
+            )
 
     before = rows()
     db.dispose()

@@ -195,7 +195,9 @@ def start_pytest_in_background(
         )
 
 
-def finish_pytest(process: subprocess.Popen[bytes], log: Path, began: float) -> tuple[int, dict[str, int], float]:
+def finish_pytest(
+    process: subprocess.Popen[bytes], log: Path, began: float
+) -> tuple[int, dict[str, int], float]:
     """Wait for a background pytest, print its output, and return what ``run_pytest`` returns."""
     try:
         exit_code = process.wait()
@@ -312,7 +314,9 @@ class BackgroundPass:
         if self.process is not None and self.log is not None:
             header(self.result.label + " (ran beside pass 1)")
             result = self.result
-            result.exit_code, result.counts, result.seconds = finish_pytest(self.process, self.log, self.began)
+            result.exit_code, result.counts, result.seconds = finish_pytest(
+                self.process, self.log, self.began
+            )
             if result.exit_code == 5:  # everything deselected is not a failure here
                 result.exit_code, result.note = 0, "no tests selected"
             self.log.unlink(missing_ok=True)
@@ -377,6 +381,8 @@ def start_redis(pool: Services, base_env: dict[str, str], preset: dict[str, str]
         base_env["REGISTRY_TEST_REDIS_URL"] = redis.url + "/0"
         base_env["REGISTRY_TEST_REDIS_URL_PASS2"] = redis.url + "/1"
         base_env["REGISTRY_TEST_REDIS_URL_PASS3"] = redis.url + "/2"
+
+
 def start_quick_pass(args: list[str], pool: Services, base_env: dict[str, str]) -> BackgroundPass:
     """Pass 3: the suite's quick part on another Python (SQLite only), beside pass 1."""
     pending = BackgroundPass(PassResult(label="pass 3: quick, newest Python"))

@@ -1014,7 +1014,8 @@ def start_nginx(upstream: str, *, documented: bool, name: str = "nginx", timeout
     location = "\n".join(" " * 12 + line for line in nginx_location(upstream, documented=documented))
     return start_nginx_conf(
         lambda workdir, port: nginx_main_conf(workdir, NGINX_SERVER.format(port=port, location=location)),
-        name=name, timeout=timeout,
+        name=name,
+        timeout=timeout,
     )
 
 
@@ -1112,9 +1113,23 @@ def start_redis(*, name: str = "redis", timeout: float = 15.0) -> Service:
 
     def command(workdir: Path, port: int) -> list[str]:
         return [
-            binary, "--bind", "127.0.0.1", "--port", str(port), "--protected-mode", "yes",
-            "--save", "", "--appendonly", "no", "--dir", str(workdir),
-            "--logfile", str(workdir / "redis.log"), "--daemonize", "no",
+            binary,
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--protected-mode",
+            "yes",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(workdir),
+            "--logfile",
+            str(workdir / "redis.log"),
+            "--daemonize",
+            "no",
         ]
 
     return _start_foreground("redis", name, command, log="redis.log", timeout=timeout)
@@ -1206,7 +1221,9 @@ def describe_service(service: Service) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Throwaway PostgreSQL / OpenSearch servers for the tests.")
     parser.add_argument("action", choices=["start", "stop", "status", "fetch"])
-    parser.add_argument("service", nargs="?", help="postgres | opensearch | redis | a state name | all (stop)")
+    parser.add_argument(
+        "service", nargs="?", help="postgres | opensearch | redis | a state name | all (stop)"
+    )
     parser.add_argument("--nodes", type=int, default=1, help="OpenSearch nodes (default 1)")
     parser.add_argument("--name", help="state name (default: postgres, opensearch, opensearch-N)")
     parser.add_argument("--heap", help="JVM heap per OpenSearch JVM (default 512m)")

@@ -24,7 +24,6 @@ from web.views_public import bp as public_bp
 
 def init_app(app: Any) -> None:
 
-
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "bn")
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Asia/Dhaka")
     app.config.setdefault("WEB_RESET_TOKEN_SECONDS", 3600)

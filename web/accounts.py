@@ -55,7 +55,10 @@ def make_reset_token(user: User, *, invitation: bool = False) -> str:
 
 def _load_token(token: str) -> Any:
     """A reset token (valid ``WEB_RESET_TOKEN_SECONDS``) or an invitation (valid a week); ``None`` if neither."""
-    for salt, max_age in ((SALT, current_app.config["WEB_RESET_TOKEN_SECONDS"]), (INVITATION_SALT, INVITATION_SECONDS)):
+    for salt, max_age in (
+        (SALT, current_app.config["WEB_RESET_TOKEN_SECONDS"]),
+        (INVITATION_SALT, INVITATION_SECONDS),
+    ):
         try:
             return _serializer(salt).loads(token, max_age=max_age)
         except (SignatureExpired, BadSignature):
@@ -69,7 +72,11 @@ def user_for_reset_token(session: Session, token: str) -> User | None:
     if not isinstance(data, dict):
         return None
     user = session.get(User, data.get("u"))
-    if user is None or not user.is_active or not secrets.compare_digest(_fingerprint(user), str(data.get("f"))):
+    if (
+        user is None
+        or not user.is_active
+        or not secrets.compare_digest(_fingerprint(user), str(data.get("f")))
+    ):
         return None
     return user
 
@@ -85,8 +92,9 @@ def send_reset_link(session: Session, email: str) -> None:
     # Built on PUBLIC_BASE_URL, never on the request's Host header (which an attacker could choose).
     base = str(current_app.config.get("PUBLIC_BASE_URL", "")).rstrip("/")
     link = base + url_for("web_public.reset_link", token=make_reset_token(user))
-    body = render_template("mail/reset.txt", user=user, link=link,
-                           minutes=current_app.config["WEB_RESET_TOKEN_SECONDS"] // 60)
+    body = render_template(
+        "mail/reset.txt", user=user, link=link, minutes=current_app.config["WEB_RESET_TOKEN_SECONDS"] // 60
+    )
     deliver_mail(user.email, "Password reset / পাসওয়ার্ড রিসেট", body)
 
 
@@ -94,8 +102,14 @@ def send_invitation(user: User, inviter: User, company: str) -> None:
     """Mail a new staff account the link to choose its own password (it works once, for a week)."""
     base = str(current_app.config.get("PUBLIC_BASE_URL", "")).rstrip("/")
     link = base + url_for("web_public.reset_link", token=make_reset_token(user, invitation=True))
-    body = render_template("mail/invite.txt", user=user, inviter=inviter, company=company, link=link,
-                           days=INVITATION_SECONDS // 86400)
+    body = render_template(
+        "mail/invite.txt",
+        user=user,
+        inviter=inviter,
+        company=company,
+        link=link,
+        days=INVITATION_SECONDS // 86400,
+    )
     deliver_mail(user.email, "Your registry account / আপনার রেজিস্ট্রি অ্যাকাউন্ট", body)
 
 
@@ -103,8 +117,14 @@ def set_password(session: Session, user: User, password: str) -> None:
     """Set a new password by the one policy (``ValidationFailed`` on the field ``password``); every session and
     API token of the user ends."""
     signin.set_password(session, user, password)
-    record_event(session, actor=user, action="user.password_reset", target_type="user", target_id=user.id,
-                 after={"sessions_ended": True, "tokens_revoked": True})
+    record_event(
+        session,
+        actor=user,
+        action="user.password_reset",
+        target_type="user",
+        target_id=user.id,
+        after={"sessions_ended": True, "tokens_revoked": True},
+    )
 
 
 def password_error(reason: str) -> str:

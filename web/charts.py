@@ -37,14 +37,18 @@ def stacked_bar_chart(
     written after it; a legend names the series when there is more than one."""
     top = max((sum(v) for _, v in rows), default=0) or 1
     # room for the longest label (about 6.5 px a character at 12 px), within limits a phone can show
-    label_w = min(LABEL_W_MAX, max(LABEL_W, round(6.5 * max((len(label) for label, _ in rows), default=0)) + 8))
+    label_w = min(
+        LABEL_W_MAX, max(LABEL_W, round(6.5 * max((len(label) for label, _ in rows), default=0)) + 8)
+    )
     legend = len(series) > 1
     legend_h = ((len(series) + 2) // 3) * 18 + 4 if legend else 0
     height = max(1, len(rows)) * ROW + 4 + legend_h
     width = label_w + BAR_W + VALUE_W
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" '
-             f'width="100%" role="img" aria-labelledby="{chart_id}-t" preserveAspectRatio="xMinYMin meet">',
-             f'<title id="{chart_id}-t">{escape(title)}</title>']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" '
+        f'width="100%" role="img" aria-labelledby="{chart_id}-t" preserveAspectRatio="xMinYMin meet">',
+        f'<title id="{chart_id}-t">{escape(title)}</title>',
+    ]
     for n, name in enumerate(series if legend else ()):
         x, y = (n % 3) * (width // 3), (n // 3) * 18 + 2
         parts.append(f'<rect class="s{n % SERIES}" x="{x}" y="{y + 3}" width="10" height="10"/>')
@@ -56,8 +60,10 @@ def stacked_bar_chart(
         for n, value in enumerate(values):
             w = round(BAR_W * value / top, 1)
             if w:
-                parts.append(f'<rect class="s{n % SERIES}" x="{round(x, 1):g}" y="{y + 3}" width="{w:g}" '
-                             f'height="{ROW - 6}"/>')
+                parts.append(
+                    f'<rect class="s{n % SERIES}" x="{round(x, 1):g}" y="{y + 3}" width="{w:g}" '
+                    f'height="{ROW - 6}"/>'
+                )
             x += w
         parts.append(f'<text x="{round(x + 4, 1):g}" y="{y + 15}">{escape(number(sum(values)))}</text>')
     parts.append("</svg>")

@@ -47,7 +47,6 @@ def init_app(app: Any) -> None:
             return None
         sent = request.form.get(FIELD) or request.headers.get(HEADER)
         if not is_valid_csrf_token(sent):
-
             return render_error(
                 400,
                 _("The form has expired"),

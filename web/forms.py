@@ -13,11 +13,34 @@ from pydantic import BaseModel, ValidationError
 from web.field_errors import from_text
 from web.helpers import pydantic_errors
 
-PRODUCT_FIELDS = ("name_en", "name_bn", "brand", "model_number", "category", "gtin", "hs_code", "description_en",
-                  "description_bn", "local_value_addition", "lva_basis", "launch_date")
+PRODUCT_FIELDS = (
+    "name_en",
+    "name_bn",
+    "brand",
+    "model_number",
+    "category",
+    "gtin",
+    "hs_code",
+    "description_en",
+    "description_bn",
+    "local_value_addition",
+    "lva_basis",
+    "launch_date",
+)
 OPTIONAL_EMPTY_IS_NONE = {"hs_code", "description_en", "description_bn", "launch_date", "website"}
-MANUFACTURER_FIELDS = ("legal_name_en", "legal_name_bn", "trade_licence_no", "bin", "tin", "address", "district",
-                       "contact_name", "contact_email", "contact_phone", "website")
+MANUFACTURER_FIELDS = (
+    "legal_name_en",
+    "legal_name_bn",
+    "trade_licence_no",
+    "bin",
+    "tin",
+    "address",
+    "district",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+    "website",
+)
 PROFILE_FIELDS = ("address", "contact_name", "contact_email", "contact_phone", "website", "language")
 STAFF_FIELDS = ("name", "email")
 CERTIFICATE_FIELDS = ("scheme", "number", "issuer", "valid_from", "valid_until")
@@ -84,8 +107,11 @@ def product_data(form: Any, *, for_update: bool = False) -> dict[str, Any]:
 
 def registration_data(form: Any) -> dict[str, Any]:
     data = _clean(form, MANUFACTURER_FIELDS)
-    data["owner"] = {"name": (form.get("owner_name") or "").strip(), "email": (form.get("owner_email") or "").strip(),
-                     "password": form.get("owner_password") or ""}
+    data["owner"] = {
+        "name": (form.get("owner_name") or "").strip(),
+        "email": (form.get("owner_email") or "").strip(),
+        "password": form.get("owner_password") or "",
+    }
     return data
 
 

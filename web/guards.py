@@ -23,8 +23,6 @@ def signed_in(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]
             if actor.user is None or actor.via != "session":
                 return redirect(url_for("web_public.login", next=request.full_path.rstrip("?")), 303)
             if roles and actor.user.role not in roles:
-
-
                 return render_error(403, _("Not allowed"), _("Your account cannot open this page."))
             return view(actor, *args, **kwargs)
 

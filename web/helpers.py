@@ -160,7 +160,13 @@ def safe_next(target: str | None, default: str = "/") -> str:
     if not target:
         return default
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    if (
+        parts.scheme
+        or parts.netloc
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+    ):
         return default
     return target
 
@@ -223,7 +229,6 @@ def init_app(app: Any) -> None:
         try:
             actor = current_actor()
         except Exception:  # a bad Authorization header on a page: treat as anonymous
-
             actor = ANONYMOUS
         return {"actor": actor, "lang": current_lang()}
 
@@ -231,8 +236,14 @@ def init_app(app: Any) -> None:
     def _remember_language(resp: Any) -> Any:
         wanted = request.args.get("lang")
         if wanted in LANGUAGES and request.cookies.get(LANG_COOKIE) != wanted:
-            resp.set_cookie(LANG_COOKIE, wanted, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
-                            secure=app.config["SETTINGS"].is_production)
+            resp.set_cookie(
+                LANG_COOKIE,
+                wanted,
+                max_age=365 * 24 * 3600,
+                samesite="Lax",
+                httponly=True,
+                secure=app.config["SETTINGS"].is_production,
+            )
         if request.blueprint in ("web_portal", "web_console"):
             resp.headers.setdefault("Cache-Control", "no-store")
         if request.blueprint in PAGE_BLUEPRINTS:
@@ -242,13 +253,22 @@ def init_app(app: Any) -> None:
 
 def register_error_pages(bp: Any) -> None:
     """Domain errors raised by a page render as an HTML page with the error's status."""
+
     def _page(exc: Any) -> Any:
 
         status = int(getattr(exc, "status_code", 400))
-        titles = {401: _("Please sign in"), 403: _("Not allowed"), 404: _("Not found"),
-                  409: _("This change is not possible now"), 422: _("Please check what you entered"),
-                  429: _("Too many attempts"), 503: _("Temporarily unavailable")}
-        return render_error(status, titles.get(status, _("Something is not right")), getattr(exc, "detail", str(exc)))
+        titles = {
+            401: _("Please sign in"),
+            403: _("Not allowed"),
+            404: _("Not found"),
+            409: _("This change is not possible now"),
+            422: _("Please check what you entered"),
+            429: _("Too many attempts"),
+            503: _("Temporarily unavailable"),
+        }
+        return render_error(
+            status, titles.get(status, _("Something is not right")), getattr(exc, "detail", str(exc))
+        )
 
     bp.register_error_handler(ProblemError, _page)  # every package's errors derive from it
 

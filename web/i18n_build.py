@@ -34,13 +34,18 @@ def extract_messages(root: Path = ROOT, templates_only: tuple[str, ...] = ()) ->
         sources.append(("procurement", [("**.py", "python")]))  # its pages' and PDF's words
         sources.append(("templates", [("**.html", JINJA)]))
     else:
-        sources += [(f"templates/{folder}" if folder else "templates", [("*.html", JINJA)]) for folder in templates_only]
+        sources += [
+            (f"templates/{folder}" if folder else "templates", [("*.html", JINJA)])
+            for folder in templates_only
+        ]
     for folder, method_map in sources:
         options = {pattern: JINJA_OPTIONS for pattern, method in method_map if method == JINJA}
         for filename, lineno, message, comments, context in extract_from_dir(
             str(root / folder), method_map, options, keywords=KEYWORDS, strip_comment_tags=True
         ):
-            catalog.add(message, None, [(f"{folder}/{filename}", lineno)], auto_comments=comments, context=context)
+            catalog.add(
+                message, None, [(f"{folder}/{filename}", lineno)], auto_comments=comments, context=context
+            )
     return catalog
 
 

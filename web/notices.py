@@ -28,48 +28,82 @@ def notice_text(kind: str, params: dict[str, Any], lang: str) -> tuple[str, str]
     texts: dict[str, tuple[str, str]] = {
         "manufacturer.verify": (
             _("Your company is verified"),
-            _("%(name)s is verified: you can now register products and apply for their licences.", name=name)),
+            _("%(name)s is verified: you can now register products and apply for their licences.", name=name),
+        ),
         "manufacturer.reject": (
             _("Your company's registration was rejected"),
-            _("The reviewer's reason: %(reason)s. Correct the company profile and it returns to the review queue.",
-              reason=reason)),
+            _(
+                "The reviewer's reason: %(reason)s. Correct the company profile and it returns to the review queue.",
+                reason=reason,
+            ),
+        ),
         "manufacturer.suspend": (
             _("Your company is suspended"),
-            _("The reviewer's reason: %(reason)s. Your products' labels verify as suspended until the company "
-              "is reinstated.", reason=reason)),
+            _(
+                "The reviewer's reason: %(reason)s. Your products' labels verify as suspended until the company "
+                "is reinstated.",
+                reason=reason,
+            ),
+        ),
         "manufacturer.reinstate": (
             _("Your company is reinstated"),
-            _("%(name)s is verified again.", name=name)),
+            _("%(name)s is verified again.", name=name),
+        ),
         "product.approve": (
             _("Licence granted: %(name)s", name=name),
-            _("Licence %(licence)s is valid until %(until)s. You can now issue serial numbers and print labels.",
-              licence=licence, until=until)),
+            _(
+                "Licence %(licence)s is valid until %(until)s. You can now issue serial numbers and print labels.",
+                licence=licence,
+                until=until,
+            ),
+        ),
         "product.reject": (
             _("Licence refused: %(name)s", name=name),
-            _("The reviewer's reason: %(reason)s. Edit the product and submit it again.", reason=reason)),
+            _("The reviewer's reason: %(reason)s. Edit the product and submit it again.", reason=reason),
+        ),
         "product.suspend": (
             _("Licence suspended: %(name)s", name=name),
-            _("The reviewer's reason: %(reason)s. Its labels verify as suspended until it is reinstated.",
-              reason=reason)),
+            _(
+                "The reviewer's reason: %(reason)s. Its labels verify as suspended until it is reinstated.",
+                reason=reason,
+            ),
+        ),
         "product.reinstate": (
             _("Licence reinstated: %(name)s", name=name),
-            _("Licence %(licence)s is valid again until %(until)s.", licence=licence, until=until)),
+            _("Licence %(licence)s is valid again until %(until)s.", licence=licence, until=until),
+        ),
         "product.revoke": (
             _("Licence revoked: %(name)s", name=name),
-            _("The reviewer's reason: %(reason)s. A revoked licence cannot be restored.", reason=reason)),
+            _("The reviewer's reason: %(reason)s. A revoked licence cannot be restored.", reason=reason),
+        ),
         "recall": (
             _("Recall published: %(name)s", name=name),
-            _("Consumers who scan the recalled labels now read: %(reason)s",
-              reason=params.get("reason_bn" if lang == "bn" else "reason_en") or "")),
+            _(
+                "Consumers who scan the recalled labels now read: %(reason)s",
+                reason=params.get("reason_bn" if lang == "bn" else "reason_en") or "",
+            ),
+        ),
         "expiring.licence": (
             _("Licence ends in %(days)s days: %(name)s", days=days, name=name),
-            _("Licence %(licence)s is valid until %(until)s. Apply again in time so its labels keep verifying.",
-              licence=licence, until=until)),
+            _(
+                "Licence %(licence)s is valid until %(until)s. Apply again in time so its labels keep verifying.",
+                licence=licence,
+                until=until,
+            ),
+        ),
         "expiring.certificate": (
-            _("Certificate ends in %(days)s days: %(scheme)s %(number)s", days=days,
-              scheme=params.get("scheme", ""), number=params.get("number", "")),
-            _("The certificate is valid until %(until)s. Add its renewal so that products which require it "
-              "can keep their licences.", until=until)),
+            _(
+                "Certificate ends in %(days)s days: %(scheme)s %(number)s",
+                days=days,
+                scheme=params.get("scheme", ""),
+                number=params.get("number", ""),
+            ),
+            _(
+                "The certificate is valid until %(until)s. Add its renewal so that products which require it "
+                "can keep their licences.",
+                until=until,
+            ),
+        ),
     }
     return texts.get(kind, (kind, ""))
 

@@ -27,8 +27,10 @@ def move_report(session: Session, actor: Any, report: Any, status: str, note: st
     """Set ``report.status`` to ``status`` with ``note`` (required), audited; the caller commits."""
     note = (note or "").strip()
     if status not in REPORT_MOVES.get(report.status or "open", ()):
-        raise IllegalTransition(f"a report that is {report.status} cannot become {status}",
-                                errors=[{"field": "status", "reason": f"cannot become {status}"}])
+        raise IllegalTransition(
+            f"a report that is {report.status} cannot become {status}",
+            errors=[{"field": "status", "reason": f"cannot become {status}"}],
+        )
     if not note:
         raise ValidationFailed.field("note", "say what was found or done")
     if len(note) > 2000:
@@ -36,8 +38,16 @@ def move_report(session: Session, actor: Any, report: Any, status: str, note: st
     before = report.status or "open"
     report.status = status
     session.flush()
-    record_event(session, actor=actor, action="report.status", target_type="report", target_id=report.id,
-                 before={"status": before}, after={"status": status}, reason=note)
+    record_event(
+        session,
+        actor=actor,
+        action="report.status",
+        target_type="report",
+        target_id=report.id,
+        before={"status": before},
+        after={"status": status},
+        reason=note,
+    )
 
 
 def report_histories(session: Session, report_ids: list[int]) -> dict[int, list[AuditEvent]]:
@@ -45,9 +55,11 @@ def report_histories(session: Session, report_ids: list[int]) -> dict[int, list[
     out: dict[int, list[AuditEvent]] = {i: [] for i in report_ids}
     if not report_ids:
         return out
-    events = session.scalars(select(AuditEvent).where(
-        AuditEvent.target_type == "report", AuditEvent.target_id.in_([str(i) for i in report_ids]))
-        .order_by(AuditEvent.id))
+    events = session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.target_type == "report", AuditEvent.target_id.in_([str(i) for i in report_ids]))
+        .order_by(AuditEvent.id)
+    )
     for e in events:
         out[int(e.target_id)].append(e)
     return out

@@ -62,12 +62,23 @@ def submit_report(values: dict[str, str], photo: Any) -> Any:
         text += "\n" + _("Contact") + ": " + values["contact"]
     session = get_session()
     try:
-        return create_report(session, load_keyring(session), text=text, url=_label_url(values),
-                             district=values.get("district") or None, photo=data, now=datetime.now(UTC),
-                             blobs=get_blobs())
+        return create_report(
+            session,
+            load_keyring(session),
+            text=text,
+            url=_label_url(values),
+            district=values.get("district") or None,
+            photo=data,
+            now=datetime.now(UTC),
+            blobs=get_blobs(),
+        )
     except ReportError as exc:
         field = (exc.errors or [{}])[0].get("field", "details")
-        messages = {"photo": _("The photo must be a JPEG, PNG or WebP picture."),
-                    "district": _("Choose a district from the list."),
-                    "text": _("Please describe what looks wrong (at least 10 characters).")}
-        raise ReportInvalid({"details" if field == "text" else field: messages.get(field, exc.detail)}) from exc
+        messages = {
+            "photo": _("The photo must be a JPEG, PNG or WebP picture."),
+            "district": _("Choose a district from the list."),
+            "text": _("Please describe what looks wrong (at least 10 characters)."),
+        }
+        raise ReportInvalid(
+            {"details" if field == "text" else field: messages.get(field, exc.detail)}
+        ) from exc

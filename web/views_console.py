@@ -49,16 +49,37 @@ PRODUCT_ACTIONS_FROM = {
 @signed_in(*STAFF)
 def queues(actor: Actor) -> Any:
     db = get_session()
-    makers = list(db.scalars(select(Manufacturer).where(Manufacturer.status == ManufacturerStatus.PENDING)
-                             .order_by(Manufacturer.created_at).limit(100)))
-    products = list(db.scalars(select(Product).where(Product.status == ProductStatus.SUBMITTED)
-                               .options(selectinload(Product.certificates), selectinload(Product.manufacturer))
-                               .order_by(Product.submitted_at).limit(100)))
+    makers = list(
+        db.scalars(
+            select(Manufacturer)
+            .where(Manufacturer.status == ManufacturerStatus.PENDING)
+            .order_by(Manufacturer.created_at)
+            .limit(100)
+        )
+    )
+    products = list(
+        db.scalars(
+            select(Product)
+            .where(Product.status == ProductStatus.SUBMITTED)
+            .options(selectinload(Product.certificates), selectinload(Product.manufacturer))
+            .order_by(Product.submitted_at)
+            .limit(100)
+        )
+    )
     counts = dict(db.execute(select(Product.status, func.count()).group_by(Product.status)).all())
     on = queries.today()
-    problems = {p.id: explain_certificates(queries.missing_required_certificates(p, on), on) for p in products}
-    return render_template("console/queues.html", makers=makers, products=products, counts=counts,
-                           districts=DISTRICTS, categories=CATEGORIES, problems=problems)
+    problems = {
+        p.id: explain_certificates(queries.missing_required_certificates(p, on), on) for p in products
+    }
+    return render_template(
+        "console/queues.html",
+        makers=makers,
+        products=products,
+        counts=counts,
+        districts=DISTRICTS,
+        categories=CATEGORIES,
+        problems=problems,
+    )
 
 
 def explain_certificates(missing: dict[str, str], on: Any) -> list[str]:
@@ -68,11 +89,24 @@ def explain_certificates(missing: dict[str, str], on: Any) -> list[str]:
         en, bn = CERTIFICATE_SCHEMES.get(scheme, (scheme, scheme))
         name = bn if current_lang() == "bn" else en
         if problem == "missing":
-            out.append(_("Required certificate missing: %(scheme)s (%(name)s). No certificate of this scheme "
-                         "is linked to the product.", scheme=scheme, name=name))
+            out.append(
+                _(
+                    "Required certificate missing: %(scheme)s (%(name)s). No certificate of this scheme "
+                    "is linked to the product.",
+                    scheme=scheme,
+                    name=name,
+                )
+            )
         else:
-            out.append(_("Required certificate not valid: %(scheme)s (%(name)s). No linked certificate of "
-                         "this scheme is valid on %(day)s.", scheme=scheme, name=name, day=format_day(on)))
+            out.append(
+                _(
+                    "Required certificate not valid: %(scheme)s (%(name)s). No linked certificate of "
+                    "this scheme is valid on %(day)s.",
+                    scheme=scheme,
+                    name=name,
+                    day=format_day(on),
+                )
+            )
     return out
 
 
@@ -85,9 +119,16 @@ def products(actor: Actor) -> Any:
     page = page_arg()
     stmt = queries.list_products_stmt(actor, status=status, manufacturer_id=None, category=None)
     items, total = queries.paginate(get_session(), stmt, page, PER_PAGE)
-    return render_template("console/products.html", items=items, total=total, page=page, status=status,
-                           pages=(total + PER_PAGE - 1) // PER_PAGE, statuses=[s.value for s in ProductStatus],
-                           categories=CATEGORIES)
+    return render_template(
+        "console/products.html",
+        items=items,
+        total=total,
+        page=page,
+        status=status,
+        pages=(total + PER_PAGE - 1) // PER_PAGE,
+        statuses=[s.value for s in ProductStatus],
+        categories=CATEGORIES,
+    )
 
 
 @bp.get("/manufacturers/<int:manufacturer_id>")
@@ -99,10 +140,19 @@ def manufacturer(actor: Actor, manufacturer_id: int) -> Any:
     staff = list(db.scalars(select(User).where(User.manufacturer_id == m.id)))
     history = _history("manufacturer", m.id)
 
-    return render_template("console/manufacturer.html", m=m, products=products, staff=staff, history=history,
-                           documents=company_documents(m.id), kinds=DOCUMENT_KINDS,
-                           actions=MANUFACTURER_ACTIONS_FROM.get(ManufacturerStatus(m.status), ()),
-                           district=DISTRICTS.get(m.district), districts=DISTRICTS, categories=CATEGORIES)
+    return render_template(
+        "console/manufacturer.html",
+        m=m,
+        products=products,
+        staff=staff,
+        history=history,
+        documents=company_documents(m.id),
+        kinds=DOCUMENT_KINDS,
+        actions=MANUFACTURER_ACTIONS_FROM.get(ManufacturerStatus(m.status), ()),
+        district=DISTRICTS.get(m.district),
+        districts=DISTRICTS,
+        categories=CATEGORIES,
+    )
 
 
 @bp.get("/documents/<int:document_id>")
@@ -139,12 +189,20 @@ def product(actor: Actor, product_id: int) -> Any:
     data = serialization.product_to_dict(p)
     on = queries.today()
     missing = queries.missing_required_certificates(p, on)
-    return render_template("console/product.html", p=data, product=p, maker=p.manufacturer,
-                           certificate_problems=explain_certificates(missing, on), missing_certificates=missing,
-                           licence_expired="licence_expired" in data["flags"],
-                           history=_history("product", p.id), schemes=CERTIFICATE_SCHEMES,
-                           actions=PRODUCT_ACTIONS_FROM.get(ProductStatus(data["status"]), ()),
-                           category=CATEGORIES.get(p.category), licence_years=current_app.config["LICENCE_YEARS"])
+    return render_template(
+        "console/product.html",
+        p=data,
+        product=p,
+        maker=p.manufacturer,
+        certificate_problems=explain_certificates(missing, on),
+        missing_certificates=missing,
+        licence_expired="licence_expired" in data["flags"],
+        history=_history("product", p.id),
+        schemes=CERTIFICATE_SCHEMES,
+        actions=PRODUCT_ACTIONS_FROM.get(ProductStatus(data["status"]), ()),
+        category=CATEGORIES.get(p.category),
+        licence_years=current_app.config["LICENCE_YEARS"],
+    )
 
 
 @bp.post("/products/<int:product_id>/<action>")
@@ -157,29 +215,43 @@ def decide_product(actor: Actor, product_id: int, action: str) -> Any:
     reason = (request.form.get("reason") or "").strip() or None
     override_reason = (request.form.get("override_reason") or "").strip()
     if action == "approve" and request.form.get("override") and not override_reason:
-        flash(_("Not approved: write why the licence may be granted without the required certificate."), "error")
+        flash(
+            _("Not approved: write why the licence may be granted without the required certificate."), "error"
+        )
         return redirect(url_for("web_console.product", product_id=product_id), 303)
     try:
         if action == "approve":
             years = request.form.get("valid_years", type=int)
             override = CertificateOverride(reason=override_reason) if request.form.get("override") else None
-            decision: Decision = Approval(reason=reason, valid_years=years, override_missing_certificates=override)
+            decision: Decision = Approval(
+                reason=reason, valid_years=years, override_missing_certificates=override
+            )
         else:
             decision = Decision(reason=reason)
-        product_workflow.decide_product(db, actor, p, action, decision, _version(), current_app.config["LICENCE_YEARS"])
+        product_workflow.decide_product(
+            db, actor, p, action, decision, _version(), current_app.config["LICENCE_YEARS"]
+        )
     except ProblemError as exc:
         db.rollback()
         missing = exc.extra.get("missing_certificates")
         if missing:
             on = queries.today()
-            flash(_("Not approved: every certificate the category requires must be valid on the approval day."),
-                  "error")
+            flash(
+                _("Not approved: every certificate the category requires must be valid on the approval day."),
+                "error",
+            )
             for line in explain_certificates({m["scheme"]: m["problem"] for m in missing}, on):
                 flash(line, "error")
-            flash(_("Ask the manufacturer to link a valid certificate, or approve with an override and a reason."),
-                  "error")
+            flash(
+                _(
+                    "Ask the manufacturer to link a valid certificate, or approve with an override and a reason."
+                ),
+                "error",
+            )
         elif "override_missing_certificates" in {e.get("field") for e in exc.errors}:
-            flash(_("Not approved: every required certificate is valid; approve without an override."), "error")
+            flash(
+                _("Not approved: every required certificate is valid; approve without an override."), "error"
+            )
         else:
             flash(domain_errors(exc)["form"], "error")
     except ValueError as exc:  # pydantic: e.g. licence years out of range
@@ -197,9 +269,14 @@ def _version() -> int | None:
 
 
 def _history(target_type: str, target_id: int) -> list[AuditEvent]:
-    return list(get_session().scalars(select(AuditEvent).where(
-        AuditEvent.target_type == target_type, AuditEvent.target_id == str(target_id))
-        .order_by(AuditEvent.id.desc()).limit(100)))
+    return list(
+        get_session().scalars(
+            select(AuditEvent)
+            .where(AuditEvent.target_type == target_type, AuditEvent.target_id == str(target_id))
+            .order_by(AuditEvent.id.desc())
+            .limit(100)
+        )
+    )
 
 
 AUDIT_TARGETS = ("manufacturer", "product", "certificate", "user", "token", "key", "batch", "report")
@@ -208,7 +285,10 @@ AUDIT_TARGETS = ("manufacturer", "product", "certificate", "user", "token", "key
 @bp.get("/audit")
 @signed_in(*STAFF)
 def audit(actor: Actor) -> Any:
-    f = {k: (request.args.get(k) or "").strip() for k in ("action", "target_type", "target_id", "actor", "since", "until")}
+    f = {
+        k: (request.args.get(k) or "").strip()
+        for k in ("action", "target_type", "target_id", "actor", "since", "until")
+    }
     stmt = select(AuditEvent).order_by(AuditEvent.id.desc())
     errors: dict[str, str] = {}
     if f["action"]:
@@ -227,17 +307,26 @@ def audit(actor: Actor) -> Any:
                 errors[key] = _("Use a date like 2026-03-05.")
                 continue
             if moment.tzinfo is None:
-
                 moment = moment.replace(tzinfo=ZoneInfo("Asia/Dhaka"))
-            stmt = stmt.where(AuditEvent.occurred_at >= moment if op == "ge" else AuditEvent.occurred_at < moment)
+            stmt = stmt.where(
+                AuditEvent.occurred_at >= moment if op == "ge" else AuditEvent.occurred_at < moment
+            )
     page = page_arg()
     items, total = queries.paginate(get_session(), stmt, page, PER_PAGE)
     pages = (total + PER_PAGE - 1) // PER_PAGE
     base = {k: v for k, v in f.items() if v}
-    return render_template("console/audit.html", items=items, total=total, page=page, pages=pages, f=f,
-                           errors=errors, targets=AUDIT_TARGETS,
-                           prev_query=urlencode({**base, "page": page - 1}) if page > 1 else None,
-                           next_query=urlencode({**base, "page": page + 1}) if page < pages else None)
+    return render_template(
+        "console/audit.html",
+        items=items,
+        total=total,
+        page=page,
+        pages=pages,
+        f=f,
+        errors=errors,
+        targets=AUDIT_TARGETS,
+        prev_query=urlencode({**base, "page": page - 1}) if page > 1 else None,
+        next_query=urlencode({**base, "page": page + 1}) if page < pages else None,
+    )
 
 
 @bp.get("/reports")
@@ -249,11 +338,23 @@ def reports(actor: Actor) -> Any:
     stmt = select(ConsumerReport).order_by(ConsumerReport.id.desc())
     items, total = queries.paginate(get_session(), stmt, page, PER_PAGE)
     ids = {r.product_id for r in items if r.product_id}
-    names = dict(get_session().execute(select(Product.id, Product.name_en).where(Product.id.in_(ids))).all()) if ids else {}
-    return render_template("console/reports.html", items=items, total=total, page=page, names=names,
-                           pages=(total + PER_PAGE - 1) // PER_PAGE, districts=DISTRICTS,
-                           histories=report_histories(get_session(), [r.id for r in items]), moves=REPORT_MOVES,
-                           status_labels=REPORT_STATUS_LABELS)
+    names = (
+        dict(get_session().execute(select(Product.id, Product.name_en).where(Product.id.in_(ids))).all())
+        if ids
+        else {}
+    )
+    return render_template(
+        "console/reports.html",
+        items=items,
+        total=total,
+        page=page,
+        names=names,
+        pages=(total + PER_PAGE - 1) // PER_PAGE,
+        districts=DISTRICTS,
+        histories=report_histories(get_session(), [r.id for r in items]),
+        moves=REPORT_MOVES,
+        status_labels=REPORT_STATUS_LABELS,
+    )
 
 
 @bp.post("/reports/<int:report_id>/status")
@@ -273,7 +374,14 @@ def move_report_status(actor: Actor, report_id: int) -> Any:
 def keys(actor: Actor) -> Any:
     """Issuing keys (current, retired, compromised) and their rotation history."""
     rows = list(get_session().scalars(select(SigningKey).order_by(SigningKey.created_at.desc())))
-    history = list(get_session().scalars(select(AuditEvent).where(AuditEvent.target_type == "key")
-                                         .order_by(AuditEvent.id.desc()).limit(100)))
-    return render_template("console/keys.html", keys=rows, history=history,
-                           wired="signing" in current_app.extensions)
+    history = list(
+        get_session().scalars(
+            select(AuditEvent)
+            .where(AuditEvent.target_type == "key")
+            .order_by(AuditEvent.id.desc())
+            .limit(100)
+        )
+    )
+    return render_template(
+        "console/keys.html", keys=rows, history=history, wired="signing" in current_app.extensions
+    )

@@ -86,8 +86,13 @@ def _my_product(actor: Actor, product_id: int) -> Product:
 
 
 def _my_certificates(actor: Actor) -> list[Certificate]:
-    return list(get_session().scalars(select(Certificate).where(
-        Certificate.manufacturer_id == actor.user.manufacturer_id).order_by(Certificate.id)))  # type: ignore[union-attr]
+    return list(
+        get_session().scalars(
+            select(Certificate)
+            .where(Certificate.manufacturer_id == actor.user.manufacturer_id)
+            .order_by(Certificate.id)
+        )
+    )  # type: ignore[union-attr]
 
 
 @bp.get("/")
@@ -95,9 +100,16 @@ def _my_certificates(actor: Actor) -> list[Certificate]:
 def dashboard(actor: Actor) -> Any:
     db = get_session()
     m = queries.get_manufacturer(db, actor, actor.user.manufacturer_id)  # type: ignore[union-attr]
-    products = list(db.scalars(select(Product).where(Product.manufacturer_id == m.id).order_by(Product.id.desc())))
-    return render_template("portal/dashboard.html", m=m, products=products, categories=CATEGORIES,
-                           signing_ready=_batches_available())
+    products = list(
+        db.scalars(select(Product).where(Product.manufacturer_id == m.id).order_by(Product.id.desc()))
+    )
+    return render_template(
+        "portal/dashboard.html",
+        m=m,
+        products=products,
+        categories=CATEGORIES,
+        signing_ready=_batches_available(),
+    )
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -121,7 +133,8 @@ def register() -> Any:
             flash(_("Thank you. Your company is registered and waits for a reviewer's verification."))
             return redirect(url_for("web_portal.dashboard"), 303)
     return render_template("portal/register.html", values=values, errors=errors, districts=DISTRICTS), (
-        422 if errors else 200)
+        422 if errors else 200
+    )
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -143,18 +156,33 @@ def profile(actor: Actor) -> Any:
             db.commit()
             flash(_("The company profile was saved."))
             return redirect(url_for("web_portal.profile"), 303)
-    return render_template("portal/profile.html", m=m, errors=errors, values=request.form, districts=DISTRICTS,
-                           documents=company_documents(m.id), kinds=DOCUMENT_KINDS), (422 if errors else 200)
+    return render_template(
+        "portal/profile.html",
+        m=m,
+        errors=errors,
+        values=request.form,
+        districts=DISTRICTS,
+        documents=company_documents(m.id),
+        kinds=DOCUMENT_KINDS,
+    ), (422 if errors else 200)
 
 
 def company_documents(manufacturer_id: int) -> list[Any]:
 
-    return list(get_session().scalars(select(CompanyDocument).where(
-        CompanyDocument.manufacturer_id == manufacturer_id).order_by(CompanyDocument.id.desc())))
+    return list(
+        get_session().scalars(
+            select(CompanyDocument)
+            .where(CompanyDocument.manufacturer_id == manufacturer_id)
+            .order_by(CompanyDocument.id.desc())
+        )
+    )
 
 
-DOCUMENT_KINDS = {"trade_licence": _l("Trade licence"), "bin_certificate": _l("BIN certificate"),
-                  "tin_certificate": _l("TIN certificate")}
+DOCUMENT_KINDS = {
+    "trade_licence": _l("Trade licence"),
+    "bin_certificate": _l("BIN certificate"),
+    "tin_certificate": _l("TIN certificate"),
+}
 
 
 @bp.post("/documents")
@@ -168,9 +196,16 @@ def upload_document(actor: Actor) -> Any:
     try:
         if upload is None or not upload.filename:
             raise ValidationFailed.field("file", "choose a file")
-        attach_company_document(db, actor, actor.user.manufacturer_id, request.form.get("kind", ""),  # type: ignore[union-attr,arg-type]
-                                upload.stream.read(limit + 1), upload.filename,
-                                blobs=get_blobs(), limit=limit)
+        attach_company_document(
+            db,
+            actor,
+            actor.user.manufacturer_id,
+            request.form.get("kind", ""),  # type: ignore[union-attr,arg-type]
+            upload.stream.read(limit + 1),
+            upload.filename,
+            blobs=get_blobs(),
+            limit=limit,
+        )
     except ProblemError as exc:
         db.rollback()
         errors = domain_errors(exc)
@@ -227,8 +262,15 @@ def _product_form(actor: Actor, p: Product | None) -> Any:
         values["certificate_ids"] = [c.id for c in p.certificates]
     else:
         values = {"certificate_ids": []}
-    return render_template("portal/product_form.html", p=p, values=values, errors=errors, categories=CATEGORIES,
-                           certificates=_my_certificates(actor), schemes=CERTIFICATE_SCHEMES), (422 if errors else 200)
+    return render_template(
+        "portal/product_form.html",
+        p=p,
+        values=values,
+        errors=errors,
+        categories=CATEGORIES,
+        certificates=_my_certificates(actor),
+        schemes=CERTIFICATE_SCHEMES,
+    ), (422 if errors else 200)
 
 
 @bp.route("/products/new", methods=["GET", "POST"])
@@ -250,19 +292,34 @@ def product(actor: Actor, product_id: int) -> Any:
 
 
 def _product_page(p: Product, recall_values: Any = None, recall_errors: dict[str, str] | None = None) -> Any:
-    history = list(get_session().scalars(select(AuditEvent).where(
-        AuditEvent.target_type == "product", AuditEvent.target_id == str(p.id)).order_by(AuditEvent.id.desc())))
-    return render_template("portal/product.html", p=serialization.product_to_dict(p), product=p, history=history,
-                           categories=CATEGORIES, batches=_batches_of(p), signing_ready=_batches_available(),
-                           recalls=_recalls_of(p), recall_values=recall_values or {},
-                           recall_errors=recall_errors or {}), 422 if recall_errors else 200
+    history = list(
+        get_session().scalars(
+            select(AuditEvent)
+            .where(AuditEvent.target_type == "product", AuditEvent.target_id == str(p.id))
+            .order_by(AuditEvent.id.desc())
+        )
+    )
+    return render_template(
+        "portal/product.html",
+        p=serialization.product_to_dict(p),
+        product=p,
+        history=history,
+        categories=CATEGORIES,
+        batches=_batches_of(p),
+        signing_ready=_batches_available(),
+        recalls=_recalls_of(p),
+        recall_values=recall_values or {},
+        recall_errors=recall_errors or {},
+    ), 422 if recall_errors else 200
 
 
 def _recalls_of(p: Product) -> list[Any]:
     if not _batches_available():
         return []
 
-    return list(get_session().scalars(select(Recall).where(Recall.product_id == p.id).order_by(Recall.id.desc())))
+    return list(
+        get_session().scalars(select(Recall).where(Recall.product_id == p.id).order_by(Recall.id.desc()))
+    )
 
 
 def _submit(actor: Actor, p: Product) -> Any:
@@ -295,7 +352,9 @@ def staff(actor: Actor) -> Any:
     if request.method == "POST":
         try:
             data = forms.validate(StaffInvite, forms.staff_data(request.form))
-            member, _password = manufacturers.invite_staff(db, actor, m, data)  # the mailed link replaces the password
+            member, _password = manufacturers.invite_staff(
+                db, actor, m, data
+            )  # the mailed link replaces the password
         except forms.FormInvalid as exc:
             errors = exc.fields
         except ProblemError as exc:
@@ -306,8 +365,14 @@ def staff(actor: Actor) -> Any:
             accounts.send_invitation(member, actor.user, m.legal_name_en)  # type: ignore[arg-type]
             flash(_("%(email)s was added and has an e-mail to choose a password.", email=member.email))
             return redirect(url_for("web_portal.staff"), 303)
-    return render_template("portal/staff.html", m=m, people=manufacturers.list_staff(db, actor, m), errors=errors,
-                           values=request.form, is_owner=actor.user.is_owner), (422 if errors else 200)  # type: ignore[union-attr]
+    return render_template(
+        "portal/staff.html",
+        m=m,
+        people=manufacturers.list_staff(db, actor, m),
+        errors=errors,
+        values=request.form,
+        is_owner=actor.user.is_owner,
+    ), (422 if errors else 200)  # type: ignore[union-attr]
 
 
 @bp.post("/staff/<int:user_id>/deactivate", defaults={"action": "deactivate"})
@@ -323,8 +388,11 @@ def switch_staff(actor: Actor, user_id: int, action: str) -> Any:
         flash(domain_errors(exc)["form"], "error")
     else:
         db.commit()
-        flash(_("%(email)s can sign in again.", email=member.email) if member.is_active
-              else _("%(email)s can no longer sign in.", email=member.email))
+        flash(
+            _("%(email)s can sign in again.", email=member.email)
+            if member.is_active
+            else _("%(email)s can no longer sign in.", email=member.email)
+        )
     return redirect(url_for("web_portal.staff"), 303)
 
 
@@ -354,16 +422,28 @@ def certificates(actor: Actor) -> Any:
                 db.commit()
                 flash(_("The certificate was added."))
                 return redirect(url_for("web_portal.certificates"), 303)
-    return render_template("portal/certificates.html", certificates=_my_certificates(actor), errors=errors,
-                           values=request.form, schemes=CERTIFICATE_SCHEMES), (422 if errors else 200)
+    return render_template(
+        "portal/certificates.html",
+        certificates=_my_certificates(actor),
+        errors=errors,
+        values=request.form,
+        schemes=CERTIFICATE_SCHEMES,
+    ), (422 if errors else 200)
 
 
 def _store_evidence(actor: Actor, c: Certificate, upload: Any) -> None:
     """Keep an evidence file exactly as the API does (one service: type by content, size limit, audit)."""
 
     limit = current_app.config["MAX_EVIDENCE_BYTES"]
-    attach_evidence(get_session(), actor, c, upload.stream.read(limit + 1), upload.filename or "evidence",
-                    blobs=get_blobs(), limit=limit)
+    attach_evidence(
+        get_session(),
+        actor,
+        c,
+        upload.stream.read(limit + 1),
+        upload.filename or "evidence",
+        blobs=get_blobs(),
+        limit=limit,
+    )
 
 
 @bp.post("/certificates/<int:certificate_id>/evidence")
@@ -394,14 +474,33 @@ def reports(actor: Actor) -> Any:
 
     db = get_session()
     mine = select(Product.id).where(Product.manufacturer_id == actor.user.manufacturer_id)  # type: ignore[union-attr]
-    reports = list(db.scalars(select(ConsumerReport).where(ConsumerReport.product_id.in_(mine))
-                              .order_by(ConsumerReport.id.desc()).limit(200)))
-    flagged = list(db.scalars(select(Unit).where(Unit.product_id.in_(mine), Unit.flagged_at.is_not(None))
-                              .order_by(Unit.flagged_at.desc()).limit(200)))
+    reports = list(
+        db.scalars(
+            select(ConsumerReport)
+            .where(ConsumerReport.product_id.in_(mine))
+            .order_by(ConsumerReport.id.desc())
+            .limit(200)
+        )
+    )
+    flagged = list(
+        db.scalars(
+            select(Unit)
+            .where(Unit.product_id.in_(mine), Unit.flagged_at.is_not(None))
+            .order_by(Unit.flagged_at.desc())
+            .limit(200)
+        )
+    )
     names = dict(db.execute(select(Product.id, Product.name_en).where(Product.id.in_(mine))).all())
-    return render_template("portal/reports.html", reports=reports, flagged=flagged, names=names, districts=DISTRICTS,
-                           histories=report_histories(db, [r.id for r in reports]), moves=REPORT_MOVES,
-                           status_labels=REPORT_STATUS_LABELS)
+    return render_template(
+        "portal/reports.html",
+        reports=reports,
+        flagged=flagged,
+        names=names,
+        districts=DISTRICTS,
+        histories=report_histories(db, [r.id for r in reports]),
+        moves=REPORT_MOVES,
+        status_labels=REPORT_STATUS_LABELS,
+    )
 
 
 ANALYTICS_DAYS = 30
@@ -413,33 +512,61 @@ def analytics(actor: Actor) -> Any:
     """Scans of the company's labels over the last 30 days: per day and per district, first and repeat scans,
     and units flagged as possibly copied, as charts drawn on the server with their tables."""
 
-
-
     db = get_session()
     mine = select(Product.gtin).where(Product.manufacturer_id == actor.user.manufacturer_id)  # type: ignore[union-attr]
     since = datetime.now(UTC) - timedelta(days=ANALYTICS_DAYS)
     day = func.date(Scan.scanned_at)
-    per_day = [(str(d), int(n)) for d, n in db.execute(
-        select(day, func.count()).where(Scan.gtin.in_(mine), Scan.scanned_at >= since).group_by(day).order_by(day))]
-    per_district = [(d, int(n)) for d, n in db.execute(
-        select(Scan.district, func.count()).where(Scan.gtin.in_(mine), Scan.scanned_at >= since)
-        .group_by(Scan.district).order_by(func.count().desc(), Scan.district))]
+    per_day = [
+        (str(d), int(n))
+        for d, n in db.execute(
+            select(day, func.count())
+            .where(Scan.gtin.in_(mine), Scan.scanned_at >= since)
+            .group_by(day)
+            .order_by(day)
+        )
+    ]
+    per_district = [
+        (d, int(n))
+        for d, n in db.execute(
+            select(Scan.district, func.count())
+            .where(Scan.gtin.in_(mine), Scan.scanned_at >= since)
+            .group_by(Scan.district)
+            .order_by(func.count().desc(), Scan.district)
+        )
+    ]
     total = sum(n for _, n in per_day)
-    first = int(db.scalar(select(func.count()).select_from(Unit).where(
-        Unit.gtin.in_(mine), Unit.first_seen_at >= since)) or 0)
-    flagged = int(db.scalar(select(func.count()).select_from(Unit).where(
-        Unit.gtin.in_(mine), Unit.flagged_at.is_not(None))) or 0)
+    first = int(
+        db.scalar(
+            select(func.count()).select_from(Unit).where(Unit.gtin.in_(mine), Unit.first_seen_at >= since)
+        )
+        or 0
+    )
+    flagged = int(
+        db.scalar(
+            select(func.count()).select_from(Unit).where(Unit.gtin.in_(mine), Unit.flagged_at.is_not(None))
+        )
+        or 0
+    )
     day_rows = [(to_local_digits(format_day(d)), n) for d, n in per_day]
-    district_rows = [(pick_language(DISTRICTS[d], "name") if d in DISTRICTS else _("Unknown"), n)
-                     for d, n in per_district]
-    kind_rows = [(_("First scans"), first), (_("Repeat scans"), max(0, total - first)),
-                 (_("Flagged units"), flagged)]
+    district_rows = [
+        (pick_language(DISTRICTS[d], "name") if d in DISTRICTS else _("Unknown"), n) for d, n in per_district
+    ]
+    kind_rows = [
+        (_("First scans"), first),
+        (_("Repeat scans"), max(0, total - first)),
+        (_("Flagged units"), flagged),
+    ]
     return render_template(
-        "portal/analytics.html", days=ANALYTICS_DAYS, total=total, day_rows=day_rows, district_rows=district_rows,
+        "portal/analytics.html",
+        days=ANALYTICS_DAYS,
+        total=total,
+        day_rows=day_rows,
+        district_rows=district_rows,
         kind_rows=kind_rows,
         day_chart=bar_chart(day_rows, _("Scans per day"), "c-days"),
         district_chart=bar_chart(district_rows, _("Scans per district"), "c-districts"),
-        kind_chart=bar_chart(kind_rows, _("First and repeat scans, flagged units"), "c-kinds"))
+        kind_chart=bar_chart(kind_rows, _("First and repeat scans, flagged units"), "c-kinds"),
+    )
 
 
 @bp.post("/reports/<int:report_id>/status")
@@ -489,22 +616,42 @@ def tokens(actor: Actor) -> Any:
         scopes = [s for s in request.form.getlist("scopes") if s in TOKEN_SCOPES]
         days = request.form.get("days", type=int)
         if not name or len(name) > 100:
-            errors["name"] = _("Give the token a name of at most 100 characters, e.g. the system that uses it.")
+            errors["name"] = _(
+                "Give the token a name of at most 100 characters, e.g. the system that uses it."
+            )
         if not scopes:
             errors["scopes"] = _("Choose at least one permission.")
         if days not in TOKEN_DAYS:
             errors["days"] = _("Choose how long the token is valid.")
         if not errors:
             token, secret = issue_token(db, user, name, scopes, days)  # type: ignore[arg-type]
-            record_event(db, actor=actor, action="token.created", target_type="token", target_id=token.id,
-                         after={"name": token.name, "scopes": token.scopes, "expires_at": token.expires_at.isoformat()})
+            record_event(
+                db,
+                actor=actor,
+                action="token.created",
+                target_type="token",
+                target_id=token.id,
+                after={
+                    "name": token.name,
+                    "scopes": token.scopes,
+                    "expires_at": token.expires_at.isoformat(),
+                },
+            )
             db.commit()
             status = 201
         else:
             status = 422
     rows = list(db.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())))  # type: ignore[union-attr]
-    return render_template("portal/tokens.html", tokens=rows, errors=errors, values=request.form, secret=secret,
-                           scopes=TOKEN_SCOPES, day_choices=TOKEN_DAYS, now=_now()), status
+    return render_template(
+        "portal/tokens.html",
+        tokens=rows,
+        errors=errors,
+        values=request.form,
+        secret=secret,
+        scopes=TOKEN_SCOPES,
+        day_choices=TOKEN_DAYS,
+        now=_now(),
+    ), status
 
 
 def _now() -> Any:
@@ -552,17 +699,24 @@ def import_products(actor: Actor) -> Any:
                 raise ValidationFailed.field("file", _("The file must end in .csv, .jsonl or .ndjson."))
             if mode not in ("all-or-nothing", "valid-only", "check"):
                 mode = "all-or-nothing"
-            report = run_import(db, actor, upload.stream.read(), media_type,
-                                mode="all-or-nothing" if mode == "check" else mode,
-                                max_rows=current_app.config["MAX_IMPORT_ROWS"], dry_run=mode == "check")
+            report = run_import(
+                db,
+                actor,
+                upload.stream.read(),
+                media_type,
+                mode="all-or-nothing" if mode == "check" else mode,
+                max_rows=current_app.config["MAX_IMPORT_ROWS"],
+                dry_run=mode == "check",
+            )
         except ProblemError as exc:
             db.rollback()
             errors = domain_errors(exc)
         else:
             db.commit()
     status = 422 if errors or (report and report["invalid"] and not report["created"]) else 200
-    return render_template("portal/import.html", errors=errors, report=report, mode=mode,
-                           columns=CSV_COLUMNS), status
+    return render_template(
+        "portal/import.html", errors=errors, report=report, mode=mode, columns=CSV_COLUMNS
+    ), status
 
 
 @bp.get("/notices")
@@ -571,21 +725,34 @@ def notices(actor: Actor) -> Any:
     """The company's decisions and reminders, newest first, as they were also mailed to it."""
 
     db = get_session()
-    rows = list(db.scalars(select(Notice).where(Notice.manufacturer_id == actor.user.manufacturer_id)  # type: ignore[union-attr]
-                           .order_by(Notice.id.desc()).limit(200)))
+    rows = list(
+        db.scalars(
+            select(Notice)
+            .where(Notice.manufacturer_id == actor.user.manufacturer_id)  # type: ignore[union-attr]
+            .order_by(Notice.id.desc())
+            .limit(200)
+        )
+    )
     lang = current_lang()
     items = [(n, *notice_text(n.kind, n.params, lang)) for n in rows]
-    return render_template("portal/notices.html", items=items, unread=sum(1 for n in rows if n.read_at is None))
+    return render_template(
+        "portal/notices.html", items=items, unread=sum(1 for n in rows if n.read_at is None)
+    )
 
 
 @bp.post("/notices/read")
 @signed_in(*MAKER)
 def read_notices(actor: Actor) -> Any:
 
-
     db = get_session()
-    db.execute(update(Notice).where(Notice.manufacturer_id == actor.user.manufacturer_id,  # type: ignore[union-attr]
-                                    Notice.read_at.is_(None)).values(read_at=datetime.now(UTC)))
+    db.execute(
+        update(Notice)
+        .where(
+            Notice.manufacturer_id == actor.user.manufacturer_id,  # type: ignore[union-attr]
+            Notice.read_at.is_(None),
+        )
+        .values(read_at=datetime.now(UTC))
+    )
     db.commit()
     return redirect(url_for("web_portal.notices"), 303)
 
@@ -604,8 +771,11 @@ def _batches_of(p: Product) -> list[Any]:
     if not _batches_available():
         return []
 
-    return list(get_session().scalars(select(SerialBatch).where(SerialBatch.product_id == p.id)
-                                      .order_by(SerialBatch.id.desc())))
+    return list(
+        get_session().scalars(
+            select(SerialBatch).where(SerialBatch.product_id == p.id).order_by(SerialBatch.id.desc())
+        )
+    )
 
 
 def _signer() -> Any:
@@ -622,7 +792,6 @@ def _signer() -> Any:
 @signed_in(*MAKER)
 def request_batch(actor: Actor, product_id: int) -> Any:
 
-
     p = _my_product(actor, product_id)
     db = get_session()
     count = request.form.get("count", type=int)
@@ -630,8 +799,14 @@ def request_batch(actor: Actor, product_id: int) -> Any:
         if count is None:
             raise ValidationFailed.field("count", "give the number of serials")
         batch = create_batch(db, p, count, user_id=actor.user.id, now=datetime.now(UTC))  # type: ignore[union-attr]
-        record_event(db, actor=actor, action="batch.created", target_type="batch", target_id=batch.id,
-                     after={"product_id": p.id, "count": count, "prefix": batch.prefix})
+        record_event(
+            db,
+            actor=actor,
+            action="batch.created",
+            target_type="batch",
+            target_id=batch.id,
+            after={"product_id": p.id, "count": count, "prefix": batch.prefix},
+        )
     except (ProblemError, SigningError) as exc:
         db.rollback()
         flash(domain_errors(exc)["form"], "error")
@@ -646,7 +821,6 @@ def request_batch(actor: Actor, product_id: int) -> Any:
 def clear_flags(actor: Actor, unit_id: int) -> Any:
     """Clear a copy flag the manufacturer has checked and found false, with what was checked (audited)."""
 
-
     db = get_session()
     unit = db.get(Unit, unit_id)
     if unit is None or unit.product_id is None:
@@ -657,9 +831,16 @@ def clear_flags(actor: Actor, unit_id: int) -> Any:
         if not reason:
             raise ValidationFailed.field("reason", "say what was checked")
         unit, previous = clear_unit_flags(db, unit.gtin, unit.serial, now=datetime.now(UTC))
-        record_event(db, actor=actor, action="unit.flags_cleared", target_type="unit",
-                     target_id=f"{unit.gtin}/{unit.serial}", before={"flags": previous}, after={"flags": []},
-                     reason=reason)
+        record_event(
+            db,
+            actor=actor,
+            action="unit.flags_cleared",
+            target_type="unit",
+            target_id=f"{unit.gtin}/{unit.serial}",
+            before={"flags": previous},
+            after={"flags": []},
+            reason=reason,
+        )
     except (ProblemError, SigningError) as exc:
         db.rollback()
         flash(domain_errors(exc).get("reason") or domain_errors(exc)["form"], "error")
@@ -674,7 +855,6 @@ def clear_flags(actor: Actor, unit_id: int) -> Any:
 def recall(actor: Actor, product_id: int) -> Any:
     """Recall the whole product, one of its batches or one unit (by its label URL), with the words consumers
     will read on the verification page in both languages."""
-
 
     p = _my_product(actor, product_id)
     db = get_session()
@@ -694,8 +874,9 @@ def recall(actor: Actor, product_id: int) -> Any:
             try:
                 label = parse_label_url(form.get("url", ""))
             except LabelURLError as exc:
-                raise recalls.RecallError(_("Paste the unit's label address (it has /21/ and a serial)."),
-                                          field="url") from exc
+                raise recalls.RecallError(
+                    _("Paste the unit's label address (it has /21/ and a serial)."), field="url"
+                ) from exc
             found = find_batch(db, p.gtin, label.serial) if label.serial and label.gtin == p.gtin else None
             if found is None or label.serial is None:
                 raise recalls.RecallError(_("No batch of this product issued that label."), field="url")
@@ -719,8 +900,6 @@ def download_labels(actor: Actor, batch_id: int, fmt: str) -> Any:
     """The batch's labels as a PDF sheet (A4 or roll), a ZIP of SVG/PNG files, or a CSV of URLs: small runs
     directly, big ones as a label job whose progress page refreshes until the file is ready."""
 
-
-
     fmt = {"zip": "zip-svg"}.get(fmt, fmt)
     if fmt not in LABEL_FORMATS:
         raise NotFound(f"no labels {batch_id}.{fmt}")
@@ -731,8 +910,12 @@ def download_labels(actor: Actor, batch_id: int, fmt: str) -> Any:
     stop = min(batch.count, max(start + 1, request.args.get("stop", batch.count, type=int) or batch.count))
     layout = request.args.get("layout", "a4")
     labels.get_layout(layout)  # an unknown layout fails here, before any work
-    stem = f"labels-{batch.gtin}-{batch.prefix}" + (f"-{start}-{stop}" if (start, stop) != (0, batch.count) else "")
-    source = snapshot_batch(batch, product)  # ends the request's transaction: rendering must not hold the lock
+    stem = f"labels-{batch.gtin}-{batch.prefix}" + (
+        f"-{start}-{stop}" if (start, stop) != (0, batch.count) else ""
+    )
+    source = snapshot_batch(
+        batch, product
+    )  # ends the request's transaction: rendering must not hold the lock
     if fmt == "csv":
         items, _ = batch_items(source, start, stop)
         resp = Response(stream_with_context(labels.iter_csv(items)), mimetype="text/csv; charset=utf-8")
@@ -763,7 +946,6 @@ def check_labels(actor: Actor, batch_id: int) -> Any:
     """Printing QA before download: render the PDF of a range of the batch, read it back as a 300 dpi printer
     and a scanner would (a sample of pages, or all), and show whether every code decodes to its own label."""
 
-
     batch, product = load_printable_batch(batch_id)
     if product.manufacturer_id != actor.user.manufacturer_id:  # type: ignore[union-attr]
         raise NotFound(f"no batch {batch_id}")
@@ -780,8 +962,17 @@ def check_labels(actor: Actor, batch_id: int) -> Any:
     buffer = io.BytesIO()
     labels.write_labels(((urls.append(url) or (url, text)) for url, text in items), buffer, "pdf", layout)
     report = check_pdf(buffer.getvalue(), urls, labels.get_layout(layout), pages)
-    return render_template("portal/label_check.html", batch=batch, product=product, layout=layout, pages=pages,
-                           start=start, stop=stop, report=report, layouts=LABEL_LAYOUTS)
+    return render_template(
+        "portal/label_check.html",
+        batch=batch,
+        product=product,
+        layout=layout,
+        pages=pages,
+        start=start,
+        stop=stop,
+        report=report,
+        layouts=LABEL_LAYOUTS,
+    )
 
 
 @bp.get("/label-jobs/<job_id>")

@@ -46,10 +46,24 @@ register_error_pages(bp)
 api.declare_public_pages(bp)  # the catalogue, verification, sign-in and reports: anyone may open them
 bp.record_once(lambda state: catalogue_labels.init_app(state.app))
 
-SORT_LABELS = {"relevance": _l("Best match"), "newest": _l("Newest"), "name": _l("Name"),
-               "lva": _l("Local value addition")}
-FILTER_KEYS = ("q", "category", "district", "manufacturer", "certificate", "lva_min", "licence_valid_on",
-               "certificate_valid_on", "bid_date", "sort")
+SORT_LABELS = {
+    "relevance": _l("Best match"),
+    "newest": _l("Newest"),
+    "name": _l("Name"),
+    "lva": _l("Local value addition"),
+}
+FILTER_KEYS = (
+    "q",
+    "category",
+    "district",
+    "manufacturer",
+    "certificate",
+    "lva_min",
+    "licence_valid_on",
+    "certificate_valid_on",
+    "bid_date",
+    "sort",
+)
 PER_PAGE = 20
 
 
@@ -72,7 +86,11 @@ def home() -> Any:
 def _filter_args() -> dict[str, list[str]]:
     """The catalogue filters of the current request (what export and pagination links carry)."""
     args = request.args.to_dict(flat=False)
-    return {k: [v for v in args[k] if v.strip()] for k in FILTER_KEYS if k in args and any(v.strip() for v in args[k])}
+    return {
+        k: [v for v in args[k] if v.strip()]
+        for k in FILTER_KEYS
+        if k in args and any(v.strip() for v in args[k])
+    }
 
 
 def _query_string(args: dict[str, list[str]], **changes: Any) -> str:
@@ -90,11 +108,19 @@ def _facet_view(facets: dict[str, Any], args: dict[str, list[str]]) -> list[dict
     manufacturer_ids = [int(c.value) for c in facets.get("manufacturer", []) if str(c.value).isdigit()]
     makers = {}
     if manufacturer_ids:
-        rows = get_session().execute(select(Manufacturer.id, Manufacturer.legal_name_en, Manufacturer.legal_name_bn)
-                                     .where(Manufacturer.id.in_(manufacturer_ids)))
+        rows = get_session().execute(
+            select(Manufacturer.id, Manufacturer.legal_name_en, Manufacturer.legal_name_bn).where(
+                Manufacturer.id.in_(manufacturer_ids)
+            )
+        )
         makers = {str(i): {"label_en": en, "label_bn": bn} for i, en, bn in rows}
-    titles = {"category": _("Category"), "certificate": _("Valid certificate"), "district": _("District"),
-              "manufacturer": _("Manufacturer"), "lva": _("Local value addition")}
+    titles = {
+        "category": _("Category"),
+        "certificate": _("Valid certificate"),
+        "district": _("District"),
+        "manufacturer": _("Manufacturer"),
+        "lva": _("Local value addition"),
+    }
     out = []
     for name in ("category", "certificate", "lva", "district", "manufacturer"):
         counts = facets.get(name) or []
@@ -149,8 +175,13 @@ def search() -> Any:
     backend = _search_backend()
     searched = _with_bid_date(args)
     context: dict[str, Any] = {
-        "args": args, "q": request.args.get("q", ""), "categories": CATEGORIES, "districts": DISTRICTS,
-        "schemes": CERTIFICATE_SCHEMES, "sort_labels": SORT_LABELS, "errors": [],
+        "args": args,
+        "q": request.args.get("q", ""),
+        "categories": CATEGORIES,
+        "districts": DISTRICTS,
+        "schemes": CERTIFICATE_SCHEMES,
+        "sort_labels": SORT_LABELS,
+        "errors": [],
         "export_csv": "/api/v1/catalogue/export?" + _query_string(searched, format="csv"),
         "export_xlsx": "/api/v1/catalogue/export?" + _query_string(searched, format="xlsx"),
     }
@@ -170,10 +201,15 @@ def search() -> Any:
         return render_template("public/results.html", unavailable=True, **context), 503
     pages = page_count(result.total, query.per_page)
     return render_template(
-        "public/results.html", result=result, query=query, pages=pages, facets=_facet_view(result.facets, args),
+        "public/results.html",
+        result=result,
+        query=query,
+        pages=pages,
+        facets=_facet_view(result.facets, args),
         prev_query=_query_string(args, page=query.page - 1) if query.page > 1 else None,
         next_query=_query_string(args, page=query.page + 1) if query.page < pages else None,
-        sort_query=lambda s: _query_string(args, sort=s, page=None), **context,
+        sort_query=lambda s: _query_string(args, sort=s, page=None),
+        **context,
     )
 
 
@@ -183,8 +219,14 @@ def product(product_id: int) -> Any:
     p = queries.get_product(get_session(), ANONYMOUS, product_id)
     data = serialization.product_to_dict(p)
     base = str(current_app.config.get("PUBLIC_BASE_URL", "")).rstrip("/")
-    return render_template("public/product.html", p=data, maker=p.manufacturer, category=CATEGORIES.get(p.category),
-                           district=DISTRICTS.get(p.manufacturer.district), product_url=f"{base}/01/{p.gtin}")
+    return render_template(
+        "public/product.html",
+        p=data,
+        maker=p.manufacturer,
+        category=CATEGORIES.get(p.category),
+        district=DISTRICTS.get(p.manufacturer.district),
+        product_url=f"{base}/01/{p.gtin}",
+    )
 
 
 @bp.get("/manufacturers/<int:manufacturer_id>")
@@ -192,17 +234,29 @@ def manufacturer(manufacturer_id: int) -> Any:
     db = get_session()
     m = queries.get_manufacturer(db, ANONYMOUS, manufacturer_id)
     page = page_arg()
-    stmt = queries.list_products_stmt(ANONYMOUS, status=ProductStatus.LICENSED, manufacturer_id=m.id, category=None)
+    stmt = queries.list_products_stmt(
+        ANONYMOUS, status=ProductStatus.LICENSED, manufacturer_id=m.id, category=None
+    )
     items, total = queries.paginate(db, stmt, page, PER_PAGE)
-    return render_template("public/manufacturer.html", m=m, district=DISTRICTS.get(m.district), products=items,
-                           total=total, page=page, pages=(total + PER_PAGE - 1) // PER_PAGE, categories=CATEGORIES)
+    return render_template(
+        "public/manufacturer.html",
+        m=m,
+        district=DISTRICTS.get(m.district),
+        products=items,
+        total=total,
+        page=page,
+        pages=(total + PER_PAGE - 1) // PER_PAGE,
+        categories=CATEGORIES,
+    )
 
 
 @bp.get("/compare")
 def compare() -> Any:
 
     args = request.args.to_dict(flat=False)
-    wanted = list(dict.fromkeys(v.strip() for raw in args.get("ids", []) for v in raw.split(",") if v.strip()))
+    wanted = list(
+        dict.fromkeys(v.strip() for raw in args.get("ids", []) for v in raw.split(",") if v.strip())
+    )
     dropped = len(wanted) > MAX_COMPARE  # a sixth tick keeps the first five rather than losing them all
     try:
         ids = parse_compare_ids({"ids": wanted[:MAX_COMPARE]})
@@ -215,7 +269,10 @@ def compare() -> Any:
         (_("Brand"), [{"free": d["brand"]} for d in products]),
         (_("Model number"), [{"code": d["model_number"]} for d in products]),
         ("GTIN", [{"code": d["gtin"]} for d in products]),
-        (_("Manufacturer"), [{"en": d["manufacturer_name_en"], "bn": d["manufacturer_name_bn"]} for d in products]),
+        (
+            _("Manufacturer"),
+            [{"en": d["manufacturer_name_en"], "bn": d["manufacturer_name_bn"]} for d in products],
+        ),
         (_("Category"), [{"en": d["category_name_en"], "bn": d["category_name_bn"]} for d in products]),
         (_("District"), [{"en": d["district_name_en"], "bn": d["district_name_bn"]} for d in products]),
         (_("Local value addition"), [{"pct": d["local_value_addition"]} for d in products]),
@@ -226,11 +283,22 @@ def compare() -> Any:
     spec_keys: list[str] = []
     for d in products:
         spec_keys.extend(k for k in (d.get("specifications") or {}) if k not in spec_keys)
-    rows += [(catalogue_labels.spec_key_label(k),
-              [{"spec": (d.get("specifications") or {}).get(k, "—")} for d in products]) for k in spec_keys]
-    return render_template("public/compare.html", products=products, rows=rows, missing=missing, errors=[],
-                           dropped=dropped,
-                           export_csv="/api/v1/catalogue/export?format=csv")
+    rows += [
+        (
+            catalogue_labels.spec_key_label(k),
+            [{"spec": (d.get("specifications") or {}).get(k, "—")} for d in products],
+        )
+        for k in spec_keys
+    ]
+    return render_template(
+        "public/compare.html",
+        products=products,
+        rows=rows,
+        missing=missing,
+        errors=[],
+        dropped=dropped,
+        export_csv="/api/v1/catalogue/export?format=csv",
+    )
 
 
 @bp.get("/scan")
@@ -251,11 +319,21 @@ def open_label() -> Any:
         return redirect(target, 303)
     best = request.accept_mimetypes.best_match(["text/html", "application/json", "application/problem+json"])
     if best != "text/html":
-        reason = "not a label URL of this registry: https://<registry host>/01/<GTIN>[/21/<serial>]?s=<digits>"
-        return problem_response(400, "Not a registry label", reason, slug="not-a-registry-label",
-                                errors=[{"field": "url", "reason": reason}])
-    return render_error(400, _("This is not a registry label"),
-                        _("The address is not a label of the Made in Bangladesh registry."))
+        reason = (
+            "not a label URL of this registry: https://<registry host>/01/<GTIN>[/21/<serial>]?s=<digits>"
+        )
+        return problem_response(
+            400,
+            "Not a registry label",
+            reason,
+            slug="not-a-registry-label",
+            errors=[{"field": "url", "reason": reason}],
+        )
+    return render_error(
+        400,
+        _("This is not a registry label"),
+        _("The address is not a label of the Made in Bangladesh registry."),
+    )
 
 
 LABEL_PATH = re.compile(r"/01/[0-9]{8,14}(?:/21/[0-9A-Za-z-]{1,20})?/?")
@@ -270,7 +348,11 @@ def own_label_path(raw: str, public_host: str) -> str | None:
     except LabelURLError:
         return None
     parts = urlsplit(raw)
-    if label.host != public_host or not LABEL_PATH.fullmatch(parts.path) or not LABEL_QUERY.fullmatch(parts.query):
+    if (
+        label.host != public_host
+        or not LABEL_PATH.fullmatch(parts.path)
+        or not LABEL_QUERY.fullmatch(parts.query)
+    ):
         return None
     return "/" + label.to_url().split("://", 1)[1].split("/", 1)[1]
 
@@ -280,7 +362,10 @@ def report() -> Any:
     """Report a suspected fake: where it was bought, what looks wrong, the label URL or GTIN/serial."""
 
     form = request.form if request.method == "POST" else request.args
-    values = {k: form.get(k, "").strip() for k in ("url", "gtin", "serial", "district", "where", "details", "contact")}
+    values = {
+        k: form.get(k, "").strip()
+        for k in ("url", "gtin", "serial", "district", "where", "details", "contact")
+    }
     errors: dict[str, str] = {}
     if request.method == "POST":
         retry = hit_limit("report-form", client_address())
@@ -295,7 +380,8 @@ def report() -> Any:
             get_session().commit()
             return render_template("public/report_done.html")
     return render_template("public/report.html", values=values, errors=errors, districts=DISTRICTS), (
-        422 if errors else 200)
+        422 if errors else 200
+    )
 
 
 # ---------------------------------------------------------------- accounts
@@ -309,23 +395,38 @@ def login() -> Any:
     if request.method == "POST":
         db = get_session()
         try:
-            user = sign_in(db, request.form.get("email", ""), request.form.get("password", ""),
-                           address=client_address(), device=request.cookies.get(DEVICE_COOKIE))
+            user = sign_in(
+                db,
+                request.form.get("email", ""),
+                request.form.get("password", ""),
+                address=client_address(),
+                device=request.cookies.get(DEVICE_COOKIE),
+            )
         except TooManyRequests as exc:
-            page = render_template("public/login.html", error=_("Too many sign-in attempts from your network. "
-                                   "Please wait a few minutes and try again."), next=next_url)
+            page = render_template(
+                "public/login.html",
+                error=_(
+                    "Too many sign-in attempts from your network. Please wait a few minutes and try again."
+                ),
+                next=next_url,
+            )
             return page, 429, {"Retry-After": str(math.ceil(exc.retry_after))}
         except NotAuthenticated:
             # one answer for an unknown address, a wrong password, a disabled account and one that must wait
-            error = _("Wrong email address or password. After repeated failures, wait a minute before trying "
-                      "again.")
+            error = _(
+                "Wrong email address or password. After repeated failures, wait a minute before trying again."
+            )
             status = 401
         else:
             start_session(db, user)  # a new session id: the cookie from before sign-in signs no one in
             db.commit()
-            default = (url_for("web_console.queues") if user.role in ("reviewer", "admin")
-                       else url_for("procurement_pages.shortlists_page") if user.role == "officer"
-                       else url_for("web_portal.dashboard"))
+            default = (
+                url_for("web_console.queues")
+                if user.role in ("reviewer", "admin")
+                else url_for("procurement_pages.shortlists_page")
+                if user.role == "officer"
+                else url_for("web_portal.dashboard")
+            )
             return remember_device(redirect(next_url or default, 303), user)
     return render_template("public/login.html", error=error, next=next_url), status
 
@@ -381,7 +482,11 @@ def reset_password() -> Any:
             else:
                 db.commit()
                 session.clear()
-                flash(_("Your password was changed, you were signed out everywhere and your API tokens were "
-                        "revoked. Please sign in."))
+                flash(
+                    _(
+                        "Your password was changed, you were signed out everywhere and your API tokens were "
+                        "revoked. Please sign in."
+                    )
+                )
                 return redirect(url_for("web_public.login"), 303)
     return render_template("public/reset.html", error=error), (422 if error else 200)

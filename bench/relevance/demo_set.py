@@ -69,20 +69,38 @@ KINDS: tuple[tuple[str, str, str, str], ...] = (
     ("accounting software", "হিসাব সফটওয়্যার", "hisab softwer", "acounting software"),
 )
 EXTRA_BN = (  # Bangla as people type it: spelled-out letters, short vowels, digits
-    ("ইউ পি এস", named("ups")), ("টিভি", named("tv")), ("মোবাইল ফোন", lambda d: d["category"] == "phones"),
-    ("সিসিটিভি ক্যামেরা", lambda d: d["category"] == "cctv"), ("রাউটার", named("router")),
-    ("চার্জার", named("charger")), ("সার্ভার", named("server")), ("ক্যাবল", named("cable")),
-    ("স্মার্ট মিটার", named("smart meter")), ("ডেস্কটপ", named("desktop")), ("এসএসডি", named("ssd")),
-    ("ল্যাপটপ কম্পিউটার", named("laptop")), ("স্মাটফোন", named("smartphone")), ("কেমেরা", named("camera")),
-    ("ইউপিএস", named("ups")), ("অনলাইন ইউ পি এস", named("online ups")), ("জিপন ওএনইউ", named("onu")),
-    ("প্রিপেইড স্মার্ট মিটার", named("smart meter")), ("অল-ইন-ওয়ান পিসি", named("all-in-one")),
-    ("টাওয়ার সার্ভার", named("tower server")), ("ইউএসবি-সি চার্জার", named("usb-c charger")),
-    ("সাটা এসএসডি", named("sata ssd")), ("এলইডি টেলিভিশন", named("led television")),
-    ("ডোম ক্যামেরা", named("dome camera")), ("হিসাব সফটওয়্যার ক্লাউড", named("accounting software")),
+    ("ইউ পি এস", named("ups")),
+    ("টিভি", named("tv")),
+    ("মোবাইল ফোন", lambda d: d["category"] == "phones"),
+    ("সিসিটিভি ক্যামেরা", lambda d: d["category"] == "cctv"),
+    ("রাউটার", named("router")),
+    ("চার্জার", named("charger")),
+    ("সার্ভার", named("server")),
+    ("ক্যাবল", named("cable")),
+    ("স্মার্ট মিটার", named("smart meter")),
+    ("ডেস্কটপ", named("desktop")),
+    ("এসএসডি", named("ssd")),
+    ("ল্যাপটপ কম্পিউটার", named("laptop")),
+    ("স্মাটফোন", named("smartphone")),
+    ("কেমেরা", named("camera")),
+    ("ইউপিএস", named("ups")),
+    ("অনলাইন ইউ পি এস", named("online ups")),
+    ("জিপন ওএনইউ", named("onu")),
+    ("প্রিপেইড স্মার্ট মিটার", named("smart meter")),
+    ("অল-ইন-ওয়ান পিসি", named("all-in-one")),
+    ("টাওয়ার সার্ভার", named("tower server")),
+    ("ইউএসবি-সি চার্জার", named("usb-c charger")),
+    ("সাটা এসএসডি", named("sata ssd")),
+    ("এলইডি টেলিভিশন", named("led television")),
+    ("ডোম ক্যামেরা", named("dome camera")),
+    ("হিসাব সফটওয়্যার ক্লাউড", named("accounting software")),
 )
 EXTRA_BANGLISH = (
-    ("mobail fon", lambda d: d["category"] == "phones"), ("telibhishon", named("television")),
-    ("sarvar", named("server")), ("charjar", named("charger")), ("smart mitar", named("smart meter")),
+    ("mobail fon", lambda d: d["category"] == "phones"),
+    ("telibhishon", named("television")),
+    ("sarvar", named("server")),
+    ("charjar", named("charger")),
+    ("smart mitar", named("smart meter")),
     ("pawar byank", named("power bank")),
 )
 
@@ -144,20 +162,38 @@ AMBIGUOUS_BN = (
     ("সাটা এসএসডি ১ টিবি", named("sata ssd", "1 tb")),
 )
 BN_TYPOS = (  # Bangla as people mistype it
-    ("ল্যাপটব", named("laptop")), ("রাউটর", named("router")), ("স্মার্টফন", named("smartphone")),
-    ("মনিটার", named("monitor")), ("ক্যামরা", named("camera")), ("পাওযার ব্যাংক", named("power bank")),
-    ("মাদারবোড", named("motherboard")), ("সার্ভর", named("server")), ("টেবলেট", named("tablet")),
-    ("চার্যার", named("charger")), ("সুইছ", named("switch")), ("ইউপিস", named("ups")),
+    ("ল্যাপটব", named("laptop")),
+    ("রাউটর", named("router")),
+    ("স্মার্টফন", named("smartphone")),
+    ("মনিটার", named("monitor")),
+    ("ক্যামরা", named("camera")),
+    ("পাওযার ব্যাংক", named("power bank")),
+    ("মাদারবোড", named("motherboard")),
+    ("সার্ভর", named("server")),
+    ("টেবলেট", named("tablet")),
+    ("চার্যার", named("charger")),
+    ("সুইছ", named("switch")),
+    ("ইউপিস", named("ups")),
 )
 BANGLISH_VARIANTS = (  # one Bangla word, several romanisations
-    ("leptop", named("laptop")), ("laptap", named("laptop")), ("mobaile fon", lambda d: d["category"] == "phones"),
-    ("mobile phon", lambda d: d["category"] == "phones"), ("charzar", named("charger")),
-    ("telebhishon", named("television")), ("raotar", named("router")), ("pawarbank", named("power bank")),
-    ("sarbhar", named("server")), ("kemera", named("camera")), ("tyablet", named("tablet")),
-    ("smartfone", named("smartphone")), ("hishab charjar", both(brand_is("Hishab"), named("charger"))),
+    ("leptop", named("laptop")),
+    ("laptap", named("laptop")),
+    ("mobaile fon", lambda d: d["category"] == "phones"),
+    ("mobile phon", lambda d: d["category"] == "phones"),
+    ("charzar", named("charger")),
+    ("telebhishon", named("television")),
+    ("raotar", named("router")),
+    ("pawarbank", named("power bank")),
+    ("sarbhar", named("server")),
+    ("kemera", named("camera")),
+    ("tyablet", named("tablet")),
+    ("smartfone", named("smartphone")),
+    ("hishab charjar", both(brand_is("Hishab"), named("charger"))),
     ("padma smartfon", both(brand_is("Padma"), named("smartphone"))),
-    ("routar", named("router")), ("powar bank", named("power bank")),
-    ("mobail", lambda d: d["category"] == "phones"), ("rak sarvar", named("rack server")),
+    ("routar", named("router")),
+    ("powar bank", named("power bank")),
+    ("mobail", lambda d: d["category"] == "phones"),
+    ("rak sarvar", named("rack server")),
 )
 MIXED = (  # two scripts in one query
     ("Padma স্মার্টফোন", both(brand_is("Padma"), named("smartphone"))),
@@ -178,12 +214,17 @@ def _partial_codes(ordered: list[Doc]) -> list[DemoQuery]:
     for d in ordered[11:400:60]:
         family = "-".join(d["model_number"].split("-")[:2])
         out.append(DemoQuery(family, "code", model_starts(family.upper())))
-        out.append(DemoQuery(d["model_number"].replace("-", " "), "code",
-                             lambda x, m=d["model_number"]: x["model_number"] == m))
+        out.append(
+            DemoQuery(
+                d["model_number"].replace("-", " "),
+                "code",
+                lambda x, m=d["model_number"]: x["model_number"] == m,
+            )
+        )
     gtins = [d["gtin"] for d in ordered]
     for d in ordered[17:1000:160]:
         for start in range(len(d["gtin"]) - 8, 0, -1):
-            fragment = d["gtin"][start:start + 8]
+            fragment = d["gtin"][start : start + 8]
             if sum(fragment in g for g in gtins) == 1:
                 out.append(DemoQuery(fragment, "code", lambda x, g=d["gtin"]: x["gtin"] == g))
                 break
@@ -226,8 +267,11 @@ def build_queries(docs: list[Doc]) -> list[DemoQuery]:
     for d in ordered[5:200:25]:
         out.append(DemoQuery(d["gtin"], "code", lambda x, g=d["gtin"]: x["gtin"] == g))
         out.append(DemoQuery(d["gtin"].lstrip("0"), "code", lambda x, g=d["gtin"]: x["gtin"] == g))
-        out.append(DemoQuery(d["model_number"].lower(), "code",
-                             lambda x, m=d["model_number"]: x["model_number"] == m))
+        out.append(
+            DemoQuery(
+                d["model_number"].lower(), "code", lambda x, m=d["model_number"]: x["model_number"] == m
+            )
+        )
     out += [DemoQuery(q, "ambiguous", rule, hard=True) for q, rule in (*AMBIGUOUS, *AMBIGUOUS_BN)]
     out += [DemoQuery(q, "typo", rule, hard=True) for q, rule in BN_TYPOS]
     out += [DemoQuery(q, "banglish", rule, hard=True) for q, rule in BANGLISH_VARIANTS]
@@ -239,16 +283,25 @@ def build_queries(docs: list[Doc]) -> list[DemoQuery]:
         ("ups", {"district": ["rangpur"]}, named("ups")),
         ("ক্যামেরা", {"certificate": ["ISO_9001"], "lva_min": ["30"]}, named("camera")),
         ("ফোন", {"certificate": ["BTRC"], "lva_min": ["25"]}, lambda d: d["category"] == "phones"),
-        ("power bank", {"lva_min": ["40"], "district": ["dhaka", "gazipur", "chattogram"]}, named("power bank")),
+        (
+            "power bank",
+            {"lva_min": ["40"], "district": ["dhaka", "gazipur", "chattogram"]},
+            named("power bank"),
+        ),
         ("server", {"certificate": ["ISO_9001"], "lva_min": ["20"]}, named("server")),
         ("lyaptop", {"lva_min": ["15"]}, named("laptop")),
         ("smart plug", {"category": ["iot-devices"], "certificate": ["BTRC"]}, named("smart plug")),
     ):
         out.append(DemoQuery(q, "filter", rule, filters, hard=True))
     # procurement: a kind with a valid certificate and a local value floor
-    for q, cert, lva, rule in (("ups", "BSTI", "50", named("ups")), ("smartphone", "BTRC", "20", named("smartphone")),
-                               ("router", "BTRC", "25", named("router")), ("charger", "BSTI", "45", named("charger")),
-                               ("ইউপিএস", "BSTI", "55", named("ups")), ("ল্যাপটপ", "ISO_9001", "15", named("laptop"))):
+    for q, cert, lva, rule in (
+        ("ups", "BSTI", "50", named("ups")),
+        ("smartphone", "BTRC", "20", named("smartphone")),
+        ("router", "BTRC", "25", named("router")),
+        ("charger", "BSTI", "45", named("charger")),
+        ("ইউপিএস", "BSTI", "55", named("ups")),
+        ("ল্যাপটপ", "ISO_9001", "15", named("laptop")),
+    ):
         out.append(DemoQuery(q, "filter", rule, {"certificate": [cert], "lva_min": [lva]}))
     return out
 
@@ -257,7 +310,9 @@ def evaluate(backend: Any, docs: list[Doc], today: date) -> dict[str, Any]:
     by_id = {d["id"]: d for d in docs}
     rows = []
     for judged in build_queries(docs):
-        query = parse_catalogue_query({"q": [judged.q], "per_page": ["10"], "facets": [], **judged.filters}, today)
+        query = parse_catalogue_query(
+            {"q": [judged.q], "per_page": ["10"], "facets": [], **judged.filters}, today
+        )
         result = backend.search(query)
         eligible = [d["id"] for d in docs if judged.relevant(d)]
         if judged.filters:  # what the filters let through is what can be right
@@ -266,25 +321,43 @@ def evaluate(backend: Any, docs: list[Doc], today: date) -> dict[str, Any]:
             eligible = [i for i in eligible if i in allowed]
         relevant = set(eligible)
         ranked = [h.document["id"] for h in result.hits]
-        rows.append({"q": judged.q, "group": judged.group, "hard": judged.hard, "success_at_3": float(any(i in relevant for i in ranked[:3])),
-                     "ndcg_at_10": ndcg_at([str(i) for i in ranked], {str(i) for i in relevant}),
-                     "top": [by_id[i]["name_en"] for i in ranked[:3] if i in by_id], "relevant": len(relevant)})
+        rows.append(
+            {
+                "q": judged.q,
+                "group": judged.group,
+                "hard": judged.hard,
+                "success_at_3": float(any(i in relevant for i in ranked[:3])),
+                "ndcg_at_10": ndcg_at([str(i) for i in ranked], {str(i) for i in relevant}),
+                "top": [by_id[i]["name_en"] for i in ranked[:3] if i in by_id],
+                "relevant": len(relevant),
+            }
+        )
     groups = {}
     for g in sorted({r["group"] for r in rows}):
         sub = [r for r in rows if r["group"] == g]
-        groups[g] = {"queries": len(sub), "success_at_3": round(sum(r["success_at_3"] for r in sub) / len(sub), 3),
-                     "ndcg_at_10": round(sum(r["ndcg_at_10"] for r in sub) / len(sub), 3)}
+        groups[g] = {
+            "queries": len(sub),
+            "success_at_3": round(sum(r["success_at_3"] for r in sub) / len(sub), 3),
+            "ndcg_at_10": round(sum(r["ndcg_at_10"] for r in sub) / len(sub), 3),
+        }
     hard = [r for r in rows if r["hard"]]
     groups["hard (all groups)"] = {
-        "queries": len(hard), "success_at_3": round(sum(r["success_at_3"] for r in hard) / len(hard), 3),
-        "ndcg_at_10": round(sum(r["ndcg_at_10"] for r in hard) / len(hard), 3)}
-    return {"queries": len(rows), "success_at_3": round(sum(r["success_at_3"] for r in rows) / len(rows), 3),
-            "ndcg_at_10": round(sum(r["ndcg_at_10"] for r in rows) / len(rows), 3), "by_group": groups,
-            "failures": [r for r in rows if not r["success_at_3"]]}
+        "queries": len(hard),
+        "success_at_3": round(sum(r["success_at_3"] for r in hard) / len(hard), 3),
+        "ndcg_at_10": round(sum(r["ndcg_at_10"] for r in hard) / len(hard), 3),
+    }
+    return {
+        "queries": len(rows),
+        "success_at_3": round(sum(r["success_at_3"] for r in rows) / len(rows), 3),
+        "ndcg_at_10": round(sum(r["ndcg_at_10"] for r in rows) / len(rows), 3),
+        "by_group": groups,
+        "failures": [r for r in rows if not r["success_at_3"]],
+    }
 
 
-def demo_documents(directory: Path, *, products: int = 2000, manufacturers: int = 60,
-                   today: date = date(2026, 6, 1)) -> list[Doc]:
+def demo_documents(
+    directory: Path, *, products: int = 2000, manufacturers: int = 60, today: date = date(2026, 6, 1)
+) -> list[Doc]:
     """Seed the demo into a SQLite file under ``directory`` and return its public catalogue documents."""
     from core.db import Base, Database, import_all_models
     from registry.demo import seed_demo
@@ -317,7 +390,9 @@ def main() -> None:
         urls = {"embedded": f"embedded://{tmp}/index"}
         if os.environ.get("REGISTRY_TEST_OPENSEARCH_URL"):
             # what tools/services.py prints (http://host:port) or the search layer's opensearch://host:port
-            urls["opensearch"] = os.environ["REGISTRY_TEST_OPENSEARCH_URL"].replace("http://", "opensearch://", 1)
+            urls["opensearch"] = os.environ["REGISTRY_TEST_OPENSEARCH_URL"].replace(
+                "http://", "opensearch://", 1
+            )
         for name, url in urls.items():
             backend = create_backend(url, tmp)
             backend.reindex(lambda: iter(()), lambda: 0)

@@ -1,6 +1,6 @@
 """Regenerate the rendered samples in docs/labels/ (run from the repository root).
 
-    .venv/bin/python docs/labels/make_samples.py
+.venv/bin/python docs/labels/make_samples.py
 """
 
 from __future__ import annotations
@@ -20,10 +20,7 @@ from labels.render import render_svg  # noqa: E402
 OUT = ROOT / "docs" / "labels"
 GTIN = "08901234567890"
 # Shaped like signing.labels.issue_label_url's output; the signature digits are not a real signature.
-URL = (
-    f"https://VERIFY.MIB.GOV.BD/01/{GTIN}/21/K7Q2M9X4PLA3B?s="
-    "010203040501d2" + "7" * 157
-)
+URL = f"https://VERIFY.MIB.GOV.BD/01/{GTIN}/21/K7Q2M9X4PLA3B?s=010203040501d2" + "7" * 157
 TEXT = LabelText(
     name_en="Secure Wi-Fi Router",
     name_bn="সুরক্ষিত ওয়াই-ফাই রাউটার",

@@ -37,15 +37,12 @@ def create_backend(url: str, instance_path: str, env: str = "development") -> Se
     """The backend named by ``url`` (see the module docstring)."""
     url = (url or "").strip()
     if not url:
-
         return EmbeddedSearchBackend(os.path.join(instance_path, "search"))
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme in ("embedded", "sqlite", "fts5"):
-
         return EmbeddedSearchBackend(parts.path or os.path.join(instance_path, "search"))
     if scheme == "null":
-
         return NullSearchBackend(env=env)
     if scheme in CLUSTER_BACKENDS:
         module_name, class_name = CLUSTER_BACKENDS[scheme]

@@ -18,8 +18,15 @@ from typing import Any
 
 CHROMIUM = os.environ.get("REGISTRY_TEST_CHROMIUM", "/usr/bin/chromium")
 # As root Chromium needs --no-sandbox; the rest stop it reaching for the internet.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "tests" / "artifacts" / "screenshots"
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -49,8 +56,15 @@ def run_axe(page: Any) -> list[dict[str, Any]]:
             values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}})"""
     )
     bad = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
-    return [{"id": v["id"], "impact": v["impact"], "help": v["help"],
-             "nodes": [n["target"] for n in v["nodes"]][:5]} for v in bad]
+    return [
+        {
+            "id": v["id"],
+            "impact": v["impact"],
+            "help": v["help"],
+            "nodes": [n["target"] for n in v["nodes"]][:5],
+        }
+        for v in bad
+    ]
 
 
 def describe(violations: list[dict[str, Any]]) -> str:
@@ -97,24 +111,49 @@ def seed_site(app: Any) -> dict[str, Any]:
     s = db.session()
     bind_factories(s)
     today = datetime.now(UTC).date()
-    ekota = ManufacturerFactory(legal_name_en="Ekota Electronics Ltd.", legal_name_bn="একতা ইলেকট্রনিক্স লিমিটেড",
-                                district="dhaka")
-    padma = ManufacturerFactory(legal_name_en="Padma Tech Ltd.", legal_name_bn="পদ্মা টেক লিমিটেড", district="gazipur")
-    s.add_all([
-        User(email="reviewer@registry.example.gov.bd", name="Reviewer", role=Role.REVIEWER,
-             password_hash=hash_password(PASSWORD)),
-        User(email="owner@ekota.example.com.bd", name="Ekota Owner", role=Role.MANUFACTURER,
-             manufacturer_id=ekota.id, is_owner=True, password_hash=hash_password(PASSWORD)),
-    ])
+    ekota = ManufacturerFactory(
+        legal_name_en="Ekota Electronics Ltd.", legal_name_bn="একতা ইলেকট্রনিক্স লিমিটেড", district="dhaka"
+    )
+    padma = ManufacturerFactory(
+        legal_name_en="Padma Tech Ltd.", legal_name_bn="পদ্মা টেক লিমিটেড", district="gazipur"
+    )
+    s.add_all(
+        [
+            User(
+                email="reviewer@registry.example.gov.bd",
+                name="Reviewer",
+                role=Role.REVIEWER,
+                password_hash=hash_password(PASSWORD),
+            ),
+            User(
+                email="owner@ekota.example.com.bd",
+                name="Ekota Owner",
+                role=Role.MANUFACTURER,
+                manufacturer_id=ekota.id,
+                is_owner=True,
+                password_hash=hash_password(PASSWORD),
+            ),
+        ]
+    )
 
     def cert(maker: Any, scheme: str, n: int, valid: bool = True) -> Certificate:
-        c = Certificate(manufacturer_id=maker.id, scheme=scheme, number=f"{scheme}-{n:04d}", issuer=scheme,
-                        valid_from=today - timedelta(days=400),
-                        valid_until=today + timedelta(days=400) if valid else today - timedelta(days=5))
+        c = Certificate(
+            manufacturer_id=maker.id,
+            scheme=scheme,
+            number=f"{scheme}-{n:04d}",
+            issuer=scheme,
+            valid_from=today - timedelta(days=400),
+            valid_until=today + timedelta(days=400) if valid else today - timedelta(days=5),
+        )
         s.add(c)
         return c
 
-    bsti_e, btrc_e, bsti_p, btrc_p = cert(ekota, "BSTI", 1), cert(ekota, "BTRC", 2), cert(padma, "BSTI", 3), cert(padma, "BTRC", 4)
+    bsti_e, btrc_e, bsti_p, btrc_p = (
+        cert(ekota, "BSTI", 1),
+        cert(ekota, "BTRC", 2),
+        cert(padma, "BSTI", 3),
+        cert(padma, "BTRC", 4),
+    )
     old_bsti = cert(padma, "BSTI", 5, valid=False)
     start = today - timedelta(days=30)
     rows = [
@@ -127,7 +166,15 @@ def seed_site(app: Any) -> dict[str, Any]:
         ("phone-a", ekota, "phones", "Ekota Smartphone E5", "একতা স্মার্টফোন ই৫", 45, [btrc_e]),
         ("phone-b", padma, "phones", "Padma Smartphone X", "পদ্মা স্মার্টফোন এক্স", 52, [btrc_p]),
         ("ups-a", ekota, "ups", "Ekota Online UPS 1kVA", "একতা অনলাইন ইউপিএস", 66, [bsti_e]),
-        ("router-a", padma, "network-equipment", "Padma Wi-Fi Router R1", "পদ্মা ওয়াই-ফাই রাউটার আর১", 38, [btrc_p]),
+        (
+            "router-a",
+            padma,
+            "network-equipment",
+            "Padma Wi-Fi Router R1",
+            "পদ্মা ওয়াই-ফাই রাউটার আর১",
+            38,
+            [btrc_p],
+        ),
         ("revoked-phone", ekota, "phones", "Ekota Feature Phone F1", "একতা ফিচার ফোন এফ১", 35, [btrc_e]),
         ("suspended-ups", padma, "ups", "Padma Smart UPS 650", "পদ্মা স্মার্ট ইউপিএস ৬৫০", 44, [bsti_p]),
         ("expired-ups", padma, "ups", "Padma Line UPS 500", "পদ্মা লাইন ইউপিএস ৫০০", 40, [bsti_p]),
@@ -136,13 +183,25 @@ def seed_site(app: Any) -> dict[str, Any]:
 
     products: dict[str, Any] = {}
     for n, (key, maker, category, name_en, name_bn, lva, certs) in enumerate(rows, 1):
-        p = Product(manufacturer_id=maker.id, name_en=name_en, name_bn=name_bn, brand=name_en.split()[0],
-                    model_number=name_en.split()[-1], category=category, gtin=demo_gtin(9000 + n),
-                    description_en=f"{name_en}, made in Bangladesh.", description_bn=f"বাংলাদেশে তৈরি {name_bn}।",
-                    specifications={"Warranty": "2 years"}, local_value_addition=Decimal(lva),
-                    lva_basis="ex-factory price less imported inputs", launch_date=date(2025, 1, n),
-                    status=ProductStatus.LICENSED, licence_number=f"MIB-2026-{n:07d}", licence_valid_from=start,
-                    licence_valid_until=start + timedelta(days=3 * 365))
+        p = Product(
+            manufacturer_id=maker.id,
+            name_en=name_en,
+            name_bn=name_bn,
+            brand=name_en.split()[0],
+            model_number=name_en.split()[-1],
+            category=category,
+            gtin=demo_gtin(9000 + n),
+            description_en=f"{name_en}, made in Bangladesh.",
+            description_bn=f"বাংলাদেশে তৈরি {name_bn}।",
+            specifications={"Warranty": "2 years"},
+            local_value_addition=Decimal(lva),
+            lva_basis="ex-factory price less imported inputs",
+            launch_date=date(2025, 1, n),
+            status=ProductStatus.LICENSED,
+            licence_number=f"MIB-2026-{n:07d}",
+            licence_valid_from=start,
+            licence_valid_until=start + timedelta(days=3 * 365),
+        )
         p.certificates = certs
         s.add(p)
         products[key] = p
@@ -170,8 +229,9 @@ def seed_site(app: Any) -> dict[str, Any]:
     return {"products": ids, "labels": labels}
 
 
-def seed_verdict_cases(s: Any, ext: Any, products: dict[str, Any], batches: dict[str, Any],
-                       labels: dict[str, str]) -> None:
+def seed_verdict_cases(
+    s: Any, ext: Any, products: dict[str, Any], batches: dict[str, Any], labels: dict[str, str]
+) -> None:
     """A label for every verdict a consumer can meet: copied (flagged genuine), recalled, not genuine, a product
     address (unknown) and one signed by a key the registry has since distrusted."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -182,25 +242,56 @@ def seed_verdict_cases(s: Any, ext: Any, products: dict[str, Any], batches: dict
 
     now = datetime.now(UTC)
     copied = parse_label_url(labels["laptop-b"])
-    s.add(Unit(gtin=copied.gtin, serial=copied.serial, batch_id=batches["laptop-b"].id,
-               product_id=products["laptop-b"].id, first_seen_at=now - timedelta(days=3), first_district="sylhet",
-               scan_count=9, flags=["far_apart_districts", "many_devices"], flagged_at=now - timedelta(days=1)))
-    s.add(Recall(scope="batch", product_id=products["phone-a"].id, batch_id=batches["phone-a"].id,
-                 gtin=products["phone-a"].gtin, reason_en="The battery can swell after long charging.",
-                 reason_bn="দীর্ঘক্ষণ চার্জ দিলে ব্যাটারি ফুলে যেতে পারে।",
-                 instructions_en="Stop charging it and take it to any Ekota service centre for a free battery.",
-                 instructions_bn="চার্জ দেওয়া বন্ধ করুন এবং বিনামূল্যে ব্যাটারির জন্য যেকোনো একতা সার্ভিস সেন্টারে নিন।",
-                 contact="16xxx · care@ekota.example.com.bd", recalled_at=now - timedelta(days=2)))
+    s.add(
+        Unit(
+            gtin=copied.gtin,
+            serial=copied.serial,
+            batch_id=batches["laptop-b"].id,
+            product_id=products["laptop-b"].id,
+            first_seen_at=now - timedelta(days=3),
+            first_district="sylhet",
+            scan_count=9,
+            flags=["far_apart_districts", "many_devices"],
+            flagged_at=now - timedelta(days=1),
+        )
+    )
+    s.add(
+        Recall(
+            scope="batch",
+            product_id=products["phone-a"].id,
+            batch_id=batches["phone-a"].id,
+            gtin=products["phone-a"].gtin,
+            reason_en="The battery can swell after long charging.",
+            reason_bn="দীর্ঘক্ষণ চার্জ দিলে ব্যাটারি ফুলে যেতে পারে।",
+            instructions_en="Stop charging it and take it to any Ekota service centre for a free battery.",
+            instructions_bn="চার্জ দেওয়া বন্ধ করুন এবং বিনামূল্যে ব্যাটারির জন্য যেকোনো একতা সার্ভিস সেন্টারে নিন।",
+            contact="16xxx · care@ekota.example.com.bd",
+            recalled_at=now - timedelta(days=2),
+        )
+    )
     base, _, parameter = labels["laptop-a"].partition("?s=")
     labels["not-genuine"] = base[:-1] + ("A" if base[-1] != "A" else "B") + "?s=" + parameter
     labels["product-address"] = base.split("/21/")[0]
     stolen = Signer.from_private_key(Ed25519PrivateKey.generate())
-    s.add(SigningKey(kid=stolen.kid, public_x=encode_b64url(encode_public_key(stolen.private_key.public_key())),
-                     status=KeyStatus.COMPROMISED.value, source="test: a key that was stolen",
-                     created_at=now - timedelta(days=30), retired_at=now - timedelta(days=2),
-                     compromised_after=now - timedelta(days=2)))
-    labels["untrusted"] = issue_label_url(ext.settings.public_host, products["laptop-c"].gtin, "0A1B2C3D4E5F6",
-                                          now.date(), stolen, scheme=ext.settings.public_scheme)
+    s.add(
+        SigningKey(
+            kid=stolen.kid,
+            public_x=encode_b64url(encode_public_key(stolen.private_key.public_key())),
+            status=KeyStatus.COMPROMISED.value,
+            source="test: a key that was stolen",
+            created_at=now - timedelta(days=30),
+            retired_at=now - timedelta(days=2),
+            compromised_after=now - timedelta(days=2),
+        )
+    )
+    labels["untrusted"] = issue_label_url(
+        ext.settings.public_host,
+        products["laptop-c"].gtin,
+        "0A1B2C3D4E5F6",
+        now.date(),
+        stolen,
+        scheme=ext.settings.public_scheme,
+    )
 
 
 @contextmanager
@@ -215,11 +306,19 @@ def start_site() -> Iterator[Site]:
     tmp = tempfile.mkdtemp(prefix="registry-browser-")
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    app = wire_pages(create_app({
-        "ENV": "testing", "SECRET_KEY": "browser-test-secret-key-long-enough-0123456789", "INSTANCE_PATH": tmp,
-        "DATABASE_URL": f"sqlite:///{tmp}/registry.sqlite3", "SEARCH_SYNC_THREAD": False, "PUBLIC_BASE_URL": base,
-        "WEB_LOGIN_RATE_LIMIT": "1000/minute",
-    }))
+    app = wire_pages(
+        create_app(
+            {
+                "ENV": "testing",
+                "SECRET_KEY": "browser-test-secret-key-long-enough-0123456789",
+                "INSTANCE_PATH": tmp,
+                "DATABASE_URL": f"sqlite:///{tmp}/registry.sqlite3",
+                "SEARCH_SYNC_THREAD": False,
+                "PUBLIC_BASE_URL": base,
+                "WEB_LOGIN_RATE_LIMIT": "1000/minute",
+            }
+        )
+    )
     upgrade_database(app.extensions["core.db"].engine)
     data = seed_site(app)
     server = make_server("127.0.0.1", port, app, threaded=True)

@@ -49,8 +49,9 @@ def browser(playwright: Any) -> Iterator[Any]:
 
 
 def new_page(browser: Any, site: Site, *, lang: str = "bn-BD", width: str = "phone", **options: Any) -> Any:
-    context = browser.new_context(base_url=site.base_url, locale=lang, viewport=WIDTHS[width],
-                                  accept_downloads=True, **options)
+    context = browser.new_context(
+        base_url=site.base_url, locale=lang, viewport=WIDTHS[width], accept_downloads=True, **options
+    )
     context.set_default_timeout(15_000)
     return context.new_page()
 

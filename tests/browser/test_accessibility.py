@@ -38,9 +38,15 @@ PUBLIC_PAGES = {
 
 # the card each verification page must show (templates/verify.html: one card, one message)
 VERDICT_CARDS = {
-    "verify-genuine": "genuine", "verify-copied": "copied", "verify-recalled": "recalled",
-    "verify-suspended": "suspended", "verify-expired": "expired", "verify-revoked": "revoked",
-    "verify-not-genuine": "not_genuine", "verify-untrusted": "untrusted_key", "verify-unknown": "unknown",
+    "verify-genuine": "genuine",
+    "verify-copied": "copied",
+    "verify-recalled": "recalled",
+    "verify-suspended": "suspended",
+    "verify-expired": "expired",
+    "verify-revoked": "revoked",
+    "verify-not-genuine": "not_genuine",
+    "verify-untrusted": "untrusted_key",
+    "verify-unknown": "unknown",
 }
 
 
@@ -52,8 +58,9 @@ def _url(site: Any, template: str) -> str:
 
 # Both languages on a phone, where reflow problems show; the desktop layout once (Bangla, the longer text).
 @pytest.mark.parametrize(("lang", "width"), [("bn-BD", "phone"), ("en-GB", "phone"), ("bn-BD", "desktop")])
-def test_public_pages_have_no_serious_accessibility_violations(site: Any, page_factory: Any, lang: str,
-                                                               width: str) -> None:
+def test_public_pages_have_no_serious_accessibility_violations(
+    site: Any, page_factory: Any, lang: str, width: str
+) -> None:
     need(AXE.exists(), "axe-core is missing: run npm ci (package.json pins it)")
     # axe is injected as a script: this context ignores the page's CSP, which the other tests keep.
     page = page_factory(lang=lang, width=width, bypass_csp=True)

@@ -27,10 +27,17 @@ def test_register_submit_approve_print_and_verify(site: Any, page_factory: Any) 
     maker = page_factory(lang="en-GB", width="phone")
     maker.goto("/portal/register")
     fields = {
-        "#f-legal_name_en": "Teesta Systems Ltd.", "#f-legal_name_bn": "তিস্তা সিস্টেমস লিমিটেড",
-        "#f-trade_licence_no": "TRAD/RANG/0042", "#f-bin": "0098765432101", "#f-tin": "987654321012",
-        "#f-address": "Plot 9, BSCIC, Rangpur", "#f-contact_name": "Karim", "#f-contact_email": "karim@teesta.example.com",
-        "#f-contact_phone": "+8801811111111", "#f-owner_name": "Karim Ahmed", "#f-owner_email": "owner@teesta.example.com",
+        "#f-legal_name_en": "Teesta Systems Ltd.",
+        "#f-legal_name_bn": "তিস্তা সিস্টেমস লিমিটেড",
+        "#f-trade_licence_no": "TRAD/RANG/0042",
+        "#f-bin": "0098765432101",
+        "#f-tin": "987654321012",
+        "#f-address": "Plot 9, BSCIC, Rangpur",
+        "#f-contact_name": "Karim",
+        "#f-contact_email": "karim@teesta.example.com",
+        "#f-contact_phone": "+8801811111111",
+        "#f-owner_name": "Karim Ahmed",
+        "#f-owner_email": "owner@teesta.example.com",
         "#f-owner_password": "teesta long password",
     }
     for selector, value in fields.items():
@@ -44,8 +51,9 @@ def test_register_submit_approve_print_and_verify(site: Any, page_factory: Any) 
     reviewer = page_factory(lang="bn-BD", width="desktop")
     sign_in(reviewer, site.reviewer_email)
     reviewer.wait_for_url("**/console/")
-    reviewer.click("text=Teesta Systems Ltd.") if reviewer.locator("text=Teesta Systems Ltd.").count() else reviewer.click(
-        "text=তিস্তা সিস্টেমস লিমিটেড")
+    reviewer.click("text=Teesta Systems Ltd.") if reviewer.locator(
+        "text=Teesta Systems Ltd."
+    ).count() else reviewer.click("text=তিস্তা সিস্টেমস লিমিটেড")
     screenshot(reviewer, "console-manufacturer-bn-1280")
     reviewer.click("form[action$='/verify'] button")
     reviewer.wait_for_load_state()
@@ -62,10 +70,16 @@ def test_register_submit_approve_print_and_verify(site: Any, page_factory: Any) 
     maker.goto("/portal/products/new")
     gtin = "200000777000"
     gtin += compute_check_digit(gtin)
-    for selector, value in {"#f-name_en": "Teesta UPS 650VA", "#f-name_bn": "তিস্তা ইউপিএস ৬৫০ভিএ", "#f-brand": "Teesta",
-                            "#f-model_number": "T650", "#f-gtin": gtin, "#f-local_value_addition": "55",
-                            "#f-lva_basis": "ex-factory price less imported inputs",
-                            "#f-specifications": "Capacity: 650 VA\nBackup: 15 min"}.items():
+    for selector, value in {
+        "#f-name_en": "Teesta UPS 650VA",
+        "#f-name_bn": "তিস্তা ইউপিএস ৬৫০ভিএ",
+        "#f-brand": "Teesta",
+        "#f-model_number": "T650",
+        "#f-gtin": gtin,
+        "#f-local_value_addition": "55",
+        "#f-lva_basis": "ex-factory price less imported inputs",
+        "#f-specifications": "Capacity: 650 VA\nBackup: 15 min",
+    }.items():
         maker.fill(selector, value)
     maker.select_option("#f-category", "ups")
     maker.check("input[name=certificate_ids]")
@@ -140,8 +154,14 @@ def test_the_print_check_fits_a_phone_and_passes_axe(site: Any, page_factory: An
     assert not violations, describe({"label-check": violations})  # type: ignore[dict-item]
 
 
-NEW_PORTAL_PAGES = {"notices": "/portal/notices", "tokens": "/portal/tokens", "import": "/portal/import",
-                    "analytics": "/portal/analytics", "reports": "/portal/reports", "profile": "/portal/profile"}
+NEW_PORTAL_PAGES = {
+    "notices": "/portal/notices",
+    "tokens": "/portal/tokens",
+    "import": "/portal/import",
+    "analytics": "/portal/analytics",
+    "reports": "/portal/reports",
+    "profile": "/portal/profile",
+}
 
 
 def test_the_portal_tools_fit_a_phone_and_pass_axe(site: Any, page_factory: Any) -> None:
@@ -159,14 +179,18 @@ def test_the_portal_tools_fit_a_phone_and_pass_axe(site: Any, page_factory: Any)
             page.click("form[action$='/portal/tokens'] button[type=submit]")
             page.wait_for_selector("#new-token")
         elif name == "import":
-            page.set_input_files("#f-file", files=[{"name": "p.csv", "mimeType": "text/csv",
-                                                     "buffer": b"name_en,gtin\nX,123\n"}])
+            page.set_input_files(
+                "#f-file",
+                files=[{"name": "p.csv", "mimeType": "text/csv", "buffer": b"name_en,gtin\nX,123\n"}],
+            )
             page.check("input[value=check]")
             page.click("form.stack button[type=submit]")
             page.wait_for_selector("#report")
         elif name == "analytics":
             assert page.locator("svg.chart").count() == 3
-        wide = page.evaluate("""[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 361).map(e => e.tagName + '.' + e.className + '#' + e.id + ':' + Math.round(e.getBoundingClientRect().right)).slice(0, 15)""")
+        wide = page.evaluate(
+            """[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 361).map(e => e.tagName + '.' + e.className + '#' + e.id + ':' + Math.round(e.getBoundingClientRect().right)).slice(0, 15)"""
+        )
         assert page.evaluate("document.documentElement.scrollWidth") <= 360, f"{name} scrolls sideways {wide}"
         screenshot(page, f"portal-{name}-bn-360")
         violations = run_axe(page)

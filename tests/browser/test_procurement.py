@@ -35,7 +35,9 @@ def test_search_in_bangla_filter_and_export(site: Any, page_factory: Any) -> Non
     data = info.value.path().read_bytes().decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(data)))
     assert sorted(r["নাম"] for r in rows) == sorted(shown)
-    assert all("BSTI" in r["Certificates (valid until)"] and float(r["Local value addition (%)"]) >= 50 for r in rows)
+    assert all(
+        "BSTI" in r["Certificates (valid until)"] and float(r["Local value addition (%)"]) >= 50 for r in rows
+    )
 
 
 def test_suggestions_appear_as_you_type(site: Any, page_factory: Any) -> None:

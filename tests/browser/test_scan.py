@@ -30,12 +30,20 @@ def write_y4m(url: str, path: Path, frames: int = 20) -> Path:
 
 def test_the_scan_page_decodes_a_label_from_the_camera(site: Any, playwright: Any, tmp_path: Path) -> None:
     video = write_y4m(site.labels["laptop-a"], tmp_path / "label.y4m")  # the https:// URL as printed
-    args = [*CHROMIUM_ARGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-            f"--use-file-for-fake-video-capture={video}"]
+    args = [
+        *CHROMIUM_ARGS,
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={video}",
+    ]
     browser = playwright.chromium.launch(executable_path=CHROMIUM, args=args, headless=True)
     try:
-        context = browser.new_context(base_url=site.base_url, locale="bn-BD", viewport={"width": 360, "height": 740},
-                                      permissions=["camera"])
+        context = browser.new_context(
+            base_url=site.base_url,
+            locale="bn-BD",
+            viewport={"width": 360, "height": 740},
+            permissions=["camera"],
+        )
         page = context.new_page()
         requested: list[str] = []
         page.on("request", lambda r: requested.append(r.url))

@@ -108,15 +108,19 @@ def row(app: Any, job_id: str) -> LabelJobRecord:
 def test_a_job_queued_on_one_host_is_polled_and_downloaded_via_the_other(hosts: tuple[Any, Any]) -> None:
     a, b = hosts
     headers, batch_id = make_batch(a, 45)
-    queued = a.test_client().post(f"/api/v1/batches/{batch_id}/labels", json={"format": "csv"}, headers=headers)
+    queued = a.test_client().post(
+        f"/api/v1/batches/{batch_id}/labels", json={"format": "csv"}, headers=headers
+    )
     assert queued.status_code == 202
     job_url = queued.headers["Location"]
     seen = b.test_client().get(job_url, headers=headers).get_json()
     assert seen["status"] == "queued" and seen["progress"] == {"done": 0, "total": 45}
     worker = JobWorker(b.extensions["labels.jobs"], poll_seconds=0.05).start()  # host B's in-process worker
     try:
-        done = wait_for(lambda: (j := a.test_client().get(job_url, headers=headers).get_json())["status"] == "done"
-                        and j, what="the job to finish")
+        done = wait_for(
+            lambda: (j := a.test_client().get(job_url, headers=headers).get_json())["status"] == "done" and j,
+            what="the job to finish",
+        )
     finally:
         worker.stop()
     assert done["progress"] == {"done": 45, "total": 45}
@@ -128,7 +132,9 @@ def test_a_job_queued_on_one_host_is_polled_and_downloaded_via_the_other(hosts: 
     rows = list(csv.reader(io.StringIO(body.decode("utf-8"))))
     assert len(rows) == 46 and all(f"/01/{r[1]}/21/{r[2]}" in r[0] for r in rows[1:])
     etag = download.headers["ETag"]
-    assert client.get(done["links"]["download"], headers={**headers, "If-None-Match": etag}).status_code == 304
+    assert (
+        client.get(done["links"]["download"], headers={**headers, "If-None-Match": etag}).status_code == 304
+    )
     with client.get(done["links"]["download"], headers={**headers, "Range": "bytes=10-99"}) as part:
         assert part.status_code == 206 and part.get_data() == body[10:100]
         assert part.headers["Content-Range"] == f"bytes 10-99/{len(body)}"
@@ -143,7 +149,10 @@ def worker_process(folder: Path, url: str) -> subprocess.Popen[bytes]:
     with (folder / "worker.log").open("wb") as log:
         return subprocess.Popen(
             [sys.executable, "-m", "flask", "--app", "app", "labels", "worker", "--poll", "0.1"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
 
 
@@ -155,13 +164,24 @@ def test_a_job_whose_worker_is_killed_is_finished_by_another(
     count = 3000
     headers, batch_id = make_batch(a, count)
     shutil.copytree(tmp_path / "host-a" / "signing", tmp_path / "host-c" / "signing")
-    job = a.test_client().post(f"/api/v1/batches/{batch_id}/labels", json={"format": "zip-svg"},
-                               headers=headers).get_json()
+    job = (
+        a.test_client()
+        .post(f"/api/v1/batches/{batch_id}/labels", json={"format": "zip-svg"}, headers=headers)
+        .get_json()
+    )
     doomed = worker_process(tmp_path / "host-c", shared_db)
     try:
-        polled = wait_for(lambda: (j := b.test_client().get(job["links"]["self"], headers=headers).get_json())
-                          ["progress"]["done"] > 0 and j, what="progress from the first worker",
-                          log=tmp_path / "host-c" / "worker.log")
+        polled = wait_for(
+            lambda: (
+                (j := b.test_client().get(job["links"]["self"], headers=headers).get_json())["progress"][
+                    "done"
+                ]
+                > 0
+                and j
+            ),
+            what="progress from the first worker",
+            log=tmp_path / "host-c" / "worker.log",
+        )
         assert polled["status"] == "running"  # the poll through host B shows the worker's progress
         os.kill(doomed.pid, signal.SIGKILL)
         killed_at = time.monotonic()
@@ -176,8 +196,15 @@ def test_a_job_whose_worker_is_killed_is_finished_by_another(
     try:
         wait_for(lambda: row(a, job["id"]).attempts == 2, timeout=LEASE + 30, what="the take-over")
         took_over = time.monotonic() - killed_at
-        done = wait_for(lambda: (j := a.test_client().get(job["links"]["self"], headers=headers).get_json())
-                        ["status"] in ("done", "failed") and j, timeout=300, what="the job to finish")
+        done = wait_for(
+            lambda: (
+                (j := a.test_client().get(job["links"]["self"], headers=headers).get_json())["status"]
+                in ("done", "failed")
+                and j
+            ),
+            timeout=300,
+            what="the job to finish",
+        )
     finally:
         rescuer.stop()
     assert done["status"] == "done" and done["progress"]["done"] == count, done
@@ -199,7 +226,8 @@ def queue(hosts: tuple[Any, Any]) -> LabelJobs:
     jobs: LabelJobs = hosts[0].extensions["labels.jobs"]
     text = LabelText("Router", "রাউটার", GTIN, "S1")
     jobs.makers["urls"] = lambda source: (
-        ((f"https://verify.example.gov.bd/01/{GTIN}/21/S{i}", text) for i in range(source["n"])), source["n"]
+        ((f"https://verify.example.gov.bd/01/{GTIN}/21/S{i}", text) for i in range(source["n"])),
+        source["n"],
     )
 
     def broken(source: dict[str, Any]) -> Any:
@@ -213,7 +241,9 @@ def submit(jobs: LabelJobs, kind: str = "urls", n: int = 5, fmt: str = "csv") ->
     return jobs.submit(kind, {"n": n}, owner_id=None, fmt=fmt, layout="a4", total=n, filename="x").id
 
 
-def test_a_failed_job_says_so_without_internals_and_expired_jobs_go_with_their_files(queue: LabelJobs) -> None:
+def test_a_failed_job_says_so_without_internals_and_expired_jobs_go_with_their_files(
+    queue: LabelJobs,
+) -> None:
     failed, done = submit(queue, "broken"), submit(queue)
     assert queue.run_next("w1") and queue.run_next("w1") and not queue.run_next("w1")
     seen = queue.get(failed, owner_id=None)

@@ -246,7 +246,9 @@ def pdf_bytes(items, layout_name: str) -> bytes:
 
 
 @pytest.mark.parametrize("layout_name", ["a4", "roll-40x30"])
-def test_pdftotext_reads_the_bangla_name_whole_with_its_latin_letters(layout_name: str, tmp_path: Path) -> None:
+def test_pdftotext_reads_the_bangla_name_whole_with_its_latin_letters(
+    layout_name: str, tmp_path: Path
+) -> None:
     if shutil.which("pdftotext") is None:
         pytest.skip("pdftotext (Debian's poppler-utils, installed by .ci/run) is not installed")
     path = tmp_path / "labels.pdf"

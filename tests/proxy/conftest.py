@@ -68,8 +68,14 @@ class Arrangement:
     app_url: str
     access_log: Path
 
-    def get(self, path: str, *, source: str = "127.0.0.1", headers: dict[str, str] | None = None,
-            direct: bool = False) -> Answer:
+    def get(
+        self,
+        path: str,
+        *,
+        source: str = "127.0.0.1",
+        headers: dict[str, str] | None = None,
+        direct: bool = False,
+    ) -> Answer:
         where = urlsplit(self.app_url if direct else self.proxy_url)
         connection = HTTPConnection(where.hostname, where.port, timeout=30, source_address=(source, 0))
         try:
@@ -112,7 +118,12 @@ def app_environment(instance: Path) -> dict[str, str]:
 def flask(env: dict[str, str], *args: str) -> str:
     result = subprocess.run(  # noqa: S603 - our interpreter running our CLI
         [sys.executable, "-m", "flask", "--app", "app", *args],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert result.returncode == 0, f"flask {' '.join(args)}: {result.stdout}\n{result.stderr}"
     return result.stdout
@@ -138,10 +149,23 @@ def running_gunicorn(env: dict[str, str], access_log: Path, *, hops: int) -> Ite
     """gunicorn on 127.0.0.1 (one worker, so a client's rate-limit bucket is one bucket), stopped by its pid."""
     port = load_services().find_free_port()
     process = subprocess.Popen(  # noqa: S603 - our interpreter running gunicorn
-        [sys.executable, "-m", "gunicorn", "--workers", "1", "--bind", f"127.0.0.1:{port}",
-         "--access-logfile", str(access_log), "app:create_app()"],
-        cwd=ROOT, env=env | {"REGISTRY_TRUSTED_PROXY_HOPS": str(hops)},
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            "1",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--access-logfile",
+            str(access_log),
+            "app:create_app()",
+        ],
+        cwd=ROOT,
+        env=env | {"REGISTRY_TRUSTED_PROXY_HOPS": str(hops)},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     try:
         deadline = time.monotonic() + 60
@@ -168,7 +192,8 @@ def running_gunicorn(env: dict[str, str], access_log: Path, *, hops: int) -> Ite
 
 @pytest.fixture(scope="session", params=["default", "documented"])
 def arrangement(
-    request: pytest.FixtureRequest, seeded: tuple[dict[str, str], list[tuple[str, str]]],
+    request: pytest.FixtureRequest,
+    seeded: tuple[dict[str, str], list[tuple[str, str]]],
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Arrangement]:
     services = load_services()
@@ -177,7 +202,9 @@ def arrangement(
     logs = tmp_path_factory.mktemp(f"proxy-{request.param}")
     with running_gunicorn(env, logs / "access.log", hops=1 if documented else 0) as app_url:
         try:
-            nginx = services.start_nginx(app_url, documented=documented, name=f"test-nginx-{request.param}-{os.getpid()}")
+            nginx = services.start_nginx(
+                app_url, documented=documented, name=f"test-nginx-{request.param}-{os.getpid()}"
+            )
         except services.ServiceError as exc:
             missing(f"nginx could not start: {exc}")
         try:

@@ -61,8 +61,9 @@ def test_without_trusted_proxies_forwarded_for_is_ignored(arrangement: Arrangeme
     limit; behind nginx's defaults every phone is nginx's address, which is why the documented block exists."""
     path = "/01/02000000000015"
     direct = [
-        arrangement.get(path, source="127.0.0.4", direct=True,
-                        headers={"X-Forwarded-For": f"198.51.100.{n}"}).status
+        arrangement.get(
+            path, source="127.0.0.4", direct=True, headers={"X-Forwarded-For": f"198.51.100.{n}"}
+        ).status
         for n in range(VERIFY_LIMIT + 1)
     ]
     assert direct == [200] * VERIFY_LIMIT + [429]
@@ -79,4 +80,6 @@ def test_the_tested_nginx_block_is_the_documented_one() -> None:
         "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
         "proxy_set_header X-Forwarded-Proto $scheme;",
     ]
-    assert load_services().nginx_location("http://127.0.0.1:9", documented=False) == ["proxy_pass http://127.0.0.1:9;"]
+    assert load_services().nginx_location("http://127.0.0.1:9", documented=False) == [
+        "proxy_pass http://127.0.0.1:9;"
+    ]

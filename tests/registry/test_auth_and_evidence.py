@@ -130,7 +130,9 @@ def test_owner_turns_a_staff_account_off_and_on(client, session):
     invited = client.post(base, json={"name": "Karim", "email": "karim2@example.com"}, headers=owner.headers)
     staff_id = invited.get_json()["user"]["id"]
     token = client.post(
-        "/api/v1/tokens", json={"name": "t"}, auth=("karim2@example.com", invited.get_json()["one_time_password"])
+        "/api/v1/tokens",
+        json={"name": "t"},
+        auth=("karim2@example.com", invited.get_json()["one_time_password"]),
     ).get_json()["token"]
     staff_headers = {"Authorization": f"Bearer {token}"}
     listed = client.get(base, headers=staff_headers).get_json()["items"]
@@ -152,7 +154,9 @@ def test_owner_turns_a_staff_account_off_and_on(client, session):
     assert client.post(f"{base}/{staff_id}/reactivate", headers=owner.headers).get_json()["is_active"] is True
     assert client.get("/api/v1/me", headers=staff_headers).status_code == 200
     actions = session.scalars(
-        select(AuditEvent.action).where(AuditEvent.target_type == "user", AuditEvent.target_id == str(staff_id))
+        select(AuditEvent.action).where(
+            AuditEvent.target_type == "user", AuditEvent.target_id == str(staff_id)
+        )
     ).all()
     assert actions == ["user.invited", "user.deactivated", "user.reactivated"]
 

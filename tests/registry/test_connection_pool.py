@@ -36,7 +36,9 @@ def backend_pid(database: registry_db.Database) -> int:
         return int(conn.scalar(text("SELECT pg_backend_pid()")))
 
 
-def test_a_connection_in_steady_use_is_not_pinged(database: tuple[registry_db.Database, list[object]]) -> None:
+def test_a_connection_in_steady_use_is_not_pinged(
+    database: tuple[registry_db.Database, list[object]],
+) -> None:
     pool, pinged = database
     first = backend_pid(pool)
     assert backend_pid(pool) == first  # the same pooled connection, straight away

@@ -149,8 +149,9 @@ def test_the_readme_example_file_imports_as_it_is(client, session):
     example = Path(__file__).resolve().parents[2] / "examples" / "products.csv"
     maker = make_party(session)
     session.commit()
-    resp = client.post("/api/v1/products/import", data=example.read_bytes(), content_type="text/csv",
-                       headers=maker.headers)
+    resp = client.post(
+        "/api/v1/products/import", data=example.read_bytes(), content_type="text/csv", headers=maker.headers
+    )
     report = resp.get_json()
     assert resp.status_code == 201, report
     assert report["created"] == 3

@@ -47,7 +47,9 @@ def _unchanged(client, session, product, reviewer, version):
     assert body["status"] == "submitted" and body["licence_number"] is None
     assert body["version"] == version and body["certificate_override"] is None
     actions = session.scalars(
-        select(AuditEvent.action).where(AuditEvent.target_type == "product", AuditEvent.target_id == str(product.id))
+        select(AuditEvent.action).where(
+            AuditEvent.target_type == "product", AuditEvent.target_id == str(product.id)
+        )
     ).all()
     assert not {"product.approve", "product.certificate_override"} & set(actions)
 
@@ -57,7 +59,9 @@ def test_approval_without_the_required_certificate_is_refused_naming_it(client, 
     resp = _approve(client, phone, reviewer)
     assert resp.status_code == 422 and resp.mimetype == "application/problem+json"
     body = resp.get_json()
-    assert body["errors"] == [{"field": "certificates", "reason": "BTRC: no certificate of this scheme is linked"}]
+    assert body["errors"] == [
+        {"field": "certificates", "reason": "BTRC: no certificate of this scheme is linked"}
+    ]
     assert "BTRC (BTRC type approval)" in body["detail"] and "override_missing_certificates" in body["detail"]
     assert body["missing_certificates"] == [{"scheme": "BTRC", "problem": "missing"}]
     _unchanged(client, session, phone, reviewer, version)
@@ -96,7 +100,11 @@ def test_an_override_with_a_reason_approves_and_is_audited_and_shown(client, ses
     body = resp.get_json()
     assert resp.status_code == 200, body
     assert body["status"] == "licensed"
-    assert body["certificate_override"] == {"schemes": ["BTRC"], "reason": reason, "approved_on": TODAY.isoformat()}
+    assert body["certificate_override"] == {
+        "schemes": ["BTRC"],
+        "reason": reason,
+        "approved_on": TODAY.isoformat(),
+    }
     event = session.scalars(
         select(AuditEvent).where(
             AuditEvent.action == "product.certificate_override", AuditEvent.target_id == str(phone.id)
@@ -131,7 +139,10 @@ def test_an_override_where_nothing_is_missing_is_refused(client, session, phone,
 def test_a_category_without_required_schemes_needs_no_certificate(client, session, reviewer):
     maker = make_party(session)
     laptop = ProductFactory(
-        manufacturer=maker.manufacturer, category="laptops", status="submitted", submitted_at=datetime.now(UTC)
+        manufacturer=maker.manufacturer,
+        category="laptops",
+        status="submitted",
+        submitted_at=datetime.now(UTC),
     )
     session.commit()
     resp = _approve(client, laptop, reviewer)

@@ -144,7 +144,6 @@ def test_null_for_a_field_a_record_requires_is_422_in_a_change(client, session):
     assert resp.status_code == 200 and resp.get_json()["website"] is None  # the website may be cleared
 
 
-
 def test_json_never_closed_is_refused_before_the_parser_recurses(client):
     resp = client.post("/api/v1/reports", data="[" * 5000, content_type="application/json")
     assert _problem(resp, 422)["errors"][0]["field"] == "body"

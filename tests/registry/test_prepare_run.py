@@ -21,7 +21,9 @@ def fresh_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     from registry import demo
 
     real = demo.seed_demo
-    monkeypatch.setattr(demo, "seed_demo", lambda s, **kw: real(s, **(kw | {"products": 40, "manufacturers": 8})))
+    monkeypatch.setattr(
+        demo, "seed_demo", lambda s, **kw: real(s, **(kw | {"products": 40, "manufacturers": 8}))
+    )
     app = create_app(app_settings(tmp_path, f"sqlite:///{tmp_path / 'run.sqlite3'}"))
     yield app
     app.extensions["core.db"].dispose()

@@ -124,5 +124,7 @@ def test_a_read_token_cannot_recall_render_labels_or_start_jobs(
         ("POST", "/api/v1/batches/1/recall"),
         ("POST", "/api/v1/products/1/recall"),
     ):
-        resp = client.open(path, method=method, json={"url": "https://x/01/02100000000012/21/A"}, headers=read)
+        resp = client.open(
+            path, method=method, json={"url": "https://x/01/02100000000012/21/A"}, headers=read
+        )
         assert refused_for_scope(resp), (path, resp.status_code, resp.get_json())

@@ -159,14 +159,34 @@ def test_api_owner_and_admin_created_users_follow_the_policy(client, session):
 def test_create_user_refuses_empty_and_weak_passwords(runner, session):
     for weak in ("", "12345", "password1234"):
         result = runner.invoke(
-            args=["registry", "create-user", "--email", "a@example.com", "--name", "A", "--role", "admin",
-                  "--password", weak]
+            args=[
+                "registry",
+                "create-user",
+                "--email",
+                "a@example.com",
+                "--name",
+                "A",
+                "--role",
+                "admin",
+                "--password",
+                weak,
+            ]
         )
         assert result.exit_code != 0 and "password" in result.output, result.output
     assert session.scalar(select(User).where(User.email == "a@example.com")) is None
     good = runner.invoke(
-        args=["registry", "create-user", "--email", "a@example.com", "--name", "A", "--role", "admin",
-              "--password", "a long admin passphrase"]
+        args=[
+            "registry",
+            "create-user",
+            "--email",
+            "a@example.com",
+            "--name",
+            "A",
+            "--role",
+            "admin",
+            "--password",
+            "a long admin passphrase",
+        ]
     )
     assert good.exit_code == 0, good.output
 
@@ -211,8 +231,10 @@ def test_api_sign_in_answers_unknown_wrong_and_waiting_accounts_alike(client, se
     UserFactory(email="victim@example.com", role="admin", is_owner=False)
     session.commit()
     answers = [client.post("/api/v1/session", json={"email": "nobody@example.com", "password": "guess"})]
-    answers += [client.post("/api/v1/session", json={"email": "victim@example.com", "password": "guess"})
-                for _ in range(5)]
+    answers += [
+        client.post("/api/v1/session", json={"email": "victim@example.com", "password": "guess"})
+        for _ in range(5)
+    ]
     answers.append(client.post("/api/v1/session", json={"email": "victim@example.com", "password": PASSWORD}))
     assert {a.status_code for a in answers} == {401}
     assert len({a.get_json()["detail"] for a in answers}) == 1
@@ -221,15 +243,22 @@ def test_api_sign_in_answers_unknown_wrong_and_waiting_accounts_alike(client, se
 
 def test_eighty_sign_ins_against_eighty_accounts_from_one_address_meet_429(client, session):
     statuses = [
-        client.post("/api/v1/session", json={"email": f"user{i}@example.com", "password": "guess"},
-                    **from_address("203.0.113.9")).status_code
+        client.post(
+            "/api/v1/session",
+            json={"email": f"user{i}@example.com", "password": "guess"},
+            **from_address("203.0.113.9"),
+        ).status_code
         for i in range(80)
     ]
     assert statuses[0] == 401 and statuses[-1] == 429
     assert statuses.count(401) <= 10
     # the same address gets no further through HTTP Basic on /tokens
-    basic = client.post("/api/v1/tokens", json={"name": "x"}, auth=("user0@example.com", "guess"),
-                        **from_address("203.0.113.9"))
+    basic = client.post(
+        "/api/v1/tokens",
+        json={"name": "x"},
+        auth=("user0@example.com", "guess"),
+        **from_address("203.0.113.9"),
+    )
     assert basic.status_code == 429 and basic.headers["Retry-After"]
 
 
@@ -237,7 +266,13 @@ def test_basic_sign_in_on_tokens_counts_failures_like_the_session(client, sessio
     user = UserFactory(email="rev@example.com", role="reviewer", is_owner=False)
     session.commit()
     for _ in range(5):
-        assert client.post("/api/v1/tokens", json={"name": "x"}, auth=(user.email, "guess")).status_code == 401
+        assert (
+            client.post("/api/v1/tokens", json={"name": "x"}, auth=(user.email, "guess")).status_code == 401
+        )
     assert client.post("/api/v1/tokens", json={"name": "x"}, auth=(user.email, PASSWORD)).status_code == 401
-    assert client.post("/api/v1/tokens", json={"name": "x"}, auth=(user.email, PASSWORD),
-                       **from_address("10.0.0.2")).status_code == 201
+    assert (
+        client.post(
+            "/api/v1/tokens", json={"name": "x"}, auth=(user.email, PASSWORD), **from_address("10.0.0.2")
+        ).status_code
+        == 201
+    )

@@ -48,8 +48,12 @@ def test_evidence_uploaded_via_one_host_is_downloaded_via_the_other(
     cert = CertificateFactory(manufacturer_id=maker.manufacturer.id)
     session.commit()
     url = f"/api/v1/certificates/{cert.id}/evidence"
-    uploaded = client.put(url, data={"file": (io.BytesIO(PDF), "bsti.pdf")}, content_type="multipart/form-data",
-                          headers=maker.headers)
+    uploaded = client.put(
+        url,
+        data={"file": (io.BytesIO(PDF), "bsti.pdf")},
+        content_type="multipart/form-data",
+        headers=maker.headers,
+    )
     assert uploaded.status_code == 200
     other = host_b.test_client()
     with other.get(url, headers=maker.headers) as download:
@@ -58,7 +62,10 @@ def test_evidence_uploaded_via_one_host_is_downloaded_via_the_other(
         assert download.headers["ETag"] == f'"{hashlib.sha256(PDF).hexdigest()}"'
         assert download.headers["Content-Length"] == str(len(PDF))
         assert 'filename="certificate-' in download.headers["Content-Disposition"]
-    assert other.get(url, headers={**maker.headers, "If-None-Match": download.headers["ETag"]}).status_code == 304
+    assert (
+        other.get(url, headers={**maker.headers, "If-None-Match": download.headers["ETag"]}).status_code
+        == 304
+    )
     with other.get(url, headers={**maker.headers, "Range": f"bytes={len(PDF) - 10}-"}) as tail:
         assert tail.status_code == 206 and tail.get_data() == PDF[-10:]
     assert other.get(url, headers={**maker.headers, "Range": "bytes=999999-"}).status_code == 416
@@ -66,14 +73,20 @@ def test_evidence_uploaded_via_one_host_is_downloaded_via_the_other(
         assert not (Path(instance) / "evidence").exists()  # nothing on either host's disk
 
 
-def test_a_report_photo_sent_to_one_host_is_shown_by_the_other(client: Any, session: Any, host_b: Any) -> None:
+def test_a_report_photo_sent_to_one_host_is_shown_by_the_other(
+    client: Any, session: Any, host_b: Any
+) -> None:
     reviewer = make_party(session, "reviewer")
     session.commit()
-    sent = client.post("/api/v1/reports", data={"text": "Sold at half price", "photo": (io.BytesIO(PNG), "f.png")},
-                       content_type="multipart/form-data")
+    sent = client.post(
+        "/api/v1/reports",
+        data={"text": "Sold at half price", "photo": (io.BytesIO(PNG), "f.png")},
+        content_type="multipart/form-data",
+    )
     assert sent.status_code == 201
-    with host_b.test_client().get(f"/api/v1/reports/{sent.get_json()['id']}/photo",
-                                  headers=reviewer.headers) as photo:
+    with host_b.test_client().get(
+        f"/api/v1/reports/{sent.get_json()['id']}/photo", headers=reviewer.headers
+    ) as photo:
         assert photo.status_code == 200 and photo.mimetype == "image/png" and photo.get_data() == PNG
 
 
@@ -87,8 +100,12 @@ def test_import_files_moves_old_evidence_and_photos_once_and_resumes(
     wrong = folder / ("0" * 64)  # a file whose content is not what its name says stays where it is
     wrong.write_bytes(b"%PDF-1.4 not matching its name")
     maker = make_party(session)
-    cert = CertificateFactory(manufacturer_id=maker.manufacturer.id, evidence_sha256=digest,
-                              evidence_media_type="application/pdf", evidence_size=len(PDF))
+    cert = CertificateFactory(
+        manufacturer_id=maker.manufacturer.id,
+        evidence_sha256=digest,
+        evidence_media_type="application/pdf",
+        evidence_size=len(PDF),
+    )
     report = ConsumerReport(text="old report", photo=PNG, photo_media_type="image/png", status="open")
     session.add(report)
     session.commit()
@@ -101,7 +118,9 @@ def test_import_files_moves_old_evidence_and_photos_once_and_resumes(
         with client.get(f"/api/v1/certificates/{cert.id}/evidence", headers=maker.headers) as download:
             assert download.get_data() == PDF
         session.refresh(report)
-        assert report.photo is None and report.photo_blob == "report-photos/" + hashlib.sha256(PNG).hexdigest()
+        assert (
+            report.photo is None and report.photo_blob == "report-photos/" + hashlib.sha256(PNG).hexdigest()
+        )
         again = runner.invoke(args=["blobs", "import-files"])
         assert "evidence: moved 0 (0.0 MB), 1 left in place" in again.output
         assert "report photos: moved 0 (0.0 MB)\n" in again.output

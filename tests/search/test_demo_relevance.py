@@ -62,8 +62,10 @@ def test_the_oddities_stay_fixed(backend: SearchBackend, demo_docs: list[dict[st
 def test_a_model_number_prefix_does_not_beat_the_words(backend: SearchBackend) -> None:
     from tests.search.conftest import make_doc
 
-    backend.index_documents([
-        make_doc(1, name_en="Prohori IP Camera", category="cctv", model_number="TV-2017"),
-        make_doc(2, name_en="Dorpon Smart TV 43", category="tvs", model_number="DP-43"),
-    ])
+    backend.index_documents(
+        [
+            make_doc(1, name_en="Prohori IP Camera", category="cctv", model_number="TV-2017"),
+            make_doc(2, name_en="Dorpon Smart TV 43", category="tvs", model_number="DP-43"),
+        ]
+    )
     assert _top(backend, "smrt tv").hits[0].document["id"] == 2

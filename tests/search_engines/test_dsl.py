@@ -22,7 +22,10 @@ def test_every_declared_field_is_mapped_by_its_kind() -> None:
     assert dsl.build_field_mapping(Field("a", "date"))["type"] == "date"
     fallback = {"text_en": "standard", "text_bn": "standard"}
     assert dsl.build_field_mapping(Field("a", "text_bn"), fallback)["analyzer"] == "standard"
-    assert dsl.build_mappings(fallback)["_meta"] == {"analyzers": fallback, "mapping_version": dsl.MAPPING_VERSION}
+    assert dsl.build_mappings(fallback)["_meta"] == {
+        "analyzers": fallback,
+        "mapping_version": dsl.MAPPING_VERSION,
+    }
 
 
 def test_derived_fields_stay_out_of_the_returned_document() -> None:
@@ -120,7 +123,9 @@ def test_facets_are_read_by_count_then_value_and_bands_keep_zeros() -> None:
             ]
         },
         "lva": {"buckets": [{"key": "20-40", "doc_count": 3}]},
-        "certificate": {"buckets": {"BSTI": {"doc_count": 1}, "BTRC": {"doc_count": 2}, "CE": {"doc_count": 0}}},
+        "certificate": {
+            "buckets": {"BSTI": {"doc_count": 1}, "BTRC": {"doc_count": 2}, "CE": {"doc_count": 0}}
+        },
     }
     facets = dsl.read_facets(query, response)
     assert [(f.value, f.count) for f in facets["manufacturer"]] == [("1", 5), ("9", 2), ("10", 2)]
@@ -167,7 +172,11 @@ def test_typo_corrections_are_read_from_the_term_suggester() -> None:
 
 
 def test_a_correction_that_sounds_the_same_beats_a_nearer_one() -> None:
-    options = [{"text": "done", "score": 0.75}, {"text": "one", "score": 0.75}, {"text": "phone", "score": 0.5}]
+    options = [
+        {"text": "done", "score": 0.75},
+        {"text": "one", "score": 0.75},
+        {"text": "phone", "score": 0.5},
+    ]
     suggest = {"fix0": [{"text": "fone", "options": options}]}
     assert dsl.read_corrections(suggest, analyse_query_text("fone ")) == {"fone": ["phone"]}
     # the suggester offers nothing two edits from four letters: the name words of the hits that sound alike
@@ -175,7 +184,7 @@ def test_a_correction_that_sounds_the_same_beats_a_nearer_one() -> None:
     hits = [{"name_en": "Padma Feature Phone F1", "brand": "Padma"}]
     assert dsl.read_corrections(near, analyse_query_text("fone "), hits) == {"fone": ["phone"]}
     assert dsl.read_corrections(near, analyse_query_text("fone ")) == {"fone": ["done", "one"]}
-    (body,) = dsl.build_search_body(parse_catalogue_query({"q": ["fone"]}, TODAY), analyse_query_text("fone"))[
-        "suggest"
-    ].values()
+    (body,) = dsl.build_search_body(
+        parse_catalogue_query({"q": ["fone"]}, TODAY), analyse_query_text("fone")
+    )["suggest"].values()
     assert body["term"]["max_edits"] == 2  # phone is two edits from fone: the suggester must offer it

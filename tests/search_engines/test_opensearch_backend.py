@@ -195,7 +195,9 @@ def test_a_document_the_engine_rejects_is_a_search_error(opensearch: ClusterSear
     assert opensearch.count() == 1  # the good one is in; the outbox retries the batch idempotently
 
 
-def test_an_index_built_by_an_older_release_is_refused_until_reindexed(opensearch: ClusterSearchBackend) -> None:
+def test_an_index_built_by_an_older_release_is_refused_until_reindexed(
+    opensearch: ClusterSearchBackend,
+) -> None:
     """Queries rely on the mapping's fields: an old index would answer wrongly (an empty catalogue), so
     it answers 503 with what to do, and a reindex puts things right."""
     body = opensearch._index_body()

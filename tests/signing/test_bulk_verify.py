@@ -48,7 +48,9 @@ def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> 
     if request.param == "pynacl":
         monkeypatch.setattr(ed25519, "load_native", lambda: None)
     elif ed25519.load_native() is None:
-        pytest.skip("the native module is not built here (in CI with cargo test_native_ed25519 fails instead)")
+        pytest.skip(
+            "the native module is not built here (in CI with cargo test_native_ed25519 fails instead)"
+        )
     assert ed25519.backend_name() == request.param
     return str(request.param)
 

@@ -28,8 +28,13 @@ def test_a_signature_verifies_and_names_its_file(signer: Signer, keyring: KeyRin
     protected, payload, _signature = jws.split(".")
     assert payload == ""  # detached (RFC 7515 appendix F)
     header = verify_detached(DATA, jws, keyring.to_jwks(), name=NAME)
-    assert header == {"alg": "EdDSA", "iat": int(NOW.timestamp()), "kid": signer.kid, "name": NAME,
-                      "typ": DETACHED_TYPE}
+    assert header == {
+        "alg": "EdDSA",
+        "iat": int(NOW.timestamp()),
+        "kid": signer.kid,
+        "name": NAME,
+        "typ": DETACHED_TYPE,
+    }
     assert json.loads(base64.urlsafe_b64decode(protected + "==")) == header
     # an ordinary JWS verifier gets the payload back between the dots: the same signature checks out
     attached = jws.replace("..", f".{_b64(DATA)}.")
@@ -61,7 +66,9 @@ def test_a_key_the_registry_did_not_publish_is_untrusted(other_signer: Signer, k
     assert caught.value.reason is Reason.UNKNOWN_KEY
 
 
-def test_a_compromised_key_proves_nothing_even_for_files_dated_before(signer: Signer, keyring: KeyRing) -> None:
+def test_a_compromised_key_proves_nothing_even_for_files_dated_before(
+    signer: Signer, keyring: KeyRing
+) -> None:
     jws = sign_detached(DATA, signer, name=NAME, now=NOW)
     ring = keyring.mark_compromised(signer.kid, after=NOW + timedelta(days=3))
     with pytest.raises(VerificationError) as caught:
@@ -69,17 +76,33 @@ def test_a_compromised_key_proves_nothing_even_for_files_dated_before(signer: Si
     assert caught.value.reason is Reason.KEY_COMPROMISED
 
 
-@pytest.mark.parametrize("mangle", [
-    lambda jws: jws.replace("..", "." + _b64(DATA) + "."),  # payload attached: not a detached signature
-    lambda jws: jws.split(".")[0],
-    lambda jws: "!!!.." + jws.split("..")[1],
-    lambda jws: _b64(json.dumps({"alg": "EdDSA", "typ": "JWT", "kid": "k", "iat": 1, "name": NAME}).encode())
-    + ".." + jws.split("..")[1],
-    lambda jws: _b64(json.dumps({"alg": "EdDSA", "typ": DETACHED_TYPE, "kid": "k", "iat": "1", "name": NAME})
-                     .encode()) + ".." + jws.split("..")[1],
-    lambda jws: _b64(json.dumps({"alg": "EdDSA", "typ": DETACHED_TYPE, "kid": "k", "iat": 1}).encode())
-    + ".." + jws.split("..")[1],
-])
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        lambda jws: jws.replace("..", "." + _b64(DATA) + "."),  # payload attached: not a detached signature
+        lambda jws: jws.split(".")[0],
+        lambda jws: "!!!.." + jws.split("..")[1],
+        lambda jws: (
+            _b64(json.dumps({"alg": "EdDSA", "typ": "JWT", "kid": "k", "iat": 1, "name": NAME}).encode())
+            + ".."
+            + jws.split("..")[1]
+        ),
+        lambda jws: (
+            _b64(
+                json.dumps(
+                    {"alg": "EdDSA", "typ": DETACHED_TYPE, "kid": "k", "iat": "1", "name": NAME}
+                ).encode()
+            )
+            + ".."
+            + jws.split("..")[1]
+        ),
+        lambda jws: (
+            _b64(json.dumps({"alg": "EdDSA", "typ": DETACHED_TYPE, "kid": "k", "iat": 1}).encode())
+            + ".."
+            + jws.split("..")[1]
+        ),
+    ],
+)
 def test_malformed_signatures_are_refused(signer: Signer, keyring: KeyRing, mangle: object) -> None:
     jws = sign_detached(DATA, signer, name=NAME, now=datetime(2026, 11, 28, tzinfo=UTC))
     with pytest.raises(VerificationError) as caught:

@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - the fixtures are imported from test_web and named as parameters, pytest-style
 """Recalls as a consumer and a manufacturer see them: a recalled genuine unit, batch or product says
 ``recalled`` with the manufacturer's words in both languages — never a copy warning or "Report a fake" — and a
 false copy flag can be cleared, with a reason, audited."""
@@ -30,7 +31,9 @@ def test_a_batch_recall_covers_its_units_only(sclient: Any, maker: Any, product:
 
 
 def test_a_product_recall_covers_every_label_and_the_product_address(
-    sclient: Any, maker: Any, product: Any  # noqa: F811
+    sclient: Any,
+    maker: Any,
+    product: Any,  # noqa: F811
 ) -> None:
     url = batch_urls(sclient, maker, new_batch(sclient, maker, product))[0]
     resp = sclient.post(f"/api/v1/products/{product.id}/recall", json=RECALL_WORDS, headers=maker.headers)
@@ -43,7 +46,9 @@ def test_a_product_recall_covers_every_label_and_the_product_address(
 
 
 def test_a_forged_label_of_a_recalled_product_is_still_not_genuine(
-    sclient: Any, maker: Any, product: Any  # noqa: F811
+    sclient: Any,
+    maker: Any,
+    product: Any,  # noqa: F811
 ) -> None:
     url = batch_urls(sclient, maker, new_batch(sclient, maker, product))[0]
     sclient.post(f"/api/v1/products/{product.id}/recall", json=RECALL_WORDS, headers=maker.headers)
@@ -55,7 +60,9 @@ def test_a_forged_label_of_a_recalled_product_is_still_not_genuine(
 
 
 def test_the_recalled_page_shows_the_words_in_both_languages_and_no_fake_report(
-    sclient: Any, maker: Any, product: Any  # noqa: F811
+    sclient: Any,
+    maker: Any,
+    product: Any,  # noqa: F811
 ) -> None:
     url = batch_urls(sclient, maker, new_batch(sclient, maker, product))[0]
     sclient.post("/api/v1/units/recall", json={"url": url, **RECALL_WORDS}, headers=maker.headers)
@@ -68,12 +75,16 @@ def test_the_recalled_page_shows_the_words_in_both_languages_and_no_fake_report(
     for html in (bangla, english):
         assert RECALL_WORDS["contact"] in html
         assert "verdict-recalled" in html
-        main = html.split("<main", 1)[1].split("</main>", 1)[0]  # the site's menu links to reports on every page
+        main = html.split("<main", 1)[1].split("</main>", 1)[
+            0
+        ]  # the site's menu links to reports on every page
         assert "/report" not in main and "clone-warning" not in main
 
 
 def test_a_recall_needs_both_languages_and_whom_to_contact(
-    sclient: Any, maker: Any, product: Any  # noqa: F811
+    sclient: Any,
+    maker: Any,
+    product: Any,  # noqa: F811
 ) -> None:
     batch = new_batch(sclient, maker, product)
     for missing in RECALL_WORDS:
@@ -85,7 +96,10 @@ def test_a_recall_needs_both_languages_and_whom_to_contact(
 
 
 def test_another_company_cannot_recall_or_clear_flags(
-    sclient: Any, ssession: Any, maker: Any, product: Any  # noqa: F811
+    sclient: Any,
+    ssession: Any,
+    maker: Any,
+    product: Any,  # noqa: F811
 ) -> None:
     from tests.factories import make_party
 
@@ -105,7 +119,11 @@ def test_another_company_cannot_recall_or_clear_flags(
 
 
 def test_a_false_copy_flag_is_cleared_with_a_reason_and_audited(
-    sclient: Any, ssession: Any, maker: Any, reviewer: Any, product: Any  # noqa: F811
+    sclient: Any,
+    ssession: Any,
+    maker: Any,
+    reviewer: Any,
+    product: Any,  # noqa: F811
 ) -> None:
     url = batch_urls(sclient, maker, new_batch(sclient, maker, product))[0]
     verdict_of(sclient, url, address=ADDRESS_IN["dhaka"])

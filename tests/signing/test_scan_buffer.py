@@ -148,7 +148,9 @@ def test_far_apart_districts_are_flagged_across_the_buffer_and_the_database(
     one, two = labels["urls"][:2]
     # both scans still buffered
     assert verdict(client, one, address=ADDRESS_IN["dhaka"])["clone_warning"] is False
-    assert verdict(client, one, address=ADDRESS_IN["chattogram"])["clone_warning"]["flags"] == ["far_apart_districts"]
+    assert verdict(client, one, address=ADDRESS_IN["chattogram"])["clone_warning"]["flags"] == [
+        "far_apart_districts"
+    ]
     # one scan written, the next one buffered
     assert verdict(client, two, address=ADDRESS_IN["dhaka"])["clone_warning"] is False
     recorder.flush()
@@ -247,7 +249,9 @@ def test_two_workers_add_up_and_the_earliest_first_sighting_wins(
     url = labels["urls"][0]
     a, b = worker.test_client(), other.test_client()
     first = verdict(a, url, address=ADDRESS_IN["sylhet"])
-    assert verdict(b, url, address=ADDRESS_IN["dhaka"])["scan_count"] == 1  # a's scan is not written yet: not seen
+    assert (
+        verdict(b, url, address=ADDRESS_IN["dhaka"])["scan_count"] == 1
+    )  # a's scan is not written yet: not seen
     other.extensions["signing"].scans.flush()
     worker.extensions["signing"].scans.flush()
     assert stored(worker, url) == (2, 2)

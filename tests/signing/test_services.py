@@ -96,7 +96,8 @@ def test_one_client_is_one_device_whatever_browser_it_claims() -> None:
     """A bystander cannot make one phone count as many by changing its browser string or its IPv6 address
     within its /64; another address is another client."""
     same = {
-        hash_device("k", ScanContext("203.0.113.9", agent)) for agent in ("Phone", "Other Mobile", "", "curl/8")
+        hash_device("k", ScanContext("203.0.113.9", agent))
+        for agent in ("Phone", "Other Mobile", "", "curl/8")
     }
     assert len(same) == 1
     v6 = {hash_device("k", ScanContext(f"2001:db8:1:2::{n:x}", "Phone")) for n in range(1, 50)}
@@ -132,7 +133,9 @@ def test_the_device_rule_counts_distinct_clients_within_its_window() -> None:
     rules = CloneRules(max_devices=3, device_window_days=14, window_hours=2)
     week = 24 * 7
     assert _replay(rules, [(n, f"c{n}", None) for n in range(4)]) == {"many_devices"}
-    assert _replay(rules, [(n * week, f"c{n}", None) for n in range(8)]) == set()  # one a week: an owner's phone
+    assert (
+        _replay(rules, [(n * week, f"c{n}", None) for n in range(8)]) == set()
+    )  # one a week: an owner's phone
     assert _replay(rules, [(n, "same", None) for n in range(50)]) == set()  # one client, however often
 
 

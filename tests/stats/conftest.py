@@ -39,10 +39,24 @@ def demo(session: Any) -> Demo:
         (_at(today - timedelta(days=120)), "dhaka", "genuine"),  # older than the 8 weeks shown
     ]
     for n, (when, district, verdict) in enumerate(scans):
-        session.add(Scan(gtin="08901234567893", serial=f"S{n:05d}", scanned_at=when, verdict=verdict,
-                         district=district, device_class="phone", device_hash=f"{n:016x}"))
-    reports = [_at(today), _at(today, 3), _at(today - timedelta(days=40)), _at(today - timedelta(days=70)),
-               _at(today - timedelta(days=400))]
+        session.add(
+            Scan(
+                gtin="08901234567893",
+                serial=f"S{n:05d}",
+                scanned_at=when,
+                verdict=verdict,
+                district=district,
+                device_class="phone",
+                device_hash=f"{n:016x}",
+            )
+        )
+    reports = [
+        _at(today),
+        _at(today, 3),
+        _at(today - timedelta(days=40)),
+        _at(today - timedelta(days=70)),
+        _at(today - timedelta(days=400)),
+    ]
     for n, when in enumerate(reports):
         session.add(ConsumerReport(text=f"looks fake {n}", created_at=when, district="dhaka"))
     session.flush()

@@ -35,6 +35,11 @@ def test_zero_computes_every_time() -> None:
 
 
 def test_settings_come_from_the_app_config(tmp_path: Path) -> None:
-    config = {"ENV": "production", "OPEN_DATA_DIR": "", "INSTANCE_PATH": str(tmp_path), "STATS_CACHE_SECONDS": 90}
+    config = {
+        "ENV": "production",
+        "OPEN_DATA_DIR": "",
+        "INSTANCE_PATH": str(tmp_path),
+        "STATS_CACHE_SECONDS": 90,
+    }
     assert StatsSettings.from_config(config) == StatsSettings(90.0, tmp_path / "open-data")
     assert StatsSettings.from_config(config | {"ENV": "testing"}).cache_seconds == 0

@@ -66,8 +66,10 @@ def test_a_day_is_written_once_with_a_signature_per_file(runner: Any, snapshot: 
 
 def test_the_catalogue_is_the_public_catalogue(client: Any, session: Any, demo: Demo, snapshot: Path) -> None:
     public = sorted(
-        p.id for p in session.scalars(select(Product))
-        if p.licence_state(demo.today) == "licensed" and p.manufacturer.status not in ("suspended", "rejected")
+        p.id
+        for p in session.scalars(select(Product))
+        if p.licence_state(demo.today) == "licensed"
+        and p.manufacturer.status not in ("suspended", "rejected")
     )
     document = json.loads((snapshot / "catalogue.json").read_text(encoding="utf-8"))
     assert [p["id"] for p in document["products"]] == public and document["as_of"] == demo.today.isoformat()
@@ -88,13 +90,17 @@ def test_the_statistics_files_say_what_the_api_and_page_say(client: Any, snapsho
     lines = list(csv.DictReader(io.StringIO((snapshot / "statistics.csv").read_text(encoding="utf-8"))))
     long_form = [
         (f["id"], r["key"], c["key"], str(v))
-        for f in api["figures"] for r in f["rows"] for c, v in zip(f["columns"], r["values"], strict=True)
+        for f in api["figures"]
+        for r in f["rows"]
+        for c, v in zip(f["columns"], r["values"], strict=True)
     ]
     assert [(x["figure"], x["row"], x["column"], x["value"]) for x in lines] == long_form
     page = client.get("/statistics?lang=en").get_data(as_text=True)
     category = next(f for f in api["figures"] if f["id"] == "products_by_category")
     phones = next(r for r in category["rows"] if r["key"] == "phones")
-    assert f'<tr data-key="phones"><th scope="row">Mobile phones</th><td>{phones["values"][0]}</td></tr>' in page
+    assert (
+        f'<tr data-key="phones"><th scope="row">Mobile phones</th><td>{phones["values"][0]}</td></tr>' in page
+    )
 
 
 def test_every_signature_verifies_and_fails_when_a_byte_changes(client: Any, snapshot: Path) -> None:
@@ -125,8 +131,12 @@ def test_the_offline_verifier_and_the_documented_recipe_check_a_file(
     tampered = tmp_path / snapshot.name / "catalogue.csv"
     tampered.parent.mkdir()
     tampered.write_bytes(target.read_bytes().replace(b"\r\n", b"\r\n ", 1))
-    assert verify_main(["verify", str(tampered), "--signature", str(signature), "--jwks", str(jwks_file),
-                        "--json"]) == 10
+    assert (
+        verify_main(
+            ["verify", str(tampered), "--signature", str(signature), "--jwks", str(jwks_file), "--json"]
+        )
+        == 10
+    )
     assert json.loads(capsys.readouterr().out)["reason"] == "bad_signature"
     # docs/formats.md's recipe, run as written
     docs = (ROOT / "docs" / "formats.md").read_text(encoding="utf-8")
@@ -135,11 +145,19 @@ def test_the_offline_verifier_and_the_documented_recipe_check_a_file(
     script = tmp_path / "verify.py"
     script.write_text(recipe.group(1))
     name = f"{snapshot.name}/catalogue.csv"
-    good = subprocess.run([sys.executable, str(script), str(target), str(signature), str(jwks_file), name],
-                          capture_output=True, text=True, check=False)
+    good = subprocess.run(
+        [sys.executable, str(script), str(target), str(signature), str(jwks_file), name],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert good.returncode == 0 and good.stdout.startswith(f"verified {name}"), good.stderr
-    bad = subprocess.run([sys.executable, str(script), str(tampered), str(signature), str(jwks_file), name],
-                         capture_output=True, text=True, check=False)
+    bad = subprocess.run(
+        [sys.executable, str(script), str(tampered), str(signature), str(jwks_file), name],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert bad.returncode != 0 and "InvalidSignature" in bad.stderr
 
 
@@ -150,7 +168,9 @@ def test_stable_urls_and_the_latest_link(client: Any, snapshot: Path) -> None:
             assert resp.status_code == 200 and resp.data == (snapshot / name).read_bytes()
             assert "immutable" in resp.headers["Cache-Control"]
         latest = client.get(f"/open-data/latest/{name}.jws")
-        assert latest.status_code == 302 and latest.headers["Location"].endswith(f"/open-data/{day}/{name}.jws")
+        assert latest.status_code == 302 and latest.headers["Location"].endswith(
+            f"/open-data/{day}/{name}.jws"
+        )
     index = client.get("/api/v1/open-data").get_json()
     assert index["latest"] == day and [f["name"] for f in index["days"][0]["files"]] == list(FILES)
     for entry in index["days"][0]["files"]:
@@ -159,8 +179,15 @@ def test_stable_urls_and_the_latest_link(client: Any, snapshot: Path) -> None:
     assert 'href="/open-data/latest/catalogue.csv"' in page
 
 
-@pytest.mark.parametrize("path", ["/open-data/2026-01-01/catalogue.csv", "/open-data/latest/catalogue.csv",
-                                  "/open-data/schema/other.json", "/open-data/..%2F..%2Fetc/passwd"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/open-data/2026-01-01/catalogue.csv",
+        "/open-data/latest/catalogue.csv",
+        "/open-data/schema/other.json",
+        "/open-data/..%2F..%2Fetc/passwd",
+    ],
+)
 def test_missing_or_unknown_files_are_404_problems(client: Any, open_data: Path, path: str) -> None:
     resp = client.get(path)
     assert resp.status_code == 404 and resp.mimetype == "application/problem+json"
@@ -178,11 +205,16 @@ def test_after_a_compromise_the_files_are_signed_again_and_verify(client: Any, s
     new_key = Ed25519PrivateKey.from_private_bytes(RFC8032_TEST2_SECRET)
     assert resign_snapshots(snapshot.parent, Signer.from_private_key(new_key)) == len(FILES)
     ring = KeyRing.from_jwks(jwks)
-    ring = KeyRing((*ring.mark_compromised(old_kid, after=ring.find(old_kid).created_at),
-                    PublishedKey.from_public_key(new_key.public_key())))
+    ring = KeyRing(
+        (
+            *ring.mark_compromised(old_kid, after=ring.find(old_kid).created_at),
+            PublishedKey.from_public_key(new_key.public_key()),
+        )
+    )
     for name in FILES:
         assert (snapshot / name).read_bytes() == before[name]  # the data is untouched
-        header = verify_detached(before[name], (snapshot / f"{name}.jws").read_text(), ring,
-                                 name=f"{snapshot.name}/{name}")
+        header = verify_detached(
+            before[name], (snapshot / f"{name}.jws").read_text(), ring, name=f"{snapshot.name}/{name}"
+        )
         assert header["kid"] != old_kid
     assert not list(snapshot.glob(".*.tmp"))

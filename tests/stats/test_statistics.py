@@ -63,9 +63,13 @@ def test_every_figure_matches_counts_made_independently(client: Any, session: An
     assert len(public) > 100  # the demo licenses most of its products
 
     by_category = figure(body, "products_by_category")
-    assert {k: v["products"] for k, v in by_category.items() if v["products"]} == Counter(p.category for p in public)
+    assert {k: v["products"] for k, v in by_category.items() if v["products"]} == Counter(
+        p.category for p in public
+    )
     by_district = figure(body, "products_by_district")
-    assert {k: v["products"] for k, v in by_district.items()} == Counter(p.manufacturer.district for p in public)
+    assert {k: v["products"] for k, v in by_district.items()} == Counter(
+        p.manufacturer.district for p in public
+    )
     by_division = figure(body, "products_by_division")
     expected_divisions = Counter(DISTRICTS[p.manufacturer.district].division.lower() for p in public)
     assert {k: v["products"] for k, v in by_division.items() if v["products"]} == expected_divisions
@@ -84,8 +88,12 @@ def test_every_figure_matches_counts_made_independently(client: Any, session: An
 
     # licence actions: plain SQL over the audit trail, grouped here by month
     months = _months(today)
-    rows = session.execute(text("SELECT action, occurred_at FROM audit_events WHERE action IN "
-                                "('product.approve', 'product.suspend', 'product.revoke')")).all()
+    rows = session.execute(
+        text(
+            "SELECT action, occurred_at FROM audit_events WHERE action IN "
+            "('product.approve', 'product.suspend', 'product.revoke')"
+        )
+    ).all()
     expected_actions = {m: {"approve": 0, "suspend": 0, "revoke": 0} for m in months}
     for action, occurred_at in rows:
         key = _as_utc(occurred_at).strftime("%Y-%m")
@@ -97,8 +105,11 @@ def test_every_figure_matches_counts_made_independently(client: Any, session: An
 
     # licences in force at each month's end, less those suspended or revoked by then
     stops: dict[str, datetime] = {}
-    for target, occurred_at in session.execute(text(
-            "SELECT target_id, occurred_at FROM audit_events WHERE action IN ('product.suspend', 'product.revoke')")):
+    for target, occurred_at in session.execute(
+        text(
+            "SELECT target_id, occurred_at FROM audit_events WHERE action IN ('product.suspend', 'product.revoke')"
+        )
+    ):
         stops[target] = max(stops.get(target, _as_utc(occurred_at)), _as_utc(occurred_at))
     over_time = figure(body, "products_over_time")
     assert list(over_time) == months
@@ -109,17 +120,18 @@ def test_every_figure_matches_counts_made_independently(client: Any, session: An
             if not p.licence_valid_from <= end <= (p.licence_valid_until or end):
                 continue
             stopped = stops.get(str(p.id))
-            if p.status in ("suspended", "revoked") and (
-                stopped is None or stopped.date() <= end
-            ):
+            if p.status in ("suspended", "revoked") and (stopped is None or stopped.date() <= end):
                 continue
             expected += 1
         assert over_time[key] == {"products": expected}, key
     assert over_time[months[-1]]["products"] >= len(public)  # expired-by-date aside, today's catalogue
 
     expiring = figure(body, "certificates_expiring")
-    soon = Counter(c.scheme for c in session.scalars(select(Certificate))
-                   if today <= c.valid_until <= today + timedelta(days=90))
+    soon = Counter(
+        c.scheme
+        for c in session.scalars(select(Certificate))
+        if today <= c.valid_until <= today + timedelta(days=90)
+    )
     assert {k: v["certificates"] for k, v in expiring.items() if v["certificates"]} == soon
 
     # scans: the ones the fixture made, counted by hand
@@ -131,12 +143,16 @@ def test_every_figure_matches_counts_made_independently(client: Any, session: An
         monday = (when.date() - timedelta(days=when.weekday())).isoformat()
         if verdict == "genuine" and monday in scans:
             expected_scans[(monday, DISTRICTS[district].division.lower() if district else "unknown")] += 1
-    found = Counter({(week, division): n for week, counts in scans.items() for division, n in counts.items() if n})
+    found = Counter(
+        {(week, division): n for week, counts in scans.items() for division, n in counts.items() if n}
+    )
     assert found == expected_scans
     assert scans[this_monday.isoformat()]["sylhet"] >= 1 and scans[this_monday.isoformat()]["dhaka"] >= 2
 
     reports = figure(body, "fake_reports")
-    expected_reports = Counter(when.strftime("%Y-%m") for when in demo.reports if when.strftime("%Y-%m") in months)
+    expected_reports = Counter(
+        when.strftime("%Y-%m") for when in demo.reports if when.strftime("%Y-%m") in months
+    )
     assert {k: v["reports"] for k, v in reports.items() if v["reports"]} == expected_reports
 
 
@@ -180,7 +196,9 @@ def test_each_figure_csv_is_its_table(client: Any, demo: Demo) -> None:
         assert resp.status_code == 200 and resp.mimetype == "text/csv"
         rows = list(csv.reader(io.StringIO(resp.get_data(as_text=True))))
         assert rows[0] == ["key", "label_en", "label_bn", *(c["key"] for c in fig["columns"])]
-        assert rows[1:] == [[r["key"], r["label_en"], r["label_bn"], *map(str, r["values"])] for r in fig["rows"]]
+        assert rows[1:] == [
+            [r["key"], r["label_en"], r["label_bn"], *map(str, r["values"])] for r in fig["rows"]
+        ]
 
 
 def test_an_unknown_figure_is_a_404_problem(client: Any) -> None:
@@ -201,7 +219,6 @@ def test_an_empty_registry_still_answers(client: Any) -> None:
     body = client.get("/api/v1/statistics").get_json()
     assert all(all(isinstance(v, int) for row in f["rows"] for v in row["values"]) for f in body["figures"])
     assert client.get("/statistics?lang=en").status_code == 200
-
 
 
 def test_a_bad_token_on_the_page_is_an_anonymous_visitor(client: Any) -> None:

@@ -17,8 +17,9 @@ def csrf_token(client: Any, url: str = "/login") -> str:
     return match.group(1)
 
 
-def post_form(client: Any, url: str, data: dict[str, Any] | None = None, *, form_page: str | None = None,
-              **kwargs: Any) -> Any:
+def post_form(
+    client: Any, url: str, data: dict[str, Any] | None = None, *, form_page: str | None = None, **kwargs: Any
+) -> Any:
     """POST a form the way a browser does: with the CSRF token of the page that shows it."""
     payload = dict(data or {})
     payload["csrf_token"] = csrf_token(client, form_page or "/login")

@@ -14,11 +14,20 @@ TODAY = datetime.now(UTC).date()
 def test_the_bid_date_keeps_products_licensed_and_certified_on_that_day(
     client: Any, session: Any, catalogue: Any, maker: Any
 ) -> None:
-    recent = ProductFactory(manufacturer=maker.manufacturer, brand="Walton", **licensed(TODAY - timedelta(days=30)))
-    older = ProductFactory(manufacturer=maker.manufacturer, brand="Walton", **licensed(TODAY - timedelta(days=400)))
-    older.certificates = [CertificateFactory(manufacturer_id=maker.manufacturer.id, scheme="BSTI",
-                                             valid_from=TODAY - timedelta(days=400),
-                                             valid_until=TODAY - timedelta(days=50))]
+    recent = ProductFactory(
+        manufacturer=maker.manufacturer, brand="Walton", **licensed(TODAY - timedelta(days=30))
+    )
+    older = ProductFactory(
+        manufacturer=maker.manufacturer, brand="Walton", **licensed(TODAY - timedelta(days=400))
+    )
+    older.certificates = [
+        CertificateFactory(
+            manufacturer_id=maker.manufacturer.id,
+            scheme="BSTI",
+            valid_from=TODAY - timedelta(days=400),
+            valid_until=TODAY - timedelta(days=50),
+        )
+    ]
     catalogue.add(recent, older)
     bid = (TODAY - timedelta(days=100)).isoformat()
     html = client.get(f"/search?bid_date={bid}&lang=en").get_data(as_text=True)

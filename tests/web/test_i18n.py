@@ -26,12 +26,13 @@ def test_the_compiled_catalogue_is_up_to_date() -> None:
     for message in extract_messages():
         if message.id:
             found = compiled.get(message.id)
-            assert found is not None and found.string, f"run python -m web.i18n_build: {message.id!r} not compiled"
+            assert found is not None and found.string, (
+                f"run python -m web.i18n_build: {message.id!r} not compiled"
+            )
 
 
 def test_the_check_fails_when_a_translation_is_missing() -> None:
     from babel.messages.catalog import Catalog
-
 
     template = Catalog()
     template.add("A message nobody translated")

@@ -14,14 +14,31 @@ from tests.web.pages import sign_in
 
 def _scans(session: Any, product: Any, serial: str, where: list[str], *, flagged: bool = False) -> None:
     now = datetime.now(UTC)
-    unit = Unit(gtin=product.gtin, serial=serial, product_id=product.id, first_seen_at=now - timedelta(days=1),
-                first_district=where[0], scan_count=len(where), flags=["many_devices"] if flagged else [],
-                flagged_at=now if flagged else None)
+    unit = Unit(
+        gtin=product.gtin,
+        serial=serial,
+        product_id=product.id,
+        first_seen_at=now - timedelta(days=1),
+        first_district=where[0],
+        scan_count=len(where),
+        flags=["many_devices"] if flagged else [],
+        flagged_at=now if flagged else None,
+    )
     session.add(unit)
     session.flush()
     for i, district in enumerate(where):
-        session.add(Scan(unit_id=unit.id, gtin=product.gtin, serial=serial, scanned_at=now - timedelta(days=1) + timedelta(hours=i),
-                         verdict="genuine", district=district, device_class="phone", device_hash=f"{i:016x}"))
+        session.add(
+            Scan(
+                unit_id=unit.id,
+                gtin=product.gtin,
+                serial=serial,
+                scanned_at=now - timedelta(days=1) + timedelta(hours=i),
+                verdict="genuine",
+                district=district,
+                device_class="phone",
+                device_hash=f"{i:016x}",
+            )
+        )
     session.flush()
 
 

@@ -31,8 +31,12 @@ def test_a_batch_recall_from_the_portal_reaches_the_verdict(client: Any, session
     sign_in(client, maker.user)
     batch_id, url = _batch_and_label(client, product)
     page = f"/portal/products/{product.id}"
-    resp = post_form(client, page + "/recall", {"scope": "batch", "batch_id": str(batch_id), **RECALL_WORDS},
-                     form_page=page)
+    resp = post_form(
+        client,
+        page + "/recall",
+        {"scope": "batch", "batch_id": str(batch_id), **RECALL_WORDS},
+        form_page=page,
+    )
     assert resp.status_code == 303, resp.get_data(as_text=True)[:2000]
     shown = client.get(page + "?lang=en").get_data(as_text=True)
     assert RECALL_WORDS["reason_en"] in shown
@@ -53,7 +57,9 @@ def test_a_recall_form_without_the_bangla_words_is_refused_and_changes_nothing(
     assert resp.status_code == 422
     html = resp.get_data(as_text=True)
     assert 'id="e-instructions_bn"' in html and RECALL_WORDS["reason_bn"] in html  # the typed words are kept
-    assert session.scalar(select(func.count()).select_from(Recall).where(Recall.product_id == product.id)) == 0
+    assert (
+        session.scalar(select(func.count()).select_from(Recall).where(Recall.product_id == product.id)) == 0
+    )
 
 
 def test_a_unit_recall_needs_a_label_of_this_product(client: Any, session: Any, maker: Any) -> None:
@@ -61,8 +67,12 @@ def test_a_unit_recall_needs_a_label_of_this_product(client: Any, session: Any, 
     session.flush()
     sign_in(client, maker.user)
     page = f"/portal/products/{product.id}"
-    resp = post_form(client, page + "/recall", {"scope": "unit", "url": "https://evil.example/x", **RECALL_WORDS},
-                     form_page=page)
+    resp = post_form(
+        client,
+        page + "/recall",
+        {"scope": "unit", "url": "https://evil.example/x", **RECALL_WORDS},
+        form_page=page,
+    )
     assert resp.status_code == 422 and 'id="e-url"' in resp.get_data(as_text=True)
     _, url = _batch_and_label(client, product)
     resp = post_form(client, page + "/recall", {"scope": "unit", "url": url, **RECALL_WORDS}, form_page=page)
@@ -70,7 +80,9 @@ def test_a_unit_recall_needs_a_label_of_this_product(client: Any, session: Any, 
     assert session.scalar(select(Recall.scope).where(Recall.product_id == product.id)) == "unit"
 
 
-def test_a_manufacturer_clears_a_false_copy_flag_from_the_portal(client: Any, session: Any, maker: Any) -> None:
+def test_a_manufacturer_clears_a_false_copy_flag_from_the_portal(
+    client: Any, session: Any, maker: Any
+) -> None:
     from signing.models import Unit
 
     product = ProductFactory(manufacturer=maker.manufacturer, category="laptops", **licensed())
@@ -79,18 +91,28 @@ def test_a_manufacturer_clears_a_false_copy_flag_from_the_portal(client: Any, se
     _, url = _batch_and_label(client, product)
     path = "/" + url.split("://", 1)[1].split("/", 1)[1]
     for address in ("10.1.0.1", "10.3.0.1"):  # Dhaka, then Chattogram: two clients, two divisions
-        client.get(path, base_url="https://verify.example.gov.bd", headers=JSON,
-                   environ_base={"REMOTE_ADDR": address})
+        client.get(
+            path,
+            base_url="https://verify.example.gov.bd",
+            headers=JSON,
+            environ_base={"REMOTE_ADDR": address},
+        )
     unit = session.scalar(select(Unit).where(Unit.product_id == product.id))
     assert unit is not None and unit.flags == ["far_apart_districts"]
     page = client.get("/portal/reports?lang=en").get_data(as_text=True)
     assert "checked in far-apart districts within a few hours" in page and "far_apart_districts" not in page
-    empty = post_form(client, f"/portal/units/{unit.id}/clear-flags", {"reason": " "}, form_page="/portal/reports")
+    empty = post_form(
+        client, f"/portal/units/{unit.id}/clear-flags", {"reason": " "}, form_page="/portal/reports"
+    )
     assert empty.status_code == 303
     session.refresh(unit)
     assert unit.flags == ["far_apart_districts"]
-    resp = post_form(client, f"/portal/units/{unit.id}/clear-flags", {"reason": "owner moved; receipt seen"},
-                     form_page="/portal/reports")
+    resp = post_form(
+        client,
+        f"/portal/units/{unit.id}/clear-flags",
+        {"reason": "owner moved; receipt seen"},
+        form_page="/portal/reports",
+    )
     assert resp.status_code == 303
     session.refresh(unit)
     assert unit.flags == [] and unit.flags_cleared_at is not None

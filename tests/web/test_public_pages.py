@@ -10,13 +10,23 @@ import pytest
 
 from tests.factories import ManufacturerFactory, ProductFactory, licensed
 
-PUBLIC_PATHS = ["/", "/search", "/search?q=phone", "/scan", "/report", "/login", "/password/forgot",
-                "/portal/register"]
+PUBLIC_PATHS = [
+    "/",
+    "/search",
+    "/search?q=phone",
+    "/scan",
+    "/report",
+    "/login",
+    "/password/forgot",
+    "/portal/register",
+]
 
 
 @pytest.mark.parametrize("path", PUBLIC_PATHS)
 @pytest.mark.parametrize(("lang", "word"), [("bn", "মেড ইন বাংলাদেশ"), ("en", "Made in Bangladesh")])
-def test_every_public_page_renders_in_both_languages(client: Any, catalogue: Any, path: str, lang: str, word: str) -> None:
+def test_every_public_page_renders_in_both_languages(
+    client: Any, catalogue: Any, path: str, lang: str, word: str
+) -> None:
     sep = "&" if "?" in path else "?"
     resp = client.get(f"{path}{sep}lang={lang}")
     html = resp.get_data(as_text=True)
@@ -25,10 +35,13 @@ def test_every_public_page_renders_in_both_languages(client: Any, catalogue: Any
     assert word in html
 
 
-@pytest.mark.parametrize(("lang", "heading", "scheme"), [("bn", "বৈশিষ্ট্য", "বিটিআরসি টাইপ অনুমোদন"),
-                                                        ("en", "Specifications", "BTRC type approval")])
-def test_product_and_manufacturer_pages_render_in_both_languages(client: Any, licensed_product: Any, lang: str,
-                                                                 heading: str, scheme: str) -> None:
+@pytest.mark.parametrize(
+    ("lang", "heading", "scheme"),
+    [("bn", "বৈশিষ্ট্য", "বিটিআরসি টাইপ অনুমোদন"), ("en", "Specifications", "BTRC type approval")],
+)
+def test_product_and_manufacturer_pages_render_in_both_languages(
+    client: Any, licensed_product: Any, lang: str, heading: str, scheme: str
+) -> None:
     p = licensed_product
     product_html = client.get(f"/products/{p.id}?lang={lang}").get_data(as_text=True)
     assert heading in product_html
@@ -68,10 +81,13 @@ def test_bangla_pages_use_bangla_digits(client: Any, licensed_product: Any) -> N
     assert year in en
 
 
-def test_drafts_and_pending_companies_never_appear_publicly(client: Any, session: Any, catalogue: Any,
-                                                            maker: Any, licensed_product: Any) -> None:
+def test_drafts_and_pending_companies_never_appear_publicly(
+    client: Any, session: Any, catalogue: Any, maker: Any, licensed_product: Any
+) -> None:
     draft = ProductFactory(manufacturer=maker.manufacturer, name_en="Secret Draft Phone")
-    submitted = ProductFactory(manufacturer=maker.manufacturer, status="submitted", name_en="Secret Submitted")
+    submitted = ProductFactory(
+        manufacturer=maker.manufacturer, status="submitted", name_en="Secret Submitted"
+    )
     pending = ManufacturerFactory(status="pending")
     catalogue.add(licensed_product, draft, submitted)
     for p in (draft, submitted):
@@ -98,15 +114,17 @@ def _hits(html: str) -> list[str]:
     return re.findall(r'<h3><a href="/products/(\d+)">', html)
 
 
-def test_search_results_with_facets_filters_sorting_pagination_and_export(client: Any, session: Any,
-                                                                          catalogue: Any, maker: Any) -> None:
+def test_search_results_with_facets_filters_sorting_pagination_and_export(
+    client: Any, session: Any, catalogue: Any, maker: Any
+) -> None:
     from tests.factories import CertificateFactory
 
     bsti = CertificateFactory(manufacturer_id=maker.manufacturer.id, scheme="BSTI")
     products = []
     for i in range(25):
-        p = ProductFactory(manufacturer=maker.manufacturer, category="ups", local_value_addition=30 + i,
-                           **licensed())
+        p = ProductFactory(
+            manufacturer=maker.manufacturer, category="ups", local_value_addition=30 + i, **licensed()
+        )
         if i % 2 == 0:
             p.certificates = [bsti]
         products.append(p)
@@ -118,7 +136,9 @@ def test_search_results_with_facets_filters_sorting_pagination_and_export(client
     assert "Valid certificate" in page1 and "BSTI" in page1  # facet
     page2 = client.get("/search?category=ups&page=2&lang=en").get_data(as_text=True)
     assert len(_hits(page2)) == 5
-    filtered = client.get("/search?category=ups&certificate=BSTI&lva_min=50&sort=lva&lang=en").get_data(as_text=True)
+    filtered = client.get("/search?category=ups&certificate=BSTI&lva_min=50&sort=lva&lang=en").get_data(
+        as_text=True
+    )
     expected = [p for i, p in enumerate(products) if i % 2 == 0 and 30 + i >= 50]
     shown = _hits(filtered)
     assert sorted(map(int, shown)) == sorted(p.id for p in expected)
@@ -133,7 +153,8 @@ def test_search_results_with_facets_filters_sorting_pagination_and_export(client
 def test_search_in_bangla_finds_bangla_names(client: Any, catalogue: Any, licensed_product: Any) -> None:
     catalogue.add(licensed_product)
     html = client.get("/search?q=স্মার্টফোন&lang=bn").get_data(as_text=True) + client.get(
-        "/search?q=ফিচার ফোন&lang=bn").get_data(as_text=True)
+        "/search?q=ফিচার ফোন&lang=bn"
+    ).get_data(as_text=True)
     assert f"/products/{licensed_product.id}" in html
     assert licensed_product.name_bn in html
 
@@ -155,7 +176,9 @@ def test_compare_shows_products_side_by_side(client: Any, session: Any, maker: A
 
 
 def test_a_sixth_product_keeps_the_first_five_chosen(client: Any, session: Any, maker: Any) -> None:
-    chosen = [ProductFactory(manufacturer=maker.manufacturer, category="laptops", **licensed()) for _ in range(6)]
+    chosen = [
+        ProductFactory(manufacturer=maker.manufacturer, category="laptops", **licensed()) for _ in range(6)
+    ]
     resp = client.get("/compare?lang=en&" + "&".join(f"ids={p.id}" for p in chosen))
     html = resp.get_data(as_text=True)
     assert resp.status_code == 200

@@ -14,7 +14,9 @@ from tests.web.pages import post_form, sign_in
 
 
 def _report(session: Any, product: Any) -> ConsumerReport:
-    r = ConsumerReport(gtin=product.gtin, product_id=product.id, text="The hologram is missing", district="khulna")
+    r = ConsumerReport(
+        gtin=product.gtin, product_id=product.id, text="The hologram is missing", district="khulna"
+    )
     session.add(r)
     session.flush()
     return r
@@ -25,24 +27,41 @@ def test_maker_and_reviewer_move_a_report_with_notes(
 ) -> None:
     r = _report(session, licensed_product)
     sign_in(client, maker.user)
-    resp = post_form(client, f"/portal/reports/{r.id}/status", {"status": "investigating",
-                                                                "note": "Asked the Khulna dealer for the box"},
-                     form_page="/portal/reports")
+    resp = post_form(
+        client,
+        f"/portal/reports/{r.id}/status",
+        {"status": "investigating", "note": "Asked the Khulna dealer for the box"},
+        form_page="/portal/reports",
+    )
     assert resp.status_code == 303
     session.refresh(r)
     assert r.status == "investigating"
     console = app.test_client()
     sign_in(console, reviewer.user)
-    assert post_form(console, f"/console/reports/{r.id}/status", {"status": "closed", "note": "A genuine unit"},
-                     form_page="/console/reports").status_code == 303
+    assert (
+        post_form(
+            console,
+            f"/console/reports/{r.id}/status",
+            {"status": "closed", "note": "A genuine unit"},
+            form_page="/console/reports",
+        ).status_code
+        == 303
+    )
     session.refresh(r)
     assert r.status == "closed"
     html = client.get("/portal/reports?lang=en").get_data(as_text=True)
     assert "Asked the Khulna dealer for the box" in html and "A genuine unit" in html and "closed" in html
-    events = list(session.scalars(select(AuditEvent).where(AuditEvent.target_type == "report",
-                                                           AuditEvent.target_id == str(r.id)).order_by(AuditEvent.id)))
+    events = list(
+        session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.target_type == "report", AuditEvent.target_id == str(r.id))
+            .order_by(AuditEvent.id)
+        )
+    )
     assert [(e.actor, e.before["status"], e.after["status"]) for e in events] == [
-        (maker.user.email, "open", "investigating"), (reviewer.user.email, "investigating", "closed")]
+        (maker.user.email, "open", "investigating"),
+        (reviewer.user.email, "investigating", "closed"),
+    ]
 
 
 def test_a_move_without_a_note_or_out_of_order_changes_nothing(
@@ -50,20 +69,35 @@ def test_a_move_without_a_note_or_out_of_order_changes_nothing(
 ) -> None:
     r = _report(session, licensed_product)
     sign_in(client, maker.user)
-    post_form(client, f"/portal/reports/{r.id}/status", {"status": "closed", "note": " "}, form_page="/portal/reports")
-    post_form(client, f"/portal/reports/{r.id}/status", {"status": "open", "note": "x"}, form_page="/portal/reports")
+    post_form(
+        client,
+        f"/portal/reports/{r.id}/status",
+        {"status": "closed", "note": " "},
+        form_page="/portal/reports",
+    )
+    post_form(
+        client, f"/portal/reports/{r.id}/status", {"status": "open", "note": "x"}, form_page="/portal/reports"
+    )
     session.refresh(r)
     assert r.status == "open"
-    assert session.scalar(select(AuditEvent.id).where(AuditEvent.target_type == "report",
-                                                      AuditEvent.target_id == str(r.id))) is None
+    assert (
+        session.scalar(
+            select(AuditEvent.id).where(AuditEvent.target_type == "report", AuditEvent.target_id == str(r.id))
+        )
+        is None
+    )
 
 
 def test_another_companys_report_cannot_be_moved(client: Any, session: Any, maker: Any) -> None:
     stranger = make_party(session)
     r = _report(session, ProductFactory(manufacturer=stranger.manufacturer))
     sign_in(client, maker.user)
-    resp = post_form(client, f"/portal/reports/{r.id}/status", {"status": "closed", "note": "mine now"},
-                     form_page="/portal/reports")
+    resp = post_form(
+        client,
+        f"/portal/reports/{r.id}/status",
+        {"status": "closed", "note": "mine now"},
+        form_page="/portal/reports",
+    )
     assert resp.status_code == 404
     session.refresh(r)
     assert r.status == "open"

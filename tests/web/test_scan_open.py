@@ -44,7 +44,10 @@ FOREIGN = [
     ("url", "location"),
     [
         (f"https://verify.example.gov.bd/01/{GTIN}/21/ABC123", f"/01/{GTIN}/21/ABC123"),
-        (f"https://VERIFY.example.gov.bd/01/{GTIN}/21/abc123?s={SIGNATURE}", f"/01/{GTIN}/21/ABC123?s={SIGNATURE}"),
+        (
+            f"https://VERIFY.example.gov.bd/01/{GTIN}/21/abc123?s={SIGNATURE}",
+            f"/01/{GTIN}/21/ABC123?s={SIGNATURE}",
+        ),
         (f"http://verify.example.gov.bd/01/{GTIN}/", f"/01/{GTIN}"),
         (f"  https://verify.example.gov.bd/01/{GTIN[1:]}  ", f"/01/{GTIN}"),
     ],
@@ -74,7 +77,8 @@ def test_json_clients_get_a_problem_naming_the_url(client: Any, url: str) -> Non
 
 
 def test_the_refusal_reads_in_bangla(client: Any) -> None:
-    resp = client.get("/scan/open", query_string={"url": f"https://evil.example/01/{GTIN}", "lang": "bn"},
-                      headers=HTML)
+    resp = client.get(
+        "/scan/open", query_string={"url": f"https://evil.example/01/{GTIN}", "lang": "bn"}, headers=HTML
+    )
     assert resp.status_code == 400
     assert "এটি রেজিস্ট্রির লেবেল নয়" in resp.get_data(as_text=True)

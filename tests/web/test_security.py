@@ -19,8 +19,18 @@ def _form_routes(app: Any) -> list[str]:
     urls = []
     for rule in app.url_map.iter_rules():
         if rule.endpoint.split(".")[0] in WEB_BLUEPRINTS and "POST" in (rule.methods or ()):
-            values = {arg: ("pdf" if arg == "fmt" else "approve" if arg == "action" else "tok" if arg == "token" else 1)
-                      for arg in rule.arguments}
+            values = {
+                arg: (
+                    "pdf"
+                    if arg == "fmt"
+                    else "approve"
+                    if arg == "action"
+                    else "tok"
+                    if arg == "token"
+                    else 1
+                )
+                for arg in rule.arguments
+            }
             urls.append(rule.build(values, append_unknown=False)[1])
     return urls
 
@@ -44,11 +54,21 @@ def test_a_token_from_another_session_is_refused(app: Any, client: Any) -> None:
     assert resp.status_code == 400
 
 
-def test_pages_keep_to_the_content_security_policy(client: Any, licensed_product: Any, catalogue: Any) -> None:
+def test_pages_keep_to_the_content_security_policy(
+    client: Any, licensed_product: Any, catalogue: Any
+) -> None:
     catalogue.add(licensed_product)
-    for path in ["/", "/search?q=phone", f"/products/{licensed_product.id}",
-                 f"/manufacturers/{licensed_product.manufacturer_id}", "/scan", "/report", "/login",
-                 "/portal/register", f"/compare?ids={licensed_product.id}"]:
+    for path in [
+        "/",
+        "/search?q=phone",
+        f"/products/{licensed_product.id}",
+        f"/manufacturers/{licensed_product.manufacturer_id}",
+        "/scan",
+        "/report",
+        "/login",
+        "/portal/register",
+        f"/compare?ids={licensed_product.id}",
+    ]:
         resp = client.get(path)
         csp = resp.headers["Content-Security-Policy"]
         assert "unsafe-inline" not in csp and "script-src 'self'" in csp and "style-src 'self'" in csp
@@ -95,14 +115,20 @@ def test_sign_in_is_rate_limited_per_client_address(app: Any, client: Any, maker
     for path, words in (("/login?lang=en", "Too many sign-in attempts"), ("/login?lang=bn", "অনেক")):
         page = post_form(client, path, {"email": maker.user.email, "password": PASSWORD})
         assert page.status_code == 429 and words in page.get_data(as_text=True)
-    other_client = client.post("/login", data={"csrf_token": csrf_token(client), "email": maker.user.email,
-                                               "password": PASSWORD}, environ_base={"REMOTE_ADDR": "10.1.2.3"})
+    other_client = client.post(
+        "/login",
+        data={"csrf_token": csrf_token(client), "email": maker.user.email, "password": PASSWORD},
+        environ_base={"REMOTE_ADDR": "10.1.2.3"},
+    )
     assert other_client.status_code == 303
 
 
 def test_login_redirects_only_to_local_pages(client: Any, maker: Any) -> None:
-    resp = post_form(client, "/login", {"email": maker.user.email, "password": PASSWORD,
-                                        "next": "https://evil.example/steal"})
+    resp = post_form(
+        client,
+        "/login",
+        {"email": maker.user.email, "password": PASSWORD, "next": "https://evil.example/steal"},
+    )
     assert resp.headers["Location"] == "/portal/"
 
 
@@ -125,11 +151,16 @@ def test_password_reset_does_not_reveal_accounts_and_works_once(app: Any, client
     assert read_outbox(app.config["INSTANCE_PATH"])[-1]["To"] == maker.user.email
     link = _reset_link(app, maker.user.email)
     assert client.get(link).headers["Location"] == "/password/reset"
-    short = post_form(client, "/password/reset", {"password": "short", "password2": "short"},
-                      form_page="/password/reset")
+    short = post_form(
+        client, "/password/reset", {"password": "short", "password2": "short"}, form_page="/password/reset"
+    )
     assert short.status_code == 422
-    done = post_form(client, "/password/reset", {"password": "a brand new password",
-                                                 "password2": "a brand new password"}, form_page="/password/reset")
+    done = post_form(
+        client,
+        "/password/reset",
+        {"password": "a brand new password", "password2": "a brand new password"},
+        form_page="/password/reset",
+    )
     assert done.status_code == 303
     assert client.get(link).status_code == 400  # used: the password it was made for changed
     old = post_form(client, "/login", {"email": maker.user.email, "password": PASSWORD})
@@ -140,8 +171,11 @@ def test_password_reset_does_not_reveal_accounts_and_works_once(app: Any, client
 
 def test_the_reset_link_ignores_the_host_header(app: Any, client: Any, maker: Any) -> None:
     token = csrf_token(client, "/password/forgot")
-    client.post("/password/forgot", data={"csrf_token": token, "email": maker.user.email},
-                headers={"Host": "evil.example"})
+    client.post(
+        "/password/forgot",
+        data={"csrf_token": token, "email": maker.user.email},
+        headers={"Host": "evil.example"},
+    )
     body = read_outbox(app.config["INSTANCE_PATH"])[-1].get_body().get_content()
     assert "evil.example" not in body and app.config["PUBLIC_BASE_URL"] + "/password/reset/" in body
 
@@ -157,6 +191,10 @@ def test_a_password_reset_ends_other_sessions(app: Any, client: Any, maker: Any)
     other = app.test_client()
     post_form(other, "/password/forgot", {"email": maker.user.email})
     other.get(_reset_link(app, maker.user.email))
-    post_form(other, "/password/reset", {"password": "another new password", "password2": "another new password"},
-              form_page="/password/reset")
+    post_form(
+        other,
+        "/password/reset",
+        {"password": "another new password", "password2": "another new password"},
+        form_page="/password/reset",
+    )
     assert client.get("/portal/").status_code == 303

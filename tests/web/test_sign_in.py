@@ -22,8 +22,11 @@ VALUE = re.compile(r'value="[^"]*"')
 
 def _login(client: Any, email: str, password: str, address: str = "127.0.0.1") -> Any:
     token = csrf_token(client)
-    return client.post("/login?lang=en", data={"csrf_token": token, "email": email, "password": password},
-                       **from_address(address))
+    return client.post(
+        "/login?lang=en",
+        data={"csrf_token": token, "email": email, "password": password},
+        **from_address(address),
+    )
 
 
 def test_unknown_wrong_and_waiting_accounts_get_one_answer(client: Any, maker: Any) -> None:
@@ -61,15 +64,18 @@ def test_guessing_from_many_addresses_slows_only_browsers_new_to_the_account(
     assert _login(owner, maker.user.email, PASSWORD, "203.0.113.5").status_code == 303  # the owner's does not
     session.expire_all()
     user = session.get(User, maker.user.id)
-    delay = user.locked_until - user.last_failed_login_at  # 2 s after the 10th failure (attempts within it are not even checked)
+    delay = (
+        user.locked_until - user.last_failed_login_at
+    )  # 2 s after the 10th failure (attempts within it are not even checked)
     assert timedelta(seconds=2) <= delay <= timedelta(seconds=app.config["SIGNIN_ACCOUNT_MAX_DELAY_SECONDS"])
     user.locked_until = clock - timedelta(seconds=1)  # the delay is over
     session.commit()
     assert _login(fresh, maker.user.email, PASSWORD, "192.0.2.99").status_code == 303
 
 
-def test_sign_in_rotates_the_session_and_sign_out_ends_it_on_the_server(app: Any, client: Any,
-                                                                      maker: Any) -> None:
+def test_sign_in_rotates_the_session_and_sign_out_ends_it_on_the_server(
+    app: Any, client: Any, maker: Any
+) -> None:
     client.get("/login")
     before = client.get_cookie("session").value
     sign_in(client, maker.user)
@@ -86,7 +92,9 @@ def test_sign_in_rotates_the_session_and_sign_out_ends_it_on_the_server(app: Any
 
 
 def _reset_link(app: Any, email: str) -> str:
-    body = [m for m in read_outbox(app.config["INSTANCE_PATH"]) if m["To"] == email][-1].get_body().get_content()
+    body = (
+        [m for m in read_outbox(app.config["INSTANCE_PATH"]) if m["To"] == email][-1].get_body().get_content()
+    )
     return re.search(re.escape(app.config["PUBLIC_BASE_URL"]) + r"(/password/reset/\S+)", body).group(1)
 
 
@@ -104,8 +112,12 @@ def test_the_reset_token_stays_out_of_urls_and_the_access_log(app: Any, client: 
     body = app.wsgi_app(environ, lambda status, headers, *_: answer.append(status))
     b"".join(body)
     assert answer == ["303 SEE OTHER"]
-    atoms = Logger(Config()).atoms(SimpleNamespace(status="303 See Other", sent=0, headers=[]),
-                                   SimpleNamespace(headers=[]), environ, timedelta(milliseconds=3))
+    atoms = Logger(Config()).atoms(
+        SimpleNamespace(status="303 See Other", sent=0, headers=[]),
+        SimpleNamespace(headers=[]),
+        environ,
+        timedelta(milliseconds=3),
+    )
     assert atoms["r"].startswith("GET /password/reset/[redacted]") and token not in atoms["r"] + atoms["U"]
     assert client.get(link).headers["Location"] == "/password/reset"
     page = client.get("/password/reset")
@@ -113,19 +125,28 @@ def test_the_reset_token_stays_out_of_urls_and_the_access_log(app: Any, client: 
     assert 'action="/password/reset"' in page.get_data(as_text=True)
 
 
-def test_the_reset_page_says_tokens_are_revoked_and_the_reset_revokes_them(app: Any, client: Any,
-                                                                          maker: Any) -> None:
+def test_the_reset_page_says_tokens_are_revoked_and_the_reset_revokes_them(
+    app: Any, client: Any, maker: Any
+) -> None:
     post_form(client, "/password/forgot", {"email": maker.user.email})
     client.get(_reset_link(app, maker.user.email))
     bangla = client.get("/password/reset").get_data(as_text=True)
     english = client.get("/password/reset?lang=en").get_data(as_text=True)
     assert "এপিআই টোকেন বাতিল" in bangla and "revokes all your API tokens" in english
-    common = post_form(client, "/password/reset?lang=bn", {"password": "password1234", "password2": "password1234"},
-                       form_page="/password/reset")
+    common = post_form(
+        client,
+        "/password/reset?lang=bn",
+        {"password": "password1234", "password2": "password1234"},
+        form_page="/password/reset",
+    )
     assert common.status_code == 422 and "প্রচলিত পাসওয়ার্ড" in common.get_data(as_text=True)
     assert client.get("/api/v1/me", headers=maker.headers).status_code == 200
-    done = post_form(client, "/password/reset", {"password": "a fresh long passphrase",
-                                                 "password2": "a fresh long passphrase"}, form_page="/password/reset")
+    done = post_form(
+        client,
+        "/password/reset",
+        {"password": "a fresh long passphrase", "password2": "a fresh long passphrase"},
+        form_page="/password/reset",
+    )
     assert done.status_code == 303
     assert client.get("/api/v1/me", headers=maker.headers).status_code == 401
 
@@ -133,7 +154,11 @@ def test_the_reset_page_says_tokens_are_revoked_and_the_reset_revokes_them(app: 
 def test_registration_refuses_a_weak_password_in_bangla(client: Any) -> None:
     from tests.web.test_portal_console import REGISTRATION
 
-    resp = post_form(client, "/portal/register", REGISTRATION | {"owner_password": "owner@shapla.example.com"},
-                     form_page="/portal/register")
+    resp = post_form(
+        client,
+        "/portal/register",
+        REGISTRATION | {"owner_password": "owner@shapla.example.com"},
+        form_page="/portal/register",
+    )
     assert resp.status_code == 422
     assert "পাসওয়ার্ড আপনার ইমেইল ঠিকানা হতে পারবে না" in resp.get_data(as_text=True)

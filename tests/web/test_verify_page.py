@@ -45,12 +45,21 @@ def _open(app: Any, client: Any, path: str) -> str:
 
 
 def render_verdict(app: Any, lang: str, **body: Any) -> str:
-    body = {"reasons": [{"code": "x", "detail": "because"}], "serial": "ABC",
-            "product": {"id": 1, "name_en": "Ekota Phone", "name_bn": "একতা ফোন", "gtin": "02100000000012"},
-            "licence": {"status": "licensed", "number": "MIB-2026-000123", "valid": True},
-            "certificates": [{"scheme": "BTRC", "number": "BTRC-77", "valid": True}],
-            "first_seen": {"at": "2026-03-05T08:00:00+00:00", "district": "khulna", "district_name": "Khulna",
-                           "district_name_bn": "খুলনা"}, "scan_count": 12, "clone_warning": False} | body
+    body = {
+        "reasons": [{"code": "x", "detail": "because"}],
+        "serial": "ABC",
+        "product": {"id": 1, "name_en": "Ekota Phone", "name_bn": "একতা ফোন", "gtin": "02100000000012"},
+        "licence": {"status": "licensed", "number": "MIB-2026-000123", "valid": True},
+        "certificates": [{"scheme": "BTRC", "number": "BTRC-77", "valid": True}],
+        "first_seen": {
+            "at": "2026-03-05T08:00:00+00:00",
+            "district": "khulna",
+            "district_name": "Khulna",
+            "district_name_bn": "খুলনা",
+        },
+        "scan_count": 12,
+        "clone_warning": False,
+    } | body
     with app.test_request_context(f"/01/02100000000012/21/ABC?lang={lang}"):
         return render_template("verify.html", v=body)
 
@@ -77,8 +86,11 @@ def test_a_flagged_genuine_label_is_one_amber_card_not_a_green_one(app: Any, lan
     assert "verdict-copied" in card and "verdict-genuine" not in html
     words = ("আসল লেবেল — নকল থাকতে পারে", "Genuine label — copies may exist")
     assert (words[0] if lang == "bn" else words[1]) in card
-    assert ("এক ইউনিটের স্বাভাবিকের চেয়ে বেশি ফোন থেকে যাচাই করা হয়েছে" if lang == "bn"
-            else "Checked from more phones than one unit normally is") in card
+    assert (
+        "এক ইউনিটের স্বাভাবিকের চেয়ে বেশি ফোন থেকে যাচাই করা হয়েছে"
+        if lang == "bn"
+        else "Checked from more phones than one unit normally is"
+    ) in card
     assert "/report" in card  # what to do sits in the card itself
 
 
@@ -97,13 +109,22 @@ def test_a_forged_or_untrusted_label_says_what_to_do_and_endorses_nothing(app: A
 
 @pytest.mark.parametrize("lang", ["bn", "en"])
 def test_a_recall_shows_the_makers_words_and_no_fake_report(app: Any, lang: str) -> None:
-    recall = {"scope": "batch", "reason_en": "Battery may swell.", "reason_bn": "ব্যাটারি ফুলে যেতে পারে।",
-              "instructions_en": "Return it to any service centre.", "instructions_bn": "যেকোনো সার্ভিস সেন্টারে ফেরত দিন।",
-              "contact": "16123", "recalled_at": "2026-11-30T10:00:00+00:00"}
+    recall = {
+        "scope": "batch",
+        "reason_en": "Battery may swell.",
+        "reason_bn": "ব্যাটারি ফুলে যেতে পারে।",
+        "instructions_en": "Return it to any service centre.",
+        "instructions_bn": "যেকোনো সার্ভিস সেন্টারে ফেরত দিন।",
+        "contact": "16123",
+        "recalled_at": "2026-11-30T10:00:00+00:00",
+    }
     html = render_verdict(app, lang, verdict="recalled", recall=recall)
     assert "verdict-recalled" in html and "16123" in html
-    mine, other = (("ব্যাটারি ফুলে যেতে পারে।", "Battery may swell.") if lang == "bn"
-                   else ("Battery may swell.", "ব্যাটারি ফুলে যেতে পারে।"))
+    mine, other = (
+        ("ব্যাটারি ফুলে যেতে পারে।", "Battery may swell.")
+        if lang == "bn"
+        else ("Battery may swell.", "ব্যাটারি ফুলে যেতে পারে।")
+    )
     assert mine in html and other in html  # the other language is there too, marked as such
     assert ("যেকোনো সার্ভিস সেন্টারে ফেরত দিন।" if lang == "bn" else "Return it to any service centre.") in html
     main = html.split("<main", 1)[1].split("</main>", 1)[0]  # the site's menu links to reports on every page
@@ -137,17 +158,37 @@ def test_the_page_compiled_per_language_reads_exactly_as_the_template(
     as literals): what it shows is, byte for byte, what the template renders through gettext."""
     from core.templates import translated_template
 
-    body = {"verdict": verdict, "clone_warning": clone_warning, "serial": "ABC", "product_only": True,
-            "reasons": [{"code": "bad_signature", "detail": "x"}, "plain <reason>"],
-            "product": {"id": 1, "name_en": "Ekota <Phone>", "name_bn": "একতা ফোন", "brand": "Ek'ota",
-                        "gtin": "02100000000012"},
-            "manufacturer": {"id": 1, "legal_name_en": "Ekota & Sons", "legal_name_bn": "একতা"},
-            "licence": {"status": "licensed", "number": "MIB-1", "valid_until": "2029-11-05"},
-            "certificates": [{"scheme": "BTRC", "number": "BTRC-77", "valid_until": "2028-04-19"}],
-            "first_seen": {"at": "2026-03-05T08:00:00+00:00", "district_name": "Khulna",
-                           "district_name_bn": "খুলনা"}, "scan_count": 12,
-            "recall": {"reason_en": "Overheats", "reason_bn": "গরম হয়", "instructions_en": "Stop",
-                       "instructions_bn": "থামুন", "contact": "a@b.bd", "recalled_at": "2026-12-01T00:00:00+00:00"}}
+    body = {
+        "verdict": verdict,
+        "clone_warning": clone_warning,
+        "serial": "ABC",
+        "product_only": True,
+        "reasons": [{"code": "bad_signature", "detail": "x"}, "plain <reason>"],
+        "product": {
+            "id": 1,
+            "name_en": "Ekota <Phone>",
+            "name_bn": "একতা ফোন",
+            "brand": "Ek'ota",
+            "gtin": "02100000000012",
+        },
+        "manufacturer": {"id": 1, "legal_name_en": "Ekota & Sons", "legal_name_bn": "একতা"},
+        "licence": {"status": "licensed", "number": "MIB-1", "valid_until": "2029-11-05"},
+        "certificates": [{"scheme": "BTRC", "number": "BTRC-77", "valid_until": "2028-04-19"}],
+        "first_seen": {
+            "at": "2026-03-05T08:00:00+00:00",
+            "district_name": "Khulna",
+            "district_name_bn": "খুলনা",
+        },
+        "scan_count": 12,
+        "recall": {
+            "reason_en": "Overheats",
+            "reason_bn": "গরম হয়",
+            "instructions_en": "Stop",
+            "instructions_bn": "থামুন",
+            "contact": "a@b.bd",
+            "recalled_at": "2026-12-01T00:00:00+00:00",
+        },
+    }
     with app.test_request_context(f"/01/02100000000012/21/ABC?lang={lang}"):
         app.preprocess_request()
         plain = render_template("verify.html", v=body)
