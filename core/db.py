@@ -11,6 +11,7 @@ import contextlib
 import fcntl
 import importlib
 import os
+import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,6 +23,11 @@ from sqlalchemy import JSON, Date, DateTime, Engine, create_engine, event
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+# Python 3.12 deprecated sqlite3's implicit date/datetime adapters; these are the same conversions, made explicit
+# (SQLAlchemy converts its own parameters; these serve raw driver-level statements).
+sqlite3.register_adapter(datetime, lambda value: value.isoformat(" "))
+sqlite3.register_adapter(date, lambda value: value.isoformat())
 
 
 class UTCDateTime(TypeDecorator[datetime]):
