@@ -1,5 +1,5 @@
 """The published transparency-log vectors, read where they are kept (never copied into the repository):
-REGISTRY_TLOG_VECTORS, else ``<repo>/../shared/tlog-vectors``, else ``/work/shared/tlog-vectors``
+REGISTRY_TLOG_VECTORS, else ``<repo>/../shared/tlog-vectors``
 (their provenance is in PROVENANCE.md there).  Tests that need them skip only when none is present."""
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ REPO = Path(__file__).resolve().parents[2]
 
 def vectors_dir() -> Path | None:
     candidates = [os.environ.get("REGISTRY_TLOG_VECTORS", ""), REPO.parent / "shared" / "tlog-vectors"]
-    candidates.append("/work/shared/tlog-vectors")
     for candidate in candidates:
         if candidate and (Path(candidate) / "PROVENANCE.md").is_file():
             return Path(candidate)
