@@ -112,6 +112,8 @@ class Settings:
     SIGNIN_ACCOUNT_MAX_DELAY_SECONDS: int = 60  # ... browsers new to the account wait 2, 4, ... up to this
     WEB_RESET_TOKEN_SECONDS: int = 3600
     MAIL_FROM: str = "registry@localhost"
+    # the contact in the GS1 resolver description file (/.well-known/gs1resolver); empty: MAIL_FROM
+    RESOLVER_CONTACT_EMAIL: str = ""
     # statistics and open data (docs/operations.md, "Statistics and open data")
     STATS_CACHE_SECONDS: int = 600  # figures are recomputed at most this often per worker (0: every request)
     OPEN_DATA_DIR: str = ""  # empty: INSTANCE_PATH/open-data
