@@ -54,9 +54,9 @@ from registry.models import Product
 from registry.queries import PUBLIC_PRODUCT_STATES, get_manufacturer
 from signing import views as signing_views
 from signing.canonical import canonicalize
-from signing.record_service import latest_record
 from signing.detached import sign_detached
 from signing.extension import SigningExtension
+from signing.record_service import latest_record
 
 bp = Blueprint("interop", __name__)
 
