@@ -144,7 +144,6 @@ def resolve_label(url: str, answer: Callable[[str], Response]) -> Response:
         raise NoSuchLink(f"product {link.gtin} has no link of type {link_type}")
     response = redirect(chosen.href, code=307)
     add_link_headers(response, base, link)
-    response.headers.update(CORS)
     response.headers["Vary"] = "Accept, Accept-Language"
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -155,6 +154,7 @@ def add_link_headers(response: Response, base: str, link: DigitalLink) -> None:
     signed = signature_query(link)
     linkset_url = with_query(anchor, [*signed, ("linkType", "linkset")])
     response.headers["Link"] = link_header(anchor, with_query(anchor, signed), linkset_url)
+    response.headers.update(CORS)  # a resolver answers other origins' scripts too
 
 
 def linkset_response(
@@ -173,7 +173,6 @@ def linkset_response(
     response.headers["Link"] += (
         f', <{LINKSET_CONTEXT}>; rel="{JSONLD_CONTEXT_REL}"; type="application/ld+json"'
     )
-    response.headers.update(CORS)
     response.headers["Vary"] = "Accept, Accept-Language"
     response.headers["Cache-Control"] = "public, max-age=60"
     return response

@@ -16,6 +16,8 @@ from pyld import jsonld
 from signing import VerificationError
 from signing.canonical import canonicalize
 from signing.detached import verify_detached
+from signing.keys import KeyRing
+from signing.offline import verify_detached_file
 from tests.factories import CertificateFactory, ProductFactory, licensed, make_party
 
 SCHEMA = json.loads(
@@ -133,6 +135,21 @@ def test_a_passport_verifies_with_the_published_keys(iclient: Any, product: Any)
         verify_detached(data.replace(b'"licensed"', b'"revoked"'), signature.get_data(), jwks, name=name)
     with pytest.raises(VerificationError):  # another product's signature does not fit
         verify_detached(data, signature.get_data(), jwks, name="passports/09506000134352.jsonld")
+
+
+def test_a_saved_passport_verifies_offline_by_its_file_name(
+    iclient: Any, product: Any, tmp_path: Path
+) -> None:
+    """As docs/formats.md says: save it as passports/<GTIN-14>.jsonld and the registry's verifier checks it."""
+    saved = tmp_path / "passports" / f"{product.gtin}.jsonld"
+    saved.parent.mkdir()
+    saved.write_bytes(passport_of(iclient, product.gtin)[0])
+    jws = tmp_path / "passport.jws"
+    jws.write_bytes(iclient.get(f"/passports/{product.gtin}/signature").get_data())
+    keyring = KeyRing.from_jwks(iclient.get("/.well-known/jwks.json").get_json())
+    assert verify_detached_file(saved, jws, keyring, None, as_json=True) == 0
+    saved.write_bytes(saved.read_bytes().replace(b"BD", b"IN"))
+    assert verify_detached_file(saved, jws, keyring, None, as_json=True) != 0
 
 
 def test_a_suspended_product_passport_says_so(iclient: Any, product: Any, reviewer: Any) -> None:

@@ -108,6 +108,7 @@ def test_links(iclient: Any, product: Any, bare_product: Any, case: dict[str, An
         jsonschema.validate(json.loads(resp.get_data()), LINKSET_SCHEMA)
     link = resp.headers["Link"]
     assert 'rel="linkset"' in link and f'rel="{GS1}defaultLink"' in link
+    assert resp.headers["Access-Control-Allow-Origin"] == "*"  # the resolver standard asks for CORS
 
 
 def test_a_linkset_names_every_link_of_the_product(iclient: Any, product: Any) -> None:
