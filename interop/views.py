@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
-from flask import Blueprint, Response, current_app, redirect, request, stream_with_context
+from flask import Blueprint, Response, current_app, request, stream_with_context
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -142,7 +142,7 @@ def resolve_label(url: str, answer: Callable[[str], Response]) -> Response:
     chosen = choose_link(links, rel, preferred_languages()) if rel is not None else None
     if chosen is None:
         raise NoSuchLink(f"product {link.gtin} has no link of type {link_type}")
-    response = redirect(chosen.href, code=307)
+    response = Response(status=307, headers={"Location": chosen.href})
     add_link_headers(response, base, link)
     response.headers["Vary"] = "Accept, Accept-Language"
     response.headers["Cache-Control"] = "no-store"
