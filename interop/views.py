@@ -13,7 +13,8 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
-from flask import Blueprint, Response, current_app, request, stream_with_context
+from flask import Blueprint, Response, current_app, render_template, request, stream_with_context
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -94,6 +95,28 @@ def wants_linkset() -> bool:
     return best == LINKSET_TYPE
 
 
+def wants_page() -> bool:
+    """A browser or a phone's camera (text/html, or anything): a page; an app asking for JSON: problem+json."""
+    best = request.accept_mimetypes.best_match(["text/html", "application/json", "application/problem+json"])
+    return best == "text/html"
+
+
+def malformed_label_page() -> Response:
+    html = render_template(
+        "error.html",
+        status=400,
+        title=_("This is not a valid product code"),
+        detail=_(
+            "The address in this code is not written the way the registry's labels are: it may be damaged, "
+            "mistyped or made by someone else. Do not trust the product because of this code."
+        ),
+    )
+    response = Response(html, status=400, mimetype="text/html")
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Vary"] = "Accept, Accept-Language"
+    return response
+
+
 def find_linked_product(session: Session, gtin: str) -> Product:
     product = session.scalar(
         select(Product)
@@ -121,6 +144,8 @@ def resolve_label(url: str, answer: Callable[[str], Response]) -> Response:
     try:
         link = parse_digital_link(url, strict=True)
     except DigitalLinkSyntaxError:
+        if wants_page():  # a phone's camera: the reason in its language, still a 400
+            return malformed_label_page()
         raise
     except LabelURLError:
         return answer(url)

@@ -171,9 +171,18 @@ def test_a_trailing_slash_answers_like_the_product_url(iclient: Any, product: An
     assert slash.get_json()["product"]["gtin"] == product.gtin
 
 
-def test_a_malformed_uri_is_a_problem_for_a_phone_too(iclient: Any) -> None:
-    resp = iclient.get("/01/09506000134353", headers={"Accept": "text/html"})
-    check_problem(resp, 400, "gtin")
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [("en", "This is not a valid product code"), ("bn", "এটি কোনো বৈধ পণ্য কোড নয়")],
+)
+def test_a_phone_that_opens_a_malformed_uri_gets_a_page_in_its_language(
+    iclient: Any, language: str, words: str
+) -> None:
+    resp = iclient.get("/01/09506000134353", headers={"Accept": "text/html", "Accept-Language": language})
+    assert resp.status_code == 400 and resp.mimetype == "text/html"
+    html = resp.get_data(as_text=True)
+    assert f'<html lang="{language}"' in html and words in html
+    assert "<script" not in html
 
 
 def test_the_json_api_still_judges_a_malformed_url_as_not_genuine(iclient: Any) -> None:
