@@ -150,7 +150,7 @@ def resolve_label(url: str, answer: Callable[[str], Response]) -> Response:
     except LabelURLError:
         return answer(url)
     base = base_url()
-    link_type = request.args.get("linkType")
+    link_type = request.args.get("linkType") or None  # an empty linkType asks for nothing
     if link_type is None and not wants_linkset():
         response = answer(url)
         add_link_headers(response, base, link)
@@ -228,9 +228,20 @@ api.describe(
     produces=("text/html", "application/json", LINKSET_TYPE),
     scope=PUBLIC,
 )(_verify_label_document)
-api.operations[-1].extra["openapi"]["responses"]["307"] = {
-    "description": "a redirect to the link of the type asked for, in the client's language (Location)"
-}
+api.operations[-1].extra["openapi"]["responses"].update(
+    {
+        "307": {
+            "description": "a redirect to the link of the type asked for, in the client's language (Location)"
+        },
+        "400": {
+            "description": "a malformed GS1 Digital Link URI: a problem, or a page in its language for a browser",
+            "content": {
+                "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}},
+                "text/html": {},
+            },
+        },
+    }
+)
 
 
 @api.describe(
