@@ -24,6 +24,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic.json_schema import models_json_schema
 
 from core.auth import current_actor
+from core.error_codes import code_of_pydantic, plain_params
 from core.errors import UnsupportedMediaType, ValidationFailed
 from core.problems import Problem
 
@@ -41,7 +42,7 @@ def scopes_of(scope: Scope) -> tuple[str, ...]:
     return needed
 
 
-def errors_from_pydantic(exc: ValidationError, prefix: str = "") -> list[dict[str, str]]:
+def errors_from_pydantic(exc: ValidationError, prefix: str = "") -> list[dict[str, Any]]:
     out = []
     for err in exc.errors(include_url=False):
         loc = [str(p) for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-after"))]
@@ -55,7 +56,11 @@ def errors_from_pydantic(exc: ValidationError, prefix: str = "") -> list[dict[st
             reason = "this field is required"
         elif reason.startswith("Value error, "):
             reason = reason[len("Value error, ") :]
-        out.append({"field": field, "reason": reason})
+        entry: dict[str, Any] = {"field": field, "reason": reason, "code": code_of_pydantic(err)}
+        params = plain_params(err.get("ctx"))
+        if params:
+            entry["params"] = params
+        out.append(entry)
     return out
 
 
@@ -76,7 +81,11 @@ def read_json_body() -> Any:
         raise UnsupportedMediaType(
             "send the body as JSON with Content-Type: application/json",
             errors=[
-                {"field": "Content-Type", "reason": f"expected application/json, got {mimetype or 'nothing'}"}
+                {
+                    "field": "Content-Type",
+                    "reason": f"expected application/json, got {mimetype or 'nothing'}",
+                    "code": "request.media_type",
+                }
             ],
         )
     raw = request.get_data(cache=True)
@@ -89,6 +98,7 @@ def read_json_body() -> Any:
         raise ValidationFailed(
             f"the body is not valid JSON ({where})",
             errors=[{"field": "body", "reason": f"malformed JSON: {exc}"}],
+            code="body.invalid_json",
         ) from exc
 
 

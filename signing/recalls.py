@@ -53,6 +53,7 @@ class RecallError(SigningError):
 
     status_code = 422
     title = "Recall refused"
+    code = "recall.invalid"
 
     def __init__(self, detail: str, *, field: str, status_code: int | None = None) -> None:
         super().__init__(detail, errors=[{"field": field, "reason": detail}])
