@@ -136,6 +136,12 @@ MESSAGES: dict[str, Message] = {
     "value.unique_taken": Message(N_("A value that must be unique is already taken.")),
     "certificate.taken": Message(N_("Already registered as certificate %(number)s.")),
     "certificate.not_yours": Message(N_("Choose certificates of your own company from the list.")),
+    "certificate.required_missing": Message(
+        N_("A %(scheme)s certificate is required: link one to the product.")
+    ),
+    "certificate.required_not_valid": Message(
+        N_("No linked %(scheme)s certificate is valid on %(on)s, the approval day.")
+    ),
     "certificate.choose": Message(N_("Choose certificates from the list.")),
     "specifications.format": Message(N_("Write each line as Name: value.")),
     "field.emptied": Message(N_("This field cannot be left empty.")),
@@ -204,11 +210,14 @@ def params_of(exc: BaseException) -> dict[str, Any]:
 
 
 def plain_params(context: Any) -> dict[str, Any]:
-    """The JSON-safe part of an error's context (pydantic puts exception objects in some)."""
+    """An error's context as JSON scalars: numbers, text and booleans as they are, other values (a Decimal
+    bound, a date) as text; exception objects and containers (pydantic puts some in) are left out."""
     out: dict[str, Any] = {}
     for key, value in (context or {}).items():
         if isinstance(value, bool | int | float | str):
             out[str(key)] = value
+        elif not isinstance(value, BaseException | dict | list | tuple | set) and value is not None:
+            out[str(key)] = str(value)
     return out
 
 

@@ -282,6 +282,10 @@ def check_required_certificates(p: Product, approval: Approval, on: date) -> dic
                         if problem == "missing"
                         else f"no linked certificate of this scheme is valid on {on.isoformat()}"
                     ),
+                    "code": "certificate.required_missing"
+                    if problem == "missing"
+                    else "certificate.required_not_valid",
+                    "params": {"scheme": scheme, "on": on.isoformat()},
                 }
                 for scheme, problem in missing.items()
             ],
