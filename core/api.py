@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, request
+from flask import Blueprint, jsonify, request
 from pydantic import BaseModel, ValidationError
 from pydantic.json_schema import models_json_schema
 
@@ -100,6 +100,17 @@ def read_json_body() -> Any:
             errors=[{"field": "body", "reason": f"malformed JSON: {exc}"}],
             code="body.invalid_json",
         ) from exc
+
+
+def serialise(result: Any) -> Any:
+    """A view's answer as Flask takes it: a returned pydantic model (alone, or first in a ``(model, status)`` or
+    ``(model, status, headers)`` tuple) becomes its JSON, as ``jsonify`` writes a dict; anything else is
+    passed on unchanged."""
+    if isinstance(result, BaseModel):
+        return jsonify(result.model_dump(mode="json"))
+    if isinstance(result, tuple) and result and isinstance(result[0], BaseModel):
+        return (jsonify(result[0].model_dump(mode="json")), *result[1:])
+    return result
 
 
 class Operation:
@@ -191,10 +202,15 @@ class ApiSpec:
         response: Any = None,
         status: int = 200,
         scope: Scope,
+        produces: str | tuple[str, ...] | None = None,
         **extra: Any,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-        """Register ``view`` on ``bp``; it receives ``body=`` and ``query=`` already validated.  ``scope``: see
-        the module docstring."""
+        """Register ``view`` on ``bp``; it receives ``body=`` and ``query=`` already validated, and a
+        ``response`` model it returns is serialised (``serialise``).  ``produces`` names a file the view may
+        answer with 200 instead (``response`` then documents ``status``).  ``scope``: see the module
+        docstring."""
+        if produces is not None:
+            extra["produces"] = (produces,) if isinstance(produces, str) else tuple(produces)
 
         def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
             needed = self.declare(bp, view.__name__, scope)
@@ -205,7 +221,7 @@ class ApiSpec:
                     kwargs["query"] = validate_model(query, request.args.to_dict(), prefix="query.")
                 if body is not None:
                     kwargs["body"] = validate_model(body, read_json_body())
-                return view(*args, **kwargs)
+                return serialise(view(*args, **kwargs))
 
             full_rule = (bp.url_prefix or "") + rule
             self.operations.append(
@@ -238,25 +254,31 @@ class ApiSpec:
         tags: list[str],
         status: int = 200,
         scope: Scope,
-        body: dict[str, Any] | None = None,
-        query: dict[str, dict[str, Any]] | None = None,
+        body: type[BaseModel] | dict[str, Any] | None = None,
+        query: type[BaseModel] | dict[str, dict[str, Any]] | None = None,
+        response: type[BaseModel] | None = None,
         produces: str | tuple[str, ...] | None = None,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """Put a route whose view reads the request itself into the document, unchanged (its scope is
-        enforced all the same: ``enforce_scope``).
+        enforced all the same: ``enforce_scope``): a streamed or non-JSON answer, a multipart body, a hot path.
 
-        ``body`` is the JSON Schema of a JSON request body; ``query`` maps each query parameter to its
-        schema (``"required": True`` inside marks a required one); ``produces`` names a non-JSON answer (or several).
+        ``body``, ``query`` and ``response`` are best pydantic models (documented as ``route`` documents them,
+        not validated); a plain JSON Schema of the body, or a map of each query parameter to its schema
+        (``"required": True`` inside marks a required one), is still taken.  ``produces`` names a non-JSON
+        answer (or several).
         """
 
         def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
             needed = self.declare(bp, view.__name__, scope)
             openapi: dict[str, Any] = {}
-            if body is not None:
+            body_model = body if isinstance(body, type) else None
+            if isinstance(body, dict):
                 openapi["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
             full_rule = (bp.url_prefix or "") + rule
             params = _path_params(full_rule)
-            for name, schema in (query or {}).items():
+            if isinstance(query, type):
+                params += _query_params(query)
+            for name, schema in (query or {}).items() if isinstance(query, dict) else ():
                 schema = dict(schema)
                 required = bool(schema.pop("required", False))
                 params.append({"name": name, "in": "query", "required": required, "schema": schema})
@@ -274,6 +296,8 @@ class ApiSpec:
                     view.__name__,
                     summary=summary,
                     tags=tags,
+                    body=body_model,
+                    response=response,
                     status=status,
                     scopes=needed,
                     extra={"openapi": openapi},
@@ -320,6 +344,11 @@ class ApiSpec:
                 item["description"] = "Needs a token with the scope " + " or ".join(
                     repr(s) for s in op.scopes
                 )
+            if op.extra.get("produces"):
+                item["responses"]["200"] = {
+                    "description": "the file",
+                    "content": {t: {} for t in op.extra["produces"]},
+                }
             item.update(op.extra.get("openapi", {}))
             paths.setdefault(path, {})[op.method.lower()] = item
         return {
