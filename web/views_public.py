@@ -328,6 +328,7 @@ def open_label() -> Any:
             "Not a registry label",
             reason,
             slug="not-a-registry-label",
+            code="gs1.label_url",
             errors=[{"field": "url", "reason": reason}],
         )
     return render_error(
