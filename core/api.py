@@ -1,5 +1,7 @@
-"""Typed API routes: one decorator validates the request with pydantic and records the operation,
-so the OpenAPI 3.1 document is generated from the very schemas that validate requests.
+"""Typed API routes: one decorator validates the request with pydantic, serialises the response model the
+view returns and records the operation, so the OpenAPI 3.1 document is generated from the very models that
+validate requests and write answers.  A validation error names its field and its stable code
+(``core.error_codes``).
 
 Any package can declare routes on its own blueprint with ``api.route(bp, ...)``.
 
