@@ -17,6 +17,7 @@ class NoSuchLink(InteropError):
 
     status_code = 404
     title = "No such link"
+    code = "resource.not_found"
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail, errors=[{"field": "linkType", "reason": detail}])
@@ -27,6 +28,8 @@ class NoSuchProduct(InteropError):
 
     status_code = 404
     title = "Not found"
+    slug = "not-found"
+    code = "resource.not_found"
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail, errors=[{"field": "gtin", "reason": detail}])
