@@ -14,6 +14,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, request
 from sqlalchemy import func, select, text
 
+from config import settings_of
 from core import metrics
 from core.db import get_db, get_session
 from core.errors import ProblemError
@@ -57,7 +58,7 @@ def healthz() -> Any:
         "database": db.engine.dialect.name,
         "search": getattr(search, "name", None) or (type(search).__name__ if search else "off"),
         "signing": getattr(signer, "describe", lambda: "off")() if signer else "off",
-        "env": current_app.config["ENV"],
+        "env": settings_of(current_app).core.env,
     }
     return body, code
 
@@ -65,10 +66,8 @@ def healthz() -> Any:
 @bp.get("/metrics")
 def metrics_text() -> Any:
     """Prometheus text format for every worker of this host (core.metrics); loopback or the bearer token."""
-    config = current_app.config
-    if not metrics.may_scrape(
-        request.remote_addr, request.headers.get("Authorization"), config["METRICS_TOKEN"]
-    ):
+    token = settings_of(current_app).metrics.token
+    if not metrics.may_scrape(request.remote_addr, request.headers.get("Authorization"), token):
         raise MetricsForbidden(
             "/metrics answers loopback clients, or Authorization: Bearer <REGISTRY_METRICS_TOKEN>",
             errors=[{"field": "Authorization", "reason": "not a loopback client and no valid metrics token"}],

@@ -6,6 +6,8 @@ from typing import Any
 
 from prometheus_client.parser import text_string_to_metric_families
 
+from config import settings_of
+
 
 def scrape(client: Any, **kwargs: Any) -> dict[str, Any]:
     response = client.get("/metrics", **kwargs)
@@ -48,7 +50,7 @@ def test_metrics_refuse_remote_clients_without_the_token(app: Any, client: Any, 
     refused = client.get("/metrics", **remote)
     assert refused.status_code == 403 and refused.mimetype == "application/problem+json"
     assert refused.get_json()["errors"][0]["field"] == "Authorization"
-    monkeypatch.setitem(app.config, "METRICS_TOKEN", "s3cret-metrics-token-for-tests")
+    monkeypatch.setattr(settings_of(app).metrics, "token", "s3cret-metrics-token-for-tests")
     wrong = client.get("/metrics", headers={"Authorization": "Bearer nope"}, **remote)
     assert wrong.status_code == 403
     scrape(client, headers={"Authorization": "Bearer s3cret-metrics-token-for-tests"}, **remote)

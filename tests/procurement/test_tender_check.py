@@ -9,6 +9,7 @@ from typing import Any
 
 import xlsxwriter
 
+from config import settings_of
 from core.models import AuditEvent, Role
 from procurement.models import ComplianceStatement
 from registry.products import decide_product
@@ -255,7 +256,7 @@ def test_a_check_writes_nothing(check: Any, shop: Any, session: Any) -> None:
 def test_anonymous_checks_are_rate_limited_per_address(
     check: Any, shop: Any, app: Any, officer: Any, monkeypatch: Any
 ) -> None:
-    monkeypatch.setitem(app.config, "PROCUREMENT_RATELIMIT_CHECK", "2/10 minutes")
+    monkeypatch.setattr(settings_of(app).ratelimit, "tender_check", "2/10 minutes")
     row = [[shop["good"].gtin, 1]]
     assert [check(row).status_code for _ in range(3)] == [200, 200, 429]
     refused = check(row)
