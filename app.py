@@ -53,6 +53,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     )
     app.config.update(settings.as_flask_config())  # Flask's own keys; the registry reads the tree
     app.extensions[SETTINGS_EXTENSION] = settings  # config.settings_of(app); each init_app takes its group
+    app.jinja_env.globals["settings"] = settings  # templates read {{ settings.core.public_base_url }}
     app.json.ensure_ascii = False  # Bangla stays readable in JSON
     app.session_interface = CachedSerializerSessionInterface()
     app.json.sort_keys = False

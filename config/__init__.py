@@ -186,8 +186,12 @@ class RegistrySettings(Group):
     max_evidence_bytes: int = setting(5 * 1024 * 1024, "MAX_EVIDENCE_BYTES", "largest evidence file, bytes")
     max_import_rows: int = setting(50_000, "MAX_IMPORT_ROWS", "most rows in one product import")
     token_default_days: int = setting(90, "TOKEN_DEFAULT_DAYS", "API token lifetime when none is asked")
-    page_size_default: int = setting(20, "PAGE_SIZE_DEFAULT", "list page size when none is asked")
-    page_size_max: int = setting(200, "PAGE_SIZE_MAX", "largest list page size")
+    page_size_default: int = setting(
+        20, "PAGE_SIZE_DEFAULT", "not read: the API fixes 20 per page (registry/schemas.py)"
+    )
+    page_size_max: int = setting(
+        200, "PAGE_SIZE_MAX", "not read: the API fixes at most 200 (registry/schemas.py)"
+    )
 
 
 class SearchSettings(Group):

@@ -36,8 +36,20 @@ def string_key_reads(root: Path) -> list[str]:
     return found
 
 
+def template_reads(root: Path) -> list[str]:
+    """``config['X']`` or ``config.X`` in a template, for a registry setting (templates read ``settings``)."""
+    names = "|".join(sorted(FLAT_NAMES))
+    pattern = re.compile(rf"""\bconfig(?:\[\s*["']({names})["']|\.({names})\b)""")
+    return [
+        f"{path.relative_to(root)}:{number}: {line.strip()}"
+        for path in sorted((root / "templates").rglob("*.html"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if pattern.search(line)
+    ]
+
+
 def test_no_package_reads_a_setting_by_string_key() -> None:
-    found = string_key_reads(ROOT)
+    found = string_key_reads(ROOT) + template_reads(ROOT)
     assert not found, (
         "read the typed group instead (config.settings_of(app).<group>.<field>, or the group init_app got): "
         + "; ".join(found)
@@ -56,6 +68,11 @@ def test_the_string_key_check_finds_a_read(tmp_path: Path) -> None:
         ["pkg/views.py", "1"],
         ["pkg/views.py", "3"],
     ]
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "scan.html").write_text(
+        '<div data-host="{{ config[\'PUBLIC_BASE_URL\'] }}" data-x="{{ settings.core.public_base_url }}">\n'
+    )
+    assert [line.split(":")[:2] for line in template_reads(tmp_path)] == [["templates/scan.html", "1"]]
 
 
 def sample(annotation: Any) -> tuple[str, Any]:
@@ -133,3 +150,8 @@ def test_unknown_override_names_go_to_flask_config(tmp_path: Path) -> None:
     assert app.config["SECRET_KEY_FALLBACKS"] == ["an-older-secret-key-still-accepted"]
     assert settings_of(app).extra == {"SECRET_KEY_FALLBACKS": ["an-older-secret-key-still-accepted"]}
     app.extensions["core.db"].dispose()
+
+
+def test_the_scan_page_hands_the_public_host_to_its_script(app: Any, client: Any) -> None:
+    page = client.get("/scan", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert f'data-host="{settings_of(app).core.public_base_url}"' in page
