@@ -165,7 +165,9 @@ def test_metrics_add_up_both_workers_of_a_host_and_stay_inside(deployment: Deplo
     logged = _wait_for_host_lines(deployment, "/healthz", before + 40, host=1)
     assert logged == before + 40
     pids = {line["pid"] for line in deployment.host(1).access_lines() if line["path"] == "/healthz"}
-    answer = deployment.get("/metrics", host=1)
+    assert deployment.get("/metrics", host=1).status == 403  # production: loopback is no proof
+    token = deployment.env["REGISTRY_METRICS_TOKEN"]
+    answer = deployment.get("/metrics", host=1, headers={"Authorization": f"Bearer {token}"})
     assert answer.status == 200
     families = {f.name: f for f in text_string_to_metric_families(answer.body.decode())}
     counted = sum(
