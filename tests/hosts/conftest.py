@@ -17,6 +17,7 @@ Without nginx, Redis, PostgreSQL or OpenSearch the tests skip with a reason; wit
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import os
@@ -46,6 +47,8 @@ OPENSEARCH_URL = os.environ.get("REGISTRY_TEST_OPENSEARCH_URL", "")
 PUBLIC_BASE_URL = "https://verify.example.test"
 SERVER_NAME = "verify.mib.gov.bd"
 VERIFY_LIMIT = 12  # per client and minute, counted in Redis for both hosts
+# a label job whose worker stops is taken over after this many seconds without a heartbeat (production: 30)
+JOB_LEASE_SECONDS = 5
 ADMIN_PASSWORD = "two-hosts admin passphrase, 2026"  # noqa: S105 - a test account on a throwaway database
 WALKTHROUGH_MARK = "<!-- production-walkthrough"
 
@@ -169,6 +172,40 @@ class Deployment:
         connection = HTTPConnection("127.0.0.1", self.hosts[host].port, timeout=60)
         sent = {"Content-Type": "application/json", **(headers or {})}
         return _exchange(connection, path, sent, method="POST", body=json.dumps(body).encode())
+
+    def send(
+        self, method: str, path: str, body: bytes, *, host: int, headers: dict[str, str] | None = None
+    ) -> Answer:
+        """Any method with a raw body (an upload), straight to one host."""
+        connection = HTTPConnection("127.0.0.1", self.hosts[host].port, timeout=60)
+        return _exchange(connection, path, headers, method=method, body=body)
+
+    def token(self, email: str, password: str, *, host: int = 0) -> dict[str, str]:
+        """An API token for the account, as the Authorization header that carries it."""
+        basic = base64.b64encode(f"{email}:{password}".encode()).decode()
+        answer = self.post(
+            "/api/v1/tokens", {"name": "two-hosts"}, host=host, headers={"Authorization": f"Basic {basic}"}
+        )
+        assert answer.status == 201, answer.body
+        return {"Authorization": f"Bearer {answer.json()['token']}"}
+
+    def demo_account(self, role: str) -> tuple[str, str]:
+        """(email, password) of a seed-demo account (the ``catalogue`` fixture seeds them on host 0)."""
+        for line in (
+            (self.hosts[0].instance / "demo-credentials.txt").read_text(encoding="utf-8").splitlines()
+        ):
+            fields = line.split()
+            if len(fields) == 3 and fields[0] == role:
+                return fields[1], fields[2]
+        raise AssertionError(f"no demo account {role}")
+
+    def host_of_pid(self, pid: int) -> int | None:
+        """Which host's process group a process belongs to (a gunicorn worker's pid), or None."""
+        try:
+            group = os.getpgid(pid)
+        except ProcessLookupError:
+            return None
+        return next((h.index for h in self.hosts if h.process is not None and h.process.pid == group), None)
 
     def start_host(self, index: int) -> None:
         host = self.hosts[index]
@@ -296,6 +333,7 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
         )
         env |= settings | {
             "REGISTRY_SIGNING_RATELIMIT_VERIFY": f"{VERIFY_LIMIT}/minute",
+            "REGISTRY_LABELS_JOB_LEASE_SECONDS": str(JOB_LEASE_SECONDS),
             "PYTHONDONTWRITEBYTECODE": "1",
         }
         hosts = []
@@ -343,3 +381,13 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
         for service in reversed(started):
             with contextlib.suppress(Exception):
                 services.stop_service(service)
+
+
+@pytest.fixture(scope="session")
+def catalogue(deployment: Deployment) -> None:
+    """Licensed products in the deployment's database: seeded as development (seed-demo refuses production:
+    its accounts' passwords are published), then indexed by a reindex, as after any bulk load."""
+    env = deployment.host_env(0) | {"REGISTRY_ENV": "development"}
+    done = run_line(".venv/bin/flask --app app registry seed-demo --products 60 --manufacturers 6", env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    deployment.flask("search", "reindex")

@@ -129,16 +129,6 @@ def agreed_catalogue(deployment: Deployment, wanted: Callable[[dict[str, Any]], 
         time.sleep(0.5)
 
 
-@pytest.fixture(scope="module")
-def catalogue(deployment: Deployment) -> None:
-    """Licensed products in the deployment's database: seeded as development (seed-demo refuses production:
-    its accounts' passwords are published), then indexed by a reindex, as after any bulk load."""
-    env = deployment.host_env(0) | {"REGISTRY_ENV": "development"}
-    done = run_line(".venv/bin/flask --app app registry seed-demo --products 60 --manufacturers 6", env)
-    assert done.returncode == 0, done.stdout + done.stderr
-    deployment.flask("search", "reindex")
-
-
 def test_a_key_rotated_on_one_host_is_current_on_the_other_in_time(deployment: Deployment) -> None:
     before = json.loads(deployment.get("/.well-known/jwks.json", host=1).body)
     out = deployment.workdir / "keys" / "issuing-key-2.p8"
