@@ -24,7 +24,6 @@ from procurement import shortlists
 from procurement.checks import DHAKA, TenderCheck, TenderRules, check_tender
 from procurement.errors import ProcurementError, TenderFileError
 from procurement.importing import MAX_BYTES, read_tender_file
-from procurement.pdf import render_statement_pdf
 from procurement.statements import ISSUERS, get_statement, issue_statement, later_changes, signed_statement
 from procurement.words import (
     in_both,
@@ -311,6 +310,10 @@ def statement_file(statement_id: str) -> Any:
 @pages.get("/statements/<statement_id>.pdf")
 @public_page
 def statement_pdf(statement_id: str) -> Any:
+    # fpdf (with fontTools and HarfBuzz) costs each web worker about 33 MB it almost never needs: it loads
+    # with the first statement PDF (docs/operations.md, "Capacity")
+    from procurement.pdf import render_statement_pdf
+
     row = get_statement(get_session(), statement_id)
     pdf = render_statement_pdf(row.document["statement"], row.link)
     return Response(
