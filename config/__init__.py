@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET_KEY = "development-only-secret-key"  # noqa: S105 - refused in production below
 MAX_PROXY_HOPS = 5  # more proxies in a row than this is a mistyped setting, not a deployment
 MIN_SECRET_LENGTH = 32
+MIN_METRICS_TOKEN_LENGTH = 32  # a bearer token a scraper keeps: long enough that guessing is hopeless
 MIN_SECRET_BITS = 128  # estimated by estimate_secret_bits; generate_secret() gives about 350
 # a stretch of this many characters seen twice is a pattern (by chance: about 1 in 10^7 in 64 hex digits)
 SECRET_REPEAT_SPAN = 8
@@ -154,7 +155,7 @@ class MetricsSettings(Group):
     """core.health (/metrics)."""
 
     token: str = setting(
-        "", "METRICS_TOKEN", "empty: /metrics answers loopback only; else also Bearer <token>"
+        "", "METRICS_TOKEN", "Bearer token for /metrics (32+ characters); production answers 404 while empty"
     )
 
 
@@ -311,7 +312,12 @@ class StatsSettings(Group):
     cache_seconds: int = setting(
         600, "STATS_CACHE_SECONDS", "figures recomputed at most this often (0: always)"
     )
-    open_data_dir: str = setting("", "OPEN_DATA_DIR", "empty: INSTANCE_PATH/open-data")
+    # snapshots of earlier versions, for `flask blobs import-files`
+    open_data_dir: str = setting(
+        "",
+        "OPEN_DATA_DIR",
+        "open-data files of earlier versions, for flask blobs import-files; empty: INSTANCE_PATH/open-data",
+    )
 
 
 # the groups of the tree, in the order docs/operations.md lists them
@@ -499,6 +505,12 @@ def validate_settings(settings: Settings) -> None:
         )
     if not settings.core.public_base_url.startswith("https://"):
         problems.append(f"{PREFIX}PUBLIC_BASE_URL must be an https:// address in production")
+    token = settings.metrics.token
+    if token and len(token) < MIN_METRICS_TOKEN_LENGTH:
+        problems.append(
+            f"{PREFIX}METRICS_TOKEN must be at least {MIN_METRICS_TOKEN_LENGTH} random characters "
+            "(python -c 'import secrets; print(secrets.token_urlsafe(32))'), or empty to switch /metrics off"
+        )
     if problems:
         raise ConfigError("refusing to start in production: " + "; ".join(problems))
 

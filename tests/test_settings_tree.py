@@ -56,6 +56,23 @@ def test_no_package_reads_a_setting_by_string_key() -> None:
     )
 
 
+def test_no_test_sets_a_setting_in_app_config() -> None:
+    """``app.config["X"] = ...`` or ``monkeypatch.setitem(app.config, "X", ...)`` would change nothing the
+    packages read: a test would pass without trying what it says. Tests set the tree's attribute."""
+    pattern = re.compile(
+        r"""\.config(?:\[\s*["']({0})["']\]\s*=[^=]|,\s*["']({0})["'])""".format("|".join(FLAT_NAMES))
+    )
+    found = [
+        f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+        for path in sorted((ROOT / "tests").rglob("*.py"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if pattern.search(line)
+    ]
+    assert not found, "monkeypatch.setattr(settings_of(app).<group>, <field>, value) instead: " + "; ".join(
+        found
+    )
+
+
 def test_the_string_key_check_finds_a_read(tmp_path: Path) -> None:
     (tmp_path / "pkg").mkdir()
     (tmp_path / "pkg" / "views.py").write_text(
