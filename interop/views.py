@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from config import settings_of
 from core.api import PUBLIC, api
 from core.auth import current_actor
 from core.db import get_session
@@ -69,7 +70,7 @@ CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "Li
 
 def base_url() -> str:
     """PUBLIC_BASE_URL without its trailing slash: every URL this package writes (never the Host header)."""
-    return str(current_app.config["PUBLIC_BASE_URL"]).rstrip("/")
+    return settings_of(current_app).public_url()
 
 
 def today() -> date:
@@ -255,8 +256,8 @@ api.operations[-1].extra["openapi"]["responses"].update(
 )
 @bp.get("/.well-known/gs1resolver")
 def resolver_description() -> Response:
-    settings = current_app.config
-    contact = str(settings.get("RESOLVER_CONTACT_EMAIL") or settings["MAIL_FROM"])
+    mail = settings_of(current_app).mail
+    contact = mail.resolver_contact or mail.sender
     body = describe_resolver(base_url(), name=RESOLVER_NAME, contact_email=contact)
     response = Response(json.dumps(body, ensure_ascii=False), mimetype="application/json")
     response.headers.update(CORS)

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from config import settings_of
 from core import metrics
 from core.api import PUBLIC, api, serialise
 from core.audit import record_event
@@ -22,7 +23,7 @@ from core.blobs import blob_response, get_blobs
 from core.db import get_db, get_session
 from core.errors import Forbidden, NotFound, ValidationFailed
 from core.models import Role
-from core.ratelimit import hit_limit, limit_item
+from core.ratelimit import client_id, hit_limit, limit_item
 from core.templates import translated_template
 from core.validators import read_text_field
 from gs1.errors import LabelURLError
@@ -69,16 +70,12 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def client_id() -> str:
-    return request.remote_addr or "unknown"
-
-
 def limit(bucket: str) -> None:
     """Count this request on the public limit ``bucket`` (verify, report) of its client (core.ratelimit)."""
     retry = hit_limit(bucket, client_id())
     if retry is not None:
         raise RateLimited(
-            f"more than {limit_item(current_app.config, bucket)} from this client; try again later",
+            f"more than {limit_item(settings_of(current_app), bucket)} from this client; try again later",
             retry_after=math.ceil(retry),
         )
 
@@ -175,7 +172,7 @@ def verify_and_record(url: str) -> dict[str, Any]:
             session, ext.keyring(session), url, now=moment, cache=ext.catalogue
         )
         context = verification.ScanContext(
-            ip=client_id(), user_agent=request.headers.get("User-Agent", "")[:400]
+            ip=request.remote_addr or "unknown", user_agent=request.headers.get("User-Agent", "")[:400]
         )
         scans.record(session, outcome, context, now=moment)
         body = verification.outcome_to_dict(outcome, today=moment.date(), cache=ext.catalogue)

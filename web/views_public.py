@@ -14,12 +14,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from config import settings_of
 from core.api import api
 from core.auth import ANONYMOUS
 from core.db import get_session
 from core.errors import NotAuthenticated, TooManyRequests, ValidationFailed
 from core.problems import problem_response
-from core.ratelimit import hit_limit
+from core.ratelimit import client_id, hit_limit
 from gs1.errors import LabelURLError
 from registry import queries, serialization
 from registry.accounts import end_session, start_session
@@ -219,7 +220,7 @@ def product(product_id: int) -> Any:
     # Public pages always look as the public: a signed-in manufacturer sees its drafts in the portal.
     p = queries.get_product(get_session(), ANONYMOUS, product_id)
     data = serialization.product_to_dict(p)
-    base = str(current_app.config.get("PUBLIC_BASE_URL", "")).rstrip("/")
+    base = settings_of(current_app).public_url()
     return render_template(
         "public/product.html",
         p=data,
@@ -370,7 +371,7 @@ def report() -> Any:
     }
     errors: dict[str, str] = {}
     if request.method == "POST":
-        retry = hit_limit("report-form", client_address())
+        retry = hit_limit("report-form", client_id())
         if retry:
             return too_many_attempts(retry)
         photo = request.files.get("photo")
@@ -444,7 +445,7 @@ def logout() -> Any:
 @bp.route("/password/forgot", methods=["GET", "POST"])
 def forgot_password() -> Any:
     if request.method == "POST":
-        retry = hit_limit("password-reset", client_address())
+        retry = hit_limit("password-reset", client_id())
         if retry:
             return too_many_attempts(retry)
         accounts.send_reset_link(get_session(), request.form.get("email", ""))
