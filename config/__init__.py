@@ -115,6 +115,19 @@ class Settings:
     # statistics and open data (docs/operations.md, "Statistics and open data")
     STATS_CACHE_SECONDS: int = 600  # figures are recomputed at most this often per worker (0: every request)
     OPEN_DATA_DIR: str = ""  # empty: INSTANCE_PATH/open-data
+    # the check by SMS (sms/, docs/operations.md "SMS check", docs/formats.md "Check codes")
+    SMS_GATEWAY: str = "simulator"  # simulator: replies are only answered to the webhook; http: sent as below
+    SMS_SERVICE_NUMBER: str = ""  # the number consumers send "MIB <code>" to (the public page shows it)
+    SMS_OUTBOUND_URL: str = ""  # the aggregator's send API (POST api_key, senderid, number, message, type)
+    SMS_API_KEY: str = ""  # the aggregator's API key, or ...
+    SMS_API_KEY_PATH: str = ""  # ... a file holding it (read at start-up)
+    SMS_SENDER_ID: str = ""  # senderid: the service number or the masking name the aggregator registered
+    SMS_INBOUND_SECRET: str = ""  # the webhook's shared secret (HMAC key); empty: every inbound is refused
+    SMS_INBOUND_FROM_FIELDS: str = "from,msisdn,sender,mobile"  # the webhook's names for the sender ...
+    SMS_INBOUND_TEXT_FIELDS: str = "text,message,sms,body"  # ... and for the text, first present wins
+    SMS_INBOUND_MAX_SKEW_SECONDS: int = 300  # a signed inbound older or newer than this is a replay: refused
+    SMS_RATELIMIT_NUMBER: str = "20/day"  # checks per sending number (the one limiter, core.ratelimit)
+    SMS_TIMEOUT_SECONDS: int = 5  # for the aggregator's send API
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -175,6 +188,8 @@ def load_settings(overrides: dict[str, Any] | None = None, environ: dict[str, st
 def validate_settings(settings: Settings) -> None:
     if settings.ENV not in {"development", "testing", "production"}:
         raise ConfigError(f"{PREFIX}ENV must be development, testing or production, not {settings.ENV!r}")
+    if settings.SMS_GATEWAY not in {"simulator", "http"}:
+        raise ConfigError(f"{PREFIX}SMS_GATEWAY must be simulator or http, not {settings.SMS_GATEWAY!r}")
     if settings.LOG_FORMAT not in {"text", "json"}:
         raise ConfigError(f"{PREFIX}LOG_FORMAT must be text or json, not {settings.LOG_FORMAT!r}")
     if not settings.PUBLIC_BASE_URL.startswith(("http://", "https://")):
@@ -213,6 +228,12 @@ def validate_settings(settings: Settings) -> None:
             )
         if not settings.PUBLIC_BASE_URL.startswith("https://"):
             problems.append(f"{PREFIX}PUBLIC_BASE_URL must be an https:// address in production")
+        if settings.SMS_GATEWAY == "http" and not (
+            settings.SMS_OUTBOUND_URL.startswith("https://") and settings.SMS_INBOUND_SECRET
+        ):
+            problems.append(
+                f"{PREFIX}SMS_GATEWAY=http needs an https:// {PREFIX}SMS_OUTBOUND_URL and {PREFIX}SMS_INBOUND_SECRET"
+            )
         if problems:
             raise ConfigError("refusing to start in production: " + "; ".join(problems))
 

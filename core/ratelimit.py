@@ -16,6 +16,8 @@ reset``
                 ``SIGNIN_PAIR_LOCK_MINUTES``
 ``tender-      ``PROCUREMENT_RATELIMIT_CHECK``  anonymous tender compliance checks (signed-in officers and
 check``                                          token holders are not limited)
+``sms``         ``SMS_RATELIMIT_NUMBER``         checks by SMS, per sending phone number (keyed hash), not
+                                                 per address
 =============== ================================ ===================================================
 
 Counting is a moving window (a hit is forgotten exactly one period after it happened). Storage is
@@ -54,6 +56,7 @@ LIMIT_SETTINGS: dict[str, str] = {
     "password-reset": "WEB_LOGIN_RATE_LIMIT",
     "report-form": "WEB_LOGIN_RATE_LIMIT",
     "tender-check": "PROCUREMENT_RATELIMIT_CHECK",
+    "sms": "SMS_RATELIMIT_NUMBER",
 }
 SHARED_SCHEMES = ("redis://", "rediss://", "redis+unix://", "redis+sentinel://", "redis+cluster://")
 EXTENSION = "core.ratelimit"

@@ -32,6 +32,7 @@ def extract_messages(root: Path = ROOT, templates_only: tuple[str, ...] = ()) ->
     if not templates_only:
         sources.append(("web", [("**.py", "python")]))
         sources.append(("procurement", [("**.py", "python")]))  # its pages' and PDF's words
+        sources.append(("sms", [("**.py", "python")]))  # the SMS replies and the simulator's words
         sources.append(("templates", [("**.html", JINJA)]))
     else:
         sources += [
