@@ -204,6 +204,9 @@ class HttpAggregatorGateway:
                 self.request_for(number, reply), timeout=self.settings.timeout_seconds
             ) as response:
                 response.read(4096)
+        except urllib.error.HTTPError as exc:
+            exc.close()
+            raise GatewayError(f"the aggregator answered {exc.code}") from exc
         except (urllib.error.URLError, OSError, ValueError) as exc:
             raise GatewayError(f"the aggregator refused or did not answer: {exc}") from exc
 

@@ -14,7 +14,7 @@ from core.errors import ProblemError
 from core.validators import read_text_field
 from sms.errors import GatewayError, InboundMessageInvalid
 from sms.gateways import Gateway, GatewaySettings, authenticate_inbound, now_seconds, read_inbound
-from sms.service import InboundMessage, check_message
+from sms.service import InboundMessage, check_message, normalise_number
 from web.guards import public_page
 from web.helpers import register_error_pages
 
@@ -96,7 +96,7 @@ def inbound() -> Any:
     else:
         fields = request.form.to_dict()
     message = read_inbound(gateway_settings(), fields)
-    return jsonify(reply_json(message.sender, message))
+    return jsonify(reply_json(normalise_number(message.sender), message))
 
 
 @pages.get("/sms")
@@ -129,7 +129,7 @@ def simulate_page() -> Any:
             sender = read_text_field(form, "from", single_line=True)
             text = read_text_field(form, "text", single_line=True)
             message = read_inbound(gateway_settings(), {"from": sender, "text": text})
-            result = reply_json(message.sender, message)
+            result = reply_json(normalise_number(message.sender), message)
         except ProblemError as exc:  # the sender or the text cannot be read: said on the page
             error = exc.detail
     return render_template(
