@@ -50,6 +50,7 @@ DATA_LENGTH = 11  # 55 bits
 CODE_LENGTH = DATA_LENGTH + 1
 INDEX_BITS = 20  # a batch holds at most 1,000,000 < 2**20 units (signing.batches.MAX_BATCH)
 MAX_BATCH_ID = (1 << (5 * DATA_LENGTH - INDEX_BITS)) - 1  # 2**35 - 1
+MAX_DATABASE_ID = 2_147_483_647  # ids are PostgreSQL integers (core.limits), on SQLite too
 _VALUES = {char: value for value, char in enumerate(ALPHABET)}
 # Crockford's reading rules: letters that look like digits are read as those digits
 _READ_AS = str.maketrans({"O": "0", "I": "1", "L": "1"})
@@ -160,7 +161,8 @@ class CheckCodes:
     def find(self, session: Session, code: str) -> IssuedCode | None:
         """The issued unit a normalised code names, or None when no batch issued it."""
         batch_id, index = self.locate(code)
-        batch = session.get(SerialBatch, batch_id) if batch_id else None
+        # most codes a guesser sends decode to ids beyond any row's (and beyond PostgreSQL's integer)
+        batch = session.get(SerialBatch, batch_id) if 0 < batch_id <= MAX_DATABASE_ID else None
         if batch is None or index >= batch.count:
             return None
         serial = SerialPermutation(batch.secret, batch.prefix, batch.serial_length).serial(index)

@@ -22,7 +22,9 @@ class InboundNotAuthenticated(SmsError):
 
 
 class InboundNotConfigured(SmsError):
-    status_code = 503
+    """No inbound secret is set: every inbound is refused (a refusal, not an outage: 403)."""
+
+    status_code = 403
     title = "The SMS check is not configured"
     slug = "sms-not-configured"
 

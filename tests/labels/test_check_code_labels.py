@@ -12,7 +12,7 @@ import pytest
 
 from labels import LabelText, get_layout, write_pdf_sheet
 from labels.render import render_label_svg
-from labels.services import iter_csv, items_from_batch, write_labels
+from labels.services import items_from_batch, iter_csv, write_labels
 from tests.labels.label_helpers import GTIN
 
 pdfium = pytest.importorskip("pypdfium2")

@@ -159,6 +159,8 @@ def test_a_code_never_issued_is_not_genuine_and_a_typo_asks_again(
     never = codes.code(unit["batch"]["id"], unit["batch"]["count"] + 3)  # right check character, no such unit
     answer = send(sclient, f"MIB {never}")
     assert answer["kind"] == "not_genuine" and "never issued" in answer["reply"]
+    beyond = codes.code(2**35 - 1, 0)  # a place past every database id (PostgreSQL's integer included)
+    assert send(sclient, f"MIB {beyond}")["kind"] == "not_genuine"
     assert send(sclient, f"MIB {CheckCodes(bytes(32)).code(unit['batch']['id'], 1)}")["kind"] == "not_genuine"
 
     code = unit["check_code"].replace("-", "")
@@ -235,7 +237,8 @@ def deque_empty() -> Any:
 def test_without_a_secret_every_inbound_is_refused(sclient: Any, sapp: Any) -> None:
     assert sapp.extensions["sms"]["settings"].inbound_secret == ""
     resp = post_inbound(sclient, b"from=01711000001&text=MIB", {"X-MIB-Token": ""})
-    assert resp.status_code == 503 and resp.mimetype == "application/problem+json"
+    assert resp.status_code == 403 and resp.mimetype == "application/problem+json"
+    assert "SMS_INBOUND_SECRET" in resp.get_json()["detail"]
 
 
 def test_a_malformed_inbound_is_a_problem_naming_the_field(sclient: Any, gateway: Any) -> None:
