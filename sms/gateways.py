@@ -86,7 +86,9 @@ class GatewaySettings:
 
 
 class Gateway(Protocol):
-    """Inbound message → reply: the webhook reads with ``read``, the reply goes out with ``send``."""
+    """Where a reply goes: the webhook reads the inbound message (:func:`read_inbound`, the field names being
+    settings), ``sms.service.check_message`` makes the reply, and the gateway's ``send`` delivers it.  Another
+    aggregator's send API is another class with this method."""
 
     name: str
 
