@@ -29,6 +29,7 @@ import registry
 from config import load_settings
 from core.api import api
 from core.db import Base
+from core.error_codes import code_of
 from core.limits import DatabaseIdConverter, check_json_body
 from core.problems import problem_response
 from registry.cli import db_upgrade, seed_demo_command
@@ -250,6 +251,21 @@ def _wants_html() -> bool:
     return best == "text/html"
 
 
+# werkzeug's HTTP errors by status -> core.error_codes
+_HTTP_CODES = {
+    401: "auth.required",
+    403: "auth.forbidden",
+    404: "resource.not_found",
+    405: "method.not_allowed",
+    409: "resource.conflict",
+    412: "request.precondition_failed",
+    413: "body.too_large",
+    415: "request.media_type",
+    429: "request.rate_limited",
+    503: "service.unavailable",
+}
+
+
 def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Any:
@@ -269,7 +285,12 @@ def _register_error_handlers(app: Flask) -> None:
         if _wants_html() and status in (404, 405):
             return _html_error(app, status, exc.name, detail)
         resp = problem_response(
-            status, exc.name, detail, slug=exc.name.lower().replace(" ", "-"), errors=errors
+            status,
+            exc.name,
+            detail,
+            slug=exc.name.lower().replace(" ", "-"),
+            code=_HTTP_CODES.get(status, "request.invalid"),
+            errors=errors,
         )
         if status == 405 and getattr(exc, "valid_methods", None):
             resp.headers["Allow"] = ", ".join(exc.valid_methods or [])
@@ -291,6 +312,8 @@ def _register_error_handlers(app: Flask) -> None:
                 title,
                 getattr(exc, "detail", None) or str(exc),
                 slug=getattr(exc, "slug", None) or title.lower().replace(" ", "-"),
+                code=code_of(exc, "request.invalid"),
+                params=getattr(exc, "params", None),
                 errors=list(getattr(exc, "errors", []) or []),
                 extra=extra,
             )
@@ -303,6 +326,7 @@ def _register_error_handlers(app: Flask) -> None:
             "Internal server error",
             f"something went wrong on our side; quote request id {g.get('request_id')}",
             slug="internal",
+            code="server.error",
         )
 
 

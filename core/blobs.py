@@ -68,6 +68,8 @@ chunks_table = Table(
 class BlobNotFound(NotFound):
     """No complete blob under that key (absent, or still being written)."""
 
+    code = "resource.not_found"
+
 
 @dataclass(frozen=True)
 class BlobInfo:

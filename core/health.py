@@ -28,12 +28,14 @@ class MetricsForbidden(ProblemError):
     status_code = 403
     title = "Forbidden"
     slug = "metrics-forbidden"
+    code = "metrics.forbidden"
 
 
 class NotReady(ProblemError):
     status_code = 503
     title = "Not ready"
     slug = "not-ready"
+    code = "service.not_ready"
 
 
 @bp.get("/healthz")

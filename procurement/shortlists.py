@@ -39,12 +39,14 @@ class ShortlistError(ProcurementError):
     status_code = 422
     title = "The shortlist cannot be changed so"
     slug = "shortlist"
+    code = "shortlist.invalid"
 
 
 class ShortlistNotFound(ProcurementError):
     status_code = 404
     title = "Not found"
     slug = "not-found"
+    code = "shortlist.not_found"
 
 
 def create_shortlist(session: Session, actor: Actor, name: str) -> Shortlist:

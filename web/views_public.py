@@ -32,6 +32,7 @@ from search.errors import InvalidQuery, SearchUnavailable
 from search.queries import MAX_COMPARE, page_count, parse_catalogue_query, parse_compare_ids
 from signing import parse_label_url
 from web import accounts, catalogue_labels, reports
+from web.field_errors import from_entry
 from web.helpers import (
     client_address,
     page_arg,
@@ -327,6 +328,7 @@ def open_label() -> Any:
             "Not a registry label",
             reason,
             slug="not-a-registry-label",
+            code="gs1.label_url",
             errors=[{"field": "url", "reason": reason}],
         )
     return render_error(
@@ -478,7 +480,7 @@ def reset_password() -> Any:
             try:
                 accounts.set_password(db, user, password)
             except ValidationFailed as exc:
-                error = accounts.password_error(exc.errors[0]["reason"])
+                error = from_entry(exc.errors[0])
             else:
                 db.commit()
                 session.clear()

@@ -68,15 +68,13 @@ def _signing_app(_app: Any, instance_path: Path, database_url: str) -> Iterator[
 def sapp(_signing_app: Any) -> Iterator[Any]:
     """Like the ``app`` fixture: every session inside one rolled-back transaction."""
     ext = _signing_app.extensions["signing"]
-    ext.forget_keys()
-    ext._ready = False
+    ext.restart()
     rate_limiter(_signing_app).reset()
     try:
         with rolled_back(_signing_app):
             yield _signing_app
     finally:
-        ext.forget_keys()
-        ext._ready = False
+        ext.restart()
 
 
 @pytest.fixture()

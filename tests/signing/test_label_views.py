@@ -41,14 +41,12 @@ def _labels_app(_app: Any, instance_path: Path, database_url: str) -> Iterator[A
 def lapp(_labels_app: Any) -> Iterator[Any]:
     """Every database session inside one rolled-back transaction (as the shared `app` fixture does)."""
     ext = _labels_app.extensions["signing"]
-    ext.forget_keys()
-    ext._ready = False
+    ext.restart()
     try:
         with rolled_back(_labels_app):
             yield _labels_app
     finally:
-        ext.forget_keys()
-        ext._ready = False
+        ext.restart()
 
 
 @pytest.fixture()
