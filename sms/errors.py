@@ -11,6 +11,7 @@ class SmsError(ProblemError):
     status_code = 400
     title = "Bad request"
     slug = "sms"
+    code = "sms.invalid"
 
 
 class InboundNotAuthenticated(SmsError):
@@ -19,6 +20,7 @@ class InboundNotAuthenticated(SmsError):
     status_code = 403
     title = "The inbound message is not authenticated"
     slug = "sms-inbound-auth"
+    code = "sms.inbound_auth"
 
 
 class InboundNotConfigured(SmsError):
@@ -27,12 +29,14 @@ class InboundNotConfigured(SmsError):
     status_code = 403
     title = "The SMS check is not configured"
     slug = "sms-not-configured"
+    code = "sms.not_configured"
 
 
 class InboundMessageInvalid(SmsError):
     status_code = 422
     title = "The inbound message is not valid"
     slug = "sms-inbound"
+    code = "sms.inbound"
 
 
 class GatewayError(SmsError):
@@ -41,3 +45,4 @@ class GatewayError(SmsError):
     status_code = 502
     title = "The SMS gateway did not accept the reply"
     slug = "sms-gateway"
+    code = "sms.gateway"

@@ -212,6 +212,7 @@ def test_the_webhook_refuses_what_is_not_signed(sclient: Any, gateway: Any) -> N
     stamp = str(int(time.time()))
     unsigned = post_inbound(sclient, body, {})
     assert unsigned.status_code == 403 and unsigned.mimetype == "application/problem+json"
+    assert unsigned.get_json()["code"] == "sms.inbound_auth"
     forged = post_inbound(
         sclient, body, {"X-MIB-Timestamp": stamp, "X-MIB-Signature": sign_inbound("guess", stamp, body)}
     )
