@@ -22,7 +22,7 @@ from core.blobs import blob_response, get_blobs
 from core.db import get_db, get_session
 from core.errors import Forbidden, NotFound, ValidationFailed
 from core.models import Role
-from core.ratelimit import hit_limit, limit_item
+from core.ratelimit import client_id, hit_limit, limit_item
 from core.templates import translated_template
 from core.validators import read_text_field
 from gs1.errors import LabelURLError
@@ -67,10 +67,6 @@ def load_issuing_key() -> None:
 
 def now() -> datetime:
     return datetime.now(UTC)
-
-
-def client_id() -> str:
-    return request.remote_addr or "unknown"
 
 
 def limit(bucket: str) -> None:
@@ -175,7 +171,7 @@ def verify_and_record(url: str) -> dict[str, Any]:
             session, ext.keyring(session), url, now=moment, cache=ext.catalogue
         )
         context = verification.ScanContext(
-            ip=client_id(), user_agent=request.headers.get("User-Agent", "")[:400]
+            ip=request.remote_addr or "unknown", user_agent=request.headers.get("User-Agent", "")[:400]
         )
         scans.record(session, outcome, context, now=moment)
         body = verification.outcome_to_dict(outcome, today=moment.date(), cache=ext.catalogue)

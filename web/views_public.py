@@ -19,7 +19,7 @@ from core.auth import ANONYMOUS
 from core.db import get_session
 from core.errors import NotAuthenticated, TooManyRequests, ValidationFailed
 from core.problems import problem_response
-from core.ratelimit import hit_limit
+from core.ratelimit import client_id, hit_limit
 from gs1.errors import LabelURLError
 from registry import queries, serialization
 from registry.accounts import end_session, start_session
@@ -370,7 +370,7 @@ def report() -> Any:
     }
     errors: dict[str, str] = {}
     if request.method == "POST":
-        retry = hit_limit("report-form", client_address())
+        retry = hit_limit("report-form", client_id())
         if retry:
             return too_many_attempts(retry)
         photo = request.files.get("photo")
@@ -444,7 +444,7 @@ def logout() -> Any:
 @bp.route("/password/forgot", methods=["GET", "POST"])
 def forgot_password() -> Any:
     if request.method == "POST":
-        retry = hit_limit("password-reset", client_address())
+        retry = hit_limit("password-reset", client_id())
         if retry:
             return too_many_attempts(retry)
         accounts.send_reset_link(get_session(), request.form.get("email", ""))
