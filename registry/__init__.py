@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from config import settings_of
 from core.blobs import get_blobs
 from core.blobs_cli import register_importer
 from registry import cli, views
@@ -13,6 +14,6 @@ from registry.evidence import evidence_importer
 def init_app(app: Any) -> None:
 
     app.register_blueprint(views.bp)
-    register_importer(app, evidence_importer(app.config["INSTANCE_PATH"], get_blobs(app)))
+    register_importer(app, evidence_importer(settings_of(app).core.instance_path, get_blobs(app)))
     app.cli.add_command(cli.db_cli)
     app.cli.add_command(cli.registry_cli)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from config import settings_of
 from sms.cli import sms_cli
 from sms.gateways import GatewaySettings, build_gateway
 from sms.views import EXTENSION, api_bp, pages
@@ -18,7 +19,7 @@ __all__ = ["init_app"]
 
 
 def init_app(app: Any) -> None:
-    settings = GatewaySettings.from_config(app.config)
+    settings = GatewaySettings.from_group(settings_of(app).sms)
     app.extensions[EXTENSION] = {"settings": settings, "gateway": build_gateway(settings)}
     if "sms" not in app.cli.commands:
         app.cli.add_command(sms_cli)

@@ -27,6 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from config import SmsSettings
 from core.validators import check_text
 from sms.errors import GatewayError, InboundMessageInvalid, InboundNotAuthenticated, InboundNotConfigured
 from sms.replies import Reply
@@ -62,26 +63,26 @@ class GatewaySettings:
     timeout_seconds: float
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> GatewaySettings:
-        key = str(config.get("SMS_API_KEY") or "")
-        path = str(config.get("SMS_API_KEY_PATH") or "")
-        if path and not key:
-            with open(path, encoding="utf-8") as file:
+    def from_group(cls, sms: SmsSettings) -> GatewaySettings:
+        """From the settings tree's group ``sms`` (the API key read from its file when one is named)."""
+        key = sms.api_key
+        if sms.api_key_path and not key:
+            with open(sms.api_key_path, encoding="utf-8") as file:
                 key = file.read().strip()
 
-        def names(setting: str) -> tuple[str, ...]:
-            return tuple(name.strip() for name in str(config.get(setting) or "").split(",") if name.strip())
+        def names(value: str) -> tuple[str, ...]:
+            return tuple(name.strip() for name in value.split(",") if name.strip())
 
         return cls(
-            kind=str(config.get("SMS_GATEWAY") or "simulator"),
-            outbound_url=str(config.get("SMS_OUTBOUND_URL") or ""),
+            kind=sms.gateway,
+            outbound_url=sms.outbound_url,
             api_key=key,
-            sender_id=str(config.get("SMS_SENDER_ID") or config.get("SMS_SERVICE_NUMBER") or ""),
-            inbound_secret=str(config.get("SMS_INBOUND_SECRET") or ""),
-            from_fields=names("SMS_INBOUND_FROM_FIELDS") or ("from",),
-            text_fields=names("SMS_INBOUND_TEXT_FIELDS") or ("text",),
-            max_skew_seconds=int(config.get("SMS_INBOUND_MAX_SKEW_SECONDS") or 300),
-            timeout_seconds=float(config.get("SMS_TIMEOUT_SECONDS") or 5),
+            sender_id=sms.sender_id or sms.service_number,
+            inbound_secret=sms.inbound_secret,
+            from_fields=names(sms.inbound_from_fields) or ("from",),
+            text_fields=names(sms.inbound_text_fields) or ("text",),
+            max_skew_seconds=sms.inbound_max_skew_seconds,
+            timeout_seconds=float(sms.timeout_seconds),
         )
 
 

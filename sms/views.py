@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint, abort, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 
+from config import settings_of
 from core.api import PUBLIC, api
 from core.errors import ProblemError
 from core.validators import read_text_field
@@ -102,17 +103,17 @@ def inbound() -> Any:
 @pages.get("/sms")
 @public_page
 def sms_page() -> Any:
-    config = current_app.config
+    settings = settings_of(current_app)
     return render_template(
         "sms/about.html",
-        number=config.get("SMS_SERVICE_NUMBER", ""),
-        limit=config.get("SMS_RATELIMIT_NUMBER", ""),
+        number=settings.sms.service_number,
+        limit=settings.ratelimit.sms_number,
         simulator=simulator_enabled(),
     )
 
 
 def simulator_enabled() -> bool:
-    return gateway().name == "simulator" and current_app.config.get("ENV") != "production"
+    return gateway().name == "simulator" and not settings_of(current_app).is_production
 
 
 @pages.route("/sms/simulate", methods=["GET", "POST"])

@@ -14,6 +14,7 @@ from urllib.parse import parse_qs
 
 import pytest
 
+from config import settings_from
 from sms.errors import GatewayError
 from sms.gateways import GatewaySettings, HttpAggregatorGateway, read_inbound
 from sms.replies import Reply
@@ -57,17 +58,19 @@ def aggregator() -> Iterator[str]:
 
 
 def settings(url: str, **changes: Any) -> GatewaySettings:
-    base = GatewaySettings.from_config(
-        {
-            "SMS_GATEWAY": "http",
-            "SMS_OUTBOUND_URL": url,
-            "SMS_API_KEY": "key-123",
-            "SMS_SENDER_ID": "26969",
-            "SMS_INBOUND_SECRET": "s",
-            "SMS_INBOUND_FROM_FIELDS": "from,msisdn",
-            "SMS_INBOUND_TEXT_FIELDS": "text,message",
-            "SMS_TIMEOUT_SECONDS": 2,
-        }
+    base = GatewaySettings.from_group(
+        settings_from(
+            {
+                "SMS_GATEWAY": "http",
+                "SMS_OUTBOUND_URL": url,
+                "SMS_API_KEY": "key-123",
+                "SMS_SENDER_ID": "26969",
+                "SMS_INBOUND_SECRET": "s",
+                "SMS_INBOUND_FROM_FIELDS": "from,msisdn",
+                "SMS_INBOUND_TEXT_FIELDS": "text,message",
+                "SMS_TIMEOUT_SECONDS": 2,
+            }
+        ).sms
     )
     return replace(base, **changes)
 
@@ -102,7 +105,9 @@ def test_a_refusal_or_no_answer_is_a_gateway_error(aggregator: str) -> None:
 def test_the_api_key_may_come_from_a_file(tmp_path: Path) -> None:
     key_file = tmp_path / "sms-api-key"
     key_file.write_text("from-a-file\n")
-    loaded = GatewaySettings.from_config({"SMS_API_KEY_PATH": str(key_file), "SMS_SERVICE_NUMBER": "26969"})
+    loaded = GatewaySettings.from_group(
+        settings_from({"SMS_API_KEY_PATH": str(key_file), "SMS_SERVICE_NUMBER": "26969"}).sms
+    )
     assert loaded.api_key == "from-a-file" and loaded.sender_id == "26969"
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from config import settings_of
 from signing.checkcodes import CheckCodes, load_check_codes
 from signing.models import Scan
 from sms.gateways import sign_inbound
@@ -187,7 +188,7 @@ def test_a_product_no_longer_public_is_unknown(
 def test_each_number_has_its_own_limit(
     sclient: Any, sapp: Any, unit: dict[str, Any], monkeypatch: Any
 ) -> None:
-    monkeypatch.setitem(sapp.config, "SMS_RATELIMIT_NUMBER", "2/hour")
+    monkeypatch.setattr(settings_of(sapp).ratelimit, "sms_number", "2/hour")
     kinds = [send(sclient, f"MIB {unit['check_code']}", sender="01711000009")["kind"] for _ in range(3)]
     assert kinds == ["genuine", "genuine", "limited"]
     limited = send(sclient, f"এমআইবি {unit['check_code']}", sender="+8801711000009")
@@ -275,7 +276,7 @@ def test_openapi_lists_the_webhook(sclient: Any) -> None:
 def test_the_public_page_explains_the_service_in_both_languages(
     sclient: Any, sapp: Any, monkeypatch: Any
 ) -> None:
-    monkeypatch.setitem(sapp.config, "SMS_SERVICE_NUMBER", "26969")
+    monkeypatch.setattr(settings_of(sapp).sms, "service_number", "26969")
     english = sclient.get("/sms?lang=en")
     assert english.status_code == 200 and "26969" in english.get_data(as_text=True)
     assert "MIB 7K3Q-9F2M-ABC5" in english.get_data(as_text=True)
