@@ -178,6 +178,7 @@ class RateLimitSettings(Group):
         "PROCUREMENT_RATELIMIT_CHECK",
         "anonymous tender checks per client (CPU seconds each)",
     )
+    sms_number: str = setting("20/day", "SMS_RATELIMIT_NUMBER", "checks by SMS per sending phone number")
 
 
 class RegistrySettings(Group):
@@ -325,6 +326,41 @@ class StatsSettings(Group):
     )
 
 
+class SmsSettings(Group):
+    """The check by SMS (sms/; docs/operations.md, "SMS check"; docs/formats.md, "Check codes")."""
+
+    gateway: str = setting(
+        "simulator",
+        "SMS_GATEWAY",
+        "simulator (replies only in the webhook's answer) or http (the aggregator)",
+    )
+    service_number: str = setting("", "SMS_SERVICE_NUMBER", "the number consumers send MIB <code> to")
+    outbound_url: str = setting("", "SMS_OUTBOUND_URL", "the aggregator's send API (https:// in production)")
+    api_key: str = setting("", "SMS_API_KEY", "the aggregator's API key, or ...")
+    api_key_path: str = setting("", "SMS_API_KEY_PATH", "... a file holding it")
+    sender_id: str = setting("", "SMS_SENDER_ID", "senderid of replies; empty: the service number")
+    inbound_secret: str = setting(
+        "", "SMS_INBOUND_SECRET", "HMAC key (or token) of the inbound webhook; empty: every inbound refused"
+    )
+    inbound_from_fields: str = setting(
+        "from,msisdn,sender,mobile", "SMS_INBOUND_FROM_FIELDS", "the webhook's names for the sender"
+    )
+    inbound_text_fields: str = setting(
+        "text,message,sms,body", "SMS_INBOUND_TEXT_FIELDS", "the webhook's names for the text"
+    )
+    inbound_max_skew_seconds: int = setting(
+        300, "SMS_INBOUND_MAX_SKEW_SECONDS", "a signed inbound further from now is a replay: refused"
+    )
+    timeout_seconds: int = setting(5, "SMS_TIMEOUT_SECONDS", "for the aggregator's send API")
+
+    @field_validator("gateway")
+    @classmethod
+    def _gateway(cls, value: str) -> str:
+        if value not in {"simulator", "http"}:
+            raise ValueError(f"{PREFIX}SMS_GATEWAY must be simulator or http, not {value!r}")
+        return value
+
+
 # the groups of the tree, in the order docs/operations.md lists them
 GROUPS: dict[str, type[Group]] = {
     "core": CoreSettings,
@@ -342,6 +378,7 @@ GROUPS: dict[str, type[Group]] = {
     "signin": SigninSettings,
     "mail": MailSettings,
     "stats": StatsSettings,
+    "sms": SmsSettings,
 }
 # flat name -> (group, field)
 FLAT_NAMES: dict[str, tuple[str, str]] = {
@@ -399,6 +436,7 @@ class Settings(BaseSettings):
     signin: SigninSettings = Field(default_factory=SigninSettings)
     mail: MailSettings = Field(default_factory=MailSettings)
     stats: StatsSettings = Field(default_factory=StatsSettings)
+    sms: SmsSettings = Field(default_factory=SmsSettings)
     # override names that are no registry setting: Flask's or an extension's own keys, for app.config
     extra: dict[str, Any] = Field(default_factory=dict)
 
@@ -515,6 +553,11 @@ def validate_settings(settings: Settings) -> None:
         problems.append(
             f"{PREFIX}METRICS_TOKEN must be at least {MIN_METRICS_TOKEN_LENGTH} random characters "
             "(python -c 'import secrets; print(secrets.token_urlsafe(32))'), or empty to switch /metrics off"
+        )
+    sms = settings.sms
+    if sms.gateway == "http" and not (sms.outbound_url.startswith("https://") and sms.inbound_secret):
+        problems.append(
+            f"{PREFIX}SMS_GATEWAY=http needs an https:// {PREFIX}SMS_OUTBOUND_URL and {PREFIX}SMS_INBOUND_SECRET"
         )
     if problems:
         raise ConfigError("refusing to start in production: " + "; ".join(problems))

@@ -16,6 +16,8 @@ reset``
                 ``SIGNIN_PAIR_LOCK_MINUTES``
 ``tender-      ``PROCUREMENT_RATELIMIT_CHECK``  anonymous tender compliance checks (signed-in officers and
 check``                                          token holders are not limited)
+``sms``         ``SMS_RATELIMIT_NUMBER``         checks by SMS, per sending phone number (keyed hash), not
+                                                 per address
 =============== ================================ ===================================================
 
 Counting is a moving window (a hit is forgotten exactly one period after it happened). Storage is
@@ -56,6 +58,7 @@ LIMIT_SETTINGS: dict[str, str] = {
     "password-reset": "login",
     "report-form": "login",
     "tender-check": "tender_check",
+    "sms": "sms_number",
 }
 SHARED_SCHEMES = ("redis://", "rediss://", "redis+unix://", "redis+sentinel://", "redis+cluster://")
 EXTENSION = "core.ratelimit"

@@ -296,7 +296,8 @@ class _LabelPainter:
 
         Nothing is set below the minimum sizes (names 6 pt, other words 5 pt, codes 4.5 pt), so the
         small label leaves out what does not fit at them: the English words beside the mark, the
-        batch line when there is a serial, and the scan line (docs/formats.md, "QR labels").
+        batch line when there is a serial, the GTIN line when there is a check code, and the scan line
+        (docs/formats.md, "QR labels").
         """
         s = min(w, h) / 25.0
         pad = max(0.6 * s, self.layout.safe_margin)
@@ -318,7 +319,9 @@ class _LabelPainter:
             self.shaped_line(text.name_en, "sans", "B", 6.0 * s, x + pad, top, tw, MIN_NAME_PT, 1.1)
 
         self.replay(("compact", text.name_bn, text.name_en), x, y, static)
-        codes = _code_lines(text)[:2]
+        # two lines fit: GTIN and serial, or, on a label with a check code, serial and the code (a consumer
+        # without a camera needs the code; the GTIN is in the QR and on the pack)
+        codes = _code_lines(text)[1:3] if text.check_code else _code_lines(text)[:2]
         top = y + inset + side + 2 * 6.0 * s / PT_PER_MM * 1.1
         for line in codes:
             top += self.plain_line(line, 5.0 * s, x + pad, top, tw) - 0.25 * s
@@ -366,6 +369,8 @@ def _code_lines(text: LabelText) -> list[str]:
     lines = [f"GTIN {text.gtin}"]
     if text.serial:
         lines.append(f"SN {text.serial}")
+    if text.check_code:
+        lines.append(f"SMS MIB {text.check_code}")
     if text.batch:
         lines.append(f"Batch {text.batch}")
     return lines

@@ -124,6 +124,8 @@ def render_label_svg(url: str, text: LabelText, *, matrix: QRMatrix | None = Non
     ]
     if text.serial:
         lines.append((f"SN {text.serial}", 1.9, "normal"))
+    if text.check_code:
+        lines.append((f"SMS MIB {text.check_code}", 1.9, "bold"))
     if text.batch:
         lines.append((f"Batch {text.batch}", 1.9, "normal"))
     body = []

@@ -16,6 +16,8 @@ class LabelText:
     """Human-readable content of one label.
 
     `serial` is None for a product-level label (URL `/01/<GTIN>` only); `batch` may be None too.
+    `check_code` is the unit's code for a check by SMS (``XXXX-XXXX-XXXX``, made by the caller), printed
+    under the QR as ``SMS MIB <code>``; None on labels without one.
     """
 
     name_en: str
@@ -23,6 +25,7 @@ class LabelText:
     gtin: str
     serial: str | None = None
     batch: str | None = None
+    check_code: str | None = None
 
     def __post_init__(self) -> None:
         errors = []

@@ -29,7 +29,7 @@ MEDIA_TYPES = {
     "png": "image/png",
 }
 EXTENSIONS = {"pdf": "pdf", "zip-svg": "zip", "zip-png": "zip", "csv": "csv", "svg": "svg", "png": "png"}
-CSV_COLUMNS = ("url", "gtin", "serial", "batch", "name_en", "name_bn")
+CSV_COLUMNS = ("url", "gtin", "serial", "batch", "name_en", "name_bn", "check_code")
 
 
 def download_name(stem: str, fmt: str, layout: str) -> str:
@@ -101,7 +101,15 @@ def csv_cell(value: str) -> str:
 
 
 def _csv_row(url: str, text: LabelText) -> tuple[str, ...]:
-    cells = (url, text.gtin, text.serial or "", text.batch or "", text.name_en, text.name_bn)
+    cells = (
+        url,
+        text.gtin,
+        text.serial or "",
+        text.batch or "",
+        text.name_en,
+        text.name_bn,
+        text.check_code or "",
+    )
     return tuple(csv_cell(cell) for cell in cells)
 
 
@@ -216,7 +224,16 @@ def items_from_batch(
     name_en: str,
     name_bn: str,
     batch: str | None,
+    check_codes: Iterable[str] | None = None,
 ) -> Iterator[LabelItem]:
-    """Label items for a serial batch: the signing side's iterator of (signed URL, serial) goes in here."""
+    """Label items for a serial batch: the signing side's iterator of (signed URL, serial) goes in here, and
+    with ``check_codes`` each unit's check code, in the same order."""
+    codes = iter(check_codes) if check_codes is not None else None
     for url, serial in urls_with_serials:
-        yield url, LabelText(name_en=name_en, name_bn=name_bn, gtin=gtin, serial=serial, batch=batch)
+        code = next(codes) if codes is not None else None
+        yield (
+            url,
+            LabelText(
+                name_en=name_en, name_bn=name_bn, gtin=gtin, serial=serial, batch=batch, check_code=code
+            ),
+        )

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from sqlalchemy.orm import Session
 
 from signing.batches import CatalogueCache
+from signing.checkcodes import CheckCodes, load_check_codes
 from signing.keys import (
     EncryptedPKCS8FileKeySource,
     KeyRing,
@@ -35,6 +36,7 @@ class SigningExtension:
         self.scans: ScanRecorder | None = None  # set by signing.init_app (signing.scans)
         self._lock = threading.Lock()
         self._signer: Signer | None = None
+        self._check_codes: CheckCodes | None = None
         self._ready = False
         self.check_configured_key()
 
@@ -61,6 +63,7 @@ class SigningExtension:
             session: Session = self._open_session()
             try:
                 self._signer = ensure_current_signer(session, self.settings)
+                load_check_codes(session)  # the check-code key, made here on a fresh database
                 session.commit()
             finally:
                 session.close()
@@ -90,6 +93,15 @@ class SigningExtension:
             self._signer = ensure_current_signer(session, self.settings)
             return self._signer
 
+    def check_codes(self, session: Session) -> CheckCodes:
+        """The registry's check codes (its key never changes once made, so it is kept, except in tests)."""
+        codes = self._check_codes
+        if codes is None:
+            codes = load_check_codes(session)
+            if self.settings.env != "testing":
+                self._check_codes = codes
+        return codes
+
     def forget_keys(self) -> None:
         """After a rotation or compromise in this process."""
         with self._lock:
@@ -102,6 +114,7 @@ class SigningExtension:
         with self._lock:
             self._keyrings.clear()
             self._signer = None
+            self._check_codes = None
             self._ready = False
 
     def describe(self) -> str:

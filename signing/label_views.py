@@ -40,6 +40,7 @@ from labels.services import (
 from registry.models import Product
 from signing import schemas
 from signing.batches import iter_batch_urls
+from signing.checkcodes import CheckCodes
 from signing.models import SerialBatch
 
 bp = Blueprint("labels", __name__)
@@ -153,6 +154,7 @@ class BatchSource:
     name_en: str
     name_bn: str
     scheme: str = "https"  # http when PUBLIC_BASE_URL is a plain-http demo server, so demo labels open there
+    check_codes: CheckCodes | None = None  # printed under each QR for a check by SMS (signing.checkcodes)
 
 
 def snapshot_batch(batch: Any, product: Any) -> BatchSource:
@@ -171,6 +173,7 @@ def snapshot_batch(batch: Any, product: Any) -> BatchSource:
         product.name_en,
         product.name_bn,
         ext.settings.public_scheme,
+        ext.check_codes(session),
     )
     session.expunge(batch)
     session.commit()  # nothing of ours to write; keeps a signing key the signer may just have created
@@ -182,7 +185,11 @@ def batch_items(source: BatchSource, start: int, stop: int) -> tuple[Iterator[La
     by signing.batches.iter_batch_urls; no database access."""
     batch = source.batch
     urls = iter_batch_urls(batch, source.signer, source.host, start=start, stop=stop, scheme=source.scheme)
-    return items_from_batch(urls, batch.gtin, source.name_en, source.name_bn, batch.prefix), stop - start
+    last = min(stop, batch.count)
+    codes = source.check_codes.iter_codes(batch.id, start, last) if source.check_codes is not None else None
+    return items_from_batch(
+        urls, batch.gtin, source.name_en, source.name_bn, batch.prefix, codes
+    ), stop - start
 
 
 def unit_range(body: schemas.BatchLabels, count: int) -> tuple[int, int]:

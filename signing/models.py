@@ -69,6 +69,17 @@ class SerialBatch(Base):
     product: Mapped[Product] = relationship()
 
 
+class CheckCodeKey(Base):
+    """The registry's one check-code key (``signing.checkcodes``): made on first use, never rotated, never
+    published (printed codes depend on it)."""
+
+    __tablename__ = "check_code_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    secret: Mapped[bytes] = mapped_column(LargeBinary(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Unit(Base):
     """One serialised unit that has been scanned or recalled: first sighting, counts, clone flags."""
 

@@ -45,8 +45,8 @@ from signing.verification import (
     Outcome,
     ScanContext,
     UnitSighting,
-    classify_device,
     clone_flags,
+    device_class,
     hash_device,
     locate_district,
     record_scan,
@@ -472,7 +472,7 @@ class BufferedScanRecorder:
             "verdict": outcome.verdict.value,
             "district": district,
             "location_source": source,
-            "device_class": classify_device(context.user_agent),
+            "device_class": device_class(context),
             "device_hash": hash_device(settings.secret_key, context),
         }
         batch = outcome.batch

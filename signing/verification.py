@@ -51,11 +51,19 @@ class ScanContext:
 
     ip: str
     user_agent: str
+    # "camera" (a label URL opened), or another channel that stands as the device class (a check by SMS:
+    # "sms", with ``ip`` the sending number, which ``hash_device`` keys like an address)
+    channel: str = "camera"
 
 
 _BOT = re.compile(r"bot|crawl|spider|slurp|curl|wget|python|httpie|go-http", re.IGNORECASE)
 _TABLET = re.compile(r"ipad|tablet", re.IGNORECASE)
 _MOBILE = re.compile(r"mobi|android|iphone|ipod|opera mini", re.IGNORECASE)
+
+
+def device_class(context: ScanContext) -> str:
+    """What a scan records as its device class: from the browser string for a camera scan, else the channel."""
+    return classify_device(context.user_agent) if context.channel == "camera" else context.channel
 
 
 def classify_device(user_agent: str) -> str:
@@ -290,6 +298,14 @@ def verify_online(
             )
         else:
             check_batch_before_compromise(outcome, keyring, label, outcome.batch)
+    licence_and_recalls(session, outcome, product, now=now, cache=cache)
+    return outcome
+
+
+def licence_and_recalls(
+    session: Session, outcome: Outcome, product: Product, *, now: datetime, cache: CatalogueCache | None
+) -> None:
+    """Steps 6 and 7 of :func:`verify_online`: the licence, the batch's status and the recalls."""
     # 6.
     state = product.licence_state(now.date())
     if state == ProductStatus.SUSPENDED:
@@ -307,11 +323,35 @@ def verify_online(
             outcome.fail(Verdict.REVOKED, Reason.BATCH_REVOKED.value, "this batch of labels has been revoked")
     # 7.
     if outcome.verdict is not Verdict.NOT_GENUINE and outcome.verdict is not Verdict.UNTRUSTED_KEY:
-        recalls = (cache or UNCACHED).recalls(session, label.gtin)
+        recalls = (cache or UNCACHED).recalls(session, product.gtin)
         if recalls.product is not None:
             outcome.recalled(recalls.product, Reason.PRODUCT_RECALLED)
         elif outcome.batch is not None and (notice := recalls.covering(outcome.batch.id)) is not None:
             outcome.recalled(notice, Reason.BATCH_RECALLED)
+
+
+def verify_issued_unit(
+    session: Session,
+    host: str,
+    batch: SerialBatch,
+    serial: str,
+    *,
+    now: datetime,
+    cache: CatalogueCache | None = None,
+) -> Outcome:
+    """The verdict on unit ``serial`` of ``batch``, named by something the registry itself recognised as
+    issued (a check code sent by SMS): steps 2, 6 and 7 of :func:`verify_online`, as a camera scan of the
+    unit's label gets them (there is no signature to check: the code's key is the registry's own).
+    ``outcome.label`` is the unit's label URL without signature, for :func:`record_scan`."""
+    outcome = Outcome(Verdict.GENUINE)
+    outcome.label = LabelURL(host=host, gtin=batch.gtin, serial=serial, issued_on=batch.issued_on)
+    product = (cache or UNCACHED).product(session, batch.gtin)
+    outcome.product = product
+    if product is None:
+        outcome.fail(Verdict.UNKNOWN, "product_not_registered", f"no public product has GTIN {batch.gtin}")
+        return outcome
+    outcome.batch = batch
+    licence_and_recalls(session, outcome, product, now=now, cache=cache)
     return outcome
 
 
@@ -421,7 +461,7 @@ def record_scan(
             "verdict": outcome.verdict.value,
             "district": district,
             "location_source": source,
-            "device_class": classify_device(context.user_agent),
+            "device_class": device_class(context),
             "device_hash": client,
         },
     )

@@ -410,7 +410,7 @@ def show_batch(batch_id: int) -> Any:
     bp,
     "/api/v1/batches/<int:batch_id>/urls",
     "GET",
-    summary="The batch's signed label URLs, one per line (or serial,url with format=csv)",
+    summary="The batch's signed label URLs, one per line (or serial,url,check_code with format=csv)",
     tags=["batches"],
     scope="read",
     produces=("text/plain", "text/csv"),
@@ -418,7 +418,8 @@ def show_batch(batch_id: int) -> Any:
 )
 @bp.get("/api/v1/batches/<int:batch_id>/urls")
 def batch_urls(batch_id: int) -> Response:
-    """The batch's label URLs, one per line (``text/plain``), or ``serial,url`` lines with ``format=csv``."""
+    """The batch's label URLs, one per line (``text/plain``), or ``serial,url,check_code`` lines with
+    ``format=csv`` (the unit's check code for a check by SMS, as printed: ``signing.checkcodes``)."""
     actor = current_actor()
     actor.require()
     session = get_session()
@@ -434,15 +435,26 @@ def batch_urls(batch_id: int) -> Response:
     ext = extension()
     signer = ext.signer(session)
     host = ext.settings.public_host
+    codes = ext.check_codes(session) if csv else None
     session.expunge(batch)
 
     def lines() -> Iterator[str]:
-        if csv:
-            yield "serial,url\n"
-        for url, serial in batches.iter_batch_urls(
-            batch, signer, host, start=start, stop=stop, scheme=ext.settings.public_scheme
+        if codes is None:
+            for url, _serial in batches.iter_batch_urls(
+                batch, signer, host, start=start, stop=stop, scheme=ext.settings.public_scheme
+            ):
+                yield url + "\n"
+            return
+        yield "serial,url,check_code\n"
+        last = min(stop, batch.count)
+        for (url, serial), code in zip(
+            batches.iter_batch_urls(
+                batch, signer, host, start=start, stop=last, scheme=ext.settings.public_scheme
+            ),
+            codes.iter_codes(batch.id, min(start, last), last),
+            strict=True,
         ):
-            yield f"{serial},{url}\n" if csv else url + "\n"
+            yield f"{serial},{url},{code}\n"
 
     response = Response(stream_with_context(lines()), mimetype="text/csv" if csv else "text/plain")
     response.headers["Content-Disposition"] = (

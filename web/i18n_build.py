@@ -33,6 +33,7 @@ def extract_messages(root: Path = ROOT, templates_only: tuple[str, ...] = ()) ->
         sources.append(("web", [("**.py", "python")]))
         sources.append(("core", [("error_codes.py", "python")]))  # the error messages (core.error_codes)
         sources.append(("procurement", [("**.py", "python")]))  # its pages' and PDF's words
+        sources.append(("sms", [("**.py", "python")]))  # the SMS replies and the simulator's words
         sources.append(("interop", [("**.py", "python")]))  # the resolver's page for a malformed label
         sources.append(("templates", [("**.html", JINJA)]))
     else:

@@ -32,6 +32,8 @@ PUBLIC_PAGES = {
     "verify-untrusted": "@untrusted",
     "verify-unknown": "@product-address",
     "statistics": "/statistics",
+    "sms": "/sms",
+    "sms-simulator": "/sms/simulate",
     "not-found": "/products/999999",
 }
 
