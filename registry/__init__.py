@@ -6,12 +6,13 @@ from typing import Any
 
 from core.blobs import get_blobs
 from core.blobs_cli import register_importer
-from registry import cli, views
+from registry import brand_views, cli, views
 from registry.evidence import evidence_importer
 
 
 def init_app(app: Any) -> None:
 
+    assert brand_views.bp is views.bp  # the brand routes are declared on the API blueprint
     app.register_blueprint(views.bp)
     register_importer(app, evidence_importer(app.config["INSTANCE_PATH"], get_blobs(app)))
     app.cli.add_command(cli.db_cli)
