@@ -50,6 +50,41 @@ BY_TYPE: dict[str, str] = {
 
 # The registry's own reasons (validators, services, forms), matched at the start of the English text.
 BY_TEXT: list[tuple[re.Pattern[str], str]] = [
+    (
+        re.compile(r"brand (?P<name>.+) is registered to another manufacturer"),
+        N_("The brand %(name)s belongs to another manufacturer; ask its owner for a licence to use it."),
+    ),
+    (
+        re.compile(r"not a registered brand of your company"),
+        N_(
+            "This is not a registered brand of your company: register it in English and Bangla under Brands first."
+        ),
+    ),
+    (
+        re.compile(r"your brand (?P<name>.+) is (pending|rejected); a reviewer decides first"),
+        N_("Your brand %(name)s is not registered yet: a reviewer decides first."),
+    ),
+    (
+        re.compile(r"write the English spelling in Latin letters"),
+        N_("Write the English spelling in Latin letters."),
+    ),
+    (
+        re.compile(r"write the Bangla spelling in Bangla letters"),
+        N_("Write the Bangla spelling in Bangla letters."),
+    ),
+    (
+        re.compile(r"your company already has this brand"),
+        N_("Your company already has this brand."),
+    ),
+    (re.compile(r"already your brand"), N_("Your company already has this brand.")),
+    (re.compile(r"a reason is required to end a licence"), N_("Give a reason for ending the licence.")),
+    (re.compile(r"only the brand's owner can license it"), N_("Only the brand's owner can license it.")),
+    (re.compile(r"this manufacturer is licensed already"), N_("This manufacturer is licensed already.")),
+    (re.compile(r"already licensed"), N_("This manufacturer is licensed already.")),
+    (
+        re.compile(r"only a verified manufacturer can register brands"),
+        N_("Only a verified manufacturer can register brands."),
+    ),
     (re.compile(r"a BIN has exactly 13 digits"), N_("A BIN has exactly 13 digits.")),
     (re.compile(r"a TIN has exactly 12 digits"), N_("A TIN has exactly 12 digits.")),
     (re.compile(r"an HS code is 4 to 10 digits"), N_("An HS code has 4 to 10 digits, such as 8517.13.")),
