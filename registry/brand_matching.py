@@ -260,34 +260,36 @@ class Match:
 def compare_keys(new: list[Key], existing: Iterable[tuple[int, Key]]) -> dict[int, list[Match]]:
     """Which of the ``existing`` brands (``(brand_id, key)`` pairs) conflict with a brand whose keys are
     ``new``, and why: equal keys of one kind, or visual or sound keys within ``allowed_edits`` of both."""
-    exact = {(k.kind, k.value): k for k in new}
-    near: dict[str, list[Key]] = {}
-    for k in new:
-        if k.kind in NEAR_KINDS and allowed_edits(k.kind, k.value):
-            near.setdefault(k.kind, []).append(k)
+    exact = {(k.kind, k.value) for k in new}
     found: dict[int, dict[Match, None]] = {}
-    candidates: dict[str, list[tuple[int, str]]] = {kind: [] for kind in near}
+    candidates: dict[str, tuple[list[int], list[str]]] = {kind: ([], []) for kind in NEAR_KINDS}
     for brand_id, key in existing:
         if (key.kind, key.value) in exact:
             found.setdefault(brand_id, {})[Match(REASONS[key.kind], key.value, key.value, 0)] = None
         elif key.kind in candidates:
-            candidates[key.kind].append((brand_id, key.value))
-    for kind, keys in near.items():
-        choices = [value for _, value in candidates[kind]]
-        if not choices:
-            continue
-        for k in keys:
-            limit = allowed_edits(kind, k.value)
-            for _, distance, index in process.extract_iter(
-                k.value, choices, scorer=OSA.distance, score_cutoff=limit
-            ):
-                value = choices[index]
-                if 0 < distance <= allowed_edits(kind, value):
-                    brand_id = candidates[kind][index][0]
-                    found.setdefault(brand_id, {})[Match(REASONS["near"], k.value, value, int(distance))] = (
-                        None
-                    )
+            candidates[key.kind][0].append(brand_id)
+            candidates[key.kind][1].append(key.value)
+    for kind, (ids, values) in candidates.items():
+        for brand_id, matches in near_matches(new, kind, ids, values).items():
+            found.setdefault(brand_id, {}).update(dict.fromkeys(matches))
     return {brand_id: list(matches) for brand_id, matches in sorted(found.items())}
+
+
+def near_matches(new: list[Key], kind: str, ids: list[int], values: list[str]) -> dict[int, list[Match]]:
+    """The brands (``ids[i]`` owning key ``values[i]`` of ``kind``) whose key is within ``allowed_edits`` of
+    a key of that kind in ``new``, both ways, but not equal (rapidfuzz's OSA distance in C++)."""
+    found: dict[int, list[Match]] = {}
+    for k in new:
+        limit = allowed_edits(kind, k.value) if k.kind == kind else 0
+        if not limit or not values:
+            continue
+        for _, distance, index in process.extract_iter(
+            k.value, values, scorer=OSA.distance, score_cutoff=limit
+        ):
+            value = values[index]
+            if 0 < distance <= allowed_edits(kind, value):
+                found.setdefault(ids[index], []).append(Match(REASONS["near"], k.value, value, int(distance)))
+    return found
 
 
 NEAR_KINDS = ("v", "s")

@@ -175,12 +175,13 @@ class Brand(Base):
 
 class BrandKey(Base):
     """One matching key of a brand (``registry.brand_matching``): looked up exactly by (kind, key), and by
-    (kind, length) for the edit-distance comparison."""
+    (kind, length) for the edit-distance comparison, from an index that holds the key and brand too (the
+    database answers that range from the index alone)."""
 
     __tablename__ = "brand_keys"
     __table_args__ = (
-        Index("ix_brand_keys_kind_key", "kind", "key"),
-        Index("ix_brand_keys_kind_length", "kind", "length"),
+        Index("ix_brand_keys_kind_key", "kind", "key", "brand_id"),
+        Index("ix_brand_keys_kind_length", "kind", "length", "key", "brand_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

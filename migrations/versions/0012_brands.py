@@ -65,8 +65,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_brand_keys_brand_id", "brand_keys", ["brand_id"])
-    op.create_index("ix_brand_keys_kind_key", "brand_keys", ["kind", "key"])
-    op.create_index("ix_brand_keys_kind_length", "brand_keys", ["kind", "length"])
+    op.create_index("ix_brand_keys_kind_key", "brand_keys", ["kind", "key", "brand_id"])
+    op.create_index("ix_brand_keys_kind_length", "brand_keys", ["kind", "length", "key", "brand_id"])
     op.create_table(
         "brand_licences",
         sa.Column("id", sa.Integer(), nullable=False),
