@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from core.models import AuditEvent
 from registry.brand_matching import brand_keys, compare_keys
-from registry.models import Brand
+from registry.models import Brand, BrandLicence
 from tests.factories import make_party, own_brand
 from tests.registry.test_workflow import PRODUCT
 
@@ -233,3 +233,23 @@ def test_an_unverified_company_cannot_register_a_brand(client: Any, session: Any
     session.commit()
     resp = client.post("/api/v1/brands", json={"name_en": "Nodi", "name_bn": "নদী"}, headers=maker.headers)
     assert resp.status_code == 403
+
+
+def test_every_demo_product_carries_a_brand_its_maker_owns_or_is_licensed_to_use(session: Any) -> None:
+    from registry.brands import usable_brands
+    from registry.demo import seed_demo
+    from registry.models import Product
+
+    seed_demo(session, manufacturers=14, products=120)
+    session.flush()
+    products = list(session.scalars(select(Product)))
+    assert products and all(p.brand_id for p in products)
+    usable = {}
+    for p in products:
+        if p.manufacturer_id not in usable:
+            usable[p.manufacturer_id] = {b.id for b in usable_brands(session, p.manufacturer_id)}
+        assert p.brand_id in usable[p.manufacturer_id], (p.brand, p.manufacturer_id)
+    licensed_makers = session.scalars(select(BrandLicence.licensee_id)).all()
+    assert licensed_makers  # some companies make another's brand under licence
+    [waiting] = session.scalars(select(Brand).where(Brand.status == "pending")).all()
+    assert waiting.name_en == "Padrna" and [c["name_en"] for c in waiting.conflicts] == ["Padma"]
