@@ -29,6 +29,7 @@ import registry
 from config import load_settings
 from core.api import api
 from core.db import Base
+from core.error_codes import code_of
 from core.limits import DatabaseIdConverter, check_json_body
 from core.problems import problem_response
 from registry.cli import db_upgrade, seed_demo_command
@@ -115,9 +116,14 @@ def migration_files(app: Flask) -> list[str]:
     return sorted(p.name for p in (Path(app.root_path) / "migrations" / "versions").glob("*.py"))
 
 
+# stored files (uploads, label outputs, the daily open data that prepare-run itself writes): the demo labels
+# and the search index derive nothing from them
+FINGERPRINT_SKIPS = frozenset({"blobs", "blob_chunks"})
+
+
 def data_fingerprint(app: Flask) -> str:
     """The schema version and the migration files; every table's row count and newest ``updated_at`` (or
-    highest id). Plain SQL: no Alembic import."""
+    highest id), but for the blob store's. Plain SQL: no Alembic import."""
     engine = app.extensions["core.db"].engine
     migrations = migration_files(app)
     with engine.connect() as conn:
@@ -127,6 +133,8 @@ def data_fingerprint(app: Flask) -> str:
             return "no schema\n"
         parts = [f"schema {','.join(versions)}", f"migrations {' '.join(migrations)}"]
         for table in Base.metadata.sorted_tables:
+            if table.name in FINGERPRINT_SKIPS:
+                continue
             newest = table.c.get("updated_at")
             if newest is None:
                 newest = table.c.get("id")
@@ -250,6 +258,21 @@ def _wants_html() -> bool:
     return best == "text/html"
 
 
+# werkzeug's HTTP errors by status -> core.error_codes
+_HTTP_CODES = {
+    401: "auth.required",
+    403: "auth.forbidden",
+    404: "resource.not_found",
+    405: "method.not_allowed",
+    409: "resource.conflict",
+    412: "request.precondition_failed",
+    413: "body.too_large",
+    415: "request.media_type",
+    429: "request.rate_limited",
+    503: "service.unavailable",
+}
+
+
 def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Any:
@@ -269,7 +292,12 @@ def _register_error_handlers(app: Flask) -> None:
         if _wants_html() and status in (404, 405):
             return _html_error(app, status, exc.name, detail)
         resp = problem_response(
-            status, exc.name, detail, slug=exc.name.lower().replace(" ", "-"), errors=errors
+            status,
+            exc.name,
+            detail,
+            slug=exc.name.lower().replace(" ", "-"),
+            code=_HTTP_CODES.get(status, "request.invalid"),
+            errors=errors,
         )
         if status == 405 and getattr(exc, "valid_methods", None):
             resp.headers["Allow"] = ", ".join(exc.valid_methods or [])
@@ -291,6 +319,8 @@ def _register_error_handlers(app: Flask) -> None:
                 title,
                 getattr(exc, "detail", None) or str(exc),
                 slug=getattr(exc, "slug", None) or title.lower().replace(" ", "-"),
+                code=code_of(exc, "request.invalid"),
+                params=getattr(exc, "params", None),
                 errors=list(getattr(exc, "errors", []) or []),
                 extra=extra,
             )
@@ -303,6 +333,7 @@ def _register_error_handlers(app: Flask) -> None:
             "Internal server error",
             f"something went wrong on our side; quote request id {g.get('request_id')}",
             slug="internal",
+            code="server.error",
         )
 
 

@@ -59,24 +59,33 @@ def migrated(url: str) -> Any:
 
 
 def blob_rate(url: str, size: int) -> dict[str, Any]:
-    from core.blobs import DatabaseBlobStore
+    """Write once, then read with ``READ_BATCH`` chunks per query (the store's default) and with one chunk
+    per query (the store before batched reads)."""
+    from core.blobs import READ_BATCH, DatabaseBlobStore
 
     db = migrated(url)
     store = DatabaseBlobStore(db)
     with PeakRSS() as put:
         info = store.put("bench/big", Generated(size), "application/pdf")  # type: ignore[arg-type]
-    read = 0
-    with PeakRSS() as get:
-        for chunk in store.open("bench/big"):
-            read += len(chunk)
-    assert read == info.size == size
+    reads: dict[int, Any] = {}
+    for batch in (READ_BATCH, 1):
+        reader = DatabaseBlobStore(db, read_batch=batch)
+        read = 0
+        with PeakRSS() as get:
+            for chunk in reader.open("bench/big"):
+                read += len(chunk)
+        assert read == info.size == size
+        reads[batch] = get
     store.delete("bench/big")
     db.dispose()
     return {
         "write_mb_s": round(size / MB / put.seconds, 1),
-        "read_mb_s": round(size / MB / get.seconds, 1),
+        "read_mb_s": round(size / MB / reads[READ_BATCH].seconds, 1),
+        "read_batch_chunks": READ_BATCH,
+        "read_mb_s_one_chunk_per_query": round(size / MB / reads[1].seconds, 1),
         "write_rss_growth_mb": round(put.growth / MB, 1),
-        "read_rss_growth_mb": round(get.growth / MB, 1),
+        "read_rss_growth_mb": round(reads[READ_BATCH].growth / MB, 1),
+        "read_rss_growth_mb_one_chunk_per_query": round(reads[1].growth / MB, 1),
     }
 
 
@@ -184,6 +193,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--no-take-over", action="store_true", help="blob rates only")
     args = parser.parse_args()
     size = (20 if args.quick else 200) * MB
     rounds = 1 if args.quick else 3
@@ -204,7 +214,7 @@ def main() -> None:
             best = max(rates, key=lambda r: r["write_mb_s"] + r["read_mb_s"])
             takeovers = {
                 f"lease_{lease}s": [take_over(url, lease) for _ in range(rounds if lease < 30 else 1)]
-                for lease in leases
+                for lease in ([] if args.no_take_over else leases)
             }
             results[name] = {
                 "blob_rate_best_of_rounds": best,

@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET_KEY = "development-only-secret-key"  # noqa: S105 - refused in production below
 MAX_PROXY_HOPS = 5  # more proxies in a row than this is a mistyped setting, not a deployment
 MIN_SECRET_LENGTH = 32
+MIN_METRICS_TOKEN_LENGTH = 32  # a bearer token a scraper keeps: long enough that guessing is hopeless
 MIN_SECRET_BITS = 128  # estimated by estimate_secret_bits; generate_secret() gives about 350
 # a stretch of this many characters seen twice is a pattern (by chance: about 1 in 10^7 in 64 hex digits)
 SECRET_REPEAT_SPAN = 8
@@ -63,7 +64,8 @@ class Settings:
     LOG_FORMAT: str = (
         "text"  # json: one JSON object per line with the request id (core.logs; deploy/ sets it)
     )
-    METRICS_TOKEN: str = ""  # empty: /metrics answers loopback clients only; else also "Bearer <token>"
+    # /metrics: "Bearer <token>"; development also answers loopback. Production: token only, 404 while empty
+    METRICS_TOKEN: str = ""
     # reverse proxies in front of the app that set X-Forwarded-For/-Proto (docs/operations.md); 0: none, and
     # forwarded headers are ignored, so a client cannot choose the address its rate limits and scans use
     TRUSTED_PROXY_HOPS: int = 0
@@ -114,7 +116,9 @@ class Settings:
     MAIL_FROM: str = "registry@localhost"
     # statistics and open data (docs/operations.md, "Statistics and open data")
     STATS_CACHE_SECONDS: int = 600  # figures are recomputed at most this often per worker (0: every request)
-    OPEN_DATA_DIR: str = ""  # empty: INSTANCE_PATH/open-data
+    OPEN_DATA_DIR: str = (
+        ""  # snapshots of earlier versions, for `flask blobs import-files`; empty: INSTANCE_PATH/open-data
+    )
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -213,6 +217,11 @@ def validate_settings(settings: Settings) -> None:
             )
         if not settings.PUBLIC_BASE_URL.startswith("https://"):
             problems.append(f"{PREFIX}PUBLIC_BASE_URL must be an https:// address in production")
+        if settings.METRICS_TOKEN and len(settings.METRICS_TOKEN) < MIN_METRICS_TOKEN_LENGTH:
+            problems.append(
+                f"{PREFIX}METRICS_TOKEN must be at least {MIN_METRICS_TOKEN_LENGTH} random characters "
+                "(python -c 'import secrets; print(secrets.token_urlsafe(32))'), or empty to switch /metrics off"
+            )
         if problems:
             raise ConfigError("refusing to start in production: " + "; ".join(problems))
 

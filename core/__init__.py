@@ -38,6 +38,7 @@ def init_app(app: Any) -> None:
         conflict = Conflict(
             "this record was changed by someone else at the same moment; reload it and decide again",
             errors=[{"field": "version", "reason": "changed concurrently"}],
+            code="record.changed",
         )
         return app.handle_user_exception(conflict)
 
@@ -48,6 +49,7 @@ def init_app(app: Any) -> None:
         field = next((f for f in ("gtin", "bin", "email", "number", "prefix") if f in text), "body")
         conflict = Conflict(
             "a value that must be unique is already taken",
-            errors=[{"field": field, "reason": "already registered"}],
+            errors=[{"field": field, "reason": "already registered", "code": "value.taken"}],
+            code="value.unique_taken",
         )
         return app.handle_user_exception(conflict)

@@ -1,5 +1,7 @@
-"""Typed API routes: one decorator validates the request with pydantic and records the operation,
-so the OpenAPI 3.1 document is generated from the very schemas that validate requests.
+"""Typed API routes: one decorator validates the request with pydantic, serialises the response model the
+view returns and records the operation, so the OpenAPI 3.1 document is generated from the very models that
+validate requests and write answers.  A validation error names its field and its stable code
+(``core.error_codes``).
 
 Any package can declare routes on its own blueprint with ``api.route(bp, ...)``.
 
@@ -19,11 +21,12 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, request
+from flask import Blueprint, jsonify, request
 from pydantic import BaseModel, ValidationError
 from pydantic.json_schema import models_json_schema
 
 from core.auth import current_actor
+from core.error_codes import code_of_pydantic, plain_params
 from core.errors import UnsupportedMediaType, ValidationFailed
 from core.problems import Problem
 
@@ -41,7 +44,7 @@ def scopes_of(scope: Scope) -> tuple[str, ...]:
     return needed
 
 
-def errors_from_pydantic(exc: ValidationError, prefix: str = "") -> list[dict[str, str]]:
+def errors_from_pydantic(exc: ValidationError, prefix: str = "") -> list[dict[str, Any]]:
     out = []
     for err in exc.errors(include_url=False):
         loc = [str(p) for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-after"))]
@@ -55,7 +58,11 @@ def errors_from_pydantic(exc: ValidationError, prefix: str = "") -> list[dict[st
             reason = "this field is required"
         elif reason.startswith("Value error, "):
             reason = reason[len("Value error, ") :]
-        out.append({"field": field, "reason": reason})
+        entry: dict[str, Any] = {"field": field, "reason": reason, "code": code_of_pydantic(err)}
+        params = plain_params(err.get("ctx"))
+        if params:
+            entry["params"] = params
+        out.append(entry)
     return out
 
 
@@ -76,7 +83,11 @@ def read_json_body() -> Any:
         raise UnsupportedMediaType(
             "send the body as JSON with Content-Type: application/json",
             errors=[
-                {"field": "Content-Type", "reason": f"expected application/json, got {mimetype or 'nothing'}"}
+                {
+                    "field": "Content-Type",
+                    "reason": f"expected application/json, got {mimetype or 'nothing'}",
+                    "code": "request.media_type",
+                }
             ],
         )
     raw = request.get_data(cache=True)
@@ -89,7 +100,19 @@ def read_json_body() -> Any:
         raise ValidationFailed(
             f"the body is not valid JSON ({where})",
             errors=[{"field": "body", "reason": f"malformed JSON: {exc}"}],
+            code="body.invalid_json",
         ) from exc
+
+
+def serialise(result: Any) -> Any:
+    """A view's answer as Flask takes it: a returned pydantic model (alone, or first in a ``(model, status)`` or
+    ``(model, status, headers)`` tuple) becomes its JSON, as ``jsonify`` writes a dict; anything else is
+    passed on unchanged."""
+    if isinstance(result, BaseModel):
+        return jsonify(result.model_dump(mode="json"))
+    if isinstance(result, tuple) and result and isinstance(result[0], BaseModel):
+        return (jsonify(result[0].model_dump(mode="json")), *result[1:])
+    return result
 
 
 class Operation:
@@ -181,10 +204,15 @@ class ApiSpec:
         response: Any = None,
         status: int = 200,
         scope: Scope,
+        produces: str | tuple[str, ...] | None = None,
         **extra: Any,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-        """Register ``view`` on ``bp``; it receives ``body=`` and ``query=`` already validated.  ``scope``: see
-        the module docstring."""
+        """Register ``view`` on ``bp``; it receives ``body=`` and ``query=`` already validated, and a
+        ``response`` model it returns is serialised (``serialise``).  ``produces`` names a file the view may
+        answer with 200 instead (``response`` then documents ``status``).  ``scope``: see the module
+        docstring."""
+        if produces is not None:
+            extra["produces"] = (produces,) if isinstance(produces, str) else tuple(produces)
 
         def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
             needed = self.declare(bp, view.__name__, scope)
@@ -195,7 +223,7 @@ class ApiSpec:
                     kwargs["query"] = validate_model(query, request.args.to_dict(), prefix="query.")
                 if body is not None:
                     kwargs["body"] = validate_model(body, read_json_body())
-                return view(*args, **kwargs)
+                return serialise(view(*args, **kwargs))
 
             full_rule = (bp.url_prefix or "") + rule
             self.operations.append(
@@ -228,25 +256,31 @@ class ApiSpec:
         tags: list[str],
         status: int = 200,
         scope: Scope,
-        body: dict[str, Any] | None = None,
-        query: dict[str, dict[str, Any]] | None = None,
+        body: type[BaseModel] | dict[str, Any] | None = None,
+        query: type[BaseModel] | dict[str, dict[str, Any]] | None = None,
+        response: type[BaseModel] | None = None,
         produces: str | tuple[str, ...] | None = None,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """Put a route whose view reads the request itself into the document, unchanged (its scope is
-        enforced all the same: ``enforce_scope``).
+        enforced all the same: ``enforce_scope``): a streamed or non-JSON answer, a multipart body, a hot path.
 
-        ``body`` is the JSON Schema of a JSON request body; ``query`` maps each query parameter to its
-        schema (``"required": True`` inside marks a required one); ``produces`` names a non-JSON answer (or several).
+        ``body``, ``query`` and ``response`` are best pydantic models (documented as ``route`` documents them,
+        not validated); a plain JSON Schema of the body, or a map of each query parameter to its schema
+        (``"required": True`` inside marks a required one), is still taken.  ``produces`` names a non-JSON
+        answer (or several).
         """
 
         def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
             needed = self.declare(bp, view.__name__, scope)
             openapi: dict[str, Any] = {}
-            if body is not None:
+            body_model = body if isinstance(body, type) else None
+            if isinstance(body, dict):
                 openapi["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
             full_rule = (bp.url_prefix or "") + rule
             params = _path_params(full_rule)
-            for name, schema in (query or {}).items():
+            if isinstance(query, type):
+                params += _query_params(query)
+            for name, schema in (query or {}).items() if isinstance(query, dict) else ():
                 schema = dict(schema)
                 required = bool(schema.pop("required", False))
                 params.append({"name": name, "in": "query", "required": required, "schema": schema})
@@ -264,6 +298,8 @@ class ApiSpec:
                     view.__name__,
                     summary=summary,
                     tags=tags,
+                    body=body_model,
+                    response=response,
                     status=status,
                     scopes=needed,
                     extra={"openapi": openapi},
@@ -310,6 +346,11 @@ class ApiSpec:
                 item["description"] = "Needs a token with the scope " + " or ".join(
                     repr(s) for s in op.scopes
                 )
+            if op.extra.get("produces"):
+                item["responses"]["200"] = {
+                    "description": "the file",
+                    "content": {t: {} for t in op.extra["produces"]},
+                }
             item.update(op.extra.get("openapi", {}))
             paths.setdefault(path, {})[op.method.lower()] = item
         return {

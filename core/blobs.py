@@ -4,7 +4,8 @@ One small interface, ``BlobStore``: ``writer``/``put`` (streamed in, chunk by ch
 out, chunk by chunk, optionally a byte range), ``stat`` (size, SHA-256, media type) and ``delete``.
 ``DatabaseBlobStore``, the only backend, keeps a blob as one ``blobs`` row and ``blob_chunks`` rows of
 ``CHUNK_SIZE`` bytes in the registry's own database (SQLite or PostgreSQL), so every application host sees
-the same files and a database backup holds them. Neither direction ever holds more than one chunk.
+the same files and a database backup holds them. A writer holds at most one chunk, a reader one batch of
+``READ_BATCH`` chunks (fetched in one query).
 
 A blob becomes visible (``stat``/``open``) only once it is complete: a writer that dies half-way leaves an
 incomplete row that readers ignore and the next ``put`` of that key replaces.
@@ -42,6 +43,7 @@ from core.db import Base
 from core.errors import NotFound
 
 CHUNK_SIZE = 1 << 20  # 1 MiB: a row PostgreSQL and SQLite store comfortably, few enough rows for 200 MB
+READ_BATCH = 8  # chunks per query when reading: 8 MiB per round trip, the most a reader holds at once
 EXTENSION = "blobs"  # app.extensions key
 
 metadata = Base.metadata  # with every other table: Alembic's drift check and create_all see these too
@@ -67,6 +69,8 @@ chunks_table = Table(
 
 class BlobNotFound(NotFound):
     """No complete blob under that key (absent, or still being written)."""
+
+    code = "resource.not_found"
 
 
 @dataclass(frozen=True)
@@ -223,9 +227,10 @@ class _Transaction:
 class DatabaseBlobStore:
     """Blobs in the registry database, in ``chunk_size`` pieces."""
 
-    def __init__(self, db: SessionSource, chunk_size: int = CHUNK_SIZE) -> None:
+    def __init__(self, db: SessionSource, chunk_size: int = CHUNK_SIZE, read_batch: int = READ_BATCH) -> None:
         self.db = db
         self.chunk_size = chunk_size
+        self.read_batch = max(1, read_batch)
 
     def writer(self, key: str, media_type: str, session: Session | None = None) -> BlobWriter:
         return BlobWriter(self, key, media_type, session)
@@ -285,8 +290,10 @@ class DatabaseBlobStore:
         return None if row is None else BlobInfo(key, row.size, row.sha256, row.media_type)
 
     def open(self, key: str, start: int = 0, stop: int | None = None) -> Iterator[bytes]:
-        """Yield the bytes ``start`` to ``stop`` (exclusive; default: the end) of a complete blob, one chunk
-        per query, in a read session of its own (so a response can stream after its request ended)."""
+        """Yield the bytes ``start`` to ``stop`` (exclusive; default: the end) of a complete blob, chunk by
+        chunk, in a read session of its own (so a response can stream after its request ended). Chunks are
+        fetched ``read_batch`` at a time, one query each (PostgreSQL: one round trip per batch, not per chunk);
+        at most one batch is held in memory."""
         with self.db.session(write=False) as s:
             head = s.execute(
                 select(blobs_table.c.size, blobs_table.c.chunk_size).where(
@@ -300,16 +307,27 @@ class DatabaseBlobStore:
             seq = start // size
             position = seq * size
             while position < stop:
-                data = s.execute(
-                    select(chunks_table.c.data).where(
-                        chunks_table.c.blob_key == key, chunks_table.c.seq == seq
-                    )
-                ).scalar_one()
-                s.rollback()  # end the read transaction between chunks: no snapshot held for minutes
-                lo, hi = max(start - position, 0), min(stop - position, len(data))
-                yield bytes(data[lo:hi]) if (lo, hi) != (0, len(data)) else bytes(data)
-                position += len(data)
-                seq += 1
+                last = min((stop - 1) // size + 1, seq + self.read_batch)  # exclusive
+                rows = list(
+                    s.execute(
+                        select(chunks_table.c.data)
+                        .where(
+                            chunks_table.c.blob_key == key,
+                            chunks_table.c.seq >= seq,
+                            chunks_table.c.seq < last,
+                        )
+                        .order_by(chunks_table.c.seq)
+                    ).scalars()
+                )
+                s.rollback()  # end the read transaction between batches: no snapshot held for minutes
+                if len(rows) != last - seq:
+                    raise BlobNotFound(f"blob {key} lost chunks {seq}..{last - 1} while it was read")
+                while rows:
+                    data = rows.pop(0)
+                    lo, hi = max(start - position, 0), min(stop - position, len(data))
+                    yield bytes(data[lo:hi]) if (lo, hi) != (0, len(data)) else bytes(data)
+                    position += len(data)
+                seq = last
 
     def delete(self, key: str, session: Session | None = None, *, complete_only: bool = False) -> bool:
         with _Transaction(self.db, session) as s:

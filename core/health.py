@@ -16,7 +16,7 @@ from sqlalchemy import func, select, text
 
 from core import metrics
 from core.db import get_db, get_session
-from core.errors import ProblemError
+from core.errors import NotFound, ProblemError
 from core.migrate import latest_version, schema_version
 from core.models import OutboxEntry
 
@@ -28,12 +28,14 @@ class MetricsForbidden(ProblemError):
     status_code = 403
     title = "Forbidden"
     slug = "metrics-forbidden"
+    code = "metrics.forbidden"
 
 
 class NotReady(ProblemError):
     status_code = 503
     title = "Not ready"
     slug = "not-ready"
+    code = "service.not_ready"
 
 
 @bp.get("/healthz")
@@ -64,14 +66,24 @@ def healthz() -> Any:
 
 @bp.get("/metrics")
 def metrics_text() -> Any:
-    """Prometheus text format for every worker of this host (core.metrics); loopback or the bearer token."""
+    """Prometheus text format for every worker of this host (core.metrics).
+
+    Production answers only ``Authorization: Bearer <METRICS_TOKEN>`` (behind a proxy with
+    ``TRUSTED_PROXY_HOPS=0`` every client looks like loopback, so an address proves nothing), and 404 when
+    no token is set: metrics are off until the operator gives one. Development and tests also answer
+    loopback clients without a token."""
     config = current_app.config
+    token = config["METRICS_TOKEN"]
+    production = config["ENV"] == "production"
+    if production and not token:
+        raise NotFound("/metrics is off: set REGISTRY_METRICS_TOKEN to scrape it")
     if not metrics.may_scrape(
-        request.remote_addr, request.headers.get("Authorization"), config["METRICS_TOKEN"]
+        request.remote_addr, request.headers.get("Authorization"), token, trust_loopback=not production
     ):
         raise MetricsForbidden(
-            "/metrics answers loopback clients, or Authorization: Bearer <REGISTRY_METRICS_TOKEN>",
-            errors=[{"field": "Authorization", "reason": "not a loopback client and no valid metrics token"}],
+            "/metrics answers Authorization: Bearer <REGISTRY_METRICS_TOKEN>"
+            + ("" if production else ", or loopback clients"),
+            errors=[{"field": "Authorization", "reason": "no valid metrics token"}],
         )
     body, content_type = metrics.render_metrics(current_app)
     return Response(body, content_type=content_type, headers={"Cache-Control": "no-store"})

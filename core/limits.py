@@ -72,6 +72,7 @@ def check_json_body(mimetype: str, content_length: int | None, read_body: Callab
         raise ValidationFailed(
             f"the JSON body nests arrays and objects more than {MAX_JSON_DEPTH} levels deep",
             errors=[{"field": "body", "reason": f"nested more than {MAX_JSON_DEPTH} levels"}],
+            code="body.too_deep",
         )
 
 

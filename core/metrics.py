@@ -135,11 +135,16 @@ def init_app(app: Any) -> None:
         return response
 
 
-def may_scrape(remote_addr: str | None, authorization: str | None, token: str) -> bool:
-    """Who may read ``/metrics``: a loopback client (Prometheus on the host, or nginx's ``/metrics`` block,
-    which refuses everyone else), or anyone presenting ``Authorization: Bearer <METRICS_TOKEN>``."""
+def may_scrape(
+    remote_addr: str | None, authorization: str | None, token: str, *, trust_loopback: bool = True
+) -> bool:
+    """Who may read ``/metrics``: anyone presenting ``Authorization: Bearer <METRICS_TOKEN>``, and with
+    ``trust_loopback`` (development) a loopback client too. Production never trusts an address: behind a
+    proxy whose hops are not counted (``TRUSTED_PROXY_HOPS=0``) every client looks like loopback."""
     if token and authorization and hmac.compare_digest(authorization.encode(), f"Bearer {token}".encode()):
         return True
+    if not trust_loopback:
+        return False
     try:
         return bool(remote_addr) and ipaddress.ip_address(remote_addr or "").is_loopback
     except ValueError:

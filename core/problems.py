@@ -6,7 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask import g, jsonify, request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+
+from core.error_codes import GENERIC, plain_params
 
 PROBLEM_BASE = "https://registry.mib.gov.bd/problems/"
 
@@ -14,6 +16,10 @@ PROBLEM_BASE = "https://registry.mib.gov.bd/problems/"
 class ProblemField(BaseModel):
     field: str
     reason: str
+    code: str = Field(description="a stable error code (core.error_codes), e.g. gtin.check_digit")
+    params: dict[str, str | int | float | bool] = Field(
+        default_factory=dict, description="what the code's message names, e.g. {'gtin': ..., 'expected': ...}"
+    )
 
 
 class Problem(BaseModel):
@@ -24,6 +30,8 @@ class Problem(BaseModel):
     status: int
     detail: str
     instance: str
+    code: str = Field(description="a stable error code (core.error_codes), e.g. record.changed")
+    params: dict[str, str | int | float | bool] = Field(default_factory=dict)
     errors: list[ProblemField] = []
     request_id: str | None = None
 
@@ -34,6 +42,8 @@ def problem_response(
     detail: str,
     *,
     slug: str | None = None,
+    code: str = "request.invalid",
+    params: dict[str, Any] | None = None,
     errors: list[dict[str, Any]] | None = None,
     extra: dict[str, Any] | None = None,
 ) -> Any:
@@ -43,12 +53,26 @@ def problem_response(
         "status": status,
         "detail": detail,
         "instance": request.path,
-        "errors": errors or [],
+        "code": code,
+        "errors": [_entry(e, code) for e in errors or []],
         "request_id": g.get("request_id"),
     }
+    if params:
+        body["params"] = plain_params(params)
     if extra:
         body.update(extra)
     resp = jsonify(body)
     resp.status_code = status
     resp.mimetype = "application/problem+json"
     return resp
+
+
+def _entry(entry: dict[str, Any], code: str) -> dict[str, Any]:
+    """Every entry names its code (a hand-built one without takes the problem's) and its params, if any."""
+    if "code" in entry and "params" not in entry:
+        return entry
+    out = {**entry, "code": entry.get("code") or code or GENERIC}
+    params = plain_params(out.pop("params", None))
+    if params:
+        out["params"] = params
+    return out

@@ -4,7 +4,7 @@ One syntax for every limit, ``limits``' own: ``"300/minute"``, ``"10/hour"``, ``
 ``"10 per 5 minutes"``; an empty setting switches that limit off. The limits and the settings that hold them:
 
 =============== ================================ ===================================================
-name            setting                          counts, per client address (as ProxyFix resolves it)
+name            setting                          counts, per client (:func:`client_id`: IPv4 address or IPv6 /64)
 =============== ================================ ===================================================
 ``verify``      ``SIGNING_RATELIMIT_VERIFY``     label verifications (page and ``/api/v1/verify``)
 ``report``      ``SIGNING_RATELIMIT_REPORT``     fake reports through the API
@@ -30,13 +30,14 @@ verification.
 from __future__ import annotations
 
 import functools
+import ipaddress
 import logging
 import threading
 import time
 from collections.abc import Mapping
 from typing import Any
 
-from flask import current_app
+from flask import current_app, request
 from limits import RateLimitItem, RateLimitItemPerMinute, parse
 from limits.errors import StorageError
 from limits.storage import MemoryStorage, Storage, storage_from_string
@@ -220,6 +221,25 @@ def rate_limiter(app: Any = None) -> RateLimiter:
     return app.extensions[EXTENSION]  # type: ignore[no-any-return]
 
 
+def client_key(ip: str) -> str:
+    """The part of a client's address that identifies one client: an IPv4 address, or an IPv6 /64 (one
+    subscriber's network, whose addresses a single device can rotate through at will). IPv4-mapped IPv6
+    addresses count as their IPv4 address; anything that is not an address is kept as it is."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if address.version == 6 and address.ipv4_mapped is None:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False).network_address)
+    return str(address.ipv4_mapped or address) if address.version == 6 else str(address)
+
+
+def client_id() -> str:
+    """In a request: the key every per-client limit counts on, ``client_key`` of the client's address as
+    ProxyFix resolved it (``TRUSTED_PROXY_HOPS``)."""
+    return client_key(request.remote_addr or "unknown")
+
+
 def hit_limit(name: str, key: str) -> float | None:
     """In a request: count a hit of ``key`` on the configured limit ``name``; the seconds to wait or None."""
     return rate_limiter(current_app).hit(name, limit_item(current_app.config, name), key)
@@ -231,6 +251,8 @@ __all__ = [
     "RateLimitSyntaxError",
     "RateLimiter",
     "check_worker_storage",
+    "client_id",
+    "client_key",
     "hit_limit",
     "init_app",
     "is_shared",

@@ -8,6 +8,7 @@ import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
+from core.error_codes import coded
 from core.errors import ValidationFailed
 
 # ---- text: what every text field refuses (one place for the pydantic models and the hand-parsed bodies)
@@ -25,12 +26,18 @@ def describe_character(ch: str) -> str:
     return f"U+{ord(ch):04X}" + (f" {name}" if name else "")
 
 
+def refused(code: str, what: str, ch: str, tail: str = "") -> ValueError:
+    """The error of a refused character: English names it in full, ``char`` (its code point) goes to the
+    sentence of ``code`` (core.error_codes)."""
+    return coded(code, f"contains the {what} {describe_character(ch)}{tail}", char=f"U+{ord(ch):04X}")
+
+
 def check_text(value: str) -> str:
     """Text that may span lines (an address, a description, a reason): no control characters but tab and
     line breaks."""
     found = _CONTROL.search(value)
     if found:
-        raise ValueError(f"contains the control character {describe_character(found.group())}")
+        raise refused("text.control_character", "control character", found.group())
     return value
 
 
@@ -43,11 +50,11 @@ def check_line(value: str) -> str:
     for i, ch in enumerate(value):
         category = unicodedata.category(ch)
         if category in ("Cc", "Cs"):
-            raise ValueError(f"contains the control character {describe_character(ch)}")
+            raise refused("text.control_character", "control character", ch)
         if category in ("Zl", "Zp"):
-            raise ValueError(f"contains the line break {describe_character(ch)}; write it on one line")
+            raise refused("text.line_break", "line break", ch, "; write it on one line")
         if category == "Cf" and not (ch in _JOINERS and _next_to_bangla(value, i)):
-            raise ValueError(f"contains the invisible formatting character {describe_character(ch)}")
+            raise refused("text.invisible_character", "invisible formatting character", ch)
     return value
 
 
@@ -63,7 +70,7 @@ def read_text_field(body: Mapping[str, Any], name: str, *, single_line: bool = F
     try:
         return check_line(text) if single_line else check_text(text)
     except ValueError as exc:
-        raise ValidationFailed.field(name, str(exc)) from exc
+        raise ValidationFailed.from_exception(name, exc) from exc
 
 
 def check_strings(value: Any) -> Any:

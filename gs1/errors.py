@@ -3,6 +3,8 @@ treat them as bad input without knowing this package."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from core.errors import ProblemError
 
 
@@ -11,6 +13,7 @@ class GS1Error(ProblemError, ValueError):
 
     status_code = 422
     title = "Invalid GS1 identifier"
+    code = "gs1.invalid"
 
 
 class InvalidGTIN(GS1Error):
@@ -18,9 +21,19 @@ class InvalidGTIN(GS1Error):
 
     status_code = 422
     title = "Invalid GTIN"
+    code = "gtin.length"
 
-    def __init__(self, detail: str, *, field: str = "gtin") -> None:
-        super().__init__(detail, errors=[{"field": field, "reason": detail}])
+    def __init__(
+        self,
+        detail: str,
+        *,
+        field: str = "gtin",
+        code: str | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> None:
+        code = code or self.code
+        entry = {"field": field, "reason": detail, "code": code, "params": params}
+        super().__init__(detail, errors=[entry], code=code, params=params)
 
 
 class LabelURLError(GS1Error):
@@ -29,6 +42,7 @@ class LabelURLError(GS1Error):
 
     status_code = 400
     title = "Malformed label URL"
+    code = "gs1.label_url"
 
     def __init__(self, detail: str, *, field: str = "url") -> None:
         super().__init__(detail, errors=[{"field": field, "reason": detail}])

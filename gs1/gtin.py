@@ -26,5 +26,9 @@ def normalize_gtin(value: str) -> str:
         raise InvalidGTIN(f"GTIN must be 8, 12, 13 or 14 digits, got {len(text)} digits")
     expected = compute_check_digit(text[:-1])
     if text[-1] != expected:
-        raise InvalidGTIN(f"GTIN {text} has check digit {text[-1]}, expected {expected}")
+        raise InvalidGTIN(
+            f"GTIN {text} has check digit {text[-1]}, expected {expected}",
+            code="gtin.check_digit",
+            params={"gtin": text, "got": text[-1], "expected": expected},
+        )
     return text.zfill(14)

@@ -10,6 +10,7 @@ class LabelError(ProblemError):
 
     status_code: int = 422
     title: str = "Label cannot be produced"
+    code = "label.invalid"
 
     def __init__(self, detail: str, errors: list[dict[str, str]] | None = None) -> None:
         super().__init__(detail, errors=errors)
@@ -19,12 +20,14 @@ class LabelDataError(LabelError):
     """The URL or label text cannot be encoded (too long for a QR code, bad characters, ...)."""
 
     title = "Label data cannot be encoded"
+    code = "label.data"
 
 
 class UnknownLayoutError(LabelError):
     """A layout or output format name that the package does not know."""
 
     title = "Unknown label layout or format"
+    code = "label.layout_unknown"
 
 
 class LabelJobNotFoundError(LabelError):
@@ -32,6 +35,7 @@ class LabelJobNotFoundError(LabelError):
 
     status_code = 404
     title = "Label job not found"
+    code = "label.job_not_found"
 
 
 class LabelJobNotReadyError(LabelError):
@@ -39,6 +43,7 @@ class LabelJobNotReadyError(LabelError):
 
     status_code = 409
     title = "Label job not finished"
+    code = "label.job_not_ready"
 
 
 class LabelSourceNotFoundError(LabelError):
@@ -46,6 +51,7 @@ class LabelSourceNotFoundError(LabelError):
 
     status_code = 404
     title = "Not found"
+    code = "label.source_not_found"
 
 
 class BatchNotPrintableError(LabelError):
@@ -53,3 +59,4 @@ class BatchNotPrintableError(LabelError):
 
     status_code = 409
     title = "Batch cannot be printed"
+    code = "label.batch_not_printable"

@@ -99,22 +99,6 @@ class LabelJob:
             row.blob_key,
         )
 
-    def to_dict(self) -> dict[str, Any]:
-        links = {"self": f"/api/v1/label-jobs/{self.id}"}
-        if self.status == "done":
-            links["download"] = f"/api/v1/label-jobs/{self.id}/download"
-        return {
-            "id": self.id,
-            "status": self.status,
-            "format": self.fmt,
-            "layout": self.layout,
-            "progress": {"done": self.done, "total": self.total},
-            "error": self.error,
-            "error_code": self.error_code,
-            "filename": self.filename,
-            "links": links,
-        }
-
     @property
     def media_type(self) -> str:
         return MEDIA_TYPES[self.fmt]

@@ -18,7 +18,7 @@ from web.pages import register_pages
 
 
 def init_app(app: Any) -> None:
-    shortlists.set_mailer(mail_update)
+    shortlists.MAIL.handle_with(mail_update)
     licence_changed.connect(shortlists.on_licence_changed)
     if "procurement" not in app.cli.commands:
         app.cli.add_command(procurement_cli)

@@ -11,6 +11,7 @@ class ProcurementError(ProblemError):
     status_code = 400
     title = "Bad request"
     slug = "procurement"
+    code = "procurement.invalid"
 
 
 class TenderFileError(ProcurementError):
@@ -19,14 +20,17 @@ class TenderFileError(ProcurementError):
     status_code = 422
     title = "The bidder's list is not valid"
     slug = "tender-file"
+    code = "tender.file"
 
 
 class TenderFileTooLarge(TenderFileError):
     status_code = 413
     title = "The bidder's list is too large"
+    code = "tender.file_too_large"
 
 
 class StatementNotFound(ProcurementError):
     status_code = 404
     title = "Not found"
     slug = "not-found"
+    code = "statement.not_found"

@@ -18,8 +18,6 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from openpyxl import load_workbook
-
 from gs1.errors import InvalidGTIN
 from gs1.gtin import normalize_gtin
 from procurement.errors import TenderFileError, TenderFileTooLarge
@@ -114,6 +112,8 @@ def _xlsx_rows(data: bytes) -> Iterator[list[Any]]:
             errors=[{"field": "file", "reason": f"unpacks to {unpacked} bytes"}],
         )
     try:
+        from openpyxl import load_workbook  # only for .xlsx uploads: the workers load it when one comes
+
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds (KeyError, InvalidFileException, XML errors)
         raise TenderFileError(

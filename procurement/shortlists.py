@@ -9,15 +9,15 @@ each ended certificate once per shortlist (``ShortlistMail`` remembers it).
 from __future__ import annotations
 
 import contextlib
-import logging
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import delete, event, insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session, selectinload
 
+from core.after_commit import AfterCommit
 from core.auth import Actor
 from core.models import AuditEvent, Role, User
 from gs1.errors import InvalidGTIN
@@ -27,25 +27,26 @@ from procurement.errors import ProcurementError
 from procurement.models import Shortlist, ShortlistMail, shortlist_items
 from registry.models import Product
 
-log = logging.getLogger("registry.procurement")
 OWNERS = (Role.OFFICER, Role.ADMIN)
 MAX_SHORTLISTS = 50
 MAX_PRODUCTS = 500
 FEED_ENTRIES = 100
 LICENCE_ACTIONS = ("approve", "suspend", "reinstate", "revoke", "expire")
-PENDING = "procurement.shortlist_mails"
+MAIL = AfterCommit("procurement.shortlist_mails", "mail a shortlist update to {to}")
 
 
 class ShortlistError(ProcurementError):
     status_code = 422
     title = "The shortlist cannot be changed so"
     slug = "shortlist"
+    code = "shortlist.invalid"
 
 
 class ShortlistNotFound(ProcurementError):
     status_code = 404
     title = "Not found"
     slug = "not-found"
+    code = "shortlist.not_found"
 
 
 def create_shortlist(session: Session, actor: Actor, name: str) -> Shortlist:
@@ -207,7 +208,7 @@ def watchers(session: Session, product_id: int) -> list[Any]:
 
 
 def queue_mail(session: Session, to: str, kind: str, params: dict[str, Any]) -> None:
-    session.info.setdefault(PENDING, []).append({"to": to, "kind": kind, "params": params})
+    MAIL.add(session, {"to": to, "kind": kind, "params": params})
 
 
 def on_licence_changed(product: Any, *, session: Session, action: str, **_: Any) -> None:
@@ -273,27 +274,3 @@ def notify_ended_certificates(session: Session, on: date) -> int:
             sent += 1
     session.flush()
     return sent
-
-
-_mailer: list[Any] = []
-
-
-def set_mailer(mailer: Any) -> None:
-    _mailer[:] = [mailer]
-
-
-@event.listens_for(Session, "after_commit")
-def _mail_after_commit(session: Session) -> None:
-    pending = session.info.pop(PENDING, None)
-    if not pending or not _mailer:
-        return
-    for message in pending:
-        try:
-            _mailer[0](message)
-        except Exception:  # the change stands; the feed shows it
-            log.exception("could not mail a shortlist update to %s", message["to"])
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_after_rollback(session: Session) -> None:
-    session.info.pop(PENDING, None)

@@ -33,6 +33,7 @@ class TooManyLinesForStatement(ProcurementError):
     status_code = 422
     title = "Too many lines for one statement"
     slug = "tender-file"
+    code = "statement.too_many_lines"
 
 
 def statement_lines(check: TenderCheck) -> list[dict[str, Any]]:

@@ -19,12 +19,11 @@ from core.api import PUBLIC, api
 from core.auth import current_actor
 from core.db import get_db, get_session
 from core.errors import TooManyRequests, ValidationFailed
-from core.ratelimit import hit_limit
+from core.ratelimit import client_id, hit_limit
 from procurement import shortlists
 from procurement.checks import DHAKA, TenderCheck, TenderRules, check_tender
 from procurement.errors import ProcurementError, TenderFileError
 from procurement.importing import MAX_BYTES, read_tender_file
-from procurement.pdf import render_statement_pdf
 from procurement.statements import ISSUERS, get_statement, issue_statement, later_changes, signed_statement
 from procurement.words import (
     in_both,
@@ -126,10 +125,10 @@ def read_check_request() -> tuple[list[Any], date, TenderRules]:
 
 def limit_anonymous_checks() -> None:
     """A check of a long list costs seconds of CPU: anonymous callers get ``PROCUREMENT_RATELIMIT_CHECK`` checks
-    per client address (the one limiter, ``core.ratelimit``); signed-in officers and token holders are not limited."""
+    per client (``client_id``: IPv4 address or IPv6 /64; the one limiter, ``core.ratelimit``); signed-in officers and token holders are not limited."""
     if current_actor().user is not None:
         return
-    wait = hit_limit("tender-check", request.remote_addr or "unknown")
+    wait = hit_limit("tender-check", client_id())
     if wait:
         error = TooManyRequests(
             f"too many checks from your address: try again in {int(wait) + 1} s, or sign in",
@@ -311,6 +310,10 @@ def statement_file(statement_id: str) -> Any:
 @pages.get("/statements/<statement_id>.pdf")
 @public_page
 def statement_pdf(statement_id: str) -> Any:
+    # fpdf (with fontTools and HarfBuzz) costs each web worker about 33 MB it almost never needs: it loads
+    # with the first statement PDF (docs/operations.md, "Capacity")
+    from procurement.pdf import render_statement_pdf
+
     row = get_statement(get_session(), statement_id)
     pdf = render_statement_pdf(row.document["statement"], row.link)
     return Response(

@@ -17,6 +17,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from core.auth import ROLE_SCOPES, SESSION_KEY, TOKEN_PREFIX, digest_secret, session_limits
+from core.error_codes import coded
 from core.errors import Forbidden
 from core.models import ApiToken, Role, User, UserSession
 
@@ -56,21 +57,29 @@ def hash_password(password: str) -> str:
 
 
 def password_problem(password: str, email: str = "") -> str | None:
-    """Why ``password`` may not be used (English, as the API speaks), or ``None``. The one policy of every
-    path that sets a password: the API, the pages, staff invitations, resets and ``flask registry
-    create-user``. Length, no one repeated character, not a common password, not the e-mail address."""
+    """Why ``password`` may not be used (English, as the API speaks), or ``None``: ``password_issue``'s words."""
+    issue = password_issue(password, email)
+    return None if issue is None else str(issue)
+
+
+def password_issue(password: str, email: str = "") -> ValueError | None:
+    """Why ``password`` may not be used, as an error carrying its code (``core.error_codes``), or ``None``. The
+    one policy of every path that sets a password: the API, the pages, staff invitations, resets and ``flask
+    registry create-user``. Length, no one repeated character, not a common password, not the e-mail address."""
     if len(password) < PASSWORD_MIN_LENGTH:
-        return f"the password needs at least {PASSWORD_MIN_LENGTH} characters"
+        n = PASSWORD_MIN_LENGTH
+        return coded("password.too_short", f"the password needs at least {n} characters", n=n)
     if len(password) > PASSWORD_MAX_LENGTH:
-        return f"the password may have at most {PASSWORD_MAX_LENGTH} characters"
+        n = PASSWORD_MAX_LENGTH
+        return coded("password.too_long", f"the password may have at most {n} characters", n=n)
     if len(set(password)) == 1:
-        return "the password must not be one character repeated"
+        return coded("password.repeated", "the password must not be one character repeated")
     folded = password.strip().casefold()
     if folded in COMMON_PASSWORDS or folded.replace(" ", "") in COMMON_PASSWORDS:
-        return "the password is one of the most common passwords: choose another"
+        return coded("password.common", "the password is one of the most common passwords: choose another")
     address = email.strip().casefold()
     if address and (folded == address or folded == address.split("@", 1)[0]):
-        return "the password must not be your email address"
+        return coded("password.email", "the password must not be your email address")
     return None
 
 

@@ -45,7 +45,8 @@ def _verified_maker(session: Session, actor: Actor) -> tuple[User, Manufacturer]
     m = session.get(Manufacturer, user.manufacturer_id)
     if m is None or m.status != ManufacturerStatus.VERIFIED:
         raise Forbidden(
-            f"only a verified manufacturer can register brands; yours is {m.status if m else 'missing'}"
+            f"only a verified manufacturer can register brands; yours is {m.status if m else 'missing'}",
+            code="brand.maker_not_verified",
         )
     return user, m
 
@@ -147,6 +148,7 @@ def register_brand(session: Session, actor: Actor, name_en: str, name_bn: str) -
             raise Conflict(
                 f"your company already has this brand: {b.name_en} / {b.name_bn} ({b.status})",
                 errors=[{"field": "name_en", "reason": f"already your brand {b.id} ({b.status})"}],
+                code="brand.already_yours",
             )
     conflicts = find_conflicts(session, name_en, name_bn, exclude_owner=m.id)
     brand = Brand(
@@ -188,9 +190,10 @@ def decide_brand(
         raise IllegalTransition(
             f"cannot {action} a brand that is {brand.status}",
             errors=[{"field": "status", "reason": f"is {brand.status}; {action} needs pending"}],
+            code="brand.not_pending",
         )
     if action == "reject" and not (reason or "").strip():
-        raise ValidationFailed.field("reason", "a reason is required to reject")
+        raise ValidationFailed.field("reason", "a reason is required to reject", code="brand.reason_required")
     before = brand_snapshot(brand)
     brand.status = BRAND_DECISIONS[action]
     brand.reason = reason
@@ -217,17 +220,22 @@ def grant_licence(
     granting a revoked licence again renews it."""
     user, m = _verified_maker(session, actor)
     if brand.owner_id != m.id:
-        raise Forbidden("only the brand's owner can license it")
+        raise Forbidden("only the brand's owner can license it", code="brand.owner_only")
     if brand.status != BrandStatus.REGISTERED:
         raise IllegalTransition(
             f"a {brand.status} brand cannot be licensed",
             errors=[{"field": "status", "reason": f"is {brand.status}; licensing needs registered"}],
+            code="brand.not_licensable",
         )
     licensee = session.get(Manufacturer, licensee_id)
     if licensee is None or licensee.status != ManufacturerStatus.VERIFIED:
-        raise ValidationFailed.field("licensee_id", "no verified manufacturer with this id")
+        raise ValidationFailed.field(
+            "licensee_id", "no verified manufacturer with this id", code="brand.licensee_unknown"
+        )
     if licensee.id == m.id:
-        raise ValidationFailed.field("licensee_id", "your company owns this brand already")
+        raise ValidationFailed.field(
+            "licensee_id", "your company owns this brand already", code="brand.licensee_self"
+        )
     licence = session.scalar(
         select(BrandLicence).where(BrandLicence.brand_id == brand.id, BrandLicence.licensee_id == licensee.id)
     )
@@ -235,6 +243,7 @@ def grant_licence(
         raise Conflict(
             "this manufacturer is licensed already",
             errors=[{"field": "licensee_id", "reason": "already licensed"}],
+            code="brand.already_licensed",
         )
     if licence is None:
         licence = BrandLicence(brand_id=brand.id, licensee_id=licensee.id)
@@ -267,7 +276,9 @@ def revoke_licence(
     if not (actor.is_reviewer or actor.is_staff_of(brand.owner_id)):
         raise Forbidden("only the brand's owner or a reviewer can end its licences")
     if not (reason or "").strip():
-        raise ValidationFailed.field("reason", "a reason is required to end a licence")
+        raise ValidationFailed.field(
+            "reason", "a reason is required to end a licence", code="brand.licence_reason"
+        )
     licence = session.scalar(
         select(BrandLicence).where(
             BrandLicence.brand_id == brand.id,
@@ -324,8 +335,8 @@ class BrandResolver:
             self.brands.setdefault(visual_key(b.name_en), b)
             self.brands.setdefault(visual_key(b.name_bn), b)
 
-    def reason(self, text: str) -> str | None:
-        """Why ``text`` cannot be this maker's brand, or None when it can."""
+    def problem(self, text: str) -> dict[str, Any] | None:
+        """Why ``text`` cannot be this maker's brand (an ``errors`` entry on ``brand``), or None when it can."""
         key = visual_key(text)
         if key in self.brands:
             return None
@@ -336,18 +347,21 @@ class BrandResolver:
             .limit(1)
         )
         if other is not None and other.owner_id != self.manufacturer_id:
-            return (
-                f"brand {other.name_en} is registered to another manufacturer; "
-                "ask its owner for a licence to use it"
-            )
-        if other is not None:
-            return f"your brand {other.name_en} is {other.status}; a reviewer decides first"
-        return "not a registered brand of your company; register it in both spellings first"
+            reason = f"brand {other.name_en} is registered to another manufacturer; ask its owner for a licence to use it"
+            code = "brand.not_yours"
+        elif other is not None:
+            reason = f"your brand {other.name_en} is {other.status}; a reviewer decides first"
+            code = "brand.not_decided"
+        else:
+            reason = "not a registered brand of your company; register it in both spellings first"
+            code = "brand.not_registered"
+        params = {"name": other.name_en} if other is not None else {}
+        return {"field": "brand", "reason": reason, "code": code, "params": params}
 
     def resolve(self, text: str) -> Brand:
-        reason = self.reason(text)
-        if reason is not None:
-            raise ValidationFailed.field("brand", reason)
+        problem = self.problem(text)
+        if problem is not None:
+            raise ValidationFailed(f"brand: {problem['reason']}", errors=[problem], code=problem["code"])
         return self.brands[visual_key(text)]
 
 

@@ -29,6 +29,8 @@ def create_certificate(session: Session, actor: Actor, data: CertificateCreate) 
         raise Conflict(
             "this certificate is already registered",
             errors=[{"field": "number", "reason": f"already registered as certificate {exists}"}],
+            code="certificate.taken",
+            params={"number": exists},
         )
     c = Certificate(manufacturer_id=user.manufacturer_id, **data.model_dump())
     session.add(c)
@@ -66,5 +68,10 @@ def owned_certificates(
     )
     missing = sorted(set(ids) - {c.id for c in certs})
     if missing:
-        raise ValidationFailed.field(field, f"no certificate of yours with id {', '.join(map(str, missing))}")
+        raise ValidationFailed.field(
+            field,
+            f"no certificate of yours with id {', '.join(map(str, missing))}",
+            code="certificate.not_yours",
+            params={"ids": ", ".join(map(str, missing))},
+        )
     return certs

@@ -135,11 +135,15 @@ def import_products(
         errors: list[dict[str, str]] = []
         data: ProductCreate | None = None
         if isinstance(raw_row, _Malformed):
-            errors.append({"field": "row", "reason": raw_row.reason})
+            errors.append({"field": "row", "reason": raw_row.reason, "code": "value.invalid"})
         elif not isinstance(raw_row, dict):
-            errors.append({"field": "row", "reason": "each line must be a JSON object"})
+            errors.append(
+                {"field": "row", "reason": "each line must be a JSON object", "code": "value.invalid"}
+            )
         elif "__extra__" in raw_row:
-            errors.append({"field": "row", "reason": "more values than header columns"})
+            errors.append(
+                {"field": "row", "reason": "more values than header columns", "code": "value.invalid"}
+            )
         else:
             try:
                 data = ProductCreate.model_validate(raw_row)
@@ -149,15 +153,25 @@ def import_products(
                 errors.extend(errors_from_pydantic(exc))  # type: ignore[arg-type]
         if data is not None:
             if data.gtin in seen_gtins:
-                errors.append({"field": "gtin", "reason": f"repeats row {seen_gtins[data.gtin]}"})
+                errors.append(
+                    {
+                        "field": "gtin",
+                        "reason": f"repeats row {seen_gtins[data.gtin]}",
+                        "code": "gtin.repeated",
+                    }
+                )
             seen_gtins.setdefault(data.gtin, number)
-            brand_problem = brands.reason(data.brand)
+            brand_problem = brands.problem(data.brand)
             if brand_problem:
-                errors.append({"field": "brand", "reason": brand_problem})
+                errors.append(brand_problem)
             bad_certs = [c for c in data.certificate_ids if c not in own_certs]
             if bad_certs:
                 errors.append(
-                    {"field": "certificate_ids", "reason": f"no certificate of yours with id {bad_certs}"}
+                    {
+                        "field": "certificate_ids",
+                        "reason": f"no certificate of yours with id {bad_certs}",
+                        "code": "certificate.not_yours",
+                    }
                 )
         reports.append({"row": number, "status": "invalid" if errors else "pending", "errors": errors})
         if not errors and data is not None:
@@ -169,7 +183,7 @@ def import_products(
             if data.gtin in taken:
                 reports[idx]["status"] = "invalid"
                 reports[idx]["errors"].append(
-                    {"field": "gtin", "reason": "already registered to another product"}
+                    {"field": "gtin", "reason": "already registered to another product", "code": "gtin.taken"}
                 )
             else:
                 still_valid.append((idx, data))

@@ -32,12 +32,14 @@ def register_manufacturer(session: Session, data: ManufacturerRegistration) -> t
         raise Conflict(
             "a manufacturer with this BIN is already registered",
             errors=[{"field": "bin", "reason": "already registered"}],
+            code="value.taken",
         )
     email = str(data.owner.email).lower()
     if session.scalar(select(User.id).where(User.email == email)):
         raise Conflict(
             "this email address already has an account",
             errors=[{"field": "owner.email", "reason": "already registered"}],
+            code="value.taken",
         )
     m = Manufacturer(
         legal_name_en=data.legal_name_en,
@@ -155,6 +157,7 @@ def invite_staff(session: Session, actor: Actor, m: Manufacturer, data: StaffInv
         raise Conflict(
             "this email address already has an account",
             errors=[{"field": "email", "reason": "already registered"}],
+            code="value.taken",
         )
     password = secrets.token_urlsafe(12)
     staff = User(

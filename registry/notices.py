@@ -4,37 +4,27 @@ days before) becomes a portal notice and an e-mail in the company's language.
 
 A notice is written in the caller's transaction; its e-mail goes out only when that transaction commits (a
 decision that is rolled back mails nobody). The words live in ``web.notices`` (the message catalogue covers
-``web/``); it registers itself as the mailer with ``set_mailer``.
+``web/``); it registers itself as the mailer with ``MAIL.handle_with`` (core.after_commit).
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.after_commit import AfterCommit
 from core.models import User
 from registry.models import Certificate, Manufacturer, Notice, Product, ProductStatus
 
-log = logging.getLogger("registry.notices")
 EXPIRY_THRESHOLDS = (60, 30, 7)  # days before the end of a licence or a certificate
-PENDING = "registry.notices.pending"
+MAIL = AfterCommit("registry.notices", "mail notice {kind} to company {manufacturer_id}")
 DECISION_KINDS = {
     "manufacturer": ("verify", "reject", "suspend", "reinstate"),
     "product": ("approve", "reject", "suspend", "reinstate", "revoke"),
 }
-
-Mailer = Callable[[dict[str, Any]], None]
-_mailer: list[Mailer] = []
-
-
-def set_mailer(mailer: Mailer) -> None:
-    """Install the function that renders and sends one notice's e-mail (``web.notices.mail_notice``)."""
-    _mailer[:] = [mailer]
 
 
 def recipients(session: Session, m: Manufacturer) -> list[str]:
@@ -75,14 +65,15 @@ def notify(
     )
     session.add(notice)
     session.flush()
-    session.info.setdefault(PENDING, []).append(
+    MAIL.add(
+        session,
         {
             "kind": kind,
             "params": params,
             "language": m.language or "bn",
             "to": recipients(session, m),
             "manufacturer_id": m.id,
-        }
+        },
     )
     return notice
 
@@ -207,22 +198,3 @@ def notify_expiring(session: Session, on: date) -> list[Notice]:
 def _threshold(days_left: int) -> int:
     """The tightest threshold reached: 40 days left is the 60-day reminder, 5 days left the 7-day one."""
     return min(t for t in EXPIRY_THRESHOLDS if t >= days_left)
-
-
-@event.listens_for(Session, "after_commit")
-def _mail_after_commit(session: Session) -> None:
-    pending = session.info.pop(PENDING, None)
-    if not pending or not _mailer:
-        return
-    for message in pending:
-        try:
-            _mailer[0](message)
-        except Exception:  # the decision stands; the notice is in the portal
-            log.exception(
-                "could not mail notice %s to company %s", message["kind"], message["manufacturer_id"]
-            )
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_after_rollback(session: Session) -> None:
-    session.info.pop(PENDING, None)

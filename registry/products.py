@@ -61,7 +61,8 @@ def _require_verified_maker(session: Session, actor: Actor) -> tuple[User, Manuf
         m = session.merge(m, load=False)
     if m is None or m.status != ManufacturerStatus.VERIFIED:
         raise Forbidden(
-            f"only a verified manufacturer can register products; yours is {m.status if m else 'missing'}"
+            f"only a verified manufacturer can register products; yours is {m.status if m else 'missing'}",
+            code="manufacturer.not_verified",
         )
     return user, m
 
@@ -72,6 +73,7 @@ def _gtin_free(session: Session, gtin: str, product_id: int | None = None) -> No
         raise Conflict(
             "this GTIN is already registered",
             errors=[{"field": "gtin", "reason": "already registered to another product"}],
+            code="gtin.taken",
         )
 
 
@@ -134,6 +136,7 @@ def update_product(
         raise IllegalTransition(
             f"a {p.status} product cannot be edited; only drafts and rejected products can",
             errors=[{"field": "status", "reason": f"is {p.status}"}],
+            code="product.not_editable",
         )
     before = audit_snapshot(p, PRODUCT_AUDIT_FIELDS)
     changes = data.model_dump(exclude_unset=True)
@@ -142,7 +145,7 @@ def update_product(
         for k, v in changes.items()
         if v is None and k in ProductCreate.model_fields and ProductCreate.model_fields[k].is_required()
     ]:
-        raise ValidationFailed.field(key, "cannot be emptied")
+        raise ValidationFailed.field(key, "cannot be emptied", code="field.emptied")
     if "gtin" in changes:
         _gtin_free(session, changes["gtin"], p.id)
     if "brand" in changes:
@@ -286,6 +289,10 @@ def check_required_certificates(p: Product, approval: Approval, on: date) -> dic
                         if problem == "missing"
                         else f"no linked certificate of this scheme is valid on {on.isoformat()}"
                     ),
+                    "code": "certificate.required_missing"
+                    if problem == "missing"
+                    else "certificate.required_not_valid",
+                    "params": {"scheme": scheme, "on": on.isoformat()},
                 }
                 for scheme, problem in missing.items()
             ],

@@ -152,6 +152,7 @@ def check_version(obj: Any, expected: int | None) -> None:
         raise PreconditionFailed(
             f"this record changed since you read it (you sent version {expected}, it is now {obj.version})",
             errors=[{"field": "If-Match", "reason": f"current version is {obj.version}"}],
+            params={"version": obj.version},
         )
 
 

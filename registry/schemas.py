@@ -19,10 +19,11 @@ from pydantic import (
 )
 
 from core import validators as text_checks
+from core.error_codes import coded
 from core.limits import MAX_DB_INT, MAX_PAGE
 from core.problems import ProblemField
 from registry import validators
-from registry.accounts import password_problem
+from registry.accounts import password_issue
 from registry.data.districts import find_district
 from registry.data.taxonomy import CATEGORIES, CERTIFICATE_SCHEMES
 
@@ -37,21 +38,22 @@ def _wrap(check: Any) -> Any:
 def _district(value: str) -> str:
     found = find_district(value)
     if found is None:
-        raise ValueError(
-            "unknown district: use one of Bangladesh's 64 district codes (see /api/v1/districts)"
+        raise coded(
+            "district.unknown",
+            "unknown district: use one of Bangladesh's 64 district codes (see /api/v1/districts)",
         )
     return found.code
 
 
 def _category(value: str) -> str:
     if value not in CATEGORIES:
-        raise ValueError("unknown category: use a code from /api/v1/categories")
+        raise coded("category.unknown", "unknown category: use a code from /api/v1/categories")
     return value
 
 
 def _scheme(value: str) -> str:
     if value not in CERTIFICATE_SCHEMES:
-        raise ValueError("unknown certificate scheme: one of " + ", ".join(CERTIFICATE_SCHEMES))
+        raise coded("scheme.unknown", "unknown certificate scheme: one of " + ", ".join(CERTIFICATE_SCHEMES))
     return value
 
 
@@ -111,9 +113,9 @@ class FactoryLocation(Strict):
 def _password_policy(password: str, info: ValidationInfo) -> str:
     """The one password policy (registry.accounts.password_problem), reported on the ``password`` field."""
 
-    problem = password_problem(password, str(info.data.get("email") or ""))
-    if problem:
-        raise ValueError(problem)
+    issue = password_issue(password, str(info.data.get("email") or ""))
+    if issue is not None:
+        raise issue
     return password
 
 
@@ -275,13 +277,13 @@ _BANGLA_LETTER = re.compile(r"[\u0980-\u09ff]")
 
 def _latin_name(value: str) -> str:
     if _BANGLA_LETTER.search(value) or not _LATIN_LETTER.search(value):
-        raise ValueError("write the English spelling in Latin letters")
+        raise coded("brand.latin_letters", "write the English spelling in Latin letters")
     return value
 
 
 def _bangla_name(value: str) -> str:
     if not _BANGLA_LETTER.search(value) or _LATIN_LETTER.search(value):
-        raise ValueError("write the Bangla spelling in Bangla letters")
+        raise coded("brand.bangla_letters", "write the Bangla spelling in Bangla letters")
     return value
 
 
@@ -333,7 +335,7 @@ class CertificateCreate(Strict):
     @model_validator(mode="after")
     def _dates(self) -> CertificateCreate:
         if self.valid_until < self.valid_from:
-            raise ValueError("valid_until must not be before valid_from")
+            raise coded("dates.order", "valid_until must not be before valid_from")
         return self
 
 

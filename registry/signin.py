@@ -39,7 +39,7 @@ from registry.accounts import (
     end_all_sessions,
     hash_password,
     needs_rehash,
-    password_problem,
+    password_issue,
     revoke_all_tokens,
 )
 
@@ -155,9 +155,9 @@ def clear_failures(user: User) -> None:
 def set_password(db: Session, user: User, password: str) -> None:
     """Change ``user``'s password (after the policy check): every session and API token of the user ends,
     and the sign-in failure counts start again. Raises ``ValidationFailed`` naming the field ``password``."""
-    problem = password_problem(password, user.email)
-    if problem:
-        raise ValidationFailed.field("password", problem)
+    issue = password_issue(password, user.email)
+    if issue is not None:
+        raise ValidationFailed.from_exception("password", issue)
     user.password_hash = hash_password(password)
     clear_failures(user)
     end_all_sessions(db, user)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from core.error_codes import coded
 from gs1.gtin import InvalidGTIN, normalize_gtin
 
 BIN_RE = re.compile(r"^\d{13}$")
@@ -15,7 +16,7 @@ def check_bin(value: str) -> str:
     """Business Identification Number (NBR VAT registration): 13 digits."""
     value = value.strip().replace(" ", "").replace("-", "")
     if not BIN_RE.fullmatch(value):
-        raise ValueError("a BIN has exactly 13 digits")
+        raise coded("bin.format", "a BIN has exactly 13 digits")
     return value
 
 
@@ -23,7 +24,7 @@ def check_tin(value: str) -> str:
     """e-TIN (NBR taxpayer identification number): 12 digits."""
     value = value.strip().replace(" ", "").replace("-", "")
     if not TIN_RE.fullmatch(value):
-        raise ValueError("a TIN has exactly 12 digits")
+        raise coded("tin.format", "a TIN has exactly 12 digits")
     return value
 
 
@@ -32,11 +33,11 @@ def check_gtin(value: str) -> str:
     try:
         return normalize_gtin(value)
     except InvalidGTIN as exc:
-        raise ValueError(str(exc)) from exc
+        raise coded(exc.code, str(exc), **exc.params) from exc
 
 
 def check_hs_code(value: str) -> str:
     value = value.strip()
     if not HS_RE.fullmatch(value):
-        raise ValueError("an HS code is 4 to 10 digits, e.g. 8517.13")
+        raise coded("hs_code.format", "an HS code is 4 to 10 digits, e.g. 8517.13")
     return value

@@ -261,6 +261,7 @@ def create_user(body: UserCreate) -> Any:
         raise Conflict(
             "this email address already has an account",
             errors=[{"field": "email", "reason": "already registered"}],
+            code="value.taken",
         )
     user = User(email=email, name=body.name, role=body.role, password_hash=hash_password(body.password))
     db.add(user)

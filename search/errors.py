@@ -12,6 +12,7 @@ class SearchError(ProblemError):
 
     status_code: int = 500
     title: str = "Search failed"
+    code = "search.invalid"
 
     def __init__(self, detail: str = "", errors: list[dict[str, Any]] | None = None) -> None:
         super().__init__(detail, errors=errors)
@@ -22,6 +23,7 @@ class InvalidQuery(SearchError):
 
     status_code = 422
     title = "Invalid catalogue query"
+    code = "search.query"
 
 
 class SearchUnavailable(SearchError):
@@ -29,6 +31,7 @@ class SearchUnavailable(SearchError):
 
     status_code = 503
     title = "Catalogue search is unavailable"
+    code = "search.unavailable"
     retry_after = 5  # seconds; app.py turns it into a Retry-After header
 
 
@@ -37,9 +40,11 @@ class ProductsNotFound(SearchError):
 
     status_code = 404
     title = "Products not found in the public catalogue"
+    code = "search.products_not_found"
 
 
 class ReindexFailed(SearchError):
     """A fresh index did not check out (document count mismatch); the live index was left as it was."""
 
     title = "Reindex failed"
+    code = "search.reindex_failed"

@@ -255,37 +255,6 @@ def clear_unit_flags(session: Session, gtin: str, serial: str, *, now: datetime)
     return unit, previous
 
 
-def batch_to_dict(batch: SerialBatch) -> dict[str, Any]:
-    return {
-        "id": batch.id,
-        "product_id": batch.product_id,
-        "gtin": batch.gtin,
-        "prefix": batch.prefix,
-        "count": batch.count,
-        "serial_length": batch.serial_length,
-        "issued_on": batch.issued_on.isoformat(),
-        "status": batch.status,
-        "status_reason": batch.status_reason,
-        "created_at": batch.created_at.isoformat(),
-    }
-
-
-def unit_to_dict(unit: Unit) -> dict[str, Any]:
-    return {
-        "gtin": unit.gtin,
-        "serial": unit.serial,
-        "batch_id": unit.batch_id,
-        "first_seen_at": unit.first_seen_at.isoformat() if unit.first_seen_at else None,
-        "first_district": unit.first_district,
-        "scan_count": unit.scan_count,
-        "flags": list(unit.flags or []),
-        "flagged_at": unit.flagged_at.isoformat() if unit.flagged_at else None,
-        "recalled_at": unit.recalled_at.isoformat() if unit.recalled_at else None,
-        "recall_reason": unit.recall_reason,
-        "flags_cleared_at": unit.flags_cleared_at.isoformat() if unit.flags_cleared_at else None,
-    }
-
-
 def product_to_dict(product: Product, today: date) -> dict[str, Any]:
     """The product's part of a verdict: product, manufacturer, licence and certificates as of ``today``."""
     state = product.licence_state(today)

@@ -17,6 +17,7 @@ class SigningError(ProblemError):
 
     status_code: int = 500
     title: str = "Signing error"
+    code = "signing.invalid"
 
 
 class RecordFormatError(SigningError, ValueError):
@@ -24,6 +25,7 @@ class RecordFormatError(SigningError, ValueError):
 
     status_code = 400
     title = "Malformed signed document"
+    code = "signing.record_format"
 
     def __init__(self, detail: str, *, field: str = "document") -> None:
         super().__init__(detail, errors=[{"field": field, "reason": detail}])
@@ -33,6 +35,7 @@ class KeySourceError(SigningError):
     """The issuing key could not be loaded from its key source."""
 
     title = "Signing key unavailable"
+    code = "signing.key_source"
 
 
 class RateLimited(SigningError):
@@ -40,6 +43,7 @@ class RateLimited(SigningError):
 
     status_code = 429
     title = "Too many requests"
+    code = "request.rate_limited"
 
     def __init__(self, detail: str, *, retry_after: int) -> None:
         super().__init__(detail, errors=[{"field": "client", "reason": "rate limit exceeded"}])
@@ -120,6 +124,7 @@ class VerificationError(SigningError):
 
     status_code = 422
     title = "Verification failed"
+    code = "verification.failed"
 
     def __init__(self, detail: str, *, reason: Reason) -> None:
         super().__init__(detail, errors=[{"field": "signature", "reason": reason.value}])
@@ -132,6 +137,7 @@ class BatchError(SigningError):
 
     status_code = 409
     title = "Serial batch refused"
+    code = "batch.invalid"
 
     def __init__(self, detail: str, *, field: str = "product", status_code: int | None = None) -> None:
         super().__init__(detail, errors=[{"field": field, "reason": detail}])
@@ -142,6 +148,7 @@ class BatchError(SigningError):
 class ReportError(SigningError):
     status_code = 422
     title = "The report is not valid"
+    code = "report.invalid"
 
     def __init__(self, detail: str, *, field: str) -> None:
         super().__init__(detail, errors=[{"field": field, "reason": detail}])

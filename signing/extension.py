@@ -96,6 +96,14 @@ class SigningExtension:
             self._keyrings.clear()
             self._signer = None
 
+    def restart(self) -> None:
+        """Forget the keys and check the issuing key again at the next request, as a new process would
+        (after a database restore, and between tests that each bring their own database state)."""
+        with self._lock:
+            self._keyrings.clear()
+            self._signer = None
+            self._ready = False
+
     def describe(self) -> str:
         signer = self._signer
         if signer is None:

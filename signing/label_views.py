@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, request, send_file
+from flask import Blueprint, Flask, Response, current_app, send_file
 
 from core import metrics
 from core.api import api
@@ -26,12 +26,10 @@ from core.auth import current_actor
 from core.blobs import blob_response, get_blobs
 from core.db import get_session
 from core.models import Role
-from core.validators import read_text_field
 from labels.errors import BatchNotPrintableError, LabelDataError, LabelSourceNotFoundError
 from labels.jobs import ItemsMaker, JobWorker, LabelJobs
-from labels.schemas import LabelItem, get_layout
+from labels.schemas import LabelItem
 from labels.services import (
-    FORMATS,
     MEDIA_TYPES,
     download_name,
     items_from_batch,
@@ -39,6 +37,7 @@ from labels.services import (
     write_labels,
 )
 from registry.models import Product
+from signing import schemas
 from signing.batches import iter_batch_urls
 from signing.models import SerialBatch
 
@@ -55,27 +54,6 @@ def direct_limit() -> int:
     return int(current_app.config.get("LABELS_DIRECT_LIMIT", DEFAULT_DIRECT_LIMIT))
 
 
-def json_body() -> dict[str, Any]:
-    body = request.get_json(silent=True)
-    if body is None and not request.get_data():
-        return {}
-    if not isinstance(body, dict):
-        raise LabelDataError("send a JSON object", [{"field": "body", "reason": "not a JSON object"}])
-    return body
-
-
-def output_options(body: dict[str, Any]) -> tuple[str, str]:
-    fmt = str(body.get("format", "pdf"))
-    if fmt not in FORMATS or fmt in ("svg", "png"):
-        batch_formats = [f for f in FORMATS if f not in ("svg", "png")]
-        raise LabelDataError(
-            f"unknown format {fmt!r}", [{"field": "format", "reason": f"one of {batch_formats}"}]
-        )
-    layout = str(body.get("layout", "a4"))
-    get_layout(layout)  # raises UnknownLayoutError (422) with the field
-    return fmt, layout
-
-
 def file_response(items: Iterator[LabelItem], fmt: str, layout: str, stem: str) -> Response:
     buffer = io.BytesIO()
     count = write_labels(items, buffer, fmt, layout)
@@ -90,56 +68,28 @@ def file_response(items: Iterator[LabelItem], fmt: str, layout: str, stem: str) 
 # ---------------------------------------------------------------------------------------------- given URLs
 
 
-@api.describe(
+@api.route(
     bp,
     "/api/v1/labels",
     "POST",
     summary="Print labels for a list of label URLs (PDF, ZIP of SVG/PNG, or CSV)",
     tags=["labels"],
     scope="write",
-    produces="application/pdf",
-    body={
-        "type": "object",
-        "required": ["urls", "name_en", "name_bn"],
-        "properties": {
-            "urls": {"type": "array", "items": {"type": "string"}, "minItems": 1},
-            "name_en": {"type": "string"},
-            "name_bn": {"type": "string"},
-            "batch": {"type": "string"},
-            "format": {"enum": ["pdf", "zip-svg", "zip-png", "csv"]},
-            "layout": {"type": "string"},
-        },
-    },
+    produces=tuple(MEDIA_TYPES[f] for f in ("pdf", "zip-svg", "csv")),
+    body=schemas.UrlLabels,
 )
-@bp.post("/api/v1/labels")
-def render_url_labels() -> Response:
+def render_url_labels(body: schemas.UrlLabels) -> Response:
     """Labels for a list of label URLs with one product's names (e.g. URLs exported earlier)."""
     current_actor().require()
-    body = json_body()
-    fmt, layout = output_options(body)
-    urls = body.get("urls")
+    urls = body.urls
     limit = direct_limit()
-    if not isinstance(urls, list) or not urls or not all(isinstance(u, str) for u in urls):
-        raise LabelDataError(
-            "urls must be a non-empty list of label URLs", [{"field": "urls", "reason": "missing"}]
-        )
     if len(urls) > limit:
         raise LabelDataError(
             f"at most {limit} URLs per request; print a serial batch for more",
             [{"field": "urls", "reason": f"more than {limit}"}],
         )
-    name_en, name_bn, batch = (
-        read_text_field(body, n, single_line=True) for n in ("name_en", "name_bn", "batch")
-    )
-    errors = [
-        {"field": name, "reason": "required"}
-        for name, text in (("name_en", name_en), ("name_bn", name_bn))
-        if not text
-    ]
-    if errors:
-        raise LabelDataError("product names in English and Bangla are required", errors)
-    items = list(items_from_urls(urls, name_en, name_bn, batch or None))
-    return file_response(iter(items), fmt, layout, "labels")
+    items = list(items_from_urls(urls, body.name_en, body.name_bn, body.batch or None))
+    return file_response(iter(items), body.format, body.layout, "labels")
 
 
 # ---------------------------------------------------------------------------------------------- serial batches
@@ -236,15 +186,9 @@ def batch_items(source: BatchSource, start: int, stop: int) -> tuple[Iterator[La
     return items_from_batch(urls, batch.gtin, source.name_en, source.name_bn, batch.prefix), stop - start
 
 
-def unit_range(body: dict[str, Any], count: int) -> tuple[int, int]:
-    try:
-        start = int(body.get("start", 0))
-        stop = int(body.get("stop", count))
-    except (TypeError, ValueError, OverflowError) as exc:  # OverflowError: JSON's 1e999 is infinity
-        raise LabelDataError(
-            "start and stop are unit indexes", [{"field": "start", "reason": "not a number"}]
-        ) from exc
-    stop = min(stop, count)
+def unit_range(body: schemas.BatchLabels, count: int) -> tuple[int, int]:
+    start = body.start or 0
+    stop = min(count if body.stop is None else body.stop, count)
     if not 0 <= start < stop:
         raise LabelDataError(
             f"need 0 <= start < stop <= {count}", [{"field": "start", "reason": "out of range"}]
@@ -252,29 +196,21 @@ def unit_range(body: dict[str, Any], count: int) -> tuple[int, int]:
     return start, stop
 
 
-@api.describe(
+@api.route(
     bp,
     "/api/v1/batches/<int:batch_id>/labels",
     "POST",
     summary="Print a serial batch's labels: the file when small, else 202 and a job to poll",
     tags=["labels"],
     scope="write",
-    produces="application/pdf",
-    body={
-        "type": "object",
-        "properties": {
-            "start": {"type": "integer", "minimum": 0},
-            "stop": {"type": "integer", "minimum": 1},
-            "format": {"enum": ["pdf", "zip-svg", "zip-png", "csv"]},
-            "layout": {"type": "string"},
-        },
-    },
+    produces=tuple(MEDIA_TYPES[f] for f in ("pdf", "zip-svg", "csv")),
+    body=schemas.BatchLabels,
+    response=schemas.LabelJobOut,
+    status=202,
 )
-@bp.post("/api/v1/batches/<int:batch_id>/labels")
-def render_batch_labels(batch_id: int) -> Any:
+def render_batch_labels(batch_id: int, body: schemas.BatchLabels) -> Any:
     """Labels for a serial batch: the file itself when small, else 202 with a job to poll."""
-    body = json_body()
-    fmt, layout = output_options(body)
+    fmt, layout = body.format, body.layout
     batch, product = load_printable_batch(batch_id)
     start, stop = unit_range(body, batch.count)
     stem = f"labels-{batch.gtin}-{batch.prefix}-{start}-{stop}"
@@ -285,7 +221,7 @@ def render_batch_labels(batch_id: int) -> Any:
         return file_response(items, fmt, layout, stem)
 
     job = submit_batch_job(batch_id, start, stop, user.id if user else None, fmt, layout, stem)
-    return job.to_dict(), 202, {"Location": f"/api/v1/label-jobs/{job.id}"}
+    return schemas.LabelJobOut.of(job), 202, {"Location": f"/api/v1/label-jobs/{job.id}"}
 
 
 # ---------------------------------------------------------------------------------------------- jobs
@@ -314,12 +250,17 @@ def visible_job(job_id: str):
     return jobs().get(job_id, user.id, is_admin=user.role == Role.ADMIN)
 
 
-@api.describe(
-    bp, "/api/v1/label-jobs/<job_id>", "GET", summary="A label job's progress", tags=["labels"], scope="read"
+@api.route(
+    bp,
+    "/api/v1/label-jobs/<job_id>",
+    "GET",
+    summary="A label job's progress",
+    tags=["labels"],
+    scope="read",
+    response=schemas.LabelJobOut,
 )
-@bp.get("/api/v1/label-jobs/<job_id>")
 def show_label_job(job_id: str) -> Any:
-    return visible_job(job_id).to_dict()
+    return schemas.LabelJobOut.of(visible_job(job_id))
 
 
 @api.describe(

@@ -83,6 +83,7 @@ class InputError(SigningError):
 
     status_code = 400
     title = "Unreadable input"
+    code = "offline.input"
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,6 @@ __all__ = [
     "recall_batch",
     "recall_product",
     "recall_unit",
-    "recall_to_dict",
 ]
 
 SCOPES = ("product", "batch", "unit")
@@ -53,6 +52,7 @@ class RecallError(SigningError):
 
     status_code = 422
     title = "Recall refused"
+    code = "recall.invalid"
 
     def __init__(self, detail: str, *, field: str, status_code: int | None = None) -> None:
         super().__init__(detail, errors=[{"field": field, "reason": detail}])
@@ -270,17 +270,6 @@ def find_unit_recall(session: Session, gtin: str, serial: str) -> RecallNotice |
     return RecallNotice.of(row) if row is not None else None
 
 
-def recall_to_dict(row: Recall) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "product_id": row.product_id,
-        "batch_id": row.batch_id,
-        "gtin": row.gtin,
-        "serial": row.serial,
-        **RecallNotice.of(row).to_json(),
-    }
-
-
 def audit_recall(session: Session, actor: Any, row: Recall) -> None:
     """The audit event of a recall (``unit.recalled``, ``batch.recalled`` or ``product.recalled``), in the
     caller's transaction: the same for the API and the portal."""
@@ -295,6 +284,13 @@ def audit_recall(session: Session, actor: Any, row: Recall) -> None:
         action=f"{row.scope}.recalled",
         target_type=row.scope,
         target_id=target_id,
-        after=recall_to_dict(row),
+        after={
+            "id": row.id,
+            "product_id": row.product_id,
+            "batch_id": row.batch_id,
+            "gtin": row.gtin,
+            "serial": row.serial,
+            **RecallNotice.of(row).to_json(),
+        },
         reason=row.reason_en,
     )

@@ -111,19 +111,3 @@ def report_photo_importer(db: Any, blobs: DatabaseBlobStore) -> Importer:
         return size
 
     return Importer("report photos", pending, move)
-
-
-def report_to_dict(report: ConsumerReport) -> dict[str, Any]:
-    return {
-        "id": report.id,
-        "gtin": report.gtin,
-        "serial": report.serial,
-        "product_id": report.product_id,
-        "label_url": report.label_url,
-        "verdict": report.verdict,
-        "text": report.text,
-        "district": report.district,
-        "has_photo": report.photo_blob is not None or report.photo is not None,
-        "status": report.status,
-        "created_at": report.created_at.isoformat(),
-    }

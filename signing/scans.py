@@ -224,10 +224,15 @@ class UnitReader:
     def _cursor(self) -> Any:
         cursor = getattr(self._local, "cursor", None)
         if cursor is None or getattr(self._local, "pid", None) != os.getpid():
-            fairy = self.engine.raw_connection()  # kept by this thread for its life, never back in the pool
+            # This thread's own connection for its life: detached, so the pool never hands it to a session
+            # (with the settings changed below, a session's ROLLBACK could be a no-op on it).
+            fairy = self.engine.raw_connection()
             driver = fairy.driver_connection
-            if hasattr(driver, "autocommit"):  # psycopg: every read sees the latest commits, no open txn
+            fairy.detach()
+            if self.engine.dialect.name == "postgresql":  # every read sees the latest commits, no open txn
                 driver.autocommit = True  # type: ignore[union-attr]
+            # (SQLite's connections already run each SELECT on its own: the engine sets isolation_level None.
+            # Python 3.12+ sqlite3 also has an ``autocommit`` attribute, with other semantics: not touched.)
             self._local.fairy, self._local.pid = fairy, os.getpid()
             cursor = self._local.cursor = driver.cursor()  # type: ignore[union-attr]
         return cursor
@@ -252,7 +257,7 @@ class UnitReader:
         self._local.cursor = self._local.fairy = None
         if fairy is not None:
             with contextlib.suppress(Exception):  # it is already unusable; dropping it is the point
-                fairy.invalidate()
+                fairy.close()  # detached: this closes the connection itself
 
     def _moment(self, value: Any) -> datetime | None:
         return self._load_moment(value) if self._load_moment else value

@@ -50,6 +50,7 @@ class SerialError(SigningError, ValueError):
 
     status_code = 422
     title = "Invalid serial"
+    code = "signing.serial"
 
     def __init__(self, detail: str, *, field: str = "serial") -> None:
         super().__init__(detail, errors=[{"field": field, "reason": detail}])

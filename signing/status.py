@@ -194,6 +194,8 @@ class RecalledError(VerificationError):
     """``recalled``: the label is genuine, and what it names is recalled; ``recall`` is the list's summary
     (``None`` for a unit listed only in ``recalled_units``)."""
 
+    code = "verification.recalled"
+
     def __init__(self, what: str, *, reason: Reason, recall: RecallSummary | None) -> None:
         detail = f"{what} has been recalled"
         if recall is not None:

@@ -20,6 +20,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from core.ratelimit import client_key
 from gs1.errors import LabelURLError
 from registry.data.districts import DISTRICTS
 from registry.models import Product, ProductStatus
@@ -67,18 +68,6 @@ def classify_device(user_agent: str) -> str:
     if _MOBILE.search(user_agent):
         return "mobile"
     return "desktop"
-
-
-def client_key(ip: str) -> str:
-    """The part of a client's address that identifies one client: an IPv4 address, or an IPv6 /64 (one
-    subscriber's network, whose addresses a single device can rotate through at will)."""
-    try:
-        address = ipaddress.ip_address(ip)
-    except ValueError:
-        return ip
-    if address.version == 6 and address.ipv4_mapped is None:
-        return str(ipaddress.ip_network(f"{address}/64", strict=False).network_address)
-    return str(address.ipv4_mapped or address) if address.version == 6 else str(address)
 
 
 def hash_device(secret: str, context: ScanContext) -> str:

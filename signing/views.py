@@ -15,20 +15,20 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from core import metrics
-from core.api import PUBLIC, api
+from core.api import PUBLIC, api, serialise
 from core.audit import record_event
 from core.auth import Actor, current_actor
 from core.blobs import blob_response, get_blobs
 from core.db import get_db, get_session
 from core.errors import Forbidden, NotFound, ValidationFailed
 from core.models import Role
-from core.ratelimit import hit_limit, limit_item
+from core.ratelimit import client_id, hit_limit, limit_item
 from core.templates import translated_template
 from core.validators import read_text_field
 from gs1.errors import LabelURLError
 from registry.models import Product
 from registry.queries import get_product
-from signing import batches, recalls, record_service, reports, verification
+from signing import batches, recalls, record_service, reports, schemas, verification
 from signing.errors import KeySourceError, RateLimited
 from signing.extension import SigningExtension
 from signing.labels import parse_label_url
@@ -67,10 +67,6 @@ def load_issuing_key() -> None:
 
 def now() -> datetime:
     return datetime.now(UTC)
-
-
-def client_id() -> str:
-    return request.remote_addr or "unknown"
 
 
 def limit(bucket: str) -> None:
@@ -175,7 +171,7 @@ def verify_and_record(url: str) -> dict[str, Any]:
             session, ext.keyring(session), url, now=moment, cache=ext.catalogue
         )
         context = verification.ScanContext(
-            ip=client_id(), user_agent=request.headers.get("User-Agent", "")[:400]
+            ip=request.remote_addr or "unknown", user_agent=request.headers.get("User-Agent", "")[:400]
         )
         scans.record(session, outcome, context, now=moment)
         body = verification.outcome_to_dict(outcome, today=moment.date(), cache=ext.catalogue)
@@ -227,7 +223,7 @@ api.declare(bp, "status_list", PUBLIC)
     "GET",
     summary="Verify a label URL and record the scan (the JSON verdict)",
     tags=["verification"],
-    query={"url": {"type": "string", "required": True, "description": "the label URL as scanned"}},
+    query=schemas.VerifyQuery,
     scope=PUBLIC,
 )
 @bp.get("/api/v1/verify")
@@ -314,10 +310,6 @@ def show_record(record_id: int) -> Response:
 # ---------------------------------------------------------------------------------------------- batches
 
 
-def batch_links(batch: SerialBatch) -> dict[str, str]:
-    return {"self": f"/api/v1/batches/{batch.id}", "urls": f"/api/v1/batches/{batch.id}/urls"}
-
-
 def load_batch(session: Session, actor: Actor, batch_id: int) -> SerialBatch:
     batch = session.get(SerialBatch, batch_id)
     if batch is None:
@@ -329,7 +321,7 @@ def load_batch(session: Session, actor: Actor, batch_id: int) -> SerialBatch:
     return batch
 
 
-@api.describe(
+@api.route(
     bp,
     "/api/v1/products/<int:product_id>/batches",
     "POST",
@@ -337,14 +329,10 @@ def load_batch(session: Session, actor: Actor, batch_id: int) -> SerialBatch:
     tags=["batches"],
     status=201,
     scope="write",
-    body={
-        "type": "object",
-        "required": ["count"],
-        "properties": {"count": {"type": "integer", "minimum": 1, "maximum": 1000000}},
-    },
+    body=schemas.BatchCreate,
+    response=schemas.LinkedBatchOut,
 )
-@bp.post("/api/v1/products/<int:product_id>/batches")
-def create_batch(product_id: int) -> Any:
+def create_batch(product_id: int, body: schemas.BatchCreate) -> Any:
     actor = current_actor()
     user = actor.require(scope="write")
     session = get_session()
@@ -353,8 +341,7 @@ def create_batch(product_id: int) -> Any:
         if not actor.is_reviewer:  # another manufacturer's product: not there for this caller
             raise NotFound(f"no product {product.id}")
         raise Forbidden("only the manufacturer's staff may request serials for its products")
-    count = json_body().get("count")
-    batch = batches.create_batch(session, product, count, user_id=user.id, now=now())  # type: ignore[arg-type]
+    batch = batches.create_batch(session, product, body.count, user_id=user.id, now=now())
     record_event(
         session,
         actor=actor,
@@ -366,18 +353,18 @@ def create_batch(product_id: int) -> Any:
     ext = extension()
     record_service.publish_status_list(session, ext.signer(session), ext.settings, now=now())
     session.commit()
-    return batches.batch_to_dict(batch) | {"links": batch_links(batch)}, 201
+    return schemas.LinkedBatchOut.of(batch), 201
 
 
-@api.describe(
+@api.route(
     bp,
     "/api/v1/products/<int:product_id>/batches",
     "GET",
     summary="The product's serial batches",
     tags=["batches"],
     scope="read",
+    response=schemas.BatchList,
 )
-@bp.get("/api/v1/products/<int:product_id>/batches")
 def list_batches(product_id: int) -> Any:
     actor = current_actor()
     session = get_session()
@@ -386,18 +373,23 @@ def list_batches(product_id: int) -> Any:
     rows = session.scalars(
         select(SerialBatch).where(SerialBatch.product_id == product.id).order_by(SerialBatch.id)
     )
-    return {"items": [batches.batch_to_dict(b) | {"links": batch_links(b)} for b in rows]}
+    return schemas.BatchList(items=[schemas.LinkedBatchOut.of(b) for b in rows])
 
 
-@api.describe(
-    bp, "/api/v1/batches/<int:batch_id>", "GET", summary="A serial batch", tags=["batches"], scope="read"
+@api.route(
+    bp,
+    "/api/v1/batches/<int:batch_id>",
+    "GET",
+    summary="A serial batch",
+    tags=["batches"],
+    scope="read",
+    response=schemas.LinkedBatchOut,
 )
-@bp.get("/api/v1/batches/<int:batch_id>")
 def show_batch(batch_id: int) -> Any:
     actor = current_actor()
     actor.require()
     batch = load_batch(get_session(), actor, batch_id)
-    return batches.batch_to_dict(batch) | {"links": batch_links(batch)}
+    return schemas.LinkedBatchOut.of(batch)
 
 
 @api.describe(
@@ -408,11 +400,7 @@ def show_batch(batch_id: int) -> Any:
     tags=["batches"],
     scope="read",
     produces=("text/plain", "text/csv"),
-    query={
-        "start": {"type": "integer", "minimum": 0},
-        "stop": {"type": "integer", "minimum": 0},
-        "format": {"enum": ["txt", "csv"]},
-    },
+    query=schemas.BatchUrlsQuery,
 )
 @bp.get("/api/v1/batches/<int:batch_id>/urls")
 def batch_urls(batch_id: int) -> Response:
@@ -449,34 +437,24 @@ def batch_urls(batch_id: int) -> Response:
     return response
 
 
-@api.describe(
+@api.route(
     bp,
     "/api/v1/batches/<int:batch_id>/status",
     "POST",
     summary="Suspend, reinstate or revoke a serial batch, with the reason",
     tags=["batches"],
     scope=("write", "review"),
-    body={
-        "type": "object",
-        "required": ["status", "reason"],
-        "properties": {
-            "status": {"enum": ["active", "suspended", "revoked"]},
-            "reason": {"type": "string", "minLength": 1},
-        },
-    },
+    body=schemas.BatchStatusChange,
+    response=schemas.BatchOut,
 )
-@bp.post("/api/v1/batches/<int:batch_id>/status")
-def change_batch_status(batch_id: int) -> Any:
+def change_batch_status(batch_id: int, body: schemas.BatchStatusChange) -> Any:
     actor = current_actor()
     actor.require()  # scope: declared on the route
     session = get_session()
     batch = load_batch(session, actor, batch_id)
-    body = json_body()
-    reason = read_text_field(body, "reason")
-    if not reason:
-        raise ValidationFailed.field("reason", "say why the batch is withdrawn")
+    reason = body.reason
     before = {"status": batch.status}
-    batches.set_batch_status(session, batch, read_text_field(body, "status", single_line=True), reason)
+    batches.set_batch_status(session, batch, body.status, reason)
     extension().catalogue.clear()  # this worker shows the change at once, the others within seconds
     record_event(
         session,
@@ -491,31 +469,10 @@ def change_batch_status(batch_id: int) -> Any:
     ext = extension()
     record_service.publish_status_list(session, ext.signer(session), ext.settings, now=now())
     session.commit()
-    return batches.batch_to_dict(batch)
+    return schemas.BatchOut.model_validate(batch)
 
 
 # ---------------------------------------------------------------------------------------------- units
-
-
-RECALL_BODY: dict[str, Any] = {
-    "type": "object",
-    "required": ["reason_en", "reason_bn", "instructions_en", "instructions_bn", "contact"],
-    "properties": {
-        "reason_en": {"type": "string", "maxLength": 500, "description": "why, in English"},
-        "reason_bn": {"type": "string", "maxLength": 500, "description": "why, in Bangla"},
-        "instructions_en": {
-            "type": "string",
-            "maxLength": 1000,
-            "description": "what owners should do (English)",
-        },
-        "instructions_bn": {
-            "type": "string",
-            "maxLength": 1000,
-            "description": "what owners should do (Bangla)",
-        },
-        "contact": {"type": "string", "maxLength": 200, "description": "phone, e-mail or address for owners"},
-    },
-}
 
 
 def announce_recall(session: Session, actor: Actor, row: Recall) -> Any:
@@ -525,13 +482,13 @@ def announce_recall(session: Session, actor: Actor, row: Recall) -> Any:
     record_service.publish_status_list(session, ext.signer(session), ext.settings, now=now())
     session.commit()
     ext.catalogue.clear()  # this worker shows the recall at once, the others within seconds
-    return recalls.recall_to_dict(row), 201
+    return schemas.RecallOut.model_validate(row), 201
 
 
-def parse_unit_url(session: Session, actor: Actor, body: dict[str, Any]) -> tuple[Product, str]:
-    """The product and serial of the unit label URL in ``body["url"]``, checked for the actor (404 otherwise)."""
+def parse_unit_url(session: Session, actor: Actor, url: str) -> tuple[Product, str]:
+    """The product and serial of the unit label URL ``url``, checked for the actor (404 otherwise)."""
     try:
-        label = parse_label_url(read_text_field(body, "url", single_line=True))
+        label = parse_label_url(url)
     except LabelURLError as exc:
         raise ValidationFailed.field("url", str(exc)) from exc
     if label.serial is None:
@@ -542,7 +499,7 @@ def parse_unit_url(session: Session, actor: Actor, body: dict[str, Any]) -> tupl
     return product, label.serial
 
 
-@api.describe(
+@api.route(
     bp,
     "/api/v1/units/recall",
     "POST",
@@ -550,20 +507,15 @@ def parse_unit_url(session: Session, actor: Actor, body: dict[str, Any]) -> tupl
     tags=["recalls"],
     status=201,
     scope=("write", "review"),
-    body={
-        **RECALL_BODY,
-        "required": ["url", *RECALL_BODY["required"]],
-        "properties": {"url": {"type": "string"}, **RECALL_BODY["properties"]},
-    },
+    body=schemas.UnitRecallBody,
+    response=schemas.RecallOut,
 )
-@bp.post("/api/v1/units/recall")
-def recall_unit() -> Any:
+def recall_unit(body: schemas.UnitRecallBody) -> Any:
     actor = current_actor()
     user = actor.require()
     session = get_session()
-    body = json_body()
-    product, serial = parse_unit_url(session, actor, body)
-    text = recalls.RecallText.from_json(body)
+    product, serial = parse_unit_url(session, actor, body.url)
+    text = body.text
     batch = batches.find_batch(session, product.gtin, serial)
     if batch is None:
         raise NotFound("no batch of this product issued that serial")
@@ -571,7 +523,7 @@ def recall_unit() -> Any:
     return announce_recall(session, actor, row)
 
 
-@api.describe(
+@api.route(
     bp,
     "/api/v1/batches/<int:batch_id>/recall",
     "POST",
@@ -579,20 +531,19 @@ def recall_unit() -> Any:
     tags=["recalls"],
     status=201,
     scope=("write", "review"),
-    body=RECALL_BODY,
+    body=schemas.RecallBody,
+    response=schemas.RecallOut,
 )
-@bp.post("/api/v1/batches/<int:batch_id>/recall")
-def recall_batch(batch_id: int) -> Any:
+def recall_batch(batch_id: int, body: schemas.RecallBody) -> Any:
     actor = current_actor()
     user = actor.require()
     session = get_session()
     batch = load_batch(session, actor, batch_id)
-    text = recalls.RecallText.from_json(json_body())
-    row = recalls.recall_batch(session, batch, text, now=now(), user_id=user.id)
+    row = recalls.recall_batch(session, batch, body.text, now=now(), user_id=user.id)
     return announce_recall(session, actor, row)
 
 
-@api.describe(
+@api.route(
     bp,
     "/api/v1/products/<int:product_id>/recall",
     "POST",
@@ -600,30 +551,29 @@ def recall_batch(batch_id: int) -> Any:
     tags=["recalls"],
     status=201,
     scope=("write", "review"),
-    body=RECALL_BODY,
+    body=schemas.RecallBody,
+    response=schemas.RecallOut,
 )
-@bp.post("/api/v1/products/<int:product_id>/recall")
-def recall_product(product_id: int) -> Any:
+def recall_product(product_id: int, body: schemas.RecallBody) -> Any:
     actor = current_actor()
     user = actor.require()
     session = get_session()
     product = get_product(session, actor, product_id)
     if not (actor.is_reviewer or actor.is_staff_of(product.manufacturer_id)):
         raise NotFound(f"no product {product_id}")
-    text = recalls.RecallText.from_json(json_body())
-    row = recalls.recall_product(session, product, text, now=now(), user_id=user.id)
+    row = recalls.recall_product(session, product, body.text, now=now(), user_id=user.id)
     return announce_recall(session, actor, row)
 
 
-@api.describe(
+@api.route(
     bp,
     "/api/v1/products/<int:product_id>/recalls",
     "GET",
     summary="The product's recalls (of the product, its batches and units)",
     tags=["recalls"],
     scope="read",
+    response=schemas.RecallList,
 )
-@bp.get("/api/v1/products/<int:product_id>/recalls")
 def list_recalls(product_id: int) -> Any:
     actor = current_actor()
     actor.require()
@@ -632,34 +582,25 @@ def list_recalls(product_id: int) -> Any:
     if not (actor.is_reviewer or actor.is_staff_of(product.manufacturer_id)):
         raise NotFound(f"no product {product_id}")
     rows = session.scalars(select(Recall).where(Recall.product_id == product.id).order_by(Recall.id.desc()))
-    return {"items": [recalls.recall_to_dict(row) for row in rows]}
+    return schemas.RecallList(items=[schemas.RecallOut.model_validate(row) for row in rows])
 
 
-@api.describe(
+@api.route(
     bp,
     "/api/v1/units/clear-flags",
     "POST",
     summary="Clear a unit's copy flags after checking them (a false flag), with the reason; audited",
     tags=["batches"],
     scope=("write", "review"),
-    body={
-        "type": "object",
-        "required": ["url", "reason"],
-        "properties": {"url": {"type": "string"}, "reason": {"type": "string", "maxLength": 500}},
-    },
+    body=schemas.ClearFlags,
+    response=schemas.UnitOut,
 )
-@bp.post("/api/v1/units/clear-flags")
-def clear_unit_flags() -> Any:
+def clear_unit_flags(body: schemas.ClearFlags) -> Any:
     actor = current_actor()
     actor.require()
     session = get_session()
-    body = json_body()
-    product, serial = parse_unit_url(session, actor, body)
-    reason = read_text_field(body, "reason")
-    if not reason:
-        raise ValidationFailed.field("reason", "say what was checked and why the flag is false")
-    if len(reason) > 500:
-        raise ValidationFailed.field("reason", "at most 500 characters")
+    product, serial = parse_unit_url(session, actor, body.url)
+    reason = body.reason
     unit, previous = batches.clear_unit_flags(session, product.gtin, serial, now=now())
     record_event(
         session,
@@ -672,30 +613,30 @@ def clear_unit_flags() -> Any:
         reason=reason.strip(),
     )
     session.commit()
-    return batches.unit_to_dict(unit)
+    return schemas.UnitOut.model_validate(unit)
 
 
-@api.describe(
+@api.route(
     bp,
     "/api/v1/products/<int:product_id>/units",
     "GET",
     summary="Scanned or recalled units of a product (flagged=true: possible copies only)",
     tags=["batches"],
     scope="read",
-    query={"flagged": {"type": "boolean"}},
+    query=schemas.UnitsQuery,
+    response=schemas.UnitList,
 )
-@bp.get("/api/v1/products/<int:product_id>/units")
-def list_units(product_id: int) -> Any:
+def list_units(product_id: int, query: schemas.UnitsQuery) -> Any:
     """Scanned or recalled units of a product; ``flagged=true`` lists only possibly copied ones."""
     actor = current_actor()
     session = get_session()
     product = get_product(session, actor, product_id)
     require_staff_or_reviewer(actor, product)
     stmt = select(Unit).where(Unit.product_id == product.id)
-    if request.args.get("flagged") in ("1", "true", "yes"):
+    if query.only_flagged:
         stmt = stmt.where(Unit.flagged_at.is_not(None))
     units = session.scalars(stmt.order_by(Unit.id.desc()).limit(500))
-    return {"items": [batches.unit_to_dict(u) for u in units]}
+    return schemas.UnitList(items=[schemas.UnitOut.model_validate(u) for u in units])
 
 
 # ---------------------------------------------------------------------------------------------- reports
@@ -708,11 +649,8 @@ def list_units(product_id: int) -> Any:
     summary="Report a suspected fake (JSON, or multipart with a photo)",
     tags=["reports"],
     status=201,
-    body={
-        "type": "object",
-        "required": ["text"],
-        "properties": {"text": {"type": "string"}, "url": {"type": "string"}, "district": {"type": "string"}},
-    },
+    body=schemas.ReportCreate,
+    response=schemas.ReportCreated,
     scope=PUBLIC,
 )
 @bp.post("/api/v1/reports")
@@ -739,18 +677,18 @@ def create_report() -> Any:
         blobs=get_blobs(),
     )
     session.commit()
-    return {"id": report.id, "status": report.status, "verdict": report.verdict}, 201
+    return serialise((schemas.ReportCreated.model_validate(report, from_attributes=True), 201))
 
 
-@api.describe(
+@api.route(
     bp,
     "/api/v1/reports",
     "GET",
     summary="Consumer reports (reviewers: all; manufacturers: on their products)",
     tags=["reports"],
     scope="read",
+    response=schemas.ReportList,
 )
-@bp.get("/api/v1/reports")
 def list_reports() -> Any:
     """Reviewers see every report; a manufacturer sees the reports on its own products."""
     actor = current_actor()
@@ -762,7 +700,7 @@ def list_reports() -> Any:
             raise Forbidden("only reviewers and manufacturers see reports")
         owned = select(Product.id).where(Product.manufacturer_id == user.manufacturer_id)
         stmt = stmt.where(ConsumerReport.product_id.in_(owned))
-    return {"items": [reports.report_to_dict(r) for r in session.scalars(stmt)]}
+    return schemas.ReportList(items=[schemas.ReportOut.model_validate(r) for r in session.scalars(stmt)])
 
 
 @api.describe(

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.blobs import get_blobs
+from core.blobs_cli import register_importer
 from stats.cli import stats_cli
+from stats.opendata import folder_importer
 from stats.services import StatsExtension, StatsSettings
 from stats.views import bp
 
@@ -18,3 +21,6 @@ def init_app(app: Any) -> None:
     app.extensions["stats"] = StatsExtension(StatsSettings.from_config(app.config))
     app.register_blueprint(bp)
     app.cli.add_command(stats_cli)
+    register_importer(
+        app, folder_importer(lambda: app.extensions["stats"].settings.open_data_dir, get_blobs(app))
+    )

@@ -8,8 +8,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from stats.opendata import resign_snapshots, write_snapshot
-from stats.services import StatsExtension
+from core.blobs import get_blobs
+from stats.opendata import is_complete, resign_snapshots, write_snapshot
 
 stats_cli = click.Group("stats", help="Statistics and open data.")
 
@@ -24,22 +24,21 @@ stats_cli = click.Group("stats", help="Statistics and open data.")
 @with_appcontext
 def snapshot_command(day: datetime | None) -> None:
     """Write today's catalogue and statistics (CSV, JSON) with their signatures, unless already written."""
-    ext: StatsExtension = current_app.extensions["stats"]
     target: date = day.date() if day else datetime.now(UTC).date()
-    written = ext.settings.open_data_dir / target.isoformat()
-    if written.is_dir():  # the usual case on make run: no key to load, nothing to compute
-        click.echo(f"open data {target.isoformat()}: already there, unchanged: {written}")
+    store = get_blobs()
+    if is_complete(store, target):  # the usual case on make run: no key to load, nothing to compute
+        click.echo(f"open data {target.isoformat()}: already there, unchanged")
         return
     signing = current_app.extensions["signing"]
     signing.ready()
     session = current_app.extensions["core.db"].session()
     try:
-        result = write_snapshot(session, signing.signer(session), ext.settings.open_data_dir, target)
-        session.commit()  # a fresh database registers its first issuing key
+        result = write_snapshot(session, signing.signer(session), store, target)
+        session.commit()  # the day's files, and on a fresh database its first issuing key
     finally:
         session.close()
     verb = "wrote" if result.created else "already there, unchanged:"
-    click.echo(f"open data {target.isoformat()}: {verb} {result.path}")
+    click.echo(f"open data {target.isoformat()}: {verb} {result.location} (blob store)")
 
 
 @stats_cli.command("resign")
@@ -47,12 +46,11 @@ def snapshot_command(day: datetime | None) -> None:
 def resign_command() -> None:
     """Sign every published open data file again with the current issuing key (run after a key compromise:
     what the compromised key signed proves nothing any more). The files do not change, only their .jws."""
-    ext: StatsExtension = current_app.extensions["stats"]
     signing = current_app.extensions["signing"]
     signing.ready()
     session = current_app.extensions["core.db"].session()
     try:
-        count = resign_snapshots(ext.settings.open_data_dir, signing.signer(session))
+        count = resign_snapshots(get_blobs(), signing.signer(session), session)
         session.commit()
     finally:
         session.close()

@@ -1,28 +1,33 @@
 """Open data: a daily snapshot of the public catalogue and the statistics, as CSV and JSON, each file with a
 detached signature by the registry's issuing key (``signing.detached``).
 
-A day's snapshot is a folder ``<OPEN_DATA_DIR>/<YYYY-MM-DD>/`` holding :data:`FILES` and, beside each, its
-``.jws``.  It is written once (into a temporary folder renamed into place, so a reader never sees half of
-one): producing the day's snapshot again changes nothing.  docs/formats.md, "Open data", has the formats,
-the published JSON Schemas and how to verify a file.
+A day's snapshot is the blobs ``open-data/<YYYY-MM-DD>/<name>`` in the shared blob store (``core.blobs``, so
+every application host serves it) for each of :data:`FILES` and, beside each, its ``.jws``.  It is written
+once, in one transaction (a reader never sees half of one; two hosts writing the same day at once: one
+wins, the other changes nothing): producing the day's snapshot again changes nothing.  Snapshots written by
+earlier versions into the folder ``OPEN_DATA_DIR`` move into the store with ``flask blobs import-files``
+(:func:`folder_importer`).  docs/formats.md, "Open data", has the formats, the published JSON Schemas and how
+to verify a file.
 """
 
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
-import os
+import logging
 import re
-import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from core.blobs import BlobInfo, DatabaseBlobStore
+from core.blobs_cli import Importer
 from search.documents import iter_public_documents
 from search.views import _csv_safe, public_document
 from signing.detached import sign_detached
@@ -54,13 +59,28 @@ MEDIA_TYPES = {".csv": "text/csv; charset=utf-8", ".json": "application/json", "
 # the published JSON Schema of each JSON file (served at /open-data/schema/<name>)
 SCHEMAS = {"catalogue.json": "catalogue.schema.json", "statistics.json": "statistics.schema.json"}
 DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+BLOB_PREFIX = "open-data"
+PUBLISHED = (*FILES, *(f"{name}.jws" for name in FILES))  # every blob of a complete day
+
+log = logging.getLogger("registry.stats")
 
 
 @dataclass(frozen=True)
 class SnapshotResult:
     day: date
-    path: Path
     created: bool
+
+    @property
+    def location(self) -> str:
+        return f"{BLOB_PREFIX}/{self.day.isoformat()}/"
+
+
+def blob_key(day: date | str, name: str) -> str:
+    return f"{BLOB_PREFIX}/{day if isinstance(day, str) else day.isoformat()}/{name}"
+
+
+def media_type(name: str) -> str:
+    return MEDIA_TYPES[Path(name).suffix]
 
 
 def csv_bytes(header: tuple[str, ...], rows: list[list[Any]]) -> bytes:
@@ -119,70 +139,103 @@ def build_snapshot(session: Session, today: date, now: datetime) -> dict[str, by
 
 
 def write_snapshot(
-    session: Session, signer: Signer, directory: Path, today: date, *, now: datetime | None = None
+    session: Session, signer: Signer, store: DatabaseBlobStore, today: date, *, now: datetime | None = None
 ) -> SnapshotResult:
-    """Write and sign ``today``'s snapshot under ``directory`` unless it is there already (idempotent)."""
-    final = directory / today.isoformat()
-    if final.is_dir():
-        return SnapshotResult(today, final, created=False)
+    """Write and sign ``today``'s snapshot into the blob store unless it is there already (idempotent). The
+    blobs join ``session``'s transaction, which the caller commits: all of the day, or nothing."""
+    if is_complete(store, today, session):
+        return SnapshotResult(today, created=False)
     moment = (now or datetime.now(UTC)).astimezone(UTC)
     files = build_snapshot(session, today, moment)
-    directory.mkdir(parents=True, exist_ok=True)
-    temporary = directory / f".{today.isoformat()}.{os.getpid()}.tmp"
-    shutil.rmtree(temporary, ignore_errors=True)
-    temporary.mkdir()
     try:
-        for name, data in files.items():
-            (temporary / name).write_bytes(data)
-            signature = sign_detached(data, signer, name=f"{today.isoformat()}/{name}", now=moment)
-            (temporary / f"{name}.jws").write_text(signature + "\n", encoding="ascii")
-        try:
-            temporary.rename(final)
-        except OSError:  # another process wrote the day first: theirs stands
-            if not final.is_dir():
-                raise
-            return SnapshotResult(today, final, created=False)
-    finally:
-        shutil.rmtree(temporary, ignore_errors=True)
-    return SnapshotResult(today, final, created=True)
+        with session.begin_nested():
+            for name, data in files.items():
+                signature = sign_detached(data, signer, name=f"{today.isoformat()}/{name}", now=moment)
+                store.put(blob_key(today, name), io.BytesIO(data), media_type(name), session)
+                jws = (signature + "\n").encode("ascii")
+                store.put(blob_key(today, f"{name}.jws"), io.BytesIO(jws), MEDIA_TYPES[".jws"], session)
+    except IntegrityError:  # another host wrote the day at the same moment: theirs stands
+        log.info("open data %s: written by another process meanwhile", today.isoformat())
+        return SnapshotResult(today, created=False)
+    return SnapshotResult(today, created=True)
 
 
-def resign_snapshots(directory: Path, signer: Signer, *, now: datetime | None = None) -> int:
+def is_complete(store: DatabaseBlobStore, day: date, session: Session | None = None) -> bool:
+    return all(store.stat(blob_key(day, name), session) is not None for name in PUBLISHED)
+
+
+def read_blob(store: DatabaseBlobStore, key: str) -> bytes:
+    return b"".join(store.open(key))
+
+
+def resign_snapshots(
+    store: DatabaseBlobStore, signer: Signer, session: Session, *, now: datetime | None = None
+) -> int:
     """Sign every published file again under ``signer`` (after a key rotation or compromise: a compromised
-    key's signatures prove nothing); the files themselves stay byte for byte. Returns how many were signed."""
+    key's signatures prove nothing); the files themselves stay byte for byte. The new signatures join
+    ``session``'s transaction (the caller commits: a reader gets the old set or the new). Returns how many."""
     moment = (now or datetime.now(UTC)).astimezone(UTC)
     count = 0
-    for day in snapshot_days(directory):
+    for day in snapshot_days(store):
         for name in FILES:
-            path = directory / day.isoformat() / name
-            signature = sign_detached(path.read_bytes(), signer, name=f"{day.isoformat()}/{name}", now=moment)
-            fresh = path.with_name(f".{name}.jws.{os.getpid()}.tmp")
-            fresh.write_text(signature + "\n", encoding="ascii")
-            fresh.replace(path.with_name(f"{name}.jws"))  # atomic: a reader gets the old or the new one
+            data = read_blob(store, blob_key(day, name))
+            signature = sign_detached(data, signer, name=f"{day.isoformat()}/{name}", now=moment)
+            jws = (signature + "\n").encode("ascii")
+            store.put(blob_key(day, f"{name}.jws"), io.BytesIO(jws), MEDIA_TYPES[".jws"], session)
             count += 1
     return count
 
 
-def snapshot_days(directory: Path) -> list[date]:
+def snapshot_days(store: DatabaseBlobStore) -> list[date]:
     """The days with a complete snapshot, newest first."""
-    if not directory.is_dir():
-        return []
-    days = [
-        date.fromisoformat(entry.name)
-        for entry in directory.iterdir()
-        if entry.is_dir() and DAY.fullmatch(entry.name) and all((entry / name).is_file() for name in FILES)
-    ]
+    present: dict[str, set[str]] = {}
+    for key in store.keys(f"{BLOB_PREFIX}/"):
+        parts = key.split("/")
+        if len(parts) == 3 and DAY.fullmatch(parts[1]):
+            present.setdefault(parts[1], set()).add(parts[2])
+    days = []
+    for day, names in present.items():
+        if names.issuperset(PUBLISHED):
+            try:
+                days.append(date.fromisoformat(day))
+            except ValueError:
+                continue
     return sorted(days, reverse=True)
 
 
-def snapshot_file(directory: Path, day: str, name: str) -> Path | None:
-    """The path of a published file (a data file or its ``.jws``), or None: only names of :data:`FILES`."""
-    if not DAY.fullmatch(day) or (name not in FILES and name.removesuffix(".jws") not in FILES):
+def snapshot_file(store: DatabaseBlobStore, day: str, name: str) -> BlobInfo | None:
+    """A published file (a data file or its ``.jws``), or None: only names of :data:`FILES`."""
+    if not DAY.fullmatch(day) or name not in PUBLISHED:
         return None
-    path = directory / day / name
-    return path if path.is_file() else None
+    return store.stat(blob_key(day, name))
 
 
-def file_digest(path: Path) -> str:
-    with path.open("rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
+def folder_importer(folder_of: Callable[[], Path], store: DatabaseBlobStore) -> Importer:
+    """``flask blobs import-files``: the day folders of ``OPEN_DATA_DIR`` (written by earlier versions) into
+    the store, each day in one transaction, byte for byte (the signatures stay valid); a day already in the
+    store is left alone. The folder is left in place: the operator removes it once every host serves.
+    ``folder_of`` gives the folder when the command runs (the settings may change after start-up)."""
+
+    def pending() -> list[Path]:
+        folder = folder_of()
+        if not folder.is_dir():
+            return []
+        days = [
+            entry
+            for entry in sorted(folder.iterdir())
+            if entry.is_dir() and DAY.fullmatch(entry.name) and all((entry / n).is_file() for n in PUBLISHED)
+        ]
+        return [entry for entry in days if not is_complete(store, date.fromisoformat(entry.name))]
+
+    def move(entry: Path) -> int | None:
+        size = 0
+        with store.db.session() as session:
+            for name in PUBLISHED:
+                path = entry / name
+                with path.open("rb") as handle:
+                    store.put(blob_key(entry.name, name), handle, media_type(name), session)
+                size += path.stat().st_size
+            session.commit()
+        return size
+
+    return Importer("open data", pending, move)

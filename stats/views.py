@@ -11,23 +11,16 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, redirect, render_template, send_file, url_for
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, url_for
 from markupsafe import Markup
 
 from core.api import PUBLIC, api
 from core.auth import ANONYMOUS, Actor, current_actor
+from core.blobs import blob_response, get_blobs
 from core.db import get_session
 from core.errors import NotAuthenticated
 from stats.figures import Statistics, Table, compute_statistics
-from stats.opendata import (
-    FILES,
-    MEDIA_TYPES,
-    SCHEMAS,
-    csv_bytes,
-    file_digest,
-    snapshot_days,
-    snapshot_file,
-)
+from stats.opendata import FILES, SCHEMAS, blob_key, csv_bytes, media_type, snapshot_days, snapshot_file
 from stats.schemas import CatalogueSnapshot, OpenDataIndex, StatisticsResponse, published_schema
 from stats.services import StatsExtension
 from web.charts import stacked_bar_chart
@@ -98,7 +91,7 @@ def statistics_page() -> Any:
     statistics = current_statistics()
     bangla = current_lang() == "bn"
     charts = {table.id: _chart(table, bangla) for table in statistics.tables}
-    days = snapshot_days(extension().settings.open_data_dir)
+    days = snapshot_days(get_blobs())
     page = render_template(
         "stats/statistics.html",
         statistics=statistics,
@@ -148,14 +141,16 @@ def public_url(endpoint: str, **values: Any) -> str:
 
 
 def _file_entry(day: date, name: str) -> dict[str, Any]:
-    path = extension().settings.open_data_dir / day.isoformat() / name
+    info = get_blobs().stat(blob_key(day, name))
+    if info is None:  # removed since the day was listed
+        abort(404)
     schema = SCHEMAS.get(name)
     return {
         "name": name,
         "url": public_url("stats.open_data_file", day=day.isoformat(), name=name),
         "signature_url": public_url("stats.open_data_file", day=day.isoformat(), name=f"{name}.jws"),
-        "sha256": file_digest(path),
-        "size": path.stat().st_size,
+        "sha256": info.sha256,
+        "size": info.size,
         "schema_url": public_url("stats.open_data_schema", name=schema) if schema else None,
     }
 
@@ -169,7 +164,7 @@ def _file_entry(day: date, name: str) -> dict[str, Any]:
     scope=PUBLIC,
 )
 def list_open_data() -> Any:
-    days = snapshot_days(extension().settings.open_data_dir)
+    days = snapshot_days(get_blobs())
     body = {
         "latest": days[0].isoformat() if days else None,
         "days": [
@@ -191,10 +186,10 @@ def list_open_data() -> Any:
 )
 @bp.get("/open-data/<day>/<name>")
 def open_data_file(day: str, name: str) -> Any:
-    path = snapshot_file(extension().settings.open_data_dir, day, name)
-    if path is None:
+    info = snapshot_file(get_blobs(), day, name)
+    if info is None:
         abort(404)
-    response = send_file(path, mimetype=MEDIA_TYPES[path.suffix], download_name=f"{day}-{name}", max_age=None)
+    response = blob_response(info.key, media_type=media_type(name), download_name=f"{day}-{name}")
     response.headers["Cache-Control"] = IMMUTABLE
     return response
 
@@ -209,7 +204,7 @@ def open_data_file(day: str, name: str) -> Any:
 )
 @bp.get("/open-data/latest/<name>")
 def open_data_latest(name: str) -> Any:
-    days = snapshot_days(extension().settings.open_data_dir)
+    days = snapshot_days(get_blobs())
     if not days or (name not in FILES and name.removesuffix(".jws") not in FILES):
         abort(404)
     response = redirect(url_for("stats.open_data_file", day=days[0].isoformat(), name=name), 302)

@@ -7,6 +7,7 @@ production. Without an owner URL the one role does both."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 import uuid
@@ -159,22 +160,29 @@ def _app(instance_path: Path, database_url: str) -> Iterator[Any]:
     app.extensions["core.db"].dispose()
 
 
-@pytest.fixture()
-def app(_app: Any) -> Iterator[Any]:
-    """The application, with every database session inside one rolled-back transaction."""
-    db = _app.extensions["core.db"]
-    rate_limiter(_app).reset()  # each test starts with empty rate-limit buckets, like a new client
+@contextlib.contextmanager
+def rolled_back(app: Any) -> Iterator[Any]:
+    """``app`` in its app context, with every database session inside one transaction rolled back at the end."""
+    db = app.extensions["core.db"]
     connection = db.engine.connect()
     outer = connection.begin()
     db.bind_to(connection)
     try:
-        with _app.app_context():
-            yield _app
+        with app.app_context():
+            yield app
     finally:
         outer.rollback()
         connection.close()
         for factory, engine in ((db.write_sessions, db.engine), (db.read_sessions, db.read_engine)):
             factory.configure(bind=engine, join_transaction_mode="conservative_savepoint")
+
+
+@pytest.fixture()
+def app(_app: Any) -> Iterator[Any]:
+    """The application, with every database session inside one rolled-back transaction."""
+    rate_limiter(_app).reset()  # each test starts with empty rate-limit buckets, like a new client
+    with rolled_back(_app):
+        yield _app
 
 
 @pytest.fixture()

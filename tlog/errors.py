@@ -11,6 +11,7 @@ class TlogError(Exception):
     status_code = 400
     title = "Transparency log error"
     slug = "tlog"
+    code = "tlog.invalid"
 
     def __init__(self, detail: str, *, field: str | None = None, status_code: int | None = None) -> None:
         super().__init__(detail)
@@ -25,6 +26,7 @@ class ProofError(TlogError):
 
     title = "Invalid proof"
     slug = "tlog-proof"
+    code = "tlog.proof"
 
 
 class NoteError(TlogError):
@@ -32,6 +34,7 @@ class NoteError(TlogError):
 
     title = "Invalid signed note"
     slug = "tlog-note"
+    code = "tlog.note"
 
 
 class TileError(TlogError):
@@ -39,6 +42,7 @@ class TileError(TlogError):
 
     title = "No such tile"
     slug = "tlog-tile"
+    code = "tlog.tile"
     status_code = 404
 
 
@@ -47,3 +51,4 @@ class AuditError(TlogError):
 
     title = "Log inconsistent"
     slug = "tlog-audit"
+    code = "tlog.audit"

@@ -57,6 +57,7 @@ class LogKeyMissing(TlogError):
     status_code = 503
     title = "Log not configured"
     slug = "tlog-key"
+    code = "tlog.key_missing"
 
 
 class UnsafeLogKeyWarning(UserWarning):

@@ -13,7 +13,8 @@
             run *beside* pass 1 (one core each; its output is printed whole when it ends)
     pass 3: the quick pass on the newest supported Python (REGISTRY_TEST_QUICK_PYTHON, the interpreter of
             `make test`'s .venv-3.13): SQLite only, without servers, browser, proxy or slow tests
-            (QUICK_MARKERS), also beside pass 1; without that variable it is skipped with a
+            (QUICK_MARKERS) and without the pages, the registry API and fuzzing (QUICK_IGNORED: pass 1
+            runs them), also beside pass 1; without that variable it is skipped with a
             warning, and with CI=true that fails the run
 
 Extra arguments go to pytest on both passes (``make test ARGS="-x -k label"``). Every server started here
@@ -57,6 +58,11 @@ QUICK_PYTHON_VARIABLE = "REGISTRY_TEST_QUICK_PYTHON"
 QUICK_MARKERS = (
     "not postgres and not opensearch and not opensearch_cluster and not browser and not proxy and not slow"
 )
+# pass 3 leaves out what pass 1 already runs on 3.11 and what depends least on the interpreter: the pages and
+# the registry's HTTP API (Flask and Jinja over the same services) and the long fuzzing run. It keeps what
+# touches the standard library's moving parts: sqlite3 (databases, scans, embedded search), cryptography,
+# datetime, the transparency log, label rendering, spreadsheets and the tools' own tests.
+QUICK_IGNORED = ("tests/web", "tests/registry", "tests/fuzz")
 PYTEST_DURATION = re.compile(r"\bin \d+(\.\d+)?s\b")
 PYTEST_OUTCOME = re.compile(r"(\d+) (passed|failed|errors?|skipped|xfailed|xpassed|deselected)")
 
@@ -410,7 +416,17 @@ def start_quick_pass(args: list[str], pool: Services, base_env: dict[str, str]) 
     pending.log.parent.mkdir(parents=True, exist_ok=True)
     pending.began = time.monotonic()
     pending.process = start_pytest_in_background(
-        ["-p", "no:cacheprovider", "-m", QUICK_MARKERS, *args], env, pending.log, python=python
+        [
+            "-p",
+            "no:cacheprovider",
+            "-m",
+            QUICK_MARKERS,
+            *(f"--ignore={path}" for path in QUICK_IGNORED),
+            *args,
+        ],
+        env,
+        pending.log,
+        python=python,
     )
     return pending
 

@@ -946,8 +946,6 @@ def _node_of(service: Service, index: int) -> Node:
 # ---------------------------------------------------------------- nginx (a reverse proxy in front of gunicorn)
 
 NGINX_CANDIDATES = ("/usr/sbin/nginx", "/usr/bin/nginx")
-OPERATIONS_DOC = REPO_ROOT / "docs" / "operations.md"
-DOCUMENTED_UPSTREAM = "http://127.0.0.1:8000"  # where the documented block sends requests: gunicorn
 NGINX_MAIN = """\
 daemon off;
 worker_processes 1;
@@ -983,35 +981,12 @@ def find_nginx() -> str | None:
     return next((path for path in NGINX_CANDIDATES if Path(path).exists()), None)
 
 
-def documented_proxy_lines(doc: Path = OPERATIONS_DOC) -> list[str]:
-    """The ``proxy_*`` lines of the ```nginx block in docs/operations.md, as an operator copies them: the
-    nginx of the proxy tests runs exactly these, so the documented configuration is the tested one."""
-    text = doc.read_text(encoding="utf-8")
-    start = text.find("```nginx\n")
-    if start < 0:
-        raise ServiceError(f"{doc} has no ```nginx block")
-    block = text[start + len("```nginx\n") : text.index("```", start + 8)]
-    lines = [line.strip() for line in block.splitlines() if line.strip().startswith("proxy_")]
-    if not any(line.startswith(f"proxy_pass {DOCUMENTED_UPSTREAM};") for line in lines):
-        raise ServiceError(f"the ```nginx block of {doc} does not proxy_pass to {DOCUMENTED_UPSTREAM}")
-    return lines
-
-
-def nginx_location(upstream: str, *, documented: bool) -> list[str]:
-    """What goes in ``location /``: the documented block, or a bare ``proxy_pass`` (nginx's defaults: Host is
-    the upstream's ``$proxy_host``, no X-Forwarded-* headers)."""
-    if not documented:
-        return [f"proxy_pass {upstream};"]
-    return [
-        line.replace(f"proxy_pass {DOCUMENTED_UPSTREAM};", f"proxy_pass {upstream};")
-        for line in documented_proxy_lines()
-    ]
-
-
-def start_nginx(upstream: str, *, documented: bool, name: str = "nginx", timeout: float = 15.0) -> Service:
-    """nginx on 127.0.0.1:<free port> in front of ``upstream`` (``http://127.0.0.1:<port>``), in the foreground
-    of its own session, as the unprivileged service user when we are root; its config and logs in a temp dir."""
-    location = "\n".join(" " * 12 + line for line in nginx_location(upstream, documented=documented))
+def start_nginx(upstream: str, *, name: str = "nginx", timeout: float = 15.0) -> Service:
+    """nginx on 127.0.0.1:<free port> in front of ``upstream`` (``http://127.0.0.1:<port>``) with nginx's
+    defaults (``proxy_pass`` alone: Host is the upstream's ``$proxy_host``, no X-Forwarded-* headers), in the
+    foreground of its own session, as the unprivileged service user when we are root; its config and logs in
+    a temp dir. The site operators install (deploy/nginx/mib-registry.conf) runs with ``start_nginx_conf``."""
+    location = " " * 12 + f"proxy_pass {upstream};"
     return start_nginx_conf(
         lambda workdir, port: nginx_main_conf(workdir, NGINX_SERVER.format(port=port, location=location)),
         name=name,

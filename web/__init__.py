@@ -14,7 +14,7 @@ from typing import Any
 
 from flask_babel import Babel
 
-from registry.notices import set_mailer
+from registry.notices import MAIL as NOTICE_MAIL
 from web import accounts, csrf, helpers
 from web.language import select_locale
 from web.notices import mail_notice
@@ -36,7 +36,7 @@ def init_app(app: Any) -> None:
         app.wsgi_app = accounts.RedactResetLinks(app.wsgi_app)  # no reset token in the access log
     helpers.init_app(app)
 
-    set_mailer(mail_notice)
+    NOTICE_MAIL.handle_with(mail_notice)
     for bp in (public_bp, portal_bp, console_bp, brands_bp):
         if bp.name not in app.blueprints:
             app.register_blueprint(bp)

@@ -31,7 +31,6 @@ from core.audit import record_event
 from core.models import User
 from registry import signin
 from registry.accounts import check_password
-from web.field_errors import from_text
 
 log = logging.getLogger("registry.web")
 SALT = "web.password-reset"
@@ -125,12 +124,6 @@ def set_password(session: Session, user: User, password: str) -> None:
         target_id=user.id,
         after={"sessions_ended": True, "tokens_revoked": True},
     )
-
-
-def password_error(reason: str) -> str:
-    """The policy's English reason (registry.accounts.password_problem) in the reader's language."""
-
-    return from_text(reason)
 
 
 class RedactResetLinks:

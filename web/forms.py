@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from web.field_errors import from_text
+from web.field_errors import message
 from web.helpers import pydantic_errors
 
 PRODUCT_FIELDS = (
@@ -74,9 +74,7 @@ def parse_specifications(text: str) -> dict[str, str]:
             continue
         key, sep, value = line.partition(":")
         if not sep or not key.strip():
-            raise FormInvalid(
-                {"specifications": from_text(f"write each line as Key: value ({line.strip()[:40]!r})")}
-            )
+            raise FormInvalid({"specifications": message("specifications.format")})
         specs[key.strip()] = value.strip()
     return specs
 
@@ -101,7 +99,7 @@ def product_data(form: Any, *, for_update: bool = False) -> dict[str, Any]:
     try:
         data["certificate_ids"] = [int(i) for i in ids if str(i).strip()]
     except ValueError as exc:
-        raise FormInvalid({"certificate_ids": from_text("choose certificates from the list")}) from exc
+        raise FormInvalid({"certificate_ids": message("certificate.choose")}) from exc
     return data
 
 

@@ -22,7 +22,7 @@ from werkzeug.urls import iri_to_uri
 from core.auth import ANONYMOUS, current_actor
 from core.errors import ProblemError
 from core.limits import MAX_PAGE
-from web.field_errors import from_pydantic, from_text
+from web.field_errors import from_entry, from_problem, from_pydantic
 from web.language import LANG_COOKIE, LANGUAGES, current_lang
 from web.pages import PAGE_BLUEPRINTS
 
@@ -195,8 +195,8 @@ def pydantic_errors(exc: Any) -> dict[str, str]:
 def domain_errors(exc: Any) -> dict[str, str]:
     """A registry/search/signing error as {field: reason} (``form`` for a general message)."""
 
-    out = {e.get("field", "form"): from_text(e.get("reason", "")) for e in getattr(exc, "errors", []) or []}
-    out.setdefault("form", from_text(getattr(exc, "detail", None) or str(exc)))
+    out = {e.get("field", "form"): from_entry(e) for e in getattr(exc, "errors", []) or []}
+    out.setdefault("form", from_problem(exc))
     return out
 
 

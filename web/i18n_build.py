@@ -31,6 +31,7 @@ def extract_messages(root: Path = ROOT, templates_only: tuple[str, ...] = ()) ->
     sources: list[tuple[str, list[tuple[str, str]]]] = []
     if not templates_only:
         sources.append(("web", [("**.py", "python")]))
+        sources.append(("core", [("error_codes.py", "python")]))  # the error messages (core.error_codes)
         sources.append(("procurement", [("**.py", "python")]))  # its pages' and PDF's words
         sources.append(("templates", [("**.html", JINJA)]))
     else:

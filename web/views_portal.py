@@ -50,7 +50,7 @@ from registry.schemas import (
     ProductUpdate,
     StaffInvite,
 )
-from signing import recalls
+from signing import recalls, schemas
 from signing.batches import clear_unit_flags, create_batch, find_batch
 from signing.errors import SigningError
 from signing.keystore import ensure_current_signer
@@ -980,7 +980,7 @@ def check_labels(actor: Actor, batch_id: int) -> Any:
 def label_job(actor: Actor, job_id: str) -> Any:
     """Progress of a big label run; the page refreshes itself (no JavaScript) until the file is ready."""
     job = current_app.extensions["labels.jobs"].get(job_id, actor.user.id)  # type: ignore[union-attr]
-    return render_template("portal/label_job.html", job=job.to_dict())
+    return render_template("portal/label_job.html", job=schemas.LabelJobOut.of(job).model_dump(mode="json"))
 
 
 def _stream_file(f: Any) -> Any:

@@ -19,7 +19,7 @@ from core.auth import ANONYMOUS
 from core.db import get_session
 from core.errors import NotAuthenticated, TooManyRequests, ValidationFailed
 from core.problems import problem_response
-from core.ratelimit import hit_limit
+from core.ratelimit import client_id, hit_limit
 from gs1.errors import LabelURLError
 from registry import brands, queries, serialization
 from registry.accounts import end_session, start_session
@@ -32,6 +32,7 @@ from search.errors import InvalidQuery, SearchUnavailable
 from search.queries import MAX_COMPARE, page_count, parse_catalogue_query, parse_compare_ids
 from signing import parse_label_url
 from web import accounts, catalogue_labels, reports
+from web.field_errors import from_entry
 from web.helpers import (
     client_address,
     page_arg,
@@ -350,6 +351,7 @@ def open_label() -> Any:
             "Not a registry label",
             reason,
             slug="not-a-registry-label",
+            code="gs1.label_url",
             errors=[{"field": "url", "reason": reason}],
         )
     return render_error(
@@ -391,7 +393,7 @@ def report() -> Any:
     }
     errors: dict[str, str] = {}
     if request.method == "POST":
-        retry = hit_limit("report-form", client_address())
+        retry = hit_limit("report-form", client_id())
         if retry:
             return too_many_attempts(retry)
         photo = request.files.get("photo")
@@ -465,7 +467,7 @@ def logout() -> Any:
 @bp.route("/password/forgot", methods=["GET", "POST"])
 def forgot_password() -> Any:
     if request.method == "POST":
-        retry = hit_limit("password-reset", client_address())
+        retry = hit_limit("password-reset", client_id())
         if retry:
             return too_many_attempts(retry)
         accounts.send_reset_link(get_session(), request.form.get("email", ""))
@@ -501,7 +503,7 @@ def reset_password() -> Any:
             try:
                 accounts.set_password(db, user, password)
             except ValidationFailed as exc:
-                error = accounts.password_error(exc.errors[0]["reason"])
+                error = from_entry(exc.errors[0])
             else:
                 db.commit()
                 session.clear()

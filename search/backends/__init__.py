@@ -31,6 +31,7 @@ CLUSTER_BACKENDS = {
 
 class UnknownSearchBackend(SearchError):
     title = "Unknown search backend"
+    code = "search.backend_unknown"
 
 
 def create_backend(url: str, instance_path: str, env: str = "development") -> SearchBackend:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from bench._memory import PeakRSS
 from core.blobs import DatabaseBlobStore
@@ -125,3 +126,30 @@ def test_a_200_mb_object_streams_in_and_out_at_flat_memory(committed_store: Data
     assert size == BIG and digest.hexdigest() == info.sha256
     assert writing.growth < MAX_GROWTH, f"writing grew {writing.growth / 1e6:.0f} MB"
     assert reading.growth < MAX_GROWTH, f"reading grew {reading.growth / 1e6:.0f} MB"
+
+
+@pytest.mark.parametrize(("start", "stop"), [(0, 700), (20, 22), (20, 43), (41, 64), (83, 700), (699, 700)])
+def test_ranges_across_read_batches_are_exact(app: Any, start: int, stop: int) -> None:
+    data = payload(700)
+    writer = DatabaseBlobStore(app.extensions["core.db"], chunk_size=7)
+    writer.put("t/batched", io.BytesIO(data), "application/pdf")
+    reader = DatabaseBlobStore(app.extensions["core.db"], read_batch=3)  # 21 bytes per query
+    assert b"".join(reader.open("t/batched", start, stop)) == data[start:stop]
+
+
+def test_a_read_asks_the_database_once_per_batch_of_chunks(app: Any) -> None:
+    """100 chunks read 8 at a time: 13 queries for the chunks (plus one for the blob's row), not 100."""
+    db = app.extensions["core.db"]
+    DatabaseBlobStore(db, chunk_size=7).put("t/counted", io.BytesIO(payload(700)), "application/pdf")
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "blob_chunks" in statement:
+            statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        chunks = list(DatabaseBlobStore(db, read_batch=8).open("t/counted"))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert len(chunks) == 100 and len(statements) == 13

@@ -106,5 +106,7 @@ def test_verification_page_refusal_is_bilingual_with_retry_after(
         assert int(page.headers["Retry-After"]) >= 1
     api = client.get(url, headers={"Accept": "application/json"})
     assert api.status_code == 429 and api.mimetype == "application/problem+json"
-    assert api.get_json()["errors"] == [{"field": "client", "reason": "rate limit exceeded"}]
+    assert api.get_json()["errors"] == [
+        {"field": "client", "reason": "rate limit exceeded", "code": "request.rate_limited"}
+    ]
     assert int(api.headers["Retry-After"]) >= 1

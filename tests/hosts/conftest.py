@@ -17,9 +17,8 @@ Without nginx, Redis, PostgreSQL or OpenSearch the tests skip with a reason; wit
 
 from __future__ import annotations
 
+import base64
 import contextlib
-import datetime as dt
-import ipaddress
 import json
 import os
 import re
@@ -37,22 +36,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from tests.needs import need
-from tests.proxy.conftest import load_services
+from tests.proxy.conftest import SITE, load_services, make_certificate, site_for_test
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
-SITE = ROOT / "deploy" / "nginx" / "mib-registry.conf"
 BIN = Path(sys.executable).parent
 OPENSEARCH_URL = os.environ.get("REGISTRY_TEST_OPENSEARCH_URL", "")
 PUBLIC_BASE_URL = "https://verify.example.test"
 SERVER_NAME = "verify.mib.gov.bd"
 VERIFY_LIMIT = 12  # per client and minute, counted in Redis for both hosts
+# a label job whose worker stops is taken over after this many seconds without a heartbeat (production: 30)
+JOB_LEASE_SECONDS = 5
 ADMIN_PASSWORD = "two-hosts admin passphrase, 2026"  # noqa: S105 - a test account on a throwaway database
 WALKTHROUGH_MARK = "<!-- production-walkthrough"
 
@@ -96,56 +92,6 @@ def run_line(line: str, env: dict[str, str], *, stdin: str = "") -> subprocess.C
         timeout=600,
         check=False,
     )
-
-
-def site_for_test(
-    site: str, *, upstreams: list[int], https_port: int, http_port: int, cert: Path, key: Path
-) -> str:
-    """deploy/nginx/mib-registry.conf with only its CHANGE and listen lines replaced (each must be found)."""
-    servers = "\n".join(f"    server 127.0.0.1:{port} max_fails=3 fail_timeout=10s;" for port in upstreams)
-    replacements = [
-        (r"(?m)^\s*server [\d.]+:8000 [^\n]*\n(\s*server [\d.]+:8000 [^\n]*\n)*", servers + "\n", 1),
-        (r"(?m)^\s*listen 80;", f"    listen 127.0.0.1:{http_port};", 1),
-        (r"(?m)^\s*listen 443 ssl;", f"    listen 127.0.0.1:{https_port} ssl;", 1),
-        (r"(?m)^\s*ssl_certificate \S+;", f"    ssl_certificate {cert};", 1),
-        (r"(?m)^\s*ssl_certificate_key \S+;", f"    ssl_certificate_key {key};", 1),
-    ]
-    for pattern, replacement, expected in replacements:
-        site, count = re.subn(pattern, replacement.replace("\\", "\\\\"), site)
-        assert count == expected, f"{SITE.name}: {pattern!r} matched {count} times, not {expected}"
-    return site
-
-
-def make_certificate(directory: Path) -> tuple[Path, Path]:
-    """A self-signed certificate for 127.0.0.1 and the public host name (the client trusts exactly it)."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "verify.example.test")])
-    now = dt.datetime.now(dt.UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName(
-                [x509.DNSName("verify.example.test"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
-            ),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = directory / "tls.crt", directory / "tls.key"
-    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-    )
-    return cert_path, key_path
 
 
 @dataclass
@@ -226,6 +172,40 @@ class Deployment:
         connection = HTTPConnection("127.0.0.1", self.hosts[host].port, timeout=60)
         sent = {"Content-Type": "application/json", **(headers or {})}
         return _exchange(connection, path, sent, method="POST", body=json.dumps(body).encode())
+
+    def send(
+        self, method: str, path: str, body: bytes, *, host: int, headers: dict[str, str] | None = None
+    ) -> Answer:
+        """Any method with a raw body (an upload), straight to one host."""
+        connection = HTTPConnection("127.0.0.1", self.hosts[host].port, timeout=60)
+        return _exchange(connection, path, headers, method=method, body=body)
+
+    def token(self, email: str, password: str, *, host: int = 0) -> dict[str, str]:
+        """An API token for the account, as the Authorization header that carries it."""
+        basic = base64.b64encode(f"{email}:{password}".encode()).decode()
+        answer = self.post(
+            "/api/v1/tokens", {"name": "two-hosts"}, host=host, headers={"Authorization": f"Basic {basic}"}
+        )
+        assert answer.status == 201, answer.body
+        return {"Authorization": f"Bearer {answer.json()['token']}"}
+
+    def demo_account(self, role: str) -> tuple[str, str]:
+        """(email, password) of a seed-demo account (the ``catalogue`` fixture seeds them on host 0)."""
+        for line in (
+            (self.hosts[0].instance / "demo-credentials.txt").read_text(encoding="utf-8").splitlines()
+        ):
+            fields = line.split()
+            if len(fields) == 3 and fields[0] == role:
+                return fields[1], fields[2]
+        raise AssertionError(f"no demo account {role}")
+
+    def host_of_pid(self, pid: int) -> int | None:
+        """Which host's process group a process belongs to (a gunicorn worker's pid), or None."""
+        try:
+            group = os.getpgid(pid)
+        except ProcessLookupError:
+            return None
+        return next((h.index for h in self.hosts if h.process is not None and h.process.pid == group), None)
 
     def start_host(self, index: int) -> None:
         host = self.hosts[index]
@@ -346,12 +326,14 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
             "REGISTRY_TRUSTED_PROXY_HOPS": "1",
             "REGISTRY_SEARCH_SYNC_THREAD": "false",
             "REGISTRY_LOG_FORMAT": "json",
+            "REGISTRY_METRICS_TOKEN": secrets.token_urlsafe(32),
         }
         assert sorted(settings) == sorted(set(walk.exported)), (
             "the harness sets what the walk-through exports"
         )
         env |= settings | {
             "REGISTRY_SIGNING_RATELIMIT_VERIFY": f"{VERIFY_LIMIT}/minute",
+            "REGISTRY_LABELS_JOB_LEASE_SECONDS": str(JOB_LEASE_SECONDS),
             "PYTHONDONTWRITEBYTECODE": "1",
         }
         hosts = []
@@ -399,3 +381,13 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
         for service in reversed(started):
             with contextlib.suppress(Exception):
                 services.stop_service(service)
+
+
+@pytest.fixture(scope="session")
+def catalogue(deployment: Deployment) -> None:
+    """Licensed products in the deployment's database: seeded as development (seed-demo refuses production:
+    its accounts' passwords are published), then indexed by a reindex, as after any bulk load."""
+    env = deployment.host_env(0) | {"REGISTRY_ENV": "development"}
+    done = run_line(".venv/bin/flask --app app registry seed-demo --products 60 --manufacturers 6", env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    deployment.flask("search", "reindex")

@@ -129,16 +129,6 @@ def agreed_catalogue(deployment: Deployment, wanted: Callable[[dict[str, Any]], 
         time.sleep(0.5)
 
 
-@pytest.fixture(scope="module")
-def catalogue(deployment: Deployment) -> None:
-    """Licensed products in the deployment's database: seeded as development (seed-demo refuses production:
-    its accounts' passwords are published), then indexed by a reindex, as after any bulk load."""
-    env = deployment.host_env(0) | {"REGISTRY_ENV": "development"}
-    done = run_line(".venv/bin/flask --app app registry seed-demo --products 60 --manufacturers 6", env)
-    assert done.returncode == 0, done.stdout + done.stderr
-    deployment.flask("search", "reindex")
-
-
 def test_a_key_rotated_on_one_host_is_current_on_the_other_in_time(deployment: Deployment) -> None:
     before = json.loads(deployment.get("/.well-known/jwks.json", host=1).body)
     out = deployment.workdir / "keys" / "issuing-key-2.p8"
@@ -162,10 +152,17 @@ def test_metrics_add_up_both_workers_of_a_host_and_stay_inside(deployment: Deplo
     with ThreadPoolExecutor(max_workers=8) as pool:  # concurrent: both sync workers of host 1 answer some
         codes = list(pool.map(lambda _: deployment.get("/healthz", host=1).status, range(40)))
     assert codes == [200] * 40
-    logged = _wait_for_host_lines(deployment, "/healthz", before + 40, host=1)
-    assert logged == before + 40
-    pids = {line["pid"] for line in deployment.host(1).access_lines() if line["path"] == "/healthz"}
-    answer = deployment.get("/metrics", host=1)
+    assert _wait_for_host_lines(deployment, "/healthz", before + 40, host=1) == before + 40
+    # the host's gunicorn as it runs now (an earlier test may have restarted it: its metrics start afresh)
+    lines = [
+        line
+        for line in deployment.host(1).access_lines()
+        if line["path"] == "/healthz" and deployment.host_of_pid(line["pid"]) == 1
+    ]
+    logged, pids = len(lines), {line["pid"] for line in lines}
+    assert deployment.get("/metrics", host=1).status == 403  # production: loopback is no proof
+    token = deployment.env["REGISTRY_METRICS_TOKEN"]
+    answer = deployment.get("/metrics", host=1, headers={"Authorization": f"Bearer {token}"})
     assert answer.status == 200
     families = {f.name: f for f in text_string_to_metric_families(answer.body.decode())}
     counted = sum(

@@ -11,10 +11,11 @@ import pytest
 
 from core.audit import AUDIT_INSERT
 from core.models import Role
+from procurement.checks import DHAKA
 from registry.models import Product
 from tests.factories import CertificateFactory, ManufacturerFactory, ProductFactory, licensed, make_party
 
-TODAY = datetime.now(UTC).date()
+TODAY = datetime.now(DHAKA).date()  # the registry's day (from 18:00 UTC it is already tomorrow in Dhaka)
 
 
 def csv_file(rows: list[list[Any]], header: tuple[str, ...] = ("gtin", "quantity")) -> tuple[io.BytesIO, str]:

@@ -261,3 +261,29 @@ def test_anonymous_checks_are_rate_limited_per_address(
     refused = check(row)
     assert refused.headers["Retry-After"] and refused.mimetype == "application/problem+json"
     assert check(row, headers=officer.headers).status_code == 200  # a signed-in officer is not limited
+
+
+def test_the_check_limit_counts_an_ipv6_64_as_one_client(
+    client: Any, shop: Any, app: Any, monkeypatch: Any
+) -> None:
+    """A client that rotates through the addresses of its IPv6 /64 is still one client; the next /64 and an
+    IPv4 client are others."""
+    monkeypatch.setitem(app.config, "PROCUREMENT_RATELIMIT_CHECK", "2/10 minutes")
+
+    def check_from(address: str) -> int:
+        data = {
+            "file": csv_file([[shop["good"].gtin, 1]], ("gtin", "quantity")),
+            "bid_date": TODAY.isoformat(),
+        }
+        resp = client.post(
+            "/api/v1/tender-checks",
+            data=data,
+            content_type="multipart/form-data",
+            environ_base={"REMOTE_ADDR": address},
+        )
+        return resp.status_code
+
+    one_network = ["2001:db8:5:7::1", "2001:db8:5:7:aaaa:bbbb:cccc:dddd", "2001:db8:5:7::2"]
+    assert [check_from(address) for address in one_network] == [200, 200, 429]
+    assert check_from("2001:db8:5:8::1") == 200  # the neighbouring /64
+    assert check_from("192.0.2.7") == 200

@@ -4,7 +4,9 @@ The app runs in production mode on a temporary SQLite database seeded with the C
 ``flask registry seed-demo``, ``flask signing demo-labels``), with its rate limits and access log on. Each
 arrangement is one gunicorn and one nginx: ``default`` is nginx's own Host handling (``proxy_pass`` alone:
 gunicorn sees ``Host: 127.0.0.1:<port>`` and no X-Forwarded-For) with the app trusting no proxy;
-``documented`` is the block of docs/operations.md with ``REGISTRY_TRUSTED_PROXY_HOPS=1``.
+``site`` is the site operators install, ``deploy/nginx/mib-registry.conf`` itself (TLS, its ``location``
+blocks), with ``REGISTRY_TRUSTED_PROXY_HOPS=1``: only its ``CHANGE`` lines (upstream servers, certificate
+paths) and its ``listen`` lines are replaced (:func:`site_for_test`, which the two-host test uses too).
 
 Without nginx the tests skip with a reason; under ``CI=true`` (.ci/run installs nginx-light) they fail.
 """
@@ -12,30 +14,38 @@ Without nginx the tests skip with a reason; under ``CI=true`` (.ci/run installs 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import importlib.util
+import ipaddress
 import json
 import os
+import re
 import secrets
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.client import HTTPConnection
+from http.client import HTTPConnection, HTTPSConnection
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from cryptography.hazmat.primitives import serialization
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.x509.oid import NameOID
 
 from tests.needs import missing, need
 
 ROOT = Path(__file__).resolve().parents[2]
+SITE = ROOT / "deploy" / "nginx" / "mib-registry.conf"  # the nginx site operators install
 PUBLIC_BASE_URL = "https://verify.example.test"  # never the address nginx or gunicorn answer on
 VERIFY_LIMIT = 40  # per client and minute: above the demo labels each arrangement opens from one client
 KEY_PASSPHRASE = "proxy-test-passphrase"
@@ -53,6 +63,56 @@ def load_services() -> ModuleType:
     return sys.modules[name]
 
 
+def site_for_test(
+    site: str, *, upstreams: list[int], https_port: int, http_port: int, cert: Path, key: Path
+) -> str:
+    """deploy/nginx/mib-registry.conf with only its CHANGE and listen lines replaced (each must be found)."""
+    servers = "\n".join(f"    server 127.0.0.1:{port} max_fails=3 fail_timeout=10s;" for port in upstreams)
+    replacements = [
+        (r"(?m)^\s*server [\d.]+:8000 [^\n]*\n(\s*server [\d.]+:8000 [^\n]*\n)*", servers + "\n", 1),
+        (r"(?m)^\s*listen 80;", f"    listen 127.0.0.1:{http_port};", 1),
+        (r"(?m)^\s*listen 443 ssl;", f"    listen 127.0.0.1:{https_port} ssl;", 1),
+        (r"(?m)^\s*ssl_certificate \S+;", f"    ssl_certificate {cert};", 1),
+        (r"(?m)^\s*ssl_certificate_key \S+;", f"    ssl_certificate_key {key};", 1),
+    ]
+    for pattern, replacement, expected in replacements:
+        site, count = re.subn(pattern, replacement.replace("\\", "\\\\"), site)
+        assert count == expected, f"{SITE.name}: {pattern!r} matched {count} times, not {expected}"
+    return site
+
+
+def make_certificate(directory: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 and the public host name (the client trusts exactly it)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "verify.example.test")])
+    now = dt.datetime.now(dt.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.DNSName("verify.example.test"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "tls.crt", directory / "tls.key"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    return cert_path, key_path
+
+
 @dataclass
 class Answer:
     status: int
@@ -67,6 +127,7 @@ class Arrangement:
     proxy_url: str
     app_url: str
     access_log: Path
+    cafile: Path | None = None  # the site's certificate (https://), trusted by exactly this client
 
     def get(
         self,
@@ -77,11 +138,20 @@ class Arrangement:
         direct: bool = False,
     ) -> Answer:
         where = urlsplit(self.app_url if direct else self.proxy_url)
-        connection = HTTPConnection(where.hostname, where.port, timeout=30, source_address=(source, 0))
+        connection: HTTPConnection
+        if where.scheme == "https":
+            context = ssl.create_default_context(cafile=str(self.cafile))
+            connection = HTTPSConnection(
+                where.hostname, where.port, timeout=30, source_address=(source, 0), context=context
+            )
+        else:
+            connection = HTTPConnection(where.hostname, where.port, timeout=30, source_address=(source, 0))
         try:
             connection.request("GET", path, headers={"Accept": "application/json", **(headers or {})})
             response = connection.getresponse()
-            return Answer(response.status, json.loads(response.read() or b"{}"))
+            raw = response.read()
+            is_json = "json" in (response.getheader("Content-Type") or "")
+            return Answer(response.status, json.loads(raw) if is_json and raw else {})
         finally:
             connection.close()
 
@@ -190,7 +260,7 @@ def running_gunicorn(env: dict[str, str], access_log: Path, *, hops: int) -> Ite
             process.stderr.close()
 
 
-@pytest.fixture(scope="session", params=["default", "documented"])
+@pytest.fixture(scope="session", params=["default", "site"])
 def arrangement(
     request: pytest.FixtureRequest,
     seeded: tuple[dict[str, str], list[tuple[str, str]]],
@@ -198,16 +268,41 @@ def arrangement(
 ) -> Iterator[Arrangement]:
     services = load_services()
     env, _labels = seeded
-    documented = request.param == "documented"
+    site = request.param == "site"
     logs = tmp_path_factory.mktemp(f"proxy-{request.param}")
-    with running_gunicorn(env, logs / "access.log", hops=1 if documented else 0) as app_url:
+    with running_gunicorn(env, logs / "access.log", hops=1 if site else 0) as app_url:
         try:
-            nginx = services.start_nginx(
-                app_url, documented=documented, name=f"test-nginx-{request.param}-{os.getpid()}"
-            )
+            if site:
+                nginx, cafile = start_site(services, app_url, logs, name=f"test-nginx-site-{os.getpid()}")
+                proxy_url = f"https://127.0.0.1:{nginx.port}"
+            else:
+                nginx = services.start_nginx(app_url, name=f"test-nginx-default-{os.getpid()}")
+                proxy_url, cafile = nginx.url, None
         except services.ServiceError as exc:
             missing(f"nginx could not start: {exc}")
         try:
-            yield Arrangement(request.param, nginx.url, app_url, logs / "access.log")
+            yield Arrangement(request.param, proxy_url, app_url, logs / "access.log", cafile)
         finally:
             services.stop_service(nginx)
+
+
+def start_site(services: ModuleType, app_url: str, workdir: Path, *, name: str) -> tuple[Any, Path]:
+    """nginx running deploy/nginx/mib-registry.conf in front of the one gunicorn at ``app_url``."""
+    cert, key = make_certificate(workdir)
+    site = SITE.read_text(encoding="utf-8")
+    upstream = int(urlsplit(app_url).port or 0)
+
+    def conf(nginx_dir: Path, port: int) -> str:
+        for source in (cert, key):  # nginx runs as the service user: its own readable copies
+            (nginx_dir / source.name).write_bytes(source.read_bytes())
+        body = site_for_test(
+            site,
+            upstreams=[upstream],
+            https_port=port,
+            http_port=services.find_free_port(),
+            cert=nginx_dir / cert.name,
+            key=nginx_dir / key.name,
+        )
+        return services.nginx_main_conf(nginx_dir, body)
+
+    return services.start_nginx_conf(conf, name=name), cert

@@ -1,6 +1,7 @@
 """Verdicts and client addresses through a real nginx in front of gunicorn (tests/proxy/conftest.py): every demo
-label gives its expected verdict whatever Host nginx passes on, and behind the documented configuration each
-phone has its own rate-limit bucket, which a forged X-Forwarded-For does not change."""
+label gives its expected verdict whatever Host nginx passes on, and behind the site operators install
+(deploy/nginx/mib-registry.conf) each phone has its own rate-limit bucket, which a forged X-Forwarded-For does
+not change, and /metrics stays inside."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.proxy.conftest import VERIFY_LIMIT, Arrangement, load_services
+from tests.proxy.conftest import ROOT, VERIFY_LIMIT, Arrangement
 
 pytestmark = pytest.mark.proxy
 
@@ -31,8 +32,8 @@ def test_every_demo_label_gives_its_expected_verdict_through_nginx(
     assert got == labels
 
 
-@pytest.mark.parametrize("arrangement", ["documented"], indirect=True)
-def test_documented_proxy_gives_each_client_its_own_bucket_and_ignores_forged_addresses(
+@pytest.mark.parametrize("arrangement", ["site"], indirect=True)
+def test_the_site_gives_each_client_its_own_bucket_and_ignores_forged_addresses(
     arrangement: Arrangement,
 ) -> None:
     path = "/01/02000000000015"  # an unregistered product: cheap, and counted like any verification
@@ -58,7 +59,7 @@ def test_documented_proxy_gives_each_client_its_own_bucket_and_ignores_forged_ad
 @pytest.mark.parametrize("arrangement", ["default"], indirect=True)
 def test_without_trusted_proxies_forwarded_for_is_ignored(arrangement: Arrangement) -> None:
     """Straight to gunicorn with hops = 0, a client sending a new X-Forwarded-For each time still meets its
-    limit; behind nginx's defaults every phone is nginx's address, which is why the documented block exists."""
+    limit; behind nginx's defaults every phone is nginx's address, which is why the site sets X-Forwarded-For."""
     path = "/01/02000000000015"
     direct = [
         arrangement.get(
@@ -71,15 +72,23 @@ def test_without_trusted_proxies_forwarded_for_is_ignored(arrangement: Arrangeme
     assert 429 in through  # many phones, one bucket: nginx's 127.0.0.1
 
 
-def test_the_tested_nginx_block_is_the_documented_one() -> None:
-    """The documented arrangement runs the ```nginx block of docs/operations.md, not a copy of it."""
-    lines = load_services().nginx_location("http://127.0.0.1:9", documented=True)
-    assert lines == [
-        "proxy_pass http://127.0.0.1:9;",
-        "proxy_set_header Host $host;",
-        "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
-        "proxy_set_header X-Forwarded-Proto $scheme;",
-    ]
-    assert load_services().nginx_location("http://127.0.0.1:9", documented=False) == [
-        "proxy_pass http://127.0.0.1:9;"
-    ]
+def test_the_docs_send_operators_to_the_tested_site_file() -> None:
+    """One source: docs/operations.md names deploy/nginx/mib-registry.conf and copies none of its blocks."""
+    doc = (ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
+    assert "deploy/nginx/mib-registry.conf" in doc
+    assert "```nginx" not in doc and "proxy_pass http" not in doc
+
+
+@pytest.mark.parametrize("arrangement", ["site"], indirect=True)
+def test_the_site_keeps_metrics_inside(arrangement: Arrangement) -> None:
+    """nginx answers /metrics itself, whatever the client sends; the application behind it never sees it."""
+    for path in ("/metrics", "/metrics/", "//metrics", "/%6Detrics", "/metrics?x=1"):
+        assert arrangement.get(path, headers={"Authorization": "Bearer guess"}).status == 404, path
+
+
+@pytest.mark.parametrize("arrangement", ["default"], indirect=True)
+def test_production_metrics_need_the_token_even_from_loopback(arrangement: Arrangement) -> None:
+    """Behind a proxy the app does not count (hops = 0) every client is nginx's loopback address: production
+    answers /metrics to no address, only to REGISTRY_METRICS_TOKEN (unset here: off, 404)."""
+    assert arrangement.get("/metrics", source="127.0.0.30").status == 404
+    assert arrangement.get("/metrics", direct=True).status == 404

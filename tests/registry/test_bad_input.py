@@ -60,7 +60,7 @@ def test_missing_field_is_named(client):
     payload = dict(REGISTRATION)
     del payload["bin"]
     body = _problem(client.post("/api/v1/manufacturers", json=payload), 422)
-    assert {"field": "bin", "reason": "this field is required"} in body["errors"]
+    assert {"field": "bin", "reason": "this field is required", "code": "value.required"} in body["errors"]
 
 
 def test_district_accepts_bangla_name(client):

@@ -81,6 +81,8 @@ def test_a_confusable_brand_waits_for_a_reviewer_with_the_conflicts_shown(client
         {
             "field": "brand",
             "reason": "brand Walton is registered to another manufacturer; ask its owner for a licence to use it",
+            "code": "brand.not_yours",
+            "params": {"name": "Walton"},
         }
     ]
 
@@ -196,6 +198,7 @@ def test_a_brand_nobody_registered_is_refused_on_a_product(client: Any, session:
         {
             "field": "brand",
             "reason": "not a registered brand of your company; register it in both spellings first",
+            "code": "brand.not_registered",
         }
     ]
 

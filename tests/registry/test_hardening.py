@@ -154,3 +154,11 @@ def test_readyz_names_a_database_behind_the_code(client: Any, monkeypatch: pytes
     monkeypatch.setattr(core.health, "latest_version", lambda: "9999_future")
     body = not_ready(client, "database", alive=False)  # /healthz says so too
     assert "flask db upgrade" in body["errors"][0]["reason"]
+
+
+def test_production_refuses_a_short_metrics_token() -> None:
+    settings = PRODUCTION | {"SECRET_KEY": secrets.token_urlsafe(48)}
+    with pytest.raises(ConfigError, match="REGISTRY_METRICS_TOKEN"):
+        load_settings(settings | {"METRICS_TOKEN": "short"}, environ={})
+    assert load_settings(settings | {"METRICS_TOKEN": secrets.token_urlsafe(32)}, environ={}).METRICS_TOKEN
+    assert load_settings(settings, environ={}).METRICS_TOKEN == ""  # no token: /metrics is off

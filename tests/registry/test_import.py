@@ -53,7 +53,9 @@ def test_csv_with_errors_imports_nothing_and_reports_each_row(client, session):
     assert [r["status"] for r in report["rows"]] == ["skipped", "invalid", "invalid"]
     bad_fields = {e["field"] for e in report["rows"][1]["errors"]}
     assert {"category", "gtin", "local_value_addition", "lva_basis"} <= bad_fields
-    assert report["rows"][2]["errors"] == [{"field": "gtin", "reason": "repeats row 2"}]
+    assert report["rows"][2]["errors"] == [
+        {"field": "gtin", "reason": "repeats row 2", "code": "gtin.repeated"}
+    ]
     assert "rows[3].category" in {e["field"] for e in resp.get_json()["errors"]}
     assert _count(session) == before
 
@@ -120,7 +122,7 @@ def test_existing_gtin_and_unreadable_files(client, session):
         "/api/v1/products/import", data=_csv(GOOD1), content_type="text/csv", headers=maker.headers
     )
     assert resp.get_json()["report"]["rows"][0]["errors"] == [
-        {"field": "gtin", "reason": "already registered to another product"}
+        {"field": "gtin", "reason": "already registered to another product", "code": "gtin.taken"}
     ]
     resp = client.post(
         "/api/v1/products/import", data=b"\xff\xfe\x00garbage", content_type="text/csv", headers=maker.headers
@@ -179,5 +181,7 @@ def test_a_row_with_another_companys_brand_is_invalid_and_names_the_brand(client
         {
             "field": "brand",
             "reason": "brand Shapla is registered to another manufacturer; ask its owner for a licence to use it",
+            "code": "brand.not_yours",
+            "params": {"name": "Shapla"},
         }
     ]

@@ -60,7 +60,12 @@ def test_approval_without_the_required_certificate_is_refused_naming_it(client, 
     assert resp.status_code == 422 and resp.mimetype == "application/problem+json"
     body = resp.get_json()
     assert body["errors"] == [
-        {"field": "certificates", "reason": "BTRC: no certificate of this scheme is linked"}
+        {
+            "field": "certificates",
+            "reason": "BTRC: no certificate of this scheme is linked",
+            "code": "certificate.required_missing",
+            "params": {"scheme": "BTRC", "on": TODAY.isoformat()},
+        }
     ]
     assert "BTRC (BTRC type approval)" in body["detail"] and "override_missing_certificates" in body["detail"]
     assert body["missing_certificates"] == [{"scheme": "BTRC", "problem": "missing"}]
@@ -81,7 +86,12 @@ def test_a_certificate_not_valid_on_the_approval_day_is_refused(client, session,
     resp = _approve(client, phone, reviewer)
     assert resp.status_code == 422
     assert resp.get_json()["errors"] == [
-        {"field": "certificates", "reason": f"BTRC: no linked certificate of this scheme is valid on {TODAY}"}
+        {
+            "field": "certificates",
+            "reason": f"BTRC: no linked certificate of this scheme is valid on {TODAY}",
+            "code": "certificate.required_not_valid",
+            "params": {"scheme": "BTRC", "on": TODAY.isoformat()},
+        }
     ]
     _unchanged(client, session, phone, reviewer, version)
 

@@ -59,7 +59,9 @@ DEEP = '{"email": ' + _nested(1000) + "}"
 def test_json_nested_1000_levels_is_a_problem_naming_the_body(client, session, path, role, content_type):
     headers = make_party(session, role).headers if role else {}
     body = _problem(client.post(path, data=DEEP, content_type=content_type, headers=headers), 422)
-    assert body["errors"] == [{"field": "body", "reason": f"nested more than {MAX_JSON_DEPTH} levels"}]
+    assert body["errors"] == [
+        {"field": "body", "reason": f"nested more than {MAX_JSON_DEPTH} levels", "code": "body.too_deep"}
+    ]
 
 
 def test_json_at_the_depth_limit_reaches_validation(client):
@@ -73,7 +75,9 @@ def test_json_at_the_depth_limit_reaches_validation(client):
 def test_json_body_larger_than_the_limit_is_413(client):
     big = json.dumps({"email": "a@b.example.com", "password": "x" * MAX_JSON_BYTES})
     body = _problem(client.post("/api/v1/session", data=big, content_type="application/json"), 413)
-    assert body["errors"] == [{"field": "body", "reason": f"larger than {MAX_JSON_BYTES} bytes"}]
+    assert body["errors"] == [
+        {"field": "body", "reason": f"larger than {MAX_JSON_BYTES} bytes", "code": "body.too_large"}
+    ]
 
 
 @pytest.mark.parametrize("value", [str(MAX_DB_INT + 1), str(2**63), str(2**64), "1" + "0" * 30, "9" * 5000])

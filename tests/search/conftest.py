@@ -11,6 +11,7 @@ import pytest
 
 from search.errors import SearchUnavailable
 from search.interfaces import SearchBackend
+from tests.conftest import rolled_back
 
 OPENSEARCH_URL = os.environ.get("REGISTRY_TEST_OPENSEARCH_URL", "")
 BACKENDS = [
@@ -180,19 +181,11 @@ def search_app(_search_app: Any, tmp_path: Path) -> Iterator[Any]:
     from search.backends.embedded import EmbeddedSearchBackend
 
     app = _search_app
-    db = app.extensions["core.db"]
-    connection = db.engine.connect()
-    outer = connection.begin()
-    db.bind_to(connection)
     previous = app.extensions["search"]
     app.extensions["search"] = EmbeddedSearchBackend(tmp_path / "app-index")
     try:
-        with app.app_context():
+        with rolled_back(app):
             yield app
     finally:
         app.extensions["search"].close()
         app.extensions["search"] = previous
-        outer.rollback()
-        connection.close()
-        for factory, engine in ((db.write_sessions, db.engine), (db.read_sessions, db.read_engine)):
-            factory.configure(bind=engine, join_transaction_mode="conservative_savepoint")

@@ -31,7 +31,8 @@ def errors_of(**args: Any) -> list[dict[str, str]]:
     with pytest.raises(InvalidQuery) as info:
         parse(**args)
     assert info.value.status_code == 422
-    return info.value.errors
+    assert {e["code"] for e in info.value.errors} == {"search.query"}
+    return [{"field": e["field"], "reason": e["reason"]} for e in info.value.errors]
 
 
 def test_defaults() -> None:

@@ -180,7 +180,13 @@ def test_compare_problems(client: Any, catalogue: dict[str, int]) -> None:
     body = assert_problem(
         client.get(f"{API}/compare", query_string={"ids": f"{catalogue['nova5-64']},{hidden}"}), 404
     )
-    assert body["errors"] == [{"field": "ids", "reason": f"product {hidden} is not in the public catalogue"}]
+    assert body["errors"] == [
+        {
+            "field": "ids",
+            "reason": f"product {hidden} is not in the public catalogue",
+            "code": "search.products_not_found",
+        }
+    ]
 
 
 def test_the_openapi_document_describes_the_catalogue(client: Any) -> None:

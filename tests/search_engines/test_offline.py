@@ -89,6 +89,16 @@ def test_bad_search_urls(url: str) -> None:
         parse_cluster_url(url)
 
 
+class RecordingIndices:
+    """One live index behind the alias, built by this release (so the backend starts writing at once)."""
+
+    def get_alias(self, name: str) -> dict[str, Any]:
+        return {"c-1": {"aliases": {name: {}}}}
+
+    def get_mapping(self, index: str) -> dict[str, Any]:
+        return {index: {"mappings": {"_meta": {"mapping_version": cluster.dsl.MAPPING_VERSION}}}}
+
+
 class RecordingClient:
     """A client whose bulk requests are recorded (bodies parsed back) and all succeed."""
 
@@ -96,6 +106,7 @@ class RecordingClient:
         self.requests: list[list[dict[str, Any]]] = []
         self.first_sent = threading.Event()
         self.lock = threading.Lock()
+        self.indices = RecordingIndices()
 
     def bulk(self, body: bytes, index: str, refresh: Any) -> dict[str, Any]:
         with self.lock:
@@ -108,7 +119,6 @@ def test_a_large_write_sends_its_first_request_before_building_the_rest(monkeypa
     """Bulk requests go out as they are built, so the engine works while Python builds the next one."""
     client = RecordingClient()
     backend = OpenSearchBackend(parse_cluster_url("opensearch://127.0.0.1:9200/c"), client=client)
-    backend._ready = True
     build = cluster.dsl.build_engine_document
     waited_for_first: list[bool] = []
 
@@ -136,6 +146,5 @@ def test_a_large_write_sends_its_first_request_before_building_the_rest(monkeypa
 def test_deletes_are_bulk_delete_lines() -> None:
     client = RecordingClient()
     backend = OpenSearchBackend(parse_cluster_url("opensearch://127.0.0.1:9200/c"), client=client)
-    backend._ready = True
     assert backend.delete_documents([3, 1, 3]) == 2
     assert client.requests == [[{"delete": {"_id": "1"}}, {"delete": {"_id": "3"}}]]

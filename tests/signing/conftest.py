@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from core.ratelimit import rate_limiter
 from signing import KeyRing, PublishedKey, Signer
+from tests.conftest import rolled_back
 
 # RFC 8032 section 7.1 TEST 1 secret key (also RFC 8037 appendix A.1's "d")
 RFC8032_TEST1_SECRET = bytes.fromhex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")
@@ -66,24 +67,14 @@ def _signing_app(_app: Any, instance_path: Path, database_url: str) -> Iterator[
 @pytest.fixture()
 def sapp(_signing_app: Any) -> Iterator[Any]:
     """Like the ``app`` fixture: every session inside one rolled-back transaction."""
-    db = _signing_app.extensions["core.db"]
-    connection = db.engine.connect()
-    outer = connection.begin()
-    db.bind_to(connection)
     ext = _signing_app.extensions["signing"]
-    ext.forget_keys()
-    ext._ready = False
+    ext.restart()
     rate_limiter(_signing_app).reset()
     try:
-        with _signing_app.app_context():
+        with rolled_back(_signing_app):
             yield _signing_app
     finally:
-        outer.rollback()
-        connection.close()
-        for factory, engine in ((db.write_sessions, db.engine), (db.read_sessions, db.read_engine)):
-            factory.configure(bind=engine, join_transaction_mode="conservative_savepoint")
-        ext.forget_keys()
-        ext._ready = False
+        ext.restart()
 
 
 @pytest.fixture()

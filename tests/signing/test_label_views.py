@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import rolled_back
 from tests.factories import CertificateFactory, ProductFactory, licensed, make_party
 from tests.labels.label_helpers import decode_all, make_url
 from tests.labels.test_labels_scan import pdf_pages_at_300_dpi
@@ -39,23 +40,13 @@ def _labels_app(_app: Any, instance_path: Path, database_url: str) -> Iterator[A
 @pytest.fixture()
 def lapp(_labels_app: Any) -> Iterator[Any]:
     """Every database session inside one rolled-back transaction (as the shared `app` fixture does)."""
-    db = _labels_app.extensions["core.db"]
-    connection = db.engine.connect()
-    outer = connection.begin()
-    db.bind_to(connection)
     ext = _labels_app.extensions["signing"]
-    ext.forget_keys()
-    ext._ready = False
+    ext.restart()
     try:
-        with _labels_app.app_context():
+        with rolled_back(_labels_app):
             yield _labels_app
     finally:
-        outer.rollback()
-        connection.close()
-        for factory, engine in ((db.write_sessions, db.engine), (db.read_sessions, db.read_engine)):
-            factory.configure(bind=engine, join_transaction_mode="conservative_savepoint")
-        ext.forget_keys()
-        ext._ready = False
+        ext.restart()
 
 
 @pytest.fixture()

@@ -307,7 +307,7 @@ def test_form_errors_are_shown_in_the_pages_language(client: Any) -> None:
     english = post_form(client, "/portal/register?lang=en", bad, form_page="/portal/register").get_data(
         as_text=True
     )
-    assert "a BIN has exactly 13 digits" in english and "BIN-এ" not in english
+    assert "A BIN has exactly 13 digits." in english and "BIN-এ" not in english
 
 
 def test_product_form_errors_in_bangla_name_the_check_digit(client: Any, maker: Any) -> None:
