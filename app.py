@@ -26,6 +26,7 @@ from werkzeug.serving import run_simple
 
 import core
 import registry
+from config import EXTENSION as SETTINGS_EXTENSION
 from config import load_settings
 from core.api import api
 from core.db import Base
@@ -46,25 +47,29 @@ WIRED_PACKAGES: tuple[str, ...] = ("search", "signing", "tlog", "web", "stats", 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     settings = load_settings(overrides)
     app = RegistryFlask(
-        __name__, instance_path=settings.INSTANCE_PATH, static_folder="static", template_folder="templates"
+        __name__,
+        instance_path=settings.core.instance_path,
+        static_folder="static",
+        template_folder="templates",
     )
-    app.config.update(settings.as_flask_config())
-    app.config["SETTINGS"] = settings
+    app.config.update(settings.as_flask_config())  # Flask's own keys; the registry reads the tree
+    app.extensions[SETTINGS_EXTENSION] = settings  # config.settings_of(app); each init_app takes its group
+    app.jinja_env.globals["settings"] = settings  # templates read {{ settings.core.public_base_url }}
     app.json.ensure_ascii = False  # Bangla stays readable in JSON
     app.session_interface = CachedSerializerSessionInterface()
     app.json.sort_keys = False
     # before any blueprint adds a rule: every <int:...> is an id the database can hold, else 404
     app.url_map.converters["int"] = DatabaseIdConverter
 
-    Path(settings.INSTANCE_PATH).mkdir(parents=True, exist_ok=True)
+    Path(settings.core.instance_path).mkdir(parents=True, exist_ok=True)
 
     core.init_app(app)
     registry.init_app(app)
     for package in WIRED_PACKAGES:
         _init_optional(app, package)
-    _register_request_hooks(app)
+    _register_request_hooks(app, production=settings.is_production)
     _register_error_handlers(app)
-    _trust_proxies(app, settings.TRUSTED_PROXY_HOPS)
+    _trust_proxies(app, settings.core.trusted_proxy_hops)
     _refuse_undeclared_routes(app)
     _register_prepare_run(app)
     return app
@@ -210,7 +215,7 @@ def _init_optional(app: Flask, name: str) -> None:
         init(app)
 
 
-def _register_request_hooks(app: Flask) -> None:
+def _register_request_hooks(app: Flask, *, production: bool) -> None:
     @app.before_request
     def _start() -> None:
         incoming = request.headers.get("X-Request-ID", "")
@@ -234,7 +239,7 @@ def _register_request_hooks(app: Flask) -> None:
         ),
         ("Permissions-Policy", "camera=(self), geolocation=(self), microphone=()"),
     ]
-    if app.config["SETTINGS"].is_production:
+    if production:
         defaults.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
     defaults_lower = [(name.lower(), name, value) for name, value in defaults]
 

@@ -81,7 +81,7 @@ def on_starting(server):
         server.log.error("%s", exc)
         sys.exit(1)
     reason = check_worker_storage(
-        server.cfg.workers, production=settings.is_production, storage_url=settings.RATELIMIT_STORAGE_URL
+        server.cfg.workers, production=settings.is_production, storage_url=settings.ratelimit.storage_url
     )
     if reason:
         server.log.error("%s", reason)

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from config import settings_of
 from core import auth, blobs, db, logs, metrics, ratelimit
 from core.api import api
 from core.errors import Conflict
@@ -19,12 +20,13 @@ from core.health import register_metrics
 
 
 def init_app(app: Any) -> None:
-    logs.configure_logging(app.config["LOG_FORMAT"])
-    ratelimit.init_app(app)
+    settings = settings_of(app)
+    logs.configure_logging(settings.logs.format)
+    ratelimit.init_app(app, settings.ratelimit)
     metrics.init_app(app)
     # registered before the database's own teardown, so it runs after it (Flask runs them in reverse)
     app.teardown_request(auth.write_touches)
-    db.init_app(app)
+    db.init_app(app, settings)
     # files any host serves (evidence, report photos, label outputs): in the database, beside the records
     blobs.init_app(app)
     app.before_request(api.enforce_scope)  # every API operation's declared token scope (core.api)

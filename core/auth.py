@@ -17,6 +17,7 @@ from flask import current_app, g, has_app_context, request, session
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 
+from config import settings_of
 from core.db import get_db, lookups
 from core.errors import Forbidden, NotAuthenticated
 from core.models import ApiToken, Role, User, UserSession
@@ -147,16 +148,10 @@ def _actor_from_request(db: Session) -> Actor:
 def session_limits(user: User) -> tuple[timedelta, timedelta]:
     """The idle timeout and the absolute lifetime of ``user``'s sessions: the console's (reviewers, admins)
     are shorter than the portal's (manufacturers)."""
-    c = current_app.config
+    limits = settings_of(current_app).sessions
     if user.role in (Role.REVIEWER, Role.ADMIN):
-        return (
-            timedelta(minutes=c["SESSION_CONSOLE_IDLE_MINUTES"]),
-            timedelta(hours=c["SESSION_CONSOLE_MAX_HOURS"]),
-        )
-    return (
-        timedelta(minutes=c["SESSION_PORTAL_IDLE_MINUTES"]),
-        timedelta(hours=c["SESSION_PORTAL_MAX_HOURS"]),
-    )
+        return timedelta(minutes=limits.console_idle_minutes), timedelta(hours=limits.console_max_hours)
+    return timedelta(minutes=limits.portal_idle_minutes), timedelta(hours=limits.portal_max_hours)
 
 
 def _touch(model: Any, row_id: int, column: str, now: datetime) -> None:

@@ -24,6 +24,8 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from config import Settings
+
 # Python 3.12 deprecated sqlite3's implicit date/datetime adapters; these are the same conversions, made explicit
 # (SQLAlchemy converts its own parameters; these serve raw driver-level statements).
 sqlite3.register_adapter(datetime, lambda value: value.isoformat(" "))
@@ -214,9 +216,8 @@ class Database:
             self.read_engine.dispose()
 
 
-def init_app(app: Any) -> Database:
-
-    db = Database(app.config["DATABASE_URL"], app.config["DATABASE_MIGRATION_URL"] or None)
+def init_app(app: Any, settings: Settings) -> Database:
+    db = Database(settings.database_url(), settings.database.migration_url or None)
     app.extensions["core.db"] = db
 
     def _close_session(exc: BaseException | None) -> None:

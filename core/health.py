@@ -14,6 +14,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, request
 from sqlalchemy import func, select, text
 
+from config import settings_of
 from core import metrics
 from core.db import get_db, get_session
 from core.errors import NotFound, ProblemError
@@ -59,7 +60,7 @@ def healthz() -> Any:
         "database": db.engine.dialect.name,
         "search": getattr(search, "name", None) or (type(search).__name__ if search else "off"),
         "signing": getattr(signer, "describe", lambda: "off")() if signer else "off",
-        "env": current_app.config["ENV"],
+        "env": settings_of(current_app).core.env,
     }
     return body, code
 
@@ -72,9 +73,8 @@ def metrics_text() -> Any:
     ``TRUSTED_PROXY_HOPS=0`` every client looks like loopback, so an address proves nothing), and 404 when
     no token is set: metrics are off until the operator gives one. Development and tests also answer
     loopback clients without a token."""
-    config = current_app.config
-    token = config["METRICS_TOKEN"]
-    production = config["ENV"] == "production"
+    settings = settings_of(current_app)
+    token, production = settings.metrics.token, settings.is_production
     if production and not token:
         raise NotFound("/metrics is off: set REGISTRY_METRICS_TOKEN to scrape it")
     if not metrics.may_scrape(

@@ -34,7 +34,6 @@ import ipaddress
 import logging
 import threading
 import time
-from collections.abc import Mapping
 from typing import Any
 
 from flask import current_app, request
@@ -43,18 +42,20 @@ from limits.errors import StorageError
 from limits.storage import MemoryStorage, Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
+from config import RateLimitSettings, Settings, settings_of
 from core import metrics
 
 log = logging.getLogger("registry.ratelimit")
 
-# limit name -> the setting that holds it (signin-pair is built from two numbers, see limit_item)
+# limit name -> the field of the settings group ``ratelimit`` that holds it (the flat names are in the table
+# above; signin-pair is built from two numbers of the group ``signin``, see limit_item)
 LIMIT_SETTINGS: dict[str, str] = {
-    "verify": "SIGNING_RATELIMIT_VERIFY",
-    "report": "SIGNING_RATELIMIT_REPORT",
-    "signin": "WEB_LOGIN_RATE_LIMIT",
-    "password-reset": "WEB_LOGIN_RATE_LIMIT",
-    "report-form": "WEB_LOGIN_RATE_LIMIT",
-    "tender-check": "PROCUREMENT_RATELIMIT_CHECK",
+    "verify": "verify",
+    "report": "report",
+    "signin": "login",
+    "password-reset": "login",
+    "report-form": "login",
+    "tender-check": "tender_check",
 }
 SHARED_SCHEMES = ("redis://", "rediss://", "redis+unix://", "redis+sentinel://", "redis+cluster://")
 EXTENSION = "core.ratelimit"
@@ -82,15 +83,15 @@ def parse_limit(text: str) -> RateLimitItem | None:
         ) from exc
 
 
-def limit_problems(config: Mapping[str, Any]) -> list[str]:
-    """Each limit setting in ``config`` that does not parse, with the reason (for the start-up check)."""
+def limit_problems(limits: RateLimitSettings) -> list[str]:
+    """Each limit setting that does not parse, with the reason (for the start-up check)."""
     problems = []
-    for setting in LIMIT_SETTINGS.values():
+    for field in dict.fromkeys(LIMIT_SETTINGS.values()):
         try:
-            parse_limit(str(config.get(setting, "")))
+            parse_limit(getattr(limits, field))
         except RateLimitSyntaxError as exc:
-            problems.append(f"{setting}: {exc}")
-    storage = str(config.get("RATELIMIT_STORAGE_URL", "") or "")
+            problems.append(f"{limits.flat_name(field)}: {exc}")
+    storage = limits.storage_url
     if storage and not storage.startswith(("memory://", *SHARED_SCHEMES)):
         problems.append(f"RATELIMIT_STORAGE_URL must be empty, memory:// or redis://..., not {storage!r}")
     return problems
@@ -196,11 +197,11 @@ class RateLimiter:
         )
 
 
-def limit_item(config: Mapping[str, Any], name: str) -> RateLimitItem | None:
+def limit_item(settings: Settings, name: str) -> RateLimitItem | None:
     """The configured limit ``name`` (read at call time, so a changed setting takes effect at once)."""
     if name == "signin-pair":
-        return _pair_item(int(config["SIGNIN_PAIR_FAILURES"]), int(config["SIGNIN_PAIR_LOCK_MINUTES"]))
-    return parse_limit(str(config.get(LIMIT_SETTINGS[name], "") or ""))
+        return _pair_item(settings.signin.pair_failures, settings.signin.pair_lock_minutes)
+    return parse_limit(getattr(settings.ratelimit, LIMIT_SETTINGS[name]))
 
 
 @functools.lru_cache(maxsize=8)
@@ -208,11 +209,11 @@ def _pair_item(failures: int, minutes: int) -> RateLimitItem:
     return RateLimitItemPerMinute(failures, minutes)
 
 
-def init_app(app: Any) -> None:
-    problems = limit_problems(app.config)
+def init_app(app: Any, limits: RateLimitSettings) -> None:
+    problems = limit_problems(limits)
     if problems:
         raise RateLimitSettingsError("invalid rate limits: " + "; ".join(problems))
-    app.extensions[EXTENSION] = RateLimiter(str(app.config.get("RATELIMIT_STORAGE_URL", "") or ""))
+    app.extensions[EXTENSION] = RateLimiter(limits.storage_url)
 
 
 def rate_limiter(app: Any = None) -> RateLimiter:
@@ -242,7 +243,7 @@ def client_id() -> str:
 
 def hit_limit(name: str, key: str) -> float | None:
     """In a request: count a hit of ``key`` on the configured limit ``name``; the seconds to wait or None."""
-    return rate_limiter(current_app).hit(name, limit_item(current_app.config, name), key)
+    return rate_limiter(current_app).hit(name, limit_item(settings_of(current_app), name), key)
 
 
 __all__ = [

@@ -15,6 +15,7 @@ from xml.etree.ElementTree import Element, SubElement, tostring
 import orjson
 from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, url_for
 
+from config import settings_of
 from core.api import PUBLIC, api
 from core.auth import current_actor
 from core.db import get_db, get_session
@@ -154,7 +155,7 @@ def _reference() -> str | None:
 def _issue(check: TenderCheck) -> Any:
     session = get_session()
     ext = current_app.extensions["signing"]
-    base = str(current_app.config.get("PUBLIC_BASE_URL") or request.host_url).rstrip("/")
+    base = settings_of(current_app).public_url()
     row = issue_statement(
         session, current_actor(), check, ext.signer(session), base_url=base, reference=_reference()
     )
@@ -391,7 +392,7 @@ def shortlist_feed(feed_key: str) -> Any:
     session = get_session()
     shortlist = shortlists.shortlist_by_feed_key(session, feed_key)
     entries = shortlists.feed_entries(session, shortlist)
-    base = str(current_app.config.get("PUBLIC_BASE_URL") or request.host_url).rstrip("/")
+    base = settings_of(current_app).public_url()
     body = render_atom(shortlist, entries, base, request.url)
     return Response(body, mimetype="application/atom+xml")
 

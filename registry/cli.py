@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from config import settings_of
 from core.audit import record_event
 from core.db import get_db
 from core.migrate import latest_version, schema_version, upgrade_database
@@ -47,7 +47,7 @@ def seed_demo_command(products: int, manufacturers: int) -> None:
     The demo accounts' passwords go to instance/demo-credentials.txt (mode 0600); they are printed too only
     under ENV=development, so that no other environment's log ever holds them."""
 
-    env = current_app.config["ENV"]
+    env = settings_of(current_app).core.env
     if env == "production":
         raise click.ClickException(
             "seed-demo refuses to run in production: the demo accounts have published passwords"
@@ -69,7 +69,7 @@ def seed_demo_command(products: int, manufacturers: int) -> None:
     accounts = [
         f"  {role:<12} {email:<26} {password}" for role, (email, password) in result["accounts"].items()
     ]
-    creds = Path(current_app.config["INSTANCE_PATH"]) / "demo-credentials.txt"
+    creds = settings_of(current_app).instance_file("demo-credentials.txt")
     header = "demo accounts (also in instance/demo-credentials.txt):"
     creds.write_text("\n".join([header, *accounts]) + "\n", encoding="utf-8")
     creds.chmod(0o600)

@@ -31,6 +31,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from config import SigninSettings, settings_of
 from core.errors import NotAuthenticated, TooManyRequests, ValidationFailed
 from core.models import User
 from core.ratelimit import limit_item, rate_limiter
@@ -67,7 +68,7 @@ def _now() -> datetime:
 
 def _device_serializer() -> URLSafeTimedSerializer:
 
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=DEVICE_SALT)
+    return URLSafeTimedSerializer(settings_of(current_app).core.secret_key, salt=DEVICE_SALT)
 
 
 def device_cookie_value(user: User) -> str:
@@ -91,7 +92,7 @@ def remember_device(response: Any, user: User) -> Any:
         device_cookie_value(user),
         max_age=DEVICE_DAYS * 86400,
         httponly=True,
-        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
+        secure=settings_of(current_app).is_production,  # as Flask's session cookie (config.as_flask_config)
         samesite="Lax",
     )
     return response
@@ -101,16 +102,16 @@ def sign_in(db: Session, email: str, password: str, *, address: str, device: str
     """The user whose password this is, or ``NotAuthenticated(SIGN_IN_FAILED)`` (``TooManyRequests`` when
     ``address`` is over its limit). Commits the failure counts of a known account."""
 
-    config = current_app.config
+    settings = settings_of(current_app)
     limiter = rate_limiter()
-    retry = limiter.hit("signin", limit_item(config, "signin"), address)
+    retry = limiter.hit("signin", limit_item(settings, "signin"), address)
     if retry:
         exc = TooManyRequests("too many sign-in attempts from your address: wait a few minutes")
         exc.retry_after = retry  # type: ignore[attr-defined]
         raise exc
     key = email.strip().lower()[:254]
     user = db.scalar(select(User).where(User.email == key)) if key else None
-    pair, pair_limit = _pair_key(address, key, user), limit_item(config, "signin-pair")
+    pair, pair_limit = _pair_key(address, key, user), limit_item(settings, "signin-pair")
     now = _now()
     waiting = limiter.is_full("signin-pair", pair_limit, *pair) or (
         user is not None
@@ -123,7 +124,7 @@ def sign_in(db: Session, email: str, password: str, *, address: str, device: str
         if not waiting:
             limiter.hit("signin-pair", pair_limit, *pair)
             if user is not None:
-                _count_failure(user, now, config)
+                _count_failure(user, now, settings.signin)
                 db.commit()
         raise NotAuthenticated(SIGN_IN_FAILED)
     limiter.forget("signin-pair", pair_limit, *pair)
@@ -132,15 +133,15 @@ def sign_in(db: Session, email: str, password: str, *, address: str, device: str
     return user
 
 
-def _count_failure(user: User, now: datetime, config: Any) -> None:
-    window = timedelta(minutes=config["SIGNIN_ACCOUNT_WINDOW_MINUTES"])
+def _count_failure(user: User, now: datetime, rules: SigninSettings) -> None:
+    window = timedelta(minutes=rules.account_window_minutes)
     if user.last_failed_login_at is None or now - user.last_failed_login_at > window:
         user.failed_logins = 0
     user.failed_logins += 1
     user.last_failed_login_at = now
-    over = user.failed_logins - config["SIGNIN_ACCOUNT_FAILURES"]
+    over = user.failed_logins - rules.account_failures
     if over >= 0:
-        delay = min(2 ** min(over + 1, 16), config["SIGNIN_ACCOUNT_MAX_DELAY_SECONDS"])
+        delay = min(2 ** min(over + 1, 16), rules.account_max_delay_seconds)
         user.locked_until = now + timedelta(seconds=delay)
 
 

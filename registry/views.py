@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request
 from sqlalchemy import select
 
+from config import settings_of
 from core.api import PUBLIC, api
 from core.audit import record_event
 from core.auth import current_actor
@@ -187,7 +188,7 @@ def create_token(body: TokenCreate) -> Any:
                 raise ValidationFailed.field(
                     "scopes", "a token can only create tokens with its own scopes or fewer"
                 )
-    days = body.expires_in_days or current_app.config["TOKEN_DEFAULT_DAYS"]
+    days = body.expires_in_days or settings_of(current_app).registry.token_default_days
     token, plaintext = issue_token(db, user, body.name, body.scopes, days)
     record_event(
         db,
@@ -573,7 +574,7 @@ def upload_evidence(certificate_id: int) -> Any:
     c = db.get(Certificate, certificate_id)
     if c is None or c.manufacturer_id != user.manufacturer_id:
         raise NotFound(f"no certificate {certificate_id}")
-    limit = current_app.config["MAX_EVIDENCE_BYTES"]
+    limit = settings_of(current_app).registry.max_evidence_bytes
     if request.content_length is not None and request.content_length > limit + 4096:
         raise PayloadTooLarge(
             f"evidence files are at most {limit // 1024 // 1024} MB",
@@ -727,7 +728,7 @@ def _product_decision(action: str) -> Any:
         db = get_session()
         p = queries.get_product(db, actor, product_id)
         products.decide_product(
-            db, actor, p, action, body, _expected_version(), current_app.config["LICENCE_YEARS"]
+            db, actor, p, action, body, _expected_version(), settings_of(current_app).registry.licence_years
         )
         payload = serialization.product_to_dict(
             p
@@ -782,7 +783,7 @@ def import_products_view(query: ImportQuery) -> Any:
         request.get_data(cache=False),
         request.mimetype,
         mode=query.mode,
-        max_rows=current_app.config["MAX_IMPORT_ROWS"],
+        max_rows=settings_of(current_app).registry.max_import_rows,
         dry_run=query.dry_run,
     )
     if report["invalid"] and query.mode == "all":

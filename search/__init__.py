@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import current_app
 
+from config import settings_of
 from search.backends import create_backend
 from search.cli import search_cli
 from search.errors import SearchError, SearchUnavailable
@@ -24,15 +25,13 @@ __all__ = ["SearchError", "SearchUnavailable", "get_backend", "init_app", "start
 
 
 def init_app(app: Any) -> None:
-
-    backend = create_backend(
-        app.config.get("SEARCH_URL", ""), app.config["INSTANCE_PATH"], app.config.get("ENV", "development")
-    )
+    settings = settings_of(app)
+    backend = create_backend(settings.search.url, settings.core.instance_path, settings.core.env)
     app.extensions["search"] = backend
     app.register_blueprint(bp)
     app.cli.add_command(search_cli)
 
-    if app.config.get("SEARCH_SYNC_THREAD") and not app.config.get("TESTING"):
+    if settings.search.sync_thread and not settings.core.testing:
         started = threading.Event()
 
         @app.before_request  # type: ignore[untyped-decorator]

@@ -35,6 +35,7 @@ from typing import Any, Protocol
 from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.orm import Session
 
+from config import settings_of
 from core.models import OutboxEntry
 from search.documents import (
     build_product_documents,
@@ -88,7 +89,7 @@ def backoff_seconds(attempts: int) -> int:
 
 def sync_lock_path(app: Any) -> str:
     """The lock file that lets one process at a time drain the outbox (beside the instance's data)."""
-    return os.path.join(app.config["INSTANCE_PATH"], "search-sync.lock")
+    return str(settings_of(app).instance_file("search-sync.lock"))
 
 
 class SyncLock:

@@ -19,6 +19,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, request, stream_with_context
 from sqlalchemy import select
 
+from config import settings_of
 from core.api import PUBLIC, api
 from core.db import get_session
 from registry.data.districts import DISTRICTS
@@ -259,7 +260,7 @@ def export_catalogue(query: Any = None) -> Any:
     # pull the first document now, so an unavailable index answers 503 instead of a broken download
     first = list(itertools.islice(docs, 1))
     docs = itertools.chain(first, docs)
-    base_url = str(current_app.config.get("PUBLIC_BASE_URL", "")).rstrip("/")
+    base_url = settings_of(current_app).public_url()
     stamp = _today().strftime("%Y%m%d")
     if fmt == "csv":
         body: Iterator[Any] = _csv_stream(docs, base_url)

@@ -8,6 +8,7 @@ The public surface is small and named by verbs; everything here is Flask-free (t
 import atexit
 from typing import Any
 
+from config import settings_of
 from core.blobs import get_blobs
 from core.blobs_cli import register_importer
 from registry.products import licence_changed
@@ -98,7 +99,7 @@ __all__ = [
 def init_app(app: Any) -> None:
     """Wire signing into the Flask app: extension, blueprint, ``flask signing`` commands, licence hook."""
 
-    settings = SigningSettings.from_config(app.config)
+    settings = SigningSettings.from_settings(settings_of(app))
     configured_key_source(settings)  # production without SIGNING_KEY_PATH stops here
     database = app.extensions["core.db"]
     ext = SigningExtension(settings, lambda: database.session(write=True))

@@ -20,6 +20,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, send_file
 
+from config import settings_of
 from core import metrics
 from core.api import api
 from core.auth import current_actor
@@ -43,15 +44,13 @@ from signing.models import SerialBatch
 
 bp = Blueprint("labels", __name__)
 
-DEFAULT_DIRECT_LIMIT = 1_000
-
 
 def jobs() -> LabelJobs:
     return current_app.extensions["labels.jobs"]
 
 
 def direct_limit() -> int:
-    return int(current_app.config.get("LABELS_DIRECT_LIMIT", DEFAULT_DIRECT_LIMIT))
+    return settings_of(current_app).labels.direct_limit
 
 
 def file_response(items: Iterator[LabelItem], fmt: str, layout: str, stem: str) -> Response:
@@ -281,13 +280,14 @@ def download_label_job(job_id: str) -> Response:
 
 def init_views(app: Flask) -> None:
     """Register the blueprint and the label job queue (called from signing.init_app)."""
+    settings = settings_of(app)
     app.extensions["labels.jobs"] = LabelJobs(
         app.extensions["core.db"],
         get_blobs(app),
         {"batch": batch_job_items(app)},
-        lease_seconds=float(app.config["LABELS_JOB_LEASE_SECONDS"]),
-        ttl_seconds=float(app.config["LABELS_JOB_TTL_SECONDS"]),
-        inline=bool(app.config.get("TESTING")),  # tests start no workers: a job runs in its request
+        lease_seconds=float(settings.labels.job_lease_seconds),
+        ttl_seconds=float(settings.labels.job_ttl_seconds),
+        inline=settings.core.testing,  # tests start no workers: a job runs in its request
     )
     app.register_blueprint(bp)
     metrics.register_scrape_gauge(
@@ -296,7 +296,7 @@ def init_views(app: Flask) -> None:
         lambda app: app.extensions["labels.jobs"].depth(),
         label="status",
     )
-    if app.config["LABELS_JOB_WORKERS"] > 0 and not app.config.get("TESTING"):
+    if settings.labels.job_workers > 0 and not settings.core.testing:
 
         @app.before_request
         def _start_label_workers() -> None:
@@ -307,13 +307,14 @@ def start_worker_thread(app: Flask) -> list[JobWorker]:
     """The in-process workers of this process (LABELS_JOB_WORKERS threads), started once, after any fork
     (gunicorn --preload forks after create_app: threads started before would not exist in the workers)."""
     running = app.extensions.setdefault("labels.workers", [])
-    if running or app.config.get("TESTING") or app.config["LABELS_JOB_WORKERS"] <= 0:
+    settings = settings_of(app)
+    if running or settings.core.testing or settings.labels.job_workers <= 0:
         return running
     with WORKER_START:
         if not running:
             running.extend(
                 JobWorker(app.extensions["labels.jobs"], role="thread").start()
-                for _ in range(app.config["LABELS_JOB_WORKERS"])
+                for _ in range(settings.labels.job_workers)
             )
             for worker in running:  # gunicorn's SIGTERM: the job in hand goes back to the queue at once
                 atexit.register(worker.release)

@@ -1,15 +1,16 @@
-"""The signing package's settings read once from the app config: the public host, key source, clone
-rules, scan buffering, the IP-range to district table."""
+"""The signing package's settings, derived once from the settings tree (its group ``signing`` and the
+core values it needs): the public host, key source, clone rules, scan buffering, the IP-range to district
+table."""
 
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from config import Settings
 from gs1.digital_link import normalize_host
 from registry.data.districts import find_district
 from signing.errors import SigningError
@@ -50,10 +51,10 @@ class SigningSettings:
     ip_districts: tuple[tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, str], ...] = ()
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> SigningSettings:
-        env = str(config.get("ENV", "development"))
-        instance = Path(str(config.get("INSTANCE_PATH", "instance")))
-        table_path = config.get("SIGNING_IP_DISTRICTS") or instance / "ip-districts.csv"
+    def from_settings(cls, settings: Settings) -> SigningSettings:
+        group, env = settings.signing, settings.core.env
+        instance = Path(settings.core.instance_path)
+        table_path = group.ip_districts or instance / "ip-districts.csv"
         ranges = load_ip_districts(Path(table_path)) if Path(table_path).is_file() else []
         if env == "development" and not ranges:
             ranges = [
@@ -63,16 +64,16 @@ class SigningSettings:
         return cls(
             env=env,
             instance_path=instance,
-            public_base_url=str(config.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")).rstrip("/"),
-            key_path=str(config.get("SIGNING_KEY_PATH", "") or ""),
-            key_passphrase=str(config.get("SIGNING_KEY_PASSPHRASE", "") or ""),
-            secret_key=str(config.get("SECRET_KEY", "")),
-            status_ttl=timedelta(hours=int(config.get("SIGNING_STATUS_TTL_HOURS", 24))),
-            scan_flush_ms=scan_flush_ms(env, config.get("SIGNING_SCAN_FLUSH_MS", -1)),
+            public_base_url=settings.public_url(),
+            key_path=group.key_path,
+            key_passphrase=group.key_passphrase,
+            secret_key=settings.core.secret_key,
+            status_ttl=timedelta(hours=group.status_ttl_hours),
+            scan_flush_ms=scan_flush_ms(env, group.scan_flush_ms),
             clone_rules=CloneRules(
-                max_devices=int(config.get("SIGNING_CLONE_MAX_DEVICES", 6)),
-                device_window_days=int(config.get("SIGNING_CLONE_DEVICE_WINDOW_DAYS", 14)),
-                window_hours=int(config.get("SIGNING_CLONE_WINDOW_HOURS", 2)),
+                max_devices=group.clone_max_devices,
+                device_window_days=group.clone_device_window_days,
+                window_hours=group.clone_window_hours,
             ),
             ip_districts=tuple(ranges),
         )

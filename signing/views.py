@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from config import settings_of
 from core import metrics
 from core.api import PUBLIC, api, serialise
 from core.audit import record_event
@@ -74,7 +75,7 @@ def limit(bucket: str) -> None:
     retry = hit_limit(bucket, client_id())
     if retry is not None:
         raise RateLimited(
-            f"more than {limit_item(current_app.config, bucket)} from this client; try again later",
+            f"more than {limit_item(settings_of(current_app), bucket)} from this client; try again later",
             retry_after=math.ceil(retry),
         )
 

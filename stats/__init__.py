@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from config import settings_of
 from core.blobs import get_blobs
 from core.blobs_cli import register_importer
 from stats.cli import stats_cli
@@ -18,7 +19,7 @@ from stats.views import bp
 
 
 def init_app(app: Any) -> None:
-    app.extensions["stats"] = StatsExtension(StatsSettings.from_config(app.config))
+    app.extensions["stats"] = StatsExtension(StatsSettings.from_settings(settings_of(app)))
     app.register_blueprint(bp)
     app.cli.add_command(stats_cli)
     register_importer(

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
 
+from config import Settings
 from stats.figures import Statistics
 
 
@@ -19,12 +19,12 @@ class StatsSettings:
     open_data_dir: Path
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> StatsSettings:
-        testing = config["ENV"] == "testing"  # tests roll every transaction back: nothing may outlive one
-        folder = config["OPEN_DATA_DIR"] or str(Path(config["INSTANCE_PATH"]) / "open-data")
-        return cls(
-            cache_seconds=0.0 if testing else float(config["STATS_CACHE_SECONDS"]), open_data_dir=Path(folder)
-        )
+    def from_settings(cls, settings: Settings) -> StatsSettings:
+        group = settings.stats
+        folder = group.open_data_dir or settings.instance_file("open-data")
+        # tests roll every transaction back: nothing may outlive one
+        cache = 0.0 if settings.core.testing else float(group.cache_seconds)
+        return cls(cache_seconds=cache, open_data_dir=Path(folder))
 
 
 class StatsExtension:

@@ -14,6 +14,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, url_for
 from markupsafe import Markup
 
+from config import settings_of
 from core.api import PUBLIC, api
 from core.auth import ANONYMOUS, Actor, current_actor
 from core.blobs import blob_response, get_blobs
@@ -137,7 +138,7 @@ def get_statistics() -> Any:
 
 def public_url(endpoint: str, **values: Any) -> str:
     """An absolute URL on the registry's public address (PUBLIC_BASE_URL), whichever host was asked."""
-    return str(current_app.config["PUBLIC_BASE_URL"]).rstrip("/") + url_for(endpoint, **values)
+    return settings_of(current_app).public_url() + url_for(endpoint, **values)
 
 
 def _file_entry(day: date, name: str) -> dict[str, Any]:

@@ -36,8 +36,9 @@ graph_tools = load_import_graph()
 # sigstore-python: 1 %). What stays there is a heavy optional library a request path never needs (PDF and
 # QR rendering, PDF reading, Alembic, the search engines' clients, PKCS#11, Redis, the native Ed25519 module).
 MAX_FUNCTION_IMPORT_SHARE = 0.03
-# Packages below the domains: they may import one another and third-party code, never a domain package.
-GROUND_FLOOR = {"core": {"core"}, "gs1": {"core", "gs1"}, "config": {"config"}}
+# Packages below the domains: they may import one another (config, the settings tree, lowest) and third-party
+# code, never a domain package.
+GROUND_FLOOR = {"core": {"config", "core"}, "gs1": {"core", "gs1"}, "config": {"config"}}
 # labels renders; it reads nothing of the registry and signs nothing.
 LEAF_RENDERERS = {"labels": {"registry", "signing", "search", "web"}}
 

@@ -15,6 +15,7 @@ import threading
 from datetime import UTC, datetime
 from typing import Any
 
+from config import settings_of
 from tlog import entries
 from tlog.cli import tlog_cli
 from tlog.errors import TlogError
@@ -96,7 +97,7 @@ class LogExtension:
 def init_app(app: Any) -> None:
 
     entries.install()
-    ext = LogExtension(TlogSettings.from_config(app.config), app.extensions["core.db"])
+    ext = LogExtension(TlogSettings.from_settings(settings_of(app)), app.extensions["core.db"])
     app.extensions["tlog"] = ext
     app.register_blueprint(bp)
     app.register_blueprint(pages)

@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
+from config import Settings
 from tlog import merkle, tiles
 from tlog.errors import ProofError, TileError, TlogError
 from tlog.models import TlogCheckpoint, TlogCosignature, TlogEntry, TlogTile
@@ -40,16 +41,17 @@ class TlogSettings:
     thread: bool
 
     @classmethod
-    def from_config(cls, config: Any) -> TlogSettings:
-        host = urlsplit(config["PUBLIC_BASE_URL"]).netloc
+    def from_settings(cls, settings: Settings) -> TlogSettings:
+        group, core = settings.tlog, settings.core
+        host = urlsplit(core.public_base_url).netloc
         return cls(
-            origin=config["TLOG_ORIGIN"] or f"{host}/log",
-            key_path=config["TLOG_KEY_PATH"],
-            key_passphrase=config["TLOG_KEY_PASSPHRASE"],
-            instance_path=Path(config["INSTANCE_PATH"]),
-            env=config["ENV"],
-            interval=max(0.2, config["TLOG_INTEGRATE_MS"] / 1000),
-            thread=bool(config["TLOG_INTEGRATE_THREAD"]) and config["ENV"] != "testing",
+            origin=group.origin or f"{host}/log",
+            key_path=group.key_path,
+            key_passphrase=group.key_passphrase,
+            instance_path=Path(core.instance_path),
+            env=core.env,
+            interval=max(0.2, group.integrate_ms / 1000),
+            thread=group.integrate_thread and not core.testing,
         )
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 from sqlalchemy import false, or_, select
 
+from config import settings_of
 from core.api import PUBLIC, api, read_json_body
 from core.db import get_session
 from core.errors import NotFound, ValidationFailed
@@ -212,7 +213,7 @@ def add_cosignature() -> Any:
     if not isinstance(note, str) or len(note) > 20_000:
         raise ValidationFailed.field("note", "send the cosigned checkpoint note as text")
     witnesses = []
-    for text in filter(None, (k.strip() for k in current_app.config["TLOG_WITNESS_KEYS"].split(","))):
+    for text in settings_of(current_app).tlog.witness_key_list():
         witnesses.append(Verifier.parse(text))
     session = get_session()
     log_key = extension().verifier()

@@ -25,10 +25,9 @@ from web.views_public import bp as public_bp
 
 
 def init_app(app: Any) -> None:
-
+    # Flask-Babel's own keys (the pages' settings are the tree's groups web, sessions, signin, mail)
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "bn")
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Asia/Dhaka")
-    app.config.setdefault("WEB_RESET_TOKEN_SECONDS", 3600)
     if "babel" not in app.extensions:
         Babel(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Dhaka")
     csrf.init_app(app)

@@ -27,6 +27,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from config import settings_of
 from core.audit import record_event
 from core.models import User
 from registry import signin
@@ -41,7 +42,7 @@ RESET_LINK = re.compile(r"^(/password/reset/)[^/?#\s]+")
 
 
 def _serializer(salt: str = SALT) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+    return URLSafeTimedSerializer(settings_of(current_app).core.secret_key, salt=salt)
 
 
 def _fingerprint(user: User) -> str:
@@ -55,7 +56,7 @@ def make_reset_token(user: User, *, invitation: bool = False) -> str:
 def _load_token(token: str) -> Any:
     """A reset token (valid ``WEB_RESET_TOKEN_SECONDS``) or an invitation (valid a week); ``None`` if neither."""
     for salt, max_age in (
-        (SALT, current_app.config["WEB_RESET_TOKEN_SECONDS"]),
+        (SALT, settings_of(current_app).web.reset_token_seconds),
         (INVITATION_SALT, INVITATION_SECONDS),
     ):
         try:
@@ -89,17 +90,17 @@ def send_reset_link(session: Session, email: str) -> None:
         log.info("password reset asked for an address without an account")
         return
     # Built on PUBLIC_BASE_URL, never on the request's Host header (which an attacker could choose).
-    base = str(current_app.config.get("PUBLIC_BASE_URL", "")).rstrip("/")
+    base = settings_of(current_app).public_url()
     link = base + url_for("web_public.reset_link", token=make_reset_token(user))
     body = render_template(
-        "mail/reset.txt", user=user, link=link, minutes=current_app.config["WEB_RESET_TOKEN_SECONDS"] // 60
+        "mail/reset.txt", user=user, link=link, minutes=settings_of(current_app).web.reset_token_seconds // 60
     )
     deliver_mail(user.email, "Password reset / পাসওয়ার্ড রিসেট", body)
 
 
 def send_invitation(user: User, inviter: User, company: str) -> None:
     """Mail a new staff account the link to choose its own password (it works once, for a week)."""
-    base = str(current_app.config.get("PUBLIC_BASE_URL", "")).rstrip("/")
+    base = settings_of(current_app).public_url()
     link = base + url_for("web_public.reset_link", token=make_reset_token(user, invitation=True))
     body = render_template(
         "mail/invite.txt",
@@ -148,12 +149,12 @@ class RedactResetLinks:
 def deliver_mail(to: str, subject: str, body: str) -> Path:
     """Write the message to the outbox folder (development and tests) and log where it went."""
     msg = EmailMessage()
-    msg["From"] = current_app.config.get("MAIL_FROM", "registry@localhost")
+    msg["From"] = settings_of(current_app).mail.sender
     msg["To"] = to
     msg["Subject"] = subject
     msg["Date"] = datetime.now(UTC).strftime("%a, %d %b %Y %H:%M:%S +0000")
     msg.set_content(body)
-    outbox = Path(current_app.config["INSTANCE_PATH"]) / "outbox"
+    outbox = settings_of(current_app).instance_file("outbox")
     outbox.mkdir(parents=True, exist_ok=True)
     # Microseconds in the name keep the outbox in sending order (read_outbox sorts by name).
     path = outbox / f"{datetime.now(UTC):%Y%m%dT%H%M%S.%f}-{secrets.token_hex(4)}.eml"

@@ -19,6 +19,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup
 from werkzeug.urls import iri_to_uri
 
+from config import settings_of
 from core.auth import ANONYMOUS, current_actor
 from core.errors import ProblemError
 from core.limits import MAX_PAGE
@@ -243,7 +244,7 @@ def init_app(app: Any) -> None:
                 max_age=365 * 24 * 3600,
                 samesite="Lax",
                 httponly=True,
-                secure=app.config["SETTINGS"].is_production,
+                secure=settings_of(app).is_production,
             )
         if request.blueprint in ("web_portal", "web_console", "web_brands"):
             resp.headers.setdefault("Cache-Control", "no-store")

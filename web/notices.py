@@ -9,6 +9,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from config import settings_of
 from web.accounts import deliver_mail
 from web.helpers import format_day, to_local_digits
 
@@ -116,6 +117,6 @@ def mail_notice(message: dict[str, Any]) -> None:
         return
     with force_locale(lang):
         title, body = notice_text(message["kind"], message["params"], lang)
-        portal = current_app.config.get("PUBLIC_BASE_URL", "").rstrip("/") + "/portal/notices"
+        portal = settings_of(current_app).public_url() + "/portal/notices"
         text = f"{title}\n\n{body}\n\n{portal}\n"  # also from the daily command, outside any request
     deliver_mail(", ".join(message["to"]), title, text)

@@ -9,6 +9,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import gettext as _
 
+from config import settings_of
 from core.blobs import get_blobs
 from core.db import get_session
 from signing.errors import ReportError
@@ -32,7 +33,7 @@ def _label_url(values: dict[str, str]) -> str | None:
     if not gtin:
         return None
 
-    base = str(current_app.config.get("PUBLIC_BASE_URL", "")).rstrip("/")
+    base = settings_of(current_app).public_url()
     serial = values.get("serial", "").strip().upper()
     return f"{base}/01/{gtin}" + (f"/21/{serial}" if serial else "")
 

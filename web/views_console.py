@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from config import settings_of
 from core.db import get_session
 from core.errors import NotFound, ProblemError
 from core.models import AuditEvent, Role, User
@@ -201,7 +202,7 @@ def product(actor: Actor, product_id: int) -> Any:
         schemes=CERTIFICATE_SCHEMES,
         actions=PRODUCT_ACTIONS_FROM.get(ProductStatus(data["status"]), ()),
         category=CATEGORIES.get(p.category),
-        licence_years=current_app.config["LICENCE_YEARS"],
+        licence_years=settings_of(current_app).registry.licence_years,
     )
 
 
@@ -229,7 +230,7 @@ def decide_product(actor: Actor, product_id: int, action: str) -> Any:
         else:
             decision = Decision(reason=reason)
         product_workflow.decide_product(
-            db, actor, p, action, decision, _version(), current_app.config["LICENCE_YEARS"]
+            db, actor, p, action, decision, _version(), settings_of(current_app).registry.licence_years
         )
     except ProblemError as exc:
         db.rollback()

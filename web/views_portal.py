@@ -24,6 +24,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 import labels
+from config import settings_of
 from core.audit import record_event
 from core.blobs import blob_response, get_blobs
 from core.db import get_session
@@ -192,7 +193,7 @@ def upload_document(actor: Actor) -> Any:
 
     db = get_session()
     upload = request.files.get("file")
-    limit = current_app.config["MAX_EVIDENCE_BYTES"]
+    limit = settings_of(current_app).registry.max_evidence_bytes
     try:
         if upload is None or not upload.filename:
             raise ValidationFailed.field("file", "choose a file")
@@ -434,7 +435,7 @@ def certificates(actor: Actor) -> Any:
 def _store_evidence(actor: Actor, c: Certificate, upload: Any) -> None:
     """Keep an evidence file exactly as the API does (one service: type by content, size limit, audit)."""
 
-    limit = current_app.config["MAX_EVIDENCE_BYTES"]
+    limit = settings_of(current_app).registry.max_evidence_bytes
     attach_evidence(
         get_session(),
         actor,
@@ -705,7 +706,7 @@ def import_products(actor: Actor) -> Any:
                 upload.stream.read(),
                 media_type,
                 mode="all-or-nothing" if mode == "check" else mode,
-                max_rows=current_app.config["MAX_IMPORT_ROWS"],
+                max_rows=settings_of(current_app).registry.max_import_rows,
                 dry_run=mode == "check",
             )
         except ProblemError as exc:
@@ -785,7 +786,7 @@ def _signer() -> Any:
         ext.ready()
         return ext.signer(get_session())
 
-    return ensure_current_signer(get_session(), SigningSettings.from_config(current_app.config))
+    return ensure_current_signer(get_session(), SigningSettings.from_settings(settings_of(current_app)))
 
 
 @bp.post("/products/<int:product_id>/batches")

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from config import settings_of
 from core.api import api
 from core.auth import ANONYMOUS
 from core.db import get_session
@@ -219,7 +220,7 @@ def product(product_id: int) -> Any:
     # Public pages always look as the public: a signed-in manufacturer sees its drafts in the portal.
     p = queries.get_product(get_session(), ANONYMOUS, product_id)
     data = serialization.product_to_dict(p)
-    base = str(current_app.config.get("PUBLIC_BASE_URL", "")).rstrip("/")
+    base = settings_of(current_app).public_url()
     return render_template(
         "public/product.html",
         p=data,

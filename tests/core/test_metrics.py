@@ -6,6 +6,8 @@ from typing import Any
 
 from prometheus_client.parser import text_string_to_metric_families
 
+from config import settings_of
+
 
 def scrape(client: Any, **kwargs: Any) -> dict[str, Any]:
     response = client.get("/metrics", **kwargs)
@@ -48,7 +50,7 @@ def test_metrics_refuse_remote_clients_without_the_token(app: Any, client: Any, 
     refused = client.get("/metrics", **remote)
     assert refused.status_code == 403 and refused.mimetype == "application/problem+json"
     assert refused.get_json()["errors"][0]["field"] == "Authorization"
-    monkeypatch.setitem(app.config, "METRICS_TOKEN", "s3cret-metrics-token-for-tests")
+    monkeypatch.setattr(settings_of(app).metrics, "token", "s3cret-metrics-token-for-tests")
     wrong = client.get("/metrics", headers={"Authorization": "Bearer nope"}, **remote)
     assert wrong.status_code == 403
     scrape(client, headers={"Authorization": "Bearer s3cret-metrics-token-for-tests"}, **remote)
@@ -59,12 +61,12 @@ TOKEN = "a-metrics-token-of-forty-random-chars-0123"  # noqa: S105 - a test valu
 
 def test_production_answers_metrics_only_with_the_token(app: Any, client: Any, monkeypatch: Any) -> None:
     """Behind nginx with TRUSTED_PROXY_HOPS=0 every client looks like loopback: production trusts no address."""
-    monkeypatch.setitem(app.config, "ENV", "production")
+    monkeypatch.setattr(settings_of(app).core, "env", "production")
     loopback = {"environ_base": {"REMOTE_ADDR": "127.0.0.1"}}
     off = client.get("/metrics", **loopback)
     assert off.status_code == 404 and off.mimetype == "application/problem+json"
     assert "REGISTRY_METRICS_TOKEN" in off.get_json()["detail"]
-    monkeypatch.setitem(app.config, "METRICS_TOKEN", TOKEN)
+    monkeypatch.setattr(settings_of(app).metrics, "token", TOKEN)
     refused = client.get("/metrics", **loopback)
     assert refused.status_code == 403 and refused.get_json()["errors"][0]["field"] == "Authorization"
     assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}, **loopback).status_code == 403
@@ -74,6 +76,6 @@ def test_production_answers_metrics_only_with_the_token(app: Any, client: Any, m
 
 
 def test_development_answers_loopback_without_a_token(app: Any, client: Any, monkeypatch: Any) -> None:
-    monkeypatch.setitem(app.config, "ENV", "development")
+    monkeypatch.setattr(settings_of(app).core, "env", "development")
     assert "registry_request_duration_seconds" in scrape(client, environ_base={"REMOTE_ADDR": "::1"})
     assert client.get("/metrics", environ_base={"REMOTE_ADDR": "192.0.2.1"}).status_code == 403

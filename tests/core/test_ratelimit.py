@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from prometheus_client import REGISTRY
 
+from config import settings_of
 from core.ratelimit import (
     RateLimiter,
     RateLimitSettingsError,
@@ -96,7 +97,7 @@ def test_production_refuses_per_process_counts_with_several_workers() -> None:
 def test_verification_page_refusal_is_bilingual_with_retry_after(
     app: Any, client: Any, monkeypatch: Any
 ) -> None:
-    monkeypatch.setitem(app.config, "SIGNING_RATELIMIT_VERIFY", "1/minute")
+    monkeypatch.setattr(settings_of(app).ratelimit, "verify", "1/minute")
     url = "/01/09506000134352"
     client.get(url, headers={"Accept": "text/html"})
     for lang, words in (("en", "Too many attempts"), ("bn", "অনেক বেশি চেষ্টা")):

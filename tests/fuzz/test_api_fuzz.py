@@ -24,6 +24,7 @@ from schemathesis.core.failures import Failure, FailureGroup
 from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
+from config import settings_of
 from core.models import Role
 from tests.factories import CertificateFactory, ProductFactory, licensed, make_party
 from tests.fuzz.figures import FIGURES
@@ -75,8 +76,8 @@ def known_objects(app: Any, session: Any) -> tuple[dict[str, dict[str, str]], di
 def test_no_request_gets_a_server_error_or_an_undeclared_answer(app, known_objects, monkeypatch, role):
     headers, ids = known_objects
     # the per-client limits would answer most anonymous verifications and reports with 429 after a few
-    monkeypatch.setitem(app.config, "SIGNING_RATELIMIT_VERIFY", "")
-    monkeypatch.setitem(app.config, "SIGNING_RATELIMIT_REPORT", "")
+    monkeypatch.setattr(settings_of(app).ratelimit, "verify", "")
+    monkeypatch.setattr(settings_of(app).ratelimit, "report", "")
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     figures = FIGURES.setdefault(role, {"requests": 0, "server errors": 0, "schema violations": 0})
     failures: list[str] = []

@@ -10,6 +10,7 @@ from xml.etree import ElementTree
 
 import pytest
 
+from config import settings_of
 from core.auth import actor_from_user
 from core.models import Role
 from registry.products import decide_product
@@ -70,7 +71,7 @@ def test_shortlists_are_for_signed_in_officers_only(client: Any, session: Any, w
 def test_the_feed_and_the_mail_tell_of_a_suspension(
     client: Any, watched: str, shop: Any, session: Any, app: Any, officer: Any
 ) -> None:
-    before = len(read_outbox(app.config["INSTANCE_PATH"]))
+    before = len(read_outbox(settings_of(app).core.instance_path))
     reviewer = make_party(session, Role.REVIEWER)
     decide_product(
         session,
@@ -81,7 +82,7 @@ def test_the_feed_and_the_mail_tell_of_a_suspension(
         None,
     )
     session.commit()
-    mails = read_outbox(app.config["INSTANCE_PATH"])[before:]
+    mails = read_outbox(settings_of(app).core.instance_path)[before:]
     officer_mails = [m for m in mails if m["To"] == officer.user.email]
     assert len(officer_mails) == 1
     body = officer_mails[0].get_content()
@@ -97,11 +98,11 @@ def test_an_ended_certificate_is_in_the_feed_and_mailed_once(
 ) -> None:
     bsti = next(c for c in shop["good"].certificates if c.scheme == "BSTI")
     day = TODAY + timedelta(days=301)  # the day after the BSTI certificate ends
-    before = len(read_outbox(app.config["INSTANCE_PATH"]))
+    before = len(read_outbox(settings_of(app).core.instance_path))
     for _ in range(2):
         result = runner.invoke(args=["procurement", "notify-certificates", "--on", day.isoformat()])
         assert result.exit_code == 0, result.output
-    mails = read_outbox(app.config["INSTANCE_PATH"])[before:]
+    mails = read_outbox(settings_of(app).core.instance_path)[before:]
     assert [m["Subject"].split(" / ")[0].strip() for m in mails] == [f"Certificate ended: BSTI {bsti.number}"]
     # the BTRC certificate ended before the product was shortlisted: no mail, but the feed shows it
     titles = [e.findtext(f"{ATOM}title") for e in feed_of(client, watched).iter(f"{ATOM}entry")]
@@ -112,13 +113,13 @@ def test_no_mail_when_the_officer_turned_it_off(
     client: Any, watched: str, shop: Any, session: Any, app: Any, officer: Any
 ) -> None:
     assert post_form(client, watched, {"action": "email"}, form_page=watched).status_code == 303
-    before = len(read_outbox(app.config["INSTANCE_PATH"]))
+    before = len(read_outbox(settings_of(app).core.instance_path))
     reviewer = make_party(session, Role.REVIEWER)
     decide_product(
         session, actor_from_user(reviewer.user), shop["good"], "revoke", Decision(reason="fraud"), None
     )
     session.commit()
-    mails = read_outbox(app.config["INSTANCE_PATH"])[before:]
+    mails = read_outbox(settings_of(app).core.instance_path)[before:]
     assert mails  # the company hears of it
     assert not [m for m in mails if m["To"] == officer.user.email]
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import xlsxwriter
 
+from config import settings_of
 from core.models import AuditEvent, Role
 from procurement.models import ComplianceStatement
 from registry.products import decide_product
@@ -255,7 +256,7 @@ def test_a_check_writes_nothing(check: Any, shop: Any, session: Any) -> None:
 def test_anonymous_checks_are_rate_limited_per_address(
     check: Any, shop: Any, app: Any, officer: Any, monkeypatch: Any
 ) -> None:
-    monkeypatch.setitem(app.config, "PROCUREMENT_RATELIMIT_CHECK", "2/10 minutes")
+    monkeypatch.setattr(settings_of(app).ratelimit, "tender_check", "2/10 minutes")
     row = [[shop["good"].gtin, 1]]
     assert [check(row).status_code for _ in range(3)] == [200, 200, 429]
     refused = check(row)
@@ -268,7 +269,7 @@ def test_the_check_limit_counts_an_ipv6_64_as_one_client(
 ) -> None:
     """A client that rotates through the addresses of its IPv6 /64 is still one client; the next /64 and an
     IPv4 client are others."""
-    monkeypatch.setitem(app.config, "PROCUREMENT_RATELIMIT_CHECK", "2/10 minutes")
+    monkeypatch.setattr(settings_of(app).ratelimit, "tender_check", "2/10 minutes")
 
     def check_from(address: str) -> int:
         data = {

@@ -69,7 +69,7 @@ def test_production_refuses_default_secrets():
 
 def test_settings_come_from_prefixed_environment():
     s = load_settings(environ={"REGISTRY_LICENCE_YEARS": "5", "REGISTRY_SEARCH_SYNC_THREAD": "off"})
-    assert s.LICENCE_YEARS == 5 and s.SEARCH_SYNC_THREAD is False
+    assert s.registry.licence_years == 5 and s.search.sync_thread is False
     with pytest.raises(ConfigError, match="REGISTRY_LICENCE_YEARS"):
         load_settings(environ={"REGISTRY_LICENCE_YEARS": "three"})
 

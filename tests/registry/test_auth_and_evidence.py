@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+from config import settings_of
 from core.models import ApiToken, AuditEvent, User
 from tests.factories import CertificateFactory, UserFactory, make_party
 
@@ -181,7 +182,7 @@ def test_evidence_is_checked_by_content_and_size(client, session, app):
     assert resp.status_code == 200 and resp.get_json()["evidence"]["media_type"] == "image/png"
     resp = client.put(url, data=PDF, content_type="application/octet-stream", headers=maker.headers)
     assert resp.get_json()["evidence"]["media_type"] == "application/pdf"
-    big = PDF + b"0" * app.config["MAX_EVIDENCE_BYTES"]
+    big = PDF + b"0" * settings_of(app).registry.max_evidence_bytes
     resp = client.put(url, data=big, content_type="application/pdf", headers=maker.headers)
     assert resp.status_code == 413 and resp.get_json()["errors"][0]["field"] == "file"
     assert client.put(url, data=PDF, content_type="application/pdf", headers=other.headers).status_code == 404

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from config import ConfigError, load_settings
+from config import ConfigError, load_settings, settings_of
 from signing.errors import KeySourceError
 
 PRODUCTION = {
@@ -62,7 +62,7 @@ def seed_small(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def demo_passwords(app: Any) -> list[str]:
-    lines = (Path(app.config["INSTANCE_PATH"]) / "demo-credentials.txt").read_text(encoding="utf-8")
+    lines = (Path(settings_of(app).core.instance_path) / "demo-credentials.txt").read_text(encoding="utf-8")
     return [line.split()[2] for line in lines.splitlines()[1:]]
 
 
@@ -70,7 +70,7 @@ def test_seed_demo_refuses_production(runner: Any, app: Any, monkeypatch: pytest
     from core.db import get_session
     from registry.demo import is_seeded
 
-    monkeypatch.setitem(app.config, "ENV", "production")
+    monkeypatch.setattr(settings_of(app).core, "env", "production")
     result = runner.invoke(args=["registry", "seed-demo"])
     assert result.exit_code != 0 and "refuses to run in production" in result.output
     assert not is_seeded(get_session())
@@ -80,7 +80,7 @@ def test_seed_demo_refuses_production(runner: Any, app: Any, monkeypatch: pytest
 def test_seed_demo_prints_passwords_in_development_only(
     runner: Any, app: Any, monkeypatch: pytest.MonkeyPatch, env: str
 ) -> None:
-    monkeypatch.setitem(app.config, "ENV", env)
+    monkeypatch.setattr(settings_of(app).core, "env", env)
     seed_small(monkeypatch)
     result = runner.invoke(args=["registry", "seed-demo"])
     assert result.exit_code == 0, result.output
@@ -160,5 +160,5 @@ def test_production_refuses_a_short_metrics_token() -> None:
     settings = PRODUCTION | {"SECRET_KEY": secrets.token_urlsafe(48)}
     with pytest.raises(ConfigError, match="REGISTRY_METRICS_TOKEN"):
         load_settings(settings | {"METRICS_TOKEN": "short"}, environ={})
-    assert load_settings(settings | {"METRICS_TOKEN": secrets.token_urlsafe(32)}, environ={}).METRICS_TOKEN
-    assert load_settings(settings, environ={}).METRICS_TOKEN == ""  # no token: /metrics is off
+    assert load_settings(settings | {"METRICS_TOKEN": secrets.token_urlsafe(32)}, environ={}).metrics.token
+    assert load_settings(settings, environ={}).metrics.token == ""  # no token: /metrics is off

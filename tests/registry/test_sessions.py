@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from config import settings_of
 from core.models import ApiToken, AuditEvent, User, UserSession
 from registry.accounts import password_problem
 from registry.signin import set_password
@@ -115,8 +116,8 @@ def test_idle_timeout_and_absolute_lifetime(app, client, session, role, idle_min
 
 
 def test_session_lifetimes_are_settings(app):
-    assert app.config["SESSION_CONSOLE_IDLE_MINUTES"] < app.config["SESSION_PORTAL_IDLE_MINUTES"]
-    assert app.config["SESSION_CONSOLE_MAX_HOURS"] < app.config["SESSION_PORTAL_MAX_HOURS"]
+    assert settings_of(app).sessions.console_idle_minutes < settings_of(app).sessions.portal_idle_minutes
+    assert settings_of(app).sessions.console_max_hours < settings_of(app).sessions.portal_max_hours
 
 
 # ---------------------------------------------------------------- the one password policy

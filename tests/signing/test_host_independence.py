@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from config import ConfigError, load_settings
+from config import ConfigError, load_settings, settings_of
 from signing import parse_label_url
 from tests.factories import CertificateFactory, ProductFactory, licensed, make_party
 
@@ -76,8 +76,8 @@ def test_a_label_signed_for_another_host_is_not_genuine_through_the_api(sclient:
 def test_without_trusted_proxies_a_forged_forwarded_for_does_not_change_the_bucket(
     sclient: Any, sapp: Any, label_url: str, monkeypatch: Any
 ) -> None:
-    monkeypatch.setitem(sapp.config, "SIGNING_RATELIMIT_VERIFY", "3/minute")
-    assert sapp.config["TRUSTED_PROXY_HOPS"] == 0
+    monkeypatch.setattr(settings_of(sapp).ratelimit, "verify", "3/minute")
+    assert settings_of(sapp).core.trusted_proxy_hops == 0
     codes = [
         sclient.get(path_of(label_url), headers=JSON | {"X-Forwarded-For": f"203.0.113.{n}"}).status_code
         for n in range(5)
@@ -92,5 +92,5 @@ def test_nonsense_trusted_proxy_hops_refuse_to_start(hops: str) -> None:
 
 
 def test_trusted_proxy_hops_come_from_the_environment() -> None:
-    assert load_settings(environ={}).TRUSTED_PROXY_HOPS == 0
-    assert load_settings(environ={"REGISTRY_TRUSTED_PROXY_HOPS": "2"}).TRUSTED_PROXY_HOPS == 2
+    assert load_settings(environ={}).core.trusted_proxy_hops == 0
+    assert load_settings(environ={"REGISTRY_TRUSTED_PROXY_HOPS": "2"}).core.trusted_proxy_hops == 2

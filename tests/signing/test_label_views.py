@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from config import settings_of
 from tests.conftest import rolled_back
 from tests.factories import CertificateFactory, ProductFactory, licensed, make_party
 from tests.labels.label_helpers import decode_all, make_url
@@ -23,16 +24,15 @@ pdfium = pytest.importorskip("pypdfium2")
 def _labels_app(_app: Any, instance_path: Path, database_url: str) -> Iterator[Any]:
     """The application with signing and labels wired (app.py's own once the lead wires them)."""
     if "signing" in _app.extensions and "labels.jobs" in _app.extensions:
-        saved = _app.config.get("LABELS_DIRECT_LIMIT")
-        _app.config["LABELS_DIRECT_LIMIT"] = 20
+        labels = settings_of(_app).labels
+        saved, labels.direct_limit = labels.direct_limit, 20
         yield _app  # its job queue runs each job inline, in the request (ENV=testing starts no workers)
-        _app.config["LABELS_DIRECT_LIMIT"] = saved
+        labels.direct_limit = saved
         return
     from app import create_app
     from tests.conftest import app_settings
 
     app = create_app(app_settings(instance_path, database_url, LABELS_DIRECT_LIMIT=20, LABELS_JOB_WORKERS=0))
-    app.config["LABELS_DIRECT_LIMIT"] = 20
     yield app
     app.extensions["core.db"].dispose()
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from config import settings_from
 from signing import EncryptedPKCS8FileKeySource, KeySourceError, PKCS11KeySource, UnsafeDevelopmentKeySource
 from signing.keystore import configured_key_source, describe_source, parse_source
 from signing.settings import CloneRules, SigningSettings, load_ip_districts
@@ -34,7 +35,7 @@ def settings(**changes: object) -> SigningSettings:
         "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
     }
     config.update(changes)  # type: ignore[arg-type]
-    return SigningSettings.from_config(config)
+    return SigningSettings.from_settings(settings_from(config))
 
 
 def test_production_refuses_the_development_key() -> None:

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 import pytest
 
+from config import settings_of
 from signing import KeyRing, load_status_list, parse_label_url, verify_record
 from tests.conftest import ADDRESS_IN, from_address
 from tests.factories import RECALL_WORDS, CertificateFactory, ProductFactory, licensed, make_party
@@ -288,7 +289,7 @@ def test_consumer_reports_reach_reviewers_and_the_manufacturer(
 
 
 def test_rate_limit_answers_429_problem_json(sclient: Any, sapp: Any, product: Any, monkeypatch: Any) -> None:
-    monkeypatch.setitem(sapp.config, "SIGNING_RATELIMIT_VERIFY", "3/minute")
+    monkeypatch.setattr(settings_of(sapp).ratelimit, "verify", "3/minute")
     url = f"https://verify.example.gov.bd/01/{product.gtin}"
     codes = [sclient.get(url, headers=JSON).status_code for _ in range(4)]
     assert codes == [200, 200, 200, 429]

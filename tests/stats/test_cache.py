@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from config import load_settings
 from stats.figures import Statistics
 from stats.services import StatsExtension, StatsSettings
 
@@ -34,12 +35,15 @@ def test_zero_computes_every_time() -> None:
     assert len(calls) == 2
 
 
-def test_settings_come_from_the_app_config(tmp_path: Path) -> None:
+def test_settings_come_from_the_settings_tree(tmp_path: Path) -> None:
     config = {
-        "ENV": "production",
+        "ENV": "development",
         "OPEN_DATA_DIR": "",
         "INSTANCE_PATH": str(tmp_path),
         "STATS_CACHE_SECONDS": 90,
     }
-    assert StatsSettings.from_config(config) == StatsSettings(90.0, tmp_path / "open-data")
-    assert StatsSettings.from_config(config | {"ENV": "testing"}).cache_seconds == 0
+    settings = load_settings(config, environ={})
+    assert StatsSettings.from_settings(settings) == StatsSettings(90.0, tmp_path / "open-data")
+    assert (
+        StatsSettings.from_settings(load_settings(config | {"ENV": "testing"}, environ={})).cache_seconds == 0
+    )

@@ -14,6 +14,7 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import delete, select, update
 
+from config import settings_of
 from signing.offline import EXIT_LOG_NOT_PROVEN
 from signing.offline import main as offline_main
 from tests.factories import ProductFactory, make_party
@@ -291,11 +292,11 @@ def test_a_witness_cosigns_and_the_checkpoint_carries_it(
 
     args = ["cosign", "http://test", "--state", str(tmp_path / "w.json"), "--key", str(key_file)]
     assert monitor.main(args, get=getter(client), post=post) == 1  # an unknown witness is refused
-    app.config["TLOG_WITNESS_KEYS"] = str(monitor.witness_verifier(witness))
+    settings_of(app).tlog.witness_keys = str(monitor.witness_verifier(witness))
     try:
         assert monitor.main(args, get=getter(client), post=post) == 0
     finally:
-        app.config["TLOG_WITNESS_KEYS"] = ""
+        settings_of(app).tlog.witness_keys = ""
     served = client.get("/log/checkpoint").data
     note = open_note(served, [log_verifier(client), monitor.witness_verifier(witness)])
     assert {s.name for s in note.verified} == {"verify.example.gov.bd/log", "witness.example.org/w1"}

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from config import settings_of
 from registry.models import Notice
 from tests.factories import RECALL_WORDS, CertificateFactory, ProductFactory, licensed
 from tests.web.pages import post_form, sign_in
@@ -15,7 +16,7 @@ from web.accounts import read_outbox
 
 
 def _mail_to(app: Any, address: str) -> list[Any]:
-    return [m for m in read_outbox(app.config["INSTANCE_PATH"]) if address in m["To"]]
+    return [m for m in read_outbox(settings_of(app).core.instance_path) if address in m["To"]]
 
 
 def _notices(session: Any, maker: Any) -> list[Notice]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from config import settings_of
 from core.models import User
 from registry.models import Manufacturer, Product
 from tests.factories import ProductFactory, licensed, make_party
@@ -275,7 +276,7 @@ def test_staff_of_the_company_sign_in_to_the_portal(client: Any, session: Any, m
 def test_big_label_runs_become_a_job_with_a_progress_page(
     app: Any, client: Any, session: Any, maker: Any, tmp_path: Any, monkeypatch: Any
 ) -> None:
-    monkeypatch.setitem(app.config, "LABELS_DIRECT_LIMIT", 4)  # the test app runs jobs inline
+    monkeypatch.setattr(settings_of(app).labels, "direct_limit", 4)  # the test app runs jobs inline
     product = ProductFactory(manufacturer=maker.manufacturer, category="cables", **licensed())
     session.flush()
     sign_in(client, maker.user)
@@ -341,9 +342,13 @@ def test_the_owner_adds_a_colleague_who_chooses_a_password_and_can_be_turned_off
         client, "/portal/staff", {"name": "Nasrin", "email": "nasrin@example.com"}, form_page="/portal/staff"
     )
     assert resp.status_code == 303
-    mail = [m for m in read_outbox(app.config["INSTANCE_PATH"]) if m["To"] == "nasrin@example.com"][-1]
+    mail = [m for m in read_outbox(settings_of(app).core.instance_path) if m["To"] == "nasrin@example.com"][
+        -1
+    ]
     body = mail.get_body().get_content()
-    link = re.search(re.escape(app.config["PUBLIC_BASE_URL"]) + r"(/password/reset/\S+)", body).group(1)
+    link = re.search(re.escape(settings_of(app).core.public_base_url) + r"(/password/reset/\S+)", body).group(
+        1
+    )
     assert "Nasrin" in body and "সদস্য" in body
     colleague = app.test_client()
     colleague.get(link)  # keeps the invitation in the session, then /password/reset shows the form

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from config import settings_of
 from tests.factories import ManufacturerFactory, ProductFactory, licensed
 
 PUBLIC_PATHS = [
@@ -194,7 +195,7 @@ def test_unknown_pages_answer_a_bilingual_html_404(client: Any) -> None:
 
 def test_a_typed_label_address_opens_only_registry_labels(client: Any, app: Any) -> None:
     gtin = "02100000000012"
-    ours = f"{app.config['PUBLIC_BASE_URL']}/01/{gtin}/21/ABC123"
+    ours = f"{settings_of(app).core.public_base_url}/01/{gtin}/21/ABC123"
     resp = client.get("/scan/open", query_string={"url": ours})
     assert resp.status_code == 303 and resp.headers["Location"].endswith(f"/01/{gtin}/21/ABC123")
     foreign = client.get("/scan/open", query_string={"url": f"https://evil.example/01/{gtin}"})

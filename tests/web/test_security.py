@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from config import settings_of
 from tests.web.pages import PASSWORD, csrf_token, post_form, sign_in
 from web.accounts import read_outbox
 from web.pages import PAGE_BLUEPRINTS
@@ -105,7 +106,7 @@ def test_an_address_waits_after_repeated_failures_on_an_account(client: Any, mak
 
 
 def test_sign_in_is_rate_limited_per_client_address(app: Any, client: Any, maker: Any) -> None:
-    limit = int(app.config["WEB_LOGIN_RATE_LIMIT"].split("/")[0])
+    limit = int(settings_of(app).ratelimit.login.split("/")[0])
     for i in range(limit):
         resp = post_form(client, "/login", {"email": f"x{i}@example.com", "password": "wrong"})
         assert resp.status_code == 401
@@ -134,21 +135,21 @@ def test_login_redirects_only_to_local_pages(client: Any, maker: Any) -> None:
 
 def _reset_link(app: Any, email: str) -> str:
     """The link in the newest message to ``email`` (earlier tests leave their mail in the outbox)."""
-    messages = [m for m in read_outbox(app.config["INSTANCE_PATH"]) if m["To"] == email]
+    messages = [m for m in read_outbox(settings_of(app).core.instance_path) if m["To"] == email]
     body = messages[-1].get_body().get_content()
-    base = re.escape(app.config["PUBLIC_BASE_URL"])
+    base = re.escape(settings_of(app).core.public_base_url)
     return re.search(base + r"(/password/reset/\S+)", body).group(1)
 
 
 def test_password_reset_does_not_reveal_accounts_and_works_once(app: Any, client: Any, maker: Any) -> None:
-    before = len(read_outbox(app.config["INSTANCE_PATH"]))
+    before = len(read_outbox(settings_of(app).core.instance_path))
     unknown = post_form(client, "/password/forgot", {"email": "nobody@example.com"})
-    assert len(read_outbox(app.config["INSTANCE_PATH"])) == before
+    assert len(read_outbox(settings_of(app).core.instance_path)) == before
     known = post_form(client, "/password/forgot", {"email": maker.user.email.upper()})
     assert unknown.status_code == known.status_code == 200
     assert unknown.get_data() == known.get_data()
-    assert len(read_outbox(app.config["INSTANCE_PATH"])) == before + 1
-    assert read_outbox(app.config["INSTANCE_PATH"])[-1]["To"] == maker.user.email
+    assert len(read_outbox(settings_of(app).core.instance_path)) == before + 1
+    assert read_outbox(settings_of(app).core.instance_path)[-1]["To"] == maker.user.email
     link = _reset_link(app, maker.user.email)
     assert client.get(link).headers["Location"] == "/password/reset"
     short = post_form(
@@ -176,8 +177,8 @@ def test_the_reset_link_ignores_the_host_header(app: Any, client: Any, maker: An
         data={"csrf_token": token, "email": maker.user.email},
         headers={"Host": "evil.example"},
     )
-    body = read_outbox(app.config["INSTANCE_PATH"])[-1].get_body().get_content()
-    assert "evil.example" not in body and app.config["PUBLIC_BASE_URL"] + "/password/reset/" in body
+    body = read_outbox(settings_of(app).core.instance_path)[-1].get_body().get_content()
+    assert "evil.example" not in body and settings_of(app).core.public_base_url + "/password/reset/" in body
 
 
 @pytest.mark.parametrize("token", ["garbage", "eyJ1IjoxfQ.AAAA.BBBB"])

@@ -11,6 +11,7 @@ from typing import Any
 
 from werkzeug.test import EnvironBuilder
 
+from config import settings_of
 from core.models import User
 from registry import signin
 from tests.conftest import from_address
@@ -67,7 +68,9 @@ def test_guessing_from_many_addresses_slows_only_browsers_new_to_the_account(
     delay = (
         user.locked_until - user.last_failed_login_at
     )  # 2 s after the 10th failure (attempts within it are not even checked)
-    assert timedelta(seconds=2) <= delay <= timedelta(seconds=app.config["SIGNIN_ACCOUNT_MAX_DELAY_SECONDS"])
+    assert (
+        timedelta(seconds=2) <= delay <= timedelta(seconds=settings_of(app).signin.account_max_delay_seconds)
+    )
     user.locked_until = clock - timedelta(seconds=1)  # the delay is over
     session.commit()
     assert _login(fresh, maker.user.email, PASSWORD, "192.0.2.99").status_code == 303
@@ -93,9 +96,13 @@ def test_sign_in_rotates_the_session_and_sign_out_ends_it_on_the_server(
 
 def _reset_link(app: Any, email: str) -> str:
     body = (
-        [m for m in read_outbox(app.config["INSTANCE_PATH"]) if m["To"] == email][-1].get_body().get_content()
+        [m for m in read_outbox(settings_of(app).core.instance_path) if m["To"] == email][-1]
+        .get_body()
+        .get_content()
     )
-    return re.search(re.escape(app.config["PUBLIC_BASE_URL"]) + r"(/password/reset/\S+)", body).group(1)
+    return re.search(re.escape(settings_of(app).core.public_base_url) + r"(/password/reset/\S+)", body).group(
+        1
+    )
 
 
 def test_the_reset_token_stays_out_of_urls_and_the_access_log(app: Any, client: Any, maker: Any) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from flask import render_template
 
+from config import settings_of
 from tests.factories import ProductFactory, licensed
 
 VERDICTS = {
@@ -39,7 +40,7 @@ def _path(url: str) -> str:
 
 def _open(app: Any, client: Any, path: str) -> str:
     """Open a label URL on the registry's public host (the host is part of what the label signs)."""
-    resp = client.get(path, base_url=app.config["PUBLIC_BASE_URL"], headers={"Accept": "text/html"})
+    resp = client.get(path, base_url=settings_of(app).core.public_base_url, headers={"Accept": "text/html"})
     assert resp.status_code == 200
     return resp.get_data(as_text=True)
 
