@@ -161,6 +161,27 @@ MESSAGES: dict[str, Message] = {
     "text.invisible_character": Message(
         N_("Remove the invisible character %(char)s; it can make a name look like another.")
     ),
+    "brand.not_yours": Message(
+        N_("The brand %(name)s belongs to another manufacturer; ask its owner for a licence to use it.")
+    ),
+    "brand.not_registered": Message(
+        N_(
+            "This is not a registered brand of your company: register it in English and Bangla under Brands first."
+        )
+    ),
+    "brand.not_decided": Message(N_("Your brand %(name)s is not registered yet: a reviewer decides first.")),
+    "brand.latin_letters": Message(N_("Write the English spelling in Latin letters.")),
+    "brand.bangla_letters": Message(N_("Write the Bangla spelling in Bangla letters.")),
+    "brand.already_yours": Message(N_("Your company already has this brand.")),
+    "brand.maker_not_verified": Message(N_("Only a verified manufacturer can register brands.")),
+    "brand.owner_only": Message(N_("Only the brand's owner can license it.")),
+    "brand.not_licensable": Message(N_("Only a registered brand can be licensed.")),
+    "brand.licensee_unknown": Message(N_("Choose a verified manufacturer from the list.")),
+    "brand.licensee_self": Message(N_("Your company owns this brand already.")),
+    "brand.already_licensed": Message(N_("This manufacturer is licensed already.")),
+    "brand.licence_reason": Message(N_("Give a reason for ending the licence.")),
+    "brand.not_pending": Message(N_("This brand is not waiting for a decision.")),
+    "brand.reason_required": Message(N_("Give a reason for the rejection.")),
     "record.changed": Message(
         N_("Someone else changed this at the same moment. Reload the page and try again.")
     ),

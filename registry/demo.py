@@ -20,10 +20,21 @@ from sqlalchemy.orm import Session
 from core.audit import AUDIT_INSERT, record_event
 from core.models import Role
 from registry.accounts import hash_password
+from registry.brands import add_keys, find_conflicts
 from registry.data.districts import DISTRICTS
 from registry.data.taxonomy import CATEGORIES
 from registry.factories import UserFactory, bind_factories, demo_gtin, licensed
-from registry.models import Certificate, Manufacturer, ManufacturerStatus, Product, ProductStatus, SeedMark
+from registry.models import (
+    Brand,
+    BrandLicence,
+    BrandStatus,
+    Certificate,
+    Manufacturer,
+    ManufacturerStatus,
+    Product,
+    ProductStatus,
+    SeedMark,
+)
 from registry.products import licence_changed
 
 SEED_NAME = "demo-v1"
@@ -541,6 +552,39 @@ def seed_demo(
             )
 
     verified = [i for i, m in enumerate(makers) if m.status == ManufacturerStatus.VERIFIED]
+    # each verified company registered its brand a week after it was verified
+    brands: dict[int, Brand] = {}
+    for i in verified:
+        m = makers[i]
+        brand = Brand(
+            name_en=brand_of[i][0],
+            name_bn=brand_of[i][1],
+            owner_id=m.id,
+            status=BrandStatus.REGISTERED,
+            conflicts=[],
+            created_at=(m.reviewed_at or m.created_at) + timedelta(days=7),
+        )
+        add_keys(session, brand)
+        brands[i] = brand
+    session.add_all(brands.values())
+    session.flush()
+    for brand in brands.values():
+        event(brand.created_at, "brand.registered", "brand", brand.id, after={"owner_id": brand.owner_id})
+    # and one company asked for a name that reads like another's (rn for m): it waits for a reviewer
+    asking = makers[verified[-1]]
+    look_alike = Brand(
+        name_en="Padrna",
+        name_bn="প্যাডরনা",
+        owner_id=asking.id,
+        status=BrandStatus.PENDING,
+        conflicts=find_conflicts(session, "Padrna", "প্যাডরনা", exclude_owner=asking.id),
+        created_at=_at(today - timedelta(days=2), 10),
+    )
+    add_keys(session, look_alike)
+    session.add(look_alike)
+    session.flush()
+    event(look_alike.created_at, "brand.submitted", "brand", look_alike.id, after={"owner_id": asking.id})
+    granted: set[tuple[int, int]] = set()
     by_category: dict[str, list[int]] = {c: [] for c in CATEGORIES}
     for i in verified:
         for c in specialty_of[i][3]:
@@ -652,10 +696,25 @@ def seed_demo(
         if licensor is not None:
             description_en += f" Made under licence from {makers[licensor].legal_name_en}."
             description_bn += f" {makers[licensor].legal_name_bn}-এর লাইসেন্সে তৈরি।"
+        brand = brands[licensor if licensor is not None else i]
+        if licensor is not None and (licensor, i) not in granted:
+            granted.add((licensor, i))
+            when = brand.created_at + timedelta(days=30)
+            session.add(
+                BrandLicence(
+                    brand_id=brand.id,
+                    licensee_id=m.id,
+                    kind="granted",
+                    granted_at=when,
+                    reason="contract manufacturing / চুক্তিভিত্তিক উৎপাদন",
+                )
+            )
+            event(when, "brand.licensed", "brand", brand.id, after={"licensee_id": m.id, "kind": "granted"})
         p = Product(
             manufacturer_id=m.id,
             category=category,
             brand=brand_en,
+            brand_id=brand.id,
             model_number=model,
             gtin=gtin,
             name_en=name_en,

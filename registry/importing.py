@@ -17,6 +17,7 @@ from core.api import errors_from_pydantic
 from core.audit import record_event
 from core.auth import Actor
 from core.errors import ValidationFailed
+from registry.brands import BrandResolver
 from registry.models import Certificate, Product, ProductStatus
 from registry.products import _require_verified_maker
 from registry.schemas import ProductCreate
@@ -129,6 +130,7 @@ def import_products(
     valid: list[tuple[int, ProductCreate]] = []
     seen_gtins: dict[str, int] = {}
     own_certs = set(session.scalars(select(Certificate.id).where(Certificate.manufacturer_id == maker.id)))
+    brands = BrandResolver(session, maker.id)
     for number, raw_row in rows:
         errors: list[dict[str, str]] = []
         data: ProductCreate | None = None
@@ -159,6 +161,9 @@ def import_products(
                     }
                 )
             seen_gtins.setdefault(data.gtin, number)
+            brand_problem = brands.problem(data.brand)
+            if brand_problem:
+                errors.append(brand_problem)
             bad_certs = [c for c in data.certificate_ids if c not in own_certs]
             if bad_certs:
                 errors.append(
@@ -193,10 +198,12 @@ def import_products(
         }
         products = []
         for idx, data in valid:
+            brand = brands.resolve(data.brand)
             p = Product(
                 manufacturer_id=maker.id,
                 status=ProductStatus.DRAFT,
-                **data.model_dump(exclude={"certificate_ids"}),
+                **data.model_dump(exclude={"certificate_ids"})
+                | {"brand": brand.name_en, "brand_id": brand.id},
             )
             p.certificates = [certs[c] for c in data.certificate_ids]
             products.append((idx, p))

@@ -16,6 +16,7 @@ from sqlalchemy import (
     JSON,
     Column,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     String,
@@ -92,6 +93,9 @@ class Product(Base):
     name_en: Mapped[str] = mapped_column(String(200))
     name_bn: Mapped[str] = mapped_column(String(200))
     brand: Mapped[str] = mapped_column(String(100))
+    # the registered brand ``brand`` names (its English spelling); null only for rows made outside the
+    # services (the test factories): every product created or edited through them has one
+    brand_id: Mapped[int | None] = mapped_column(ForeignKey("brands.id"), index=True)
     model_number: Mapped[str] = mapped_column(String(100))
     category: Mapped[str] = mapped_column(String(32), index=True)
     gtin: Mapped[str] = mapped_column(String(14), unique=True)
@@ -136,6 +140,77 @@ class Product(Base):
         ):
             return ProductStatus.EXPIRED
         return self.status
+
+
+class BrandStatus(enum.StrEnum):
+    PENDING = "pending"  # confusable with another brand: a reviewer decides
+    REGISTERED = "registered"
+    REJECTED = "rejected"
+
+
+class Brand(Base):
+    """A brand name a manufacturer owns, in both spellings. Its matching keys are in ``brand_keys``;
+    ``conflicts`` lists the brands it was found confusable with when it was registered (for the reviewer)."""
+
+    __tablename__ = "brands"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name_en: Mapped[str] = mapped_column(String(100))
+    name_bn: Mapped[str] = mapped_column(String(100))
+    owner_id: Mapped[int] = mapped_column(ForeignKey("manufacturers.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default=BrandStatus.PENDING, index=True)
+    conflicts: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    reason: Mapped[str | None] = mapped_column(Text)  # why it was registered, rejected or migrated
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    owner: Mapped[Manufacturer] = relationship()
+    keys: Mapped[list[BrandKey]] = relationship(back_populates="brand", cascade="all, delete-orphan")
+    licences: Mapped[list[BrandLicence]] = relationship(back_populates="brand")
+    __mapper_args__ = {"version_id_col": version}
+
+
+class BrandKey(Base):
+    """One matching key of a brand (``registry.brand_matching``): looked up exactly by (kind, key), and by
+    (kind, length) for the edit-distance comparison, from an index that holds the key and brand too (the
+    database answers that range from the index alone)."""
+
+    __tablename__ = "brand_keys"
+    __table_args__ = (
+        Index("ix_brand_keys_kind_key", "kind", "key", "brand_id"),
+        Index("ix_brand_keys_kind_length", "kind", "length", "key", "brand_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(1))
+    key: Mapped[str] = mapped_column(String(400))
+    length: Mapped[int] = mapped_column(Integer)
+
+    brand: Mapped[Brand] = relationship(back_populates="keys")
+
+
+class BrandLicence(Base):
+    """The brand's owner lets another manufacturer make products under it (``kind`` "granted"), or the
+    manufacturer used it before brands were registered (``kind`` "grandfathered", migration 0012)."""
+
+    __tablename__ = "brand_licences"
+    __table_args__ = (UniqueConstraint("brand_id", "licensee_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
+    licensee_id: Mapped[int] = mapped_column(ForeignKey("manufacturers.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="granted")
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+    reason: Mapped[str | None] = mapped_column(Text)
+
+    brand: Mapped[Brand] = relationship(back_populates="licences")
+    licensee: Mapped[Manufacturer] = relationship()
 
 
 class Certificate(Base):

@@ -17,10 +17,11 @@ from core.auth import Actor
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.models import Role, User
 from registry import notices
+from registry.brands import BrandResolver
 from registry.certificates import owned_certificates
 from registry.data.taxonomy import CERTIFICATE_SCHEMES
 from registry.errors import IllegalTransition
-from registry.models import Certificate, Manufacturer, ManufacturerStatus, Product, ProductStatus
+from registry.models import Brand, Certificate, Manufacturer, ManufacturerStatus, Product, ProductStatus
 from registry.queries import (
     EDITABLE,
     PRODUCT_DECISIONS,
@@ -78,27 +79,30 @@ def _gtin_free(session: Session, gtin: str, product_id: int | None = None) -> No
 
 def check_new_product(
     session: Session, actor: Actor, data: ProductCreate
-) -> tuple[Manufacturer, list[Certificate]]:
-    """What drafting ``data`` needs, checked: the actor's verified manufacturer and its certificates."""
+) -> tuple[Manufacturer, list[Certificate], Brand]:
+    """What drafting ``data`` needs, checked: the actor's verified manufacturer, its certificates and the
+    brand it owns or is licensed to use that ``data.brand`` names (422 brand otherwise)."""
     _, m = _require_verified_maker(session, actor)
     _gtin_free(session, data.gtin)
-    return m, owned_certificates(session, m.id, data.certificate_ids)
+    brand = BrandResolver(session, m.id).resolve(data.brand)
+    return m, owned_certificates(session, m.id, data.certificate_ids), brand
 
 
 def create_product(
     session: Session,
     actor: Actor,
     data: ProductCreate,
-    checked: tuple[Manufacturer, list[Certificate]] | None = None,
+    checked: tuple[Manufacturer, list[Certificate], Brand] | None = None,
 ) -> Product:
     """Draft a product. ``checked`` is ``check_new_product``'s answer when the view ran it beforehand in
     ``core.db.lookups()``; a GTIN taken since is still refused by the unique constraint (409 gtin)."""
     if checked is None:
-        m, certs = check_new_product(session, actor, data)
+        m, certs, brand = check_new_product(session, actor, data)
     else:  # attach what was read without reading it again
         m = session.merge(checked[0], load=False)
         certs = [session.merge(c, load=False) for c in checked[1]]
-    fields = data.model_dump(exclude={"certificate_ids"})
+        brand = checked[2]
+    fields = data.model_dump(exclude={"certificate_ids"}) | {"brand": brand.name_en, "brand_id": brand.id}
     # One INSERT … RETURNING through the ORM: the product comes back persistent and fully loaded (defaults
     # included) without a unit-of-work flush, which was a quarter of a creation request's CPU.
     p = session.scalars(
@@ -144,6 +148,9 @@ def update_product(
         raise ValidationFailed.field(key, "cannot be emptied", code="field.emptied")
     if "gtin" in changes:
         _gtin_free(session, changes["gtin"], p.id)
+    if "brand" in changes:
+        brand = BrandResolver(session, p.manufacturer_id).resolve(changes["brand"])
+        changes["brand"], changes["brand_id"] = brand.name_en, brand.id
     if "certificate_ids" in changes:
         p.certificates = owned_certificates(session, p.manufacturer_id, changes.pop("certificate_ids") or [])
     for key, value in changes.items():

@@ -107,7 +107,12 @@ def can_see_product(actor: Actor, p: Product) -> bool:
 
 
 def list_products_stmt(
-    actor: Actor, *, status: str | None, manufacturer_id: int | None, category: str | None
+    actor: Actor,
+    *,
+    status: str | None,
+    manufacturer_id: int | None,
+    category: str | None,
+    brand_id: int | None = None,
 ) -> Select[Any]:
     stmt = (
         select(Product)
@@ -136,6 +141,8 @@ def list_products_stmt(
         stmt = stmt.where(Product.manufacturer_id == manufacturer_id)
     if category:
         stmt = stmt.where(Product.category == category)
+    if brand_id:
+        stmt = stmt.where(Product.brand_id == brand_id)
     return stmt
 
 

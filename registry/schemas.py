@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -220,7 +221,15 @@ Spec = Annotated[str, Field(max_length=500)]
 class ProductBase(Strict):
     name_en: Text
     name_bn: Text
-    brand: ShortText
+    brand: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=100,
+            description="a registered brand your company owns or is licensed to use, in either spelling",
+        ),
+        AfterValidator(text_checks.check_line),
+    ]
     model_number: ShortText
     category: CategoryCode
     gtin: GTIN
@@ -262,6 +271,60 @@ class ProductUpdate(Strict):
     certificate_ids: Annotated[list[DbId], Field(max_length=50)] = ABSENT
 
 
+_LATIN_LETTER = re.compile(r"[A-Za-z]")
+_BANGLA_LETTER = re.compile(r"[\u0980-\u09ff]")
+
+
+def _latin_name(value: str) -> str:
+    if _BANGLA_LETTER.search(value) or not _LATIN_LETTER.search(value):
+        raise coded("brand.latin_letters", "write the English spelling in Latin letters")
+    return value
+
+
+def _bangla_name(value: str) -> str:
+    if not _BANGLA_LETTER.search(value) or _LATIN_LETTER.search(value):
+        raise coded("brand.bangla_letters", "write the Bangla spelling in Bangla letters")
+    return value
+
+
+BrandNameEn = Annotated[
+    str,
+    Field(min_length=1, max_length=100, description="the brand in Latin letters, as printed"),
+    AfterValidator(text_checks.check_line),
+    AfterValidator(_latin_name),
+]
+BrandNameBn = Annotated[
+    str,
+    Field(min_length=1, max_length=100, description="the brand in Bangla letters"),
+    AfterValidator(text_checks.check_line),
+    AfterValidator(_bangla_name),
+]
+
+
+class BrandCreate(Strict):
+    """A brand name in both spellings. Registered at once unless confusable with another company's brand;
+    then it waits for a reviewer (status pending) with the conflicts listed."""
+
+    name_en: BrandNameEn
+    name_bn: BrandNameBn
+
+
+class BrandCheck(Strict):
+    """A brand name to compare with the register before registering it (either spelling may be left out)."""
+
+    name_en: Annotated[str, Field(max_length=100)] = ""
+    name_bn: Annotated[str, Field(max_length=100)] = ""
+
+
+class BrandLicenceCreate(Strict):
+    licensee_id: DbId
+    reason: Annotated[str, Field(max_length=2000)] | None = None
+
+
+class BrandLicenceRevoke(Strict):
+    reason: Annotated[str, Field(min_length=1, max_length=2000)]
+
+
 class CertificateCreate(Strict):
     scheme: SchemeCode
     number: ShortText
@@ -298,6 +361,12 @@ class ProductListQuery(Page):
     ) = None
     manufacturer_id: DbId | None = None
     category: CategoryCode | None = None
+    brand_id: DbId | None = None
+
+
+class BrandListQuery(Page):
+    status: Literal["pending", "registered", "rejected"] | None = None
+    owner_id: DbId | None = None
 
 
 class ManufacturerListQuery(Page):
@@ -307,9 +376,9 @@ class ManufacturerListQuery(Page):
 
 class AuditQuery(Page):
     action: Annotated[str, Field(max_length=64)] | None = None
-    target_type: Literal["manufacturer", "product", "certificate", "user", "token", "key", "batch"] | None = (
-        None
-    )
+    target_type: (
+        Literal["manufacturer", "product", "certificate", "user", "token", "key", "batch", "brand"] | None
+    ) = None
     target_id: Annotated[str, Field(max_length=64)] | None = None
     actor: Annotated[str, Field(max_length=254)] | None = None
     since: datetime | None = None
@@ -379,6 +448,7 @@ class ProductOut(BaseModel):
     name_en: str
     name_bn: str
     brand: str
+    brand_id: int | None = Field(None, description="the registered brand (null for rows made before it)")
     model_number: str
     category: str
     gtin: str
@@ -414,6 +484,54 @@ class ImportReport(BaseModel):
     created: int
     invalid: int
     rows: list[ImportRowReport]
+
+
+class BrandMatchOut(BaseModel):
+    reason: Literal["same_letters", "same_sound", "same_consonants", "near_spelling"]
+    new: str
+    existing: str
+    distance: int
+
+
+class BrandConflictOut(BaseModel):
+    brand_id: int
+    name_en: str
+    name_bn: str
+    status: str
+    owner_id: int
+    owner_name_en: str
+    owner_name_bn: str
+    matches: list[BrandMatchOut]
+
+
+class BrandLicenseeOut(BaseModel):
+    manufacturer_id: int
+    name_en: str
+    name_bn: str
+    kind: Literal["granted", "grandfathered"]
+    granted_at: datetime
+
+
+class BrandOut(BaseModel):
+    id: int
+    name_en: str
+    name_bn: str
+    status: Literal["pending", "registered", "rejected"]
+    owner_id: int
+    owner_name_en: str
+    owner_name_bn: str
+    licensees: list[BrandLicenseeOut]
+    version: int
+    conflicts: list[BrandConflictOut] | None = Field(
+        None, description="owner's staff and reviewers: the brands it was found confusable with"
+    )
+    reason: str | None = None
+    created_at: datetime | None = None
+    decided_at: datetime | None = None
+
+
+class BrandCheckOut(BaseModel):
+    conflicts: list[BrandConflictOut]
 
 
 class TokenOut(BaseModel):

@@ -68,6 +68,7 @@ def product_to_dict(p: Product) -> dict[str, Any]:
         "name_en": p.name_en,
         "name_bn": p.name_bn,
         "brand": p.brand,
+        "brand_id": p.brand_id,
         "model_number": p.model_number,
         "category": p.category,
         "gtin": p.gtin,

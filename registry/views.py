@@ -654,7 +654,11 @@ def create_product(body: ProductCreate) -> Any:
 )
 def list_products(query: ProductListQuery) -> Any:
     stmt = queries.list_products_stmt(
-        current_actor(), status=query.status, manufacturer_id=query.manufacturer_id, category=query.category
+        current_actor(),
+        status=query.status,
+        manufacturer_id=query.manufacturer_id,
+        category=query.category,
+        brand_id=query.brand_id,
     )
     items, total = queries.paginate(get_session(), stmt, query.page, query.per_page)
     return _page([serialization.product_to_dict(p) for p in items], total, query.page, query.per_page)

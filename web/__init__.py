@@ -3,7 +3,8 @@ registry console, in Bangla and English.
 
 ``init_app(app)`` sets up Flask-Babel (language from ``?lang=``, then the ``lang`` cookie, then
 Accept-Language; Bangla when nothing matches), CSRF protection for every form of these pages, the
-per-IP sign-in rate limit, the Jinja helpers, and registers the three blueprints. Pages call the
+per-IP sign-in rate limit, the Jinja helpers, and registers the blueprints (the brand pages of portal
+and console are their own, ``web.views_brands``). Pages call the
 registry, search, signing and labels packages' Python functions; they never call the HTTP API.
 """
 
@@ -17,6 +18,7 @@ from registry.notices import MAIL as NOTICE_MAIL
 from web import accounts, csrf, helpers
 from web.language import select_locale
 from web.notices import mail_notice
+from web.views_brands import bp as brands_bp
 from web.views_console import bp as console_bp
 from web.views_portal import bp as portal_bp
 from web.views_public import bp as public_bp
@@ -34,6 +36,6 @@ def init_app(app: Any) -> None:
     helpers.init_app(app)
 
     NOTICE_MAIL.handle_with(mail_notice)
-    for bp in (public_bp, portal_bp, console_bp):
+    for bp in (public_bp, portal_bp, console_bp, brands_bp):
         if bp.name not in app.blueprints:
             app.register_blueprint(bp)

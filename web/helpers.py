@@ -39,6 +39,7 @@ STATUS_LABELS = {
     "expired": _l("Expired"),
     "pending": _l("Pending review"),
     "verified": _l("Verified"),
+    "registered": _l("Registered"),
 }
 ACTION_LABELS = {
     "verify": _l("Verify"),
@@ -245,7 +246,7 @@ def init_app(app: Any) -> None:
                 httponly=True,
                 secure=settings_of(app).is_production,
             )
-        if request.blueprint in ("web_portal", "web_console"):
+        if request.blueprint in ("web_portal", "web_console", "web_brands"):
             resp.headers.setdefault("Cache-Control", "no-store")
         if request.blueprint in PAGE_BLUEPRINTS:
             resp.headers.setdefault("Vary", "Cookie, Accept-Language")

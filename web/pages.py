@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-PAGE_BLUEPRINTS: set[str] = {"web_public", "web_portal", "web_console"}
+PAGE_BLUEPRINTS: set[str] = {"web_public", "web_portal", "web_console", "web_brands"}
 
 
 def register_pages(app: Any, bp: Any) -> None:

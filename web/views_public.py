@@ -22,7 +22,7 @@ from core.errors import NotAuthenticated, TooManyRequests, ValidationFailed
 from core.problems import problem_response
 from core.ratelimit import client_id, hit_limit
 from gs1.errors import LabelURLError
-from registry import queries, serialization
+from registry import brands, queries, serialization
 from registry.accounts import end_session, start_session
 from registry.data.districts import DISTRICTS
 from registry.data.taxonomy import CATEGORIES, CERTIFICATE_SCHEMES
@@ -243,7 +243,30 @@ def manufacturer(manufacturer_id: int) -> Any:
     return render_template(
         "public/manufacturer.html",
         m=m,
+        brands=[b for b in brands.usable_brands(db, m.id) if b.owner_id == m.id],
         district=DISTRICTS.get(m.district),
+        products=items,
+        total=total,
+        page=page,
+        pages=(total + PER_PAGE - 1) // PER_PAGE,
+        categories=CATEGORIES,
+    )
+
+
+@bp.get("/brands/<int:brand_id>")
+def brand(brand_id: int) -> Any:
+    """A registered brand: both spellings, its owner, the makers licensed to use it, its licensed products."""
+    db = get_session()
+    b = brands.get_brand(db, ANONYMOUS, brand_id)
+    page = page_arg()
+    stmt = queries.list_products_stmt(
+        ANONYMOUS, status=ProductStatus.LICENSED, manufacturer_id=None, category=None, brand_id=b.id
+    )
+    items, total = queries.paginate(db, stmt, page, PER_PAGE)
+    return render_template(
+        "public/brand.html",
+        b=b,
+        licences=brands.active_licences(db, b),
         products=items,
         total=total,
         page=page,

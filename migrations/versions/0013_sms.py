@@ -1,7 +1,7 @@
 """sms: the registry's check-code key (check codes on unit labels, checked by SMS)
 
 Revision ID: 0013_sms
-Revises: 0011_procurement
+Revises: 0012_brands
 Create Date: 2026-12-06 20:00:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013_sms"
-down_revision = "0011_procurement"
+down_revision = "0012_brands"
 branch_labels = None
 depends_on = None
 

@@ -158,7 +158,7 @@ def test_the_api_gives_a_codes_params(client, session) -> None:
 
 
 def test_a_conflict_names_its_own_code(client, session) -> None:
-    maker = make_party(session)
+    maker = make_party(session, brand="Padma")
     session.commit()
     assert client.post("/api/v1/products", json=PRODUCT, headers=maker.headers).status_code == 201
     body = _problem(client.post("/api/v1/products", json=PRODUCT, headers=maker.headers), 409)

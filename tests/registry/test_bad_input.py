@@ -97,7 +97,7 @@ def test_malformed_json_and_wrong_media_type(client, session):
     ],
 )
 def test_product_field_errors(client, session, change, field):
-    maker = make_party(session)
+    maker = make_party(session, brand="Padma")
     session.commit()
     before = _counts(session)
     body = _problem(client.post("/api/v1/products", json=PRODUCT | change, headers=maker.headers), 422)
@@ -106,7 +106,7 @@ def test_product_field_errors(client, session, change, field):
 
 
 def test_gtin_check_digit_reason_is_clear(client, session):
-    maker = make_party(session)
+    maker = make_party(session, brand="Padma")
     session.commit()
     body = _problem(
         client.post("/api/v1/products", json=PRODUCT | {"gtin": "5901234123458"}, headers=maker.headers), 422
@@ -115,7 +115,7 @@ def test_gtin_check_digit_reason_is_clear(client, session):
 
 
 def test_duplicate_gtin_in_any_spelling_conflicts(client, session):
-    maker = make_party(session)
+    maker = make_party(session, brand="Padma")
     session.commit()
     assert client.post("/api/v1/products", json=PRODUCT, headers=maker.headers).status_code == 201
     body = _problem(
@@ -125,7 +125,7 @@ def test_duplicate_gtin_in_any_spelling_conflicts(client, session):
 
 
 def test_markup_and_sql_are_stored_as_text(client, session):
-    maker = make_party(session)
+    maker = make_party(session, brand="Padma")
     session.commit()
     evil = "<script>alert('x')</script>'; DROP TABLE products; --"
     resp = client.post("/api/v1/products", json=PRODUCT | {"name_en": evil}, headers=maker.headers)
@@ -174,7 +174,7 @@ def test_bad_query_parameters(client):
 
 
 def test_if_match_header(client, session):
-    maker, reviewer = make_party(session), make_party(session, "reviewer")
+    maker, reviewer = make_party(session, brand="Padma"), make_party(session, "reviewer")
     session.commit()
     pid = client.post("/api/v1/products", json=PRODUCT, headers=maker.headers).get_json()["id"]
     body = _problem(

@@ -104,7 +104,7 @@ def test_one_gtin_raced_by_several_creators_is_registered_once(committed_app):
     s = db.session()
     bind_factories(s)
     suffix = uuid.uuid4().int % 10**8
-    maker = make_party(s, bin=f"78{suffix:011d}")
+    maker = make_party(s, bin=f"78{suffix:011d}", brand="Race")
     s.commit()
     s.close()
     gtin = demo_gtin(suffix + 2 * 10**9)
@@ -143,7 +143,7 @@ def test_one_gtin_raced_by_several_creators_is_registered_once(committed_app):
 
 
 def test_audit_trail_is_listed_for_reviewers_only(client, session):
-    maker, reviewer = make_party(session), make_party(session, "reviewer")
+    maker, reviewer = make_party(session, brand="Padma"), make_party(session, "reviewer")
     session.commit()
     from tests.registry.test_workflow import PRODUCT
 

@@ -26,7 +26,7 @@ def _count(session):
 
 
 def test_csv_all_valid_imports_every_row(client, session):
-    maker = make_party(session)
+    maker = make_party(session, brand="Ekota")
     session.commit()
     resp = client.post(
         "/api/v1/products/import", data=_csv(GOOD1, GOOD2), content_type="text/csv", headers=maker.headers
@@ -39,7 +39,7 @@ def test_csv_all_valid_imports_every_row(client, session):
 
 
 def test_csv_with_errors_imports_nothing_and_reports_each_row(client, session):
-    maker = make_party(session)
+    maker = make_party(session, brand="Ekota")
     session.commit()
     before = _count(session)
     resp = client.post(
@@ -61,7 +61,7 @@ def test_csv_with_errors_imports_nothing_and_reports_each_row(client, session):
 
 
 def test_valid_only_imports_the_valid_rows(client, session):
-    maker = make_party(session)
+    maker = make_party(session, brand="Ekota")
     session.commit()
     resp = client.post(
         "/api/v1/products/import?mode=valid-only",
@@ -75,13 +75,13 @@ def test_valid_only_imports_the_valid_rows(client, session):
 
 
 def test_jsonl_with_malformed_line_and_foreign_certificate(client, session):
-    maker, other = make_party(session), make_party(session)
+    maker, other = make_party(session, brand="Ekota"), make_party(session)
     foreign = CertificateFactory(manufacturer_id=other.manufacturer.id)
     session.commit()
     row = {
         "name_en": "A",
         "name_bn": "আ",
-        "brand": "B",
+        "brand": "Ekota",
         "model_number": "M",
         "category": "phones",
         "gtin": "96385074",
@@ -110,7 +110,7 @@ def test_jsonl_with_malformed_line_and_foreign_certificate(client, session):
 
 
 def test_existing_gtin_and_unreadable_files(client, session):
-    maker = make_party(session)
+    maker = make_party(session, brand="Ekota")
     session.commit()
     assert (
         client.post(
@@ -149,7 +149,7 @@ def test_the_readme_example_file_imports_as_it_is(client, session):
     from pathlib import Path
 
     example = Path(__file__).resolve().parents[2] / "examples" / "products.csv"
-    maker = make_party(session)
+    maker = make_party(session, brand="Padma")
     session.commit()
     resp = client.post(
         "/api/v1/products/import", data=example.read_bytes(), content_type="text/csv", headers=maker.headers
@@ -160,3 +160,28 @@ def test_the_readme_example_file_imports_as_it_is(client, session):
     header = example.read_text(encoding="utf-8").splitlines()[0].split(",")
     readme = (example.parents[1] / "README.md").read_text(encoding="utf-8")
     assert all(f"`{column}`" in readme for column in header), "the README lists every column of the example"
+
+
+def test_a_row_with_another_companys_brand_is_invalid_and_names_the_brand(client, session):
+    maker = make_party(session, brand="Ekota")
+    make_party(session, brand="Shapla")
+    session.commit()
+    resp = client.post(
+        "/api/v1/products/import",
+        data=_csv(
+            GOOD1, GOOD2.replace("Ekota Cable C2,একতা ক্যাবল সি২,Ekota", "Shapla Cable C2,শাপলা ক্যাবল সি২,SHAPLA")
+        ),
+        content_type="text/csv",
+        headers=maker.headers,
+    )
+    assert resp.status_code == 422
+    rows = resp.get_json()["report"]["rows"]
+    assert rows[0]["errors"] == []
+    assert rows[1]["errors"] == [
+        {
+            "field": "brand",
+            "reason": "brand Shapla is registered to another manufacturer; ask its owner for a licence to use it",
+            "code": "brand.not_yours",
+            "params": {"name": "Shapla"},
+        }
+    ]

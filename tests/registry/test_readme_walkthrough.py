@@ -71,6 +71,8 @@ def test_readme_curl_walkthrough(tmp_path):
         db.dispose()
     assert done.returncode == 0, done.stderr
     lines = done.stdout.split()
-    assert lines[:4] == ["verified", "submitted", "licensed", lines[3]] and lines[4] == "suspended"
-    assert lines[5:9] == ["product.suspend", "product.approve", "product.submitted", "product.created"]
-    assert '"field":"name_en"' in lines[9]
+    assert (
+        lines[:5] == ["verified", "registered", "submitted", "licensed", lines[4]] and lines[5] == "suspended"
+    )
+    assert lines[6:10] == ["product.suspend", "product.approve", "product.submitted", "product.created"]
+    assert '"field":"name_en"' in lines[10]

@@ -74,6 +74,10 @@ def test_register_verify_draft_submit_approve_suspend_reinstate_revoke(client, s
     resp = client.post(f"/api/v1/manufacturers/{maker['id']}/verify", json={}, headers=reviewer.headers)
     assert resp.status_code == 200 and resp.get_json()["status"] == "verified"
 
+    # 3b. it registers its brand in both spellings (nobody else's is like it: registered at once)
+    resp = client.post("/api/v1/brands", json={"name_en": "Padma", "name_bn": "পদ্মা"}, headers=owner)
+    assert resp.status_code == 201 and resp.get_json()["status"] == "registered", resp.get_json()
+
     # 4. draft -> submit; the GTIN-13 is stored as GTIN-14
     cert = client.post(
         "/api/v1/certificates",
@@ -164,7 +168,7 @@ def test_register_verify_draft_submit_approve_suspend_reinstate_revoke(client, s
 
 
 def test_reject_with_reasons_then_fix_and_resubmit(client, session):
-    maker, reviewer = make_party(session), make_party(session, "reviewer")
+    maker, reviewer = make_party(session, brand="Padma"), make_party(session, "reviewer")
     session.commit()
     pid = client.post("/api/v1/products", json=PRODUCT, headers=maker.headers).get_json()["id"]
     client.post(f"/api/v1/products/{pid}/submit", headers=maker.headers)
@@ -189,7 +193,11 @@ def test_reject_with_reasons_then_fix_and_resubmit(client, session):
 
 
 def test_wrong_roles_and_other_manufacturers(client, session):
-    maker, other, reviewer = make_party(session), make_party(session), make_party(session, "reviewer")
+    maker, other, reviewer = (
+        make_party(session, brand="Padma"),
+        make_party(session),
+        make_party(session, "reviewer"),
+    )
     session.commit()
     pid = client.post("/api/v1/products", json=PRODUCT, headers=maker.headers).get_json()["id"]
     # no credentials: 401; a manufacturer reviewing: 403; another manufacturer: 404
@@ -212,7 +220,7 @@ def test_wrong_roles_and_other_manufacturers(client, session):
 
 
 def test_expired_required_certificate_is_flagged(client, session):
-    maker = make_party(session)
+    maker = make_party(session, brand="Padma")
     old = CertificateFactory(
         manufacturer_id=maker.manufacturer.id,
         scheme="BTRC",
@@ -235,7 +243,7 @@ def test_licence_expires_by_itself(client, session, runner):
 
     from tests.factories import ProductFactory, licensed
 
-    maker = make_party(session)
+    maker = make_party(session, brand="Padma")
     p = ProductFactory(manufacturer_id=maker.manufacturer.id, **licensed(date.today() - timedelta(days=4000)))
     session.commit()
     assert client.get(f"/api/v1/products/{p.id}").get_json()["status"] == "expired"

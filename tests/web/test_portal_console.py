@@ -109,6 +109,10 @@ def test_the_whole_workflow_through_the_pages(app: Any, client: Any, session: An
         form_page="/portal/certificates",
     )
     assert cert.status_code == 303
+    brand = post_form(
+        client, "/portal/brands", {"name_en": "Shapla", "name_bn": "শাপলা"}, form_page="/portal/brands"
+    )
+    assert brand.status_code == 303
     cert_id = re.search(
         r'name="certificate_ids" value="(\d+)"', client.get("/portal/products/new").get_data(as_text=True)
     ).group(1)

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from core.models import ApiToken, AuditEvent
 from registry.models import Product
+from tests.factories import own_brand
 from tests.web.pages import post_form, sign_in
 
 HEADER = "name_en,name_bn,brand,model_number,category,gtin,local_value_addition,lva_basis,specifications,certificate_ids\n"
@@ -100,6 +101,7 @@ def _products(session: Any, maker: Any) -> int:
 def test_import_reports_each_row_and_imports_nothing_when_one_is_bad(
     client: Any, session: Any, maker: Any
 ) -> None:
+    own_brand(session, maker.manufacturer, "Ekota")
     sign_in(client, maker.user)
     resp = _upload(client, "all-or-nothing", GOOD, BAD)
     html = resp.get_data(as_text=True)
@@ -110,6 +112,7 @@ def test_import_reports_each_row_and_imports_nothing_when_one_is_bad(
 
 
 def test_import_valid_rows_only_and_check_only(client: Any, session: Any, maker: Any) -> None:
+    own_brand(session, maker.manufacturer, "Ekota")
     sign_in(client, maker.user)
     checked = _upload(client, "check", GOOD)
     assert "1 rows: 0 imported" in checked.get_data(as_text=True) and _products(session, maker) == 0
