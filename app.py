@@ -41,7 +41,16 @@ from stats.cli import snapshot_command
 log = logging.getLogger("registry")
 
 # Packages that wire themselves in through init_app(app), in this order.
-WIRED_PACKAGES: tuple[str, ...] = ("search", "signing", "tlog", "web", "stats", "procurement", "sms")
+WIRED_PACKAGES: tuple[str, ...] = (
+    "search",
+    "signing",
+    "tlog",
+    "web",
+    "stats",
+    "procurement",
+    "sms",
+    "interop",
+)
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:

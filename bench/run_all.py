@@ -31,6 +31,8 @@ BENCHES = {
     "reindex-postgres": ["bench/bench_reindex_postgres.py"],
     # issue 22: a 10,000-line bidder's list through the tender compliance check (budget 10 s)
     "tender": ["bench/bench_tender.py"],
+    # issue 23: what the GS1 resolver costs a plain scan, and its linksets, redirects and passports
+    "resolver": ["bench/bench_resolver.py"],
 }
 
 

@@ -305,6 +305,11 @@ class MailSettings(Group):
     """Outgoing mail (web.accounts)."""
 
     sender: str = setting("registry@localhost", "MAIL_FROM", "From: of every mail")
+    resolver_contact: str = setting(
+        "",
+        "RESOLVER_CONTACT_EMAIL",
+        "the contact /.well-known/gs1resolver publishes (interop); empty: MAIL_FROM",
+    )
 
 
 class StatsSettings(Group):

@@ -46,3 +46,12 @@ class LabelURLError(GS1Error):
 
     def __init__(self, detail: str, *, field: str = "url") -> None:
         super().__init__(detail, errors=[{"field": field, "reason": detail}])
+
+
+class DigitalLinkSyntaxError(LabelURLError):
+    """A URI that breaks GS1 Digital Link's own grammar (a bad GTIN, an unknown, repeated or misordered key
+    qualifier, a value outside GS1's character set 82): a resolver answers 400. A well-formed Digital Link
+    that is merely not one this registry issued (a serial outside its alphabet) raises the plain
+    :class:`LabelURLError`, and its verdict stays the consumer's to see."""
+
+    title = "Malformed GS1 Digital Link URI"

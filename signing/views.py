@@ -4,7 +4,7 @@ the status list.  Thin: parsing, access checks and responses; the work is in the
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -206,11 +206,24 @@ def render_verdict(body: dict[str, Any]) -> Response:
     return response
 
 
+def answer_verdict(url: str) -> Response:
+    return render_verdict(verify_and_record(url))
+
+
 @bp.get("/01/<gtin>")
+@bp.get("/01/<gtin>/")
 @bp.get("/01/<gtin>/<path:qualifiers>")
 def verify_label(gtin: str, qualifiers: str = "") -> Response:
     limit("verify")
-    return render_verdict(verify_and_record(label_url_of_request()))
+    url = label_url_of_request()
+    # a GS1 resolver (interop) may answer instead: a linkset, a linkType redirect, a 400 for a malformed URI;
+    # it calls answer_verdict for the consumer's verdict, the default answer
+    resolve: Callable[[str, Callable[[str], Response]], Response] | None = current_app.extensions.get(
+        "signing.resolver"
+    )
+    if resolve is not None:
+        return resolve(url, answer_verdict)
+    return answer_verdict(url)
 
 
 # what a phone camera opens, and the status list: anyone, no token (declared here, not in the API document)

@@ -26,7 +26,7 @@ JINJA_OPTIONS = {"extensions": "jinja2.ext.do", "silent": "false"}
 
 
 def extract_messages(root: Path = ROOT, templates_only: tuple[str, ...] = ()) -> Catalog:
-    """Every message of web/*.py, procurement/*.py and templates/ (or only the named template folders)."""
+    """Every message of web/*.py, procurement/*.py, interop/*.py and templates/ (or only the named template folders)."""
     catalog = Catalog(project="mib-registry", charset="utf-8")
     sources: list[tuple[str, list[tuple[str, str]]]] = []
     if not templates_only:
@@ -34,6 +34,7 @@ def extract_messages(root: Path = ROOT, templates_only: tuple[str, ...] = ()) ->
         sources.append(("core", [("error_codes.py", "python")]))  # the error messages (core.error_codes)
         sources.append(("procurement", [("**.py", "python")]))  # its pages' and PDF's words
         sources.append(("sms", [("**.py", "python")]))  # the SMS replies and the simulator's words
+        sources.append(("interop", [("**.py", "python")]))  # the resolver's page for a malformed label
         sources.append(("templates", [("**.html", JINJA)]))
     else:
         sources += [
