@@ -37,6 +37,8 @@ from dataclasses import dataclass
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from core.bangla import HASANT, INVISIBLE, NUKTA, TO_ASCII_DIGITS, fold_spelling
+
 # Look-alikes of Latin letters from other scripts (Unicode TR39's confusables, the few that matter for
 # brand names): Cyrillic, Greek, Armenian and fullwidth forms (NFKC already maps fullwidth and styled
 # mathematical letters). Applied before case folding, so upper-case look-alikes are listed too.
@@ -61,29 +63,6 @@ _LETTER_CLASSES = str.maketrans(
 )
 _PAIRS = (("rn", "m"), ("vv", "w"), ("cl", "d"))
 
-NUKTA = "\u09bc"
-HASANT = "\u09cd"
-# Bangla spelling variants folded for the visual key (after NFC, which splits য় ড় ঢ় into letter + nukta).
-_BANGLA_FOLDS = (
-    ("ড" + NUKTA, "র"),
-    ("ঢ" + NUKTA, "র"),
-    ("য" + NUKTA, "য"),
-    (NUKTA, ""),
-    ("\u0981", ""),  # chandrabindu
-    ("ী", "ি"),
-    ("ঈ", "ই"),
-    ("ূ", "ু"),
-    ("ঊ", "উ"),
-    ("ৎ", "ত"),
-    ("ণ", "ন"),
-    ("ষ", "স"),
-    ("শ", "স"),
-    ("ঙ", "ং"),
-    ("ঞ", "ন"),
-    (HASANT, ""),
-)
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
-_BANGLA_DIGITS = str.maketrans("০১২৩৪৫৬৭৮৯", "0123456789")
 _BANGLA = re.compile(r"[\u0980-\u09ff]")
 
 # Bangla → Latin, letter by letter (consonants without their inherent vowel: it is silent or spoken
@@ -158,7 +137,7 @@ def has_bangla(text: str) -> bool:
 
 def _letters(text: str) -> str:
     """NFKC, invisible characters and Bangla digits removed or mapped, other scripts' look-alikes as Latin."""
-    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE).translate(_BANGLA_DIGITS)
+    text = unicodedata.normalize("NFKC", text).translate(INVISIBLE).translate(TO_ASCII_DIGITS)
     text = "".join(_LOOKALIKES.get(ch, ch) for ch in text)
     # Latin accents dropped (é → e): NFD, marks removed, but Bangla signs (also category M) kept.
     decomposed = unicodedata.normalize("NFD", text.casefold())
@@ -171,9 +150,7 @@ def visual_key(name: str) -> str:
     text = _NOT_ALNUM.sub("", _letters(name).translate(_LETTER_CLASSES))
     for pair, letter in _PAIRS:
         text = text.replace(pair, letter)
-    for old, new in _BANGLA_FOLDS:
-        if old in text:
-            text = text.replace(old, new)
+    text = fold_spelling(text)
     return _DOUBLED.sub(r"\1", text) if has_bangla(text) else text
 
 

@@ -21,35 +21,9 @@ import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
 
-BANGLA_DIGITS = "০১২৩৪৫৬৭৮৯"
-_TO_ASCII_DIGITS = str.maketrans(BANGLA_DIGITS, "0123456789")
+from core.bangla import BANGLA_DIGITS, HASANT, INVISIBLE, NUKTA, TO_ASCII_DIGITS, fold_spelling
+
 _TO_BANGLA_DIGITS = str.maketrans("0123456789", BANGLA_DIGITS)
-
-# Zero-width space, non-joiner, joiner, word joiner, BOM, soft hyphen.
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
-
-NUKTA = "\u09bc"
-HASANT = "\u09cd"
-
-# Applied after NFC (which already splits য় ড় ঢ় into letter + nukta and joins the two-part
-# vowel signs ো ৌ). Order matters: ড় and ঢ় become র before the nukta itself is dropped.
-_BANGLA_FOLDS: tuple[tuple[str, str], ...] = (
-    ("ড" + NUKTA, "র"),
-    ("ঢ" + NUKTA, "র"),
-    (NUKTA, ""),
-    ("\u0981", ""),  # chandrabindu is optional
-    ("ী", "ি"),
-    ("ঈ", "ই"),
-    ("ূ", "ু"),
-    ("ঊ", "উ"),
-    ("ৎ", "ত"),
-    ("ণ", "ন"),
-    ("ষ", "স"),
-    ("শ", "স"),
-    ("ঙ", "ং"),
-    ("ঞ", "ন"),
-    (HASANT, ""),
-)
 
 # A token is a run of letters/digits of any script, or of Bangla letters and signs (which
 # Python's \w does not count as word characters).
@@ -59,7 +33,7 @@ _BANGLA_CHAR = re.compile(r"[\u0980-\u09ff]")
 
 def normalise_text(text: str) -> str:
     """NFC, invisible characters removed, Bangla digits as ASCII digits, whitespace collapsed."""
-    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE).translate(_TO_ASCII_DIGITS)
+    text = unicodedata.normalize("NFC", text).translate(INVISIBLE).translate(TO_ASCII_DIGITS)
     return " ".join(text.split())
 
 
@@ -70,7 +44,7 @@ def to_bangla_digits(text: str) -> str:
 
 def to_ascii_digits(text: str) -> str:
     """Bangla digits as ASCII digits."""
-    return text.translate(_TO_ASCII_DIGITS)
+    return text.translate(TO_ASCII_DIGITS)
 
 
 def _strip_latin_accents(text: str) -> str:
@@ -90,10 +64,7 @@ def _strip_latin_accents(text: str) -> str:
 def fold_text(text: str) -> str:
     """The matching form of ``text``: normalised, lower case, spelling variants folded."""
     text = _strip_latin_accents(normalise_text(text).casefold())
-    for old, new in _BANGLA_FOLDS:
-        if old in text:
-            text = text.replace(old, new)
-    return text
+    return fold_spelling(text)
 
 
 def tokenise(text: str) -> list[str]:
