@@ -35,7 +35,8 @@ def _default(value: object) -> str:
 def render() -> str:
     lines = [HEAD]
     for group, model in GROUPS.items():
-        lines += [f"## `{group}`: {(model.__doc__ or '').strip()}", ""]
+        # one line, whatever indentation the interpreter left in the docstring (3.13 dedents, 3.11 does not)
+        lines += [f"## `{group}`: {' '.join((model.__doc__ or '').split())}", ""]
         lines += ["| variable | type | default | meaning |", "|---|---|---|---|"]
         for info in model.model_fields.values():
             kind = getattr(info.annotation, "__name__", str(info.annotation))
