@@ -168,6 +168,45 @@ class StoredUnit:
     ]  # (district, client) of its stored scans in the window, since clearing
 
 
+_INHERITED: list[
+    OwnConnection
+] = []  # a parent process's connections that a forked child must neither use nor close
+
+
+class OwnConnection:
+    """A DBAPI connection one thread keeps for its life, outside the pool (detached), so no session ever gets it:
+    with autocommit switched on (psycopg: every read sees the latest commits, and no transaction stays open), a
+    session's ROLLBACK on it would do nothing. Closed by :meth:`close`, or when the thread's state is dropped.
+
+    SQLite's connections already run each SELECT on its own (the engine sets ``isolation_level`` None); Python
+    3.12+ sqlite3 also has an ``autocommit`` attribute, with other semantics, so it is left alone there."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.fairy = engine.raw_connection()
+        driver = self.fairy.driver_connection
+        self.fairy.detach()
+        if engine.dialect.name == "postgresql":
+            driver.autocommit = True  # type: ignore[union-attr]
+        self.pid = os.getpid()
+        self.cursor = driver.cursor()  # type: ignore[union-attr]
+        self._closed = False
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if self.pid != os.getpid():  # inherited through fork: the parent's session on the server, not ours
+            _INHERITED.append(self)
+            return
+        with contextlib.suppress(
+            Exception
+        ):  # already unusable (a dropped server) is fine: closing is the point
+            self.fairy.close()  # detached: this closes the DBAPI connection itself
+
+    def __del__(self) -> None:
+        self.close()
+
+
 class UnitReader:
     """Reads unit rows and their recent scans on one autocommit DBAPI connection per thread.
 
@@ -222,20 +261,10 @@ class UnitReader:
         return str(compiled), order, dict(compiled.params)
 
     def _cursor(self) -> Any:
-        cursor = getattr(self._local, "cursor", None)
-        if cursor is None or getattr(self._local, "pid", None) != os.getpid():
-            # This thread's own connection for its life: detached, so the pool never hands it to a session
-            # (with the settings changed below, a session's ROLLBACK could be a no-op on it).
-            fairy = self.engine.raw_connection()
-            driver = fairy.driver_connection
-            fairy.detach()
-            if self.engine.dialect.name == "postgresql":  # every read sees the latest commits, no open txn
-                driver.autocommit = True  # type: ignore[union-attr]
-            # (SQLite's connections already run each SELECT on its own: the engine sets isolation_level None.
-            # Python 3.12+ sqlite3 also has an ``autocommit`` attribute, with other semantics: not touched.)
-            self._local.fairy, self._local.pid = fairy, os.getpid()
-            cursor = self._local.cursor = driver.cursor()  # type: ignore[union-attr]
-        return cursor
+        own = getattr(self._local, "own", None)
+        if own is None or own.pid != os.getpid():
+            own = self._local.own = OwnConnection(self.engine)
+        return own.cursor
 
     def _execute(self, query: tuple[str, tuple[str, ...] | None, dict[str, Any]], **values: Any) -> list[Any]:
         sql, order, constants = query
@@ -253,11 +282,10 @@ class UnitReader:
         raise AssertionError("unreachable")
 
     def reset(self) -> None:
-        fairy = getattr(self._local, "fairy", None)
-        self._local.cursor = self._local.fairy = None
-        if fairy is not None:
-            with contextlib.suppress(Exception):  # it is already unusable; dropping it is the point
-                fairy.close()  # detached: this closes the connection itself
+        own = getattr(self._local, "own", None)
+        self._local.own = None
+        if own is not None:
+            own.close()
 
     def _moment(self, value: Any) -> datetime | None:
         return self._load_moment(value) if self._load_moment else value

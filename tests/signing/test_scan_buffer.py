@@ -328,5 +328,7 @@ def test_a_dropped_read_connection_is_replaced_without_failing_the_scan(
     url = labels["urls"][0]
     assert verdict(client, url)["scan_count"] == 1
     worker.extensions["signing"].scans.flush()
-    worker.extensions["signing"].scans.reader._local.fairy.dbapi_connection.close()  # the server went away
+    worker.extensions[
+        "signing"
+    ].scans.reader._local.own.fairy.dbapi_connection.close()  # the server went away
     assert verdict(client, url)["scan_count"] == 2
