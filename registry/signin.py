@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 from config import SigninSettings, settings_of
 from core.errors import NotAuthenticated, TooManyRequests, ValidationFailed
 from core.models import User
-from core.ratelimit import limit_item, rate_limiter
+from core.ratelimit import client_key, limit_item, rate_limiter
 from registry.accounts import (
     check_password,
     end_all_sessions,
@@ -100,8 +100,10 @@ def remember_device(response: Any, user: User) -> Any:
 
 def sign_in(db: Session, email: str, password: str, *, address: str, device: str | None = None) -> User:
     """The user whose password this is, or ``NotAuthenticated(SIGN_IN_FAILED)`` (``TooManyRequests`` when
-    ``address`` is over its limit). Commits the failure counts of a known account."""
+    ``address`` is over its limit). Commits the failure counts of a known account. The limits count per client:
+    an IPv4 address or an IPv6 /64 (``client_key``), as every other limit does."""
 
+    address = client_key(address)
     settings = settings_of(current_app)
     limiter = rate_limiter()
     retry = limiter.hit("signin", limit_item(settings, "signin"), address)

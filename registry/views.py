@@ -17,6 +17,7 @@ from core.blobs import blob_response, get_blobs
 from core.db import get_session, lookups
 from core.errors import Conflict, NotFound, PayloadTooLarge, ValidationFailed
 from core.models import ApiToken, AuditEvent, Role, User
+from core.ratelimit import client_id
 from registry import certificates, manufacturers, products, queries, serialization
 from registry.accounts import end_session, hash_password, issue_token, revoke_all_tokens, start_session
 from registry.data.districts import DISTRICTS
@@ -124,7 +125,7 @@ def _sign_in(db: Any, email: str, password: str) -> User:
         db,
         email,
         password,
-        address=request.remote_addr or "unknown",
+        address=client_id(),
         device=request.cookies.get(DEVICE_COOKIE),
     )
 

@@ -201,10 +201,6 @@ def domain_errors(exc: Any) -> dict[str, str]:
     return out
 
 
-def client_address() -> str:
-    return request.remote_addr or "unknown"
-
-
 def init_app(app: Any) -> None:
     app.jinja_env.filters["digits"] = to_local_digits
     app.jinja_env.filters["day"] = format_day

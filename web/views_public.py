@@ -35,7 +35,6 @@ from signing import parse_label_url
 from web import accounts, catalogue_labels, reports
 from web.field_errors import from_entry
 from web.helpers import (
-    client_address,
     page_arg,
     register_error_pages,
     render_error,
@@ -425,7 +424,7 @@ def login() -> Any:
                 db,
                 request.form.get("email", ""),
                 request.form.get("password", ""),
-                address=client_address(),
+                address=client_id(),
                 device=request.cookies.get(DEVICE_COOKIE),
             )
         except TooManyRequests as exc:

@@ -263,6 +263,26 @@ def test_eighty_sign_ins_against_eighty_accounts_from_one_address_meet_429(clien
     assert basic.status_code == 429 and basic.headers["Retry-After"]
 
 
+def test_addresses_of_one_ipv6_network_share_one_sign_in_limit(client, session):
+    """A device rotating through its /64 is one client, as for every other limit (core.ratelimit.client_id)."""
+    statuses = [
+        client.post(
+            "/api/v1/session",
+            json={"email": f"user{i}@example.com", "password": "guess"},
+            **from_address(f"2001:db8:5:7::{i + 1:x}"),
+        ).status_code
+        for i in range(80)
+    ]
+    assert statuses[0] == 401 and statuses[-1] == 429
+    assert statuses.count(401) <= 10
+    other_network = client.post(
+        "/api/v1/session",
+        json={"email": "user0@example.com", "password": "guess"},
+        **from_address("2001:db8:5:8::1"),
+    )
+    assert other_network.status_code == 401
+
+
 def test_basic_sign_in_on_tokens_counts_failures_like_the_session(client, session):
     user = UserFactory(email="rev@example.com", role="reviewer", is_owner=False)
     session.commit()
